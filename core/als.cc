@@ -1,0 +1,195 @@
+#include "core/als.h"
+
+#include <Eigen/Cholesky>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/parallel.h"
+
+namespace tailor {
+namespace {
+
+constexpr int64_t kGrain = 64;
+
+void InitFactors(RowMatrix* m, float stddev, std::mt19937_64* rng) {
+  std::normal_distribution<float> normal(0.0f, stddev);
+  for (Eigen::Index r = 0; r < m->rows(); ++r) {
+    for (Eigen::Index c = 0; c < m->cols(); ++c) (*m)(r, c) = normal(*rng);
+  }
+}
+
+// One half-step: recomputes every row of `x` against fixed `y`.
+void HalfStep(const std::vector<int64_t>& row_ptr,
+              const std::vector<int32_t>& cols,
+              const std::vector<float>& weights, const RowMatrix& y,
+              const AlsOptions& options, RowMatrix* x) {
+  const Eigen::MatrixXf gram = y.transpose() * y;
+  ParallelFor(x->rows(), options.threads, kGrain,
+              [&](int64_t begin, int64_t end) {
+                Vector row(y.cols());
+                for (int64_t r = begin; r < end; ++r) {
+                  const int64_t b = row_ptr[r];
+                  row = x->row(r).transpose();
+                  SolveImplicitRow(y, gram, cols.data() + b, weights.data() + b,
+                                   row_ptr[r + 1] - b, options, row);
+                  x->row(r) = row.transpose();
+                }
+              });
+}
+
+}  // namespace
+
+absl::Status ValidateAlsOptions(const AlsOptions& o) {
+  if (o.factors < 1 || o.factors > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("factors: must be in 1..1024, got ", o.factors));
+  }
+  if (o.iterations < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("iterations: must be >= 0, got ", o.iterations));
+  }
+  if (!(o.regularization > 0) || !std::isfinite(o.regularization)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "regularization: must be a positive number, got ", o.regularization));
+  }
+  if (!(o.alpha > 0) || !std::isfinite(o.alpha)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alpha: must be a positive number, got ", o.alpha));
+  }
+  if (o.cg_steps < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cg_steps: must be >= 1, got ", o.cg_steps));
+  }
+  return absl::OkStatus();
+}
+
+void SolveImplicitRow(const RowMatrix& y, const Eigen::MatrixXf& gram,
+                      const int32_t* cols, const float* weights, int64_t n,
+                      const AlsOptions& options, Eigen::Ref<Vector> x) {
+  const int k = static_cast<int>(y.cols());
+  const float reg = options.regularization;
+  const float alpha = options.alpha;
+  if (options.solver == AlsOptions::Solver::kCholesky) {
+    Eigen::MatrixXf a = gram;
+    a.diagonal().array() += reg;
+    Vector b = Vector::Zero(k);
+    for (int64_t j = 0; j < n; ++j) {
+      const float w = weights[j];
+      if (w <= 0) continue;  // c = 1, p = 0: same as unobserved
+      const float c = 1.0f + alpha * w;
+      const auto yj = y.row(cols[j]).transpose();
+      a.selfadjointView<Eigen::Lower>().rankUpdate(yj, c - 1.0f);
+      b.noalias() += c * yj;
+    }
+    x = a.selfadjointView<Eigen::Lower>().llt().solve(b);
+    return;
+  }
+  // Conjugate gradient on A x = b, A = gram + reg I + sum (c-1) y y^T,
+  // b = sum c p y, warm-started from x.
+  Vector r = -(gram * x) - reg * x;
+  for (int64_t j = 0; j < n; ++j) {
+    const float w = weights[j];
+    if (w <= 0) continue;
+    const float c = 1.0f + alpha * w;
+    const auto yj = y.row(cols[j]);
+    r.noalias() += (c - (c - 1.0f) * yj.dot(x)) * yj.transpose();
+  }
+  Vector p = r;
+  float rs_old = r.squaredNorm();
+  Vector ap(k);
+  for (int step = 0; step < options.cg_steps; ++step) {
+    if (rs_old < 1e-20f) break;
+    ap.noalias() = gram * p;
+    ap += reg * p;
+    for (int64_t j = 0; j < n; ++j) {
+      const float w = weights[j];
+      if (w <= 0) continue;
+      const auto yj = y.row(cols[j]);
+      ap.noalias() += (alpha * w * yj.dot(p)) * yj.transpose();
+    }
+    const float step_size = rs_old / p.dot(ap);
+    x += step_size * p;
+    r -= step_size * ap;
+    const float rs_new = r.squaredNorm();
+    p = r + (rs_new / rs_old) * p;
+    rs_old = rs_new;
+  }
+}
+
+double ImplicitAlsLoss(const InteractionMatrix& m, const RowMatrix& x,
+                       const RowMatrix& y, float regularization, float alpha,
+                       int threads) {
+  // sum over all pairs of s^2, then correct the observed entries.
+  const Eigen::MatrixXd xtx = (x.transpose() * x).cast<double>();
+  const Eigen::MatrixXd yty = (y.transpose() * y).cast<double>();
+  double loss = (xtx.array() * yty.array()).sum();
+  const int64_t n = m.num_users();
+  std::vector<double> partial((n + kGrain - 1) / kGrain, 0.0);
+  ParallelFor(n, threads, kGrain, [&](int64_t begin, int64_t end) {
+    double sum = 0;
+    for (int64_t u = begin; u < end; ++u) {
+      for (int64_t p = m.row_ptr[u]; p < m.row_ptr[u + 1]; ++p) {
+        const double s = x.row(u).dot(y.row(m.item[p]));
+        const double w = m.weight[p];
+        const double c = 1.0 + alpha * w;
+        const double pref = w > 0 ? 1.0 : 0.0;
+        sum += c * (pref - s) * (pref - s) - s * s;
+      }
+    }
+    partial[begin / kGrain] = sum;
+  });
+  for (double v : partial) loss += v;
+  loss += regularization * (static_cast<double>(x.squaredNorm()) +
+                            static_cast<double>(y.squaredNorm()));
+  return loss;
+}
+
+absl::StatusOr<AlsFactors> TrainImplicitAls(
+    const InteractionMatrix& m, const AlsOptions& options,
+    const std::function<void(const AlsIteration&)>& on_iteration) {
+  if (absl::Status s = ValidateAlsOptions(options); !s.ok()) return s;
+  if (m.num_users() == 0 || m.num_items() == 0) {
+    return absl::InvalidArgumentError(
+        "training data: has no users or no items");
+  }
+  AlsFactors f;
+  f.user_factors.resize(m.num_users(), options.factors);
+  f.item_factors.resize(m.num_items(), options.factors);
+  std::mt19937_64 rng(options.seed);
+  InitFactors(&f.user_factors, options.init_stddev, &rng);
+  InitFactors(&f.item_factors, options.init_stddev, &rng);
+  const CsrView by_item = TransposeToItemMajor(m);
+
+  for (int it = 1; it <= options.iterations; ++it) {
+    const auto start = std::chrono::steady_clock::now();
+    HalfStep(m.row_ptr, m.item, m.weight, f.item_factors, options,
+             &f.user_factors);
+    HalfStep(by_item.row_ptr, by_item.col, by_item.weight, f.user_factors,
+             options, &f.item_factors);
+    AlsIteration info;
+    info.iteration = it;
+    info.seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+    info.loss = options.compute_loss
+                    ? ImplicitAlsLoss(m, f.user_factors, f.item_factors,
+                                      options.regularization, options.alpha,
+                                      options.threads)
+                    : std::numeric_limits<double>::quiet_NaN();
+    if (!std::isfinite(f.user_factors.sum()) ||
+        !std::isfinite(f.item_factors.sum())) {
+      return absl::InternalError(absl::StrCat(
+          "ALS diverged at iteration ", it,
+          " (non-finite factors); try a larger regularization"));
+    }
+    f.history.push_back(info);
+    if (on_iteration) on_iteration(info);
+  }
+  return f;
+}
+
+}  // namespace tailor

@@ -1,0 +1,74 @@
+// Implicit-feedback alternating least squares (Hu, Koren & Volinsky 2008).
+//
+// Minimises  sum_{u,i} c_ui (p_ui - x_u . y_i)^2 + reg (|X|^2 + |Y|^2)
+// over all user/item pairs, with preference p_ui = [w_ui > 0] and confidence
+// c_ui = 1 + alpha * w_ui, where w_ui is the summed event weight. Each
+// half-step solves every user (item) exactly (Cholesky) or approximately with
+// a few warm-started conjugate-gradient steps (Takacs et al. 2011), both of
+// which never increase the objective.
+#ifndef TAILOR_CORE_ALS_H_
+#define TAILOR_CORE_ALS_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/interactions.h"
+#include "core/matrix.h"
+
+namespace tailor {
+
+struct AlsOptions {
+  enum class Solver { kCholesky, kConjugateGradient };
+  int factors = 64;
+  int iterations = 15;
+  float regularization = 0.05f;
+  float alpha = 2.0f;
+  Solver solver = Solver::kConjugateGradient;
+  int cg_steps = 3;
+  float init_stddev = 0.01f;
+  uint64_t seed = 42;
+  int threads = 0;  // 0 = all cores
+  // Computing the objective costs about one extra pass over the data.
+  bool compute_loss = true;
+};
+
+// Checks ranges; the message names the option.
+absl::Status ValidateAlsOptions(const AlsOptions& options);
+
+struct AlsIteration {
+  int iteration = 0;   // 1-based
+  double loss = 0.0;   // NaN when compute_loss is false
+  double seconds = 0.0;
+};
+
+struct AlsFactors {
+  RowMatrix user_factors;  // users x factors
+  RowMatrix item_factors;  // items x factors
+  std::vector<AlsIteration> history;
+};
+
+// Trains on `m`. Deterministic for a given seed: factors do not depend on the
+// thread count. `on_iteration`, if set, is called after each iteration.
+absl::StatusOr<AlsFactors> TrainImplicitAls(
+    const InteractionMatrix& m, const AlsOptions& options,
+    const std::function<void(const AlsIteration&)>& on_iteration = {});
+
+// The objective above for given factors (double precision).
+double ImplicitAlsLoss(const InteractionMatrix& m, const RowMatrix& user_factors,
+                       const RowMatrix& item_factors, float regularization,
+                       float alpha, int threads = 0);
+
+// Solves one row of the half-step: the x minimising
+// sum_j c_j (p_j - x . y_j)^2 + (sum over all other items of (x . y)^2) +
+// reg |x|^2, given the fixed factors `y` and gram = y^T y. `x` is the warm
+// start for CG and receives the result. This is also the "fold-in" of a
+// user's interactions against fixed item factors.
+void SolveImplicitRow(const RowMatrix& y, const Eigen::MatrixXf& gram,
+                      const int32_t* cols, const float* weights, int64_t n,
+                      const AlsOptions& options, Eigen::Ref<Vector> x);
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_ALS_H_

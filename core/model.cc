@@ -1,0 +1,71 @@
+#include "core/model.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "core/interactions.h"
+
+namespace tailor {
+
+absl::Status Model::Validate() const {
+  if (user_factors.rows() != users.size()) {
+    return absl::DataLossError(absl::StrCat("model: ", users.size(),
+                                            " users but ", user_factors.rows(),
+                                            " user factor rows"));
+  }
+  if (item_factors.rows() != items.size()) {
+    return absl::DataLossError(absl::StrCat("model: ", items.size(),
+                                            " items but ", item_factors.rows(),
+                                            " item factor rows"));
+  }
+  if (user_factors.cols() != item_factors.cols()) {
+    return absl::DataLossError(absl::StrCat(
+        "model: user factors have ", user_factors.cols(),
+        " columns, item factors ", item_factors.cols()));
+  }
+  if (popularity.size() != static_cast<size_t>(items.size())) {
+    return absl::DataLossError(absl::StrCat("model: ", items.size(),
+                                            " items but ", popularity.size(),
+                                            " popularity values"));
+  }
+  if (!user_factors.allFinite() || !item_factors.allFinite()) {
+    return absl::DataLossError("model: factors contain NaN or infinity");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<int32_t> PopularityOrder(const std::vector<float>& popularity) {
+  std::vector<int32_t> order(popularity.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return popularity[a] > popularity[b];
+  });
+  return order;
+}
+
+absl::Status Snapshot::Validate() const {
+  if (absl::Status s = model.Validate(); !s.ok()) return s;
+  if (!history.row_ptr.empty()) {
+    if (history.row_ptr.size() != static_cast<size_t>(model.users.size()) + 1 ||
+        history.row_ptr.front() != 0 ||
+        history.row_ptr.back() != static_cast<int64_t>(history.item.size()) ||
+        history.item.size() != history.flags.size()) {
+      return absl::DataLossError("history: offsets do not match its entries");
+    }
+    for (size_t u = 0; u + 1 < history.row_ptr.size(); ++u) {
+      if (history.row_ptr[u] > history.row_ptr[u + 1]) {
+        return absl::DataLossError("history: offsets are not increasing");
+      }
+    }
+    for (int32_t i : history.item) {
+      if (i < 0 || i >= model.items.size()) {
+        return absl::DataLossError(
+            absl::StrCat("history: item index ", i, " out of range"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tailor

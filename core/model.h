@@ -1,0 +1,60 @@
+// The trained recommendation model and everything a server snapshot holds.
+#ifndef TAILOR_CORE_MODEL_H_
+#define TAILOR_CORE_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/catalog.h"
+#include "core/id_map.h"
+#include "core/matrix.h"
+
+namespace tailor {
+
+// Matrix-factorization model plus popularity for fallbacks.
+// Thread safety: immutable once built; safe to share between threads.
+struct Model {
+  IdMap users;
+  IdMap items;
+  RowMatrix user_factors;       // users.size() x factors
+  RowMatrix item_factors;       // items.size() x factors
+  std::vector<float> popularity;  // per item; higher is more popular
+
+  int factors() const { return static_cast<int>(item_factors.cols()); }
+  // Checks that every part agrees on the number of users, items and factors
+  // and that every factor is finite.
+  absl::Status Validate() const;
+};
+
+// Item indexes ordered by descending popularity (ties: lower index first).
+std::vector<int32_t> PopularityOrder(const std::vector<float>& popularity);
+
+// Per-user history the trainer saw, for the server's history store:
+// row u lists (item index, kInteracted/kPurchased flags) for model user u.
+struct TrainingHistory {
+  std::vector<int64_t> row_ptr;  // users + 1 offsets (empty: no history)
+  std::vector<int32_t> item;
+  std::vector<uint8_t> flags;
+};
+
+// Everything a trainer publishes as one snapshot version.
+// Thread safety: immutable once loaded; safe to share between threads.
+struct Snapshot {
+  std::string version;
+  int64_t created_unix = 0;
+  // Free-form training facts (algorithm, hyperparameters, data counts,
+  // loss, timings), kept in order and shown by admin tools.
+  std::vector<std::pair<std::string, std::string>> info;
+  Model model;
+  std::vector<Item> catalog;
+  TrainingHistory history;
+
+  absl::Status Validate() const;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_MODEL_H_

@@ -1,0 +1,74 @@
+// Readers for the data sets the trainer accepts: Tailor's events and catalog
+// CSVs, and MovieLens (u.data-style ratings, u.item).
+//
+// A malformed row is never silent: it is either rejected with
+// "<file>:<line>: <field>: <reason>" (strict mode, first bad row is fatal) or
+// skipped and counted in the ReadReport, whose first errors are kept.
+#ifndef TAILOR_CORE_READERS_H_
+#define TAILOR_CORE_READERS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/catalog.h"
+#include "core/event.h"
+
+namespace tailor {
+
+struct ReadOptions {
+  // Make the first bad row fatal instead of skipping and counting it.
+  bool strict = false;
+  // How many row errors a report keeps verbatim.
+  size_t max_reported_errors = 20;
+};
+
+struct ReadReport {
+  std::string source;
+  int64_t rows = 0;      // data rows seen (header excluded)
+  int64_t accepted = 0;  // rows passed to the caller
+  int64_t skipped = 0;   // rows rejected
+  std::vector<std::string> errors;  // the first rejections, "file:line: why"
+
+  // One line, e.g. "events.csv: 1000 rows, 998 accepted, 2 skipped".
+  std::string Summary() const;
+};
+
+using EventSink = std::function<void(Event&&)>;
+
+// Events CSV: user_id,item_id,event_type,timestamp[,value]. A header row
+// (first field "user_id") is optional; with one, columns may come in any
+// order and unknown columns are ignored.
+absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,
+                           const EventSink& sink, ReadReport* report);
+
+// Catalog CSV: item_id,title,category,brand,color,price,sizes,in_stock with
+// sizes separated by '|' and in_stock one of true/false/1/0/yes/no. The
+// header is optional, as for events. Duplicate item ids are rejected.
+absl::StatusOr<std::vector<Item>> ReadCatalogCsv(const std::string& path,
+                                                 const ReadOptions& options,
+                                                 ReadReport* report);
+// The catalog header line and one catalog row, as ReadCatalogCsv reads them.
+std::string CatalogCsvHeader();
+std::string CatalogCsvRow(const Item& item);
+// Quotes a CSV field when it holds a comma, quote or line break.
+std::string CsvEscape(absl::string_view field);
+
+// MovieLens ratings ("user \t item \t rating \t timestamp", as in u.data and
+// the u1..u5 folds). Each row becomes a kRating event with the rating as value.
+absl::Status ReadMovieLensRatings(const std::string& path,
+                                  const ReadOptions& options,
+                                  const EventSink& sink, ReadReport* report);
+
+// MovieLens movies (u.item, Latin-1, '|'-separated) as catalog items: the
+// title converted to UTF-8, the first genre as category, no price.
+absl::StatusOr<std::vector<Item>> ReadMovieLensItems(const std::string& path,
+                                                     const ReadOptions& options,
+                                                     ReadReport* report);
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_READERS_H_

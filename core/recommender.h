@@ -1,0 +1,52 @@
+// Turns a model and a user's state into a ranked list: personalised scoring
+// with the user's embedding, or the popularity fallback.
+#ifndef TAILOR_CORE_RECOMMENDER_H_
+#define TAILOR_CORE_RECOMMENDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/model.h"
+#include "core/retrieval.h"
+
+namespace tailor {
+
+struct Recommendation {
+  int32_t item;
+  float score;
+  bool personalized;
+};
+
+struct RecommendResult {
+  std::vector<Recommendation> items;
+  bool fallback_used = false;
+};
+
+// Serves top-N lists from one model.
+// Thread safety: immutable after construction; Recommend may be called from
+// many threads at once.
+class Recommender {
+ public:
+  // Takes shared ownership of the model.
+  explicit Recommender(std::shared_ptr<const Model> model);
+
+  const Model& model() const { return *model_; }
+
+  // The best `count` items for model user `user` (nullopt: unknown user),
+  // never any item in `exclude` (may be null). Users the model cannot
+  // personalise for (unknown, or an all-zero embedding) get the most popular
+  // eligible items. Returns fewer than `count` only when fewer are eligible.
+  RecommendResult Recommend(std::optional<int32_t> user, int count,
+                            const ItemSet* exclude) const;
+
+ private:
+  std::shared_ptr<const Model> model_;
+  ExactRetriever retriever_;
+  std::vector<int32_t> popular_order_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_RECOMMENDER_H_

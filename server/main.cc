@@ -1,0 +1,69 @@
+// tailor-server: parses flags and runs the gRPC server until SIGINT/SIGTERM.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "core/logging.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:8980",
+          "host:port to listen on (port 0 picks a free one)");
+ABSL_FLAG(std::string, snapshot_dir, "snapshots",
+          "directory where tailor-trainer publishes snapshots");
+ABSL_FLAG(std::string, data_dir, "data",
+          "RocksDB directory for the catalog and user histories");
+ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(5),
+          "how often to check for a new snapshot (0 disables)");
+ABSL_FLAG(bool, require_snapshot, false,
+          "exit at start-up when no snapshot is published yet");
+ABSL_FLAG(std::string, port_file, "",
+          "if set, write the bound port to this file once serving");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves recommendations over gRPC.\n  tailor-server --snapshot_dir=DIR "
+      "--data_dir=DIR [--address=HOST:PORT]");
+  absl::ParseCommandLine(argc, argv);
+  // Block SIGINT/SIGTERM in every thread (gRPC's inherit the mask) and wait
+  // for them synchronously below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  tailor::ServerOptions options;
+  options.address = absl::GetFlag(FLAGS_address);
+  options.snapshot_dir = absl::GetFlag(FLAGS_snapshot_dir);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
+  options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
+
+  absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
+      tailor::TailorServer::Start(options);
+  if (!server.ok()) {
+    tailor::LogError(absl::StrCat("cannot start: ", server.status().ToString()));
+    return 1;
+  }
+  tailor::LogInfo(absl::StrCat("listening on port ", (*server)->port()));
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file);
+      !port_file.empty()) {
+    FILE* f = std::fopen(port_file.c_str(), "w");
+    if (f == nullptr || std::fprintf(f, "%d\n", (*server)->port()) < 0 ||
+        std::fclose(f) != 0) {
+      tailor::LogError(absl::StrCat("cannot write --port_file ", port_file));
+      return 1;
+    }
+  }
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  tailor::LogInfo("shutting down");
+  (*server)->Shutdown();
+  return 0;
+}

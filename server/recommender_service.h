@@ -1,0 +1,38 @@
+// The tailor.v1.Recommender gRPC service (callback API).
+#ifndef TAILOR_SERVER_RECOMMENDER_SERVICE_H_
+#define TAILOR_SERVER_RECOMMENDER_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "server/serving_state.h"
+#include "storage/state_store.h"
+#include "tailor/v1/recommender.grpc.pb.h"
+
+namespace tailor {
+
+// Handlers validate the request, read the user's history from the state
+// store, score with the active snapshot and map errors to gRPC statuses.
+// Thread safety: handlers run concurrently on gRPC's threads; each copies the
+// active ServingState pointer and never holds a lock while scoring.
+class RecommenderService final : public v1::Recommender::CallbackService {
+ public:
+  // Both pointers must outlive the service.
+  RecommenderService(const ServingStateHolder* state, StateStore* store)
+      : state_(state), store_(store) {}
+
+  grpc::ServerUnaryReactor* RecommendFor(
+      grpc::CallbackServerContext* context,
+      const v1::RecommendRequest* request,
+      v1::RecommendResponse* response) override;
+
+  // The handler's logic, callable without gRPC (used by RecommendFor).
+  absl::Status Recommend(const v1::RecommendRequest& request,
+                         v1::RecommendResponse* response) const;
+
+ private:
+  const ServingStateHolder* state_;
+  StateStore* store_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_SERVER_RECOMMENDER_SERVICE_H_

@@ -1,0 +1,70 @@
+// tailor-server's gRPC server: wires the state store, the snapshot manager
+// and the services together.
+#ifndef TAILOR_SERVER_SERVER_H_
+#define TAILOR_SERVER_SERVER_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/recommender_service.h"
+#include "server/serving_state.h"
+#include "server/snapshot_manager.h"
+#include "storage/env.h"
+#include "storage/snapshot_store.h"
+#include "storage/state_store.h"
+
+namespace tailor {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free port (see TailorServer::port).
+  std::string address = "127.0.0.1:8980";
+  // Where tailor-trainer publishes snapshots (CURRENT + versions).
+  std::string snapshot_dir;
+  // RocksDB directory for the catalog and user histories.
+  std::string data_dir;
+  // How often to look for a new CURRENT; zero disables polling.
+  absl::Duration poll_interval = absl::Seconds(5);
+  // Fail start-up when no snapshot is published yet, instead of serving
+  // UNAVAILABLE (and health NOT_SERVING) until one appears.
+  bool require_snapshot = false;
+};
+
+// Besides tailor.v1.Recommender the server registers grpc.health.v1.Health
+// (SERVING once a snapshot is loaded) and server reflection.
+// Thread safety: Start, Shutdown and Wait may be called from different
+// threads; the services run on gRPC's threads.
+class TailorServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<TailorServer>> Start(
+      const ServerOptions& options, Env* env = Env::Default());
+  ~TailorServer();
+
+  // The port actually bound.
+  int port() const { return port_; }
+  // Loads CURRENT now if it changed (what polling does).
+  absl::Status RefreshSnapshot() { return manager_->Refresh(); }
+  // Stops accepting calls and finishes in-flight ones within `deadline`.
+  void Shutdown(absl::Duration deadline = absl::Seconds(5));
+  // Blocks until Shutdown.
+  void Wait();
+
+ private:
+  TailorServer() = default;
+  void SetServing(bool serving);
+
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  ServingStateHolder holder_;
+  std::unique_ptr<SnapshotManager> manager_;
+  std::unique_ptr<RecommenderService> recommender_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_SERVER_SERVER_H_

@@ -1,0 +1,30 @@
+#include "server/serving_state.h"
+
+#include "core/status_macros.h"
+
+namespace tailor {
+
+absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
+    Snapshot snapshot, StateStore* store) {
+  TAILOR_RETURN_IF_ERROR(snapshot.Validate());
+  TAILOR_ASSIGN_OR_RETURN(bool imported,
+                          ImportSnapshotState(snapshot, store));
+  (void)imported;
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Item> catalog, store->LoadCatalog());
+
+  auto state = std::make_shared<ServingState>();
+  state->version = snapshot.version;
+  state->created_unix = snapshot.created_unix;
+  state->info = std::move(snapshot.info);
+  auto model = std::make_shared<const Model>(std::move(snapshot.model));
+  state->item_info.resize(model->items.size());
+  for (Item& item : catalog) {
+    if (auto index = model->items.Find(item.item_id)) {
+      state->item_info[*index] = std::move(item);
+    }
+  }
+  state->recommender = std::make_unique<Recommender>(std::move(model));
+  return std::shared_ptr<const ServingState>(std::move(state));
+}
+
+}  // namespace tailor

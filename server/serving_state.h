@@ -1,0 +1,65 @@
+// What the server answers from: one loaded snapshot, immutable.
+#ifndef TAILOR_SERVER_SERVING_STATE_H_
+#define TAILOR_SERVER_SERVING_STATE_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/catalog.h"
+#include "core/recommender.h"
+#include "storage/snapshot_store.h"
+#include "storage/state_store.h"
+
+namespace tailor {
+
+// Thread safety: immutable once built; shared by all request handlers.
+struct ServingState {
+  std::string version;
+  int64_t created_unix = 0;
+  std::vector<std::pair<std::string, std::string>> info;
+  std::unique_ptr<const Recommender> recommender;
+  // Catalog attributes aligned with the model's item indexes; an entry with
+  // an empty item_id means "not in the catalog".
+  std::vector<Item> item_info;
+};
+
+// Builds a ServingState from a validated snapshot: imports the snapshot's
+// catalog and histories into `store` (once per version) and reads the
+// catalog back from the store, so that the store stays the source of truth.
+absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
+    Snapshot snapshot, StateStore* store);
+
+// Holds the active ServingState and swaps it atomically; readers copy the
+// pointer and keep using their copy while a newer one is installed (in the
+// manner of Envoy's runtime snapshot).
+// Thread safety: all methods may be called concurrently.
+class ServingStateHolder {
+ public:
+  // Null until the first Set.
+  std::shared_ptr<const ServingState> Get() const {
+    absl::MutexLock lock(&mu_);
+    return state_;
+  }
+  void Set(std::shared_ptr<const ServingState> state) {
+    std::shared_ptr<const ServingState> old;
+    {
+      absl::MutexLock lock(&mu_);
+      old = std::move(state_);
+      state_ = std::move(state);
+    }
+    // `old` is released here, outside the lock.
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const ServingState> state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_SERVER_SERVING_STATE_H_

@@ -1,0 +1,361 @@
+#include "storage/snapshot_store.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "core/status_macros.h"
+#include "storage/coding.h"
+#include "storage/records.h"
+
+namespace tailor {
+namespace {
+
+constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
+constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kVersionDigits = 8;
+
+constexpr const char* kManifest = "MANIFEST";
+constexpr const char* kUsers = "users";
+constexpr const char* kItems = "items";
+constexpr const char* kUserFactors = "user_factors";
+constexpr const char* kItemFactors = "item_factors";
+constexpr const char* kPopularity = "popularity";
+constexpr const char* kCatalog = "catalog";
+constexpr const char* kHistory = "history";
+
+uint32_t Crc32(absl::string_view data) {
+  return static_cast<uint32_t>(
+      crc32_z(0L, reinterpret_cast<const Bytef*>(data.data()), data.size()));
+}
+
+std::string Frame(const std::string& payload) {
+  Encoder e;
+  e.PutRaw(kMagic, sizeof(kMagic));
+  e.PutU32(Crc32(payload));
+  e.PutU64(payload.size());
+  e.PutRaw(payload.data(), payload.size());
+  return std::move(e.buffer());
+}
+
+absl::StatusOr<std::string> ReadFramed(Env* env, const std::string& path) {
+  TAILOR_ASSIGN_OR_RETURN(std::string data, env->ReadFile(path));
+  if (data.size() < kHeaderSize ||
+      std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot file '", path, "': bad header (not a snapshot "
+                     "file, or truncated)"));
+  }
+  Decoder d(absl::string_view(data).substr(sizeof(kMagic)));
+  uint32_t crc;
+  uint64_t len;
+  d.GetU32(&crc);
+  d.GetU64(&len);
+  if (len != data.size() - kHeaderSize) {
+    return absl::DataLossError(absl::StrCat(
+        "snapshot file '", path, "': truncated or padded (header says ", len,
+        " payload bytes, file has ", data.size() - kHeaderSize, ")"));
+  }
+  std::string payload = data.substr(kHeaderSize);
+  if (Crc32(payload) != crc) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot file '", path, "': checksum mismatch"));
+  }
+  return payload;
+}
+
+absl::Status Corrupt(const std::string& path, absl::string_view what) {
+  return absl::DataLossError(
+      absl::StrCat("snapshot file '", path, "': ", what));
+}
+
+std::string EncodeIds(const IdMap& ids) {
+  Encoder e;
+  e.PutU64(ids.size());
+  for (const std::string& id : ids.ids()) e.PutString(id);
+  return std::move(e.buffer());
+}
+
+absl::StatusOr<IdMap> DecodeIds(const std::string& path,
+                                const std::string& payload) {
+  Decoder d(payload);
+  uint64_t n;
+  if (!d.GetU64(&n) || !d.Has(n, 4)) return Corrupt(path, "bad id count");
+  std::vector<std::string> ids(n);
+  for (auto& id : ids) {
+    if (!d.GetString(&id)) return Corrupt(path, "truncated id");
+  }
+  IdMap map(std::move(ids));
+  if (static_cast<uint64_t>(map.size()) != n ||
+      map.ids().size() != n) {
+    return Corrupt(path, "bad id list");
+  }
+  return map;
+}
+
+std::string EncodeMatrix(const RowMatrix& m) {
+  Encoder e;
+  e.PutU64(m.rows());
+  e.PutU32(static_cast<uint32_t>(m.cols()));
+  e.PutRaw(m.data(), sizeof(float) * m.size());
+  return std::move(e.buffer());
+}
+
+absl::StatusOr<RowMatrix> DecodeMatrix(const std::string& path,
+                                       const std::string& payload) {
+  Decoder d(payload);
+  uint64_t rows;
+  uint32_t cols;
+  if (!d.GetU64(&rows) || !d.GetU32(&cols)) return Corrupt(path, "no shape");
+  if (cols == 0 || rows > d.remaining() / sizeof(float) / cols ||
+      rows * cols * sizeof(float) != d.remaining()) {
+    return Corrupt(path, "shape does not match the data size");
+  }
+  RowMatrix m(rows, cols);
+  d.GetRaw(m.data(), sizeof(float) * m.size());
+  return m;
+}
+
+std::string EncodeCatalog(const std::vector<Item>& items) {
+  Encoder e;
+  e.PutU64(items.size());
+  for (const Item& it : items) EncodeItem(it, &e);
+  return std::move(e.buffer());
+}
+
+absl::StatusOr<std::vector<Item>> DecodeCatalog(const std::string& path,
+                                                const std::string& payload) {
+  Decoder d(payload);
+  uint64_t n;
+  if (!d.GetU64(&n) || !d.Has(n, 33)) return Corrupt(path, "bad item count");
+  std::vector<Item> items(n);
+  for (Item& it : items) {
+    if (!DecodeItem(&d, &it)) return Corrupt(path, "truncated item");
+  }
+  if (d.remaining() != 0) return Corrupt(path, "trailing bytes");
+  return items;
+}
+
+template <typename T>
+void PutArray(Encoder* e, const std::vector<T>& v) {
+  e->PutU64(v.size());
+  e->PutRaw(v.data(), sizeof(T) * v.size());
+}
+
+template <typename T>
+bool GetArray(Decoder* d, std::vector<T>* v) {
+  uint64_t n;
+  if (!d->GetU64(&n) || !d->Has(n, sizeof(T))) return false;
+  v->resize(n);
+  return d->GetRaw(v->data(), sizeof(T) * n);
+}
+
+}  // namespace
+
+bool IsSnapshotVersion(absl::string_view name) {
+  return name.size() == kVersionDigits &&
+         std::all_of(name.begin(), name.end(), absl::ascii_isdigit);
+}
+
+SnapshotStore::SnapshotStore(Env* env, std::string dir)
+    : env_(env), dir_(std::move(dir)) {}
+
+absl::StatusOr<std::vector<std::string>> SnapshotStore::ListVersions() const {
+  if (!env_->Exists(dir_)) return std::vector<std::string>{};
+  TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> names, env_->ListDir(dir_));
+  std::vector<std::string> versions;
+  for (auto& n : names) {
+    if (IsSnapshotVersion(n)) versions.push_back(std::move(n));
+  }
+  std::sort(versions.begin(), versions.end());
+  return versions;
+}
+
+absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
+  TAILOR_RETURN_IF_ERROR(snapshot.Validate());
+  TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
+  TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> versions, ListVersions());
+  uint64_t next = 1;
+  if (!versions.empty()) {
+    uint64_t last;
+    if (absl::SimpleAtoi(versions.back(), &last)) next = last + 1;
+  }
+  const std::string version = absl::StrFormat("%0*d", kVersionDigits, next);
+  const std::string tmp = absl::StrCat(dir_, "/", version, ".tmp");
+  const std::string final_dir = absl::StrCat(dir_, "/", version);
+
+  TAILOR_RETURN_IF_ERROR(env_->RemoveAll(tmp));
+  TAILOR_RETURN_IF_ERROR(env_->CreateDirs(tmp));
+  auto write = [&](const char* name, const std::string& payload) {
+    return env_->WriteFile(absl::StrCat(tmp, "/", name), Frame(payload));
+  };
+  {
+    Encoder e;
+    e.PutU32(kFormatVersion);
+    e.PutString(version);
+    e.PutI64(snapshot.created_unix);
+    e.PutU64(snapshot.model.users.size());
+    e.PutU64(snapshot.model.items.size());
+    e.PutU32(static_cast<uint32_t>(snapshot.model.factors()));
+    e.PutU64(snapshot.info.size());
+    for (const auto& [k, v] : snapshot.info) {
+      e.PutString(k);
+      e.PutString(v);
+    }
+    TAILOR_RETURN_IF_ERROR(write(kManifest, e.buffer()));
+  }
+  TAILOR_RETURN_IF_ERROR(write(kUsers, EncodeIds(snapshot.model.users)));
+  TAILOR_RETURN_IF_ERROR(write(kItems, EncodeIds(snapshot.model.items)));
+  TAILOR_RETURN_IF_ERROR(
+      write(kUserFactors, EncodeMatrix(snapshot.model.user_factors)));
+  TAILOR_RETURN_IF_ERROR(
+      write(kItemFactors, EncodeMatrix(snapshot.model.item_factors)));
+  {
+    Encoder e;
+    PutArray(&e, snapshot.model.popularity);
+    TAILOR_RETURN_IF_ERROR(write(kPopularity, e.buffer()));
+  }
+  TAILOR_RETURN_IF_ERROR(write(kCatalog, EncodeCatalog(snapshot.catalog)));
+  {
+    Encoder e;
+    PutArray(&e, snapshot.history.row_ptr);
+    PutArray(&e, snapshot.history.item);
+    PutArray(&e, snapshot.history.flags);
+    TAILOR_RETURN_IF_ERROR(write(kHistory, e.buffer()));
+  }
+  TAILOR_RETURN_IF_ERROR(env_->SyncDir(tmp));
+  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
+  TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
+
+  const std::string current_tmp = absl::StrCat(dir_, "/CURRENT.tmp");
+  TAILOR_RETURN_IF_ERROR(env_->WriteFile(current_tmp, version + "\n"));
+  TAILOR_RETURN_IF_ERROR(env_->Rename(current_tmp, dir_ + "/CURRENT"));
+  TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  return version;
+}
+
+absl::StatusOr<std::string> SnapshotStore::CurrentVersion() const {
+  const std::string path = dir_ + "/CURRENT";
+  if (!env_->Exists(path)) {
+    return absl::NotFoundError(absl::StrCat(
+        "no snapshot published in '", dir_, "' (no CURRENT file); run "
+        "tailor-trainer first"));
+  }
+  TAILOR_ASSIGN_OR_RETURN(std::string content, env_->ReadFile(path));
+  absl::string_view v = absl::StripTrailingAsciiWhitespace(content);
+  if (!IsSnapshotVersion(v)) {
+    return absl::DataLossError(absl::StrCat("'", path, "' does not name a "
+                                            "snapshot version: '", v, "'"));
+  }
+  return std::string(v);
+}
+
+absl::StatusOr<Snapshot> SnapshotStore::LoadCurrent() const {
+  TAILOR_ASSIGN_OR_RETURN(std::string version, CurrentVersion());
+  return Load(version);
+}
+
+absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
+  if (!IsSnapshotVersion(version)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("version: '", version, "' is not a snapshot version"));
+  }
+  const std::string vdir = absl::StrCat(dir_, "/", version);
+  if (!env_->Exists(vdir)) {
+    return absl::NotFoundError(
+        absl::StrCat("snapshot version ", version, " not found in '", dir_,
+                     "'"));
+  }
+  auto path = [&](const char* name) { return absl::StrCat(vdir, "/", name); };
+  auto read = [&](const char* name) { return ReadFramed(env_, path(name)); };
+
+  Snapshot s;
+  uint64_t num_users, num_items;
+  uint32_t factors;
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kManifest));
+    Decoder d(payload);
+    uint32_t format;
+    uint64_t info_count;
+    if (!d.GetU32(&format)) return Corrupt(path(kManifest), "empty");
+    if (format != kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "snapshot ", version, " has format ", format,
+          "; this build reads format ", kFormatVersion));
+    }
+    if (!d.GetString(&s.version) || !d.GetI64(&s.created_unix) ||
+        !d.GetU64(&num_users) || !d.GetU64(&num_items) ||
+        !d.GetU32(&factors) || !d.GetU64(&info_count) ||
+        !d.Has(info_count, 8)) {
+      return Corrupt(path(kManifest), "truncated");
+    }
+    if (s.version != version) {
+      return Corrupt(path(kManifest),
+                     absl::StrCat("names version ", s.version));
+    }
+    s.info.resize(info_count);
+    for (auto& [k, v] : s.info) {
+      if (!d.GetString(&k) || !d.GetString(&v)) {
+        return Corrupt(path(kManifest), "truncated info");
+      }
+    }
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kUsers));
+    TAILOR_ASSIGN_OR_RETURN(s.model.users, DecodeIds(path(kUsers), payload));
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kItems));
+    TAILOR_ASSIGN_OR_RETURN(s.model.items, DecodeIds(path(kItems), payload));
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kUserFactors));
+    TAILOR_ASSIGN_OR_RETURN(s.model.user_factors,
+                            DecodeMatrix(path(kUserFactors), payload));
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kItemFactors));
+    TAILOR_ASSIGN_OR_RETURN(s.model.item_factors,
+                            DecodeMatrix(path(kItemFactors), payload));
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kPopularity));
+    Decoder d(payload);
+    if (!GetArray(&d, &s.model.popularity) || d.remaining() != 0) {
+      return Corrupt(path(kPopularity), "bad array");
+    }
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kCatalog));
+    TAILOR_ASSIGN_OR_RETURN(s.catalog, DecodeCatalog(path(kCatalog), payload));
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kHistory));
+    Decoder d(payload);
+    if (!GetArray(&d, &s.history.row_ptr) || !GetArray(&d, &s.history.item) ||
+        !GetArray(&d, &s.history.flags) || d.remaining() != 0) {
+      return Corrupt(path(kHistory), "bad arrays");
+    }
+  }
+  if (static_cast<uint64_t>(s.model.users.size()) != num_users ||
+      static_cast<uint64_t>(s.model.items.size()) != num_items ||
+      (num_items > 0 && s.model.item_factors.cols() != factors)) {
+    return absl::DataLossError(absl::StrCat(
+        "snapshot ", version, ": MANIFEST counts (", num_users, " users, ",
+        num_items, " items, ", factors, " factors) do not match its files"));
+  }
+  if (absl::Status st = s.Validate(); !st.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot ", version, ": ", st.message()));
+  }
+  return s;
+}
+
+}  // namespace tailor

@@ -1,0 +1,58 @@
+// Versioned model snapshots on disk, published atomically.
+//
+// Layout under the snapshot directory:
+//   CURRENT            one line: the version the server should serve
+//   00000001/          one directory per version, never modified once named:
+//     MANIFEST         format version, snapshot version, counts, training info
+//     users, items     id dictionaries
+//     user_factors, item_factors, popularity, catalog, history
+//   00000002.tmp/      a version being written; ignored by readers
+// Every file is framed as magic, CRC-32 and length, so a truncated or
+// corrupted file is detected on load. A version directory is written under a
+// temporary name, synced, and renamed; CURRENT is then replaced by writing
+// CURRENT.tmp and renaming it. A reader therefore sees either the old or the
+// new snapshot, never a half-written one (cf. LevelDB's db/filename.cc).
+#ifndef TAILOR_STORAGE_SNAPSHOT_STORE_H_
+#define TAILOR_STORAGE_SNAPSHOT_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/model.h"
+#include "storage/env.h"
+
+namespace tailor {
+
+// Thread safety: Load* and List* may run concurrently with each other and
+// with one Publish; two concurrent Publish calls may fail but never corrupt.
+class SnapshotStore {
+ public:
+  // `env` must outlive the store.
+  SnapshotStore(Env* env, std::string dir);
+
+  // Writes `snapshot` as the next version (its `version` field is ignored)
+  // and points CURRENT at it. Returns the new version.
+  absl::StatusOr<std::string> Publish(const Snapshot& snapshot);
+
+  // The version CURRENT names. NOT_FOUND when nothing was published yet.
+  absl::StatusOr<std::string> CurrentVersion() const;
+  // Loads and fully validates one version: every checksum, size and count.
+  absl::StatusOr<Snapshot> Load(const std::string& version) const;
+  absl::StatusOr<Snapshot> LoadCurrent() const;
+  // Complete versions, oldest first.
+  absl::StatusOr<std::vector<std::string>> ListVersions() const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Env* env_;
+  std::string dir_;
+};
+
+// True for names of the form of a snapshot version ("00000042").
+bool IsSnapshotVersion(absl::string_view name);
+
+}  // namespace tailor
+
+#endif  // TAILOR_STORAGE_SNAPSHOT_STORE_H_

@@ -1,0 +1,98 @@
+#include "storage/state_store.h"
+
+#include <algorithm>
+
+#include "core/status_macros.h"
+
+namespace tailor {
+
+void MergeHistoryEntries(const std::vector<HistoryEntry>& update,
+                         std::vector<HistoryEntry>* history) {
+  std::map<std::string, uint8_t> merged;
+  for (const auto& e : *history) merged[e.item_id] |= e.flags;
+  for (const auto& e : update) merged[e.item_id] |= e.flags;
+  history->clear();
+  history->reserve(merged.size());
+  for (auto& [item, flags] : merged) history->push_back({item, flags});
+}
+
+absl::Status MemoryStateStore::PutItems(const std::vector<Item>& items) {
+  absl::MutexLock lock(&mu_);
+  for (const Item& it : items) catalog_[it.item_id] = it;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Item>> MemoryStateStore::LoadCatalog() {
+  absl::MutexLock lock(&mu_);
+  std::vector<Item> items;
+  items.reserve(catalog_.size());
+  for (const auto& [id, it] : catalog_) items.push_back(it);
+  return items;
+}
+
+absl::Status MemoryStateStore::MergeHistories(
+    const std::vector<HistoryUpdate>& updates) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& u : updates) {
+    auto& h = history_[u.user_id];
+    for (const auto& e : u.entries) h[e.item_id] |= e.flags;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<HistoryEntry>> MemoryStateStore::GetHistory(
+    absl::string_view user_id) {
+  absl::MutexLock lock(&mu_);
+  std::vector<HistoryEntry> out;
+  auto it = history_.find(user_id);
+  if (it == history_.end()) return out;
+  for (const auto& [item, flags] : it->second) out.push_back({item, flags});
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(
+    absl::string_view key) {
+  absl::MutexLock lock(&mu_);
+  auto it = meta_.find(key);
+  if (it == meta_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
+}
+
+absl::Status MemoryStateStore::PutMeta(absl::string_view key,
+                                       absl::string_view value) {
+  absl::MutexLock lock(&mu_);
+  meta_[key] = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
+                                         StateStore* store) {
+  constexpr absl::string_view kKey = "imported_version";
+  TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> imported,
+                          store->GetMeta(kKey));
+  if (imported.has_value() && *imported >= snapshot.version) return false;
+
+  TAILOR_RETURN_IF_ERROR(store->PutItems(snapshot.catalog));
+  const TrainingHistory& h = snapshot.history;
+  constexpr size_t kBatchUsers = 2048;
+  std::vector<HistoryUpdate> batch;
+  for (size_t u = 0; u + 1 < h.row_ptr.size(); ++u) {
+    if (h.row_ptr[u] == h.row_ptr[u + 1]) continue;
+    HistoryUpdate update;
+    update.user_id = snapshot.model.users.id(static_cast<int32_t>(u));
+    for (int64_t p = h.row_ptr[u]; p < h.row_ptr[u + 1]; ++p) {
+      update.entries.push_back(
+          {snapshot.model.items.id(h.item[p]), h.flags[p]});
+    }
+    batch.push_back(std::move(update));
+    if (batch.size() == kBatchUsers) {
+      TAILOR_RETURN_IF_ERROR(store->MergeHistories(batch));
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) TAILOR_RETURN_IF_ERROR(store->MergeHistories(batch));
+  TAILOR_RETURN_IF_ERROR(store->PutMeta(kKey, snapshot.version));
+  return true;
+}
+
+}  // namespace tailor

@@ -1,0 +1,101 @@
+// The server's durable state: the catalog, each user's interaction history
+// and a few metadata keys.
+#ifndef TAILOR_STORAGE_STATE_STORE_H_
+#define TAILOR_STORAGE_STATE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/catalog.h"
+#include "core/model.h"
+
+namespace tailor {
+
+// What a user did with one item; flags are core's kInteracted/kPurchased.
+struct HistoryEntry {
+  std::string item_id;
+  uint8_t flags = 0;
+  bool operator==(const HistoryEntry&) const = default;
+};
+
+// One user's history update: entries are OR-ed into what is stored.
+struct HistoryUpdate {
+  std::string user_id;
+  std::vector<HistoryEntry> entries;
+};
+
+// Thread safety: implementations are safe to call from many threads at once.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Inserts or replaces catalog items by item_id.
+  virtual absl::Status PutItems(const std::vector<Item>& items) = 0;
+  // Every catalog item, in item_id byte order.
+  virtual absl::StatusOr<std::vector<Item>> LoadCatalog() = 0;
+
+  // Merges updates into the stored histories (flags OR-ed per item),
+  // atomically for the whole batch.
+  virtual absl::Status MergeHistories(
+      const std::vector<HistoryUpdate>& updates) = 0;
+  // The user's history, sorted by item_id; empty for an unknown user.
+  virtual absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
+      absl::string_view user_id) = 0;
+
+  // Small metadata values; nullopt when absent.
+  virtual absl::StatusOr<std::optional<std::string>> GetMeta(
+      absl::string_view key) = 0;
+  virtual absl::Status PutMeta(absl::string_view key,
+                               absl::string_view value) = 0;
+};
+
+// Opens (creating if missing) a RocksDB database under `path` with column
+// families "catalog", "history" and "meta". Writes go through the WAL and
+// are synced, so acknowledged writes survive a crash.
+absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
+    const std::string& path);
+
+// An in-memory StateStore for unit tests.
+// Thread safety: all methods lock one mutex.
+class MemoryStateStore : public StateStore {
+ public:
+  absl::Status PutItems(const std::vector<Item>& items) override;
+  absl::StatusOr<std::vector<Item>> LoadCatalog() override;
+  absl::Status MergeHistories(
+      const std::vector<HistoryUpdate>& updates) override;
+  absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
+      absl::string_view user_id) override;
+  absl::StatusOr<std::optional<std::string>> GetMeta(
+      absl::string_view key) override;
+  absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
+
+ private:
+  absl::Mutex mu_;
+  std::map<std::string, Item> catalog_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::map<std::string, uint8_t>> history_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
+};
+
+// Merges entries into a sorted-by-item history, OR-ing flags per item.
+void MergeHistoryEntries(const std::vector<HistoryEntry>& update,
+                         std::vector<HistoryEntry>* history);
+
+// Writes a snapshot's catalog and training histories into `store` unless this
+// version was already imported (tracked under meta key "imported_version").
+// Returns whether anything was written.
+absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
+                                         StateStore* store);
+
+}  // namespace tailor
+
+#endif  // TAILOR_STORAGE_STATE_STORE_H_

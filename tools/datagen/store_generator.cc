@@ -1,0 +1,506 @@
+#include "tools/datagen/store_generator.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "core/alias_table.h"
+#include "core/catalog.h"
+#include "core/readers.h"
+
+namespace tailor {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+enum SizeKind { kApparel, kWaist, kShoe, kOneSize };
+
+struct Category {
+  const char* name;
+  double median_price;
+  double price_sigma;
+  SizeKind sizes;
+  std::vector<const char*> nouns;
+  double winter;  // demand multiplier in winter
+  double summer;  // and in summer
+  double share;   // of the catalog
+  double return_mult;
+};
+
+const std::vector<Category>& Categories() {
+  static const auto* c = new std::vector<Category>{
+      {"tops", 25, 0.45, kApparel,
+       {"T-Shirt", "Tank Top", "Blouse", "Crop Top", "Long-Sleeve Tee"}, 0.9,
+       1.2, 0.16, 1.0},
+      {"shirts", 45, 0.40, kApparel,
+       {"Oxford Shirt", "Linen Shirt", "Poplin Shirt", "Flannel Shirt"}, 1.0,
+       1.0, 0.08, 1.0},
+      {"dresses", 60, 0.50, kApparel,
+       {"Midi Dress", "Maxi Dress", "Wrap Dress", "Slip Dress", "Shirt Dress"},
+       0.6, 1.8, 0.10, 1.6},
+      {"skirts", 40, 0.45, kApparel,
+       {"Pleated Skirt", "Mini Skirt", "A-Line Skirt", "Denim Skirt"}, 0.7, 1.5,
+       0.05, 1.2},
+      {"jeans", 70, 0.40, kWaist,
+       {"Slim Jeans", "Straight Jeans", "Wide-Leg Jeans", "Mom Jeans",
+        "Skinny Jeans"},
+       1.0, 1.0, 0.09, 1.4},
+      {"trousers", 55, 0.40, kWaist,
+       {"Chinos", "Tailored Trousers", "Cargo Pants", "Linen Trousers"}, 1.0,
+       1.0, 0.07, 1.2},
+      {"knitwear", 65, 0.50, kApparel,
+       {"Crewneck Sweater", "Cardigan", "Turtleneck", "Cable-Knit Jumper"}, 1.8,
+       0.4, 0.08, 1.0},
+      {"outerwear", 140, 0.55, kApparel,
+       {"Wool Coat", "Puffer Jacket", "Trench Coat", "Denim Jacket", "Parka",
+        "Blazer"},
+       2.0, 0.3, 0.08, 1.1},
+      {"activewear", 40, 0.40, kApparel,
+       {"Leggings", "Sports Bra", "Running Shorts", "Track Jacket",
+        "Training Tee"},
+       1.0, 1.2, 0.08, 0.8},
+      {"shoes", 90, 0.50, kShoe,
+       {"Sneakers", "Ankle Boots", "Loafers", "Sandals", "Heels",
+        "Running Shoes"},
+       1.0, 1.0, 0.11, 1.6},
+      {"accessories", 30, 0.60, kOneSize,
+       {"Scarf", "Belt", "Tote Bag", "Beanie", "Sunglasses", "Crossbody Bag"},
+       1.1, 1.1, 0.10, 0.5},
+  };
+  return *c;
+}
+
+struct Brand {
+  const char* name;
+  int tier;  // 0 budget, 1 mid, 2 premium
+};
+constexpr Brand kBrands[] = {
+    {"Basico", 0},       {"UrbanThread", 0},  {"DailyWear", 0},
+    {"Kooma", 0},        {"FastLane", 0},     {"Cotton & Co", 0},
+    {"Northwind", 1},    {"Marlow", 1},       {"Avenue 9", 1},
+    {"Stride", 1},       {"Linea", 1},        {"Bluefield", 1},
+    {"Peakform", 1},     {"Maison Vert", 2},  {"Atelier Nord", 2},
+    {"Halden", 2},       {"Castellane", 2},   {"Aurelio", 2},
+    {"Kinsey & Rowe", 2}};
+constexpr int kNumBrands = sizeof(kBrands) / sizeof(kBrands[0]);
+constexpr double kTierPrice[3] = {0.6, 1.0, 2.2};
+
+constexpr const char* kColors[] = {
+    "black", "white", "navy",  "grey",   "beige",  "camel",
+    "olive", "burgundy", "red", "pink",  "sky blue", "green",
+    "yellow", "floral", "denim blue", "brown"};
+constexpr int kNumColors = sizeof(kColors) / sizeof(kColors[0]);
+
+int ColorIndex(const char* name) {
+  for (int i = 0; i < kNumColors; ++i) {
+    if (std::string_view(kColors[i]) == name) return i;
+  }
+  return -1;
+}
+
+int CategoryIndex(const char* name) {
+  const auto& cats = Categories();
+  for (size_t i = 0; i < cats.size(); ++i) {
+    if (std::string_view(cats[i].name) == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// A planted taste: which categories, price tiers and colours a group of
+// shoppers likes.
+struct TasteGroup {
+  const char* name;
+  double share;
+  std::vector<std::pair<const char*, double>> categories;
+  std::array<double, 3> tiers;
+  std::vector<const char*> colors;
+};
+
+const std::vector<TasteGroup>& Groups() {
+  static const auto* g = new std::vector<TasteGroup>{
+      {"budget basics", 0.20,
+       {{"tops", 3}, {"jeans", 3}, {"activewear", 1}, {"shoes", 1}},
+       {3, 1, 0.1}, {"black", "white", "grey", "navy"}},
+      {"premium outerwear", 0.08,
+       {{"outerwear", 4}, {"knitwear", 3}, {"shoes", 1.5}, {"accessories", 1}},
+       {0.1, 0.6, 3}, {"camel", "black", "grey", "navy", "burgundy"}},
+      {"sporty", 0.14,
+       {{"activewear", 5}, {"shoes", 3}, {"tops", 1.5}},
+       {1, 2, 0.5}, {"black", "grey", "sky blue", "green", "red"}},
+      {"office classic", 0.12,
+       {{"shirts", 4}, {"trousers", 3.5}, {"outerwear", 1.5}, {"shoes", 1.5}},
+       {0.3, 2, 1.5}, {"white", "navy", "grey", "black", "beige"}},
+      {"boho summer", 0.13,
+       {{"dresses", 4}, {"skirts", 3}, {"accessories", 2}},
+       {1, 1.5, 0.5}, {"floral", "beige", "yellow", "pink", "white"}},
+      {"streetwear", 0.14,
+       {{"tops", 2.5}, {"jeans", 2.5}, {"shoes", 2.5}, {"outerwear", 1},
+        {"accessories", 1}},
+       {1.5, 2, 0.3}, {"black", "olive", "red", "denim blue", "white"}},
+      {"evening glam", 0.07,
+       {{"dresses", 4}, {"shoes", 2.5}, {"accessories", 2.5}},
+       {0.2, 1, 3}, {"black", "red", "burgundy", "pink"}},
+      {"cosy knit", 0.12,
+       {{"knitwear", 4}, {"trousers", 1.5}, {"accessories", 1.5},
+        {"outerwear", 1}},
+       {1, 2, 0.5}, {"beige", "camel", "green", "brown", "burgundy"}},
+  };
+  return *g;
+}
+
+constexpr double kMonthWeight[12] = {1.1, 0.8, 0.9, 0.9, 1.0, 1.0,
+                                     1.1, 0.9, 0.9, 1.0, 1.4, 1.5};
+constexpr const char* kApparelSizes[] = {"XS", "S", "M", "L", "XL"};
+constexpr double kApparelSizeShare[] = {0.10, 0.25, 0.30, 0.22, 0.13};
+
+// Season of a day: 0 winter (Dec-Feb), 1 spring, 2 summer, 3 autumn.
+int SeasonOfMonth(int month0) {
+  if (month0 == 11 || month0 <= 1) return 0;
+  if (month0 <= 4) return 1;
+  if (month0 <= 7) return 2;
+  return 3;
+}
+
+double SeasonMultiplier(const Category& c, int season) {
+  switch (season) {
+    case 0: return c.winter;
+    case 2: return c.summer;
+    case 1: return (1.0 + c.summer) / 2.0;
+    default: return (1.0 + c.winter) / 2.0;
+  }
+}
+
+// Buffered file output that reports write errors once, at Close().
+class Output {
+ public:
+  absl::Status Open(const std::string& path) {
+    path_ = path;
+    file_ = std::fopen(path.c_str(), "wb");
+    if (file_ == nullptr) {
+      return absl::UnavailableError(absl::StrCat("cannot create '", path, "'"));
+    }
+    buf_.reserve(kFlushAt + 4096);
+    return absl::OkStatus();
+  }
+  void Append(std::string_view s) {
+    buf_.append(s);
+    if (buf_.size() >= kFlushAt) Flush();
+  }
+  void AppendInt(int64_t v) {
+    char tmp[24];
+    auto [end, ec] = std::to_chars(tmp, tmp + sizeof(tmp), v);
+    buf_.append(tmp, end);
+  }
+  void MaybeFlush() {
+    if (buf_.size() >= kFlushAt) Flush();
+  }
+  int64_t bytes() const { return bytes_ + static_cast<int64_t>(buf_.size()); }
+  absl::Status Close() {
+    Flush();
+    const bool failed = file_ == nullptr || error_ || std::fclose(file_) != 0;
+    file_ = nullptr;
+    if (failed) {
+      return absl::UnavailableError(
+          absl::StrCat("writing '", path_, "' failed (disk full?)"));
+    }
+    return absl::OkStatus();
+  }
+  ~Output() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 4 << 20;
+  void Flush() {
+    if (file_ != nullptr && !buf_.empty() &&
+        std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
+      error_ = true;
+    }
+    bytes_ += static_cast<int64_t>(buf_.size());
+    buf_.clear();
+  }
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::string buf_;
+  int64_t bytes_ = 0;
+  bool error_ = false;
+};
+
+std::string PaddedId(const char* prefix, int64_t n, int64_t count) {
+  const int width = std::max<int>(6, static_cast<int>(std::to_string(count).size()));
+  return absl::StrFormat("%s%0*d", prefix, width, n);
+}
+
+struct GeneratedItem {
+  int category;
+  int brand;
+  int color;
+};
+
+struct Raw {
+  int64_t ts;
+  int32_t item;
+  uint8_t type;  // 0 view 1 click 2 cart 3 purchase 4 return
+  uint8_t qty;
+};
+
+}  // namespace
+
+int NumTasteGroups() { return static_cast<int>(Groups().size()); }
+const char* TasteGroupName(int group) { return Groups()[group].name; }
+
+absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
+                                             const std::string& out_dir) {
+  if (config.users < 1 || config.items < 1 || config.events < 0 ||
+      config.days < 28) {
+    return absl::InvalidArgumentError(
+        "users and items must be >= 1, events >= 0, days >= 28");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create '", out_dir, "': ", ec.message()));
+  }
+  std::mt19937_64 rng(config.seed);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  const auto& cats = Categories();
+  const auto& groups = Groups();
+  const int num_groups = static_cast<int>(groups.size());
+  GeneratorStats stats;
+
+  // ---- Catalog ----
+  std::vector<double> cat_share;
+  for (const auto& c : cats) cat_share.push_back(c.share);
+  AliasTable cat_alias(cat_share);
+  std::vector<GeneratedItem> items(config.items);
+  std::vector<std::string> item_ids(config.items);
+  std::vector<double> base_pop(config.items);
+  {
+    std::vector<int64_t> rank(config.items);
+    for (int64_t i = 0; i < config.items; ++i) rank[i] = i;
+    std::shuffle(rank.begin(), rank.end(), rng);
+    Output out;
+    if (absl::Status s = out.Open(out_dir + "/catalog.csv"); !s.ok()) return s;
+    out.Append(CatalogCsvHeader());
+    out.Append("\n");
+    for (int64_t i = 0; i < config.items; ++i) {
+      GeneratedItem& g = items[i];
+      g.category = cat_alias.Sample(rng);
+      g.brand = static_cast<int>(rng() % kNumBrands);
+      g.color = static_cast<int>(rng() % kNumColors);
+      base_pop[i] = std::pow(static_cast<double>(rank[i]) + 10.0, -0.9);
+      const Category& c = cats[g.category];
+      Item item;
+      item.item_id = item_ids[i] = PaddedId("SKU", i, config.items);
+      item.category = c.name;
+      item.brand = kBrands[g.brand].name;
+      item.color = kColors[g.color];
+      std::string color = item.color;
+      color[0] = static_cast<char>(std::toupper(color[0]));
+      item.title = absl::StrCat(item.brand, " ", color, " ",
+                                c.nouns[rng() % c.nouns.size()]);
+      std::lognormal_distribution<double> price(
+          std::log(c.median_price * kTierPrice[kBrands[g.brand].tier]),
+          c.price_sigma);
+      item.price = std::max(4.99, std::floor(price(rng)) + 0.99);  // x.99
+      switch (c.sizes) {
+        case kApparel:
+          for (const char* s : kApparelSizes) {
+            if (uni(rng) < 0.9) item.sizes.emplace_back(s);
+          }
+          break;
+        case kWaist:
+          for (int w = 26; w <= 36; w += 2) {
+            if (uni(rng) < 0.9) item.sizes.push_back(absl::StrCat(w));
+          }
+          break;
+        case kShoe:
+          for (int s = 36; s <= 45; ++s) {
+            if (uni(rng) < 0.9) item.sizes.push_back(absl::StrCat(s));
+          }
+          break;
+        case kOneSize:
+          item.sizes.emplace_back("One Size");
+          break;
+      }
+      if (item.sizes.empty()) item.sizes.emplace_back("M");
+      item.in_stock = uni(rng) < 0.92;
+      out.Append(CatalogCsvRow(item));
+      out.Append("\n");
+    }
+    if (absl::Status s = out.Close(); !s.ok()) return s;
+  }
+
+  // ---- What each taste group picks, per season ----
+  std::vector<AliasTable> taste(num_groups * 4);
+  for (int g = 0; g < num_groups; ++g) {
+    std::vector<double> cat_w(cats.size(), 0.1);
+    for (const auto& [name, w] : groups[g].categories) cat_w[CategoryIndex(name)] = w;
+    std::vector<double> color_w(kNumColors, 1.0);
+    for (const char* c : groups[g].colors) color_w[ColorIndex(c)] = 3.0;
+    for (int season = 0; season < 4; ++season) {
+      std::vector<double> w(config.items);
+      for (int64_t i = 0; i < config.items; ++i) {
+        const GeneratedItem& it = items[i];
+        w[i] = base_pop[i] * cat_w[it.category] *
+               groups[g].tiers[kBrands[it.brand].tier] * color_w[it.color] *
+               SeasonMultiplier(cats[it.category], season);
+      }
+      taste[g * 4 + season] = AliasTable(w);
+    }
+  }
+  AliasTable global_pop(base_pop);
+
+  // ---- Calendar: session days weighted by month and weekday ----
+  std::vector<double> day_w(config.days);
+  std::vector<int> day_season(config.days);
+  for (int d = 0; d < config.days; ++d) {
+    const absl::CivilDay day = absl::ToCivilDay(
+        absl::FromUnixSeconds(config.start_unix + d * kDay), absl::UTCTimeZone());
+    const int month0 = day.month() - 1;
+    const absl::Weekday wd = absl::GetWeekday(day);
+    const bool weekend = wd == absl::Weekday::saturday || wd == absl::Weekday::sunday;
+    day_w[d] = kMonthWeight[month0] * (weekend ? 1.25 : 1.0);
+    day_season[d] = SeasonOfMonth(month0);
+  }
+  AliasTable day_alias(day_w);
+  const int64_t horizon_end = config.start_unix + config.days * kDay;
+
+  // ---- Users: taste group, size, activity; events streamed per user ----
+  std::vector<double> group_share;
+  for (const auto& g : groups) group_share.push_back(g.share);
+  AliasTable group_alias(group_share);
+  AliasTable size_alias(std::vector<double>(std::begin(kApparelSizeShare),
+                                            std::end(kApparelSizeShare)));
+  std::vector<double> activity(config.users);
+  double activity_sum = 0;
+  for (auto& a : activity) {
+    a = std::min(200.0, std::pow(1.0 - uni(rng), -1.0 / 1.3));
+    activity_sum += a;
+  }
+  // Everybody gets one event if there are enough, the rest by activity.
+  const int64_t base = config.events >= config.users ? 1 : 0;
+  const double spread = static_cast<double>(config.events - base * config.users);
+
+  Output truth, events;
+  if (absl::Status s = truth.Open(out_dir + "/users.csv"); !s.ok()) return s;
+  if (absl::Status s = events.Open(out_dir + "/events.csv"); !s.ok()) return s;
+  truth.Append("user_id,taste_group,taste_name,size,activity\n");
+  events.Append("user_id,item_id,event_type,timestamp,value\n");
+  static constexpr std::string_view kTypeNames[] = {
+      "view", "click", "add_to_cart", "purchase", "return"};
+
+  double cum = 0;
+  int64_t assigned = 0;
+  std::vector<Raw> raw;
+  for (int64_t u = 0; u < config.users; ++u) {
+    cum = u == config.users - 1 ? spread
+                                 : cum + spread * activity[u] / activity_sum;
+    const int64_t upto = static_cast<int64_t>(std::floor(cum + 1e-6));
+    const int64_t n = base + upto - assigned;
+    assigned = upto;
+    const int group = group_alias.Sample(rng);
+    const int size = size_alias.Sample(rng);
+    const double buy = 0.5 + 1.5 * uni(rng);
+    const double return_rate = 0.04 + 0.16 * uni(rng);
+    const std::string uid = PaddedId("U", u, config.users);
+    truth.Append(uid);
+    truth.Append(",");
+    truth.AppendInt(group);
+    truth.Append(",");
+    truth.Append(groups[group].name);
+    truth.Append(",");
+    truth.Append(kApparelSizes[size]);
+    truth.Append(absl::StrFormat(",%.3f\n", activity[u]));
+
+    raw.clear();
+    while (static_cast<int64_t>(raw.size()) < n) {
+      const int day = day_alias.Sample(rng);
+      int64_t t = config.start_unix + day * kDay + 8 * 3600 +
+                  static_cast<int64_t>(uni(rng) * 15 * 3600);
+      const AliasTable& pick = taste[group * 4 + day_season[day]];
+      auto sample = [&] {
+        return uni(rng) < 0.12 ? global_pop.Sample(rng) : pick.Sample(rng);
+      };
+      const int32_t anchor = sample();
+      int views = 1;
+      while (views < 8 && uni(rng) < 0.65) ++views;
+      std::vector<int32_t> carted;
+      for (int v = 0; v < views && static_cast<int64_t>(raw.size()) < n; ++v) {
+        int32_t item = anchor;
+        if (v > 0) {
+          item = sample();
+          if (uni(rng) < 0.5) {
+            for (int tries = 0; tries < 4 &&
+                                items[item].category != items[anchor].category;
+                 ++tries) {
+              item = pick.Sample(rng);
+            }
+          }
+        }
+        t += 20 + static_cast<int64_t>(uni(rng) * 120);
+        raw.push_back({t, item, 0, 0});
+        if (static_cast<int64_t>(raw.size()) < n && uni(rng) < 0.35) {
+          raw.push_back({t + 5 + static_cast<int64_t>(uni(rng) * 40), item, 1, 0});
+        }
+        if (static_cast<int64_t>(raw.size()) < n && uni(rng) < 0.12 * buy) {
+          raw.push_back({t + 30 + static_cast<int64_t>(uni(rng) * 60), item, 2, 0});
+          carted.push_back(item);
+        }
+      }
+      t += 300;
+      for (int32_t item : carted) {
+        if (static_cast<int64_t>(raw.size()) >= n || uni(rng) >= 0.6) continue;
+        const uint8_t qty = uni(rng) < 0.1 ? 2 : 1;
+        raw.push_back({t, item, 3, qty});
+        ++stats.purchases;
+        const double p_return =
+            return_rate * cats[items[item].category].return_mult;
+        const int64_t back = t + (3 + static_cast<int64_t>(uni(rng) * 18)) * kDay;
+        if (static_cast<int64_t>(raw.size()) < n && uni(rng) < p_return &&
+            back < horizon_end) {
+          raw.push_back({back, item, 4, qty});
+          ++stats.returns;
+        }
+      }
+    }
+    std::stable_sort(raw.begin(), raw.end(),
+                     [](const Raw& a, const Raw& b) { return a.ts < b.ts; });
+    for (const Raw& r : raw) {
+      events.Append(uid);
+      events.Append(",");
+      events.Append(item_ids[r.item]);
+      events.Append(",");
+      events.Append(kTypeNames[r.type]);
+      events.Append(",");
+      events.AppendInt(r.ts);
+      if (r.qty > 0) {
+        events.Append(",");
+        events.AppendInt(r.qty);
+      }
+      events.Append("\n");
+    }
+    stats.events += static_cast<int64_t>(raw.size());
+  }
+  if (absl::Status s = truth.Close(); !s.ok()) return s;
+  stats.bytes = events.bytes();
+  if (absl::Status s = events.Close(); !s.ok()) return s;
+  stats.seconds = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  return stats;
+}
+
+}  // namespace tailor

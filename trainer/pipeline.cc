@@ -1,0 +1,152 @@
+#include "trainer/pipeline.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/interactions.h"
+#include "core/popularity.h"
+#include "core/status_macros.h"
+
+namespace tailor {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
+std::string WeightsToString(const EventWeights& w) {
+  std::vector<std::string> parts;
+  for (int t = 0; t < kNumEventTypes; ++t) {
+    parts.push_back(absl::StrCat(EventTypeName(static_cast<EventType>(t)), "=",
+                                 w.weight[t]));
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+}  // namespace
+
+double PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is KiB
+}
+
+absl::StatusOr<TrainingResult> RunTraining(
+    const TrainingInput& input, const AlsOptions& als,
+    const std::function<void(const std::string&)>& progress) {
+  TrainingResult result;
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  auto report_file = [&](ReadReport report) {
+    say(report.Summary());
+    for (const std::string& e : report.errors) say(absl::StrCat("  ", e));
+    if (report.skipped > static_cast<int64_t>(report.errors.size())) {
+      say(absl::StrCat("  ... and ", report.skipped - report.errors.size(),
+                       " more rows skipped"));
+    }
+    result.reports.push_back(std::move(report));
+  };
+  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
+  if (input.event_files.empty()) {
+    return absl::InvalidArgumentError("events: no input file given");
+  }
+  const bool movielens = input.format == TrainingInput::Format::kMovieLens;
+  const auto read_start = std::chrono::steady_clock::now();
+
+  std::vector<Item> catalog;
+  if (!input.catalog_file.empty()) {
+    ReadReport report;
+    TAILOR_ASSIGN_OR_RETURN(
+        catalog, movielens ? ReadMovieLensItems(input.catalog_file,
+                                                input.read_options, &report)
+                           : ReadCatalogCsv(input.catalog_file,
+                                            input.read_options, &report));
+    report_file(std::move(report));
+  }
+  InteractionBuilder builder(input.weights);
+  for (const Item& item : catalog) builder.AddItem(item.item_id);
+  for (const std::string& file : input.event_files) {
+    ReadReport report;
+    auto sink = [&](Event&& e) { builder.Add(e); };
+    TAILOR_RETURN_IF_ERROR(
+        movielens
+            ? ReadMovieLensRatings(file, input.read_options, sink, &report)
+            : ReadEventsCsv(file, input.read_options, sink, &report));
+    report_file(std::move(report));
+  }
+  result.events = builder.num_events();
+  if (result.events == 0) {
+    return absl::InvalidArgumentError(
+        "events: no usable event in the input files");
+  }
+  InteractionMatrix m = std::move(builder).Build();
+  result.read_seconds = SecondsSince(read_start);
+  say(absl::StrFormat("%d users, %d items, %d user-item pairs from %d events "
+                      "(%.2f s)",
+                      m.num_users(), m.num_items(), m.nnz(), result.events,
+                      result.read_seconds));
+
+  const auto train_start = std::chrono::steady_clock::now();
+  TAILOR_ASSIGN_OR_RETURN(
+      AlsFactors factors,
+      TrainImplicitAls(m, als, [&](const AlsIteration& it) {
+        say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s", it.iteration,
+                            it.loss, it.seconds));
+      }));
+  result.train_seconds = SecondsSince(train_start);
+  result.iterations = factors.history;
+
+  Snapshot& s = result.snapshot;
+  s.created_unix = static_cast<int64_t>(std::time(nullptr));
+  s.model.popularity = ComputePopularity(m);
+  s.model.user_factors = std::move(factors.user_factors);
+  s.model.item_factors = std::move(factors.item_factors);
+  s.history.row_ptr = m.row_ptr;
+  s.history.item = m.item;
+  s.history.flags = m.flags;
+  s.model.users = std::move(m.users);
+  s.model.items = std::move(m.items);
+  s.catalog = std::move(catalog);
+
+  int64_t skipped = 0;
+  std::vector<std::string> sources;
+  for (const ReadReport& r : result.reports) {
+    skipped += r.skipped;
+    sources.push_back(r.source);
+  }
+  const double final_loss =
+      result.iterations.empty() ? 0.0 : result.iterations.back().loss;
+  s.info = {
+      {"algorithm", "implicit-als"},
+      {"solver", als.solver == AlsOptions::Solver::kCholesky ? "cholesky"
+                                                             : "cg"},
+      {"factors", absl::StrCat(als.factors)},
+      {"iterations", absl::StrCat(als.iterations)},
+      {"regularization", absl::StrCat(als.regularization)},
+      {"alpha", absl::StrCat(als.alpha)},
+      {"seed", absl::StrCat(als.seed)},
+      {"event_weights", WeightsToString(input.weights)},
+      {"sources", absl::StrJoin(sources, ",")},
+      {"events", absl::StrCat(result.events)},
+      {"rows_skipped", absl::StrCat(skipped)},
+      {"users", absl::StrCat(s.model.users.size())},
+      {"items", absl::StrCat(s.model.items.size())},
+      {"catalog_items", absl::StrCat(s.catalog.size())},
+      {"interactions", absl::StrCat(s.history.item.size())},
+      {"final_loss", absl::StrFormat("%.6g", final_loss)},
+      {"read_seconds", absl::StrFormat("%.3f", result.read_seconds)},
+      {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
+      {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
+  };
+  return result;
+}
+
+}  // namespace tailor

@@ -1,0 +1,49 @@
+// The training pipeline: read data, aggregate, train ALS, assemble a
+// snapshot. tailor-trainer's main only parses flags and calls this.
+#ifndef TAILOR_TRAINER_PIPELINE_H_
+#define TAILOR_TRAINER_PIPELINE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/als.h"
+#include "core/event.h"
+#include "core/model.h"
+#include "core/readers.h"
+
+namespace tailor {
+
+struct TrainingInput {
+  enum class Format { kEvents, kMovieLens };
+  Format format = Format::kEvents;
+  // Events CSVs, or MovieLens ratings files (u.data, u1.base, ...).
+  std::vector<std::string> event_files;
+  // Catalog CSV, or MovieLens u.item; optional.
+  std::string catalog_file;
+  ReadOptions read_options;
+  EventWeights weights;
+};
+
+struct TrainingResult {
+  Snapshot snapshot;  // version unset: SnapshotStore::Publish assigns it
+  std::vector<ReadReport> reports;
+  std::vector<AlsIteration> iterations;
+  int64_t events = 0;
+  double read_seconds = 0;
+  double train_seconds = 0;
+};
+
+// Reads every input, trains implicit ALS and assembles the snapshot
+// (factors, popularity, catalog, training histories, training facts).
+// `progress`, if set, receives one line per step.
+absl::StatusOr<TrainingResult> RunTraining(
+    const TrainingInput& input, const AlsOptions& als,
+    const std::function<void(const std::string&)>& progress = {});
+
+// Peak resident memory of this process so far, in MiB.
+double PeakRssMiB();
+
+}  // namespace tailor
+
+#endif  // TAILOR_TRAINER_PIPELINE_H_
