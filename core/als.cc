@@ -172,9 +172,9 @@ absl::StatusOr<AlsFactors> TrainImplicitAls(
              options, &f.item_factors);
     AlsIteration info;
     info.iteration = it;
-    info.seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+    info.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     info.loss = options.compute_loss
                     ? ImplicitAlsLoss(m, f.user_factors, f.item_factors,
                                       options.regularization, options.alpha,
@@ -182,9 +182,9 @@ absl::StatusOr<AlsFactors> TrainImplicitAls(
                     : std::numeric_limits<double>::quiet_NaN();
     if (!std::isfinite(f.user_factors.sum()) ||
         !std::isfinite(f.item_factors.sum())) {
-      return absl::InternalError(absl::StrCat(
-          "ALS diverged at iteration ", it,
-          " (non-finite factors); try a larger regularization"));
+      return absl::InternalError(
+          absl::StrCat("ALS diverged at iteration ", it,
+                       " (non-finite factors); try a larger regularization"));
     }
     f.history.push_back(info);
     if (on_iteration) on_iteration(info);

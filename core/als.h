@@ -24,7 +24,7 @@ struct AlsOptions {
   int factors = 64;
   int iterations = 15;
   float regularization = 0.05f;
-  float alpha = 2.0f;
+  float alpha = 10.0f;
   Solver solver = Solver::kConjugateGradient;
   int cg_steps = 3;
   float init_stddev = 0.01f;
@@ -38,8 +38,8 @@ struct AlsOptions {
 absl::Status ValidateAlsOptions(const AlsOptions& options);
 
 struct AlsIteration {
-  int iteration = 0;   // 1-based
-  double loss = 0.0;   // NaN when compute_loss is false
+  int iteration = 0;  // 1-based
+  double loss = 0.0;  // NaN when compute_loss is false
   double seconds = 0.0;
 };
 
@@ -56,7 +56,8 @@ absl::StatusOr<AlsFactors> TrainImplicitAls(
     const std::function<void(const AlsIteration&)>& on_iteration = {});
 
 // The objective above for given factors (double precision).
-double ImplicitAlsLoss(const InteractionMatrix& m, const RowMatrix& user_factors,
+double ImplicitAlsLoss(const InteractionMatrix& m,
+                       const RowMatrix& user_factors,
                        const RowMatrix& item_factors, float regularization,
                        float alpha, int threads = 0);
 

@@ -34,8 +34,8 @@ absl::StatusOr<int64_t> ParseTimestamp(absl::string_view text) {
     return absl::InvalidArgumentError("timestamp: is empty");
   }
   int64_t seconds = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                   seconds);
+  auto [ptr, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), seconds);
   if (ec == std::errc() && ptr == text.data() + text.size()) return seconds;
 
   static constexpr const char* kFormats[] = {

@@ -45,8 +45,8 @@ struct Event {
 // cancels (part of) the purchase before it. Ratings contribute
 // `rating` * value.
 struct EventWeights {
-  std::array<float, kNumEventTypes> weight = {1.0f, 2.0f, 4.0f, 8.0f, -6.0f,
-                                              1.0f};
+  std::array<float, kNumEventTypes> weight = {1.0f, 2.0f,  4.0f,
+                                              8.0f, -6.0f, 1.0f};
   float of(EventType t) const { return weight[static_cast<int>(t)]; }
 };
 

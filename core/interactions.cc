@@ -13,7 +13,8 @@ void InteractionBuilder::Add(const Event& event) {
   r.user = users_.Insert(event.user_id);
   r.item = items_.Insert(event.item_id);
   r.weight = weights_.of(event.type);
-  if (event.type == EventType::kRating) r.weight *= static_cast<float>(event.value);
+  if (event.type == EventType::kRating)
+    r.weight *= static_cast<float>(event.value);
   r.purchases = event.type == EventType::kPurchase ? 1
                 : event.type == EventType::kReturn ? -1
                                                    : 0;
@@ -42,8 +43,8 @@ InteractionMatrix InteractionBuilder::Build() && {
   for (int32_t u = 0; u < nu; ++u) {
     auto begin = sorted.begin() + count[u];
     auto end = sorted.begin() + count[u + 1];
-    std::stable_sort(begin, end,
-                     [](const Raw& a, const Raw& b) { return a.item < b.item; });
+    std::stable_sort(
+        begin, end, [](const Raw& a, const Raw& b) { return a.item < b.item; });
     for (auto it = begin; it != end;) {
       const int32_t item = it->item;
       double w = 0;

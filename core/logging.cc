@@ -10,9 +10,10 @@
 namespace tailor {
 
 void Log(absl::string_view level, absl::string_view message) {
-  const std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", level, " ", message, "\n");
+  const std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " ", level, " ", message, "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);  // one write: atomic line
 }
 

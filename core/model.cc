@@ -20,9 +20,9 @@ absl::Status Model::Validate() const {
                                             " item factor rows"));
   }
   if (user_factors.cols() != item_factors.cols()) {
-    return absl::DataLossError(absl::StrCat(
-        "model: user factors have ", user_factors.cols(),
-        " columns, item factors ", item_factors.cols()));
+    return absl::DataLossError(
+        absl::StrCat("model: user factors have ", user_factors.cols(),
+                     " columns, item factors ", item_factors.cols()));
   }
   if (popularity.size() != static_cast<size_t>(items.size())) {
     return absl::DataLossError(absl::StrCat("model: ", items.size(),

@@ -19,8 +19,8 @@ namespace tailor {
 struct Model {
   IdMap users;
   IdMap items;
-  RowMatrix user_factors;       // users.size() x factors
-  RowMatrix item_factors;       // items.size() x factors
+  RowMatrix user_factors;         // users.size() x factors
+  RowMatrix item_factors;         // items.size() x factors
   std::vector<float> popularity;  // per item; higher is more popular
 
   int factors() const { return static_cast<int>(item_factors.cols()); }

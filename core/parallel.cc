@@ -17,8 +17,8 @@ void ParallelFor(int64_t n, int num_threads, int64_t grain,
                  const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
-  const int threads = static_cast<int>(
-      std::min<int64_t>(ResolveThreadCount(num_threads), (n + grain - 1) / grain));
+  const int threads = static_cast<int>(std::min<int64_t>(
+      ResolveThreadCount(num_threads), (n + grain - 1) / grain));
   if (threads <= 1) {
     fn(0, n);
     return;

@@ -1,5 +1,6 @@
 #include "core/readers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -44,12 +45,16 @@ class Columns {
  public:
   explicit Columns(std::vector<std::string> names) : names_(std::move(names)) {}
 
-  // Looks at the first record: if its first field is names_[0] it is a
-  // header, and columns are mapped by name. Returns whether it was a header.
+  // Looks at the first record: if any field is names_[0] it is a header,
+  // and columns are mapped by name. Returns whether it was a header.
   absl::StatusOr<bool> Detect(const std::vector<std::string>& first,
                               size_t required) {
     index_.clear();
-    if (first.empty() || absl::StripAsciiWhitespace(first[0]) != names_[0]) {
+    const bool is_header =
+        std::any_of(first.begin(), first.end(), [&](const std::string& f) {
+          return absl::StripAsciiWhitespace(f) == names_[0];
+        });
+    if (!is_header) {
       for (size_t i = 0; i < names_.size(); ++i) index_.push_back(i);
       min_fields_ = required;
       return false;
@@ -96,7 +101,8 @@ absl::StatusOr<double> ParseNumber(absl::string_view field,
   return v;
 }
 
-absl::StatusOr<bool> ParseBool(absl::string_view field, absl::string_view text) {
+absl::StatusOr<bool> ParseBool(absl::string_view field,
+                               absl::string_view text) {
   const std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
   if (t == "true" || t == "1" || t == "yes") return true;
   if (t == "false" || t == "0" || t == "no") return false;
@@ -161,10 +167,9 @@ absl::StatusOr<Item> ParseItemRow(const Columns& cols,
 // Drives a CSV file through `parse_row`, applying the bad-row policy.
 template <typename ParseRow>
 absl::Status ReadRows(const std::string& path, absl::string_view what,
-                      CsvOptions csv_options, Columns* columns,
-                      size_t required, bool allow_header,
-                      const ReadOptions& options, ReadReport* report,
-                      ParseRow parse_row) {
+                      CsvOptions csv_options, Columns* columns, size_t required,
+                      bool allow_header, const ReadOptions& options,
+                      ReadReport* report, ParseRow parse_row) {
   report->source = path;
   TAILOR_ASSIGN_OR_RETURN(std::ifstream in, OpenInput(path, what));
   CsvReader reader(&in, csv_options);
@@ -305,19 +310,20 @@ absl::StatusOr<std::vector<Item>> ReadMovieLensItems(const std::string& path,
                                                      ReadReport* report) {
   // The 19 genre flags of u.item, in u.genre's order.
   static constexpr const char* kGenres[19] = {
-      "unknown",   "Action",   "Adventure", "Animation", "Children's",
-      "Comedy",    "Crime",    "Documentary", "Drama",   "Fantasy",
-      "Film-Noir", "Horror",   "Musical",   "Mystery",   "Romance",
-      "Sci-Fi",    "Thriller", "War",       "Western"};
+      "unknown",   "Action",   "Adventure",   "Animation", "Children's",
+      "Comedy",    "Crime",    "Documentary", "Drama",     "Fantasy",
+      "Film-Noir", "Horror",   "Musical",     "Mystery",   "Romance",
+      "Sci-Fi",    "Thriller", "War",         "Western"};
   Columns cols({"movie id"});
   std::vector<Item> items;
   TAILOR_RETURN_IF_ERROR(ReadRows(
-      path, "MovieLens items", CsvOptions{'|', false}, &cols, 1, false,
-      options, report, [&](const std::vector<std::string>& row, int64_t) {
+      path, "MovieLens items", CsvOptions{'|', false}, &cols, 1, false, options,
+      report, [&](const std::vector<std::string>& row, int64_t) {
         if (row.size() < 5 + 19) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "has ", row.size(), " fields, expected 24 (id, title, dates, "
-              "url and 19 genre flags)"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("has ", row.size(),
+                           " fields, expected 24 (id, title, dates, "
+                           "url and 19 genre flags)"));
         }
         Item item;
         item.item_id = row[0];

@@ -28,9 +28,9 @@ struct ReadOptions {
 
 struct ReadReport {
   std::string source;
-  int64_t rows = 0;      // data rows seen (header excluded)
-  int64_t accepted = 0;  // rows passed to the caller
-  int64_t skipped = 0;   // rows rejected
+  int64_t rows = 0;                 // data rows seen (header excluded)
+  int64_t accepted = 0;             // rows passed to the caller
+  int64_t skipped = 0;              // rows rejected
   std::vector<std::string> errors;  // the first rejections, "file:line: why"
 
   // One line, e.g. "events.csv: 1000 rows, 998 accepted, 2 skipped".
@@ -40,8 +40,8 @@ struct ReadReport {
 using EventSink = std::function<void(Event&&)>;
 
 // Events CSV: user_id,item_id,event_type,timestamp[,value]. A header row
-// (first field "user_id") is optional; with one, columns may come in any
-// order and unknown columns are ignored.
+// (a first row with a "user_id" field) is optional; with one, columns may come
+// in any order and unknown columns are ignored.
 absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,
                            const EventSink& sink, ReadReport* report);
 

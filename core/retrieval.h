@@ -29,9 +29,7 @@ class ItemSet {
  public:
   explicit ItemSet(int32_t size = 0) : bits_((size + 63) / 64, 0) {}
   void Insert(int32_t i) { bits_[i >> 6] |= uint64_t{1} << (i & 63); }
-  bool Contains(int32_t i) const {
-    return (bits_[i >> 6] >> (i & 63)) & 1;
-  }
+  bool Contains(int32_t i) const { return (bits_[i >> 6] >> (i & 63)) & 1; }
 
  private:
   std::vector<uint64_t> bits_;

@@ -46,12 +46,12 @@ bool IsValidUtf8(absl::string_view s) {
 
 absl::Status ValidateId(absl::string_view field, absl::string_view id) {
   if (id.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must not be empty"));
   }
   if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": is ", id.size(), " bytes long, the limit is ",
-                     kMaxIdBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": is ", id.size(), " bytes long, the limit is ", kMaxIdBytes));
   }
   if (!IsValidUtf8(id)) {
     return absl::InvalidArgumentError(

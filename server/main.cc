@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);
   if (!server.ok()) {
-    tailor::LogError(absl::StrCat("cannot start: ", server.status().ToString()));
+    tailor::LogError(
+        absl::StrCat("cannot start: ", server.status().ToString()));
     return 1;
   }
   tailor::LogInfo(absl::StrCat("listening on port ", (*server)->port()));

@@ -7,14 +7,22 @@
 #include "core/status_macros.h"
 #include "server/status_util.h"
 #include "server/validation.h"
+#include "server/wire.h"
 
 namespace tailor {
 
 grpc::ServerUnaryReactor* RecommenderService::RecommendFor(
-    grpc::CallbackServerContext* context, const v1::RecommendRequest* request,
-    v1::RecommendResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(Recommend(*request, response)));
+  absl::Status status = [&] {
+    v1::RecommendRequest req;
+    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
+    v1::RecommendResponse resp;
+    TAILOR_RETURN_IF_ERROR(Recommend(req, &resp));
+    return SerializeResponse(resp, response);
+  }();
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 
@@ -44,19 +52,19 @@ absl::Status RecommenderService::Recommend(
     absl::StatusOr<std::vector<HistoryEntry>> history =
         store_->GetHistory(request.user_id());
     if (!history.ok()) {
-      return absl::Status(history.status().code(),
-                          absl::StrCat("reading the history of user_id '",
-                                       request.user_id(), "': ",
-                                       history.status().message()));
+      return absl::Status(
+          history.status().code(),
+          absl::StrCat("reading the history of user_id '", request.user_id(),
+                       "': ", history.status().message()));
     }
     for (const HistoryEntry& e : *history) {
       if (e.flags & kPurchased) exclude_item(e.item_id);
     }
   }
 
-  const RecommendResult result = state->recommender->Recommend(
-      model.users.Find(request.user_id()), count,
-      exclude.has_value() ? &*exclude : nullptr);
+  const RecommendResult result =
+      state->recommender->Recommend(model.users.Find(request.user_id()), count,
+                                    exclude.has_value() ? &*exclude : nullptr);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
@@ -66,7 +74,7 @@ absl::Status RecommenderService::Recommend(
     out->set_item_id(model.items.id(r.item));
     out->set_score(r.score);
     out->set_reason(r.personalized ? v1::REASON_PERSONALIZED
-                                    : v1::REASON_POPULAR);
+                                   : v1::REASON_POPULAR);
     const Item& info = state->item_info[r.item];
     if (!info.item_id.empty()) {
       v1::ItemInfo* i = out->mutable_info();

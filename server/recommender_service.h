@@ -9,20 +9,22 @@
 
 namespace tailor {
 
-// Handlers validate the request, read the user's history from the state
-// store, score with the active snapshot and map errors to gRPC statuses.
+// Handlers parse the raw request (see wire.h), validate it, read the user's
+// history from the state store, score with the active snapshot and map errors
+// to gRPC statuses.
 // Thread safety: handlers run concurrently on gRPC's threads; each copies the
 // active ServingState pointer and never holds a lock while scoring.
-class RecommenderService final : public v1::Recommender::CallbackService {
+class RecommenderService final
+    : public v1::Recommender::WithRawCallbackMethod_RecommendFor<
+          v1::Recommender::Service> {
  public:
   // Both pointers must outlive the service.
   RecommenderService(const ServingStateHolder* state, StateStore* store)
       : state_(state), store_(store) {}
 
-  grpc::ServerUnaryReactor* RecommendFor(
-      grpc::CallbackServerContext* context,
-      const v1::RecommendRequest* request,
-      v1::RecommendResponse* response) override;
+  grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
 
   // The handler's logic, callable without gRPC (used by RecommendFor).
   absl::Status Recommend(const v1::RecommendRequest& request,

@@ -7,8 +7,7 @@ namespace tailor {
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store) {
   TAILOR_RETURN_IF_ERROR(snapshot.Validate());
-  TAILOR_ASSIGN_OR_RETURN(bool imported,
-                          ImportSnapshotState(snapshot, store));
+  TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
   (void)imported;
   TAILOR_ASSIGN_OR_RETURN(std::vector<Item> catalog, store->LoadCatalog());
 

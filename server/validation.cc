@@ -14,9 +14,9 @@ absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request) {
         "count: must be between 1 and ", kMaxCount, ", got ", request.count()));
   }
   if (request.exclude_item_ids_size() > kMaxExcludeIds) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "exclude_item_ids: has ", request.exclude_item_ids_size(),
-        " ids, the limit is ", kMaxExcludeIds));
+    return absl::InvalidArgumentError(
+        absl::StrCat("exclude_item_ids: has ", request.exclude_item_ids_size(),
+                     " ids, the limit is ", kMaxExcludeIds));
   }
   for (int i = 0; i < request.exclude_item_ids_size(); ++i) {
     TAILOR_RETURN_IF_ERROR(ValidateId(absl::StrCat("exclude_item_ids[", i, "]"),

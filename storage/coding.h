@@ -2,8 +2,8 @@
 #ifndef TAILOR_STORAGE_CODING_H_
 #define TAILOR_STORAGE_CODING_H_
 
-#include <cstdint>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <string>
 

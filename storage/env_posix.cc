@@ -27,8 +27,8 @@ class PosixEnv : public Env {
  public:
   absl::Status WriteFile(const std::string& path,
                          absl::string_view data) override {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                          0644);
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("cannot create", path, errno);
     const char* p = data.data();
     size_t left = data.size();

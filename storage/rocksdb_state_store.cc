@@ -38,7 +38,8 @@ class RocksDbStateStore : public StateStore {
   }
 
   ~RocksDbStateStore() override {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }
 
@@ -60,9 +61,9 @@ class RocksDbStateStore : public StateStore {
       Item item;
       Decoder d(absl::string_view(it->value().data(), it->value().size()));
       if (!DecodeItem(&d, &item)) {
-        return absl::DataLossError(absl::StrCat(
-            "rocksdb: catalog record for '", it->key().ToString(),
-            "' is corrupt"));
+        return absl::DataLossError(absl::StrCat("rocksdb: catalog record for '",
+                                                it->key().ToString(),
+                                                "' is corrupt"));
       }
       items.push_back(std::move(item));
     }
@@ -88,9 +89,9 @@ class RocksDbStateStore : public StateStore {
   absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
       absl::string_view user_id) override {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), history_cf(),
-                                 rocksdb::Slice(user_id.data(), user_id.size()),
-                                 &value);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), history_cf(),
+                 rocksdb::Slice(user_id.data(), user_id.size()), &value);
     std::vector<HistoryEntry> history;
     if (s.IsNotFound()) return history;
     TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading a history"));
@@ -105,8 +106,9 @@ class RocksDbStateStore : public StateStore {
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta(),
-                                 rocksdb::Slice(key.data(), key.size()), &value);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), meta(),
+                 rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading metadata"));
     return std::optional<std::string>(std::move(value));
@@ -114,9 +116,10 @@ class RocksDbStateStore : public StateStore {
 
   absl::Status PutMeta(absl::string_view key,
                        absl::string_view value) override {
-    return FromRocks(db_->Put(sync_, meta(), rocksdb::Slice(key.data(), key.size()),
-                              rocksdb::Slice(value.data(), value.size())),
-                     "writing metadata");
+    return FromRocks(
+        db_->Put(sync_, meta(), rocksdb::Slice(key.data(), key.size()),
+                 rocksdb::Slice(value.data(), value.size())),
+        "writing metadata");
   }
 
  private:
@@ -145,11 +148,11 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {"meta", rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  TAILOR_RETURN_IF_ERROR(FromRocks(
-      rocksdb::DB::Open(options, path, families, &handles, &raw),
-      absl::StrCat("opening '", path, "'")));
-  return std::unique_ptr<StateStore>(
-      new RocksDbStateStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+  TAILOR_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(options, path, families, &handles, &raw),
+                absl::StrCat("opening '", path, "'")));
+  return std::unique_ptr<StateStore>(new RocksDbStateStore(
+      std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
 }
 
 }  // namespace tailor

@@ -49,9 +49,9 @@ absl::StatusOr<std::string> ReadFramed(Env* env, const std::string& path) {
   TAILOR_ASSIGN_OR_RETURN(std::string data, env->ReadFile(path));
   if (data.size() < kHeaderSize ||
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
-    return absl::DataLossError(
-        absl::StrCat("snapshot file '", path, "': bad header (not a snapshot "
-                     "file, or truncated)"));
+    return absl::DataLossError(absl::StrCat("snapshot file '", path,
+                                            "': bad header (not a snapshot "
+                                            "file, or truncated)"));
   }
   Decoder d(absl::string_view(data).substr(sizeof(kMagic)));
   uint32_t crc;
@@ -93,8 +93,7 @@ absl::StatusOr<IdMap> DecodeIds(const std::string& path,
     if (!d.GetString(&id)) return Corrupt(path, "truncated id");
   }
   IdMap map(std::move(ids));
-  if (static_cast<uint64_t>(map.size()) != n ||
-      map.ids().size() != n) {
+  if (static_cast<uint64_t>(map.size()) != n || map.ids().size() != n) {
     return Corrupt(path, "bad id list");
   }
   return map;
@@ -244,15 +243,17 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
 absl::StatusOr<std::string> SnapshotStore::CurrentVersion() const {
   const std::string path = dir_ + "/CURRENT";
   if (!env_->Exists(path)) {
-    return absl::NotFoundError(absl::StrCat(
-        "no snapshot published in '", dir_, "' (no CURRENT file); run "
-        "tailor-trainer first"));
+    return absl::NotFoundError(absl::StrCat("no snapshot published in '", dir_,
+                                            "' (no CURRENT file); run "
+                                            "tailor-trainer first"));
   }
   TAILOR_ASSIGN_OR_RETURN(std::string content, env_->ReadFile(path));
   absl::string_view v = absl::StripTrailingAsciiWhitespace(content);
   if (!IsSnapshotVersion(v)) {
-    return absl::DataLossError(absl::StrCat("'", path, "' does not name a "
-                                            "snapshot version: '", v, "'"));
+    return absl::DataLossError(absl::StrCat("'", path,
+                                            "' does not name a "
+                                            "snapshot version: '",
+                                            v, "'"));
   }
   return std::string(v);
 }
@@ -269,9 +270,8 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
   }
   const std::string vdir = absl::StrCat(dir_, "/", version);
   if (!env_->Exists(vdir)) {
-    return absl::NotFoundError(
-        absl::StrCat("snapshot version ", version, " not found in '", dir_,
-                     "'"));
+    return absl::NotFoundError(absl::StrCat("snapshot version ", version,
+                                            " not found in '", dir_, "'"));
   }
   auto path = [&](const char* name) { return absl::StrCat(vdir, "/", name); };
   auto read = [&](const char* name) { return ReadFramed(env_, path(name)); };
@@ -286,14 +286,13 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
     uint64_t info_count;
     if (!d.GetU32(&format)) return Corrupt(path(kManifest), "empty");
     if (format != kFormatVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "snapshot ", version, " has format ", format,
-          "; this build reads format ", kFormatVersion));
+      return absl::FailedPreconditionError(
+          absl::StrCat("snapshot ", version, " has format ", format,
+                       "; this build reads format ", kFormatVersion));
     }
     if (!d.GetString(&s.version) || !d.GetI64(&s.created_unix) ||
-        !d.GetU64(&num_users) || !d.GetU64(&num_items) ||
-        !d.GetU32(&factors) || !d.GetU64(&info_count) ||
-        !d.Has(info_count, 8)) {
+        !d.GetU64(&num_users) || !d.GetU64(&num_items) || !d.GetU32(&factors) ||
+        !d.GetU64(&info_count) || !d.Has(info_count, 8)) {
       return Corrupt(path(kManifest), "truncated");
     }
     if (s.version != version) {

@@ -31,7 +31,7 @@ ABSL_FLAG(bool, strict, false, "make the first malformed row fatal");
 ABSL_FLAG(int, factors, 64, "latent factors");
 ABSL_FLAG(int, iterations, 15, "ALS iterations");
 ABSL_FLAG(double, regularization, 0.05, "L2 regularization");
-ABSL_FLAG(double, alpha, 2.0, "confidence = 1 + alpha * summed event weight");
+ABSL_FLAG(double, alpha, 10.0, "confidence = 1 + alpha * summed event weight");
 ABSL_FLAG(std::string, solver, "cg", "per-row solver: cg | cholesky");
 ABSL_FLAG(int, cg_steps, 3, "conjugate-gradient steps per row and half-step");
 ABSL_FLAG(std::string, event_weights, "",
@@ -42,7 +42,8 @@ ABSL_FLAG(uint64_t, seed, 42, "random seed");
 namespace {
 
 int Fail(const absl::Status& s) {
-  std::fprintf(stderr, "tailor-trainer: %s\n", std::string(s.message()).c_str());
+  std::fprintf(stderr, "tailor-trainer: %s\n",
+               std::string(s.message()).c_str());
   return 1;
 }
 

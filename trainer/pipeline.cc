@@ -16,8 +16,7 @@ namespace tailor {
 namespace {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       start)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
@@ -89,15 +88,15 @@ absl::StatusOr<TrainingResult> RunTraining(
   }
   InteractionMatrix m = std::move(builder).Build();
   result.read_seconds = SecondsSince(read_start);
-  say(absl::StrFormat("%d users, %d items, %d user-item pairs from %d events "
+  say(
+      absl::StrFormat("%d users, %d items, %d user-item pairs from %d events "
                       "(%.2f s)",
                       m.num_users(), m.num_items(), m.nnz(), result.events,
                       result.read_seconds));
 
   const auto train_start = std::chrono::steady_clock::now();
   TAILOR_ASSIGN_OR_RETURN(
-      AlsFactors factors,
-      TrainImplicitAls(m, als, [&](const AlsIteration& it) {
+      AlsFactors factors, TrainImplicitAls(m, als, [&](const AlsIteration& it) {
         say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s", it.iteration,
                             it.loss, it.seconds));
       }));
@@ -126,8 +125,8 @@ absl::StatusOr<TrainingResult> RunTraining(
       result.iterations.empty() ? 0.0 : result.iterations.back().loss;
   s.info = {
       {"algorithm", "implicit-als"},
-      {"solver", als.solver == AlsOptions::Solver::kCholesky ? "cholesky"
-                                                             : "cg"},
+      {"solver",
+       als.solver == AlsOptions::Solver::kCholesky ? "cholesky" : "cg"},
       {"factors", absl::StrCat(als.factors)},
       {"iterations", absl::StrCat(als.iterations)},
       {"regularization", absl::StrCat(als.regularization)},

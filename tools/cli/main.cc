@@ -65,7 +65,8 @@ int Recommend(const std::string& user) {
   tailor::v1::RecommendRequest req;
   req.set_user_id(user);
   req.set_count(absl::GetFlag(FLAGS_count));
-  for (const auto& id : absl::GetFlag(FLAGS_exclude)) req.add_exclude_item_ids(id);
+  for (const auto& id : absl::GetFlag(FLAGS_exclude))
+    req.add_exclude_item_ids(id);
   req.set_exclude_seen(!absl::GetFlag(FLAGS_include_seen));
   tailor::v1::RecommendResponse resp;
   grpc::ClientContext ctx;

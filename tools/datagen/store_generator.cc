@@ -39,43 +39,109 @@ struct Category {
 
 const std::vector<Category>& Categories() {
   static const auto* c = new std::vector<Category>{
-      {"tops", 25, 0.45, kApparel,
-       {"T-Shirt", "Tank Top", "Blouse", "Crop Top", "Long-Sleeve Tee"}, 0.9,
-       1.2, 0.16, 1.0},
-      {"shirts", 45, 0.40, kApparel,
-       {"Oxford Shirt", "Linen Shirt", "Poplin Shirt", "Flannel Shirt"}, 1.0,
-       1.0, 0.08, 1.0},
-      {"dresses", 60, 0.50, kApparel,
+      {"tops",
+       25,
+       0.45,
+       kApparel,
+       {"T-Shirt", "Tank Top", "Blouse", "Crop Top", "Long-Sleeve Tee"},
+       0.9,
+       1.2,
+       0.16,
+       1.0},
+      {"shirts",
+       45,
+       0.40,
+       kApparel,
+       {"Oxford Shirt", "Linen Shirt", "Poplin Shirt", "Flannel Shirt"},
+       1.0,
+       1.0,
+       0.08,
+       1.0},
+      {"dresses",
+       60,
+       0.50,
+       kApparel,
        {"Midi Dress", "Maxi Dress", "Wrap Dress", "Slip Dress", "Shirt Dress"},
-       0.6, 1.8, 0.10, 1.6},
-      {"skirts", 40, 0.45, kApparel,
-       {"Pleated Skirt", "Mini Skirt", "A-Line Skirt", "Denim Skirt"}, 0.7, 1.5,
-       0.05, 1.2},
-      {"jeans", 70, 0.40, kWaist,
+       0.6,
+       1.8,
+       0.10,
+       1.6},
+      {"skirts",
+       40,
+       0.45,
+       kApparel,
+       {"Pleated Skirt", "Mini Skirt", "A-Line Skirt", "Denim Skirt"},
+       0.7,
+       1.5,
+       0.05,
+       1.2},
+      {"jeans",
+       70,
+       0.40,
+       kWaist,
        {"Slim Jeans", "Straight Jeans", "Wide-Leg Jeans", "Mom Jeans",
         "Skinny Jeans"},
-       1.0, 1.0, 0.09, 1.4},
-      {"trousers", 55, 0.40, kWaist,
-       {"Chinos", "Tailored Trousers", "Cargo Pants", "Linen Trousers"}, 1.0,
-       1.0, 0.07, 1.2},
-      {"knitwear", 65, 0.50, kApparel,
-       {"Crewneck Sweater", "Cardigan", "Turtleneck", "Cable-Knit Jumper"}, 1.8,
-       0.4, 0.08, 1.0},
-      {"outerwear", 140, 0.55, kApparel,
+       1.0,
+       1.0,
+       0.09,
+       1.4},
+      {"trousers",
+       55,
+       0.40,
+       kWaist,
+       {"Chinos", "Tailored Trousers", "Cargo Pants", "Linen Trousers"},
+       1.0,
+       1.0,
+       0.07,
+       1.2},
+      {"knitwear",
+       65,
+       0.50,
+       kApparel,
+       {"Crewneck Sweater", "Cardigan", "Turtleneck", "Cable-Knit Jumper"},
+       1.8,
+       0.4,
+       0.08,
+       1.0},
+      {"outerwear",
+       140,
+       0.55,
+       kApparel,
        {"Wool Coat", "Puffer Jacket", "Trench Coat", "Denim Jacket", "Parka",
         "Blazer"},
-       2.0, 0.3, 0.08, 1.1},
-      {"activewear", 40, 0.40, kApparel,
+       2.0,
+       0.3,
+       0.08,
+       1.1},
+      {"activewear",
+       40,
+       0.40,
+       kApparel,
        {"Leggings", "Sports Bra", "Running Shorts", "Track Jacket",
         "Training Tee"},
-       1.0, 1.2, 0.08, 0.8},
-      {"shoes", 90, 0.50, kShoe,
+       1.0,
+       1.2,
+       0.08,
+       0.8},
+      {"shoes",
+       90,
+       0.50,
+       kShoe,
        {"Sneakers", "Ankle Boots", "Loafers", "Sandals", "Heels",
         "Running Shoes"},
-       1.0, 1.0, 0.11, 1.6},
-      {"accessories", 30, 0.60, kOneSize,
+       1.0,
+       1.0,
+       0.11,
+       1.6},
+      {"accessories",
+       30,
+       0.60,
+       kOneSize,
        {"Scarf", "Belt", "Tote Bag", "Beanie", "Sunglasses", "Crossbody Bag"},
-       1.1, 1.1, 0.10, 0.5},
+       1.1,
+       1.1,
+       0.10,
+       0.5},
   };
   return *c;
 }
@@ -85,20 +151,20 @@ struct Brand {
   int tier;  // 0 budget, 1 mid, 2 premium
 };
 constexpr Brand kBrands[] = {
-    {"Basico", 0},       {"UrbanThread", 0},  {"DailyWear", 0},
-    {"Kooma", 0},        {"FastLane", 0},     {"Cotton & Co", 0},
-    {"Northwind", 1},    {"Marlow", 1},       {"Avenue 9", 1},
-    {"Stride", 1},       {"Linea", 1},        {"Bluefield", 1},
-    {"Peakform", 1},     {"Maison Vert", 2},  {"Atelier Nord", 2},
-    {"Halden", 2},       {"Castellane", 2},   {"Aurelio", 2},
+    {"Basico", 0},       {"UrbanThread", 0}, {"DailyWear", 0},
+    {"Kooma", 0},        {"FastLane", 0},    {"Cotton & Co", 0},
+    {"Northwind", 1},    {"Marlow", 1},      {"Avenue 9", 1},
+    {"Stride", 1},       {"Linea", 1},       {"Bluefield", 1},
+    {"Peakform", 1},     {"Maison Vert", 2}, {"Atelier Nord", 2},
+    {"Halden", 2},       {"Castellane", 2},  {"Aurelio", 2},
     {"Kinsey & Rowe", 2}};
 constexpr int kNumBrands = sizeof(kBrands) / sizeof(kBrands[0]);
 constexpr double kTierPrice[3] = {0.6, 1.0, 2.2};
 
-constexpr const char* kColors[] = {
-    "black", "white", "navy",  "grey",   "beige",  "camel",
-    "olive", "burgundy", "red", "pink",  "sky blue", "green",
-    "yellow", "floral", "denim blue", "brown"};
+constexpr const char* kColors[] = {"black",  "white",  "navy",       "grey",
+                                   "beige",  "camel",  "olive",      "burgundy",
+                                   "red",    "pink",   "sky blue",   "green",
+                                   "yellow", "floral", "denim blue", "brown"};
 constexpr int kNumColors = sizeof(kColors) / sizeof(kColors[0]);
 
 int ColorIndex(const char* name) {
@@ -128,32 +194,53 @@ struct TasteGroup {
 
 const std::vector<TasteGroup>& Groups() {
   static const auto* g = new std::vector<TasteGroup>{
-      {"budget basics", 0.20,
+      {"budget basics",
+       0.20,
        {{"tops", 3}, {"jeans", 3}, {"activewear", 1}, {"shoes", 1}},
-       {3, 1, 0.1}, {"black", "white", "grey", "navy"}},
-      {"premium outerwear", 0.08,
+       {3, 1, 0.1},
+       {"black", "white", "grey", "navy"}},
+      {"premium outerwear",
+       0.08,
        {{"outerwear", 4}, {"knitwear", 3}, {"shoes", 1.5}, {"accessories", 1}},
-       {0.1, 0.6, 3}, {"camel", "black", "grey", "navy", "burgundy"}},
-      {"sporty", 0.14,
+       {0.1, 0.6, 3},
+       {"camel", "black", "grey", "navy", "burgundy"}},
+      {"sporty",
+       0.14,
        {{"activewear", 5}, {"shoes", 3}, {"tops", 1.5}},
-       {1, 2, 0.5}, {"black", "grey", "sky blue", "green", "red"}},
-      {"office classic", 0.12,
+       {1, 2, 0.5},
+       {"black", "grey", "sky blue", "green", "red"}},
+      {"office classic",
+       0.12,
        {{"shirts", 4}, {"trousers", 3.5}, {"outerwear", 1.5}, {"shoes", 1.5}},
-       {0.3, 2, 1.5}, {"white", "navy", "grey", "black", "beige"}},
-      {"boho summer", 0.13,
+       {0.3, 2, 1.5},
+       {"white", "navy", "grey", "black", "beige"}},
+      {"boho summer",
+       0.13,
        {{"dresses", 4}, {"skirts", 3}, {"accessories", 2}},
-       {1, 1.5, 0.5}, {"floral", "beige", "yellow", "pink", "white"}},
-      {"streetwear", 0.14,
-       {{"tops", 2.5}, {"jeans", 2.5}, {"shoes", 2.5}, {"outerwear", 1},
+       {1, 1.5, 0.5},
+       {"floral", "beige", "yellow", "pink", "white"}},
+      {"streetwear",
+       0.14,
+       {{"tops", 2.5},
+        {"jeans", 2.5},
+        {"shoes", 2.5},
+        {"outerwear", 1},
         {"accessories", 1}},
-       {1.5, 2, 0.3}, {"black", "olive", "red", "denim blue", "white"}},
-      {"evening glam", 0.07,
+       {1.5, 2, 0.3},
+       {"black", "olive", "red", "denim blue", "white"}},
+      {"evening glam",
+       0.07,
        {{"dresses", 4}, {"shoes", 2.5}, {"accessories", 2.5}},
-       {0.2, 1, 3}, {"black", "red", "burgundy", "pink"}},
-      {"cosy knit", 0.12,
-       {{"knitwear", 4}, {"trousers", 1.5}, {"accessories", 1.5},
+       {0.2, 1, 3},
+       {"black", "red", "burgundy", "pink"}},
+      {"cosy knit",
+       0.12,
+       {{"knitwear", 4},
+        {"trousers", 1.5},
+        {"accessories", 1.5},
         {"outerwear", 1}},
-       {1, 2, 0.5}, {"beige", "camel", "green", "brown", "burgundy"}},
+       {1, 2, 0.5},
+       {"beige", "camel", "green", "brown", "burgundy"}},
   };
   return *g;
 }
@@ -173,10 +260,14 @@ int SeasonOfMonth(int month0) {
 
 double SeasonMultiplier(const Category& c, int season) {
   switch (season) {
-    case 0: return c.winter;
-    case 2: return c.summer;
-    case 1: return (1.0 + c.summer) / 2.0;
-    default: return (1.0 + c.winter) / 2.0;
+    case 0:
+      return c.winter;
+    case 2:
+      return c.summer;
+    case 1:
+      return (1.0 + c.summer) / 2.0;
+    default:
+      return (1.0 + c.winter) / 2.0;
   }
 }
 
@@ -237,7 +328,8 @@ class Output {
 };
 
 std::string PaddedId(const char* prefix, int64_t n, int64_t count) {
-  const int width = std::max<int>(6, static_cast<int>(std::to_string(count).size()));
+  const int width =
+      std::max<int>(6, static_cast<int>(std::to_string(count).size()));
   return absl::StrFormat("%s%0*d", prefix, width, n);
 }
 
@@ -347,7 +439,8 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   std::vector<AliasTable> taste(num_groups * 4);
   for (int g = 0; g < num_groups; ++g) {
     std::vector<double> cat_w(cats.size(), 0.1);
-    for (const auto& [name, w] : groups[g].categories) cat_w[CategoryIndex(name)] = w;
+    for (const auto& [name, w] : groups[g].categories)
+      cat_w[CategoryIndex(name)] = w;
     std::vector<double> color_w(kNumColors, 1.0);
     for (const char* c : groups[g].colors) color_w[ColorIndex(c)] = 3.0;
     for (int season = 0; season < 4; ++season) {
@@ -367,11 +460,13 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   std::vector<double> day_w(config.days);
   std::vector<int> day_season(config.days);
   for (int d = 0; d < config.days; ++d) {
-    const absl::CivilDay day = absl::ToCivilDay(
-        absl::FromUnixSeconds(config.start_unix + d * kDay), absl::UTCTimeZone());
+    const absl::CivilDay day =
+        absl::ToCivilDay(absl::FromUnixSeconds(config.start_unix + d * kDay),
+                         absl::UTCTimeZone());
     const int month0 = day.month() - 1;
     const absl::Weekday wd = absl::GetWeekday(day);
-    const bool weekend = wd == absl::Weekday::saturday || wd == absl::Weekday::sunday;
+    const bool weekend =
+        wd == absl::Weekday::saturday || wd == absl::Weekday::sunday;
     day_w[d] = kMonthWeight[month0] * (weekend ? 1.25 : 1.0);
     day_season[d] = SeasonOfMonth(month0);
   }
@@ -392,7 +487,8 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   }
   // Everybody gets one event if there are enough, the rest by activity.
   const int64_t base = config.events >= config.users ? 1 : 0;
-  const double spread = static_cast<double>(config.events - base * config.users);
+  const double spread =
+      static_cast<double>(config.events - base * config.users);
 
   Output truth, events;
   if (absl::Status s = truth.Open(out_dir + "/users.csv"); !s.ok()) return s;
@@ -407,7 +503,7 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   std::vector<Raw> raw;
   for (int64_t u = 0; u < config.users; ++u) {
     cum = u == config.users - 1 ? spread
-                                 : cum + spread * activity[u] / activity_sum;
+                                : cum + spread * activity[u] / activity_sum;
     const int64_t upto = static_cast<int64_t>(std::floor(cum + 1e-6));
     const int64_t n = base + upto - assigned;
     assigned = upto;
@@ -443,8 +539,8 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
         if (v > 0) {
           item = sample();
           if (uni(rng) < 0.5) {
-            for (int tries = 0; tries < 4 &&
-                                items[item].category != items[anchor].category;
+            for (int tries = 0;
+                 tries < 4 && items[item].category != items[anchor].category;
                  ++tries) {
               item = pick.Sample(rng);
             }
@@ -453,10 +549,12 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
         t += 20 + static_cast<int64_t>(uni(rng) * 120);
         raw.push_back({t, item, 0, 0});
         if (static_cast<int64_t>(raw.size()) < n && uni(rng) < 0.35) {
-          raw.push_back({t + 5 + static_cast<int64_t>(uni(rng) * 40), item, 1, 0});
+          raw.push_back(
+              {t + 5 + static_cast<int64_t>(uni(rng) * 40), item, 1, 0});
         }
         if (static_cast<int64_t>(raw.size()) < n && uni(rng) < 0.12 * buy) {
-          raw.push_back({t + 30 + static_cast<int64_t>(uni(rng) * 60), item, 2, 0});
+          raw.push_back(
+              {t + 30 + static_cast<int64_t>(uni(rng) * 60), item, 2, 0});
           carted.push_back(item);
         }
       }
@@ -468,7 +566,8 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
         ++stats.purchases;
         const double p_return =
             return_rate * cats[items[item].category].return_mult;
-        const int64_t back = t + (3 + static_cast<int64_t>(uni(rng) * 18)) * kDay;
+        const int64_t back =
+            t + (3 + static_cast<int64_t>(uni(rng) * 18)) * kDay;
         if (static_cast<int64_t>(raw.size()) < n && uni(rng) < p_return &&
             back < horizon_end) {
           raw.push_back({back, item, 4, qty});
@@ -497,9 +596,9 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   if (absl::Status s = truth.Close(); !s.ok()) return s;
   stats.bytes = events.bytes();
   if (absl::Status s = events.Close(); !s.ok()) return s;
-  stats.seconds = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
+  stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return stats;
 }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end demo on a fresh Debian machine: installs dependencies if
+# missing, builds (Release), generates the synthetic clothing store, trains a
+# model, starts tailor-server on 127.0.0.1, asks for recommendations for three
+# shoppers (a long history, a short history, an unknown visitor), prints them
+# and stops the server.
+#   USERS=20000 ITEMS=3000 EVENTS=1000000 ./scripts/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+USERS=${USERS:-20000}
+ITEMS=${ITEMS:-3000}
+EVENTS=${EVENTS:-1000000}
+OUT=${DEMO_DIR:-$ROOT/demo-data}
+BIN=$ROOT/build/bin
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Building (Release)"
+./scripts/build.sh --target tailor-server tailor-trainer tailor-datagen tailor
+
+step "Generating the synthetic clothing store ($USERS shoppers, $ITEMS products, $EVENTS events)"
+rm -rf "$OUT"
+"$BIN/tailor-datagen" --out="$OUT/store" --users="$USERS" --items="$ITEMS" \
+  --events="$EVENTS"
+
+step "Training implicit ALS and publishing a snapshot"
+"$BIN/tailor-trainer" train --events="$OUT/store/events.csv" \
+  --catalog="$OUT/store/catalog.csv" --snapshot_dir="$OUT/snapshots"
+
+step "Starting tailor-server on 127.0.0.1"
+"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$OUT/port" \
+  --snapshot_dir="$OUT/snapshots" --data_dir="$OUT/data" \
+  --require_snapshot >"$OUT/server.log" 2>&1 &
+SERVER=$!
+cleanup() {
+  kill "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  [ -s "$OUT/port" ] && break
+  kill -0 "$SERVER" 2>/dev/null || { cat "$OUT/server.log"; exit 1; }
+  sleep 0.1
+done
+ADDR=127.0.0.1:$(cat "$OUT/port")
+"$BIN/tailor" health --address="$ADDR" >/dev/null
+echo "serving on $ADDR"
+
+# Shoppers to ask about: a loyal customer (the 99th percentile of history
+# length), a newcomer (the 10th percentile, at least three events), and a
+# visitor the store has never seen.
+read -r LONG SHORT < <(awk -F, 'NR > 1 { n[$1]++ } END { for (u in n) print n[u], u }' \
+  "$OUT/store/events.csv" | sort -n -k1,1 -k2,2 | awk '$1 >= 3' |
+  awk '{ line[NR] = $2 } END { print line[int(NR * 0.99)], line[int(NR * 0.10) + 1] }')
+UNKNOWN=new-visitor-0001
+
+describe() {  # what the data says about a shopper
+  awk -F, -v u="$1" '
+    FILENAME ~ /users.csv$/ { if ($1 == u) taste = $3; next }
+    FILENAME ~ /catalog.csv$/ { cat[$1] = $3; next }
+    $1 == u { events++; if ($3 == "purchase") { bought++; c[cat[$2]]++ } }
+    END {
+      top = ""; for (k in c) top = top sprintf("%s %d, ", k, c[k]);
+      printf "  history: %d events, %d purchases (%s)\n", events, bought,
+             top == "" ? "none" : substr(top, 1, length(top) - 2);
+      printf "  planted taste (ground truth from the generator): %s\n", taste
+    }' "$OUT/store/users.csv" "$OUT/store/catalog.csv" "$OUT/store/events.csv"
+}
+
+step "Recommendations for a loyal customer (long history)"
+describe "$LONG"
+"$BIN/tailor" recommend "$LONG" --address="$ADDR"
+
+step "Recommendations for a newcomer (short history)"
+describe "$SHORT"
+"$BIN/tailor" recommend "$SHORT" --address="$ADDR"
+
+step "Recommendations for an unknown visitor"
+"$BIN/tailor" recommend "$UNKNOWN" --address="$ADDR"
+
+step "Stopping the server"
+cleanup
+trap - EXIT
+echo "done: data, snapshots and server log are in $OUT"

@@ -1,0 +1,235 @@
+#include "core/als.h"
+
+#include <random>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "core/popularity.h"
+#include "core/recommender.h"
+#include "gtest/gtest.h"
+
+namespace tailor {
+namespace {
+
+// Users in `groups` taste groups; group g likes items [g*per, (g+1)*per).
+// Each user has `per_user` interactions, 85% in the group's items, the rest
+// drawn from a global Zipf popularity. `held_out` in-group items per user are
+// kept aside as the test set.
+struct Planted {
+  InteractionMatrix train;
+  std::vector<std::set<int32_t>> test;  // by user index of `train`
+};
+
+Planted MakePlanted(int users, int groups, int per_group, int per_user,
+                    int held_out, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const int items = groups * per_group;
+  std::vector<double> zipf(items);
+  for (int i = 0; i < items; ++i) zipf[i] = 1.0 / (i + 1);
+  std::discrete_distribution<int> popular(zipf.begin(), zipf.end());
+  std::uniform_int_distribution<int> in_group(0, per_group - 1);
+  std::uniform_real_distribution<double> uni(0, 1);
+
+  InteractionBuilder builder;
+  for (int i = 0; i < items; ++i) builder.AddItem(absl::StrCat("i", i));
+  std::vector<std::set<int32_t>> test_by_user(users);
+  for (int u = 0; u < users; ++u) {
+    const int g = u % groups;
+    std::set<int32_t> mine;
+    while (static_cast<int>(mine.size()) < per_user) {
+      mine.insert(uni(rng) < 0.85 ? g * per_group + in_group(rng)
+                                  : popular(rng));
+    }
+    std::vector<int32_t> group_items;
+    for (int32_t i : mine) {
+      if (i / per_group == g) group_items.push_back(i);
+    }
+    std::shuffle(group_items.begin(), group_items.end(), rng);
+    std::set<int32_t> test(group_items.begin(), group_items.begin() + held_out);
+    for (int32_t i : mine) {
+      if (test.count(i)) continue;
+      Event e;
+      e.user_id = absl::StrCat("u", u);
+      e.item_id = absl::StrCat("i", i);
+      e.type = EventType::kPurchase;
+      builder.Add(e);
+    }
+    test_by_user[u] = std::move(test);
+  }
+  Planted p;
+  p.train = std::move(builder).Build();
+  p.test.resize(p.train.num_users());
+  for (int u = 0; u < users; ++u) {
+    p.test[*p.train.users.Find(absl::StrCat("u", u))] = test_by_user[u];
+  }
+  return p;
+}
+
+std::shared_ptr<Model> ToModel(const InteractionMatrix& m,
+                               const AlsFactors& f) {
+  auto model = std::make_shared<Model>();
+  model->users = m.users;
+  model->items = m.items;
+  model->user_factors = f.user_factors;
+  model->item_factors = f.item_factors;
+  model->popularity = ComputePopularity(m);
+  return model;
+}
+
+// Mean recall@k of held-out items, excluding each user's training items.
+double RecallAtK(const Planted& p, const Recommender& rec, bool personalised,
+                 int k) {
+  double sum = 0;
+  for (int32_t u = 0; u < p.train.num_users(); ++u) {
+    ItemSet seen(p.train.num_items());
+    for (int64_t q = p.train.row_ptr[u]; q < p.train.row_ptr[u + 1]; ++q) {
+      seen.Insert(p.train.item[q]);
+    }
+    RecommendResult r = rec.Recommend(
+        personalised ? std::optional<int32_t>(u) : std::nullopt, k, &seen);
+    int hits = 0;
+    for (const auto& item : r.items) hits += p.test[u].count(item.item);
+    sum += static_cast<double>(hits) / p.test[u].size();
+  }
+  return sum / p.train.num_users();
+}
+
+TEST(AlsTest, RecoversPlantedStructureFarAbovePopularity) {
+  Planted p = MakePlanted(/*users=*/400, /*groups=*/5, /*per_group=*/40,
+                          /*per_user=*/16, /*held_out=*/4, /*seed=*/1);
+  AlsOptions options;
+  options.factors = 16;
+  options.iterations = 10;
+  options.regularization = 0.1f;
+  options.alpha = 5.0f;
+  auto f = TrainImplicitAls(p.train, options);
+  ASSERT_TRUE(f.ok()) << f.status();
+  Recommender rec(ToModel(p.train, *f));
+  const double als = RecallAtK(p, rec, true, 10);
+  const double pop = RecallAtK(p, rec, false, 10);
+  // A random in-group guess would get ~10/36 = 0.28 of held-out items;
+  // popularity mostly recommends other groups' items.
+  EXPECT_GT(als, 0.25) << "popularity " << pop;
+  EXPECT_GT(als, 2.5 * pop) << "als " << als << " popularity " << pop;
+}
+
+class AlsLossTest : public ::testing::TestWithParam<AlsOptions::Solver> {};
+
+TEST_P(AlsLossTest, LossDecreasesEveryIteration) {
+  Planted p = MakePlanted(300, 4, 30, 12, 2, 2);
+  AlsOptions options;
+  options.factors = 12;
+  options.iterations = 12;
+  options.solver = GetParam();
+  auto f = TrainImplicitAls(p.train, options);
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->history.size(), 12u);
+  for (size_t i = 1; i < f->history.size(); ++i) {
+    EXPECT_LE(f->history[i].loss, f->history[i - 1].loss * (1 + 1e-6))
+        << "iteration " << i + 1;
+  }
+  EXPECT_LT(f->history.back().loss, 0.9 * f->history.front().loss);
+  // The reported loss is the objective of the returned factors.
+  EXPECT_NEAR(f->history.back().loss,
+              ImplicitAlsLoss(p.train, f->user_factors, f->item_factors,
+                              options.regularization, options.alpha, 1),
+              1e-6 * f->history.back().loss);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Solvers, AlsLossTest,
+    ::testing::Values(AlsOptions::Solver::kCholesky,
+                      AlsOptions::Solver::kConjugateGradient));
+
+TEST(AlsTest, LossMatchesTheDefinitionOnATinyCase) {
+  // Two users, two items, one factor; compute the objective by hand.
+  InteractionBuilder b;
+  b.Add({"u0", "i0", EventType::kView, 0, 1});
+  b.Add({"u1", "i1", EventType::kPurchase, 0, 1});
+  InteractionMatrix m = std::move(b).Build();
+  RowMatrix x(2, 1), y(2, 1);
+  x << 0.5f, -1.0f;
+  y << 2.0f, 0.25f;
+  const float reg = 0.1f, alpha = 2.0f;
+  // c(u0,i0) = 1 + 2*1 = 3, c(u1,i1) = 1 + 2*8 = 17; others c=1, p=0.
+  double expected =
+      3 * std::pow(1 - 0.5 * 2.0, 2) + 1 * std::pow(0 - 0.5 * 0.25, 2) +
+      1 * std::pow(0 - (-1.0) * 2.0, 2) + 17 * std::pow(1 - (-1.0) * 0.25, 2) +
+      reg * (0.25 + 1.0 + 4.0 + 0.0625);
+  EXPECT_NEAR(ImplicitAlsLoss(m, x, y, reg, alpha, 1), expected, 1e-5);
+}
+
+TEST(AlsTest, FactorsDoNotDependOnTheThreadCount) {
+  Planted p = MakePlanted(200, 4, 25, 10, 2, 3);
+  AlsOptions options;
+  options.factors = 8;
+  options.iterations = 4;
+  options.threads = 1;
+  auto one = TrainImplicitAls(p.train, options);
+  options.threads = 2;
+  auto two = TrainImplicitAls(p.train, options);
+  ASSERT_TRUE(one.ok() && two.ok());
+  EXPECT_EQ(one->user_factors, two->user_factors);
+  EXPECT_EQ(one->item_factors, two->item_factors);
+}
+
+TEST(AlsTest, ConjugateGradientApproachesTheExactSolve) {
+  Planted p = MakePlanted(200, 4, 25, 10, 2, 4);
+  AlsOptions exact;
+  exact.factors = 8;
+  exact.iterations = 8;
+  exact.solver = AlsOptions::Solver::kCholesky;
+  AlsOptions cg = exact;
+  cg.solver = AlsOptions::Solver::kConjugateGradient;
+  cg.cg_steps = 3;
+  auto a = TrainImplicitAls(p.train, exact);
+  auto b = TrainImplicitAls(p.train, cg);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NEAR(b->history.back().loss, a->history.back().loss,
+              0.02 * a->history.back().loss);
+}
+
+TEST(AlsTest, RejectsBadOptionsNamingTheOption) {
+  InteractionBuilder b;
+  b.Add({"u", "i", EventType::kView, 0, 1});
+  InteractionMatrix m = std::move(b).Build();
+  AlsOptions o;
+  o.factors = 0;
+  EXPECT_EQ(TrainImplicitAls(m, o).status().message(),
+            "factors: must be in 1..1024, got 0");
+  o = AlsOptions();
+  o.regularization = -1;
+  EXPECT_EQ(TrainImplicitAls(m, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  o = AlsOptions();
+  o.alpha = 0;
+  EXPECT_EQ(TrainImplicitAls(m, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(TrainImplicitAls(InteractionMatrix(), AlsOptions()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(InteractionBuilderTest, AggregatesWeightsAndPurchaseFlags) {
+  InteractionBuilder b;
+  b.AddItem("catalog-only");
+  b.Add({"u", "a", EventType::kView, 0, 1});
+  b.Add({"u", "a", EventType::kPurchase, 0, 1});
+  b.Add({"u", "b", EventType::kPurchase, 0, 1});
+  b.Add({"u", "b", EventType::kReturn, 0, 1});
+  b.Add({"v", "b", EventType::kRating, 0, 4});
+  InteractionMatrix m = std::move(b).Build();
+  ASSERT_EQ(m.num_users(), 2);
+  ASSERT_EQ(m.num_items(), 3);
+  EXPECT_EQ(m.items.id(0), "catalog-only");
+  ASSERT_EQ(m.row_ptr, (std::vector<int64_t>{0, 2, 3}));
+  EXPECT_EQ(m.weight[0], 9.0f);  // view 1 + purchase 8
+  EXPECT_EQ(m.flags[0], kInteracted | kPurchased);
+  EXPECT_EQ(m.weight[1], 2.0f);        // purchase 8 + return -6
+  EXPECT_EQ(m.flags[1], kInteracted);  // returned: no longer purchased
+  EXPECT_EQ(m.weight[2], 4.0f);        // rating 1 * 4
+  std::vector<float> pop = ComputePopularity(m);
+  EXPECT_EQ(pop, (std::vector<float>{0, 2, 2}));
+}
+
+}  // namespace
+}  // namespace tailor

@@ -1,0 +1,333 @@
+// Starts a real tailor server on port 0 and calls it through real stubs.
+#include "server/server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+
+#include "core/interactions.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "storage/snapshot_store.h"
+#include "tailor/v1/recommender.grpc.pb.h"
+#include "tests/test_util.h"
+
+namespace tailor {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+// Users: alice (scores A > B > C > D > E > F), bob (same taste; purchased A,
+// viewed B). Popularity: F > E > D > C > B > A.
+Snapshot TinySnapshot(float scale = 1.0f) {
+  Snapshot s;
+  s.created_unix = 1700000000;
+  s.model.users = IdMap({"alice", "bob"});
+  s.model.items = IdMap({"A", "B", "C", "D", "E", "F"});
+  s.model.user_factors.resize(2, 2);
+  s.model.user_factors << 1, 0, 1, 0;
+  s.model.item_factors.resize(6, 2);
+  s.model.item_factors << 6 * scale, 0, 5 * scale, 0, 4 * scale, 0, 3 * scale,
+      0, 2 * scale, 0, 1 * scale, 0;
+  s.model.popularity = {1, 2, 3, 4, 5, 6};
+  s.catalog = {
+      {"A",
+       "Wool Coat",
+       "outerwear",
+       "Halden",
+       "camel",
+       149.99,
+       {"S", "M"},
+       true},
+      {"F", "Basic Tee", "tops", "Basico", "white", 9.99, {"M"}, true}};
+  s.history.row_ptr = {0, 0, 2};
+  s.history.item = {0, 1};
+  s.history.flags = {kInteracted | kPurchased, kInteracted};
+  return s;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    snapshots_ =
+        std::make_unique<SnapshotStore>(Env::Default(), dir_.Join("snapshots"));
+  }
+  void Publish(const Snapshot& s) { ASSERT_TRUE(snapshots_->Publish(s).ok()); }
+  void StartServer() {
+    ServerOptions options;
+    options.address = "127.0.0.1:0";
+    options.snapshot_dir = dir_.Join("snapshots");
+    options.data_dir = dir_.Join("data");
+    options.poll_interval = absl::ZeroDuration();
+    auto server = TailorServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::Recommender::NewStub(channel_);
+  }
+  void StopServer() {
+    stub_.reset();
+    channel_.reset();
+    server_.reset();
+  }
+
+  grpc::Status Call(const v1::RecommendRequest& req,
+                    v1::RecommendResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    return stub_->RecommendFor(&ctx, req, resp);
+  }
+  std::vector<std::string> Ids(const std::string& user, int count = 3,
+                               std::optional<bool> exclude_seen = {}) {
+    v1::RecommendRequest req;
+    req.set_user_id(user);
+    req.set_count(count);
+    if (exclude_seen.has_value()) req.set_exclude_seen(*exclude_seen);
+    v1::RecommendResponse resp;
+    grpc::Status s = Call(req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> ids;
+    for (const auto& item : resp.items()) ids.push_back(item.item_id());
+    return ids;
+  }
+  std::string Health(const std::string& service) {
+    auto health = grpc::health::v1::Health::NewStub(channel_);
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = health->Check(&ctx, req, &resp);
+    if (!s.ok()) return "error: " + s.error_message();
+    return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+        resp.status());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  std::unique_ptr<TailorServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Recommender::Stub> stub_;
+};
+
+TEST_F(ServerTest, KnownUserGetsAPersonalisedList) {
+  Publish(TinySnapshot());
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(3);
+  v1::RecommendResponse resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.model_version(), "00000001");
+  EXPECT_FALSE(resp.fallback_used());
+  ASSERT_EQ(resp.items_size(), 3);
+  EXPECT_EQ(resp.items(0).item_id(), "A");
+  EXPECT_FLOAT_EQ(resp.items(0).score(), 6.0f);
+  EXPECT_EQ(resp.items(0).reason(), v1::REASON_PERSONALIZED);
+  EXPECT_EQ(resp.items(0).info().title(), "Wool Coat");
+  EXPECT_EQ(resp.items(0).info().price(), 149.99);
+  EXPECT_THAT(resp.items(0).info().sizes(), ElementsAre("S", "M"));
+  EXPECT_FALSE(resp.items(1).has_info());  // B is not in the catalog
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"A", "B", "C"}));
+}
+
+TEST_F(ServerTest, DefaultCountIsTen) {
+  Publish(TinySnapshot());
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("stranger");
+  v1::RecommendResponse resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.items_size(), 6);  // the whole catalog: fewer than 10
+}
+
+TEST_F(ServerTest, UnknownUserGetsPopularItemsNotAnError) {
+  Publish(TinySnapshot());
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("new-visitor-\xF0\x9F\x91\x97");
+  req.set_count(2);
+  v1::RecommendResponse resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_TRUE(resp.fallback_used());
+  ASSERT_EQ(resp.items_size(), 2);
+  EXPECT_EQ(resp.items(0).item_id(), "F");
+  EXPECT_EQ(resp.items(0).reason(), v1::REASON_POPULAR);
+  EXPECT_EQ(resp.items(1).item_id(), "E");
+}
+
+TEST_F(ServerTest, ExcludeSeenDropsPurchasedItemsOnly) {
+  Publish(TinySnapshot());
+  StartServer();
+  // bob purchased A (excluded by default) and only viewed B (still shown).
+  EXPECT_EQ(Ids("bob"), (std::vector<std::string>{"B", "C", "D"}));
+  EXPECT_EQ(Ids("bob", 3, true), (std::vector<std::string>{"B", "C", "D"}));
+  EXPECT_EQ(Ids("bob", 3, false), (std::vector<std::string>{"A", "B", "C"}));
+}
+
+TEST_F(ServerTest, ExcludeItemIdsAreNeverReturned) {
+  Publish(TinySnapshot());
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(3);
+  req.add_exclude_item_ids("B");
+  req.add_exclude_item_ids("not-in-catalog");
+  req.add_exclude_item_ids("D");
+  v1::RecommendResponse resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  std::vector<std::string> ids;
+  for (const auto& i : resp.items()) ids.push_back(i.item_id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"A", "C", "E"}));
+  req.set_user_id("stranger");  // the fallback honours exclusions too
+  ASSERT_TRUE(Call(req, &resp).ok());
+  ids.clear();
+  for (const auto& i : resp.items()) ids.push_back(i.item_id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"F", "E", "C"}));
+}
+
+TEST_F(ServerTest, EveryInvalidArgumentNamesItsField) {
+  Publish(TinySnapshot());
+  StartServer();
+  struct Case {
+    std::function<void(v1::RecommendRequest*)> mutate;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {[](auto* r) { r->set_user_id(""); }, "user_id: must not be empty"},
+      {[](auto* r) { r->set_user_id(std::string(129, 'u')); },
+       "user_id: is 129 bytes long, the limit is 128"},
+      {[](auto* r) { r->set_count(0); },
+       "count: must be between 1 and 1000, got 0"},
+      {[](auto* r) { r->set_count(-5); },
+       "count: must be between 1 and 1000, got -5"},
+      {[](auto* r) { r->set_count(1001); },
+       "count: must be between 1 and 1000, got 1001"},
+      {[](auto* r) {
+         r->add_exclude_item_ids("ok");
+         r->add_exclude_item_ids("");
+       },
+       "exclude_item_ids[1]: must not be empty"},
+      {[](auto* r) { r->add_exclude_item_ids(std::string(200, 'i')); },
+       "exclude_item_ids[0]: is 200 bytes long, the limit is 128"},
+      {[](auto* r) {
+         for (int i = 0; i < 1001; ++i) r->add_exclude_item_ids("x");
+       },
+       "exclude_item_ids: has 1001 ids, the limit is 1000"},
+  };
+  for (const Case& c : cases) {
+    v1::RecommendRequest req;
+    req.set_user_id("alice");
+    c.mutate(&req);
+    v1::RecommendResponse resp;
+    grpc::Status s = Call(req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.message;
+    EXPECT_EQ(s.error_message(), c.message);
+  }
+  // The server is still fine afterwards.
+  EXPECT_EQ(Ids("alice").size(), 3u);
+}
+
+TEST_F(ServerTest, NonUtf8IdsAreInvalidArguments) {
+  Publish(TinySnapshot());
+  StartServer();
+  for (int field = 0; field < 2; ++field) {
+    v1::RecommendRequest req;
+    req.set_user_id(field == 0 ? "bad\xFF\xFEid" : "alice");
+    if (field == 1) req.add_exclude_item_ids("\xC3\x28");
+    v1::RecommendResponse resp;
+    grpc::Status s = Call(req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(),
+                HasSubstr(field == 0 ? "user_id" : "exclude_item_ids[0]"));
+    EXPECT_THAT(s.error_message(), HasSubstr("UTF-8"));
+  }
+  EXPECT_EQ(Ids("alice").size(), 3u);
+}
+
+TEST_F(ServerTest, HealthIsServingOnceAModelIsLoaded) {
+  StartServer();  // nothing published yet
+  EXPECT_EQ(Health(""), "NOT_SERVING");
+  EXPECT_EQ(Health("tailor.v1.Recommender"), "NOT_SERVING");
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  v1::RecommendResponse resp;
+  grpc::Status s = Call(req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s.error_message(), HasSubstr("no model loaded"));
+
+  Publish(TinySnapshot());
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  EXPECT_EQ(Health(""), "SERVING");
+  EXPECT_EQ(Health("tailor.v1.Recommender"), "SERVING");
+  EXPECT_EQ(Ids("alice").size(), 3u);
+}
+
+TEST_F(ServerTest, RestartedServerAnswersTheSame) {
+  Publish(TinySnapshot());
+  StartServer();
+  const auto before = Ids("bob", 5);
+  StopServer();
+  // A newer snapshot without any history: bob's purchase of A can now only
+  // come from what the first server stored in RocksDB.
+  Snapshot no_history = TinySnapshot();
+  no_history.history = TrainingHistory();
+  Publish(no_history);
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("bob");
+  v1::RecommendResponse resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.model_version(), "00000002");
+  EXPECT_EQ(Ids("bob", 5), before);
+  EXPECT_EQ(before, (std::vector<std::string>{"B", "C", "D", "E", "F"}));
+}
+
+TEST_F(ServerTest, NewSnapshotIsPickedUpAndACorruptOneIsRejected) {
+  Publish(TinySnapshot());
+  StartServer();
+  Publish(TinySnapshot(2.0f));
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(1);
+  v1::RecommendResponse resp;
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.model_version(), "00000002");
+  EXPECT_FLOAT_EQ(resp.items(0).score(), 12.0f);
+
+  Publish(TinySnapshot(3.0f));
+  std::filesystem::resize_file(dir_.Join("snapshots/00000003/item_factors"),
+                               30);
+  absl::Status refreshed = server_->RefreshSnapshot();
+  EXPECT_EQ(refreshed.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(refreshed.message(), HasSubstr("item_factors"));
+  resp.Clear();
+  ASSERT_TRUE(Call(req, &resp).ok());
+  EXPECT_EQ(resp.model_version(), "00000002");
+  EXPECT_EQ(Health(""), "SERVING");
+}
+
+TEST(ServerStartTest, BadOptionsAreClearErrors) {
+  TempDir dir;
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.data_dir = dir.Join("data");
+  EXPECT_EQ(TailorServer::Start(options).status().message(),
+            "snapshot_dir: must be set");
+  options.snapshot_dir = dir.Join("snaps");
+  options.require_snapshot = true;
+  EXPECT_EQ(TailorServer::Start(options).status().code(),
+            absl::StatusCode::kNotFound);
+  options.require_snapshot = false;
+  options.address = "not an address";
+  EXPECT_EQ(TailorServer::Start(options).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tailor

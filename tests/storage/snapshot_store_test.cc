@@ -1,0 +1,216 @@
+#include "storage/snapshot_store.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace tailor {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
+  Snapshot s;
+  std::vector<std::string> user_ids, item_ids;
+  for (int u = 0; u < users; ++u)
+    user_ids.push_back("user-" + std::to_string(u));
+  for (int i = 0; i < items; ++i)
+    item_ids.push_back("SKU-\xC3\xA9-" + std::to_string(i));
+  s.model.users = IdMap(user_ids);
+  s.model.items = IdMap(item_ids);
+  s.model.user_factors.resize(users, factors);
+  s.model.item_factors.resize(items, factors);
+  for (int k = 0; k < s.model.user_factors.size(); ++k) {
+    s.model.user_factors.data()[k] = seed * k - 0.5f;
+  }
+  for (int k = 0; k < s.model.item_factors.size(); ++k) {
+    s.model.item_factors.data()[k] = 1.0f / (k + seed);
+  }
+  for (int i = 0; i < items; ++i) s.model.popularity.push_back(i * seed);
+  s.catalog.push_back({item_ids[0],
+                       "Coat",
+                       "outerwear",
+                       "Halden",
+                       "camel",
+                       149.99,
+                       {"S", "M"},
+                       true});
+  s.history.row_ptr.push_back(0);
+  for (int u = 0; u < users; ++u) {
+    s.history.item.push_back(u % items);
+    s.history.flags.push_back(u % 2 ? 3 : 1);
+    s.history.row_ptr.push_back(static_cast<int64_t>(s.history.item.size()));
+  }
+  s.created_unix = 1700000000;
+  s.info = {{"algorithm", "implicit-als"},
+            {"factors", std::to_string(factors)}};
+  return s;
+}
+
+void ExpectSame(const Snapshot& a, const Snapshot& b) {
+  EXPECT_EQ(a.created_unix, b.created_unix);
+  EXPECT_EQ(a.info, b.info);
+  EXPECT_EQ(a.model.users, b.model.users);
+  EXPECT_EQ(a.model.items, b.model.items);
+  EXPECT_EQ(a.model.user_factors, b.model.user_factors);  // bit-exact
+  EXPECT_EQ(a.model.item_factors, b.model.item_factors);
+  EXPECT_EQ(a.model.popularity, b.model.popularity);
+  EXPECT_EQ(a.catalog, b.catalog);
+  EXPECT_EQ(a.history.row_ptr, b.history.row_ptr);
+  EXPECT_EQ(a.history.item, b.history.item);
+  EXPECT_EQ(a.history.flags, b.history.flags);
+}
+
+TEST(SnapshotStoreTest, RoundTripIsExact) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.Join("snaps"));
+  Snapshot s = MakeSnapshot(37, 11, 5, 0.37f);
+  auto version = store.Publish(s);
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_EQ(*version, "00000001");
+  EXPECT_EQ(*store.CurrentVersion(), "00000001");
+  auto loaded = store.LoadCurrent();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->version, "00000001");
+  ExpectSame(s, *loaded);
+}
+
+TEST(SnapshotStoreTest, VersionsIncreaseAndCurrentFollows) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  EXPECT_EQ(store.CurrentVersion().status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store.Publish(MakeSnapshot(3, 2, 2, 1)).ok());
+  ASSERT_TRUE(store.Publish(MakeSnapshot(4, 2, 2, 2)).ok());
+  EXPECT_EQ(*store.CurrentVersion(), "00000002");
+  EXPECT_EQ(*store.ListVersions(),
+            (std::vector<std::string>{"00000001", "00000002"}));
+  EXPECT_EQ(store.Load("00000001")->model.users.size(), 3);
+  EXPECT_EQ(store.LoadCurrent()->model.users.size(), 4);
+  EXPECT_EQ(store.Load("00000009").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store.Load("../etc").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+class CorruptionTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CorruptionTest, TruncatedFileIsRejected) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  ASSERT_TRUE(store.Publish(MakeSnapshot(20, 10, 4, 0.5f)).ok());
+  const std::string path = dir.Join("00000001/" + GetParam());
+  const auto size = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, size - 3);
+  auto loaded = store.LoadCurrent();
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(loaded.status().message(), HasSubstr(GetParam()));
+  EXPECT_THAT(loaded.status().message(), HasSubstr("truncated"));
+}
+
+TEST_P(CorruptionTest, FlippedByteIsRejected) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  ASSERT_TRUE(store.Publish(MakeSnapshot(20, 10, 4, 0.5f)).ok());
+  const std::string path = dir.Join("00000001/" + GetParam());
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(-2, std::ios::end);
+  char c;
+  f.seekg(-2, std::ios::end);
+  f.get(c);
+  f.seekp(-2, std::ios::end);
+  f.put(static_cast<char>(c ^ 0x40));
+  f.close();
+  auto loaded = store.LoadCurrent();
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(loaded.status().message(), HasSubstr("checksum mismatch"));
+}
+
+TEST_P(CorruptionTest, MissingFileIsRejected) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  ASSERT_TRUE(store.Publish(MakeSnapshot(20, 10, 4, 0.5f)).ok());
+  std::filesystem::remove(dir.Join("00000001/" + GetParam()));
+  auto loaded = store.LoadCurrent();
+  EXPECT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(), HasSubstr(GetParam()));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryFile, CorruptionTest,
+                         ::testing::Values("MANIFEST", "users", "items",
+                                           "user_factors", "item_factors",
+                                           "popularity", "catalog", "history"));
+
+TEST(SnapshotStoreTest, GarbageInCurrentIsRejected) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  testing::WriteTextFile(dir.Join("CURRENT"), "../../etc/passwd\n");
+  EXPECT_EQ(store.LoadCurrent().status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(SnapshotStoreTest, InconsistentSnapshotIsNotPublished) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(5, 4, 3, 1);
+  s.model.popularity.pop_back();
+  EXPECT_EQ(store.Publish(s).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(store.CurrentVersion().status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// Fails the Nth file write: a crash or full disk in the middle of a publish.
+class FailingEnv : public EnvWrapper {
+ public:
+  FailingEnv(int fail_at) : EnvWrapper(Env::Default()), fail_at_(fail_at) {}
+  absl::Status WriteFile(const std::string& path,
+                         absl::string_view data) override {
+    if (++writes_ == fail_at_) {
+      return absl::ResourceExhaustedError("injected: disk full");
+    }
+    return EnvWrapper::WriteFile(path, data);
+  }
+  int writes() const { return writes_; }
+
+ private:
+  int fail_at_;
+  int writes_ = 0;
+};
+
+TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
+  Snapshot first = MakeSnapshot(6, 5, 3, 1);
+  Snapshot second = MakeSnapshot(9, 5, 3, 2);
+  // 8 data files + CURRENT: fail at each one in turn.
+  for (int fail_at = 1; fail_at <= 9; ++fail_at) {
+    TempDir dir;
+    ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(first).ok());
+    FailingEnv env(fail_at);
+    SnapshotStore store(&env, dir.path());
+    auto v = store.Publish(second);
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kResourceExhausted)
+        << "fail_at " << fail_at;
+    SnapshotStore reader(Env::Default(), dir.path());
+    EXPECT_EQ(*reader.CurrentVersion(), "00000001") << "fail_at " << fail_at;
+    auto loaded = reader.LoadCurrent();
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    EXPECT_EQ(loaded->model.users.size(), 6);
+    // A failure before the rename leaves no visible version 2; a failure
+    // writing CURRENT leaves a complete but inactive version 2.
+    auto versions = *reader.ListVersions();
+    if (fail_at <= 8) {
+      EXPECT_EQ(versions, (std::vector<std::string>{"00000001"}));
+    } else {
+      EXPECT_TRUE(reader.Load("00000002").ok());
+    }
+    // A later publish succeeds and takes over.
+    ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(second).ok());
+    EXPECT_EQ(reader.LoadCurrent()->model.users.size(), 9);
+  }
+}
+
+}  // namespace
+}  // namespace tailor

@@ -1,0 +1,114 @@
+#include "storage/state_store.h"
+
+#include <functional>
+
+#include "core/interactions.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace tailor {
+namespace {
+
+using testing::TempDir;
+
+// Runs the same contract tests against both implementations.
+class StateStoreTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    if (GetParam()) {
+      auto s = OpenRocksDbStateStore(dir_.Join("db"));
+      ASSERT_TRUE(s.ok()) << s.status();
+      store_ = std::move(*s);
+    } else if (memory_ == nullptr) {
+      memory_ = std::make_shared<MemoryStateStore>();
+    }
+  }
+  StateStore* store() {
+    return GetParam() ? store_.get() : static_cast<StateStore*>(memory_.get());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<StateStore> store_;
+  std::shared_ptr<MemoryStateStore> memory_;
+};
+
+TEST_P(StateStoreTest, CatalogPutReplaceAndLoad) {
+  Item a{"A", "Coat", "outerwear", "Halden", "camel", 149.99, {"S"}, true};
+  Item b{"B", "Tee", "tops", "Basico", "white", 9.99, {}, false};
+  ASSERT_TRUE(store()->PutItems({b, a}).ok());
+  a.price = 129.99;
+  ASSERT_TRUE(store()->PutItems({a}).ok());
+  auto items = store()->LoadCatalog();
+  ASSERT_TRUE(items.ok()) << items.status();
+  EXPECT_EQ(*items, (std::vector<Item>{a, b}));
+}
+
+TEST_P(StateStoreTest, HistoriesMergeByOringFlags) {
+  ASSERT_TRUE(
+      store()
+          ->MergeHistories({{"u1", {{"x", kInteracted}, {"a", kInteracted}}},
+                            {"u2", {{"x", kInteracted | kPurchased}}}})
+          .ok());
+  ASSERT_TRUE(store()->MergeHistories({{"u1", {{"x", kPurchased}}}}).ok());
+  auto h1 = store()->GetHistory("u1");
+  ASSERT_TRUE(h1.ok()) << h1.status();
+  EXPECT_EQ(*h1, (std::vector<HistoryEntry>{{"a", kInteracted},
+                                            {"x", kInteracted | kPurchased}}));
+  EXPECT_TRUE(store()->GetHistory("nobody")->empty());
+}
+
+TEST_P(StateStoreTest, MetaValues) {
+  EXPECT_FALSE(store()->GetMeta("k")->has_value());
+  ASSERT_TRUE(store()->PutMeta("k", "v1").ok());
+  ASSERT_TRUE(store()->PutMeta("k", "v2").ok());
+  EXPECT_EQ(**store()->GetMeta("k"), "v2");
+}
+
+TEST_P(StateStoreTest, EverythingSurvivesAReopen) {
+  ASSERT_TRUE(store()->PutItems({{"A", "t", "c", "b", "x", 1, {}, true}}).ok());
+  ASSERT_TRUE(store()->MergeHistories({{"u", {{"A", kPurchased}}}}).ok());
+  ASSERT_TRUE(store()->PutMeta("imported_version", "00000003").ok());
+  Reopen();
+  EXPECT_EQ(store()->LoadCatalog()->size(), 1u);
+  EXPECT_EQ(store()->GetHistory("u")->at(0).flags, kPurchased);
+  EXPECT_EQ(**store()->GetMeta("imported_version"), "00000003");
+}
+
+TEST_P(StateStoreTest, SnapshotIsImportedOncePerVersion) {
+  Snapshot s;
+  s.version = "00000001";
+  s.model.users = IdMap({"u0", "u1"});
+  s.model.items = IdMap({"A", "B"});
+  s.catalog = {{"A", "t", "c", "b", "x", 1, {}, true}};
+  s.history.row_ptr = {0, 2, 2};
+  s.history.item = {0, 1};
+  s.history.flags = {kInteracted, kInteracted | kPurchased};
+  EXPECT_TRUE(*ImportSnapshotState(s, store()));
+  EXPECT_FALSE(*ImportSnapshotState(s, store()));  // same version: no-op
+  EXPECT_EQ(*store()->GetHistory("u0"),
+            (std::vector<HistoryEntry>{{"A", kInteracted},
+                                       {"B", kInteracted | kPurchased}}));
+  EXPECT_TRUE(store()->GetHistory("u1")->empty());
+  s.version = "00000002";
+  s.catalog.push_back({"B", "t2", "c", "b", "x", 2, {}, true});
+  EXPECT_TRUE(*ImportSnapshotState(s, store()));
+  EXPECT_EQ(store()->LoadCatalog()->size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,
+                         ::testing::Values(true, false), [](const auto& info) {
+                           return info.param ? "RocksDb" : "Memory";
+                         });
+
+TEST(RocksDbStateStoreTest, UnopenablePathIsAClearError) {
+  TempDir dir;
+  testing::WriteTextFile(dir.Join("file"), "not a directory");
+  auto s = OpenRocksDbStateStore(dir.Join("file/db"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("rocksdb"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tailor

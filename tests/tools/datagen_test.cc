@@ -1,0 +1,140 @@
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_split.h"
+#include "core/readers.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "tools/datagen/store_generator.h"
+
+namespace tailor {
+namespace {
+
+using testing::TempDir;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+StoreConfig Small() {
+  StoreConfig c;
+  c.users = 600;
+  c.items = 400;
+  c.events = 40000;
+  c.seed = 99;
+  return c;
+}
+
+TEST(DatagenTest, SameSeedSameBytesOtherSeedOtherBytes) {
+  TempDir a, b, c;
+  ASSERT_TRUE(GenerateStore(Small(), a.path()).ok());
+  ASSERT_TRUE(GenerateStore(Small(), b.path()).ok());
+  StoreConfig other = Small();
+  other.seed = 100;
+  ASSERT_TRUE(GenerateStore(other, c.path()).ok());
+  for (const char* f : {"catalog.csv", "events.csv", "users.csv"}) {
+    EXPECT_EQ(Slurp(a.Join(f)), Slurp(b.Join(f))) << f;
+    EXPECT_NE(Slurp(a.Join(f)), Slurp(c.Join(f))) << f;
+  }
+}
+
+TEST(DatagenTest, FilesParseCleanlyWithExactCounts) {
+  TempDir dir;
+  auto stats = GenerateStore(Small(), dir.path());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->events, 40000);
+
+  ReadReport catalog_report;
+  auto catalog = ReadCatalogCsv(dir.Join("catalog.csv"), {}, &catalog_report);
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ(catalog->size(), 400u);
+  EXPECT_EQ(catalog_report.skipped, 0);
+  std::set<std::string> item_ids;
+  for (const Item& it : *catalog) {
+    item_ids.insert(it.item_id);
+    EXPECT_GT(it.price, 0);
+    EXPECT_FALSE(it.sizes.empty());
+    EXPECT_FALSE(it.title.empty());
+  }
+
+  ReadReport events_report;
+  std::map<EventType, int64_t> by_type;
+  int64_t last_ts = 0;
+  std::string last_user;
+  ASSERT_TRUE(ReadEventsCsv(
+                  dir.Join("events.csv"), ReadOptions{true},
+                  [&](Event&& e) {
+                    ++by_type[e.type];
+                    EXPECT_TRUE(item_ids.count(e.item_id)) << e.item_id;
+                    // Grouped by user, in time order within a user.
+                    if (e.user_id == last_user) EXPECT_GE(e.timestamp, last_ts);
+                    last_user = e.user_id;
+                    last_ts = e.timestamp;
+                    EXPECT_GE(e.timestamp, 1735689600);
+                    EXPECT_LT(e.timestamp, 1735689600 + 365 * 86400);
+                  },
+                  &events_report)
+                  .ok());
+  EXPECT_EQ(events_report.accepted, 40000);
+  // The funnel narrows: views > carts > purchases > returns > 0.
+  EXPECT_GT(by_type[EventType::kView], by_type[EventType::kAddToCart]);
+  EXPECT_GT(by_type[EventType::kAddToCart], by_type[EventType::kPurchase]);
+  EXPECT_GT(by_type[EventType::kPurchase], by_type[EventType::kReturn]);
+  EXPECT_GT(by_type[EventType::kReturn], 0);
+  EXPECT_EQ(by_type[EventType::kPurchase], stats->purchases);
+}
+
+TEST(DatagenTest, PlantedTasteGroupsShapeWhatUsersBuy) {
+  TempDir dir;
+  StoreConfig config = Small();
+  config.events = 120000;
+  ASSERT_TRUE(GenerateStore(config, dir.path()).ok());
+  ReadReport r;
+  auto catalog = ReadCatalogCsv(dir.Join("catalog.csv"), {}, &r);
+  std::map<std::string, std::string> category;
+  for (const Item& it : *catalog) category[it.item_id] = it.category;
+  std::map<std::string, int> group;
+  {
+    std::istringstream users(Slurp(dir.Join("users.csv")));
+    std::string line;
+    std::getline(users, line);
+    while (std::getline(users, line)) {
+      std::vector<std::string> f = absl::StrSplit(line, ',');
+      group[f[0]] = std::stoi(f[1]);
+    }
+  }
+  ASSERT_EQ(group.size(), 600u);
+  // Share of each group's views that fall in "activewear": the sporty group
+  // (2) must view far more of it than the office group (3).
+  std::map<int, std::pair<int64_t, int64_t>> active;  // group -> (hits, all)
+  ASSERT_TRUE(ReadEventsCsv(
+                  dir.Join("events.csv"), {},
+                  [&](Event&& e) {
+                    auto& [hits, all] = active[group[e.user_id]];
+                    ++all;
+                    hits += category[e.item_id] == "activewear";
+                  },
+                  &r)
+                  .ok());
+  auto share = [&](int g) {
+    return static_cast<double>(active[g].first) / active[g].second;
+  };
+  EXPECT_GT(share(2), 3 * share(3)) << share(2) << " vs " << share(3);
+  EXPECT_STREQ(TasteGroupName(2), "sporty");
+}
+
+TEST(DatagenTest, RejectsNonsenseSizes) {
+  TempDir dir;
+  StoreConfig c = Small();
+  c.users = 0;
+  EXPECT_EQ(GenerateStore(c, dir.path()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tailor
