@@ -7,8 +7,10 @@
 
 #include "core/interactions.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "server/reflection_messages.pb.h"
 #include "storage/snapshot_store.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 #include "tests/test_util.h"
@@ -310,6 +312,48 @@ TEST_F(ServerTest, NewSnapshotIsPickedUpAndACorruptOneIsRejected) {
   ASSERT_TRUE(Call(req, &resp).ok());
   EXPECT_EQ(resp.model_version(), "00000002");
   EXPECT_EQ(Health(""), "SERVING");
+}
+
+TEST_F(ServerTest, ReflectionListsAndDescribesTheServices) {
+  Publish(TinySnapshot());
+  StartServer();
+  namespace refl = tailor::testing::reflection;
+  // What a generated stub does: open the standard bidi-streaming method.
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReaderWriter<refl::ServerReflectionRequest,
+                                           refl::ServerReflectionResponse>>
+      stream(grpc::internal::ClientReaderWriterFactory<
+             refl::ServerReflectionRequest, refl::ServerReflectionResponse>::
+                 Create(channel_.get(),
+                        grpc::internal::RpcMethod(
+                            "/grpc.reflection.v1alpha.ServerReflection/"
+                            "ServerReflectionInfo",
+                            grpc::internal::RpcMethod::BIDI_STREAMING),
+                        &ctx));
+  refl::ServerReflectionRequest req;
+  req.set_list_services("");
+  ASSERT_TRUE(stream->Write(req));
+  refl::ServerReflectionResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  std::vector<std::string> names;
+  for (const auto& s : resp.list_services_response().service()) {
+    names.push_back(s.name());
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf(
+                         {"tailor.v1.Recommender", "grpc.health.v1.Health"}));
+  // What grpcurl does next: fetch the descriptor of the service's file.
+  req.set_file_containing_symbol("tailor.v1.Recommender");
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_GE(resp.file_descriptor_response().file_descriptor_proto_size(), 1);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(
+      resp.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.package(), "tailor.v1");
+  ASSERT_EQ(file.service_size(), 1);
+  EXPECT_EQ(file.service(0).method(0).name(), "RecommendFor");
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST(ServerStartTest, BadOptionsAreClearErrors) {
