@@ -13,6 +13,7 @@
 #include "server/reflection_messages.pb.h"
 #include "storage/snapshot_store.h"
 #include "tailor/v1/recommender.grpc.pb.h"
+#include "tests/server/server_fixture.h"
 #include "tests/test_util.h"
 
 namespace tailor {
@@ -22,108 +23,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::TempDir;
 
-// Users: alice (scores A > B > C > D > E > F), bob (same taste; purchased A,
-// viewed B). Popularity: F > E > D > C > B > A.
-Snapshot TinySnapshot(float scale = 1.0f) {
-  Snapshot s;
-  s.created_unix = 1700000000;
-  s.model.users = IdMap({"alice", "bob"});
-  s.model.items = IdMap({"A", "B", "C", "D", "E", "F"});
-  s.model.user_factors.resize(2, 2);
-  s.model.user_factors << 1, 0, 1, 0;
-  s.model.item_factors.resize(6, 2);
-  s.model.item_factors << 6 * scale, 0, 5 * scale, 0, 4 * scale, 0, 3 * scale,
-      0, 2 * scale, 0, 1 * scale, 0;
-  s.model.popularity = {1, 2, 3, 4, 5, 6};
-  s.catalog = {
-      {"A",
-       "Wool Coat",
-       "outerwear",
-       "Halden",
-       "camel",
-       149.99,
-       {"S", "M"},
-       true},
-      {"F", "Basic Tee", "tops", "Basico", "white", 9.99, {"M"}, true}};
-  s.history.row_ptr = {0, 0, 2};
-  s.history.item = {0, 1};
-  s.history.flags = {kInteracted | kPurchased, kInteracted};
-  return s;
-}
-
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    snapshots_ =
-        std::make_unique<SnapshotStore>(Env::Default(), dir_.Join("snapshots"));
-  }
-  void Publish(const Snapshot& s) { ASSERT_TRUE(snapshots_->Publish(s).ok()); }
-  void StartServer() {
-    ServerOptions options;
-    options.address = "127.0.0.1:0";
-    options.snapshot_dir = dir_.Join("snapshots");
-    options.data_dir = dir_.Join("data");
-    options.poll_interval = absl::ZeroDuration();
-    auto server = TailorServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    stub_ = v1::Recommender::NewStub(channel_);
-  }
-  void StopServer() {
-    stub_.reset();
-    channel_.reset();
-    server_.reset();
-  }
-
-  grpc::Status Call(const v1::RecommendRequest& req,
-                    v1::RecommendResponse* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(10));
-    return stub_->RecommendFor(&ctx, req, resp);
-  }
-  std::vector<std::string> Ids(const std::string& user, int count = 3,
-                               std::optional<bool> exclude_seen = {}) {
-    v1::RecommendRequest req;
-    req.set_user_id(user);
-    req.set_count(count);
-    if (exclude_seen.has_value()) req.set_exclude_seen(*exclude_seen);
-    v1::RecommendResponse resp;
-    grpc::Status s = Call(req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    std::vector<std::string> ids;
-    for (const auto& item : resp.items()) ids.push_back(item.item_id());
-    return ids;
-  }
-  std::string Health(const std::string& service) {
-    auto health = grpc::health::v1::Health::NewStub(channel_);
-    grpc::health::v1::HealthCheckRequest req;
-    req.set_service(service);
-    grpc::health::v1::HealthCheckResponse resp;
-    grpc::ClientContext ctx;
-    grpc::Status s = health->Check(&ctx, req, &resp);
-    if (!s.ok()) return "error: " + s.error_message();
-    return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-        resp.status());
-  }
-
-  TempDir dir_;
-  std::unique_ptr<SnapshotStore> snapshots_;
-  std::unique_ptr<TailorServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Recommender::Stub> stub_;
-};
-
 TEST_F(ServerTest, KnownUserGetsAPersonalisedList) {
   Publish(TinySnapshot());
   StartServer();
-  v1::RecommendRequest req;
-  req.set_user_id("alice");
-  req.set_count(3);
-  v1::RecommendResponse resp;
-  ASSERT_TRUE(Call(req, &resp).ok());
+  v1::RecommendResponse resp = Ask("alice", 3);
   EXPECT_EQ(resp.model_version(), "00000001");
   EXPECT_FALSE(resp.fallback_used());
   ASSERT_EQ(resp.items_size(), 3);
@@ -280,11 +183,7 @@ TEST_F(ServerTest, RestartedServerAnswersTheSame) {
   no_history.history = TrainingHistory();
   Publish(no_history);
   StartServer();
-  v1::RecommendRequest req;
-  req.set_user_id("bob");
-  v1::RecommendResponse resp;
-  ASSERT_TRUE(Call(req, &resp).ok());
-  EXPECT_EQ(resp.model_version(), "00000002");
+  EXPECT_EQ(Ask("bob", 1).model_version(), "00000002");
   EXPECT_EQ(Ids("bob", 5), before);
   EXPECT_EQ(before, (std::vector<std::string>{"B", "C", "D", "E", "F"}));
 }
@@ -294,11 +193,7 @@ TEST_F(ServerTest, NewSnapshotIsPickedUpAndACorruptOneIsRejected) {
   StartServer();
   Publish(TinySnapshot(2.0f));
   ASSERT_TRUE(server_->RefreshSnapshot().ok());
-  v1::RecommendRequest req;
-  req.set_user_id("alice");
-  req.set_count(1);
-  v1::RecommendResponse resp;
-  ASSERT_TRUE(Call(req, &resp).ok());
+  v1::RecommendResponse resp = Ask("alice", 1);
   EXPECT_EQ(resp.model_version(), "00000002");
   EXPECT_FLOAT_EQ(resp.items(0).score(), 12.0f);
 
@@ -308,9 +203,7 @@ TEST_F(ServerTest, NewSnapshotIsPickedUpAndACorruptOneIsRejected) {
   absl::Status refreshed = server_->RefreshSnapshot();
   EXPECT_EQ(refreshed.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(refreshed.message(), HasSubstr("item_factors"));
-  resp.Clear();
-  ASSERT_TRUE(Call(req, &resp).ok());
-  EXPECT_EQ(resp.model_version(), "00000002");
+  EXPECT_EQ(Ask("alice", 1).model_version(), "00000002");
   EXPECT_EQ(Health(""), "SERVING");
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -28,6 +29,32 @@ StoreConfig Small() {
   c.events = 40000;
   c.seed = 99;
   return c;
+}
+
+// A generated store read back: catalog items by id, and each user's planted
+// taste group and size from users.csv.
+struct LoadedStore {
+  std::vector<Item> catalog;
+  std::map<std::string, const Item*> items;
+  std::map<std::string, std::pair<int, std::string>> users;  // group, size
+};
+
+LoadedStore GenerateAndLoad(const TempDir& dir, int64_t events) {
+  StoreConfig config = Small();
+  config.events = events;
+  EXPECT_TRUE(GenerateStore(config, dir.path()).ok());
+  LoadedStore store;
+  ReadReport r;
+  store.catalog = *ReadCatalogCsv(dir.Join("catalog.csv"), {}, &r);
+  for (const Item& it : store.catalog) store.items[it.item_id] = &it;
+  std::istringstream users(Slurp(dir.Join("users.csv")));
+  std::string line;
+  std::getline(users, line);
+  while (std::getline(users, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    store.users[f[0]] = {std::stoi(f[1]), f[3]};
+  }
+  return store;
 }
 
 TEST(DatagenTest, SameSeedSameBytesOtherSeedOtherBytes) {
@@ -91,33 +118,18 @@ TEST(DatagenTest, FilesParseCleanlyWithExactCounts) {
 
 TEST(DatagenTest, PlantedTasteGroupsShapeWhatUsersBuy) {
   TempDir dir;
-  StoreConfig config = Small();
-  config.events = 120000;
-  ASSERT_TRUE(GenerateStore(config, dir.path()).ok());
+  LoadedStore store = GenerateAndLoad(dir, 120000);
+  ASSERT_EQ(store.users.size(), 600u);
   ReadReport r;
-  auto catalog = ReadCatalogCsv(dir.Join("catalog.csv"), {}, &r);
-  std::map<std::string, std::string> category;
-  for (const Item& it : *catalog) category[it.item_id] = it.category;
-  std::map<std::string, int> group;
-  {
-    std::istringstream users(Slurp(dir.Join("users.csv")));
-    std::string line;
-    std::getline(users, line);
-    while (std::getline(users, line)) {
-      std::vector<std::string> f = absl::StrSplit(line, ',');
-      group[f[0]] = std::stoi(f[1]);
-    }
-  }
-  ASSERT_EQ(group.size(), 600u);
   // Share of each group's views that fall in "activewear": the sporty group
   // (2) must view far more of it than the office group (3).
   std::map<int, std::pair<int64_t, int64_t>> active;  // group -> (hits, all)
   ASSERT_TRUE(ReadEventsCsv(
                   dir.Join("events.csv"), {},
                   [&](Event&& e) {
-                    auto& [hits, all] = active[group[e.user_id]];
+                    auto& [hits, all] = active[store.users.at(e.user_id).first];
                     ++all;
-                    hits += category[e.item_id] == "activewear";
+                    hits += store.items.at(e.item_id)->category == "activewear";
                   },
                   &r)
                   .ok());
@@ -126,6 +138,44 @@ TEST(DatagenTest, PlantedTasteGroupsShapeWhatUsersBuy) {
   };
   EXPECT_GT(share(2), 3 * share(3)) << share(2) << " vs " << share(3);
   EXPECT_STREQ(TasteGroupName(2), "sporty");
+}
+
+TEST(DatagenTest, ShoppersBuyApparelOnlyInTheirSizeAndPreferTheirBrands) {
+  TempDir dir;
+  LoadedStore store = GenerateAndLoad(dir, 120000);
+  ReadReport r;
+  const std::set<std::string> apparel_sizes = {"XS", "S", "M", "L", "XL"};
+  const std::set<std::string> sporty_brands = {"Peakform", "Stride",
+                                               "FastLane"};
+  int64_t apparel_purchases = 0, misfits = 0;
+  std::map<bool, std::pair<int64_t, int64_t>> sporty_brand_views;
+  ASSERT_TRUE(ReadEventsCsv(
+                  dir.Join("events.csv"), {},
+                  [&](Event&& e) {
+                    const Item& item = *store.items.at(e.item_id);
+                    const auto& [group, size] = store.users.at(e.user_id);
+                    if (e.type == EventType::kPurchase &&
+                        apparel_sizes.count(item.sizes[0])) {
+                      ++apparel_purchases;
+                      misfits += std::find(item.sizes.begin(), item.sizes.end(),
+                                           size) == item.sizes.end();
+                    }
+                    if (e.type == EventType::kView) {
+                      auto& [hits, all] = sporty_brand_views[group == 2];
+                      ++all;
+                      hits += sporty_brands.count(item.brand);
+                    }
+                  },
+                  &r)
+                  .ok());
+  EXPECT_GT(apparel_purchases, 100);
+  EXPECT_EQ(misfits, 0);
+  auto share = [&](bool sporty) {
+    return static_cast<double>(sporty_brand_views[sporty].first) /
+           sporty_brand_views[sporty].second;
+  };
+  EXPECT_GT(share(true), 1.5 * share(false))
+      << share(true) << " vs " << share(false);
 }
 
 TEST(DatagenTest, RejectsNonsenseSizes) {

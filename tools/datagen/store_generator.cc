@@ -174,6 +174,13 @@ int ColorIndex(const char* name) {
   return -1;
 }
 
+int BrandIndex(const char* name) {
+  for (int i = 0; i < kNumBrands; ++i) {
+    if (std::string_view(kBrands[i].name) == name) return i;
+  }
+  return -1;
+}
+
 int CategoryIndex(const char* name) {
   const auto& cats = Categories();
   for (size_t i = 0; i < cats.size(); ++i) {
@@ -190,35 +197,43 @@ struct TasteGroup {
   std::vector<std::pair<const char*, double>> categories;
   std::array<double, 3> tiers;
   std::vector<const char*> colors;
+  std::vector<const char*> brands;  // favourite labels
 };
 
 const std::vector<TasteGroup>& Groups() {
+  // name, share of shoppers, category weights (others 0.1), price-tier
+  // weights (budget, mid, premium), favourite colours, favourite brands.
   static const auto* g = new std::vector<TasteGroup>{
       {"budget basics",
        0.20,
        {{"tops", 3}, {"jeans", 3}, {"activewear", 1}, {"shoes", 1}},
        {3, 1, 0.1},
-       {"black", "white", "grey", "navy"}},
+       {"black", "white", "grey", "navy"},
+       {"Basico", "DailyWear", "Cotton & Co"}},
       {"premium outerwear",
        0.08,
        {{"outerwear", 4}, {"knitwear", 3}, {"shoes", 1.5}, {"accessories", 1}},
        {0.1, 0.6, 3},
-       {"camel", "black", "grey", "navy", "burgundy"}},
+       {"camel", "black", "grey", "navy", "burgundy"},
+       {"Atelier Nord", "Halden", "Maison Vert"}},
       {"sporty",
        0.14,
        {{"activewear", 5}, {"shoes", 3}, {"tops", 1.5}},
        {1, 2, 0.5},
-       {"black", "grey", "sky blue", "green", "red"}},
+       {"black", "grey", "sky blue", "green", "red"},
+       {"Peakform", "Stride", "FastLane"}},
       {"office classic",
        0.12,
        {{"shirts", 4}, {"trousers", 3.5}, {"outerwear", 1.5}, {"shoes", 1.5}},
        {0.3, 2, 1.5},
-       {"white", "navy", "grey", "black", "beige"}},
+       {"white", "navy", "grey", "black", "beige"},
+       {"Marlow", "Linea", "Castellane"}},
       {"boho summer",
        0.13,
        {{"dresses", 4}, {"skirts", 3}, {"accessories", 2}},
        {1, 1.5, 0.5},
-       {"floral", "beige", "yellow", "pink", "white"}},
+       {"floral", "beige", "yellow", "pink", "white"},
+       {"Avenue 9", "Bluefield", "Aurelio"}},
       {"streetwear",
        0.14,
        {{"tops", 2.5},
@@ -227,12 +242,14 @@ const std::vector<TasteGroup>& Groups() {
         {"outerwear", 1},
         {"accessories", 1}},
        {1.5, 2, 0.3},
-       {"black", "olive", "red", "denim blue", "white"}},
+       {"black", "olive", "red", "denim blue", "white"},
+       {"UrbanThread", "Kooma", "Northwind"}},
       {"evening glam",
        0.07,
        {{"dresses", 4}, {"shoes", 2.5}, {"accessories", 2.5}},
        {0.2, 1, 3},
-       {"black", "red", "burgundy", "pink"}},
+       {"black", "red", "burgundy", "pink"},
+       {"Castellane", "Kinsey & Rowe", "Aurelio"}},
       {"cosy knit",
        0.12,
        {{"knitwear", 4},
@@ -240,7 +257,8 @@ const std::vector<TasteGroup>& Groups() {
         {"accessories", 1.5},
         {"outerwear", 1}},
        {1, 2, 0.5},
-       {"beige", "camel", "green", "brown", "burgundy"}},
+       {"beige", "camel", "green", "brown", "burgundy"},
+       {"Northwind", "Marlow", "Halden"}},
   };
   return *g;
 }
@@ -337,6 +355,7 @@ struct GeneratedItem {
   int category;
   int brand;
   int color;
+  uint8_t apparel_sizes;  // bit s: kApparelSizes[s] offered (all bits: n/a)
 };
 
 struct Raw {
@@ -392,6 +411,7 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
       g.category = cat_alias.Sample(rng);
       g.brand = static_cast<int>(rng() % kNumBrands);
       g.color = static_cast<int>(rng() % kNumColors);
+      g.apparel_sizes = 0xFF;
       base_pop[i] = std::pow(static_cast<double>(rank[i]) + 10.0, -0.9);
       const Category& c = cats[g.category];
       Item item;
@@ -409,8 +429,12 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
       item.price = std::max(4.99, std::floor(price(rng)) + 0.99);  // x.99
       switch (c.sizes) {
         case kApparel:
-          for (const char* s : kApparelSizes) {
-            if (uni(rng) < 0.9) item.sizes.emplace_back(s);
+          g.apparel_sizes = 0;
+          for (int s = 0; s < 5; ++s) {
+            if (uni(rng) < 0.9) {
+              item.sizes.emplace_back(kApparelSizes[s]);
+              g.apparel_sizes |= 1 << s;
+            }
           }
           break;
         case kWaist:
@@ -427,7 +451,10 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
           item.sizes.emplace_back("One Size");
           break;
       }
-      if (item.sizes.empty()) item.sizes.emplace_back("M");
+      if (item.sizes.empty()) {
+        item.sizes.emplace_back("M");
+        g.apparel_sizes = 1 << 2;
+      }
       item.in_stock = uni(rng) < 0.92;
       out.Append(CatalogCsvRow(item));
       out.Append("\n");
@@ -443,13 +470,15 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
       cat_w[CategoryIndex(name)] = w;
     std::vector<double> color_w(kNumColors, 1.0);
     for (const char* c : groups[g].colors) color_w[ColorIndex(c)] = 3.0;
+    std::vector<double> brand_w(kNumBrands, 1.0);
+    for (const char* b : groups[g].brands) brand_w[BrandIndex(b)] = 2.5;
     for (int season = 0; season < 4; ++season) {
       std::vector<double> w(config.items);
       for (int64_t i = 0; i < config.items; ++i) {
         const GeneratedItem& it = items[i];
         w[i] = base_pop[i] * cat_w[it.category] *
-               groups[g].tiers[kBrands[it.brand].tier] * color_w[it.color] *
-               SeasonMultiplier(cats[it.category], season);
+               groups[g].tiers[kBrands[it.brand].tier] * brand_w[it.brand] *
+               color_w[it.color] * SeasonMultiplier(cats[it.category], season);
       }
       taste[g * 4 + season] = AliasTable(w);
     }
@@ -552,7 +581,10 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
           raw.push_back(
               {t + 5 + static_cast<int64_t>(uni(rng) * 40), item, 1, 0});
         }
-        if (static_cast<int64_t>(raw.size()) < n && uni(rng) < 0.12 * buy) {
+        // Nobody buys clothes that do not come in their size.
+        const bool fits = (items[item].apparel_sizes >> size) & 1;
+        if (fits && static_cast<int64_t>(raw.size()) < n &&
+            uni(rng) < 0.12 * buy) {
           raw.push_back(
               {t + 30 + static_cast<int64_t>(uni(rng) * 60), item, 2, 0});
           carted.push_back(item);

@@ -1,0 +1,130 @@
+// A real tailor server on port 0 over a tiny, hand-made snapshot, shared by
+// the server and CLI tests.
+#ifndef TAILOR_TESTS_SERVER_SERVER_FIXTURE_H_
+#define TAILOR_TESTS_SERVER_SERVER_FIXTURE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/interactions.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "server/server.h"
+#include "storage/snapshot_store.h"
+#include "tailor/v1/recommender.grpc.pb.h"
+#include "tests/test_util.h"
+
+namespace tailor {
+
+// Users: alice (scores A > B > C > D > E > F), bob (same taste; purchased A,
+// viewed B). Popularity: F > E > D > C > B > A.
+inline Snapshot TinySnapshot(float scale = 1.0f) {
+  Snapshot s;
+  s.created_unix = 1700000000;
+  s.model.users = IdMap({"alice", "bob"});
+  s.model.items = IdMap({"A", "B", "C", "D", "E", "F"});
+  s.model.user_factors.resize(2, 2);
+  s.model.user_factors << 1, 0, 1, 0;
+  s.model.item_factors.resize(6, 2);
+  s.model.item_factors << 6 * scale, 0, 5 * scale, 0, 4 * scale, 0, 3 * scale,
+      0, 2 * scale, 0, 1 * scale, 0;
+  s.model.popularity = {1, 2, 3, 4, 5, 6};
+  s.catalog = {
+      {"A",
+       "Wool Coat",
+       "outerwear",
+       "Halden",
+       "camel",
+       149.99,
+       {"S", "M"},
+       true},
+      {"F", "Basic Tee", "tops", "Basico", "white", 9.99, {"M"}, true}};
+  s.history.row_ptr = {0, 0, 2};
+  s.history.item = {0, 1};
+  s.history.flags = {kInteracted | kPurchased, kInteracted};
+  return s;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    snapshots_ =
+        std::make_unique<SnapshotStore>(Env::Default(), dir_.Join("snapshots"));
+  }
+  void Publish(const Snapshot& s) { ASSERT_TRUE(snapshots_->Publish(s).ok()); }
+  void StartServer() {
+    ServerOptions options;
+    options.address = "127.0.0.1:0";
+    options.snapshot_dir = dir_.Join("snapshots");
+    options.data_dir = dir_.Join("data");
+    options.poll_interval = absl::ZeroDuration();
+    auto server = TailorServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::Recommender::NewStub(channel_);
+  }
+  void StopServer() {
+    stub_.reset();
+    channel_.reset();
+    server_.reset();
+  }
+
+  grpc::Status Call(const v1::RecommendRequest& req,
+                    v1::RecommendResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    return stub_->RecommendFor(&ctx, req, resp);
+  }
+  // RecommendFor(user, count), expecting success.
+  v1::RecommendResponse Ask(const std::string& user, int count) {
+    v1::RecommendRequest req;
+    req.set_user_id(user);
+    req.set_count(count);
+    v1::RecommendResponse resp;
+    grpc::Status s = Call(req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  std::vector<std::string> Ids(const std::string& user, int count = 3,
+                               std::optional<bool> exclude_seen = {}) {
+    v1::RecommendRequest req;
+    req.set_user_id(user);
+    req.set_count(count);
+    if (exclude_seen.has_value()) req.set_exclude_seen(*exclude_seen);
+    v1::RecommendResponse resp;
+    grpc::Status s = Call(req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> ids;
+    for (const auto& item : resp.items()) ids.push_back(item.item_id());
+    return ids;
+  }
+  std::string Health(const std::string& service) {
+    auto health = grpc::health::v1::Health::NewStub(channel_);
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = health->Check(&ctx, req, &resp);
+    if (!s.ok()) return "error: " + s.error_message();
+    return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+        resp.status());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  std::unique_ptr<TailorServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Recommender::Stub> stub_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_TESTS_SERVER_SERVER_FIXTURE_H_

@@ -1,0 +1,85 @@
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/server/server_fixture.h"
+#include "tools/cli/client.h"
+
+namespace tailor {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(LatencyReportTest, NearestRankPercentiles) {
+  LatencyReport r;
+  EXPECT_EQ(r.Percentile(0.5), 0);
+  for (int i = 100; i >= 1; --i) r.micros.push_back(i);
+  std::sort(r.micros.begin(), r.micros.end());
+  EXPECT_EQ(r.Percentile(0.50), 50);
+  EXPECT_EQ(r.Percentile(0.90), 90);
+  EXPECT_EQ(r.Percentile(0.99), 99);
+  EXPECT_EQ(r.Percentile(1.0), 100);
+  EXPECT_EQ(r.Percentile(0.001), 1);
+  LatencyReport one;
+  one.micros = {7};
+  EXPECT_EQ(one.Percentile(0.99), 7);
+}
+
+class CliClientTest : public ServerTest {
+ protected:
+  TailorClient Client() { return TailorClient(channel_, absl::Seconds(10)); }
+};
+
+TEST_F(CliClientTest, RecommendAndFormat) {
+  Publish(TinySnapshot());
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(2);
+  auto resp = Client().Recommend(req);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  const std::string table = FormatRecommendations("alice", *resp);
+  EXPECT_THAT(table, HasSubstr("user alice: 2 items from model 00000001 "
+                               "(personalised)"));
+  EXPECT_THAT(table, HasSubstr("Wool Coat"));
+  EXPECT_THAT(table, HasSubstr("149.99"));
+  req.set_count(0);
+  auto bad = Client().Recommend(req);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("count"));
+}
+
+TEST_F(CliClientTest, HealthFollowsTheModel) {
+  StartServer();
+  EXPECT_EQ(*Client().HealthStatus(""), "NOT_SERVING");
+  Publish(TinySnapshot());
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  EXPECT_EQ(*Client().HealthStatus(""), "SERVING");
+}
+
+TEST_F(CliClientTest, LatencyRunCountsCallsAndErrors) {
+  Publish(TinySnapshot());
+  StartServer();
+  auto report = Client().MeasureLatency({"alice", "stranger"}, 50, 3, 5);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->micros.size(), 50u);
+  EXPECT_EQ(report->calls, 55);
+  EXPECT_EQ(report->errors, 0);
+  EXPECT_TRUE(std::is_sorted(report->micros.begin(), report->micros.end()));
+  EXPECT_GT(report->Percentile(0.5), 0);
+  // An invalid user id fails every call, and the run says so.
+  auto failing = Client().MeasureLatency({""}, 10, 3, 0);
+  ASSERT_TRUE(failing.ok());
+  EXPECT_EQ(failing->errors, 10);
+  EXPECT_EQ(Client().MeasureLatency({}, 10, 3, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CliClientNoServerTest, UnreachableServerIsAnError) {
+  TailorClient client(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      absl::Milliseconds(500));
+  EXPECT_EQ(client.HealthStatus("").status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tailor

@@ -1,0 +1,57 @@
+// A synchronous client for tailor-server, used by the `tailor` CLI.
+#ifndef TAILOR_TOOLS_CLI_CLIENT_H_
+#define TAILOR_TOOLS_CLI_CLIENT_H_
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tailor/v1/recommender.grpc.pb.h"
+
+namespace tailor {
+
+// Latencies of a run of calls, in microseconds, sorted ascending.
+struct LatencyReport {
+  std::vector<double> micros;
+  int64_t errors = 0;
+  double seconds = 0;  // wall time of the whole run, warm-up included
+  int64_t calls = 0;   // warm-up included
+
+  // Nearest-rank percentile, p in (0, 1]; 0 when there are no samples.
+  double Percentile(double p) const;
+};
+
+// Thread safety: safe to use from several threads (gRPC stubs are).
+class TailorClient {
+ public:
+  TailorClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+
+  absl::StatusOr<v1::RecommendResponse> Recommend(
+      const v1::RecommendRequest& request) const;
+  // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
+  absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
+  // Calls RecommendFor `requests` times one after another, cycling through
+  // `users`, after `warmup` uncounted calls.
+  absl::StatusOr<LatencyReport> MeasureLatency(
+      const std::vector<std::string>& users, int requests, int count,
+      int warmup) const;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  absl::Duration timeout_;
+  std::unique_ptr<v1::Recommender::Stub> stub_;
+};
+
+// The table the CLI prints for a response.
+std::string FormatRecommendations(const std::string& user_id,
+                                  const v1::RecommendResponse& response);
+// One line: percentiles, errors and rate.
+std::string FormatLatency(const LatencyReport& report, int count, size_t users);
+
+}  // namespace tailor
+
+#endif  // TAILOR_TOOLS_CLI_CLIENT_H_
