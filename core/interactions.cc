@@ -15,6 +15,7 @@ void InteractionBuilder::Add(const Event& event) {
   r.weight = weights_.of(event.type);
   if (event.type == EventType::kRating)
     r.weight *= static_cast<float>(event.value);
+  r.time = event.timestamp;
   r.purchases = event.type == EventType::kPurchase ? 1
                 : event.type == EventType::kReturn ? -1
                                                    : 0;
@@ -40,6 +41,7 @@ InteractionMatrix InteractionBuilder::Build() && {
   m.item.reserve(sorted.size());
   m.weight.reserve(sorted.size());
   m.flags.reserve(sorted.size());
+  m.time.reserve(sorted.size());
   for (int32_t u = 0; u < nu; ++u) {
     auto begin = sorted.begin() + count[u];
     auto end = sorted.begin() + count[u + 1];
@@ -49,13 +51,16 @@ InteractionMatrix InteractionBuilder::Build() && {
       const int32_t item = it->item;
       double w = 0;
       int net_purchases = 0;
+      int64_t last = it->time;
       for (; it != end && it->item == item; ++it) {
         w += it->weight;
         net_purchases += it->purchases;
+        last = std::max(last, it->time);
       }
       m.item.push_back(item);
       m.weight.push_back(static_cast<float>(std::max(0.0, w)));
       m.flags.push_back(kInteracted | (net_purchases > 0 ? kPurchased : 0));
+      m.time.push_back(last);
     }
     m.row_ptr[u + 1] = static_cast<int64_t>(m.item.size());
   }

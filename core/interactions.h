@@ -15,7 +15,8 @@ inline constexpr uint8_t kInteracted = 1;  // any event
 inline constexpr uint8_t kPurchased = 2;   // more purchases than returns
 
 // One row per user, entries sorted by item index. `weight` is the summed
-// event weight clamped at 0 (0 means "seen, but no positive signal").
+// event weight clamped at 0 (0 means "seen, but no positive signal");
+// `time` is the latest event's timestamp (Unix seconds).
 // Thread safety: immutable once built; safe to share between threads.
 struct InteractionMatrix {
   IdMap users;
@@ -24,6 +25,7 @@ struct InteractionMatrix {
   std::vector<int32_t> item;
   std::vector<float> weight;
   std::vector<uint8_t> flags;
+  std::vector<int64_t> time;
 
   int32_t num_users() const { return users.size(); }
   int32_t num_items() const { return items.size(); }
@@ -31,7 +33,7 @@ struct InteractionMatrix {
 };
 
 // Collects events and aggregates them into an InteractionMatrix.
-// Memory: 16 bytes per event until Build().
+// Memory: 24 bytes per event until Build().
 // Thread safety: not thread-safe.
 class InteractionBuilder {
  public:
@@ -51,7 +53,7 @@ class InteractionBuilder {
     int32_t item;
     float weight;
     int16_t purchases;  // purchases minus returns
-    uint8_t pad[2];
+    int64_t time;
   };
   EventWeights weights_;
   IdMap users_;

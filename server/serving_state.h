@@ -9,8 +9,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "core/catalog.h"
+#include "core/mutex.h"
 #include "core/recommender.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
@@ -42,13 +42,13 @@ class ServingStateHolder {
  public:
   // Null until the first Set.
   std::shared_ptr<const ServingState> Get() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return state_;
   }
   void Set(std::shared_ptr<const ServingState> state) {
     std::shared_ptr<const ServingState> old;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       old = std::move(state_);
       state_ = std::move(state);
     }
@@ -56,7 +56,7 @@ class ServingStateHolder {
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::shared_ptr<const ServingState> state_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -17,7 +17,7 @@ SnapshotManager::SnapshotManager(const SnapshotStore* snapshots,
 SnapshotManager::~SnapshotManager() { Stop(); }
 
 absl::Status SnapshotManager::Refresh() {
-  absl::MutexLock lock(&refresh_mu_);
+  MutexLock lock(&refresh_mu_);
   TAILOR_ASSIGN_OR_RETURN(std::string version, snapshots_->CurrentVersion());
   std::shared_ptr<const ServingState> active = holder_->Get();
   if (active != nullptr && active->version == version) return absl::OkStatus();
@@ -50,7 +50,7 @@ absl::Status SnapshotManager::Refresh() {
 void SnapshotManager::StartPolling(absl::Duration interval) {
   Stop();
   {
-    absl::MutexLock lock(&stop_mu_);
+    MutexLock lock(&stop_mu_);
     stopping_ = false;
   }
   poller_ = std::thread([this, interval] { PollLoop(interval); });
@@ -58,7 +58,7 @@ void SnapshotManager::StartPolling(absl::Duration interval) {
 
 void SnapshotManager::Stop() {
   {
-    absl::MutexLock lock(&stop_mu_);
+    MutexLock lock(&stop_mu_);
     stopping_ = true;
   }
   if (poller_.joinable()) poller_.join();
@@ -67,7 +67,7 @@ void SnapshotManager::Stop() {
 void SnapshotManager::PollLoop(absl::Duration interval) {
   for (;;) {
     {
-      absl::MutexLock lock(&stop_mu_);
+      MutexLock lock(&stop_mu_);
       auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(stop_mu_) {
         return stopping_;
       };

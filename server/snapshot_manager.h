@@ -8,8 +8,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/mutex.h"
 #include "server/serving_state.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
@@ -46,10 +46,10 @@ class SnapshotManager {
   ServingStateHolder* holder_;
   SwapCallback on_swap_;
 
-  absl::Mutex refresh_mu_;
+  Mutex refresh_mu_;
   std::string failed_version_ ABSL_GUARDED_BY(refresh_mu_);
 
-  absl::Mutex stop_mu_;
+  Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::thread poller_;
 };

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "core/mutex.h"
 #include "core/status_macros.h"
 #include "storage/records.h"
 #include "storage/state_store.h"
@@ -73,7 +74,7 @@ class RocksDbStateStore : public StateStore {
 
   absl::Status MergeHistories(
       const std::vector<HistoryUpdate>& updates) override {
-    absl::MutexLock lock(&merge_mu_);
+    MutexLock lock(&merge_mu_);
     rocksdb::WriteBatch batch;
     for (const HistoryUpdate& u : updates) {
       TAILOR_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history,
@@ -130,7 +131,7 @@ class RocksDbStateStore : public StateStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
-  absl::Mutex merge_mu_;
+  Mutex merge_mu_;
 };
 
 }  // namespace

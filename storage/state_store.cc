@@ -17,13 +17,13 @@ void MergeHistoryEntries(const std::vector<HistoryEntry>& update,
 }
 
 absl::Status MemoryStateStore::PutItems(const std::vector<Item>& items) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const Item& it : items) catalog_[it.item_id] = it;
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Item>> MemoryStateStore::LoadCatalog() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<Item> items;
   items.reserve(catalog_.size());
   for (const auto& [id, it] : catalog_) items.push_back(it);
@@ -32,7 +32,7 @@ absl::StatusOr<std::vector<Item>> MemoryStateStore::LoadCatalog() {
 
 absl::Status MemoryStateStore::MergeHistories(
     const std::vector<HistoryUpdate>& updates) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const auto& u : updates) {
     auto& h = history_[u.user_id];
     for (const auto& e : u.entries) h[e.item_id] |= e.flags;
@@ -42,7 +42,7 @@ absl::Status MemoryStateStore::MergeHistories(
 
 absl::StatusOr<std::vector<HistoryEntry>> MemoryStateStore::GetHistory(
     absl::string_view user_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<HistoryEntry> out;
   auto it = history_.find(user_id);
   if (it == history_.end()) return out;
@@ -52,7 +52,7 @@ absl::StatusOr<std::vector<HistoryEntry>> MemoryStateStore::GetHistory(
 
 absl::StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(
     absl::string_view key) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = meta_.find(key);
   if (it == meta_.end()) return std::optional<std::string>();
   return std::optional<std::string>(it->second);
@@ -60,7 +60,7 @@ absl::StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(
 
 absl::Status MemoryStateStore::PutMeta(absl::string_view key,
                                        absl::string_view value) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   meta_[key] = std::string(value);
   return absl::OkStatus();
 }

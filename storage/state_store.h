@@ -14,9 +14,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "core/catalog.h"
 #include "core/model.h"
+#include "core/mutex.h"
 
 namespace tailor {
 
@@ -79,7 +79,7 @@ class MemoryStateStore : public StateStore {
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   std::map<std::string, Item> catalog_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::map<std::string, uint8_t>> history_
       ABSL_GUARDED_BY(mu_);

@@ -1,0 +1,91 @@
+#include "core/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tailor {
+
+RankingMetrics RankingMetricsAtK(const std::vector<int32_t>& ranked,
+                                 const absl::flat_hash_set<int32_t>& relevant,
+                                 int k) {
+  RankingMetrics m;
+  if (relevant.empty() || k <= 0) return m;
+  const int n = std::min<int>(k, static_cast<int>(ranked.size()));
+  int hits = 0;
+  double dcg = 0, precision_sum = 0;
+  for (int i = 0; i < n; ++i) {
+    if (!relevant.contains(ranked[i])) continue;
+    ++hits;
+    dcg += 1.0 / std::log2(i + 2.0);
+    precision_sum += static_cast<double>(hits) / (i + 1);
+  }
+  const int ideal_hits = std::min<int>(k, static_cast<int>(relevant.size()));
+  double idcg = 0;
+  for (int i = 0; i < ideal_hits; ++i) idcg += 1.0 / std::log2(i + 2.0);
+  m.precision = static_cast<double>(hits) / k;
+  m.recall = static_cast<double>(hits) / relevant.size();
+  m.ndcg = dcg / idcg;
+  m.map = precision_sum / ideal_hits;
+  return m;
+}
+
+RankingAccumulator::RankingAccumulator(int k, int32_t num_items)
+    : k_(k), recommended_(num_items, false) {}
+
+void RankingAccumulator::Add(const std::vector<int32_t>& ranked,
+                             const absl::flat_hash_set<int32_t>& relevant) {
+  const RankingMetrics m = RankingMetricsAtK(ranked, relevant, k_);
+  sum_.precision += m.precision;
+  sum_.recall += m.recall;
+  sum_.ndcg += m.ndcg;
+  sum_.map += m.map;
+  ++users_;
+  const int n = std::min<int>(k_, static_cast<int>(ranked.size()));
+  for (int i = 0; i < n; ++i) {
+    const int32_t item = ranked[i];
+    if (item >= 0 && item < static_cast<int32_t>(recommended_.size()) &&
+        !recommended_[item]) {
+      recommended_[item] = true;
+      ++distinct_;
+    }
+  }
+}
+
+RankingMetrics RankingAccumulator::Mean() const {
+  RankingMetrics m;
+  if (users_ == 0) return m;
+  m.precision = sum_.precision / users_;
+  m.recall = sum_.recall / users_;
+  m.ndcg = sum_.ndcg / users_;
+  m.map = sum_.map / users_;
+  return m;
+}
+
+double RankingAccumulator::Coverage() const {
+  return recommended_.empty()
+             ? 0.0
+             : static_cast<double>(distinct_) / recommended_.size();
+}
+
+double Rmse(const std::vector<double>& predicted,
+            const std::vector<double>& truth) {
+  if (predicted.empty()) return 0;
+  double sum = 0;
+  for (size_t i = 0; i < predicted.size(); ++i) {
+    const double d = predicted[i] - truth[i];
+    sum += d * d;
+  }
+  return std::sqrt(sum / predicted.size());
+}
+
+double Mae(const std::vector<double>& predicted,
+           const std::vector<double>& truth) {
+  if (predicted.empty()) return 0;
+  double sum = 0;
+  for (size_t i = 0; i < predicted.size(); ++i) {
+    sum += std::abs(predicted[i] - truth[i]);
+  }
+  return sum / predicted.size();
+}
+
+}  // namespace tailor

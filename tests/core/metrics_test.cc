@@ -1,0 +1,73 @@
+#include "core/metrics.h"
+
+#include <cmath>
+
+#include "gtest/gtest.h"
+
+namespace tailor {
+namespace {
+
+TEST(RankingMetricsTest, HandComputedCase) {
+  // Hits at ranks 2 and 5 of 5; 3 relevant items.
+  RankingMetrics m = RankingMetricsAtK({1, 2, 3, 4, 5}, {2, 5, 9}, 5);
+  EXPECT_DOUBLE_EQ(m.precision, 2.0 / 5);
+  EXPECT_DOUBLE_EQ(m.recall, 2.0 / 3);
+  const double dcg = 1 / std::log2(3.0) + 1 / std::log2(6.0);
+  const double idcg = 1 + 1 / std::log2(3.0) + 1 / std::log2(4.0);
+  EXPECT_NEAR(m.ndcg, dcg / idcg, 1e-12);
+  EXPECT_NEAR(m.ndcg, 0.4776237, 1e-6);
+  EXPECT_DOUBLE_EQ(m.map, (1.0 / 2 + 2.0 / 5) / 3);
+}
+
+TEST(RankingMetricsTest, FewerRelevantItemsThanK) {
+  // One relevant item, found first: perfect except precision.
+  RankingMetrics m = RankingMetricsAtK({7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+                                       {7}, 10);
+  EXPECT_DOUBLE_EQ(m.precision, 0.1);
+  EXPECT_DOUBLE_EQ(m.recall, 1.0);
+  EXPECT_DOUBLE_EQ(m.ndcg, 1.0);
+  EXPECT_DOUBLE_EQ(m.map, 1.0);
+}
+
+TEST(RankingMetricsTest, ListShorterThanK) {
+  RankingMetrics m = RankingMetricsAtK({3}, {3, 4}, 10);
+  EXPECT_DOUBLE_EQ(m.precision, 0.1);  // still divided by k
+  EXPECT_DOUBLE_EQ(m.recall, 0.5);
+  EXPECT_NEAR(m.ndcg, 1 / (1 + 1 / std::log2(3.0)), 1e-12);
+  EXPECT_DOUBLE_EQ(m.map, 0.5);  // 1 / min(2, 10)
+}
+
+TEST(RankingMetricsTest, OnlyTheFirstKCount) {
+  RankingMetrics m = RankingMetricsAtK({1, 2, 3}, {3}, 2);
+  EXPECT_EQ(m.precision, 0);
+  EXPECT_EQ(m.ndcg, 0);
+}
+
+TEST(RankingMetricsTest, NoHitsOrNothingRelevant) {
+  RankingMetrics none = RankingMetricsAtK({1, 2}, {5}, 2);
+  EXPECT_EQ(none.precision, 0);
+  EXPECT_EQ(none.recall, 0);
+  EXPECT_EQ(none.ndcg, 0);
+  EXPECT_EQ(none.map, 0);
+  RankingMetrics empty = RankingMetricsAtK({1, 2}, {}, 2);
+  EXPECT_EQ(empty.recall, 0);
+}
+
+TEST(RankingAccumulatorTest, MeansAndCoverage) {
+  RankingAccumulator acc(5, 10);
+  acc.Add({1, 2, 3, 4, 5}, {2, 5, 9});
+  acc.Add({6, 7, 1}, {8});
+  EXPECT_EQ(acc.users(), 2);
+  EXPECT_DOUBLE_EQ(acc.Mean().precision, (0.4 + 0.0) / 2);
+  EXPECT_DOUBLE_EQ(acc.Mean().recall, (2.0 / 3) / 2);
+  EXPECT_DOUBLE_EQ(acc.Coverage(), 7.0 / 10);  // items 1..7
+}
+
+TEST(RatingMetricsTest, RmseAndMae) {
+  EXPECT_NEAR(Rmse({1, 2, 3}, {2, 2, 5}), std::sqrt(5.0 / 3), 1e-12);
+  EXPECT_DOUBLE_EQ(Mae({1, 2, 3}, {2, 2, 5}), 1.0);
+  EXPECT_EQ(Rmse({}, {}), 0);
+}
+
+}  // namespace
+}  // namespace tailor
