@@ -38,10 +38,11 @@ InteractionSplit Partition(const InteractionMatrix& m,
   return s;
 }
 
-}  // namespace
-
-InteractionSplit SplitRandomPerUser(const InteractionMatrix& m,
-                                    double test_fraction, uint64_t seed) {
+// For each user, orders the user's entries with arrange(user, &order) and
+// holds out the first HeldOutCount of them.
+template <typename Arrange>
+InteractionSplit HoldOutPerUser(const InteractionMatrix& m,
+                                double test_fraction, Arrange arrange) {
   std::vector<bool> is_test(m.item.size(), false);
   std::vector<int64_t> order;
   for (int32_t u = 0; u < m.num_users(); ++u) {
@@ -51,31 +52,32 @@ InteractionSplit SplitRandomPerUser(const InteractionMatrix& m,
     if (k == 0) continue;
     order.resize(n);
     std::iota(order.begin(), order.end(), begin);
-    std::mt19937_64 rng(seed ^ (0x9E3779B97F4A7C15ULL * (u + 1)));
-    std::shuffle(order.begin(), order.end(), rng);
+    arrange(u, &order);
     for (int64_t i = 0; i < k; ++i) is_test[order[i]] = true;
   }
   return Partition(m, is_test);
 }
 
+}  // namespace
+
+InteractionSplit SplitRandomPerUser(const InteractionMatrix& m,
+                                    double test_fraction, uint64_t seed) {
+  return HoldOutPerUser(
+      m, test_fraction, [seed](int32_t u, std::vector<int64_t>* order) {
+        std::mt19937_64 rng(seed ^ (0x9E3779B97F4A7C15ULL * (u + 1)));
+        std::shuffle(order->begin(), order->end(), rng);
+      });
+}
+
 InteractionSplit SplitTemporalPerUser(const InteractionMatrix& m,
                                       double test_fraction) {
-  std::vector<bool> is_test(m.item.size(), false);
-  std::vector<int64_t> order;
-  for (int32_t u = 0; u < m.num_users(); ++u) {
-    const int64_t begin = m.row_ptr[u];
-    const int64_t n = m.row_ptr[u + 1] - begin;
-    const int64_t k = HeldOutCount(n, test_fraction);
-    if (k == 0) continue;
-    order.resize(n);
-    std::iota(order.begin(), order.end(), begin);
-    // Latest first; entries are sorted by item, so ties go to the lower item.
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return m.time[a] > m.time[b];
-    });
-    for (int64_t i = 0; i < k; ++i) is_test[order[i]] = true;
-  }
-  return Partition(m, is_test);
+  // Latest first; entries are sorted by item, so ties go to the lower item.
+  return HoldOutPerUser(
+      m, test_fraction, [&m](int32_t, std::vector<int64_t>* order) {
+        std::stable_sort(
+            order->begin(), order->end(),
+            [&m](int64_t a, int64_t b) { return m.time[a] > m.time[b]; });
+      });
 }
 
 }  // namespace tailor

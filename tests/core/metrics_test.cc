@@ -21,8 +21,8 @@ TEST(RankingMetricsTest, HandComputedCase) {
 
 TEST(RankingMetricsTest, FewerRelevantItemsThanK) {
   // One relevant item, found first: perfect except precision.
-  RankingMetrics m = RankingMetricsAtK({7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
-                                       {7}, 10);
+  RankingMetrics m =
+      RankingMetricsAtK({7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, {7}, 10);
   EXPECT_DOUBLE_EQ(m.precision, 0.1);
   EXPECT_DOUBLE_EQ(m.recall, 1.0);
   EXPECT_DOUBLE_EQ(m.ndcg, 1.0);
