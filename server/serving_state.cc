@@ -1,5 +1,7 @@
 #include "server/serving_state.h"
 
+#include "absl/strings/str_cat.h"
+#include "core/logging.h"
 #include "core/status_macros.h"
 
 namespace tailor {

@@ -92,9 +92,12 @@ absl::StatusOr<IdMap> DecodeIds(const std::string& path,
   for (auto& id : ids) {
     if (!d.GetString(&id)) return Corrupt(path, "truncated id");
   }
+  if (d.remaining() != 0) return Corrupt(path, "trailing bytes");
   IdMap map(std::move(ids));
-  if (static_cast<uint64_t>(map.size()) != n || map.ids().size() != n) {
-    return Corrupt(path, "bad id list");
+  for (int32_t i = 0; i < map.size(); ++i) {
+    if (map.Find(map.id(i)) != i) {
+      return Corrupt(path, absl::StrCat("duplicate id '", map.id(i), "'"));
+    }
   }
   return map;
 }

@@ -146,6 +146,17 @@ INSTANTIATE_TEST_SUITE_P(EveryFile, CorruptionTest,
                                            "user_factors", "item_factors",
                                            "popularity", "catalog", "history"));
 
+TEST(SnapshotStoreTest, DuplicateIdsAreRejected) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(3, 2, 2, 1);
+  s.model.users = IdMap({"same", "other", "same"});
+  ASSERT_TRUE(store.Publish(s).ok());
+  auto loaded = store.LoadCurrent();
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(loaded.status().message(), HasSubstr("duplicate id 'same'"));
+}
+
 TEST(SnapshotStoreTest, GarbageInCurrentIsRejected) {
   TempDir dir;
   SnapshotStore store(Env::Default(), dir.path());
