@@ -21,10 +21,10 @@ namespace tailor {
 
 struct AlsOptions {
   enum class Solver { kCholesky, kConjugateGradient };
-  int factors = 64;
+  int factors = 32;
   int iterations = 15;
-  float regularization = 0.05f;
-  float alpha = 10.0f;
+  float regularization = 30.0f;
+  float alpha = 2.0f;
   Solver solver = Solver::kConjugateGradient;
   int cg_steps = 3;
   float init_stddev = 0.01f;

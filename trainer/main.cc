@@ -4,7 +4,10 @@
 //       --snapshot_dir=snapshots
 //   tailor-trainer train --movielens_dir=../shared/data/ml-100k
 //       --snapshot_dir=snapshots
+//   tailor-trainer eval --data=../shared/data/ml-100k --format=movielens
+//       --protocol=random-75-25 --model=popularity,als [--json]
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "core/logging.h"
 #include "storage/snapshot_store.h"
+#include "trainer/evaluation.h"
 #include "trainer/pipeline.h"
 
 ABSL_FLAG(std::vector<std::string>, events, {},
@@ -28,16 +32,29 @@ ABSL_FLAG(std::string, movielens_dir, "",
 ABSL_FLAG(std::string, snapshot_dir, "snapshots",
           "where to publish the snapshot");
 ABSL_FLAG(bool, strict, false, "make the first malformed row fatal");
-ABSL_FLAG(int, factors, 64, "latent factors");
+ABSL_FLAG(int, factors, 32, "latent factors");
 ABSL_FLAG(int, iterations, 15, "ALS iterations");
-ABSL_FLAG(double, regularization, 0.05, "L2 regularization");
-ABSL_FLAG(double, alpha, 10.0, "confidence = 1 + alpha * summed event weight");
+ABSL_FLAG(double, regularization, 30.0, "L2 regularization");
+ABSL_FLAG(double, alpha, 2.0, "confidence = 1 + alpha * summed event weight");
 ABSL_FLAG(std::string, solver, "cg", "per-row solver: cg | cholesky");
 ABSL_FLAG(int, cg_steps, 3, "conjugate-gradient steps per row and half-step");
 ABSL_FLAG(std::string, event_weights, "",
           "overrides, e.g. view=1,click=2,add_to_cart=4,purchase=8,return=-6");
 ABSL_FLAG(int, threads, 0, "training threads (0 = all cores)");
-ABSL_FLAG(uint64_t, seed, 42, "random seed");
+ABSL_FLAG(uint64_t, seed, 42, "random seed (training, and eval's split)");
+ABSL_FLAG(std::string, data, "",
+          "eval: a MovieLens directory (u.data, u.item) or a directory with "
+          "events.csv and optionally catalog.csv");
+ABSL_FLAG(std::string, protocol, "random-75-25",
+          "eval: random-75-25 | temporal");
+ABSL_FLAG(std::vector<std::string>, model,
+          std::vector<std::string>({"popularity", "als"}),
+          "eval: models to evaluate (popularity, als)");
+ABSL_FLAG(int, k, 10, "eval: list length for the metrics");
+ABSL_FLAG(bool, tune, true,
+          "eval: choose ALS hyperparameters on a validation split of the "
+          "training data (otherwise use the flags as given)");
+ABSL_FLAG(bool, json, false, "eval: print one JSON object per model");
 
 namespace {
 
@@ -54,10 +71,14 @@ int main(int argc, char** argv) {
       "Trains a recommendation model and publishes a snapshot.\n"
       "  tailor-trainer train --events=FILE[,FILE] [--catalog=FILE] "
       "--snapshot_dir=DIR\n"
-      "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR");
+      "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
+      "  tailor-trainer eval --data=DIR --format=movielens|events "
+      "--protocol=random-75-25|temporal --model=popularity,als [--json]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() != 2 || std::string(args[1]) != "train") {
-    std::fprintf(stderr, "usage: tailor-trainer train [flags]; see --help\n");
+  const std::string command = args.size() == 2 ? args[1] : "";
+  if (command != "train" && command != "eval") {
+    std::fprintf(stderr,
+                 "usage: tailor-trainer train|eval [flags]; see --help\n");
     return 2;
   }
 
@@ -98,6 +119,46 @@ int main(int argc, char** argv) {
   } else if (solver != "cg") {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--solver: '", solver, "' is not one of cg, cholesky")));
+  }
+
+  if (command == "eval") {
+    const std::string data = absl::GetFlag(FLAGS_data);
+    if (data.empty()) {
+      return Fail(absl::InvalidArgumentError("--data: must be set for eval"));
+    }
+    if (input.format == tailor::TrainingInput::Format::kMovieLens) {
+      input.event_files = {data + "/u.data"};
+      input.catalog_file = data + "/u.item";
+    } else {
+      input.event_files = {data + "/events.csv"};
+      input.catalog_file = std::filesystem::exists(data + "/catalog.csv")
+                               ? data + "/catalog.csv"
+                               : "";
+    }
+    absl::StatusOr<tailor::Protocol> protocol =
+        tailor::ParseProtocol(absl::GetFlag(FLAGS_protocol));
+    if (!protocol.ok()) return Fail(protocol.status());
+    tailor::EvaluationOptions options;
+    options.k = absl::GetFlag(FLAGS_k);
+    options.tune = absl::GetFlag(FLAGS_tune);
+    options.als = als;
+    absl::StatusOr<std::vector<tailor::ModelEvaluation>> rows =
+        tailor::RunEvaluation(
+            input, *protocol, absl::GetFlag(FLAGS_model), options,
+            absl::GetFlag(FLAGS_seed),
+            [](const std::string& line) { tailor::LogInfo(line); });
+    if (!rows.ok()) return Fail(rows.status());
+    if (absl::GetFlag(FLAGS_json)) {
+      for (const auto& row : *rows) {
+        std::printf(
+            "%s\n",
+            tailor::EvaluationToJson(row, data, *protocol, options.k).c_str());
+      }
+    } else {
+      std::printf("%s",
+                  tailor::FormatEvaluationTable(*rows, options.k).c_str());
+    }
+    return 0;
   }
 
   absl::StatusOr<tailor::TrainingResult> result = tailor::RunTraining(

@@ -37,13 +37,12 @@ double PeakRssMiB() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is KiB
 }
 
-absl::StatusOr<TrainingResult> RunTraining(
-    const TrainingInput& input, const AlsOptions& als,
-    const std::function<void(const std::string&)>& progress) {
-  TrainingResult result;
+absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
+                                            const ProgressFn& progress) {
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
+  LoadedData data;
   auto report_file = [&](ReadReport report) {
     say(report.Summary());
     for (const std::string& e : report.errors) say(absl::StrCat("  ", e));
@@ -51,27 +50,25 @@ absl::StatusOr<TrainingResult> RunTraining(
       say(absl::StrCat("  ... and ", report.skipped - report.errors.size(),
                        " more rows skipped"));
     }
-    result.reports.push_back(std::move(report));
+    data.reports.push_back(std::move(report));
   };
-  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
   if (input.event_files.empty()) {
     return absl::InvalidArgumentError("events: no input file given");
   }
   const bool movielens = input.format == TrainingInput::Format::kMovieLens;
   const auto read_start = std::chrono::steady_clock::now();
-
-  std::vector<Item> catalog;
   if (!input.catalog_file.empty()) {
     ReadReport report;
     TAILOR_ASSIGN_OR_RETURN(
-        catalog, movielens ? ReadMovieLensItems(input.catalog_file,
-                                                input.read_options, &report)
-                           : ReadCatalogCsv(input.catalog_file,
-                                            input.read_options, &report));
+        data.catalog,
+        movielens
+            ? ReadMovieLensItems(input.catalog_file, input.read_options,
+                                 &report)
+            : ReadCatalogCsv(input.catalog_file, input.read_options, &report));
     report_file(std::move(report));
   }
   InteractionBuilder builder(input.weights);
-  for (const Item& item : catalog) builder.AddItem(item.item_id);
+  for (const Item& item : data.catalog) builder.AddItem(item.item_id);
   for (const std::string& file : input.event_files) {
     ReadReport report;
     auto sink = [&](Event&& e) { builder.Add(e); };
@@ -81,18 +78,34 @@ absl::StatusOr<TrainingResult> RunTraining(
             : ReadEventsCsv(file, input.read_options, sink, &report));
     report_file(std::move(report));
   }
-  result.events = builder.num_events();
-  if (result.events == 0) {
+  data.events = builder.num_events();
+  if (data.events == 0) {
     return absl::InvalidArgumentError(
         "events: no usable event in the input files");
   }
-  InteractionMatrix m = std::move(builder).Build();
-  result.read_seconds = SecondsSince(read_start);
-  say(
-      absl::StrFormat("%d users, %d items, %d user-item pairs from %d events "
-                      "(%.2f s)",
-                      m.num_users(), m.num_items(), m.nnz(), result.events,
-                      result.read_seconds));
+  data.interactions = std::move(builder).Build();
+  data.read_seconds = SecondsSince(read_start);
+  const InteractionMatrix& m = data.interactions;
+  say(absl::StrFormat(
+      "%d users, %d items, %d user-item pairs from %d events (%.2f s)",
+      m.num_users(), m.num_items(), m.nnz(), data.events, data.read_seconds));
+  return data;
+}
+
+absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
+                                           const AlsOptions& als,
+                                           const ProgressFn& progress) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
+  TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
+  TrainingResult result;
+  result.reports = std::move(data.reports);
+  result.events = data.events;
+  result.read_seconds = data.read_seconds;
+  std::vector<Item> catalog = std::move(data.catalog);
+  InteractionMatrix m = std::move(data.interactions);
 
   const auto train_start = std::chrono::steady_clock::now();
   TAILOR_ASSIGN_OR_RETURN(

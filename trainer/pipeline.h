@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "core/als.h"
 #include "core/event.h"
+#include "core/interactions.h"
 #include "core/model.h"
 #include "core/readers.h"
 
@@ -25,6 +26,22 @@ struct TrainingInput {
   EventWeights weights;
 };
 
+// Everything read from a TrainingInput.
+struct LoadedData {
+  InteractionMatrix interactions;
+  std::vector<Item> catalog;
+  std::vector<ReadReport> reports;
+  int64_t events = 0;
+  double read_seconds = 0;
+};
+
+using ProgressFn = std::function<void(const std::string&)>;
+
+// Reads the catalog (if any) and every events file, reports each file (and
+// its first bad rows) through `progress`, and aggregates the events.
+absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
+                                            const ProgressFn& progress = {});
+
 struct TrainingResult {
   Snapshot snapshot;  // version unset: SnapshotStore::Publish assigns it
   std::vector<ReadReport> reports;
@@ -37,9 +54,9 @@ struct TrainingResult {
 // Reads every input, trains implicit ALS and assembles the snapshot
 // (factors, popularity, catalog, training histories, training facts).
 // `progress`, if set, receives one line per step.
-absl::StatusOr<TrainingResult> RunTraining(
-    const TrainingInput& input, const AlsOptions& als,
-    const std::function<void(const std::string&)>& progress = {});
+absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
+                                           const AlsOptions& als,
+                                           const ProgressFn& progress = {});
 
 // Peak resident memory of this process so far, in MiB.
 double PeakRssMiB();

@@ -1,0 +1,93 @@
+// Offline evaluation of recommendation models under fixed protocols.
+//
+// A protocol splits the data into train and test; tuning never sees the
+// test pairs: hyperparameters are chosen on a validation split carved from
+// the training pairs only, then the model is retrained on all training
+// pairs with the chosen values and scored once on test.
+#ifndef TAILOR_TRAINER_EVALUATION_H_
+#define TAILOR_TRAINER_EVALUATION_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/als.h"
+#include "core/interactions.h"
+#include "core/metrics.h"
+#include "trainer/pipeline.h"
+
+namespace tailor {
+
+enum class Protocol {
+  // Per user, a random 25% of the user's items held out (fixed seed).
+  kRandom75_25,
+  // Per user, the latest 20% of the user's items held out.
+  kTemporal,
+};
+
+// "random-75-25" or "temporal".
+absl::StatusOr<Protocol> ParseProtocol(absl::string_view name);
+const char* ProtocolName(Protocol protocol);
+
+struct EvaluationPlan {
+  InteractionMatrix train;  // the final model trains on this
+  InteractionMatrix test;   // scored once; never used for training or tuning
+  InteractionMatrix
+      tune_train;  // train minus validation: tuning trains on this
+  InteractionMatrix validation;  // carved from train by the same protocol
+};
+
+EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
+                                  Protocol protocol, uint64_t seed);
+
+struct ModelEvaluation {
+  std::string model;
+  RankingMetrics metrics;
+  double coverage = 0;
+  int64_t users = 0;  // users with at least one test item
+  double tune_seconds = 0;
+  double train_seconds = 0;
+  double eval_seconds = 0;
+  // Hyperparameters used for the final model (chosen ones when tuned).
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+struct EvaluationOptions {
+  int k = 10;
+  // Grid-search ALS's factors, regularization and alpha on validation NDCG@k;
+  // when false, `als` is used as given.
+  bool tune = true;
+  AlsOptions als;
+};
+
+// "popularity" or "als".
+absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
+                                              const std::string& model,
+                                              const EvaluationOptions& options,
+                                              const ProgressFn& progress = {});
+
+// Ranks, for every user with test pairs, all items the user has no training
+// pair with, and accumulates metrics at k.
+RankingAccumulator ScoreRankings(const Model& model,
+                                 const InteractionMatrix& train,
+                                 const InteractionMatrix& test, int k);
+
+// Loads `input`, builds the plan for `protocol` (split seed `seed`) and
+// evaluates each model in turn.
+absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
+    const TrainingInput& input, Protocol protocol,
+    const std::vector<std::string>& models, const EvaluationOptions& options,
+    uint64_t seed, const ProgressFn& progress = {});
+
+// A fixed-width table, one row per model.
+std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,
+                                  int k);
+// One JSON object (one line) with every metric, timing and parameter.
+std::string EvaluationToJson(const ModelEvaluation& e,
+                             const std::string& dataset, Protocol protocol,
+                             int k);
+
+}  // namespace tailor
+
+#endif  // TAILOR_TRAINER_EVALUATION_H_
