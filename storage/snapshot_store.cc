@@ -46,7 +46,9 @@ std::string Frame(const std::string& payload) {
 }
 
 absl::StatusOr<std::string> ReadFramed(Env* env, const std::string& path) {
-  TAILOR_ASSIGN_OR_RETURN(std::string data, env->ReadFile(path));
+  absl::StatusOr<std::string> file = env->ReadFile(path);
+  if (!file.ok()) return file.status();
+  const std::string& data = *file;
   if (data.size() < kHeaderSize ||
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
     return absl::DataLossError(absl::StrCat("snapshot file '", path,
