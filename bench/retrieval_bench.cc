@@ -2,7 +2,7 @@
 // every item one by one, sort everything) against ExactRetriever (blocked
 // matrix-vector products and a bounded heap).
 //
-//   ./build/bin/retrieval_bench --benchmark_repetitions=5 \
+//   ./build/bin/retrieval_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
 #include <map>
 #include <random>

@@ -120,7 +120,8 @@ TEST_F(ServerTest, EveryInvalidArgumentNamesItsField) {
       {[](auto* r) { r->add_exclude_item_ids(std::string(200, 'i')); },
        "exclude_item_ids[0]: is 200 bytes long, the limit is 128"},
       {[](auto* r) {
-         for (int i = 0; i < 1001; ++i) r->add_exclude_item_ids("x");
+         for (int i = 0; i < 1001; ++i)
+           r->add_exclude_item_ids(std::string("x"));
        },
        "exclude_item_ids: has 1001 ids, the limit is 1000"},
   };

@@ -99,7 +99,9 @@ TEST(DatagenTest, FilesParseCleanlyWithExactCounts) {
                     ++by_type[e.type];
                     EXPECT_TRUE(item_ids.count(e.item_id)) << e.item_id;
                     // Grouped by user, in time order within a user.
-                    if (e.user_id == last_user) EXPECT_GE(e.timestamp, last_ts);
+                    if (e.user_id == last_user) {
+                      EXPECT_GE(e.timestamp, last_ts);
+                    }
                     last_user = e.user_id;
                     last_ts = e.timestamp;
                     EXPECT_GE(e.timestamp, 1735689600);
