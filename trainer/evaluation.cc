@@ -5,8 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "core/parallel.h"
 #include "core/popularity.h"
+#include "core/readers.h"
 #include "core/recommender.h"
 #include "core/splits.h"
 #include "core/status_macros.h"
@@ -24,9 +26,10 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 InteractionSplit SplitBy(const InteractionMatrix& m, Protocol protocol,
                          uint64_t seed) {
-  return protocol == Protocol::kRandom75_25
-             ? SplitRandomPerUser(m, kRandomTestFraction, seed)
-             : SplitTemporalPerUser(m, kTemporalTestFraction);
+  if (protocol == Protocol::kTemporal) {
+    return SplitTemporalPerUser(m, kTemporalTestFraction);
+  }
+  return SplitRandomPerUser(m, kRandomTestFraction, seed);
 }
 
 // A model over `train`'s ids: factors when given, popularity always. A model
@@ -61,12 +64,22 @@ std::string JsonEscape(absl::string_view s) {
 absl::StatusOr<Protocol> ParseProtocol(absl::string_view name) {
   if (name == "random-75-25") return Protocol::kRandom75_25;
   if (name == "temporal") return Protocol::kTemporal;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--protocol: '", name, "' is not one of random-75-25, temporal"));
+  if (name == "surprise-5fold") return Protocol::kSurprise5Fold;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--protocol: '", name,
+                   "' is not one of random-75-25, temporal, surprise-5fold"));
 }
 
 const char* ProtocolName(Protocol protocol) {
-  return protocol == Protocol::kRandom75_25 ? "random-75-25" : "temporal";
+  switch (protocol) {
+    case Protocol::kRandom75_25:
+      return "random-75-25";
+    case Protocol::kTemporal:
+      return "temporal";
+    case Protocol::kSurprise5Fold:
+      return "surprise-5fold";
+  }
+  return "?";
 }
 
 EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
@@ -196,6 +209,11 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
     const TrainingInput& input, Protocol protocol,
     const std::vector<std::string>& models, const EvaluationOptions& options,
     uint64_t seed, const ProgressFn& progress) {
+  if (protocol == Protocol::kSurprise5Fold) {
+    return absl::InvalidArgumentError(
+        "--protocol: surprise-5fold is a rating-prediction protocol; it "
+        "evaluates --model=svd on a MovieLens directory");
+  }
   TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
   const EvaluationPlan plan =
       MakeEvaluationPlan(data.interactions, protocol, seed);
@@ -213,6 +231,104 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
     results.push_back(std::move(e));
   }
   return results;
+}
+
+absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
+    const std::string& movielens_dir, const BiasedMfOptions& options,
+    const ProgressFn& progress) {
+  TAILOR_RETURN_IF_ERROR(ValidateBiasedMfOptions(options));
+  RatingEvaluation e;
+  e.model = "svd";
+  e.params = {{"factors", absl::StrCat(options.factors)},
+              {"epochs", absl::StrCat(options.epochs)},
+              {"learning_rate", absl::StrCat(options.learning_rate)},
+              {"regularization", absl::StrCat(options.regularization)}};
+  ReadOptions strict;
+  strict.strict = true;
+  for (int fold = 1; fold <= 5; ++fold) {
+    IdMap users, items;
+    std::vector<Rating> train;
+    std::vector<std::pair<std::pair<int32_t, int32_t>, double>> test;
+    ReadReport report;
+    const std::string base = absl::StrCat(movielens_dir, "/u", fold, ".base");
+    const std::string test_file =
+        absl::StrCat(movielens_dir, "/u", fold, ".test");
+    TAILOR_RETURN_IF_ERROR(ReadMovieLensRatings(
+        base, strict,
+        [&](Event&& ev) {
+          train.push_back({users.Insert(ev.user_id), items.Insert(ev.item_id),
+                           static_cast<float>(ev.value)});
+        },
+        &report));
+    TAILOR_RETURN_IF_ERROR(ReadMovieLensRatings(
+        test_file, strict,
+        [&](Event&& ev) {
+          // Ids unseen in training stay unknown (-1): predicted from biases.
+          test.push_back({{users.Find(ev.user_id).value_or(-1),
+                           items.Find(ev.item_id).value_or(-1)},
+                          ev.value});
+        },
+        &report));
+    const auto start = std::chrono::steady_clock::now();
+    TAILOR_ASSIGN_OR_RETURN(
+        BiasedMf model,
+        BiasedMf::Train(train, users.size(), items.size(), options));
+    std::vector<double> predicted, truth;
+    predicted.reserve(test.size());
+    truth.reserve(test.size());
+    for (const auto& [ui, rating] : test) {
+      predicted.push_back(model.Predict(ui.first, ui.second));
+      truth.push_back(rating);
+    }
+    e.seconds += SecondsSince(start);
+    e.fold_rmse.push_back(Rmse(predicted, truth));
+    e.fold_mae.push_back(Mae(predicted, truth));
+    if (progress) {
+      progress(
+          absl::StrFormat("fold u%d: %d train, %d test ratings: RMSE "
+                          "%.4f MAE %.4f",
+                          fold, train.size(), test.size(), e.fold_rmse.back(),
+                          e.fold_mae.back()));
+    }
+  }
+  for (int f = 0; f < 5; ++f) {
+    e.rmse += e.fold_rmse[f] / 5;
+    e.mae += e.fold_mae[f] / 5;
+  }
+  return e;
+}
+
+std::string FormatRatingEvaluation(const RatingEvaluation& e) {
+  std::string params;
+  for (const auto& [name, value] : e.params) {
+    absl::StrAppend(&params, params.empty() ? "" : " ", name, "=", value);
+  }
+  return absl::StrFormat("%-8s %8s %8s %12s  %s\n%-8s %8.4f %8.4f %12.2f  %s\n",
+                         "model", "RMSE", "MAE", "5 folds (s)", "params",
+                         e.model, e.rmse, e.mae, e.seconds, params);
+}
+
+std::string RatingEvaluationToJson(const RatingEvaluation& e,
+                                   const std::string& dataset) {
+  std::string params;
+  for (const auto& [name, value] : e.params) {
+    absl::StrAppend(&params, params.empty() ? "" : ",", "\"", JsonEscape(name),
+                    "\":\"", JsonEscape(value), "\"");
+  }
+  return absl::StrFormat(
+      "{\"dataset\":\"%s\",\"protocol\":\"surprise-5fold\",\"model\":\"%s\","
+      "\"rmse\":%.6f,\"mae\":%.6f,\"fold_rmse\":[%s],\"fold_mae\":[%s],"
+      "\"seconds\":%.3f,\"params\":{%s}}",
+      JsonEscape(dataset), JsonEscape(e.model), e.rmse, e.mae,
+      absl::StrJoin(e.fold_rmse, ",",
+                    [](std::string* out, double v) {
+                      absl::StrAppendFormat(out, "%.6f", v);
+                    }),
+      absl::StrJoin(e.fold_mae, ",",
+                    [](std::string* out, double v) {
+                      absl::StrAppendFormat(out, "%.6f", v);
+                    }),
+      e.seconds, params);
 }
 
 std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/als.h"
+#include "core/biased_mf.h"
 #include "core/interactions.h"
 #include "core/metrics.h"
 #include "trainer/pipeline.h"
@@ -24,9 +25,11 @@ enum class Protocol {
   kRandom75_25,
   // Per user, the latest 20% of the user's items held out.
   kTemporal,
+  // Rating prediction on MovieLens' official folds u1..u5 (base/test).
+  kSurprise5Fold,
 };
 
-// "random-75-25" or "temporal".
+// "random-75-25", "temporal" or "surprise-5fold".
 absl::StatusOr<Protocol> ParseProtocol(absl::string_view name);
 const char* ProtocolName(Protocol protocol);
 
@@ -38,6 +41,7 @@ struct EvaluationPlan {
   InteractionMatrix validation;  // carved from train by the same protocol
 };
 
+// `protocol` must be a ranking protocol (not kSurprise5Fold).
 EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
                                   Protocol protocol, uint64_t seed);
 
@@ -79,6 +83,25 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
     const TrainingInput& input, Protocol protocol,
     const std::vector<std::string>& models, const EvaluationOptions& options,
     uint64_t seed, const ProgressFn& progress = {});
+
+struct RatingEvaluation {
+  std::string model;
+  double rmse = 0;  // mean over folds
+  double mae = 0;
+  std::vector<double> fold_rmse;
+  std::vector<double> fold_mae;
+  double seconds = 0;  // training + prediction over all folds (not reading)
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+// Explicit biased MF ("svd") on DIR/u1.base..u5.base, predicting each
+// u<k>.test; RMSE and MAE averaged over the five folds.
+absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
+    const std::string& movielens_dir, const BiasedMfOptions& options,
+    const ProgressFn& progress = {});
+std::string FormatRatingEvaluation(const RatingEvaluation& e);
+std::string RatingEvaluationToJson(const RatingEvaluation& e,
+                                   const std::string& dataset);
 
 // A fixed-width table, one row per model.
 std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,

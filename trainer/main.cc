@@ -46,10 +46,14 @@ ABSL_FLAG(std::string, data, "",
           "eval: a MovieLens directory (u.data, u.item) or a directory with "
           "events.csv and optionally catalog.csv");
 ABSL_FLAG(std::string, protocol, "random-75-25",
-          "eval: random-75-25 | temporal");
-ABSL_FLAG(std::vector<std::string>, model,
-          std::vector<std::string>({"popularity", "als"}),
-          "eval: models to evaluate (popularity, als)");
+          "eval: random-75-25 | temporal | surprise-5fold");
+ABSL_FLAG(std::vector<std::string>, model, {},
+          "eval: models to evaluate: popularity, als (ranking protocols) or "
+          "svd (surprise-5fold); empty = all of the protocol's models");
+ABSL_FLAG(int, svd_factors, 100, "eval svd: latent factors");
+ABSL_FLAG(int, svd_epochs, 20, "eval svd: SGD epochs");
+ABSL_FLAG(double, svd_learning_rate, 0.005, "eval svd: SGD learning rate");
+ABSL_FLAG(double, svd_regularization, 0.02, "eval svd: L2 regularization");
 ABSL_FLAG(int, k, 10, "eval: list length for the metrics");
 ABSL_FLAG(bool, tune, true,
           "eval: choose ALS hyperparameters on a validation split of the "
@@ -138,14 +142,38 @@ int main(int argc, char** argv) {
     absl::StatusOr<tailor::Protocol> protocol =
         tailor::ParseProtocol(absl::GetFlag(FLAGS_protocol));
     if (!protocol.ok()) return Fail(protocol.status());
+    std::vector<std::string> models = absl::GetFlag(FLAGS_model);
+    if (*protocol == tailor::Protocol::kSurprise5Fold) {
+      if (input.format != tailor::TrainingInput::Format::kMovieLens ||
+          !(models.empty() || models == std::vector<std::string>{"svd"})) {
+        return Fail(absl::InvalidArgumentError(
+            "surprise-5fold needs --format=movielens and --model=svd"));
+      }
+      tailor::BiasedMfOptions svd;
+      svd.factors = absl::GetFlag(FLAGS_svd_factors);
+      svd.epochs = absl::GetFlag(FLAGS_svd_epochs);
+      svd.learning_rate =
+          static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate));
+      svd.regularization =
+          static_cast<float>(absl::GetFlag(FLAGS_svd_regularization));
+      svd.seed = absl::GetFlag(FLAGS_seed);
+      absl::StatusOr<tailor::RatingEvaluation> e =
+          tailor::EvaluateSurprise5Fold(
+              data, svd, [](const std::string& l) { tailor::LogInfo(l); });
+      if (!e.ok()) return Fail(e.status());
+      std::printf("%s\n", absl::GetFlag(FLAGS_json)
+                              ? tailor::RatingEvaluationToJson(*e, data).c_str()
+                              : tailor::FormatRatingEvaluation(*e).c_str());
+      return 0;
+    }
+    if (models.empty()) models = {"popularity", "als"};
     tailor::EvaluationOptions options;
     options.k = absl::GetFlag(FLAGS_k);
     options.tune = absl::GetFlag(FLAGS_tune);
     options.als = als;
     absl::StatusOr<std::vector<tailor::ModelEvaluation>> rows =
         tailor::RunEvaluation(
-            input, *protocol, absl::GetFlag(FLAGS_model), options,
-            absl::GetFlag(FLAGS_seed),
+            input, *protocol, models, options, absl::GetFlag(FLAGS_seed),
             [](const std::string& line) { tailor::LogInfo(line); });
     if (!rows.ok()) return Fail(rows.status());
     if (absl::GetFlag(FLAGS_json)) {
