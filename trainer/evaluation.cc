@@ -59,6 +59,27 @@ std::string JsonEscape(absl::string_view s) {
   return out;
 }
 
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// "name=value name=value" for tables.
+std::string ParamsText(const Params& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    absl::StrAppend(&out, out.empty() ? "" : " ", name, "=", value);
+  }
+  return out;
+}
+
+// "\"name\":\"value\",..." for JSON objects.
+std::string ParamsJson(const Params& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    absl::StrAppend(&out, out.empty() ? "" : ",", "\"", JsonEscape(name),
+                    "\":\"", JsonEscape(value), "\"");
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Protocol> ParseProtocol(absl::string_view name) {
@@ -299,10 +320,7 @@ absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
 }
 
 std::string FormatRatingEvaluation(const RatingEvaluation& e) {
-  std::string params;
-  for (const auto& [name, value] : e.params) {
-    absl::StrAppend(&params, params.empty() ? "" : " ", name, "=", value);
-  }
+  const std::string params = ParamsText(e.params);
   return absl::StrFormat("%-8s %8s %8s %12s  %s\n%-8s %8.4f %8.4f %12.2f  %s\n",
                          "model", "RMSE", "MAE", "5 folds (s)", "params",
                          e.model, e.rmse, e.mae, e.seconds, params);
@@ -310,11 +328,7 @@ std::string FormatRatingEvaluation(const RatingEvaluation& e) {
 
 std::string RatingEvaluationToJson(const RatingEvaluation& e,
                                    const std::string& dataset) {
-  std::string params;
-  for (const auto& [name, value] : e.params) {
-    absl::StrAppend(&params, params.empty() ? "" : ",", "\"", JsonEscape(name),
-                    "\":\"", JsonEscape(value), "\"");
-  }
+  const std::string params = ParamsJson(e.params);
   return absl::StrFormat(
       "{\"dataset\":\"%s\",\"protocol\":\"surprise-5fold\",\"model\":\"%s\","
       "\"rmse\":%.6f,\"mae\":%.6f,\"fold_rmse\":[%s],\"fold_mae\":[%s],"
@@ -339,10 +353,7 @@ std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,
                       absl::StrCat("NDCG@", k), absl::StrCat("MAP@", k),
                       "coverage", "users", "train s", "eval s", "params");
   for (const ModelEvaluation& e : rows) {
-    std::string params;
-    for (const auto& [name, value] : e.params) {
-      absl::StrAppend(&params, params.empty() ? "" : " ", name, "=", value);
-    }
+    const std::string params = ParamsText(e.params);
     absl::StrAppendFormat(
         &out, "%-12s %8.4f %8.4f %8.4f %8.4f %9.4f %7d %9.2f %9.2f  %s\n",
         e.model, e.metrics.precision, e.metrics.recall, e.metrics.ndcg,
@@ -355,11 +366,7 @@ std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,
 std::string EvaluationToJson(const ModelEvaluation& e,
                              const std::string& dataset, Protocol protocol,
                              int k) {
-  std::string params;
-  for (const auto& [name, value] : e.params) {
-    absl::StrAppend(&params, params.empty() ? "" : ",", "\"", JsonEscape(name),
-                    "\":\"", JsonEscape(value), "\"");
-  }
+  const std::string params = ParamsJson(e.params);
   return absl::StrFormat(
       "{\"dataset\":\"%s\",\"protocol\":\"%s\",\"model\":\"%s\",\"k\":%d,"
       "\"precision\":%.6f,\"recall\":%.6f,\"ndcg\":%.6f,\"map\":%.6f,"
