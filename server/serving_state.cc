@@ -8,9 +8,13 @@ namespace tailor {
 
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store) {
-  TAILOR_RETURN_IF_ERROR(snapshot.Validate());
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
-  (void)imported;
+  if (imported) {
+    LogInfo(
+        absl::StrCat("imported the catalog and training histories of "
+                     "snapshot ",
+                     snapshot.version, " into the state store"));
+  }
   TAILOR_ASSIGN_OR_RETURN(std::vector<Item> catalog, store->LoadCatalog());
 
   auto state = std::make_shared<ServingState>();

@@ -28,7 +28,8 @@ struct ServingState {
   std::vector<Item> item_info;
 };
 
-// Builds a ServingState from a validated snapshot: imports the snapshot's
+// Builds a ServingState from a snapshot that SnapshotStore::Load has
+// already validated (it is not validated again here): imports the snapshot's
 // catalog and histories into `store` (once per version) and reads the
 // catalog back from the store, so that the store stays the source of truth.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(

@@ -19,11 +19,6 @@ namespace {
 constexpr double kRandomTestFraction = 0.25;
 constexpr double kTemporalTestFraction = 0.20;
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
 InteractionSplit SplitBy(const InteractionMatrix& m, Protocol protocol,
                          uint64_t seed) {
   if (protocol == Protocol::kTemporal) {
@@ -125,10 +120,9 @@ RankingAccumulator ScoreRankings(const Model& model,
   const int32_t users = test.num_users();
   std::vector<std::vector<int32_t>> ranked(users);
   ParallelFor(users, 0, 64, [&](int64_t begin, int64_t end) {
-    ItemSet seen(train.num_items());
     for (int64_t u = begin; u < end; ++u) {
       if (test.row_ptr[u] == test.row_ptr[u + 1]) continue;
-      seen = ItemSet(train.num_items());
+      ItemSet seen(train.num_items());
       for (int64_t p = train.row_ptr[u]; p < train.row_ptr[u + 1]; ++p) {
         seen.Insert(train.item[p]);
       }

@@ -15,11 +15,6 @@
 namespace tailor {
 namespace {
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
 std::string WeightsToString(const EventWeights& w) {
   std::vector<std::string> parts;
   for (int t = 0; t < kNumEventTypes; ++t) {
@@ -30,6 +25,11 @@ std::string WeightsToString(const EventWeights& w) {
 }
 
 }  // namespace
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 double PeakRssMiB() {
   rusage usage{};

@@ -3,6 +3,7 @@
 #ifndef TAILOR_TRAINER_PIPELINE_H_
 #define TAILOR_TRAINER_PIPELINE_H_
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ struct TrainingResult {
 absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
                                            const AlsOptions& als,
                                            const ProgressFn& progress = {});
+
+// Wall-clock seconds since `start`.
+double SecondsSince(std::chrono::steady_clock::time_point start);
 
 // Peak resident memory of this process so far, in MiB.
 double PeakRssMiB();

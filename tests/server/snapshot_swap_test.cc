@@ -47,7 +47,6 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
     });
   }
   // Publish new versions, every other one corrupt, and swap while reading.
-  int good = 1;
   for (int v = 0; v < kNewVersions; ++v) {
     ASSERT_TRUE(snapshots.Publish(TinySnapshot(2.0f + v)).ok());
     const std::string version = *snapshots.CurrentVersion();
@@ -57,7 +56,6 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
       EXPECT_FALSE(manager.Refresh().ok());
     } else {
       ASSERT_TRUE(manager.Refresh().ok());
-      ++good;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -68,7 +66,6 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   EXPECT_EQ(out_of_order.load(), 0);
   // 00000006 is the last good version; the corrupt 00000007 was rejected.
   EXPECT_EQ(holder.Get()->version, "00000006");
-  EXPECT_EQ(good, 4);
 }
 
 TEST(SnapshotSwapTest, PollingPicksUpANewVersion) {
