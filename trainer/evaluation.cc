@@ -1,11 +1,15 @@
 #include "trainer/evaluation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <numeric>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/parallel.h"
 #include "core/popularity.h"
 #include "core/readers.h"
@@ -73,6 +77,22 @@ std::string ParamsJson(const Params& params) {
                     "\":\"", JsonEscape(value), "\"");
   }
   return out;
+}
+
+Params RatingParams(const BiasedMfOptions& o) {
+  return {
+      {"factors", absl::StrCat(o.factors)},
+      {"epochs", absl::StrCat(o.epochs)},
+      {"learning_rate", absl::StrCat(o.learning_rate)},
+      {"learning_rate_decay", absl::StrCat(o.learning_rate_decay)},
+      {"regularization", absl::StrCat(o.regularization)},
+      {"bias_regularization",
+       absl::StrCat(o.bias_regularization >= 0 ? o.bias_regularization
+                                               : o.regularization)},
+      {"implicit_regularization",
+       absl::StrCat(o.implicit_regularization >= 0 ? o.implicit_regularization
+                                                   : o.regularization)},
+      {"init_stddev", absl::StrCat(o.init_stddev)}};
 }
 
 }  // namespace
@@ -248,76 +268,255 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
   return results;
 }
 
-absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
-    const std::string& movielens_dir, const BiasedMfOptions& options,
-    const ProgressFn& progress) {
-  TAILOR_RETURN_IF_ERROR(ValidateBiasedMfOptions(options));
-  RatingEvaluation e;
-  e.model = "svd";
-  e.params = {{"factors", absl::StrCat(options.factors)},
-              {"epochs", absl::StrCat(options.epochs)},
-              {"learning_rate", absl::StrCat(options.learning_rate)},
-              {"regularization", absl::StrCat(options.regularization)}};
+absl::StatusOr<std::vector<RatingFold>> ReadMovieLensFolds(
+    const std::string& movielens_dir) {
   ReadOptions strict;
   strict.strict = true;
+  std::vector<RatingFold> folds(5);
   for (int fold = 1; fold <= 5; ++fold) {
+    RatingFold& f = folds[fold - 1];
     IdMap users, items;
-    std::vector<Rating> train;
-    std::vector<std::pair<std::pair<int32_t, int32_t>, double>> test;
     ReadReport report;
-    const std::string base = absl::StrCat(movielens_dir, "/u", fold, ".base");
-    const std::string test_file =
-        absl::StrCat(movielens_dir, "/u", fold, ".test");
     TAILOR_RETURN_IF_ERROR(ReadMovieLensRatings(
-        base, strict,
+        absl::StrCat(movielens_dir, "/u", fold, ".base"), strict,
         [&](Event&& ev) {
-          train.push_back({users.Insert(ev.user_id), items.Insert(ev.item_id),
-                           static_cast<float>(ev.value)});
+          f.train.push_back({users.Insert(ev.user_id), items.Insert(ev.item_id),
+                             static_cast<float>(ev.value)});
         },
         &report));
     TAILOR_RETURN_IF_ERROR(ReadMovieLensRatings(
-        test_file, strict,
+        absl::StrCat(movielens_dir, "/u", fold, ".test"), strict,
         [&](Event&& ev) {
           // Ids unseen in training stay unknown (-1): predicted from biases.
-          test.push_back({{users.Find(ev.user_id).value_or(-1),
-                           items.Find(ev.item_id).value_or(-1)},
-                          ev.value});
+          f.test.push_back({users.Find(ev.user_id).value_or(-1),
+                            items.Find(ev.item_id).value_or(-1),
+                            static_cast<float>(ev.value)});
         },
         &report));
-    const auto start = std::chrono::steady_clock::now();
-    TAILOR_ASSIGN_OR_RETURN(
-        BiasedMf model,
-        BiasedMf::Train(train, users.size(), items.size(), options));
-    std::vector<double> predicted, truth;
-    predicted.reserve(test.size());
-    truth.reserve(test.size());
-    for (const auto& [ui, rating] : test) {
-      predicted.push_back(model.Predict(ui.first, ui.second));
-      truth.push_back(rating);
+    f.num_users = users.size();
+    f.num_items = items.size();
+  }
+  return folds;
+}
+
+namespace {
+
+// RMSE and MAE of `model.Predict` over `test`.
+template <typename Model>
+RatingScore ScorePredictions(const Model& model,
+                             const std::vector<Rating>& test) {
+  std::vector<double> predicted, truth;
+  predicted.reserve(test.size());
+  truth.reserve(test.size());
+  for (const Rating& r : test) {
+    predicted.push_back(model.Predict(r.user, r.item));
+    truth.push_back(r.value);
+  }
+  return RatingScore{Rmse(predicted, truth), Mae(predicted, truth)};
+}
+
+}  // namespace
+
+absl::StatusOr<RatingScore> ScoreRatingModel(const std::vector<Rating>& train,
+                                             int32_t num_users,
+                                             int32_t num_items,
+                                             const std::vector<Rating>& test,
+                                             const BiasedMfOptions& options) {
+  TAILOR_ASSIGN_OR_RETURN(
+      BiasedMf model, BiasedMf::Train(train, num_users, num_items, options));
+  return ScorePredictions(model, test);
+}
+
+absl::StatusOr<RatingScore> ScoreRatingModel(const std::vector<Rating>& train,
+                                             int32_t num_users,
+                                             int32_t num_items,
+                                             const std::vector<Rating>& test,
+                                             const BayesianMfOptions& options) {
+  TAILOR_ASSIGN_OR_RETURN(
+      BayesianMf model,
+      BayesianMf::Train(train, num_users, num_items, options));
+  return ScorePredictions(model, test);
+}
+
+absl::StatusOr<BiasedMfOptions> TuneRatingModel(
+    const std::vector<Rating>& train, int32_t num_users, int32_t num_items,
+    const BiasedMfOptions& base, const RatingGrid& grid, uint64_t seed,
+    const ProgressFn& progress) {
+  std::vector<BiasedMfOptions> candidates;
+  for (int factors : grid.factors) {
+    for (int epochs : grid.epochs) {
+      for (float lr : grid.learning_rates) {
+        for (float reg : grid.regularizations) {
+          BiasedMfOptions c = base;
+          c.factors = factors;
+          c.epochs = epochs;
+          c.learning_rate = lr;
+          c.regularization = reg;
+          TAILOR_RETURN_IF_ERROR(ValidateBiasedMfOptions(c));
+          candidates.push_back(c);
+        }
+      }
     }
-    e.seconds += SecondsSince(start);
-    e.fold_rmse.push_back(Rmse(predicted, truth));
-    e.fold_mae.push_back(Mae(predicted, truth));
+  }
+  if (candidates.empty()) {
+    return absl::InvalidArgumentError("tuning grid: no candidates");
+  }
+  // A seeded 90/10 split of the training ratings.
+  std::vector<uint32_t> order(train.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  const size_t held = train.size() / 10;
+  std::vector<Rating> fit, validation;
+  for (size_t k = 0; k < order.size(); ++k) {
+    (k < held ? validation : fit).push_back(train[order[k]]);
+  }
+  std::vector<absl::StatusOr<RatingScore>> scores(candidates.size(),
+                                                  RatingScore{});
+  ParallelFor(static_cast<int64_t>(candidates.size()), 0, 1,
+              [&](int64_t begin, int64_t end) {
+                for (int64_t k = begin; k < end; ++k) {
+                  scores[k] = ScoreRatingModel(fit, num_users, num_items,
+                                               validation, candidates[k]);
+                }
+              });
+  size_t best = 0;
+  for (size_t k = 0; k < candidates.size(); ++k) {
+    if (!scores[k].ok()) return scores[k].status();
     if (progress) {
-      progress(
-          absl::StrFormat("fold u%d: %d train, %d test ratings: RMSE "
-                          "%.4f MAE %.4f",
-                          fold, train.size(), test.size(), e.fold_rmse.back(),
-                          e.fold_mae.back()));
+      progress(absl::StrFormat(
+          "  tune factors=%d epochs=%d learning_rate=%g regularization=%g: "
+          "validation RMSE %.4f",
+          candidates[k].factors, candidates[k].epochs,
+          candidates[k].learning_rate, candidates[k].regularization,
+          scores[k]->rmse));
+    }
+    if (scores[k]->rmse < scores[best]->rmse) best = k;
+  }
+  return candidates[best];
+}
+
+namespace {
+
+// Scores each fold with `score(fold index)` in parallel (one fold per
+// thread) and averages; fills everything but params and tune_seconds.
+template <typename ScoreFn>
+absl::Status ScoreFolds(const std::vector<RatingFold>& folds, int fold_threads,
+                        ScoreFn score, const ProgressFn& progress,
+                        RatingEvaluation* e) {
+  const int n = static_cast<int>(folds.size());
+  std::vector<absl::StatusOr<RatingScore>> scores(n, RatingScore{});
+  const auto start = std::chrono::steady_clock::now();
+  ParallelFor(n, fold_threads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) scores[k] = score(k);
+  });
+  e->seconds = SecondsSince(start);
+  for (int k = 0; k < n; ++k) {
+    if (!scores[k].ok()) return scores[k].status();
+    e->fold_rmse.push_back(scores[k]->rmse);
+    e->fold_mae.push_back(scores[k]->mae);
+    e->rmse += scores[k]->rmse / n;
+    e->mae += scores[k]->mae / n;
+    if (progress) {
+      progress(absl::StrFormat(
+          "fold u%d: %d train, %d test ratings: RMSE %.4f MAE %.4f", k + 1,
+          folds[k].train.size(), folds[k].test.size(), scores[k]->rmse,
+          scores[k]->mae));
     }
   }
-  for (int f = 0; f < 5; ++f) {
-    e.rmse += e.fold_rmse[f] / 5;
-    e.mae += e.fold_mae[f] / 5;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
+    const std::vector<RatingFold>& folds, const RatingModels& models,
+    const std::string& model, const RatingGrid* grid,
+    const ProgressFn& progress) {
+  RatingEvaluation e;
+  e.model = model;
+  if (model == "bayesian-mf") {
+    // Folds run one after another, each sampling on all cores: five folds
+    // on two cores would leave one core idle for the last fold.
+    const BayesianMfOptions& options = models.bayesian;
+    TAILOR_RETURN_IF_ERROR(ValidateBayesianMfOptions(options));
+    e.params = {{"factors", absl::StrCat(options.factors)},
+                {"sweeps", absl::StrCat(options.sweeps)},
+                {"burn_in", absl::StrCat(options.burn_in)},
+                {"tuned", "false (hyperpriors)"}};
+    TAILOR_RETURN_IF_ERROR(ScoreFolds(
+        folds, /*fold_threads=*/0,
+        [&](int64_t k) {
+          return ScoreRatingModel(folds[k].train, folds[k].num_users,
+                                  folds[k].num_items, folds[k].test, options);
+        },
+        progress, &e));
+    return e;
   }
+  BiasedMfOptions options = models.sgd;
+  if (model == "svd") {
+    options.implicit_feedback = false;
+  } else if (model == "svdpp") {
+    options.implicit_feedback = true;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--model: '", model,
+                     "' is not one of svd, svdpp, bayesian-mf "
+                     "(surprise-5fold)"));
+  }
+  TAILOR_RETURN_IF_ERROR(ValidateBiasedMfOptions(options));
+  const int n = static_cast<int>(folds.size());
+  std::vector<BiasedMfOptions> chosen(n, options);
+  if (grid != nullptr) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int k = 0; k < n; ++k) {
+      TAILOR_ASSIGN_OR_RETURN(
+          chosen[k], TuneRatingModel(folds[k].train, folds[k].num_users,
+                                     folds[k].num_items, options, *grid,
+                                     options.seed + k, progress));
+      if (progress) {
+        progress(absl::StrCat("fold u", k + 1, " chosen on validation: ",
+                              ParamsText(RatingParams(chosen[k]))));
+      }
+    }
+    e.tune_seconds = SecondsSince(start);
+  }
+  // One value per parameter, or the per-fold values joined by '/'.
+  for (int k = 0; k < n; ++k) {
+    const Params p = RatingParams(chosen[k]);
+    if (k == 0) {
+      e.params = p;
+      continue;
+    }
+    for (size_t j = 0; j < p.size(); ++j) {
+      absl::StrAppend(&e.params[j].second, "/", p[j].second);
+    }
+  }
+  for (auto& [name, value] : e.params) {
+    std::vector<std::string> parts = absl::StrSplit(value, '/');
+    if (std::all_of(parts.begin(), parts.end(),
+                    [&](const std::string& v) { return v == parts[0]; })) {
+      value = parts[0];
+    }
+  }
+  e.params.push_back({"tuned", grid != nullptr ? "true" : "false"});
+  // SGD is sequential: one fold per core.
+  TAILOR_RETURN_IF_ERROR(ScoreFolds(
+      folds, /*fold_threads=*/0,
+      [&](int64_t k) {
+        return ScoreRatingModel(folds[k].train, folds[k].num_users,
+                                folds[k].num_items, folds[k].test, chosen[k]);
+      },
+      progress, &e));
   return e;
 }
 
 std::string FormatRatingEvaluation(const RatingEvaluation& e) {
   const std::string params = ParamsText(e.params);
-  return absl::StrFormat("%-8s %8s %8s %12s  %s\n%-8s %8.4f %8.4f %12.2f  %s\n",
-                         "model", "RMSE", "MAE", "5 folds (s)", "params",
-                         e.model, e.rmse, e.mae, e.seconds, params);
+  return absl::StrFormat(
+      "%-12s %8s %8s %12s %8s  %s\n%-12s %8.4f %8.4f %12.2f %8.2f  %s\n", "model",
+      "RMSE", "MAE", "5 folds (s)", "tune s", "params", e.model, e.rmse, e.mae,
+      e.seconds, e.tune_seconds, params);
 }
 
 std::string RatingEvaluationToJson(const RatingEvaluation& e,
@@ -326,7 +525,7 @@ std::string RatingEvaluationToJson(const RatingEvaluation& e,
   return absl::StrFormat(
       "{\"dataset\":\"%s\",\"protocol\":\"surprise-5fold\",\"model\":\"%s\","
       "\"rmse\":%.6f,\"mae\":%.6f,\"fold_rmse\":[%s],\"fold_mae\":[%s],"
-      "\"seconds\":%.3f,\"params\":{%s}}",
+      "\"seconds\":%.3f,\"tune_seconds\":%.3f,\"params\":{%s}}",
       JsonEscape(dataset), JsonEscape(e.model), e.rmse, e.mae,
       absl::StrJoin(e.fold_rmse, ",",
                     [](std::string* out, double v) {
@@ -336,7 +535,7 @@ std::string RatingEvaluationToJson(const RatingEvaluation& e,
                     [](std::string* out, double v) {
                       absl::StrAppendFormat(out, "%.6f", v);
                     }),
-      e.seconds, params);
+      e.seconds, e.tune_seconds, params);
 }
 
 std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,

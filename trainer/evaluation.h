@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/als.h"
+#include "core/bayesian_mf.h"
 #include "core/biased_mf.h"
 #include "core/interactions.h"
 #include "core/metrics.h"
@@ -91,13 +92,73 @@ struct RatingEvaluation {
   std::vector<double> fold_rmse;
   std::vector<double> fold_mae;
   double seconds = 0;  // training + prediction over all folds (not reading)
+  double tune_seconds = 0;  // choosing hyperparameters (when tuned)
   std::vector<std::pair<std::string, std::string>> params;
 };
 
-// Explicit biased MF ("svd") on DIR/u1.base..u5.base, predicting each
-// u<k>.test; RMSE and MAE averaged over the five folds.
+// One rating-prediction fold with its own dense ids; test ids unseen in
+// training are -1.
+struct RatingFold {
+  std::vector<Rating> train;
+  std::vector<Rating> test;
+  int32_t num_users = 0;
+  int32_t num_items = 0;
+};
+
+// MovieLens' official folds DIR/u1.base/test .. u5.base/test (strict).
+absl::StatusOr<std::vector<RatingFold>> ReadMovieLensFolds(
+    const std::string& movielens_dir);
+
+struct RatingScore {
+  double rmse = 0;
+  double mae = 0;
+};
+
+// Trains biased MF / SVD++ or Bayesian MF on `train` and scores its
+// predictions of `test`.
+absl::StatusOr<RatingScore> ScoreRatingModel(const std::vector<Rating>& train,
+                                             int32_t num_users,
+                                             int32_t num_items,
+                                             const std::vector<Rating>& test,
+                                             const BiasedMfOptions& options);
+absl::StatusOr<RatingScore> ScoreRatingModel(const std::vector<Rating>& train,
+                                             int32_t num_users,
+                                             int32_t num_items,
+                                             const std::vector<Rating>& test,
+                                             const BayesianMfOptions& options);
+
+// Options of the rating-prediction models.
+struct RatingModels {
+  BiasedMfOptions sgd;  // svd and svdpp (implicit_feedback is set per model)
+  BayesianMfOptions bayesian;
+};
+
+// The candidate values tried by rating-model tuning (every combination).
+struct RatingGrid {
+  std::vector<int> factors = {20, 50, 100};
+  std::vector<int> epochs = {40};
+  std::vector<float> learning_rates = {0.007f};
+  std::vector<float> regularizations = {0.05f, 0.1f, 0.15f};
+};
+
+// Chooses, among `grid` x `base`'s other fields, the options with the lowest
+// RMSE on a random 10% validation split of `train` (seeded), each candidate
+// trained on the other 90%. Candidates run in parallel.
+absl::StatusOr<BiasedMfOptions> TuneRatingModel(
+    const std::vector<Rating>& train, int32_t num_users, int32_t num_items,
+    const BiasedMfOptions& base, const RatingGrid& grid, uint64_t seed,
+    const ProgressFn& progress = {});
+
+// Explicit biased MF ("svd"), SVD++ ("svdpp") or Bayesian MF
+// ("bayesian-mf") trained on each fold's base and scored on its test; RMSE
+// and MAE averaged over the folds. Folds run in parallel; `seconds` is the
+// wall time of training and prediction. With `grid`, each fold's svd/svdpp
+// hyperparameters are tuned on that fold's base alone (TuneRatingModel);
+// otherwise the options are used as given. Bayesian MF samples its
+// regularization from hyperpriors and takes no grid.
 absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
-    const std::string& movielens_dir, const BiasedMfOptions& options,
+    const std::vector<RatingFold>& folds, const RatingModels& models,
+    const std::string& model, const RatingGrid* grid = nullptr,
     const ProgressFn& progress = {});
 std::string FormatRatingEvaluation(const RatingEvaluation& e);
 std::string RatingEvaluationToJson(const RatingEvaluation& e,

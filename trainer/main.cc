@@ -14,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/logging.h"
@@ -54,6 +55,26 @@ ABSL_FLAG(int, svd_factors, 100, "eval svd: latent factors");
 ABSL_FLAG(int, svd_epochs, 20, "eval svd: SGD epochs");
 ABSL_FLAG(double, svd_learning_rate, 0.005, "eval svd: SGD learning rate");
 ABSL_FLAG(double, svd_regularization, 0.02, "eval svd: L2 regularization");
+ABSL_FLAG(double, svd_learning_rate_decay, 1.0,
+          "eval svd: learning-rate multiplier per epoch");
+ABSL_FLAG(double, svd_bias_regularization, -1,
+          "eval svd: L2 on biases (negative = --svd_regularization)");
+ABSL_FLAG(double, svd_implicit_regularization, -1,
+          "eval svdpp: L2 on y_j (negative = --svd_regularization)");
+ABSL_FLAG(double, svd_init_stddev, 0.1, "eval svd: factor init stddev");
+ABSL_FLAG(int, bmf_factors, 10, "eval bayesian-mf: latent factors");
+ABSL_FLAG(int, bmf_sweeps, 120, "eval bayesian-mf: Gibbs sweeps");
+ABSL_FLAG(int, bmf_burn_in, 20, "eval bayesian-mf: sweeps discarded");
+ABSL_FLAG(std::vector<std::string>, svd_tune_factors,
+          (std::vector<std::string>{"20", "50", "100"}),
+          "eval svd/svdpp tuning grid: factors");
+ABSL_FLAG(std::vector<std::string>, svd_tune_epochs, {"40"},
+          "eval svd/svdpp tuning grid: epochs");
+ABSL_FLAG(std::vector<std::string>, svd_tune_learning_rate, {"0.007"},
+          "eval svd/svdpp tuning grid: learning rates");
+ABSL_FLAG(std::vector<std::string>, svd_tune_regularization,
+          (std::vector<std::string>{"0.05", "0.1", "0.15"}),
+          "eval svd/svdpp tuning grid: regularization");
 ABSL_FLAG(int, k, 10, "eval: list length for the metrics");
 ABSL_FLAG(bool, tune, true,
           "eval: choose ALS hyperparameters on a validation split of the "
@@ -66,6 +87,52 @@ int Fail(const absl::Status& s) {
   std::fprintf(stderr, "tailor-trainer: %s\n",
                std::string(s.message()).c_str());
   return 1;
+}
+
+// Parses each value of a list flag with `parse`, naming the flag on error.
+template <typename T, typename ParseFn>
+absl::Status ParseList(const char* flag, const std::vector<std::string>& in,
+                       ParseFn parse, std::vector<T>* out) {
+  out->clear();
+  for (const std::string& v : in) {
+    T value;
+    if (!parse(v, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": '", v, "' is not a number"));
+    }
+    out->push_back(value);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseGrid(tailor::RatingGrid* grid) {
+  auto to_int = [](absl::string_view v, int* out) {
+    return absl::SimpleAtoi(v, out);
+  };
+  auto to_float = [](absl::string_view v, float* out) {
+    return absl::SimpleAtof(v, out);
+  };
+  if (absl::Status s = ParseList<int>("svd_tune_factors",
+                                      absl::GetFlag(FLAGS_svd_tune_factors),
+                                      to_int, &grid->factors);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ParseList<int>("svd_tune_epochs",
+                                      absl::GetFlag(FLAGS_svd_tune_epochs),
+                                      to_int, &grid->epochs);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ParseList<float>(
+          "svd_tune_learning_rate", absl::GetFlag(FLAGS_svd_tune_learning_rate),
+          to_float, &grid->learning_rates);
+      !s.ok()) {
+    return s;
+  }
+  return ParseList<float>("svd_tune_regularization",
+                          absl::GetFlag(FLAGS_svd_tune_regularization),
+                          to_float, &grid->regularizations);
 }
 
 }  // namespace
@@ -144,11 +211,11 @@ int main(int argc, char** argv) {
     if (!protocol.ok()) return Fail(protocol.status());
     std::vector<std::string> models = absl::GetFlag(FLAGS_model);
     if (*protocol == tailor::Protocol::kSurprise5Fold) {
-      if (input.format != tailor::TrainingInput::Format::kMovieLens ||
-          !(models.empty() || models == std::vector<std::string>{"svd"})) {
+      if (input.format != tailor::TrainingInput::Format::kMovieLens) {
         return Fail(absl::InvalidArgumentError(
-            "surprise-5fold needs --format=movielens and --model=svd"));
+            "--format: surprise-5fold needs movielens"));
       }
+      if (models.empty()) models = {"svd", "svdpp", "bayesian-mf"};
       tailor::BiasedMfOptions svd;
       svd.factors = absl::GetFlag(FLAGS_svd_factors);
       svd.epochs = absl::GetFlag(FLAGS_svd_epochs);
@@ -156,14 +223,38 @@ int main(int argc, char** argv) {
           static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate));
       svd.regularization =
           static_cast<float>(absl::GetFlag(FLAGS_svd_regularization));
+      svd.learning_rate_decay =
+          static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate_decay));
+      svd.bias_regularization =
+          static_cast<float>(absl::GetFlag(FLAGS_svd_bias_regularization));
+      svd.implicit_regularization =
+          static_cast<float>(absl::GetFlag(FLAGS_svd_implicit_regularization));
+      svd.init_stddev =
+          static_cast<float>(absl::GetFlag(FLAGS_svd_init_stddev));
       svd.seed = absl::GetFlag(FLAGS_seed);
-      absl::StatusOr<tailor::RatingEvaluation> e =
-          tailor::EvaluateSurprise5Fold(
-              data, svd, [](const std::string& l) { tailor::LogInfo(l); });
-      if (!e.ok()) return Fail(e.status());
-      std::printf("%s\n", absl::GetFlag(FLAGS_json)
-                              ? tailor::RatingEvaluationToJson(*e, data).c_str()
-                              : tailor::FormatRatingEvaluation(*e).c_str());
+      absl::StatusOr<std::vector<tailor::RatingFold>> folds =
+          tailor::ReadMovieLensFolds(data);
+      if (!folds.ok()) return Fail(folds.status());
+      tailor::RatingGrid grid;
+      if (absl::Status s = ParseGrid(&grid); !s.ok()) return Fail(s);
+      tailor::RatingModels rating_models;
+      rating_models.sgd = svd;
+      rating_models.bayesian.factors = absl::GetFlag(FLAGS_bmf_factors);
+      rating_models.bayesian.sweeps = absl::GetFlag(FLAGS_bmf_sweeps);
+      rating_models.bayesian.burn_in = absl::GetFlag(FLAGS_bmf_burn_in);
+      rating_models.bayesian.seed = absl::GetFlag(FLAGS_seed);
+      for (const std::string& model : models) {
+        absl::StatusOr<tailor::RatingEvaluation> e =
+            tailor::EvaluateSurprise5Fold(
+                *folds, rating_models, model,
+                absl::GetFlag(FLAGS_tune) ? &grid : nullptr,
+                [](const std::string& l) { tailor::LogInfo(l); });
+        if (!e.ok()) return Fail(e.status());
+        std::printf("%s\n",
+                    absl::GetFlag(FLAGS_json)
+                        ? tailor::RatingEvaluationToJson(*e, data).c_str()
+                        : tailor::FormatRatingEvaluation(*e).c_str());
+      }
       return 0;
     }
     if (models.empty()) models = {"popularity", "als"};

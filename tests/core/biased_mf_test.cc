@@ -1,48 +1,11 @@
 #include "core/biased_mf.h"
 
-#include <algorithm>
-#include <array>
-#include <cmath>
-#include <random>
-
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "tests/core/planted_ratings.h"
 
 namespace tailor {
 namespace {
-
-// Ratings from a planted rank-2 model with biases, plus small noise, on a
-// 1..5 scale; split 80/20 at random.
-struct Planted {
-  std::vector<Rating> train, test;
-  double mean = 0;
-};
-
-Planted MakePlanted(uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal;
-  const int users = 300, items = 200;
-  std::vector<float> bu(users), bi(items);
-  std::vector<std::array<float, 2>> p(users), q(items);
-  for (auto& b : bu) b = 0.5f * normal(rng);
-  for (auto& b : bi) b = 0.5f * normal(rng);
-  for (auto& v : p) v = {normal(rng), normal(rng)};
-  for (auto& v : q) v = {normal(rng), normal(rng)};
-  Planted out;
-  std::uniform_real_distribution<double> uni(0, 1);
-  for (int u = 0; u < users; ++u) {
-    for (int i = 0; i < items; ++i) {
-      if (uni(rng) > 0.3) continue;
-      float r = 3.5f + bu[u] + bi[i] +
-                0.5f * (p[u][0] * q[i][0] + p[u][1] * q[i][1]) +
-                0.1f * normal(rng);
-      r = std::clamp(r, 1.0f, 5.0f);
-      (uni(rng) < 0.8 ? out.train : out.test).push_back({u, i, r});
-    }
-  }
-  for (const Rating& r : out.train) out.mean += r.value / out.train.size();
-  return out;
-}
 
 TEST(BiasedMfTest, LearnsPlantedStructureFarBetterThanTheMean) {
   Planted d = MakePlanted(1);
@@ -61,6 +24,40 @@ TEST(BiasedMfTest, LearnsPlantedStructureFarBetterThanTheMean) {
   const double rmse = Rmse(pred, truth), baseline = Rmse(mean, truth);
   EXPECT_LT(rmse, 0.6 * baseline) << rmse << " vs mean-only " << baseline;
   EXPECT_NEAR(m->global_mean(), d.mean, 1e-4);
+}
+
+TEST(BiasedMfTest, SvdPlusPlusLearnsPlantedStructure) {
+  Planted d = MakePlanted(3);
+  BiasedMfOptions o;
+  o.implicit_feedback = true;
+  o.factors = 8;
+  o.epochs = 40;
+  o.learning_rate = 0.01f;
+  auto m = BiasedMf::Train(d.train, 300, 200, o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  std::vector<double> pred, mean, truth;
+  for (const Rating& r : d.test) {
+    pred.push_back(m->Predict(r.user, r.item));
+    mean.push_back(d.mean);
+    truth.push_back(r.value);
+  }
+  const double rmse = Rmse(pred, truth), baseline = Rmse(mean, truth);
+  EXPECT_LT(rmse, 0.6 * baseline) << rmse << " vs mean-only " << baseline;
+}
+
+TEST(BiasedMfTest, SvdPlusPlusDeterministicForASeed) {
+  Planted d = MakePlanted(4);
+  BiasedMfOptions o;
+  o.implicit_feedback = true;
+  o.factors = 4;
+  o.epochs = 3;
+  auto a = BiasedMf::Train(d.train, 300, 200, o);
+  auto b = BiasedMf::Train(d.train, 300, 200, o);
+  o.implicit_feedback = false;
+  auto plain = BiasedMf::Train(d.train, 300, 200, o);
+  ASSERT_TRUE(a.ok() && b.ok() && plain.ok());
+  for (int u = 0; u < 20; ++u) EXPECT_EQ(a->Predict(u, 7), b->Predict(u, 7));
+  EXPECT_NE(a->Predict(3, 4), plain->Predict(3, 4));
 }
 
 TEST(BiasedMfTest, DeterministicForASeed) {

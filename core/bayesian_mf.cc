@@ -1,0 +1,283 @@
+#include "core/bayesian_mf.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "Eigen/Cholesky"
+#include "absl/strings/str_cat.h"
+#include "core/parallel.h"
+
+namespace tailor {
+namespace {
+
+using MatrixXd = Eigen::MatrixXd;
+using VectorXd = Eigen::VectorXd;
+using MatrixXf = Eigen::MatrixXf;
+using VectorXf = Eigen::VectorXf;
+
+// A small, cheaply seeded random stream (SplitMix64) with Gaussian draws, so
+// every row of every sweep can have its own stream.
+class Stream {
+ public:
+  explicit Stream(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in (0, 1].
+  double Uniform() { return ((Next() >> 11) + 1) * 0x1.0p-53; }
+  double Normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    const double r = std::sqrt(-2.0 * std::log(Uniform()));
+    const double t = 2.0 * M_PI * Uniform();
+    spare_ = r * std::sin(t);
+    has_spare_ = true;
+    return r * std::cos(t);
+  }
+
+ private:
+  uint64_t state_;
+  double spare_ = 0;
+  bool has_spare_ = false;
+};
+
+uint64_t StreamSeed(uint64_t seed, int sweep, int side, int64_t row) {
+  Stream s(seed ^ (static_cast<uint64_t>(sweep) << 40) ^
+           (static_cast<uint64_t>(side) << 38) ^ static_cast<uint64_t>(row));
+  s.Next();
+  return s.Next();
+}
+
+// Ratings grouped by one side: row r's (other index, rating) pairs.
+struct Csr {
+  std::vector<int64_t> ptr;
+  std::vector<int32_t> other;
+  std::vector<float> value;
+};
+
+Csr Group(const std::vector<Rating>& ratings, int32_t rows, bool by_user) {
+  Csr c;
+  c.ptr.assign(rows + 1, 0);
+  for (const Rating& r : ratings) ++c.ptr[(by_user ? r.user : r.item) + 1];
+  for (int32_t k = 0; k < rows; ++k) c.ptr[k + 1] += c.ptr[k];
+  c.other.resize(ratings.size());
+  c.value.resize(ratings.size());
+  std::vector<int64_t> next(c.ptr.begin(), c.ptr.end() - 1);
+  for (const Rating& r : ratings) {
+    const int64_t p = next[by_user ? r.user : r.item]++;
+    c.other[p] = by_user ? r.item : r.user;
+    c.value[p] = r.value;
+  }
+  return c;
+}
+
+struct Hyper {
+  VectorXd mean;
+  MatrixXd precision;
+};
+
+// A draw from Wishart(scale, dof) by the Bartlett decomposition.
+MatrixXd SampleWishart(const MatrixXd& scale, double dof, Stream& rng) {
+  const int d = static_cast<int>(scale.rows());
+  MatrixXd a = MatrixXd::Zero(d, d);
+  for (int i = 0; i < d; ++i) {
+    std::gamma_distribution<double> chi2((dof - i) / 2.0, 2.0);
+    std::mt19937_64 gen(rng.Next());
+    a(i, i) = std::sqrt(chi2(gen));
+    for (int j = 0; j < i; ++j) a(i, j) = rng.Normal();
+  }
+  const MatrixXd la = scale.llt().matrixL() * a;
+  return la * la.transpose();
+}
+
+// Samples the Normal-Wishart posterior of the rows of `x` (prior: mean 0,
+// beta0 = 2, identity scale, dof = dimensions).
+template <typename Rows>
+Hyper SampleHyper(const Rows& rows, Stream& rng) {
+  const MatrixXd x = rows.template cast<double>();
+  const int d = static_cast<int>(x.cols());
+  const double n = static_cast<double>(x.rows());
+  const double beta0 = 2.0;
+  const VectorXd mean = x.colwise().mean().transpose();
+  const MatrixXd centered = x.rowwise() - mean.transpose();
+  const MatrixXd scatter = centered.transpose() * centered;
+  const MatrixXd scale_inv =
+      MatrixXd::Identity(d, d) + scatter +
+      (beta0 * n / (beta0 + n)) * mean * mean.transpose();
+  const MatrixXd scale = scale_inv.llt().solve(MatrixXd::Identity(d, d));
+  Hyper h;
+  h.precision = SampleWishart(0.5 * (scale + scale.transpose()), d + n, rng);
+  const VectorXd mean_post = (n / (beta0 + n)) * mean;
+  const Eigen::LLT<MatrixXd> llt((beta0 + n) * h.precision);
+  VectorXd z(d);
+  for (int k = 0; k < d; ++k) z(k) = rng.Normal();
+  h.mean = mean_post + llt.matrixU().solve(z);
+  return h;
+}
+
+}  // namespace
+
+absl::Status ValidateBayesianMfOptions(const BayesianMfOptions& o) {
+  if (o.factors < 1 || o.factors > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("factors: must be in 1..256, got ", o.factors));
+  }
+  if (o.burn_in < 0 || o.sweeps <= o.burn_in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sweeps: must exceed burn_in >= 0, got sweeps ", o.sweeps,
+                     ", burn_in ", o.burn_in));
+  }
+  if (o.threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("threads: must be >= 0, got ", o.threads));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BayesianMf> BayesianMf::Train(const std::vector<Rating>& ratings,
+                                             int32_t num_users,
+                                             int32_t num_items,
+                                             const BayesianMfOptions& o) {
+  if (absl::Status s = ValidateBayesianMfOptions(o); !s.ok()) return s;
+  if (ratings.empty()) {
+    return absl::InvalidArgumentError("ratings: none to train on");
+  }
+  BayesianMf m;
+  double sum = 0;
+  m.min_rating_ = m.max_rating_ = ratings[0].value;
+  for (const Rating& r : ratings) {
+    if (r.user < 0 || r.user >= num_users || r.item < 0 ||
+        r.item >= num_items) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ratings: index out of range (user ", r.user, ", item ",
+                       r.item, ")"));
+    }
+    if (!std::isfinite(r.value)) {
+      return absl::InvalidArgumentError("ratings: value is not finite");
+    }
+    sum += r.value;
+    m.min_rating_ = std::min(m.min_rating_, r.value);
+    m.max_rating_ = std::max(m.max_rating_, r.value);
+  }
+  const double mu = sum / ratings.size();
+  m.global_mean_ = mu;
+  const Csr by_user = Group(ratings, num_users, true);
+  const Csr by_item = Group(ratings, num_items, false);
+  const int f = o.factors;
+  const int d = f + 1;  // factors, then the bias
+
+  Stream init(StreamSeed(o.seed, -1, 0, 0));
+  Matrix users(num_users, d), items(num_items, d);
+  for (Eigen::Index k = 0; k < users.size(); ++k) {
+    users.data()[k] = static_cast<float>(0.1 * init.Normal());
+  }
+  for (Eigen::Index k = 0; k < items.size(); ++k) {
+    items.data()[k] = static_cast<float>(0.1 * init.Normal());
+  }
+  users.col(f).setZero();
+  items.col(f).setZero();
+
+  // Samples row r of `x` given the other side `other` (side 0 = users).
+  auto sample_side = [&](Matrix& x, const Matrix& other, const Csr& csr,
+                         const Hyper& hyper, double alpha, int sweep,
+                         int side) {
+    int64_t max_row = 1;
+    for (size_t r = 0; r + 1 < csr.ptr.size(); ++r) {
+      max_row = std::max(max_row, csr.ptr[r + 1] - csr.ptr[r]);
+    }
+    const VectorXf prior = (hyper.precision * hyper.mean).cast<float>();
+    const MatrixXf prior_precision = hyper.precision.cast<float>();
+    const float a = static_cast<float>(alpha);
+    const float mu_f = static_cast<float>(mu);
+    ParallelFor(x.rows(), o.threads, 32, [&](int64_t begin, int64_t end) {
+      // Buffers reused across rows (sized for the longest row).
+      Matrix design(max_row, d);
+      VectorXf target(max_row), z(d), rhs(d);
+      MatrixXf precision(d, d);
+      Eigen::LLT<MatrixXf> llt(d);
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t p0 = csr.ptr[r], n = csr.ptr[r + 1] - p0;
+        for (int64_t k = 0; k < n; ++k) {
+          const int32_t o_idx = csr.other[p0 + k];
+          design.row(k).head(f) = other.row(o_idx).head(f);
+          design(k, f) = 1.0f;
+          target(k) = csr.value[p0 + k] - mu_f - other(o_idx, f);
+        }
+        const auto rows = design.topRows(n);
+        precision = prior_precision;
+        precision.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose(),
+                                                             a);
+        llt.compute(precision.selfadjointView<Eigen::Lower>());
+        rhs.noalias() = rows.transpose() * target.head(n);
+        rhs = prior + a * rhs;
+        llt.solveInPlace(rhs);  // the posterior mean
+        Stream rng(StreamSeed(o.seed, sweep, side, r));
+        for (int k = 0; k < d; ++k) z(k) = static_cast<float>(rng.Normal());
+        llt.matrixU().solveInPlace(z);  // N(0, precision^-1)
+        x.row(r) = (rhs + z).transpose();
+      }
+    });
+  };
+
+  Stream hyper_rng(StreamSeed(o.seed, -2, 0, 0));
+  double alpha = 2.0;
+  for (int sweep = 0; sweep < o.sweeps; ++sweep) {
+    // Noise precision: Gamma(1 + N/2, rate 1 + SSE/2).
+    double sse = 0;
+    for (const Rating& r : ratings) {
+      const double e =
+          r.value - mu - users(r.user, f) - items(r.item, f) -
+          double{users.row(r.user).head(f).dot(items.row(r.item).head(f))};
+      sse += e * e;
+    }
+    {
+      std::gamma_distribution<double> gamma(1.0 + ratings.size() / 2.0,
+                                            1.0 / (1.0 + sse / 2.0));
+      std::mt19937_64 gen(hyper_rng.Next());
+      alpha = gamma(gen);
+    }
+    const Hyper hu = SampleHyper(users, hyper_rng);
+    sample_side(users, items, by_user, hu, alpha, sweep, 0);
+    const Hyper hi = SampleHyper(items, hyper_rng);
+    sample_side(items, users, by_item, hi, alpha, sweep, 1);
+    if (sweep >= o.burn_in) {
+      m.user_samples_.push_back(users);
+      m.item_samples_.push_back(items);
+    }
+  }
+  if (!users.allFinite() || !items.allFinite()) {
+    return absl::InternalError("Bayesian MF produced non-finite samples");
+  }
+  m.noise_precision_ = alpha;
+  return m;
+}
+
+float BayesianMf::Predict(int32_t user, int32_t item) const {
+  const int s = samples();
+  if (s == 0) return static_cast<float>(global_mean_);
+  const int f = static_cast<int>(user_samples_[0].cols()) - 1;
+  const bool known_user =
+      user >= 0 && user < static_cast<int32_t>(user_samples_[0].rows());
+  const bool known_item =
+      item >= 0 && item < static_cast<int32_t>(item_samples_[0].rows());
+  double total = 0;
+  for (int k = 0; k < s; ++k) {
+    double r = global_mean_;
+    if (known_user) r += user_samples_[k](user, f);
+    if (known_item) r += item_samples_[k](item, f);
+    if (known_user && known_item) {
+      r += user_samples_[k].row(user).head(f).dot(
+          item_samples_[k].row(item).head(f));  // float dot, double sum
+    }
+    total += r;
+  }
+  return std::clamp(static_cast<float>(total / s), min_rating_, max_rating_);
+}
+
+}  // namespace tailor
