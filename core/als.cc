@@ -1,6 +1,7 @@
 #include "core/als.h"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -22,20 +23,24 @@ void InitFactors(RowMatrix* m, float stddev, std::mt19937_64* rng) {
   }
 }
 
-// One half-step: recomputes every row of `x` against fixed `y`.
+// One half-step: recomputes every row of `x` against fixed `y`, row r
+// penalised with reg[r].
 void HalfStep(const std::vector<int64_t>& row_ptr,
               const std::vector<int32_t>& cols,
               const std::vector<float>& weights, const RowMatrix& y,
-              const AlsOptions& options, RowMatrix* x) {
+              const std::vector<float>& reg, const AlsOptions& options,
+              RowMatrix* x) {
   const Eigen::MatrixXf gram = y.transpose() * y;
   ParallelFor(x->rows(), options.threads, kGrain,
               [&](int64_t begin, int64_t end) {
                 Vector row(y.cols());
+                AlsOptions row_options = options;
                 for (int64_t r = begin; r < end; ++r) {
                   const int64_t b = row_ptr[r];
                   row = x->row(r).transpose();
+                  row_options.regularization = reg[r];
                   SolveImplicitRow(y, gram, cols.data() + b, weights.data() + b,
-                                   row_ptr[r + 1] - b, options, row);
+                                   row_ptr[r + 1] - b, row_options, row);
                   x->row(r) = row.transpose();
                 }
               });
@@ -59,6 +64,10 @@ absl::Status ValidateAlsOptions(const AlsOptions& o) {
   if (!(o.alpha > 0) || !std::isfinite(o.alpha)) {
     return absl::InvalidArgumentError(
         absl::StrCat("alpha: must be a positive number, got ", o.alpha));
+  }
+  if (!(o.frequency_scaling >= 0 && o.frequency_scaling <= 2)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "frequency_scaling: must be in [0, 2], got ", o.frequency_scaling));
   }
   if (o.cg_steps < 1) {
     return absl::InvalidArgumentError(
@@ -120,9 +129,36 @@ void SolveImplicitRow(const RowMatrix& y, const Eigen::MatrixXf& gram,
   }
 }
 
+std::vector<float> RowRegularization(const std::vector<int64_t>& row_ptr,
+                                     const std::vector<float>& weights,
+                                     int64_t num_columns,
+                                     const AlsOptions& options) {
+  const int64_t rows = static_cast<int64_t>(row_ptr.size()) - 1;
+  std::vector<float> reg(std::max<int64_t>(rows, 0), options.regularization);
+  if (options.frequency_scaling == 0 || rows <= 0) return reg;
+  std::vector<double> mass(rows);
+  double total = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    double m = static_cast<double>(num_columns);
+    for (int64_t p = row_ptr[r]; p < row_ptr[r + 1]; ++p) {
+      if (weights[p] > 0) m += options.alpha * weights[p];
+    }
+    mass[r] = m;
+    total += m;
+  }
+  const double mean = total / rows;
+  for (int64_t r = 0; r < rows; ++r) {
+    reg[r] =
+        static_cast<float>(options.regularization *
+                           std::pow(mass[r] / mean, options.frequency_scaling));
+  }
+  return reg;
+}
+
 double ImplicitAlsLoss(const InteractionMatrix& m, const RowMatrix& x,
-                       const RowMatrix& y, float regularization, float alpha,
-                       int threads) {
+                       const RowMatrix& y, const AlsOptions& options) {
+  const float alpha = options.alpha;
+  const int threads = options.threads;
   // sum over all pairs of s^2, then correct the observed entries.
   const Eigen::MatrixXd xtx = (x.transpose() * x).cast<double>();
   const Eigen::MatrixXd yty = (y.transpose() * y).cast<double>();
@@ -143,8 +179,17 @@ double ImplicitAlsLoss(const InteractionMatrix& m, const RowMatrix& x,
     partial[begin / kGrain] = sum;
   });
   for (double v : partial) loss += v;
-  loss += regularization * (static_cast<double>(x.squaredNorm()) +
-                            static_cast<double>(y.squaredNorm()));
+  const std::vector<float> user_reg =
+      RowRegularization(m.row_ptr, m.weight, m.num_items(), options);
+  for (int64_t u = 0; u < x.rows(); ++u) {
+    loss += user_reg[u] * static_cast<double>(x.row(u).squaredNorm());
+  }
+  const CsrView by_item = TransposeToItemMajor(m);
+  const std::vector<float> item_reg = RowRegularization(
+      by_item.row_ptr, by_item.weight, m.num_users(), options);
+  for (int64_t i = 0; i < y.rows(); ++i) {
+    loss += item_reg[i] * static_cast<double>(y.row(i).squaredNorm());
+  }
   return loss;
 }
 
@@ -163,23 +208,25 @@ absl::StatusOr<AlsFactors> TrainImplicitAls(
   InitFactors(&f.user_factors, options.init_stddev, &rng);
   InitFactors(&f.item_factors, options.init_stddev, &rng);
   const CsrView by_item = TransposeToItemMajor(m);
+  const std::vector<float> user_reg =
+      RowRegularization(m.row_ptr, m.weight, m.num_items(), options);
+  const std::vector<float> item_reg = RowRegularization(
+      by_item.row_ptr, by_item.weight, m.num_users(), options);
 
   for (int it = 1; it <= options.iterations; ++it) {
     const auto start = std::chrono::steady_clock::now();
-    HalfStep(m.row_ptr, m.item, m.weight, f.item_factors, options,
+    HalfStep(m.row_ptr, m.item, m.weight, f.item_factors, user_reg, options,
              &f.user_factors);
     HalfStep(by_item.row_ptr, by_item.col, by_item.weight, f.user_factors,
-             options, &f.item_factors);
+             item_reg, options, &f.item_factors);
     AlsIteration info;
     info.iteration = it;
     info.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
-    info.loss = options.compute_loss
-                    ? ImplicitAlsLoss(m, f.user_factors, f.item_factors,
-                                      options.regularization, options.alpha,
-                                      options.threads)
-                    : std::numeric_limits<double>::quiet_NaN();
+    info.loss = options.compute_loss ? ImplicitAlsLoss(m, f.user_factors,
+                                                       f.item_factors, options)
+                                     : std::numeric_limits<double>::quiet_NaN();
     if (!std::isfinite(f.user_factors.sum()) ||
         !std::isfinite(f.item_factors.sum())) {
       return absl::InternalError(

@@ -24,6 +24,14 @@ struct AlsOptions {
   int factors = 32;
   int iterations = 15;
   float regularization = 30.0f;
+  // Frequency-scaled regularization ("Revisiting the Performance of iALS on
+  // Item Recommendation Benchmarks", Rendle et al., RecSys 2022): row r is
+  // penalised with regularization * (mass_r / mean mass)^frequency_scaling,
+  // where mass_r = (number of columns) + alpha * (sum of r's positive
+  // weights) is the row's total confidence. 0 = the same for every row; 1 =
+  // proportional to how much the row is observed, so heavy users and popular
+  // items are not under-regularized.
+  float frequency_scaling = 0.0f;
   float alpha = 2.0f;
   Solver solver = Solver::kConjugateGradient;
   int cg_steps = 3;
@@ -55,17 +63,26 @@ absl::StatusOr<AlsFactors> TrainImplicitAls(
     const InteractionMatrix& m, const AlsOptions& options,
     const std::function<void(const AlsIteration&)>& on_iteration = {});
 
-// The objective above for given factors (double precision).
+// The objective above for given factors (double precision), with each
+// row's (frequency-scaled) regularization.
 double ImplicitAlsLoss(const InteractionMatrix& m,
                        const RowMatrix& user_factors,
-                       const RowMatrix& item_factors, float regularization,
-                       float alpha, int threads = 0);
+                       const RowMatrix& item_factors,
+                       const AlsOptions& options);
+
+// Per row of a CSR (row_ptr, weights) against `num_columns` columns: the
+// regularization the options give that row (see frequency_scaling).
+std::vector<float> RowRegularization(const std::vector<int64_t>& row_ptr,
+                                     const std::vector<float>& weights,
+                                     int64_t num_columns,
+                                     const AlsOptions& options);
 
 // Solves one row of the half-step: the x minimising
 // sum_j c_j (p_j - x . y_j)^2 + (sum over all other items of (x . y)^2) +
-// reg |x|^2, given the fixed factors `y` and gram = y^T y. `x` is the warm
-// start for CG and receives the result. This is also the "fold-in" of a
-// user's interactions against fixed item factors.
+// reg |x|^2, given the fixed factors `y` and gram = y^T y, with reg =
+// options.regularization (not frequency-scaled: the caller scales it). `x` is
+// the warm start for CG and receives the result. This is also the "fold-in"
+// of a user's interactions against fixed item factors.
 void SolveImplicitRow(const RowMatrix& y, const Eigen::MatrixXf& gram,
                       const int32_t* cols, const float* weights, int64_t n,
                       const AlsOptions& options, Eigen::Ref<Vector> x);

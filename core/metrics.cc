@@ -39,6 +39,7 @@ void RankingAccumulator::Add(const std::vector<int32_t>& ranked,
   sum_.recall += m.recall;
   sum_.ndcg += m.ndcg;
   sum_.map += m.map;
+  user_ndcg_.push_back(m.ndcg);
   ++users_;
   const int n = std::min<int>(k_, static_cast<int>(ranked.size()));
   for (int i = 0; i < n; ++i) {
@@ -86,6 +87,41 @@ double Mae(const std::vector<double>& predicted,
     sum += std::abs(predicted[i] - truth[i]);
   }
   return sum / predicted.size();
+}
+
+}  // namespace tailor
+
+namespace tailor {
+
+size_t ChooseWithinOneStandardError(
+    const std::vector<std::vector<double>>& per_user_scores) {
+  const size_t n = per_user_scores.size();
+  if (n == 0) return 0;
+  auto mean = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return v.empty() ? 0.0 : sum / v.size();
+  };
+  size_t best = 0;
+  for (size_t c = 1; c < n; ++c) {
+    if (mean(per_user_scores[c]) > mean(per_user_scores[best])) best = c;
+  }
+  const std::vector<double>& b = per_user_scores[best];
+  for (size_t c = 0; c < best; ++c) {
+    const std::vector<double>& v = per_user_scores[c];
+    if (v.size() != b.size() || v.size() < 2) continue;
+    double sum = 0, sum_sq = 0;
+    for (size_t u = 0; u < v.size(); ++u) {
+      const double d = b[u] - v[u];
+      sum += d;
+      sum_sq += d * d;
+    }
+    const double m = sum / v.size();
+    const double var = (sum_sq - v.size() * m * m) / (v.size() - 1);
+    const double se = std::sqrt(std::max(var, 0.0) / v.size());
+    if (m <= se) return c;
+  }
+  return best;
 }
 
 }  // namespace tailor

@@ -37,6 +37,8 @@ class RankingAccumulator {
   void Add(const std::vector<int32_t>& ranked,
            const absl::flat_hash_set<int32_t>& relevant);
   int64_t users() const { return users_; }
+  // Each added user's NDCG@k, in the order added.
+  const std::vector<double>& user_ndcg() const { return user_ndcg_; }
   RankingMetrics Mean() const;
   double Coverage() const;
 
@@ -46,7 +48,17 @@ class RankingAccumulator {
   RankingMetrics sum_;
   std::vector<bool> recommended_;
   int64_t distinct_ = 0;
+  std::vector<double> user_ndcg_;
 };
+
+// Model selection by the one-standard-error rule: given per-user validation
+// scores of candidates listed simplest first (all over the same users in
+// the same order), returns the first candidate whose mean is within one
+// standard error of the paired per-user differences from the best mean;
+// the best itself when none is. Guards against choosing a more complex
+// setting on validation noise.
+size_t ChooseWithinOneStandardError(
+    const std::vector<std::vector<double>>& per_user_scores);
 
 // Root mean squared error and mean absolute error of predictions against
 // truths (same length; 0 when empty).

@@ -2,6 +2,7 @@
 #ifndef TAILOR_CORE_POPULARITY_H_
 #define TAILOR_CORE_POPULARITY_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "core/interactions.h"
@@ -11,6 +12,12 @@ namespace tailor {
 // Per item: the number of distinct users with a positive signal for it, a
 // purchaser counting twice. Items without events score 0.
 std::vector<float> ComputePopularity(const InteractionMatrix& m);
+
+// The same count over the pairs whose latest event falls in the last
+// `window_seconds` before the newest event in `m` (all pairs when <= 0):
+// what is selling now rather than over the whole log.
+std::vector<float> ComputeRecentPopularity(const InteractionMatrix& m,
+                                           int64_t window_seconds);
 
 }  // namespace tailor
 

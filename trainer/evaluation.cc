@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -13,7 +16,6 @@
 #include "core/parallel.h"
 #include "core/popularity.h"
 #include "core/readers.h"
-#include "core/recommender.h"
 #include "core/splits.h"
 #include "core/status_macros.h"
 
@@ -29,24 +31,6 @@ InteractionSplit SplitBy(const InteractionMatrix& m, Protocol protocol,
     return SplitTemporalPerUser(m, kTemporalTestFraction);
   }
   return SplitRandomPerUser(m, kRandomTestFraction, seed);
-}
-
-// A model over `train`'s ids: factors when given, popularity always. A model
-// without factors (one zero column) makes every list the popularity list.
-std::shared_ptr<Model> MakeModel(const InteractionMatrix& train,
-                                 const AlsFactors* factors) {
-  auto model = std::make_shared<Model>();
-  model->users = train.users;
-  model->items = train.items;
-  model->popularity = ComputePopularity(train);
-  if (factors != nullptr) {
-    model->user_factors = factors->user_factors;
-    model->item_factors = factors->item_factors;
-  } else {
-    model->user_factors = RowMatrix::Zero(train.num_users(), 1);
-    model->item_factors = RowMatrix::Zero(train.num_items(), 1);
-  }
-  return model;
 }
 
 std::string JsonEscape(absl::string_view s) {
@@ -131,24 +115,22 @@ EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
   return plan;
 }
 
-RankingAccumulator ScoreRankings(const Model& model,
+RankingAccumulator ScoreRankings(const Scorer& scorer,
                                  const InteractionMatrix& train,
                                  const InteractionMatrix& test, int k) {
-  // Non-owning: `model` outlives this function's recommender.
-  const Recommender recommender(
-      std::shared_ptr<const Model>(std::shared_ptr<const Model>(), &model));
   const int32_t users = test.num_users();
   std::vector<std::vector<int32_t>> ranked(users);
   ParallelFor(users, 0, 64, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(scorer.num_items());
     for (int64_t u = begin; u < end; ++u) {
       if (test.row_ptr[u] == test.row_ptr[u + 1]) continue;
+      const int32_t user = static_cast<int32_t>(u);
+      const HistoryView history = HistoryOf(train, user);
       ItemSet seen(train.num_items());
-      for (int64_t p = train.row_ptr[u]; p < train.row_ptr[u + 1]; ++p) {
-        seen.Insert(train.item[p]);
-      }
-      for (const Recommendation& r :
-           recommender.Recommend(static_cast<int32_t>(u), k, &seen).items) {
-        ranked[u].push_back(r.item);
+      for (int32_t i : history.items) seen.Insert(i);
+      scorer.Score(user, history, absl::MakeSpan(scores));
+      for (const ScoredItem& s : TopK(scores, k, &seen)) {
+        ranked[u].push_back(s.item);
       }
     }
   });
@@ -163,6 +145,181 @@ RankingAccumulator ScoreRankings(const Model& model,
   return acc;
 }
 
+namespace {
+
+using ScorerOr = absl::StatusOr<std::unique_ptr<Scorer>>;
+
+// One hyperparameter setting of a model: its parameters for display and how
+// to train it on a given matrix.
+struct Candidate {
+  Params params;
+  std::function<ScorerOr(const InteractionMatrix&)> build;
+};
+
+Candidate AlsCandidate(const AlsOptions& o) {
+  return {{{"factors", absl::StrCat(o.factors)},
+           {"regularization", absl::StrCat(o.regularization)},
+           {"frequency_scaling", absl::StrCat(o.frequency_scaling)},
+           {"alpha", absl::StrCat(o.alpha)},
+           {"iterations", absl::StrCat(o.iterations)}},
+          [o](const InteractionMatrix& m) -> ScorerOr {
+            TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(m, o));
+            return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                                  std::move(f.item_factors));
+          }};
+}
+
+Candidate BprCandidate(const BprOptions& o) {
+  return {{{"factors", absl::StrCat(o.factors)},
+           {"epochs", absl::StrCat(o.epochs)},
+           {"learning_rate", absl::StrCat(o.learning_rate)},
+           {"regularization", absl::StrCat(o.regularization)},
+           {"threads", absl::StrCat(ResolveThreadCount(o.threads))}},
+          [o](const InteractionMatrix& m) -> ScorerOr {
+            TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(m, o));
+            return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                                  std::move(f.item_factors));
+          }};
+}
+
+Candidate ItemKnnCandidate(const ItemKnnOptions& o) {
+  return {{{"neighbors", absl::StrCat(o.neighbors)},
+           {"shrinkage", absl::StrCat(o.shrinkage)}},
+          [o](const InteractionMatrix& m) -> ScorerOr {
+            TAILOR_ASSIGN_OR_RETURN(ItemNeighbors n, TrainItemKnn(m, o));
+            return std::make_unique<NeighborScorer>(std::move(n), false);
+          }};
+}
+
+Candidate EaseCandidate(const EaseOptions& o) {
+  return {{{"regularization", absl::StrCat(o.regularization)}},
+          [o](const InteractionMatrix& m) -> ScorerOr {
+            TAILOR_ASSIGN_OR_RETURN(RowMatrix b, TrainEase(m, o));
+            return std::make_unique<DenseItemScorer>(std::move(b));
+          }};
+}
+
+Candidate RecentPopularityCandidate(int64_t window_seconds) {
+  return {{{"window_days", absl::StrCat(window_seconds / 86400.0)}},
+          [window_seconds](const InteractionMatrix& m) -> ScorerOr {
+            return std::make_unique<StaticScorer>(
+                ComputeRecentPopularity(m, window_seconds));
+          }};
+}
+
+// The candidates of `model`: the grid when tuning, else the given options.
+absl::StatusOr<std::vector<Candidate>> MakeCandidates(
+    const std::string& model, const EvaluationOptions& options,
+    const EvaluationPlan& plan) {
+  std::vector<Candidate> out;
+  const bool tune = options.tune;
+  if (model == "popularity") {
+    out.push_back({{}, [](const InteractionMatrix& m) -> ScorerOr {
+                     return std::make_unique<StaticScorer>(
+                         ComputePopularity(m));
+                   }});
+  } else if (model == "popularity-recent") {
+    if (!tune) {
+      out.push_back(RecentPopularityCandidate(options.recent_window_seconds));
+    } else {
+      for (int days : {365, 90, 30, 7}) {
+        out.push_back(RecentPopularityCandidate(int64_t{days} * 86400));
+      }
+    }
+  } else if (model == "popularity-category") {
+    if (plan.item_category.empty()) {
+      return absl::FailedPreconditionError(
+          "popularity-category: needs a catalog with item categories");
+    }
+    const std::vector<int32_t> category = plan.item_category;
+    out.push_back({{}, [category](const InteractionMatrix& m) -> ScorerOr {
+                     return std::make_unique<CategoryPopularityScorer>(
+                         ComputePopularity(m), category);
+                   }});
+  } else if (model == "als") {
+    AlsOptions als = options.als;
+    als.compute_loss = false;
+    TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
+    if (!tune) {
+      out.push_back(AlsCandidate(als));
+    } else {
+      // Simplest first (see ChooseWithinOneStandardError): fewer factors,
+      // no frequency scaling, stronger regularization.
+      for (int factors : {32, 64}) {
+        for (float scaling : {0.0f, 1.0f}) {
+          for (float reg : {100.0f, 30.0f, 10.0f, 1.0f}) {
+            for (float alpha : {0.25f, 0.5f, 2.0f}) {
+              AlsOptions c = als;
+              c.factors = factors;
+              c.frequency_scaling = scaling;
+              c.regularization = reg;
+              c.alpha = alpha;
+              out.push_back(AlsCandidate(c));
+            }
+          }
+        }
+      }
+    }
+  } else if (model == "bpr") {
+    TAILOR_RETURN_IF_ERROR(ValidateBprOptions(options.bpr));
+    if (!tune) {
+      out.push_back(BprCandidate(options.bpr));
+    } else {
+      for (float reg : {0.01f, 0.002f, 0.0005f}) {
+        for (float lr : {0.01f, 0.05f}) {
+          BprOptions c = options.bpr;
+          c.learning_rate = lr;
+          c.regularization = reg;
+          out.push_back(BprCandidate(c));
+        }
+      }
+    }
+  } else if (model == "item-knn") {
+    TAILOR_RETURN_IF_ERROR(ValidateItemKnnOptions(options.item_knn));
+    if (!tune) {
+      out.push_back(ItemKnnCandidate(options.item_knn));
+    } else {
+      for (int neighbors : {50, 100, 200, 400}) {
+        for (float shrinkage : {100.0f, 50.0f, 10.0f, 0.0f}) {
+          ItemKnnOptions c = options.item_knn;
+          c.neighbors = neighbors;
+          c.shrinkage = shrinkage;
+          out.push_back(ItemKnnCandidate(c));
+        }
+      }
+    }
+  } else if (model == "ease") {
+    TAILOR_RETURN_IF_ERROR(ValidateEaseOptions(options.ease));
+    if (!tune) {
+      out.push_back(EaseCandidate(options.ease));
+    } else {
+      for (float reg : {2000.0f, 1000.0f, 500.0f, 200.0f, 100.0f, 50.0f}) {
+        EaseOptions c = options.ease;
+        c.regularization = reg;
+        out.push_back(EaseCandidate(c));
+      }
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--model: '", model, "' is not one of ",
+                     absl::StrJoin(RankingModelNames(), ", ")));
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RankingModelNames() {
+  static const auto* names = new std::vector<std::string>{"popularity",
+                                                          "popularity-recent",
+                                                          "popularity-category",
+                                                          "als",
+                                                          "bpr",
+                                                          "item-knn",
+                                                          "ease"};
+  return *names;
+}
+
 absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
                                               const std::string& model,
                                               const EvaluationOptions& options,
@@ -172,67 +329,46 @@ absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
   };
   ModelEvaluation e;
   e.model = model;
-  std::shared_ptr<Model> final_model;
-  if (model == "popularity") {
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
+                          MakeCandidates(model, options, plan));
+  size_t chosen = 0;
+  if (candidates.size() > 1) {
+    // Tuning trains on tune_train and scores validation: never the test.
     const auto start = std::chrono::steady_clock::now();
-    final_model = MakeModel(plan.train, nullptr);
-    e.train_seconds = SecondsSince(start);
-  } else if (model == "als") {
-    AlsOptions als = options.als;
-    als.compute_loss = false;
-    TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
-    if (options.tune) {
-      const auto start = std::chrono::steady_clock::now();
-      double best = -1;
-      AlsOptions best_options = als;
-      for (int factors : {32, 64}) {
-        for (float reg : {0.05f, 1.0f, 10.0f, 30.0f}) {
-          for (float alpha : {0.5f, 2.0f, 10.0f}) {
-            AlsOptions candidate = als;
-            candidate.factors = factors;
-            candidate.regularization = reg;
-            candidate.alpha = alpha;
-            TAILOR_ASSIGN_OR_RETURN(
-                AlsFactors f, TrainImplicitAls(plan.tune_train, candidate));
-            const double ndcg =
-                ScoreRankings(*MakeModel(plan.tune_train, &f), plan.tune_train,
-                              plan.validation, options.k)
-                    .Mean()
-                    .ndcg;
-            say(absl::StrFormat(
-                "  tune als factors=%d regularization=%g alpha=%g: "
-                "validation NDCG@%d %.4f",
-                factors, reg, alpha, options.k, ndcg));
-            if (ndcg > best) {
-              best = ndcg;
-              best_options = candidate;
-            }
-          }
-        }
-      }
-      als = best_options;
-      e.tune_seconds = SecondsSince(start);
-      say(absl::StrFormat(
-          "chosen on validation: factors=%d regularization=%g alpha=%g "
-          "(NDCG@%d %.4f)",
-          als.factors, als.regularization, als.alpha, options.k, best));
+    std::vector<std::vector<double>> per_user;
+    std::vector<double> means;
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      TAILOR_ASSIGN_OR_RETURN(std::unique_ptr<Scorer> scorer,
+                              candidates[c].build(plan.tune_train));
+      const RankingAccumulator acc =
+          ScoreRankings(*scorer, plan.tune_train, plan.validation, options.k);
+      means.push_back(acc.Mean().ndcg);
+      per_user.push_back(acc.user_ndcg());
+      say(absl::StrFormat("  tune %s %s: validation NDCG@%d %.4f", model,
+                          ParamsText(candidates[c].params), options.k,
+                          means.back()));
     }
-    const auto start = std::chrono::steady_clock::now();
-    TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(plan.train, als));
-    final_model = MakeModel(plan.train, &f);
-    e.train_seconds = SecondsSince(start);
-    e.params = {{"factors", absl::StrCat(als.factors)},
-                {"regularization", absl::StrCat(als.regularization)},
-                {"alpha", absl::StrCat(als.alpha)},
-                {"iterations", absl::StrCat(als.iterations)},
-                {"tuned", options.tune ? "true" : "false"}};
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--model: '", model, "' is not one of popularity, als"));
+    // The simplest candidate within one standard error of the best.
+    chosen = ChooseWithinOneStandardError(per_user);
+    const size_t best = static_cast<size_t>(
+        std::max_element(means.begin(), means.end()) - means.begin());
+    e.tune_seconds = SecondsSince(start);
+    say(absl::StrFormat(
+        "%s chosen on validation: %s (NDCG@%d %.4f; best %.4f with %s)", model,
+        ParamsText(candidates[chosen].params), options.k, means[chosen],
+        means[best], ParamsText(candidates[best].params)));
   }
-  const auto start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
+  TAILOR_ASSIGN_OR_RETURN(std::unique_ptr<Scorer> scorer,
+                          candidates[chosen].build(plan.train));
+  e.train_seconds = SecondsSince(start);
+  e.params = candidates[chosen].params;
+  if (!e.params.empty()) {
+    e.params.push_back({"tuned", candidates.size() > 1 ? "true" : "false"});
+  }
+  start = std::chrono::steady_clock::now();
   RankingAccumulator acc =
-      ScoreRankings(*final_model, plan.train, plan.test, options.k);
+      ScoreRankings(*scorer, plan.train, plan.test, options.k);
   e.eval_seconds = SecondsSince(start);
   e.metrics = acc.Mean();
   e.coverage = acc.Coverage();
@@ -250,8 +386,18 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
         "evaluates --model=svd on a MovieLens directory");
   }
   TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
-  const EvaluationPlan plan =
-      MakeEvaluationPlan(data.interactions, protocol, seed);
+  EvaluationPlan plan = MakeEvaluationPlan(data.interactions, protocol, seed);
+  if (!data.catalog.empty()) {
+    absl::flat_hash_map<std::string, int32_t> categories;
+    plan.item_category.assign(plan.train.num_items(), -1);
+    for (const Item& item : data.catalog) {
+      const std::optional<int32_t> index = plan.train.items.Find(item.item_id);
+      if (!index.has_value() || item.category.empty()) continue;
+      plan.item_category[*index] =
+          categories.try_emplace(item.category, categories.size())
+              .first->second;
+    }
+  }
   if (progress) {
     progress(absl::StrFormat(
         "%s split (seed %d): %d training pairs (%d for tuning + %d "
@@ -514,9 +660,9 @@ absl::StatusOr<RatingEvaluation> EvaluateSurprise5Fold(
 std::string FormatRatingEvaluation(const RatingEvaluation& e) {
   const std::string params = ParamsText(e.params);
   return absl::StrFormat(
-      "%-12s %8s %8s %12s %8s  %s\n%-12s %8.4f %8.4f %12.2f %8.2f  %s\n", "model",
-      "RMSE", "MAE", "5 folds (s)", "tune s", "params", e.model, e.rmse, e.mae,
-      e.seconds, e.tune_seconds, params);
+      "%-12s %8s %8s %12s %8s  %s\n%-12s %8.4f %8.4f %12.2f %8.2f  %s\n",
+      "model", "RMSE", "MAE", "5 folds (s)", "tune s", "params", e.model,
+      e.rmse, e.mae, e.seconds, e.tune_seconds, params);
 }
 
 std::string RatingEvaluationToJson(const RatingEvaluation& e,

@@ -15,8 +15,11 @@
 #include "core/als.h"
 #include "core/bayesian_mf.h"
 #include "core/biased_mf.h"
+#include "core/bpr.h"
 #include "core/interactions.h"
+#include "core/item_knn.h"
 #include "core/metrics.h"
+#include "core/scorer.h"
 #include "trainer/pipeline.h"
 
 namespace tailor {
@@ -40,6 +43,9 @@ struct EvaluationPlan {
   InteractionMatrix
       tune_train;  // train minus validation: tuning trains on this
   InteractionMatrix validation;  // carved from train by the same protocol
+  // Per item index: a dense category id from the catalog, -1 when unknown
+  // (empty when there is no catalog); for popularity-category.
+  std::vector<int32_t> item_category;
 };
 
 // `protocol` must be a ranking protocol (not kSurprise5Fold).
@@ -60,21 +66,32 @@ struct ModelEvaluation {
 
 struct EvaluationOptions {
   int k = 10;
-  // Grid-search ALS's factors, regularization and alpha on validation NDCG@k;
-  // when false, `als` is used as given.
+  // Grid-search each model's hyperparameters on validation NDCG@k (the grids
+  // are in evaluation.cc and printed as they run); when false, the options
+  // below are used as given.
   bool tune = true;
   AlsOptions als;
+  BprOptions bpr;
+  ItemKnnOptions item_knn;
+  EaseOptions ease;
+  // popularity-recent's window (seconds before the newest training event).
+  int64_t recent_window_seconds = 30 * 86400;
 };
 
-// "popularity" or "als".
+// The ranking models EvaluateModel knows, in the order of a full run.
+const std::vector<std::string>& RankingModelNames();
+
+// One of RankingModelNames(): popularity, popularity-recent,
+// popularity-category, als, bpr, item-knn, ease.
 absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
                                               const std::string& model,
                                               const EvaluationOptions& options,
                                               const ProgressFn& progress = {});
 
 // Ranks, for every user with test pairs, all items the user has no training
-// pair with, and accumulates metrics at k.
-RankingAccumulator ScoreRankings(const Model& model,
+// pair with by `scorer` (given the user's training history), and
+// accumulates metrics at k.
+RankingAccumulator ScoreRankings(const Scorer& scorer,
                                  const InteractionMatrix& train,
                                  const InteractionMatrix& test, int k);
 

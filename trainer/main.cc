@@ -37,6 +37,18 @@ ABSL_FLAG(int, factors, 32, "latent factors");
 ABSL_FLAG(int, iterations, 15, "ALS iterations");
 ABSL_FLAG(double, regularization, 30.0, "L2 regularization");
 ABSL_FLAG(double, alpha, 2.0, "confidence = 1 + alpha * summed event weight");
+ABSL_FLAG(double, frequency_scaling, 0.0,
+          "ALS: scale each row's regularization by (row mass / mean)^this "
+          "(0 = off, 1 = Revisiting-iALS style)");
+ABSL_FLAG(int, bpr_factors, 64, "eval bpr: latent factors");
+ABSL_FLAG(int, bpr_epochs, 60, "eval bpr: SGD epochs");
+ABSL_FLAG(double, bpr_learning_rate, 0.05, "eval bpr: SGD learning rate");
+ABSL_FLAG(double, bpr_regularization, 0.002, "eval bpr: L2 on factors");
+ABSL_FLAG(int, knn_neighbors, 100, "eval item-knn: neighbours per item");
+ABSL_FLAG(double, knn_shrinkage, 10, "eval item-knn: cosine shrinkage");
+ABSL_FLAG(double, ease_regularization, 500, "eval ease: L2 penalty lambda");
+ABSL_FLAG(double, recent_window_days, 30,
+          "eval popularity-recent: window before the newest event");
 ABSL_FLAG(std::string, solver, "cg", "per-row solver: cg | cholesky");
 ABSL_FLAG(int, cg_steps, 3, "conjugate-gradient steps per row and half-step");
 ABSL_FLAG(std::string, event_weights, "",
@@ -49,8 +61,10 @@ ABSL_FLAG(std::string, data, "",
 ABSL_FLAG(std::string, protocol, "random-75-25",
           "eval: random-75-25 | temporal | surprise-5fold");
 ABSL_FLAG(std::vector<std::string>, model, {},
-          "eval: models to evaluate: popularity, als (ranking protocols) or "
-          "svd (surprise-5fold); empty = all of the protocol's models");
+          "eval: models to evaluate: popularity, popularity-recent, "
+          "popularity-category, als, bpr, item-knn, ease (ranking protocols) "
+          "or svd, svdpp, bayesian-mf (surprise-5fold); empty = all of the "
+          "protocol's models");
 ABSL_FLAG(int, svd_factors, 100, "eval svd: latent factors");
 ABSL_FLAG(int, svd_epochs, 20, "eval svd: SGD epochs");
 ABSL_FLAG(double, svd_learning_rate, 0.005, "eval svd: SGD learning rate");
@@ -181,6 +195,8 @@ int main(int argc, char** argv) {
   als.iterations = absl::GetFlag(FLAGS_iterations);
   als.regularization = static_cast<float>(absl::GetFlag(FLAGS_regularization));
   als.alpha = static_cast<float>(absl::GetFlag(FLAGS_alpha));
+  als.frequency_scaling =
+      static_cast<float>(absl::GetFlag(FLAGS_frequency_scaling));
   als.cg_steps = absl::GetFlag(FLAGS_cg_steps);
   als.threads = absl::GetFlag(FLAGS_threads);
   als.seed = absl::GetFlag(FLAGS_seed);
@@ -257,11 +273,27 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    if (models.empty()) models = {"popularity", "als"};
+    if (models.empty()) models = tailor::RankingModelNames();
     tailor::EvaluationOptions options;
     options.k = absl::GetFlag(FLAGS_k);
     options.tune = absl::GetFlag(FLAGS_tune);
     options.als = als;
+    options.bpr.factors = absl::GetFlag(FLAGS_bpr_factors);
+    options.bpr.epochs = absl::GetFlag(FLAGS_bpr_epochs);
+    options.bpr.learning_rate =
+        static_cast<float>(absl::GetFlag(FLAGS_bpr_learning_rate));
+    options.bpr.regularization =
+        static_cast<float>(absl::GetFlag(FLAGS_bpr_regularization));
+    options.bpr.threads = als.threads;
+    options.bpr.seed = als.seed;
+    options.item_knn.neighbors = absl::GetFlag(FLAGS_knn_neighbors);
+    options.item_knn.shrinkage =
+        static_cast<float>(absl::GetFlag(FLAGS_knn_shrinkage));
+    options.item_knn.threads = als.threads;
+    options.ease.regularization =
+        static_cast<float>(absl::GetFlag(FLAGS_ease_regularization));
+    options.recent_window_seconds =
+        static_cast<int64_t>(absl::GetFlag(FLAGS_recent_window_days) * 86400);
     absl::StatusOr<std::vector<tailor::ModelEvaluation>> rows =
         tailor::RunEvaluation(
             input, *protocol, models, options, absl::GetFlag(FLAGS_seed),

@@ -2,68 +2,17 @@
 
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "core/popularity.h"
 #include "core/recommender.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/core/planted_interactions.h"
 
 namespace tailor {
 namespace {
-
-// Users in `groups` taste groups; group g likes items [g*per, (g+1)*per).
-// Each user has `per_user` interactions, 85% in the group's items, the rest
-// drawn from a global Zipf popularity. `held_out` in-group items per user are
-// kept aside as the test set.
-struct Planted {
-  InteractionMatrix train;
-  std::vector<std::set<int32_t>> test;  // by user index of `train`
-};
-
-Planted MakePlanted(int users, int groups, int per_group, int per_user,
-                    int held_out, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  const int items = groups * per_group;
-  std::vector<double> zipf(items);
-  for (int i = 0; i < items; ++i) zipf[i] = 1.0 / (i + 1);
-  std::discrete_distribution<int> popular(zipf.begin(), zipf.end());
-  std::uniform_int_distribution<int> in_group(0, per_group - 1);
-  std::uniform_real_distribution<double> uni(0, 1);
-
-  InteractionBuilder builder;
-  for (int i = 0; i < items; ++i) builder.AddItem(absl::StrCat("i", i));
-  std::vector<std::set<int32_t>> test_by_user(users);
-  for (int u = 0; u < users; ++u) {
-    const int g = u % groups;
-    std::set<int32_t> mine;
-    while (static_cast<int>(mine.size()) < per_user) {
-      mine.insert(uni(rng) < 0.85 ? g * per_group + in_group(rng)
-                                  : popular(rng));
-    }
-    std::vector<int32_t> group_items;
-    for (int32_t i : mine) {
-      if (i / per_group == g) group_items.push_back(i);
-    }
-    std::shuffle(group_items.begin(), group_items.end(), rng);
-    std::set<int32_t> test(group_items.begin(), group_items.begin() + held_out);
-    for (int32_t i : mine) {
-      if (test.count(i)) continue;
-      Event e;
-      e.user_id = absl::StrCat("u", u);
-      e.item_id = absl::StrCat("i", i);
-      e.type = EventType::kPurchase;
-      builder.Add(e);
-    }
-    test_by_user[u] = std::move(test);
-  }
-  Planted p;
-  p.train = std::move(builder).Build();
-  p.test.resize(p.train.num_users());
-  for (int u = 0; u < users; ++u) {
-    p.test[*p.train.users.Find(absl::StrCat("u", u))] = test_by_user[u];
-  }
-  return p;
-}
 
 std::shared_ptr<Model> ToModel(const InteractionMatrix& m,
                                const AlsFactors& f) {
@@ -113,14 +62,16 @@ TEST(AlsTest, RecoversPlantedStructureFarAbovePopularity) {
   EXPECT_GT(als, 2.5 * pop) << "als " << als << " popularity " << pop;
 }
 
-class AlsLossTest : public ::testing::TestWithParam<AlsOptions::Solver> {};
+class AlsLossTest
+    : public ::testing::TestWithParam<std::tuple<AlsOptions::Solver, float>> {};
 
 TEST_P(AlsLossTest, LossDecreasesEveryIteration) {
   Planted p = MakePlanted(300, 4, 30, 12, 2, 2);
   AlsOptions options;
   options.factors = 12;
   options.iterations = 12;
-  options.solver = GetParam();
+  options.solver = std::get<0>(GetParam());
+  options.frequency_scaling = std::get<1>(GetParam());
   auto f = TrainImplicitAls(p.train, options);
   ASSERT_TRUE(f.ok()) << f.status();
   ASSERT_EQ(f->history.size(), 12u);
@@ -130,16 +81,18 @@ TEST_P(AlsLossTest, LossDecreasesEveryIteration) {
   }
   EXPECT_LT(f->history.back().loss, 0.9 * f->history.front().loss);
   // The reported loss is the objective of the returned factors.
-  EXPECT_NEAR(f->history.back().loss,
-              ImplicitAlsLoss(p.train, f->user_factors, f->item_factors,
-                              options.regularization, options.alpha, 1),
-              1e-6 * f->history.back().loss);
+  EXPECT_NEAR(
+      f->history.back().loss,
+      ImplicitAlsLoss(p.train, f->user_factors, f->item_factors, options),
+      1e-6 * f->history.back().loss);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Solvers, AlsLossTest,
-    ::testing::Values(AlsOptions::Solver::kCholesky,
-                      AlsOptions::Solver::kConjugateGradient));
+    ::testing::Combine(
+        ::testing::Values(AlsOptions::Solver::kCholesky,
+                          AlsOptions::Solver::kConjugateGradient),
+        ::testing::Values(0.0f, 1.0f)));
 
 TEST(AlsTest, LossMatchesTheDefinitionOnATinyCase) {
   // Two users, two items, one factor; compute the objective by hand.
@@ -156,7 +109,40 @@ TEST(AlsTest, LossMatchesTheDefinitionOnATinyCase) {
       3 * std::pow(1 - 0.5 * 2.0, 2) + 1 * std::pow(0 - 0.5 * 0.25, 2) +
       1 * std::pow(0 - (-1.0) * 2.0, 2) + 17 * std::pow(1 - (-1.0) * 0.25, 2) +
       reg * (0.25 + 1.0 + 4.0 + 0.0625);
-  EXPECT_NEAR(ImplicitAlsLoss(m, x, y, reg, alpha, 1), expected, 1e-5);
+  AlsOptions options;
+  options.regularization = reg;
+  options.alpha = alpha;
+  options.threads = 1;
+  EXPECT_NEAR(ImplicitAlsLoss(m, x, y, options), expected, 1e-5);
+
+  // Frequency-scaled: row masses are 2 columns + alpha * weight: users
+  // 4 and 18, items 4 and 18 (mean 11), so each penalty scales by mass/11.
+  options.frequency_scaling = 1.0f;
+  const double scaled =
+      expected - reg * (0.25 + 1.0 + 4.0 + 0.0625) +
+      reg * (0.25 * 4 / 11 + 1.0 * 18 / 11 + 4.0 * 4 / 11 + 0.0625 * 18 / 11);
+  EXPECT_NEAR(ImplicitAlsLoss(m, x, y, options), scaled, 1e-5);
+}
+
+TEST(AlsTest, FrequencyScaledRegularizationPerRow) {
+  AlsOptions options;
+  options.regularization = 2.0f;
+  options.alpha = 1.0f;
+  // Rows with positive weight sums 0, 2 and 4 over 6 columns: masses 6, 8
+  // and 10 (mean 8).
+  const std::vector<int64_t> row_ptr = {0, 1, 2, 4};
+  const std::vector<float> weights = {0.0f, 2.0f, 1.0f, 3.0f};
+  EXPECT_EQ(RowRegularization(row_ptr, weights, 6, options),
+            (std::vector<float>{2.0f, 2.0f, 2.0f}));
+  options.frequency_scaling = 1.0f;
+  const std::vector<float> reg =
+      RowRegularization(row_ptr, weights, 6, options);
+  EXPECT_FLOAT_EQ(reg[0], 2.0f * 6 / 8);
+  EXPECT_FLOAT_EQ(reg[1], 2.0f);
+  EXPECT_FLOAT_EQ(reg[2], 2.0f * 10 / 8);
+  options.frequency_scaling = 3.0f;
+  EXPECT_THAT(ValidateAlsOptions(options).message(),
+              ::testing::HasSubstr("frequency_scaling"));
 }
 
 TEST(AlsTest, FactorsDoNotDependOnTheThreadCount) {
