@@ -83,7 +83,9 @@ TEST(RankingModelsTest, ItemKnnLearnsPlantedGroupsAndIsExact) {
     for (int64_t q = n->row_ptr[i]; q < n->row_ptr[i + 1]; ++q) {
       const int32_t j = n->neighbor[q];
       ASSERT_NE(j, i);
-      if (q > n->row_ptr[i]) ASSERT_LE(n->weight[q], n->weight[q - 1]);
+      if (q > n->row_ptr[i]) {
+        ASSERT_LE(n->weight[q], n->weight[q - 1]);
+      }
       const std::set<int32_t> uj = users_of(j);
       int common = 0;
       for (int32_t u : ui) common += uj.count(u);
