@@ -65,6 +65,16 @@ absl::Status Snapshot::Validate() const {
       }
     }
   }
+  const int32_t n = model.items.size();
+  for (const AssociationRule& r : rules.rules) {
+    if (r.consequent < 0 || r.consequent >= n || r.antecedent.empty() ||
+        !std::is_sorted(r.antecedent.begin(), r.antecedent.end()) ||
+        r.antecedent.front() < 0 || r.antecedent.back() >= n ||
+        !(r.lift >= 0) || !(r.confidence >= 0) || r.count < 0) {
+      return absl::DataLossError(
+          "rules: a rule has an item index out of range or bad figures");
+    }
+  }
   return absl::OkStatus();
 }
 

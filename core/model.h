@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/association_rules.h"
 #include "core/catalog.h"
 #include "core/id_map.h"
 #include "core/matrix.h"
@@ -51,6 +52,9 @@ struct Snapshot {
   Model model;
   std::vector<Item> catalog;
   TrainingHistory history;
+  // "Frequently bought together" rules over model.items' indexes (may be
+  // empty: no purchases, or a snapshot from before rules existed).
+  AssociationRules rules;
 
   absl::Status Validate() const;
 };

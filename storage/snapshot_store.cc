@@ -19,7 +19,8 @@ namespace {
 
 constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
 constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
-constexpr uint32_t kFormatVersion = 1;
+// Format 2 added the rules file.
+constexpr uint32_t kFormatVersion = 2;
 constexpr size_t kVersionDigits = 8;
 
 constexpr const char* kManifest = "MANIFEST";
@@ -30,6 +31,7 @@ constexpr const char* kItemFactors = "item_factors";
 constexpr const char* kPopularity = "popularity";
 constexpr const char* kCatalog = "catalog";
 constexpr const char* kHistory = "history";
+constexpr const char* kRules = "rules";
 
 uint32_t Crc32(absl::string_view data) {
   return static_cast<uint32_t>(
@@ -234,6 +236,32 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
     PutArray(&e, snapshot.history.flags);
     TAILOR_RETURN_IF_ERROR(write(kHistory, e.buffer()));
   }
+  {
+    // Rules as parallel arrays: antecedent offsets and items, then one
+    // entry per rule.
+    const auto& rules = snapshot.rules.rules;
+    std::vector<int64_t> ante_ptr = {0};
+    std::vector<int32_t> ante, consequent;
+    std::vector<int64_t> count;
+    std::vector<float> confidence, lift;
+    for (const AssociationRule& r : rules) {
+      ante.insert(ante.end(), r.antecedent.begin(), r.antecedent.end());
+      ante_ptr.push_back(static_cast<int64_t>(ante.size()));
+      consequent.push_back(r.consequent);
+      count.push_back(r.count);
+      confidence.push_back(r.confidence);
+      lift.push_back(r.lift);
+    }
+    Encoder e;
+    e.PutI64(snapshot.rules.num_baskets);
+    PutArray(&e, ante_ptr);
+    PutArray(&e, ante);
+    PutArray(&e, consequent);
+    PutArray(&e, count);
+    PutArray(&e, confidence);
+    PutArray(&e, lift);
+    TAILOR_RETURN_IF_ERROR(write(kRules, e.buffer()));
+  }
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(tmp));
   TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
@@ -293,7 +321,8 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
     if (format != kFormatVersion) {
       return absl::FailedPreconditionError(
           absl::StrCat("snapshot ", version, " has format ", format,
-                       "; this build reads format ", kFormatVersion));
+                       "; this build reads format ", kFormatVersion,
+                       " (retrain to publish a new snapshot)"));
     }
     if (!d.GetString(&s.version) || !d.GetI64(&s.created_unix) ||
         !d.GetU64(&num_users) || !d.GetU64(&num_items) || !d.GetU32(&factors) ||
@@ -346,6 +375,38 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
     if (!GetArray(&d, &s.history.row_ptr) || !GetArray(&d, &s.history.item) ||
         !GetArray(&d, &s.history.flags) || d.remaining() != 0) {
       return Corrupt(path(kHistory), "bad arrays");
+    }
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kRules));
+    Decoder d(payload);
+    std::vector<int64_t> ante_ptr, count;
+    std::vector<int32_t> ante, consequent;
+    std::vector<float> confidence, lift;
+    if (!d.GetI64(&s.rules.num_baskets) || !GetArray(&d, &ante_ptr) ||
+        !GetArray(&d, &ante) || !GetArray(&d, &consequent) ||
+        !GetArray(&d, &count) || !GetArray(&d, &confidence) ||
+        !GetArray(&d, &lift) || d.remaining() != 0) {
+      return Corrupt(path(kRules), "bad arrays");
+    }
+    const size_t n = consequent.size();
+    if (ante_ptr.size() != n + 1 || count.size() != n ||
+        confidence.size() != n || lift.size() != n || ante_ptr[0] != 0 ||
+        ante_ptr[n] != static_cast<int64_t>(ante.size())) {
+      return Corrupt(path(kRules), "array lengths disagree");
+    }
+    s.rules.rules.resize(n);
+    for (size_t k = 0; k < n; ++k) {
+      if (ante_ptr[k] > ante_ptr[k + 1]) {
+        return Corrupt(path(kRules), "offsets are not increasing");
+      }
+      AssociationRule& r = s.rules.rules[k];
+      r.antecedent.assign(ante.begin() + ante_ptr[k],
+                          ante.begin() + ante_ptr[k + 1]);
+      r.consequent = consequent[k];
+      r.count = count[k];
+      r.confidence = confidence[k];
+      r.lift = lift[k];
     }
   }
   if (static_cast<uint64_t>(s.model.users.size()) != num_users ||

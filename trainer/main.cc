@@ -40,6 +40,11 @@ ABSL_FLAG(double, alpha, 2.0, "confidence = 1 + alpha * summed event weight");
 ABSL_FLAG(double, frequency_scaling, 0.0,
           "ALS: scale each row's regularization by (row mass / mean)^this "
           "(0 = off, 1 = Revisiting-iALS style)");
+ABSL_FLAG(int64_t, rule_min_count, 3,
+          "bought together: baskets an itemset needs to be frequent");
+ABSL_FLAG(int, rule_max_size, 3, "bought together: largest itemset mined");
+ABSL_FLAG(double, rule_min_confidence, 0.05,
+          "bought together: weakest rule kept");
 ABSL_FLAG(int, bpr_factors, 64, "eval bpr: latent factors");
 ABSL_FLAG(int, bpr_epochs, 60, "eval bpr: SGD epochs");
 ABSL_FLAG(double, bpr_learning_rate, 0.05, "eval bpr: SGD learning rate");
@@ -312,8 +317,14 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  tailor::TrainingOptions training;
+  training.als = als;
+  training.baskets.min_count = absl::GetFlag(FLAGS_rule_min_count);
+  training.baskets.max_size = absl::GetFlag(FLAGS_rule_max_size);
+  training.rules.min_confidence =
+      static_cast<float>(absl::GetFlag(FLAGS_rule_min_confidence));
   absl::StatusOr<tailor::TrainingResult> result = tailor::RunTraining(
-      input, als, [](const std::string& line) { tailor::LogInfo(line); });
+      input, training, [](const std::string& line) { tailor::LogInfo(line); });
   if (!result.ok()) return Fail(result.status());
 
   tailor::SnapshotStore store(tailor::Env::Default(),

@@ -68,10 +68,16 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
     report_file(std::move(report));
   }
   InteractionBuilder builder(input.weights);
+  BasketBuilder baskets;
   for (const Item& item : data.catalog) builder.AddItem(item.item_id);
   for (const std::string& file : input.event_files) {
     ReadReport report;
-    auto sink = [&](Event&& e) { builder.Add(e); };
+    auto sink = [&](Event&& e) {
+      if (e.type == EventType::kPurchase) {
+        baskets.Add(e.user_id, e.item_id, e.timestamp);
+      }
+      builder.Add(e);
+    };
     TAILOR_RETURN_IF_ERROR(
         movielens
             ? ReadMovieLensRatings(file, input.read_options, sink, &report)
@@ -84,6 +90,7 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
         "events: no usable event in the input files");
   }
   data.interactions = std::move(builder).Build();
+  data.baskets = std::move(baskets).Build(data.interactions.items);
   data.read_seconds = SecondsSince(read_start);
   const InteractionMatrix& m = data.interactions;
   say(absl::StrFormat(
@@ -93,12 +100,14 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
 }
 
 absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
-                                           const AlsOptions& als,
+                                           const TrainingOptions& options,
                                            const ProgressFn& progress) {
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
+  const AlsOptions& als = options.als;
   TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
+  TAILOR_RETURN_IF_ERROR(ValidateFpGrowthOptions(options.baskets));
   TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
   TrainingResult result;
   result.reports = std::move(data.reports);
@@ -113,8 +122,17 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
         say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s", it.iteration,
                             it.loss, it.seconds));
       }));
-  result.train_seconds = SecondsSince(train_start);
   result.iterations = factors.history;
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Itemset> itemsets,
+                          MineFrequentItemsets(data.baskets, options.baskets));
+  const int64_t num_baskets = static_cast<int64_t>(data.baskets.size());
+  result.snapshot.rules = MakeRules(itemsets, num_baskets, options.rules);
+  say(absl::StrFormat(
+      "bought together: %d baskets, %d frequent itemsets (min count %d), %d "
+      "rules",
+      num_baskets, itemsets.size(), options.baskets.min_count,
+      result.snapshot.rules.rules.size()));
+  result.train_seconds = SecondsSince(train_start);
 
   Snapshot& s = result.snapshot;
   s.created_unix = static_cast<int64_t>(std::time(nullptr));
@@ -154,6 +172,9 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
       {"catalog_items", absl::StrCat(s.catalog.size())},
       {"interactions", absl::StrCat(s.history.item.size())},
       {"final_loss", absl::StrFormat("%.6g", final_loss)},
+      {"frequency_scaling", absl::StrCat(als.frequency_scaling)},
+      {"baskets", absl::StrCat(s.rules.num_baskets)},
+      {"rules", absl::StrCat(s.rules.rules.size())},
       {"read_seconds", absl::StrFormat("%.3f", result.read_seconds)},
       {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
       {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},

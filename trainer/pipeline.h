@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/als.h"
+#include "core/association_rules.h"
 #include "core/event.h"
 #include "core/interactions.h"
 #include "core/model.h"
@@ -27,9 +28,19 @@ struct TrainingInput {
   EventWeights weights;
 };
 
+// What to train.
+struct TrainingOptions {
+  AlsOptions als;
+  // Frequently-bought-together rules from same-day purchase baskets.
+  FpGrowthOptions baskets = {.min_count = 3, .max_size = 3};
+  RuleOptions rules;
+};
+
 // Everything read from a TrainingInput.
 struct LoadedData {
   InteractionMatrix interactions;
+  // Purchases grouped by shopper and day, over interactions.items' indexes.
+  std::vector<Basket> baskets;
   std::vector<Item> catalog;
   std::vector<ReadReport> reports;
   int64_t events = 0;
@@ -52,11 +63,12 @@ struct TrainingResult {
   double train_seconds = 0;
 };
 
-// Reads every input, trains implicit ALS and assembles the snapshot
-// (factors, popularity, catalog, training histories, training facts).
-// `progress`, if set, receives one line per step.
+// Reads every input, trains implicit ALS, mines the bought-together rules
+// and assembles the snapshot (factors, popularity, catalog, training
+// histories, rules, training facts). `progress`, if set, receives one line
+// per step.
 absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
-                                           const AlsOptions& als,
+                                           const TrainingOptions& options,
                                            const ProgressFn& progress = {});
 
 // Wall-clock seconds since `start`.

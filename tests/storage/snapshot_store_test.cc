@@ -46,6 +46,11 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
     s.history.flags.push_back(u % 2 ? 3 : 1);
     s.history.row_ptr.push_back(static_cast<int64_t>(s.history.item.size()));
   }
+  if (items >= 3) {
+    s.rules.num_baskets = 40;
+    s.rules.rules.push_back({{0, 1}, 2, 7, 0.5f, 3.25f});
+    s.rules.rules.push_back({{1}, 0, 9, 0.75f, 1.5f});
+  }
   s.created_unix = 1700000000;
   s.info = {{"algorithm", "implicit-als"},
             {"factors", std::to_string(factors)}};
@@ -54,6 +59,15 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
 
 void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.created_unix, b.created_unix);
+  EXPECT_EQ(a.rules.num_baskets, b.rules.num_baskets);
+  ASSERT_EQ(a.rules.rules.size(), b.rules.rules.size());
+  for (size_t k = 0; k < a.rules.rules.size(); ++k) {
+    EXPECT_EQ(a.rules.rules[k].antecedent, b.rules.rules[k].antecedent);
+    EXPECT_EQ(a.rules.rules[k].consequent, b.rules.rules[k].consequent);
+    EXPECT_EQ(a.rules.rules[k].count, b.rules.rules[k].count);
+    EXPECT_EQ(a.rules.rules[k].confidence, b.rules.rules[k].confidence);
+    EXPECT_EQ(a.rules.rules[k].lift, b.rules.rules[k].lift);
+  }
   EXPECT_EQ(a.info, b.info);
   EXPECT_EQ(a.model.users, b.model.users);
   EXPECT_EQ(a.model.items, b.model.items);
@@ -144,7 +158,8 @@ TEST_P(CorruptionTest, MissingFileIsRejected) {
 INSTANTIATE_TEST_SUITE_P(EveryFile, CorruptionTest,
                          ::testing::Values("MANIFEST", "users", "items",
                                            "user_factors", "item_factors",
-                                           "popularity", "catalog", "history"));
+                                           "popularity", "catalog", "history",
+                                           "rules"));
 
 TEST(SnapshotStoreTest, DuplicateIdsAreRejected) {
   TempDir dir;
@@ -195,8 +210,8 @@ class FailingEnv : public EnvWrapper {
 TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
   Snapshot first = MakeSnapshot(6, 5, 3, 1);
   Snapshot second = MakeSnapshot(9, 5, 3, 2);
-  // 8 data files + CURRENT: fail at each one in turn.
-  for (int fail_at = 1; fail_at <= 9; ++fail_at) {
+  // 9 data files + CURRENT: fail at each one in turn.
+  for (int fail_at = 1; fail_at <= 10; ++fail_at) {
     TempDir dir;
     ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(first).ok());
     FailingEnv env(fail_at);
@@ -212,7 +227,7 @@ TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
     // A failure before the rename leaves no visible version 2; a failure
     // writing CURRENT leaves a complete but inactive version 2.
     auto versions = *reader.ListVersions();
-    if (fail_at <= 8) {
+    if (fail_at <= 9) {
       EXPECT_EQ(versions, (std::vector<std::string>{"00000001"}));
     } else {
       EXPECT_TRUE(reader.Load("00000002").ok());

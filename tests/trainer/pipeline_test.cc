@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "core/recommender.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -37,7 +38,7 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   als.factors = 4;
   als.iterations = 3;
   std::vector<std::string> lines;
-  auto result = RunTraining(input, als,
+  auto result = RunTraining(input, {.als = als},
                             [&](const std::string& l) { lines.push_back(l); });
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->events, 4);
@@ -61,13 +62,46 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   EXPECT_TRUE(has_rss);
 }
 
+// Same-day purchases become baskets and the rules reach the snapshot.
+TEST(PipelineTest, MinesBoughtTogetherRulesFromSameDayPurchases) {
+  TempDir dir;
+  std::string events = "user_id,item_id,event_type,timestamp\n";
+  for (int u = 0; u < 6; ++u) {
+    // Coat and scarf bought together on one day; a tee on another day.
+    absl::StrAppend(&events, "u", u, ",coat,purchase,1700000000\n", "u", u,
+                    ",scarf,purchase,1700000300\n", "u", u,
+                    ",tee,purchase,1700900000\n");
+  }
+  absl::StrAppend(&events, "u9,tee,purchase,1700000000\n",
+                  "u9,socks,purchase,1700000000\n");
+  WriteTextFile(dir.Join("events.csv"), events);
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  TrainingOptions options;
+  options.als.factors = 2;
+  options.als.iterations = 1;
+  options.baskets.min_count = 2;
+  auto result = RunTraining(input, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const Snapshot& s = result->snapshot;
+  // 6 coat+scarf baskets, 6 tee baskets, 1 tee+socks basket.
+  EXPECT_EQ(s.rules.num_baskets, 13);
+  const int32_t coat = *s.model.items.Find("coat");
+  const int32_t scarf = *s.model.items.Find("scarf");
+  std::vector<TogetherItem> together = BoughtTogether(s.rules, {coat}, 5);
+  ASSERT_EQ(together.size(), 1u);
+  EXPECT_EQ(together[0].item, scarf);
+  EXPECT_FLOAT_EQ(together[0].rule->confidence, 1.0f);
+  EXPECT_FLOAT_EQ(together[0].rule->lift, 13.0f / 6);
+}
+
 TEST(PipelineTest, StrictModeFailsOnTheFirstBadRow) {
   TempDir dir;
   WriteTextFile(dir.Join("events.csv"), "u1,A,view,1\nu1,A,oops,1\n");
   TrainingInput input;
   input.event_files = {dir.Join("events.csv")};
   input.read_options.strict = true;
-  auto result = RunTraining(input, AlsOptions());
+  auto result = RunTraining(input, {});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("events.csv:2: event_type"));
 }
@@ -78,7 +112,7 @@ TEST(PipelineTest, NoUsableEventsIsAnError) {
                 "user_id,item_id,event_type,timestamp\n");
   TrainingInput input;
   input.event_files = {dir.Join("events.csv")};
-  EXPECT_THAT(RunTraining(input, AlsOptions()).status().message(),
+  EXPECT_THAT(RunTraining(input, {}).status().message(),
               HasSubstr("no usable event"));
 }
 
@@ -101,7 +135,7 @@ TEST(PipelineTest, MovieLensModelBeatsPopularityOnTheOfficialFold) {
   als.iterations = 10;
   als.alpha = 0.5f;
   als.regularization = 20.0f;
-  auto result = RunTraining(input, als);
+  auto result = RunTraining(input, {.als = als});
   ASSERT_TRUE(result.ok()) << result.status();
   const Snapshot& s = result->snapshot;
   EXPECT_EQ(s.model.items.size(), 1682);
