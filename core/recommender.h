@@ -41,10 +41,18 @@ class Recommender {
   RecommendResult Recommend(std::optional<int32_t> user, int count,
                             const ItemSet* exclude) const;
 
+  // The `count` items whose embeddings have the highest cosine similarity
+  // with item `item`'s (itself excluded). An item with an all-zero
+  // embedding has no neighbours (empty result); so never appears in one.
+  std::vector<ScoredItem> SimilarItems(int32_t item, int count) const;
+
  private:
   std::shared_ptr<const Model> model_;
   ExactRetriever retriever_;
   std::vector<int32_t> popular_order_;
+  // Unit-length item embeddings (zero rows stay zero), for cosine search.
+  RowMatrix unit_items_;
+  ExactRetriever unit_retriever_;
 };
 
 }  // namespace tailor

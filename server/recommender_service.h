@@ -16,7 +16,9 @@ namespace tailor {
 // active ServingState pointer and never holds a lock while scoring.
 class RecommenderService final
     : public v1::Recommender::WithRawCallbackMethod_RecommendFor<
-          v1::Recommender::Service> {
+          v1::Recommender::WithRawCallbackMethod_BoughtTogether<
+              v1::Recommender::WithRawCallbackMethod_SimilarItems<
+                  v1::Recommender::Service>>> {
  public:
   // Both pointers must outlive the service.
   RecommenderService(const ServingStateHolder* state, StateStore* store)
@@ -26,9 +28,20 @@ class RecommenderService final
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
 
-  // The handler's logic, callable without gRPC (used by RecommendFor).
+  grpc::ServerUnaryReactor* BoughtTogether(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SimilarItems(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+
+  // The handlers' logic, callable without gRPC.
   absl::Status Recommend(const v1::RecommendRequest& request,
                          v1::RecommendResponse* response) const;
+  absl::Status Together(const v1::BoughtTogetherRequest& request,
+                        v1::BoughtTogetherResponse* response) const;
+  absl::Status Similar(const v1::SimilarItemsRequest& request,
+                       v1::SimilarItemsResponse* response) const;
 
  private:
   const ServingStateHolder* state_;

@@ -21,6 +21,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->version = snapshot.version;
   state->created_unix = snapshot.created_unix;
   state->info = std::move(snapshot.info);
+  state->rules = std::move(snapshot.rules);
   auto model = std::make_shared<const Model>(std::move(snapshot.model));
   state->item_info.resize(model->items.size());
   for (Item& item : catalog) {

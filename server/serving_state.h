@@ -26,6 +26,8 @@ struct ServingState {
   // Catalog attributes aligned with the model's item indexes; an entry with
   // an empty item_id means "not in the catalog".
   std::vector<Item> item_info;
+  // Bought-together rules over the model's item indexes.
+  AssociationRules rules;
 };
 
 // Builds a ServingState from a snapshot that SnapshotStore::Load has

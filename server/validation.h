@@ -13,6 +13,11 @@ inline constexpr int kMaxExcludeIds = 1000;
 
 // INVALID_ARGUMENT with "field: reason" for the first problem found.
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request);
+inline constexpr int kMaxTogetherIds = 100;
+absl::Status ValidateBoughtTogetherRequest(
+    const v1::BoughtTogetherRequest& request);
+absl::Status ValidateSimilarItemsRequest(
+    const v1::SimilarItemsRequest& request);
 
 }  // namespace tailor
 

@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "core/interactions.h"
@@ -265,6 +266,99 @@ TEST(ServerStartTest, BadOptionsAreClearErrors) {
   options.address = "not an address";
   EXPECT_EQ(TailorServer::Start(options).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// Items A..F with 2-d embeddings in different directions (F all zero) and
+// bought-together rules {A} -> C (lift 3), {A} -> B (lift 2), {A, B} -> D
+// (lift 5).
+Snapshot RelatedItemsSnapshot() {
+  Snapshot s = TinySnapshot();
+  s.model.item_factors << 1, 0, 0.9f, 0.1f, 0, 1, 0.1f, 0.9f, -1, 0, 0, 0;
+  s.rules.num_baskets = 50;
+  s.rules.rules = {{{0}, 2, 6, 0.6f, 3.0f},
+                   {{0}, 1, 4, 0.4f, 2.0f},
+                   {{0, 1}, 3, 3, 0.75f, 5.0f}};
+  return s;
+}
+
+class RelatedItemsTest : public ServerTest {
+ protected:
+  grpc::Status Similar(const std::string& item, int count,
+                       v1::SimilarItemsResponse* resp) {
+    v1::SimilarItemsRequest req;
+    req.set_item_id(item);
+    req.set_count(count);
+    grpc::ClientContext ctx;
+    return stub_->SimilarItems(&ctx, req, resp);
+  }
+  grpc::Status Together(const std::vector<std::string>& items,
+                        v1::BoughtTogetherResponse* resp) {
+    v1::BoughtTogetherRequest req;
+    for (const auto& id : items) req.add_item_ids(id);
+    grpc::ClientContext ctx;
+    return stub_->BoughtTogether(&ctx, req, resp);
+  }
+};
+
+TEST_F(RelatedItemsTest, SimilarItemsAreRankedByCosine) {
+  Publish(RelatedItemsSnapshot());
+  StartServer();
+  v1::SimilarItemsResponse resp;
+  ASSERT_TRUE(Similar("A", 10, &resp).ok());
+  std::vector<std::string> ids;
+  for (const auto& item : resp.items()) ids.push_back(item.item_id());
+  // Never A itself, never the zero-embedding F.
+  EXPECT_EQ(ids, (std::vector<std::string>{"B", "D", "C", "E"}));
+  EXPECT_NEAR(resp.items(0).score(), 0.9 / std::sqrt(0.82), 1e-5);
+  EXPECT_NEAR(resp.items(3).score(), -1.0, 1e-6);
+  EXPECT_EQ(resp.items(0).reason(), v1::REASON_SIMILAR);
+  EXPECT_EQ(resp.model_version(), "00000001");
+  ASSERT_TRUE(Similar("F", 3, &resp).ok());
+  EXPECT_EQ(resp.items_size(), 0);
+
+  grpc::Status s = Similar("nope", 3, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("item_id: 'nope'"));
+  s = Similar("", 3, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item_id"));
+  s = Similar("A", 0, &resp);
+  EXPECT_EQ(s.error_message(), "count: must be between 1 and 1000, got 0");
+}
+
+TEST_F(RelatedItemsTest, BoughtTogetherExplainsEachItem) {
+  Publish(RelatedItemsSnapshot());
+  StartServer();
+  v1::BoughtTogetherResponse resp;
+  ASSERT_TRUE(Together({"A"}, &resp).ok());
+  ASSERT_EQ(resp.items_size(), 2);
+  EXPECT_EQ(resp.items(0).item().item_id(), "C");
+  EXPECT_EQ(resp.items(1).item().item_id(), "B");
+  const v1::RuleEvidence& ev = resp.items(0).evidence();
+  EXPECT_THAT(ev.antecedent_item_ids(), ::testing::ElementsAre("A"));
+  EXPECT_EQ(ev.baskets_together(), 6);
+  EXPECT_EQ(ev.baskets_total(), 50);
+  EXPECT_FLOAT_EQ(ev.lift(), 3.0f);
+  EXPECT_EQ(resp.items(0).item().reason(), v1::REASON_BOUGHT_TOGETHER);
+  // A cart with A and B: the pair rule ranks D first; B is in the cart; an
+  // unknown id contributes nothing.
+  ASSERT_TRUE(Together({"B", "unknown", "A"}, &resp).ok());
+  ASSERT_EQ(resp.items_size(), 2);
+  EXPECT_EQ(resp.items(0).item().item_id(), "D");
+  EXPECT_EQ(resp.items(1).item().item_id(), "C");
+  EXPECT_EQ(resp.items(1).item().info().title(), "");  // C not in catalog
+  ASSERT_TRUE(Together({"F"}, &resp).ok());
+  EXPECT_EQ(resp.items_size(), 0);
+
+  grpc::Status s = Together({}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "item_ids: at least one is required");
+  s = Together({"A", "\xC3\x28"}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item_ids[1]"));
+  EXPECT_THAT(s.error_message(), HasSubstr("UTF-8"));
+  s = Together(std::vector<std::string>(101, "A"), &resp);
+  EXPECT_EQ(s.error_message(), "item_ids: has 101 ids, the limit is 100");
 }
 
 }  // namespace
