@@ -13,8 +13,6 @@ namespace {
 
 using MatrixXd = Eigen::MatrixXd;
 using VectorXd = Eigen::VectorXd;
-using MatrixXf = Eigen::MatrixXf;
-using VectorXf = Eigen::VectorXf;
 
 // A small, cheaply seeded random stream (SplitMix64) with Gaussian draws, so
 // every row of every sweep can have its own stream.
@@ -121,6 +119,68 @@ Hyper SampleHyper(const Rows& rows, Stream& rng) {
   return h;
 }
 
+using RowMajorF =
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// What sampling one side needs besides the rows it writes.
+struct SideInput {
+  const RowMajorF& other;  // the other side's rows: (factors..., bias)
+  const Csr& csr;
+  const Hyper& hyper;
+  double alpha;  // noise precision
+  double mu;     // global mean
+  uint64_t seed;
+  int sweep;
+  int side;
+  int threads;
+};
+
+// Draws every row of `x` (num rows x d, d = factors + 1) from its Gaussian
+// conditional. P >= d is a compile-time size for the common factor counts,
+// rounded up to whole SIMD packets: the extra coordinates are zero in every
+// design row and have an identity prior, so they decouple from the real
+// ones and are dropped. Fixed sizes unroll the per-rating rank-one updates
+// and the small Cholesky factorisations instead of going through Eigen's
+// blocked GEMM; Eigen::Dynamic (P = d) handles every other size.
+template <int P>
+void SampleRows(const SideInput& in, RowMajorF& x) {
+  using Vec = Eigen::Matrix<float, P, 1>;
+  using Mat = Eigen::Matrix<float, P, P>;
+  const int d = static_cast<int>(x.cols());
+  const int p = P == Eigen::Dynamic ? d : P;
+  const int f = d - 1;
+  Vec prior = Vec::Zero(p);
+  prior.head(d) = (in.hyper.precision * in.hyper.mean).cast<float>();
+  Mat prior_precision = Mat::Identity(p, p);
+  prior_precision.topLeftCorner(d, d) = in.hyper.precision.cast<float>();
+  const float a = static_cast<float>(in.alpha);
+  const float mu = static_cast<float>(in.mu);
+  ParallelFor(x.rows(), in.threads, 32, [&](int64_t begin, int64_t end) {
+    Vec v = Vec::Zero(p), rhs(p), z = Vec::Zero(p);
+    Mat gram(p, p);
+    Eigen::LLT<Mat> llt(p);
+    for (int64_t r = begin; r < end; ++r) {
+      gram.setZero();
+      rhs.setZero();
+      for (int64_t k = in.csr.ptr[r]; k < in.csr.ptr[r + 1]; ++k) {
+        const int32_t o_idx = in.csr.other[k];
+        v.head(d) = in.other.row(o_idx).transpose();
+        const float target = in.csr.value[k] - mu - v(f);
+        v(f) = 1.0f;  // the design row: (other's factors, 1 for our bias)
+        gram.noalias() += v * v.transpose();
+        rhs += target * v;
+      }
+      rhs = prior + a * rhs;
+      llt.compute(prior_precision + a * gram);
+      llt.solveInPlace(rhs);  // the posterior mean
+      Stream rng(StreamSeed(in.seed, in.sweep, in.side, r));
+      for (int k = 0; k < d; ++k) z(k) = static_cast<float>(rng.Normal());
+      llt.matrixU().solveInPlace(z);  // N(0, precision^-1)
+      x.row(r) = (rhs + z).head(d).transpose();
+    }
+  });
+}
+
 }  // namespace
 
 absl::Status ValidateBayesianMfOptions(const BayesianMfOptions& o) {
@@ -183,46 +243,31 @@ absl::StatusOr<BayesianMf> BayesianMf::Train(const std::vector<Rating>& ratings,
   users.col(f).setZero();
   items.col(f).setZero();
 
-  // Samples row r of `x` given the other side `other` (side 0 = users).
+  // Samples every row of `x` given the other side `other` (side 0 = users).
   auto sample_side = [&](Matrix& x, const Matrix& other, const Csr& csr,
                          const Hyper& hyper, double alpha, int sweep,
                          int side) {
-    int64_t max_row = 1;
-    for (size_t r = 0; r + 1 < csr.ptr.size(); ++r) {
-      max_row = std::max(max_row, csr.ptr[r + 1] - csr.ptr[r]);
+    const SideInput in{other, csr, hyper, alpha, mu, o.seed, sweep, side,
+                       o.threads};
+    switch ((d + 3) / 4 * 4) {  // fixed sizes for the common factor counts
+      case 8:
+        SampleRows<8>(in, x);
+        break;
+      case 12:
+        SampleRows<12>(in, x);
+        break;
+      case 16:
+        SampleRows<16>(in, x);
+        break;
+      case 20:
+        SampleRows<20>(in, x);
+        break;
+      case 24:
+        SampleRows<24>(in, x);
+        break;
+      default:
+        SampleRows<Eigen::Dynamic>(in, x);
     }
-    const VectorXf prior = (hyper.precision * hyper.mean).cast<float>();
-    const MatrixXf prior_precision = hyper.precision.cast<float>();
-    const float a = static_cast<float>(alpha);
-    const float mu_f = static_cast<float>(mu);
-    ParallelFor(x.rows(), o.threads, 32, [&](int64_t begin, int64_t end) {
-      // Buffers reused across rows (sized for the longest row).
-      Matrix design(max_row, d);
-      VectorXf target(max_row), z(d), rhs(d);
-      MatrixXf precision(d, d);
-      Eigen::LLT<MatrixXf> llt(d);
-      for (int64_t r = begin; r < end; ++r) {
-        const int64_t p0 = csr.ptr[r], n = csr.ptr[r + 1] - p0;
-        for (int64_t k = 0; k < n; ++k) {
-          const int32_t o_idx = csr.other[p0 + k];
-          design.row(k).head(f) = other.row(o_idx).head(f);
-          design(k, f) = 1.0f;
-          target(k) = csr.value[p0 + k] - mu_f - other(o_idx, f);
-        }
-        const auto rows = design.topRows(n);
-        precision = prior_precision;
-        precision.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose(),
-                                                             a);
-        llt.compute(precision.selfadjointView<Eigen::Lower>());
-        rhs.noalias() = rows.transpose() * target.head(n);
-        rhs = prior + a * rhs;
-        llt.solveInPlace(rhs);  // the posterior mean
-        Stream rng(StreamSeed(o.seed, sweep, side, r));
-        for (int k = 0; k < d; ++k) z(k) = static_cast<float>(rng.Normal());
-        llt.matrixU().solveInPlace(z);  // N(0, precision^-1)
-        x.row(r) = (rhs + z).transpose();
-      }
-    });
   };
 
   Stream hyper_rng(StreamSeed(o.seed, -2, 0, 0));

@@ -47,6 +47,33 @@ TEST_F(CliClientTest, RecommendAndFormat) {
   EXPECT_THAT(bad.status().message(), HasSubstr("count"));
 }
 
+TEST_F(CliClientTest, SimilarAndTogetherAndFormat) {
+  Snapshot s = TinySnapshot();
+  s.rules.num_baskets = 20;
+  s.rules.rules = {{{0}, 5, 4, 0.5f, 2.5f}};  // A -> F
+  Publish(s);
+  StartServer();
+  v1::BoughtTogetherRequest together;
+  together.add_item_ids("A");
+  auto t = Client().Together(together);
+  ASSERT_TRUE(t.ok()) << t.status();
+  const std::string table = FormatTogether({"A"}, *t);
+  EXPECT_THAT(table, HasSubstr("bought together with A: 1 items"));
+  EXPECT_THAT(table, HasSubstr("Basic Tee"));
+  EXPECT_THAT(table,
+              HasSubstr("together after A: 4 of 20 baskets, confidence 0.50"));
+  v1::SimilarItemsRequest similar;
+  similar.set_item_id("A");
+  similar.set_count(2);
+  auto sim = Client().Similar(similar);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  EXPECT_EQ(sim->items_size(), 2);
+  EXPECT_THAT(FormatSimilar("A", *sim), HasSubstr("similar to A: 2 items"));
+  similar.set_item_id("missing");
+  EXPECT_EQ(Client().Similar(similar).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(CliClientTest, HealthFollowsTheModel) {
   StartServer();
   EXPECT_EQ(*Client().HealthStatus(""), "NOT_SERVING");

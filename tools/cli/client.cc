@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace tailor {
@@ -43,6 +44,26 @@ absl::StatusOr<v1::RecommendResponse> TailorClient::Recommend(
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   v1::RecommendResponse response;
   grpc::Status s = stub_->RecommendFor(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s);
+  return response;
+}
+
+absl::StatusOr<v1::SimilarItemsResponse> TailorClient::Similar(
+    const v1::SimilarItemsRequest& request) const {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  v1::SimilarItemsResponse response;
+  grpc::Status s = stub_->SimilarItems(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s);
+  return response;
+}
+
+absl::StatusOr<v1::BoughtTogetherResponse> TailorClient::Together(
+    const v1::BoughtTogetherRequest& request) const {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  v1::BoughtTogetherResponse response;
+  grpc::Status s = stub_->BoughtTogether(&ctx, request, &response);
   if (!s.ok()) return FromGrpc(s);
   return response;
 }
@@ -93,6 +114,39 @@ absl::StatusOr<LatencyReport> TailorClient::MeasureLatency(
   return report;
 }
 
+namespace {
+
+const char* ReasonText(v1::Reason reason) {
+  switch (reason) {
+    case v1::REASON_PERSONALIZED:
+      return "personal";
+    case v1::REASON_POPULAR:
+      return "popular";
+    case v1::REASON_BOUGHT_TOGETHER:
+      return "together";
+    case v1::REASON_SIMILAR:
+      return "similar";
+    default:
+      return "?";
+  }
+}
+
+void AppendItemHeader(std::string* out) {
+  absl::StrAppendFormat(out, "  %3s  %-12s %8s  %-40s %-12s %9s  %s\n", "#",
+                        "item", "score", "title", "category", "price", "why");
+}
+
+void AppendItemRow(int rank, const v1::RecommendedItem& item,
+                   const std::string& detail, std::string* out) {
+  absl::StrAppendFormat(out, "  %3d  %-12s %8.4f  %-40s %-12s %9.2f  %s%s\n",
+                        rank, Clip(item.item_id(), 12), item.score(),
+                        Clip(item.info().title(), 40),
+                        Clip(item.info().category(), 12), item.info().price(),
+                        ReasonText(item.reason()), detail);
+}
+
+}  // namespace
+
 std::string FormatRecommendations(const std::string& user_id,
                                   const v1::RecommendResponse& response) {
   std::string out = absl::StrFormat(
@@ -100,15 +154,44 @@ std::string FormatRecommendations(const std::string& user_id,
       response.model_version(),
       response.fallback_used() ? "popular fallback: user not known"
                                : "personalised");
-  absl::StrAppendFormat(&out, "  %3s  %-12s %8s  %-40s %-12s %9s  %s\n", "#",
-                        "item", "score", "title", "category", "price", "why");
+  AppendItemHeader(&out);
   int rank = 0;
   for (const auto& item : response.items()) {
-    absl::StrAppendFormat(
-        &out, "  %3d  %-12s %8.4f  %-40s %-12s %9.2f  %s\n", ++rank,
-        Clip(item.item_id(), 12), item.score(), Clip(item.info().title(), 40),
-        Clip(item.info().category(), 12), item.info().price(),
-        item.reason() == v1::REASON_PERSONALIZED ? "personal" : "popular");
+    AppendItemRow(++rank, item, "", &out);
+  }
+  return out;
+}
+
+std::string FormatSimilar(const std::string& item_id,
+                          const v1::SimilarItemsResponse& response) {
+  std::string out =
+      absl::StrFormat("similar to %s: %d items from model %s (cosine)\n",
+                      item_id, response.items_size(), response.model_version());
+  AppendItemHeader(&out);
+  int rank = 0;
+  for (const auto& item : response.items()) {
+    AppendItemRow(++rank, item, "", &out);
+  }
+  return out;
+}
+
+std::string FormatTogether(const std::vector<std::string>& item_ids,
+                           const v1::BoughtTogetherResponse& response) {
+  std::string out = absl::StrFormat(
+      "bought together with %s: %d items from model %s (score = lift)\n",
+      absl::StrJoin(item_ids, ","), response.items_size(),
+      response.model_version());
+  AppendItemHeader(&out);
+  int rank = 0;
+  for (const auto& t : response.items()) {
+    const v1::RuleEvidence& ev = t.evidence();
+    AppendItemRow(
+        ++rank, t.item(),
+        absl::StrFormat(" after %s: %d of %d baskets, confidence %.2f",
+                        absl::StrJoin(ev.antecedent_item_ids(), "+"),
+                        ev.baskets_together(), ev.baskets_total(),
+                        ev.confidence()),
+        &out);
   }
   return out;
 }

@@ -32,6 +32,10 @@ class TailorClient {
 
   absl::StatusOr<v1::RecommendResponse> Recommend(
       const v1::RecommendRequest& request) const;
+  absl::StatusOr<v1::SimilarItemsResponse> Similar(
+      const v1::SimilarItemsRequest& request) const;
+  absl::StatusOr<v1::BoughtTogetherResponse> Together(
+      const v1::BoughtTogetherRequest& request) const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
   // Calls RecommendFor `requests` times one after another, cycling through
@@ -49,6 +53,10 @@ class TailorClient {
 // The table the CLI prints for a response.
 std::string FormatRecommendations(const std::string& user_id,
                                   const v1::RecommendResponse& response);
+std::string FormatSimilar(const std::string& item_id,
+                          const v1::SimilarItemsResponse& response);
+std::string FormatTogether(const std::vector<std::string>& item_ids,
+                           const v1::BoughtTogetherResponse& response);
 // One line: percentiles, errors and rate.
 std::string FormatLatency(const LatencyReport& report, int count, size_t users);
 

@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
 #include "tools/cli/client.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980", "tailor-server host:port");
@@ -32,6 +33,8 @@ namespace {
 
 constexpr const char* kUsage =
     "tailor recommend USER_ID [--count=N] [--exclude=ID,..] [--include_seen]\n"
+    "tailor similar ITEM_ID [--count=N]\n"
+    "tailor together ITEM_ID[,ITEM_ID...] [--count=N]\n"
     "tailor health [--service=NAME]\n"
     "tailor latency --users=ID,... [--requests=N] [--count=N]\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
@@ -65,6 +68,26 @@ int main(int argc, char** argv) {
     absl::StatusOr<tailor::v1::RecommendResponse> resp = client.Recommend(req);
     if (!resp.ok()) return Fail(resp.status());
     std::fputs(tailor::FormatRecommendations(args[2], *resp).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "similar" && args.size() == 3) {
+    tailor::v1::SimilarItemsRequest req;
+    req.set_item_id(args[2]);
+    req.set_count(absl::GetFlag(FLAGS_count));
+    absl::StatusOr<tailor::v1::SimilarItemsResponse> resp = client.Similar(req);
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatSimilar(args[2], *resp).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "together" && args.size() == 3) {
+    tailor::v1::BoughtTogetherRequest req;
+    const std::vector<std::string> ids = absl::StrSplit(args[2], ',');
+    for (const std::string& id : ids) req.add_item_ids(id);
+    req.set_count(absl::GetFlag(FLAGS_count));
+    absl::StatusOr<tailor::v1::BoughtTogetherResponse> resp =
+        client.Together(req);
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatTogether(ids, *resp).c_str(), stdout);
     return 0;
   }
   if (cmd == "health" && args.size() == 2) {
