@@ -40,6 +40,10 @@ ABSL_FLAG(double, alpha, 2.0, "confidence = 1 + alpha * summed event weight");
 ABSL_FLAG(double, frequency_scaling, 0.0,
           "ALS: scale each row's regularization by (row mass / mean)^this "
           "(0 = off, 1 = Revisiting-iALS style)");
+ABSL_FLAG(int, cold_start_below_users, 1,
+          "catalog items with fewer interacting users get the factor vector "
+          "their attributes (category, brand, color, price band) predict; "
+          "0 = off");
 ABSL_FLAG(int64_t, rule_min_count, 3,
           "bought together: baskets an itemset needs to be frequent");
 ABSL_FLAG(int, rule_max_size, 3, "bought together: largest itemset mined");
@@ -319,6 +323,8 @@ int main(int argc, char** argv) {
 
   tailor::TrainingOptions training;
   training.als = als;
+  training.cold_start_below_users = absl::GetFlag(FLAGS_cold_start_below_users);
+  training.attributes.seed = absl::GetFlag(FLAGS_seed);
   training.baskets.min_count = absl::GetFlag(FLAGS_rule_min_count);
   training.baskets.max_size = absl::GetFlag(FLAGS_rule_max_size);
   training.rules.min_confidence =

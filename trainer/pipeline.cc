@@ -108,6 +108,12 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   const AlsOptions& als = options.als;
   TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
   TAILOR_RETURN_IF_ERROR(ValidateFpGrowthOptions(options.baskets));
+  TAILOR_RETURN_IF_ERROR(ValidateAttributeEmbeddingOptions(options.attributes));
+  if (options.cold_start_below_users < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cold_start_below_users: must be >= 0, got ",
+                     options.cold_start_below_users));
+  }
   TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
   TrainingResult result;
   result.reports = std::move(data.reports);
@@ -123,6 +129,34 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
                             it.loss, it.seconds));
       }));
   result.iterations = factors.history;
+  std::string cold_start = "off";
+  if (options.cold_start_below_users > 0) {
+    absl::StatusOr<ColdStartReport> cold =
+        EmbedColdItems(m, catalog, options.cold_start_below_users,
+                       options.attributes, &factors.item_factors);
+    if (cold.ok() && cold->embedded_items == 0 &&
+        cold->cold_without_attributes == 0) {
+      cold_start = absl::StrCat("no cold items (every item has at least ",
+                                options.cold_start_below_users,
+                                " interacting users)");
+    } else if (cold.ok()) {
+      result.cold_start = *cold;
+      cold_start = absl::StrFormat(
+          "%d items embedded from attributes (fitted on %d, %d features, "
+          "ridge %g, held-out MSE %.3g vs %.3g for the mean vector); %d cold "
+          "items without catalog attributes",
+          cold->embedded_items, cold->fitted_items, cold->num_features,
+          cold->regularization, cold->holdout_mse, cold->holdout_mse_of_mean,
+          cold->cold_without_attributes);
+    } else if (absl::IsFailedPrecondition(cold.status())) {
+      // Too little catalog to learn from: cold items keep their near-zero
+      // ALS rows, which is what they would have without the hybrid.
+      cold_start = absl::StrCat("skipped: ", cold.status().message());
+    } else {
+      return cold.status();
+    }
+    say(absl::StrCat("cold start: ", cold_start));
+  }
   TAILOR_ASSIGN_OR_RETURN(std::vector<Itemset> itemsets,
                           MineFrequentItemsets(data.baskets, options.baskets));
   const int64_t num_baskets = static_cast<int64_t>(data.baskets.size());
@@ -173,6 +207,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
       {"interactions", absl::StrCat(s.history.item.size())},
       {"final_loss", absl::StrFormat("%.6g", final_loss)},
       {"frequency_scaling", absl::StrCat(als.frequency_scaling)},
+      {"cold_start", cold_start},
       {"baskets", absl::StrCat(s.rules.num_baskets)},
       {"rules", absl::StrCat(s.rules.rules.size())},
       {"read_seconds", absl::StrFormat("%.3f", result.read_seconds)},

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/als.h"
 #include "core/association_rules.h"
+#include "core/attribute_embedding.h"
 #include "core/event.h"
 #include "core/interactions.h"
 #include "core/model.h"
@@ -34,6 +35,10 @@ struct TrainingOptions {
   // Frequently-bought-together rules from same-day purchase baskets.
   FpGrowthOptions baskets = {.min_count = 3, .max_size = 3};
   RuleOptions rules;
+  // Cold-start hybrid: catalog items with fewer interacting users than this
+  // get the factor vector their attributes predict (0 = off).
+  int cold_start_below_users = 1;
+  AttributeEmbeddingOptions attributes;
 };
 
 // Everything read from a TrainingInput.
@@ -58,13 +63,15 @@ struct TrainingResult {
   Snapshot snapshot;  // version unset: SnapshotStore::Publish assigns it
   std::vector<ReadReport> reports;
   std::vector<AlsIteration> iterations;
+  ColdStartReport cold_start;
   int64_t events = 0;
   double read_seconds = 0;
   double train_seconds = 0;
 };
 
-// Reads every input, trains implicit ALS, mines the bought-together rules
-// and assembles the snapshot (factors, popularity, catalog, training
+// Reads every input, trains implicit ALS, embeds cold catalog items from
+// their attributes, mines the bought-together rules and assembles the
+// snapshot (factors, popularity, catalog, training
 // histories, rules, training facts). `progress`, if set, receives one line
 // per step.
 absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,

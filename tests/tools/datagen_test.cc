@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_split.h"
 #include "core/readers.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "tools/datagen/store_generator.h"
@@ -180,12 +181,39 @@ TEST(DatagenTest, ShoppersBuyApparelOnlyInTheirSizeAndPreferTheirBrands) {
       << share(true) << " vs " << share(false);
 }
 
+TEST(DatagenTest, NewArrivalsAreInTheCatalogButInNoEvent) {
+  TempDir dir;
+  StoreConfig config = Small();
+  config.new_arrivals = 0.05;
+  auto stats = GenerateStore(config, dir.path());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->new_arrivals, 20);
+  ReadReport r;
+  auto catalog = ReadCatalogCsv(dir.Join("catalog.csv"), {}, &r);
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  ASSERT_EQ(catalog->size(), 400u);
+  std::set<std::string> touched;
+  ASSERT_TRUE(ReadEventsCsv(
+                  dir.Join("events.csv"), {},
+                  [&](Event&& e) { touched.insert(e.item_id); }, &r)
+                  .ok());
+  for (size_t i = 0; i < catalog->size(); ++i) {
+    const bool is_new = i >= 380;
+    EXPECT_EQ(touched.count((*catalog)[i].item_id), is_new ? 0u : 1u)
+        << (*catalog)[i].item_id;
+  }
+}
+
 TEST(DatagenTest, RejectsNonsenseSizes) {
   TempDir dir;
   StoreConfig c = Small();
   c.users = 0;
   EXPECT_EQ(GenerateStore(c, dir.path()).status().code(),
             absl::StatusCode::kInvalidArgument);
+  c = Small();
+  c.new_arrivals = 0.9;
+  EXPECT_THAT(std::string(GenerateStore(c, dir.path()).status().message()),
+              ::testing::HasSubstr("new_arrivals"));
 }
 
 }  // namespace

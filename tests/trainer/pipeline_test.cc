@@ -1,6 +1,7 @@
 #include "trainer/pipeline.h"
 
 #include <map>
+#include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +39,9 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   als.factors = 4;
   als.iterations = 3;
   std::vector<std::string> lines;
-  auto result = RunTraining(input, {.als = als},
+  TrainingOptions options;
+  options.als = als;
+  auto result = RunTraining(input, options,
                             [&](const std::string& l) { lines.push_back(l); });
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->events, 4);
@@ -60,6 +63,77 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   bool has_rss = false;
   for (const auto& [k, v] : loaded->info) has_rss |= k == "peak_rss_mib";
   EXPECT_TRUE(has_rss);
+}
+
+// A catalog product nobody has touched yet gets a vector from its
+// attributes: it is recommended to the shoppers of its kind and has
+// similar items of its own category.
+TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
+  TempDir dir;
+  std::string catalog =
+      "item_id,title,category,brand,color,price,sizes,in_stock\n";
+  for (int k = 0; k < 12; ++k) {
+    absl::StrAppend(&catalog, "D", k, ",Dress,dresses,Flora,red,", 60 + k,
+                    ",S|M,true\n", "S", k, ",Sneaker,shoes,Kick,white,",
+                    90 + k, ",42,true\n");
+  }
+  absl::StrAppend(&catalog, "NEW,New dress,dresses,Flora,red,65,S,true\n");
+  WriteTextFile(dir.Join("catalog.csv"), catalog);
+  std::string events = "user_id,item_id,event_type,timestamp\n";
+  std::mt19937 rng(5);
+  for (int u = 0; u < 200; ++u) {
+    const char* kind = u % 2 == 0 ? "D" : "S";
+    for (int k = 0; k < 6; ++k) {
+      absl::StrAppend(&events, "u", u, ",", kind, rng() % 12, ",purchase,",
+                      1700000000 + 86400 * k, "\n");
+    }
+  }
+  WriteTextFile(dir.Join("events.csv"), events);
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  input.catalog_file = dir.Join("catalog.csv");
+  TrainingOptions options;
+  options.als.factors = 4;
+  options.als.regularization = 1;
+  std::vector<std::string> lines;
+  auto result = RunTraining(input, options,
+                            [&](const std::string& l) { lines.push_back(l); });
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->cold_start.embedded_items, 1);
+  EXPECT_EQ(result->cold_start.fitted_items, 24);
+  EXPECT_THAT(lines, ::testing::Contains(HasSubstr("cold start: 1 items")));
+
+  const Snapshot& s = result->snapshot;
+  const int32_t fresh = *s.model.items.Find("NEW");
+  Recommender rec(std::make_shared<Model>(s.model));
+  const auto similar = rec.SimilarItems(fresh, 5);
+  ASSERT_EQ(similar.size(), 5u);
+  for (const ScoredItem& n : similar) {
+    EXPECT_EQ(s.model.items.id(n.item)[0], 'D') << s.model.items.id(n.item);
+  }
+  // Dress shoppers score the new dress above every sneaker.
+  int above = 0, dress_shoppers = 0;
+  for (int u = 0; u < 200; u += 2) {
+    const auto row = s.model.user_factors.row(
+        *s.model.users.Find(absl::StrCat("u", u)));
+    float best_sneaker = -1e30f;
+    for (int k = 0; k < 12; ++k) {
+      best_sneaker = std::max(
+          best_sneaker, row.dot(s.model.item_factors.row(
+                            *s.model.items.Find(absl::StrCat("S", k)))));
+    }
+    above += row.dot(s.model.item_factors.row(fresh)) > best_sneaker;
+    ++dress_shoppers;
+  }
+  EXPECT_GE(above, dress_shoppers * 95 / 100) << above << " of " << dress_shoppers;
+
+  options.cold_start_below_users = 0;  // off: the row stays (almost) zero
+  auto off = RunTraining(input, options);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_LT(off->snapshot.model.item_factors.row(fresh).norm(), 1e-3);
+  options.cold_start_below_users = -1;
+  EXPECT_THAT(RunTraining(input, options).status().message(),
+              HasSubstr("cold_start_below_users"));
 }
 
 // Same-day purchases become baskets and the rules reach the snapshot.
@@ -135,7 +209,9 @@ TEST(PipelineTest, MovieLensModelBeatsPopularityOnTheOfficialFold) {
   als.iterations = 10;
   als.alpha = 0.5f;
   als.regularization = 20.0f;
-  auto result = RunTraining(input, {.als = als});
+  TrainingOptions options;
+  options.als = als;
+  auto result = RunTraining(input, options);
   ASSERT_TRUE(result.ok()) << result.status();
   const Snapshot& s = result->snapshot;
   EXPECT_EQ(s.model.items.size(), 1682);

@@ -10,6 +10,8 @@
 ABSL_FLAG(int64_t, users, 20000, "shoppers");
 ABSL_FLAG(int64_t, items, 3000, "catalog items");
 ABSL_FLAG(int64_t, events, 1000000, "total events");
+ABSL_FLAG(double, new_arrivals, 0.01,
+          "fraction of the catalog (the newest SKUs) with no events yet");
 ABSL_FLAG(uint64_t, seed, 7, "random seed (same seed, same files)");
 ABSL_FLAG(std::string, out, "demo-data", "output directory");
 
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   config.items = absl::GetFlag(FLAGS_items);
   config.events = absl::GetFlag(FLAGS_events);
   config.seed = absl::GetFlag(FLAGS_seed);
+  config.new_arrivals = absl::GetFlag(FLAGS_new_arrivals);
   const std::string out = absl::GetFlag(FLAGS_out);
   absl::StatusOr<tailor::GeneratorStats> stats =
       tailor::GenerateStore(config, out);
@@ -32,10 +35,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf(
-      "wrote %s/{catalog,events,users}.csv: %lld items, %lld users, %lld "
+      "wrote %s/{catalog,events,users}.csv: %lld items (%lld new arrivals "
+      "without events), %lld users, %lld "
       "events (%lld purchases, %lld returns), %.1f MB in %.2f s = %.2f M "
       "events/s\n",
       out.c_str(), static_cast<long long>(config.items),
+      static_cast<long long>(stats->new_arrivals),
       static_cast<long long>(config.users),
       static_cast<long long>(stats->events),
       static_cast<long long>(stats->purchases),

@@ -377,6 +377,12 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     return absl::InvalidArgumentError(
         "users and items must be >= 1, events >= 0, days >= 28");
   }
+  if (!(config.new_arrivals >= 0 && config.new_arrivals <= 0.5)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "new_arrivals: must be in [0, 0.5], got ", config.new_arrivals));
+  }
+  const int64_t new_arrivals = static_cast<int64_t>(
+      std::floor(config.new_arrivals * static_cast<double>(config.items)));
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -390,6 +396,7 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   const auto& groups = Groups();
   const int num_groups = static_cast<int>(groups.size());
   GeneratorStats stats;
+  stats.new_arrivals = new_arrivals;
 
   // ---- Catalog ----
   std::vector<double> cat_share;
@@ -412,7 +419,10 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
       g.brand = static_cast<int>(rng() % kNumBrands);
       g.color = static_cast<int>(rng() % kNumColors);
       g.apparel_sizes = 0xFF;
-      base_pop[i] = std::pow(static_cast<double>(rank[i]) + 10.0, -0.9);
+      // New arrivals have no popularity yet: no event ever samples them.
+      base_pop[i] = i >= config.items - new_arrivals
+                        ? 0.0
+                        : std::pow(static_cast<double>(rank[i]) + 10.0, -0.9);
       const Category& c = cats[g.category];
       Item item;
       item.item_id = item_ids[i] = PaddedId("SKU", i, config.items);

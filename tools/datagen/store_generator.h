@@ -18,12 +18,17 @@ struct StoreConfig {
   // First day of the 12 months of activity (Unix seconds, UTC midnight).
   int64_t start_unix = 1735689600;  // 2025-01-01
   int days = 365;
+  // The newest items (the highest SKU numbers, this fraction of the
+  // catalog, rounded down) are new arrivals: in the catalog, never in an
+  // event, as on a shop's launch day. They exercise the cold-start path.
+  double new_arrivals = 0.01;
 };
 
 struct GeneratorStats {
   int64_t events = 0;
   int64_t purchases = 0;
   int64_t returns = 0;
+  int64_t new_arrivals = 0;
   int64_t bytes = 0;
   double seconds = 0;
 };
