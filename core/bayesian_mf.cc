@@ -155,8 +155,18 @@ void SampleRows(const SideInput& in, RowMajorF& x) {
   prior_precision.topLeftCorner(d, d) = in.hyper.precision.cast<float>();
   const float a = static_cast<float>(in.alpha);
   const float mu = static_cast<float>(in.mu);
+  // The other side's design rows, laid out once per half-sweep as whole
+  // columns of p floats: (factors, 1 for our bias, zero padding). Building
+  // them in the inner loop would store the 1 and reload the row as packets,
+  // a store-forwarding stall per rating.
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic> design =
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>::Zero(
+          p, in.other.rows());
+  design.topRows(f) = in.other.leftCols(f).transpose();
+  design.row(f).setOnes();
+  const Eigen::VectorXf other_bias = in.other.col(f);
   ParallelFor(x.rows(), in.threads, 32, [&](int64_t begin, int64_t end) {
-    Vec v = Vec::Zero(p), rhs(p), z = Vec::Zero(p);
+    Vec rhs(p), z = Vec::Zero(p);
     Mat gram(p, p);
     Eigen::LLT<Mat> llt(p);
     for (int64_t r = begin; r < end; ++r) {
@@ -164,18 +174,33 @@ void SampleRows(const SideInput& in, RowMajorF& x) {
       rhs.setZero();
       for (int64_t k = in.csr.ptr[r]; k < in.csr.ptr[r + 1]; ++k) {
         const int32_t o_idx = in.csr.other[k];
-        v.head(d) = in.other.row(o_idx).transpose();
-        const float target = in.csr.value[k] - mu - v(f);
-        v(f) = 1.0f;  // the design row: (other's factors, 1 for our bias)
+        const auto v = design.col(o_idx);
         gram.noalias() += v * v.transpose();
-        rhs += target * v;
+        rhs += (in.csr.value[k] - mu - other_bias(o_idx)) * v;
       }
       rhs = prior + a * rhs;
       llt.compute(prior_precision + a * gram);
-      llt.solveInPlace(rhs);  // the posterior mean
+      // Plain substitutions: Eigen's general triangular solvers cost more
+      // than the arithmetic at these sizes.
+      const Mat& l = llt.matrixLLT();  // L in the lower triangle
+      for (int i = 0; i < p; ++i) {  // L y = rhs
+        float t = rhs(i);
+        for (int j = 0; j < i; ++j) t -= l(i, j) * rhs(j);
+        rhs(i) = t / l(i, i);
+      }
       Stream rng(StreamSeed(in.seed, in.sweep, in.side, r));
-      for (int k = 0; k < d; ++k) z(k) = static_cast<float>(rng.Normal());
-      llt.matrixU().solveInPlace(z);  // N(0, precision^-1)
+      for (int j = 0; j < d; ++j) z(j) = static_cast<float>(rng.Normal());
+      // L^T mean = y gives the posterior mean; L^T e = z gives
+      // e ~ N(0, precision^-1). Both solved in one backward pass.
+      for (int i = p - 1; i >= 0; --i) {
+        float m = rhs(i), e = z(i);
+        for (int j = i + 1; j < p; ++j) {
+          m -= l(j, i) * rhs(j);
+          e -= l(j, i) * z(j);
+        }
+        rhs(i) = m / l(i, i);
+        z(i) = e / l(i, i);
+      }
       x.row(r) = (rhs + z).head(d).transpose();
     }
   });

@@ -16,10 +16,14 @@ double TestRmse(const BayesianMf& m, const std::vector<Rating>& test) {
   return Rmse(pred, truth);
 }
 
-TEST(BayesianMfTest, LearnsPlantedStructureFarBetterThanTheMean) {
+// Factors 4 runs the fixed-size sampler (rows of 5 floats padded to 8),
+// factors 24 the Eigen::Dynamic one (25 floats would pad to 28).
+class BayesianMfFactorsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(BayesianMfFactorsTest, LearnsPlantedStructureFarBetterThanTheMean) {
   Planted d = MakePlanted(1);
   BayesianMfOptions o;
-  o.factors = 4;
+  o.factors = GetParam();
   o.sweeps = 40;
   o.burn_in = 10;
   auto m = BayesianMf::Train(d.train, 300, 200, o);
@@ -33,6 +37,9 @@ TEST(BayesianMfTest, LearnsPlantedStructureFarBetterThanTheMean) {
   // precision must find a small noise level, not the prior's.
   EXPECT_GT(m->noise_precision(), 10.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(FixedAndDynamicSizes, BayesianMfFactorsTest,
+                         ::testing::Values(4, 24));
 
 TEST(BayesianMfTest, SameResultForAnyThreadCountAndDifferentSeedsDiffer) {
   Planted d = MakePlanted(2);
