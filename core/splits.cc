@@ -80,4 +80,27 @@ InteractionSplit SplitTemporalPerUser(const InteractionMatrix& m,
       });
 }
 
+InteractionSplit SplitItemsOut(const InteractionMatrix& m,
+                               double test_fraction, uint64_t seed,
+                               std::vector<bool>* held_out) {
+  std::vector<bool> has_pairs(m.num_items(), false);
+  for (int32_t i : m.item) has_pairs[i] = true;
+  std::vector<int32_t> candidates;
+  for (int32_t i = 0; i < m.num_items(); ++i) {
+    if (has_pairs[i]) candidates.push_back(i);
+  }
+  std::mt19937_64 rng(seed);
+  std::shuffle(candidates.begin(), candidates.end(), rng);
+  const auto k = static_cast<size_t>(std::llround(
+      test_fraction * static_cast<double>(candidates.size())));
+  std::vector<bool> cold(m.num_items(), false);
+  for (size_t c = 0; c < std::min(k, candidates.size()); ++c) {
+    cold[candidates[c]] = true;
+  }
+  std::vector<bool> is_test(m.item.size());
+  for (size_t p = 0; p < m.item.size(); ++p) is_test[p] = cold[m.item[p]];
+  if (held_out != nullptr) *held_out = cold;
+  return Partition(m, is_test);
+}
+
 }  // namespace tailor

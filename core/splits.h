@@ -8,6 +8,7 @@
 #define TAILOR_CORE_SPLITS_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "core/interactions.h"
 
@@ -29,6 +30,14 @@ InteractionSplit SplitRandomPerUser(const InteractionMatrix& m,
 // `time` (same minimum and maximum as above; ties broken by item index).
 InteractionSplit SplitTemporalPerUser(const InteractionMatrix& m,
                                       double test_fraction);
+
+// Holds out whole items, for cold-start evaluation: round(test_fraction *
+// n) of the n items that have at least one pair, chosen at random
+// (seeded), lose every pair to test, so train knows nothing about them.
+// `held_out`, if given, receives one flag per item.
+InteractionSplit SplitItemsOut(const InteractionMatrix& m,
+                               double test_fraction, uint64_t seed,
+                               std::vector<bool>* held_out = nullptr);
 
 }  // namespace tailor
 

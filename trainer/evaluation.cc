@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/attribute_embedding.h"
 #include "core/parallel.h"
 #include "core/popularity.h"
 #include "core/readers.h"
@@ -24,6 +25,7 @@ namespace {
 
 constexpr double kRandomTestFraction = 0.25;
 constexpr double kTemporalTestFraction = 0.20;
+constexpr double kColdItemFraction = 0.10;
 
 InteractionSplit SplitBy(const InteractionMatrix& m, Protocol protocol,
                          uint64_t seed) {
@@ -85,9 +87,10 @@ absl::StatusOr<Protocol> ParseProtocol(absl::string_view name) {
   if (name == "random-75-25") return Protocol::kRandom75_25;
   if (name == "temporal") return Protocol::kTemporal;
   if (name == "surprise-5fold") return Protocol::kSurprise5Fold;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--protocol: '", name,
-                   "' is not one of random-75-25, temporal, surprise-5fold"));
+  if (name == "cold-items") return Protocol::kColdItems;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--protocol: '", name,
+      "' is not one of random-75-25, temporal, surprise-5fold, cold-items"));
 }
 
 const char* ProtocolName(Protocol protocol) {
@@ -98,6 +101,8 @@ const char* ProtocolName(Protocol protocol) {
       return "temporal";
     case Protocol::kSurprise5Fold:
       return "surprise-5fold";
+    case Protocol::kColdItems:
+      return "cold-items";
   }
   return "?";
 }
@@ -105,6 +110,19 @@ const char* ProtocolName(Protocol protocol) {
 EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
                                   Protocol protocol, uint64_t seed) {
   EvaluationPlan plan;
+  if (protocol == Protocol::kColdItems) {
+    InteractionSplit outer =
+        SplitItemsOut(all, kColdItemFraction, seed, &plan.test_candidates);
+    // Validation holds out other items, from the training side only.
+    InteractionSplit inner = SplitItemsOut(outer.train, kColdItemFraction,
+                                           seed + 1,
+                                           &plan.validation_candidates);
+    plan.train = std::move(outer.train);
+    plan.test = std::move(outer.test);
+    plan.tune_train = std::move(inner.train);
+    plan.validation = std::move(inner.test);
+    return plan;
+  }
   InteractionSplit outer = SplitBy(all, protocol, seed);
   // The validation split is carved from the training pairs only.
   InteractionSplit inner = SplitBy(outer.train, protocol, seed + 1);
@@ -117,7 +135,8 @@ EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
 
 RankingAccumulator ScoreRankings(const Scorer& scorer,
                                  const InteractionMatrix& train,
-                                 const InteractionMatrix& test, int k) {
+                                 const InteractionMatrix& test, int k,
+                                 const std::vector<bool>* candidates) {
   const int32_t users = test.num_users();
   std::vector<std::vector<int32_t>> ranked(users);
   ParallelFor(users, 0, 64, [&](int64_t begin, int64_t end) {
@@ -128,6 +147,11 @@ RankingAccumulator ScoreRankings(const Scorer& scorer,
       const HistoryView history = HistoryOf(train, user);
       ItemSet seen(train.num_items());
       for (int32_t i : history.items) seen.Insert(i);
+      if (candidates != nullptr) {
+        for (int32_t i = 0; i < train.num_items(); ++i) {
+          if (!(*candidates)[i]) seen.Insert(i);
+        }
+      }
       scorer.Score(user, history, absl::MakeSpan(scores));
       for (const ScoredItem& s : TopK(scores, k, &seen)) {
         ranked[u].push_back(s.item);
@@ -167,6 +191,72 @@ Candidate AlsCandidate(const AlsOptions& o) {
             return std::make_unique<FactorScorer>(std::move(f.user_factors),
                                                   std::move(f.item_factors));
           }};
+}
+
+// ALS, then the cold-start hybrid: items without a positive training
+// interaction get the vector their catalog attributes predict.
+Candidate AlsAttributesCandidate(const AlsOptions& o,
+                                 const std::vector<Item>* catalog) {
+  Candidate c = AlsCandidate(o);
+  c.build = [o, catalog](const InteractionMatrix& m) -> ScorerOr {
+    TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(m, o));
+    AttributeEmbeddingOptions attributes;
+    attributes.seed = o.seed;
+    TAILOR_RETURN_IF_ERROR(EmbedColdItems(m, *catalog, /*cold_below_users=*/1,
+                                          attributes, &f.item_factors)
+                               .status());
+    return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                          std::move(f.item_factors));
+  };
+  return c;
+}
+
+// The ALS tuning grid, simplest first (see ChooseWithinOneStandardError):
+// fewer factors, no frequency scaling, stronger regularization.
+std::vector<AlsOptions> AlsGrid(const AlsOptions& base) {
+  std::vector<AlsOptions> out;
+  for (int factors : {32, 64}) {
+    for (float scaling : {0.0f, 1.0f}) {
+      for (float reg : {100.0f, 30.0f, 10.0f, 1.0f}) {
+        for (float alpha : {0.25f, 0.5f, 2.0f}) {
+          AlsOptions c = base;
+          c.factors = factors;
+          c.frequency_scaling = scaling;
+          c.regularization = reg;
+          c.alpha = alpha;
+          out.push_back(c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Training popularity, where items without any training interaction get
+// the mean popularity of the interacted items of their category (a prior
+// for new products; unchanged for the rest).
+std::vector<float> PopularityWithCategoryPrior(
+    const InteractionMatrix& m, const std::vector<int32_t>& category) {
+  std::vector<float> popularity = ComputePopularity(m);
+  std::vector<double> sum, count;
+  for (size_t i = 0; i < popularity.size(); ++i) {
+    const int32_t c = category[i];
+    if (c < 0 || popularity[i] <= 0) continue;
+    if (static_cast<size_t>(c) >= sum.size()) {
+      sum.resize(c + 1, 0.0);
+      count.resize(c + 1, 0.0);
+    }
+    sum[c] += popularity[i];
+    count[c] += 1;
+  }
+  for (size_t i = 0; i < popularity.size(); ++i) {
+    const int32_t c = category[i];
+    if (popularity[i] <= 0 && c >= 0 && static_cast<size_t>(c) < sum.size() &&
+        count[c] > 0) {
+      popularity[i] = static_cast<float>(sum[c] / count[c]);
+    }
+  }
+  return popularity;
 }
 
 Candidate BprCandidate(const BprOptions& o) {
@@ -234,31 +324,21 @@ absl::StatusOr<std::vector<Candidate>> MakeCandidates(
     const std::vector<int32_t> category = plan.item_category;
     out.push_back({{}, [category](const InteractionMatrix& m) -> ScorerOr {
                      return std::make_unique<CategoryPopularityScorer>(
-                         ComputePopularity(m), category);
+                         PopularityWithCategoryPrior(m, category), category);
                    }});
-  } else if (model == "als") {
+  } else if (model == "als" || model == "als-attributes") {
     AlsOptions als = options.als;
     als.compute_loss = false;
     TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
-    if (!tune) {
-      out.push_back(AlsCandidate(als));
-    } else {
-      // Simplest first (see ChooseWithinOneStandardError): fewer factors,
-      // no frequency scaling, stronger regularization.
-      for (int factors : {32, 64}) {
-        for (float scaling : {0.0f, 1.0f}) {
-          for (float reg : {100.0f, 30.0f, 10.0f, 1.0f}) {
-            for (float alpha : {0.25f, 0.5f, 2.0f}) {
-              AlsOptions c = als;
-              c.factors = factors;
-              c.frequency_scaling = scaling;
-              c.regularization = reg;
-              c.alpha = alpha;
-              out.push_back(AlsCandidate(c));
-            }
-          }
-        }
-      }
+    if (model == "als-attributes" && plan.catalog.empty()) {
+      return absl::FailedPreconditionError(
+          "als-attributes: needs a catalog with item attributes");
+    }
+    const std::vector<AlsOptions> grid =
+        tune ? AlsGrid(als) : std::vector<AlsOptions>{als};
+    for (const AlsOptions& c : grid) {
+      out.push_back(model == "als" ? AlsCandidate(c)
+                                   : AlsAttributesCandidate(c, &plan.catalog));
     }
   } else if (model == "bpr") {
     TAILOR_RETURN_IF_ERROR(ValidateBprOptions(options.bpr));
@@ -310,13 +390,15 @@ absl::StatusOr<std::vector<Candidate>> MakeCandidates(
 }  // namespace
 
 const std::vector<std::string>& RankingModelNames() {
-  static const auto* names = new std::vector<std::string>{"popularity",
-                                                          "popularity-recent",
-                                                          "popularity-category",
-                                                          "als",
-                                                          "bpr",
-                                                          "item-knn",
-                                                          "ease"};
+  static const auto* names = new std::vector<std::string>{
+      "popularity", "popularity-recent", "popularity-category", "als",
+      "als-attributes", "bpr", "item-knn", "ease"};
+  return *names;
+}
+
+const std::vector<std::string>& ColdItemModelNames() {
+  static const auto* names = new std::vector<std::string>{
+      "popularity", "popularity-category", "als", "als-attributes"};
   return *names;
 }
 
@@ -341,7 +423,10 @@ absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
       TAILOR_ASSIGN_OR_RETURN(std::unique_ptr<Scorer> scorer,
                               candidates[c].build(plan.tune_train));
       const RankingAccumulator acc =
-          ScoreRankings(*scorer, plan.tune_train, plan.validation, options.k);
+          ScoreRankings(*scorer, plan.tune_train, plan.validation, options.k,
+                        plan.validation_candidates.empty()
+                            ? nullptr
+                            : &plan.validation_candidates);
       means.push_back(acc.Mean().ndcg);
       per_user.push_back(acc.user_ndcg());
       say(absl::StrFormat("  tune %s %s: validation NDCG@%d %.4f", model,
@@ -368,7 +453,9 @@ absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
   }
   start = std::chrono::steady_clock::now();
   RankingAccumulator acc =
-      ScoreRankings(*scorer, plan.train, plan.test, options.k);
+      ScoreRankings(*scorer, plan.train, plan.test, options.k,
+                    plan.test_candidates.empty() ? nullptr
+                                                 : &plan.test_candidates);
   e.eval_seconds = SecondsSince(start);
   e.metrics = acc.Mean();
   e.coverage = acc.Coverage();
@@ -387,6 +474,7 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
   }
   TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
   EvaluationPlan plan = MakeEvaluationPlan(data.interactions, protocol, seed);
+  plan.catalog = data.catalog;
   if (!data.catalog.empty()) {
     absl::flat_hash_map<std::string, int32_t> categories;
     plan.item_category.assign(plan.train.num_items(), -1);
@@ -688,14 +776,14 @@ std::string RatingEvaluationToJson(const RatingEvaluation& e,
 std::string FormatEvaluationTable(const std::vector<ModelEvaluation>& rows,
                                   int k) {
   std::string out =
-      absl::StrFormat("%-12s %8s %8s %8s %8s %9s %7s %9s %9s  %s\n", "model",
+      absl::StrFormat("%-19s %8s %8s %8s %8s %9s %7s %9s %9s  %s\n", "model",
                       absl::StrCat("P@", k), absl::StrCat("R@", k),
                       absl::StrCat("NDCG@", k), absl::StrCat("MAP@", k),
                       "coverage", "users", "train s", "eval s", "params");
   for (const ModelEvaluation& e : rows) {
     const std::string params = ParamsText(e.params);
     absl::StrAppendFormat(
-        &out, "%-12s %8.4f %8.4f %8.4f %8.4f %9.4f %7d %9.2f %9.2f  %s\n",
+        &out, "%-19s %8.4f %8.4f %8.4f %8.4f %9.4f %7d %9.2f %9.2f  %s\n",
         e.model, e.metrics.precision, e.metrics.recall, e.metrics.ndcg,
         e.metrics.map, e.coverage, e.users, e.train_seconds + e.tune_seconds,
         e.eval_seconds, params);

@@ -31,9 +31,12 @@ enum class Protocol {
   kTemporal,
   // Rating prediction on MovieLens' official folds u1..u5 (base/test).
   kSurprise5Fold,
+  // Cold-start items: 10% of the items (seeded) lose every pair to test;
+  // each user with test pairs ranks only those cold items.
+  kColdItems,
 };
 
-// "random-75-25", "temporal" or "surprise-5fold".
+// "random-75-25", "temporal", "surprise-5fold" or "cold-items".
 absl::StatusOr<Protocol> ParseProtocol(absl::string_view name);
 const char* ProtocolName(Protocol protocol);
 
@@ -46,9 +49,16 @@ struct EvaluationPlan {
   // Per item index: a dense category id from the catalog, -1 when unknown
   // (empty when there is no catalog); for popularity-category.
   std::vector<int32_t> item_category;
+  // The catalog (may be empty); for als-attributes.
+  std::vector<Item> catalog;
+  // kColdItems: per item, whether test (validation) ranks it; everything
+  // else is excluded from the rankings. Empty: every unseen item is ranked.
+  std::vector<bool> test_candidates;
+  std::vector<bool> validation_candidates;
 };
 
-// `protocol` must be a ranking protocol (not kSurprise5Fold).
+// `protocol` must be a ranking protocol (not kSurprise5Fold). Fills the
+// splits and the candidate sets, not item_category or catalog.
 EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
                                   Protocol protocol, uint64_t seed);
 
@@ -80,9 +90,14 @@ struct EvaluationOptions {
 
 // The ranking models EvaluateModel knows, in the order of a full run.
 const std::vector<std::string>& RankingModelNames();
+// The models a cold-items run evaluates by default (the others cannot score
+// an item without interactions better than chance).
+const std::vector<std::string>& ColdItemModelNames();
 
 // One of RankingModelNames(): popularity, popularity-recent,
-// popularity-category, als, bpr, item-knn, ease.
+// popularity-category, als, als-attributes (ALS plus the cold-start
+// attribute map for items without training interactions), bpr, item-knn,
+// ease.
 absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
                                               const std::string& model,
                                               const EvaluationOptions& options,
@@ -90,10 +105,12 @@ absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
 
 // Ranks, for every user with test pairs, all items the user has no training
 // pair with by `scorer` (given the user's training history), and
-// accumulates metrics at k.
+// accumulates metrics at k. With `candidates` (one flag per item), only the
+// flagged items are ranked.
 RankingAccumulator ScoreRankings(const Scorer& scorer,
                                  const InteractionMatrix& train,
-                                 const InteractionMatrix& test, int k);
+                                 const InteractionMatrix& test, int k,
+                                 const std::vector<bool>* candidates = nullptr);
 
 // Loads `input`, builds the plan for `protocol` (split seed `seed`) and
 // evaluates each model in turn.

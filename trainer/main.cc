@@ -68,10 +68,12 @@ ABSL_FLAG(std::string, data, "",
           "eval: a MovieLens directory (u.data, u.item) or a directory with "
           "events.csv and optionally catalog.csv");
 ABSL_FLAG(std::string, protocol, "random-75-25",
-          "eval: random-75-25 | temporal | surprise-5fold");
+          "eval: random-75-25 | temporal | surprise-5fold | cold-items");
 ABSL_FLAG(std::vector<std::string>, model, {},
           "eval: models to evaluate: popularity, popularity-recent, "
-          "popularity-category, als, bpr, item-knn, ease (ranking protocols) "
+          "popularity-category, als, als-attributes, bpr, item-knn, ease "
+          "(ranking protocols; cold-items runs popularity, "
+          "popularity-category, als, als-attributes by default) "
           "or svd, svdpp, bayesian-mf (surprise-5fold); empty = all of the "
           "protocol's models");
 ABSL_FLAG(int, svd_factors, 100, "eval svd: latent factors");
@@ -167,7 +169,8 @@ int main(int argc, char** argv) {
       "--snapshot_dir=DIR\n"
       "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
       "  tailor-trainer eval --data=DIR --format=movielens|events "
-      "--protocol=random-75-25|temporal --model=popularity,als [--json]");
+      "--protocol=random-75-25|temporal|cold-items --model=popularity,als "
+      "[--json]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
   if (command != "train" && command != "eval") {
@@ -282,7 +285,11 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    if (models.empty()) models = tailor::RankingModelNames();
+    if (models.empty()) {
+      models = *protocol == tailor::Protocol::kColdItems
+                   ? tailor::ColdItemModelNames()
+                   : tailor::RankingModelNames();
+    }
     tailor::EvaluationOptions options;
     options.k = absl::GetFlag(FLAGS_k);
     options.tune = absl::GetFlag(FLAGS_tune);

@@ -1,5 +1,6 @@
 #include "core/splits.h"
 
+#include <cmath>
 #include <random>
 #include <set>
 #include <utility>
@@ -86,6 +87,27 @@ TEST(SplitsTest, TemporalSplitHoldsOutTheLatestPairs) {
       EXPECT_GE(earliest_test, latest_train) << "user " << u;
     }
   }
+}
+
+TEST(SplitsTest, ItemSplitHoldsOutWholeItems) {
+  const InteractionMatrix m = MakeMatrix(60, 4);
+  std::vector<bool> cold;
+  const InteractionSplit s = SplitItemsOut(m, 0.1, 7, &cold);
+  EXPECT_EQ(s.test.items, m.items);
+  EXPECT_EQ(s.train.nnz() + s.test.nnz(), m.nnz());
+  ASSERT_EQ(cold.size(), static_cast<size_t>(m.num_items()));
+  int held = 0;
+  for (bool c : cold) held += c;
+  EXPECT_EQ(held, static_cast<int>(std::llround(0.1 * m.num_items())));
+  // Every pair of a held-out item is in test, none in train.
+  for (int32_t i : s.train.item) EXPECT_FALSE(cold[i]) << "item " << i;
+  for (int32_t i : s.test.item) EXPECT_TRUE(cold[i]) << "item " << i;
+  EXPECT_GT(s.test.nnz(), 0);
+  std::vector<bool> again;
+  SplitItemsOut(m, 0.1, 7, &again);
+  EXPECT_EQ(cold, again);
+  SplitItemsOut(m, 0.1, 8, &again);
+  EXPECT_NE(cold, again);
 }
 
 TEST(SplitsTest, PairsKeepTheirAggregatedValues) {

@@ -73,7 +73,79 @@ TEST_P(PlanTest, TestPairsNeverReachTrainingOrTuning) {
 
 INSTANTIATE_TEST_SUITE_P(Protocols, PlanTest,
                          ::testing::Values(Protocol::kRandom75_25,
-                                           Protocol::kTemporal));
+                                           Protocol::kTemporal,
+                                           Protocol::kColdItems));
+
+// The catalog of Planted(): item i is in category "g<i / 40>" (its planted
+// group), with one of two brands per group.
+void AddPlantedCatalog(EvaluationPlan* plan) {
+  plan->item_category.resize(plan->train.num_items());
+  plan->catalog.clear();
+  for (int32_t i = 0; i < plan->train.num_items(); ++i) {
+    int item = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(plan->train.items.id(i).substr(1), &item));
+    plan->item_category[i] = item / 40;
+    Item entry;
+    entry.item_id = plan->train.items.id(i);
+    entry.category = absl::StrCat("g", item / 40);
+    entry.brand = absl::StrCat("b", item / 40, "-", item % 2);
+    entry.price = 10.0 + item;
+    plan->catalog.push_back(entry);
+  }
+}
+
+TEST(EvaluationTest, ColdItemsAreWholeItemsAndOnlyTheyAreRanked) {
+  InteractionMatrix all = Planted(5);
+  EvaluationPlan plan = MakeEvaluationPlan(all, Protocol::kColdItems, 42);
+  ASSERT_EQ(plan.test_candidates.size(),
+            static_cast<size_t>(all.num_items()));
+  int cold = 0;
+  for (bool c : plan.test_candidates) cold += c;
+  EXPECT_EQ(cold, 16);  // 10% of 160
+  for (int32_t i : plan.train.item) EXPECT_FALSE(plan.test_candidates[i]);
+  for (int32_t i : plan.tune_train.item) {
+    EXPECT_FALSE(plan.test_candidates[i]);
+    EXPECT_FALSE(plan.validation_candidates[i]);
+  }
+  for (int32_t i : plan.test.item) EXPECT_TRUE(plan.test_candidates[i]);
+  for (int32_t i : plan.validation.item) {
+    EXPECT_TRUE(plan.validation_candidates[i]);
+  }
+  // A scorer that prefers warm items still only gets to rank cold ones.
+  std::vector<float> warm_first(all.num_items());
+  for (int32_t i = 0; i < all.num_items(); ++i) {
+    warm_first[i] = plan.test_candidates[i] ? 0.0f : 1.0f + i;
+  }
+  const RankingAccumulator acc = ScoreRankings(
+      StaticScorer(warm_first), plan.train, plan.test, 10,
+      &plan.test_candidates);
+  EXPECT_GT(acc.Mean().precision, 0.0);
+  EXPECT_LE(acc.Coverage(), cold / static_cast<double>(all.num_items()));
+}
+
+// With nothing known about an item but its attributes, the hybrid ranks the
+// cold items of a shopper's group first; plain ALS and popularity cannot.
+TEST(EvaluationTest, ColdItemsAttributesBeatChanceAndPlainAls) {
+  EvaluationPlan plan = MakeEvaluationPlan(Planted(6), Protocol::kColdItems, 42);
+  AddPlantedCatalog(&plan);
+  EvaluationOptions options;
+  options.tune = false;
+  options.als.factors = 8;
+  options.als.regularization = 1;
+  std::map<std::string, double> ndcg;
+  for (const std::string& model : ColdItemModelNames()) {
+    auto e = EvaluateModel(plan, model, options);
+    ASSERT_TRUE(e.ok()) << model << ": " << e.status();
+    ndcg[model] = e->metrics.ndcg;
+  }
+  EXPECT_GT(ndcg["als-attributes"], 2 * ndcg["popularity"]);
+  EXPECT_GT(ndcg["als-attributes"], 1.5 * ndcg["als"]);
+  EXPECT_GT(ndcg["popularity-category"], 1.5 * ndcg["popularity"]);
+  plan.catalog.clear();
+  EXPECT_THAT(
+      EvaluateModel(plan, "als-attributes", options).status().message(),
+      HasSubstr("needs a catalog"));
+}
 
 TEST(EvaluationTest, AlsBeatsPopularityOnPlantedData) {
   EvaluationPlan plan =
@@ -98,12 +170,7 @@ TEST(EvaluationTest, AlsBeatsPopularityOnPlantedData) {
 TEST(EvaluationTest, EveryRankingModelOnPlantedData) {
   EvaluationPlan plan =
       MakeEvaluationPlan(Planted(4), Protocol::kRandom75_25, 42);
-  plan.item_category.resize(plan.train.num_items());
-  for (int32_t i = 0; i < plan.train.num_items(); ++i) {
-    int item = 0;
-    ASSERT_TRUE(absl::SimpleAtoi(plan.train.items.id(i).substr(1), &item));
-    plan.item_category[i] = item / 40;
-  }
+  AddPlantedCatalog(&plan);
   EvaluationOptions options;
   options.tune = false;
   options.als.factors = 8;
@@ -120,7 +187,7 @@ TEST(EvaluationTest, EveryRankingModelOnPlantedData) {
     ndcg[model] = e->metrics.ndcg;
   }
   const double pop = ndcg["popularity"];
-  for (const char* model : {"als", "bpr", "item-knn", "ease"}) {
+  for (const char* model : {"als", "als-attributes", "bpr", "item-knn", "ease"}) {
     EXPECT_GT(ndcg[model], 2 * pop) << model << " " << ndcg[model];
   }
   EXPECT_GT(ndcg["popularity-category"], 1.5 * pop);
