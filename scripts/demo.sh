@@ -79,6 +79,14 @@ describe "$SHORT"
 step "Recommendations for an unknown visitor"
 "$BIN/tailor" recommend "$UNKNOWN" --address="$ADDR"
 
+step "Similar items for a new arrival (in the catalog, no events yet)"
+# The generator's newest SKUs have no events: the trainer gives them the
+# factor vector their category, brand, color and price band predict.
+NEW_ITEM=$(tail -n 1 "$OUT/store/catalog.csv" | cut -d, -f1)
+awk -F, -v i="$NEW_ITEM" '$1 == i { printf "  %s: %s (%s, %s, %s, %s)\n", $1, $2, $3, $4, $5, $6 }' \
+  "$OUT/store/catalog.csv"
+"$BIN/tailor" similar "$NEW_ITEM" --count=5 --address="$ADDR"
+
 step "Stopping the server"
 cleanup
 trap - EXIT
