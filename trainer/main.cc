@@ -49,10 +49,12 @@ ABSL_FLAG(int64_t, rule_min_count, 3,
 ABSL_FLAG(int, rule_max_size, 3, "bought together: largest itemset mined");
 ABSL_FLAG(double, rule_min_confidence, 0.05,
           "bought together: weakest rule kept");
-ABSL_FLAG(int, bpr_factors, 64, "eval bpr: latent factors");
-ABSL_FLAG(int, bpr_epochs, 60, "eval bpr: SGD epochs");
-ABSL_FLAG(double, bpr_learning_rate, 0.05, "eval bpr: SGD learning rate");
-ABSL_FLAG(double, bpr_regularization, 0.002, "eval bpr: L2 on factors");
+ABSL_FLAG(std::string, algorithm, "als",
+          "train: the embedding model to publish: als | bpr");
+ABSL_FLAG(int, bpr_factors, 64, "bpr: latent factors");
+ABSL_FLAG(int, bpr_epochs, 60, "bpr: SGD epochs");
+ABSL_FLAG(double, bpr_learning_rate, 0.05, "bpr: SGD learning rate");
+ABSL_FLAG(double, bpr_regularization, 0.002, "bpr: L2 on factors");
 ABSL_FLAG(int, knn_neighbors, 100, "eval item-knn: neighbours per item");
 ABSL_FLAG(double, knn_shrinkage, 10, "eval item-knn: cosine shrinkage");
 ABSL_FLAG(double, ease_regularization, 500, "eval ease: L2 penalty lambda");
@@ -158,6 +160,20 @@ absl::Status ParseGrid(tailor::RatingGrid* grid) {
   return ParseList<float>("svd_tune_regularization",
                           absl::GetFlag(FLAGS_svd_tune_regularization),
                           to_float, &grid->regularizations);
+}
+
+// BPR's options from its flags; threads and seed are shared with ALS.
+tailor::BprOptions BprFromFlags(const tailor::AlsOptions& als) {
+  tailor::BprOptions bpr;
+  bpr.factors = absl::GetFlag(FLAGS_bpr_factors);
+  bpr.epochs = absl::GetFlag(FLAGS_bpr_epochs);
+  bpr.learning_rate =
+      static_cast<float>(absl::GetFlag(FLAGS_bpr_learning_rate));
+  bpr.regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_bpr_regularization));
+  bpr.threads = als.threads;
+  bpr.seed = als.seed;
+  return bpr;
 }
 
 }  // namespace
@@ -294,14 +310,7 @@ int main(int argc, char** argv) {
     options.k = absl::GetFlag(FLAGS_k);
     options.tune = absl::GetFlag(FLAGS_tune);
     options.als = als;
-    options.bpr.factors = absl::GetFlag(FLAGS_bpr_factors);
-    options.bpr.epochs = absl::GetFlag(FLAGS_bpr_epochs);
-    options.bpr.learning_rate =
-        static_cast<float>(absl::GetFlag(FLAGS_bpr_learning_rate));
-    options.bpr.regularization =
-        static_cast<float>(absl::GetFlag(FLAGS_bpr_regularization));
-    options.bpr.threads = als.threads;
-    options.bpr.seed = als.seed;
+    options.bpr = BprFromFlags(als);
     options.item_knn.neighbors = absl::GetFlag(FLAGS_knn_neighbors);
     options.item_knn.shrinkage =
         static_cast<float>(absl::GetFlag(FLAGS_knn_shrinkage));
@@ -330,6 +339,14 @@ int main(int argc, char** argv) {
 
   tailor::TrainingOptions training;
   training.als = als;
+  if (const std::string algorithm = absl::GetFlag(FLAGS_algorithm);
+      algorithm == "bpr") {
+    training.algorithm = tailor::TrainingOptions::Algorithm::kBpr;
+  } else if (algorithm != "als") {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--algorithm: '", algorithm, "' is not one of als, bpr")));
+  }
+  training.bpr = BprFromFlags(als);
   training.cold_start_below_users = absl::GetFlag(FLAGS_cold_start_below_users);
   training.attributes.seed = absl::GetFlag(FLAGS_seed);
   training.baskets.min_count = absl::GetFlag(FLAGS_rule_min_count);

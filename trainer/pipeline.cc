@@ -106,7 +106,9 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
     if (progress) progress(line);
   };
   const AlsOptions& als = options.als;
-  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(als));
+  const bool bpr = options.algorithm == TrainingOptions::Algorithm::kBpr;
+  TAILOR_RETURN_IF_ERROR(bpr ? ValidateBprOptions(options.bpr)
+                             : ValidateAlsOptions(als));
   TAILOR_RETURN_IF_ERROR(ValidateFpGrowthOptions(options.baskets));
   TAILOR_RETURN_IF_ERROR(ValidateAttributeEmbeddingOptions(options.attributes));
   if (options.cold_start_below_users < 0) {
@@ -123,11 +125,29 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   InteractionMatrix m = std::move(data.interactions);
 
   const auto train_start = std::chrono::steady_clock::now();
-  TAILOR_ASSIGN_OR_RETURN(
-      AlsFactors factors, TrainImplicitAls(m, als, [&](const AlsIteration& it) {
-        say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s", it.iteration,
-                            it.loss, it.seconds));
-      }));
+  AlsFactors factors;
+  if (bpr) {
+    TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(m, options.bpr));
+    factors.user_factors = std::move(f.user_factors);
+    factors.item_factors = std::move(f.item_factors);
+    // BPR leaves users without a positive pair at their random start:
+    // zero them so the server serves them the popularity fallback.
+    for (int32_t u = 0; u < m.num_users(); ++u) {
+      bool positive = false;
+      for (int64_t p = m.row_ptr[u]; p < m.row_ptr[u + 1]; ++p) {
+        positive |= m.weight[p] > 0;
+      }
+      if (!positive) factors.user_factors.row(u).setZero();
+    }
+    say(absl::StrFormat("bpr: %d epochs in %.2f s", options.bpr.epochs,
+                        SecondsSince(train_start)));
+  } else {
+    TAILOR_ASSIGN_OR_RETURN(
+        factors, TrainImplicitAls(m, als, [&](const AlsIteration& it) {
+          say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s",
+                              it.iteration, it.loss, it.seconds));
+        }));
+  }
   result.iterations = factors.history;
   std::string cold_start = "off";
   if (options.cold_start_below_users > 0) {
@@ -188,15 +208,31 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   }
   const double final_loss =
       result.iterations.empty() ? 0.0 : result.iterations.back().loss;
-  s.info = {
-      {"algorithm", "implicit-als"},
-      {"solver",
-       als.solver == AlsOptions::Solver::kCholesky ? "cholesky" : "cg"},
-      {"factors", absl::StrCat(als.factors)},
-      {"iterations", absl::StrCat(als.iterations)},
-      {"regularization", absl::StrCat(als.regularization)},
-      {"alpha", absl::StrCat(als.alpha)},
-      {"seed", absl::StrCat(als.seed)},
+  if (bpr) {
+    const BprOptions& o = options.bpr;
+    s.info = {
+        {"algorithm", "bpr"},
+        {"factors", absl::StrCat(o.factors)},
+        {"epochs", absl::StrCat(o.epochs)},
+        {"learning_rate", absl::StrCat(o.learning_rate)},
+        {"regularization", absl::StrCat(o.regularization)},
+        {"seed", absl::StrCat(o.seed)},
+    };
+  } else {
+    s.info = {
+        {"algorithm", "implicit-als"},
+        {"solver",
+         als.solver == AlsOptions::Solver::kCholesky ? "cholesky" : "cg"},
+        {"factors", absl::StrCat(als.factors)},
+        {"iterations", absl::StrCat(als.iterations)},
+        {"regularization", absl::StrCat(als.regularization)},
+        {"alpha", absl::StrCat(als.alpha)},
+        {"frequency_scaling", absl::StrCat(als.frequency_scaling)},
+        {"seed", absl::StrCat(als.seed)},
+        {"final_loss", absl::StrFormat("%.6g", final_loss)},
+    };
+  }
+  s.info.insert(s.info.end(), {
       {"event_weights", WeightsToString(input.weights)},
       {"sources", absl::StrJoin(sources, ",")},
       {"events", absl::StrCat(result.events)},
@@ -205,15 +241,13 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
       {"items", absl::StrCat(s.model.items.size())},
       {"catalog_items", absl::StrCat(s.catalog.size())},
       {"interactions", absl::StrCat(s.history.item.size())},
-      {"final_loss", absl::StrFormat("%.6g", final_loss)},
-      {"frequency_scaling", absl::StrCat(als.frequency_scaling)},
       {"cold_start", cold_start},
       {"baskets", absl::StrCat(s.rules.num_baskets)},
       {"rules", absl::StrCat(s.rules.rules.size())},
       {"read_seconds", absl::StrFormat("%.3f", result.read_seconds)},
       {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
       {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
-  };
+  });
   return result;
 }
 

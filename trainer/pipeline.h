@@ -11,6 +11,7 @@
 #include "core/als.h"
 #include "core/association_rules.h"
 #include "core/attribute_embedding.h"
+#include "core/bpr.h"
 #include "core/event.h"
 #include "core/interactions.h"
 #include "core/model.h"
@@ -31,7 +32,12 @@ struct TrainingInput {
 
 // What to train.
 struct TrainingOptions {
+  // The embedding model published for serving. Both produce user and item
+  // vectors that score by a dot product.
+  enum class Algorithm { kAls, kBpr };
+  Algorithm algorithm = Algorithm::kAls;
   AlsOptions als;
+  BprOptions bpr;
   // Frequently-bought-together rules from same-day purchase baskets.
   FpGrowthOptions baskets = {.min_count = 3, .max_size = 3};
   RuleOptions rules;
@@ -62,14 +68,15 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
 struct TrainingResult {
   Snapshot snapshot;  // version unset: SnapshotStore::Publish assigns it
   std::vector<ReadReport> reports;
-  std::vector<AlsIteration> iterations;
+  std::vector<AlsIteration> iterations;  // ALS only
   ColdStartReport cold_start;
   int64_t events = 0;
   double read_seconds = 0;
   double train_seconds = 0;
 };
 
-// Reads every input, trains implicit ALS, embeds cold catalog items from
+// Reads every input, trains the embedding model (implicit ALS or BPR),
+// embeds cold catalog items from
 // their attributes, mines the bought-together rules and assembles the
 // snapshot (factors, popularity, catalog, training
 // histories, rules, training facts). `progress`, if set, receives one line

@@ -15,6 +15,7 @@ namespace tailor {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Pair;
 using testing::TempDir;
 using testing::WriteTextFile;
 
@@ -134,6 +135,63 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
   options.cold_start_below_users = -1;
   EXPECT_THAT(RunTraining(input, options).status().message(),
               HasSubstr("cold_start_below_users"));
+}
+
+// --algorithm=bpr publishes BPR's embeddings through the same snapshot:
+// shoppers of each kind get their kind first, and a shopper with no
+// positive signal gets the popularity fallback.
+TEST(PipelineTest, PublishesBprWhenAsked) {
+  TempDir dir;
+  std::string catalog =
+      "item_id,title,category,brand,color,price,sizes,in_stock\n";
+  for (int k = 0; k < 12; ++k) {
+    absl::StrAppend(&catalog, "D", k, ",Dress,dresses,Flora,red,60,S,true\n",
+                    "S", k, ",Sneaker,shoes,Kick,white,90,42,true\n");
+  }
+  WriteTextFile(dir.Join("catalog.csv"), catalog);
+  std::string events = "user_id,item_id,event_type,timestamp\n";
+  std::mt19937 rng(11);
+  for (int u = 0; u < 200; ++u) {
+    const char* kind = u % 2 == 0 ? "D" : "S";
+    for (int k = 0; k < 6; ++k) {
+      absl::StrAppend(&events, "u", u, ",", kind, rng() % 12, ",purchase,",
+                      1700000000 + 86400 * k, "\n");
+    }
+  }
+  // Bought once, returned twice: the summed weight clamps to 0.
+  absl::StrAppend(&events, "returner,D1,purchase,1700000000\n",
+                  "returner,D1,return,1700090000\n",
+                  "returner,D1,return,1700090001\n");
+  WriteTextFile(dir.Join("events.csv"), events);
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  input.catalog_file = dir.Join("catalog.csv");
+  TrainingOptions options;
+  options.algorithm = TrainingOptions::Algorithm::kBpr;
+  options.bpr.factors = 8;
+  options.bpr.epochs = 40;
+  options.bpr.threads = 1;
+  auto result = RunTraining(input, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const Snapshot& s = result->snapshot;
+  EXPECT_THAT(s.info, ::testing::Contains(Pair("algorithm", "bpr")));
+  EXPECT_TRUE(result->iterations.empty());
+  EXPECT_EQ(s.model.factors(), 9);  // + the bias column
+  Recommender rec(std::make_shared<Model>(s.model));
+  int right = 0;
+  for (int u = 0; u < 200; ++u) {
+    const auto top =
+        rec.Recommend(*s.model.users.Find(absl::StrCat("u", u)), 1, nullptr);
+    ASSERT_EQ(top.items.size(), 1u);
+    EXPECT_FALSE(top.fallback_used);
+    right += s.model.items.id(top.items[0].item)[0] == (u % 2 == 0 ? 'D' : 'S');
+  }
+  EXPECT_GE(right, 190) << right << " of 200";
+  EXPECT_TRUE(rec.Recommend(*s.model.users.Find("returner"), 3, nullptr)
+                  .fallback_used);
+  options.bpr.learning_rate = -1;
+  EXPECT_THAT(RunTraining(input, options).status().message(),
+              HasSubstr("learning_rate"));
 }
 
 // Same-day purchases become baskets and the rules reach the snapshot.
