@@ -23,7 +23,7 @@ struct AlsOptions {
   enum class Solver { kCholesky, kConjugateGradient };
   int factors = 32;
   int iterations = 15;
-  float regularization = 30.0f;
+  float regularization = 100.0f;
   // Frequency-scaled regularization ("Revisiting the Performance of iALS on
   // Item Recommendation Benchmarks", Rendle et al., RecSys 2022): row r is
   // penalised with regularization * (mass_r / mean mass)^frequency_scaling,
@@ -32,7 +32,7 @@ struct AlsOptions {
   // proportional to how much the row is observed, so heavy users and popular
   // items are not under-regularized.
   float frequency_scaling = 0.0f;
-  float alpha = 2.0f;
+  float alpha = 0.5f;
   Solver solver = Solver::kConjugateGradient;
   int cg_steps = 3;
   float init_stddev = 0.01f;

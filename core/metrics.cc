@@ -107,19 +107,13 @@ size_t ChooseWithinOneStandardError(
     if (mean(per_user_scores[c]) > mean(per_user_scores[best])) best = c;
   }
   const std::vector<double>& b = per_user_scores[best];
+  if (b.size() < 2) return best;
+  const double best_mean = mean(b);
+  double sum_sq = 0;
+  for (double x : b) sum_sq += (x - best_mean) * (x - best_mean);
+  const double se = std::sqrt(sum_sq / (b.size() - 1) / b.size());
   for (size_t c = 0; c < best; ++c) {
-    const std::vector<double>& v = per_user_scores[c];
-    if (v.size() != b.size() || v.size() < 2) continue;
-    double sum = 0, sum_sq = 0;
-    for (size_t u = 0; u < v.size(); ++u) {
-      const double d = b[u] - v[u];
-      sum += d;
-      sum_sq += d * d;
-    }
-    const double m = sum / v.size();
-    const double var = (sum_sq - v.size() * m * m) / (v.size() - 1);
-    const double se = std::sqrt(std::max(var, 0.0) / v.size());
-    if (m <= se) return c;
+    if (mean(per_user_scores[c]) >= best_mean - se) return c;
   }
   return best;
 }

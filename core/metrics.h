@@ -53,10 +53,12 @@ class RankingAccumulator {
 
 // Model selection by the one-standard-error rule: given per-user validation
 // scores of candidates listed simplest first (all over the same users in
-// the same order), returns the first candidate whose mean is within one
-// standard error of the paired per-user differences from the best mean;
-// the best itself when none is. Guards against choosing a more complex
-// setting on validation noise.
+// the same order), returns the first candidate whose mean is at least the
+// best mean minus the standard error of that mean (Hastie, Tibshirani &
+// Friedman's rule). Guards against choosing a more complex setting on
+// validation noise. The standard error is the best candidate's own, not
+// that of paired differences: two near-identical settings have almost no
+// paired spread, which would let a 0.0002 gain pick the costlier one.
 size_t ChooseWithinOneStandardError(
     const std::vector<std::vector<double>>& per_user_scores);
 

@@ -35,8 +35,8 @@ ABSL_FLAG(std::string, snapshot_dir, "snapshots",
 ABSL_FLAG(bool, strict, false, "make the first malformed row fatal");
 ABSL_FLAG(int, factors, 32, "latent factors");
 ABSL_FLAG(int, iterations, 15, "ALS iterations");
-ABSL_FLAG(double, regularization, 30.0, "L2 regularization");
-ABSL_FLAG(double, alpha, 2.0, "confidence = 1 + alpha * summed event weight");
+ABSL_FLAG(double, regularization, 100.0, "L2 regularization");
+ABSL_FLAG(double, alpha, 0.5, "confidence = 1 + alpha * summed event weight");
 ABSL_FLAG(double, frequency_scaling, 0.0,
           "ALS: scale each row's regularization by (row mass / mean)^this "
           "(0 = off, 1 = Revisiting-iALS style)");

@@ -70,6 +70,8 @@ TEST_P(AlsLossTest, LossDecreasesEveryIteration) {
   AlsOptions options;
   options.factors = 12;
   options.iterations = 12;
+  options.regularization = 30;  // the defaults suit the demo store, not this
+  options.alpha = 2;
   options.solver = std::get<0>(GetParam());
   options.frequency_scaling = std::get<1>(GetParam());
   auto f = TrainImplicitAls(p.train, options);

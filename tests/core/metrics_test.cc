@@ -69,5 +69,23 @@ TEST(RatingMetricsTest, RmseAndMae) {
   EXPECT_EQ(Rmse({}, {}), 0);
 }
 
+TEST(MetricsTest, OneStandardErrorRulePrefersTheSimplestCloseCandidate) {
+  // Best: candidate 2, mean 0.5 over values 0 and 1 (n = 4): standard
+  // error sqrt(1/3 / 4) = 0.2887, so anything >= 0.2113 is close enough.
+  const std::vector<double> best = {0, 1, 0, 1};
+  EXPECT_EQ(ChooseWithinOneStandardError(
+                {{0, 0, 0, 0.8}, {0, 0, 0.5, 0.5}, best}),
+            1u);  // 0.2 is too far, 0.25 is close
+  EXPECT_EQ(ChooseWithinOneStandardError(
+                {{0.1, 0.1, 0.1, 0.1}, {0.2, 0.2, 0.2, 0.2}, best}),
+            2u);  // nothing close: the best itself
+  // Near-identical candidates: a tiny, consistent gain does not buy the
+  // costlier one (a paired standard error would have been ~0).
+  EXPECT_EQ(ChooseWithinOneStandardError(
+                {{0.299, 0.299, 0.701, 0.701}, {0.3, 0.3, 0.7, 0.71}}),
+            0u);
+  EXPECT_EQ(ChooseWithinOneStandardError({}), 0u);
+}
+
 }  // namespace
 }  // namespace tailor

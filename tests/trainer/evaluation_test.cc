@@ -132,6 +132,7 @@ TEST(EvaluationTest, ColdItemsAttributesBeatChanceAndPlainAls) {
   options.tune = false;
   options.als.factors = 8;
   options.als.regularization = 1;
+  options.als.alpha = 2;
   std::map<std::string, double> ndcg;
   for (const std::string& model : ColdItemModelNames()) {
     auto e = EvaluateModel(plan, model, options);

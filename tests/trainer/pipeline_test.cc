@@ -96,6 +96,7 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
   TrainingOptions options;
   options.als.factors = 4;
   options.als.regularization = 1;
+  options.als.alpha = 2;
   std::vector<std::string> lines;
   auto result = RunTraining(input, options,
                             [&](const std::string& l) { lines.push_back(l); });
