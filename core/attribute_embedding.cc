@@ -87,8 +87,8 @@ absl::Status ValidateAttributeEmbeddingOptions(
         absl::StrCat("fit_min_users: must be >= 1, got ", o.fit_min_users));
   }
   if (o.min_value_items < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "min_value_items: must be >= 1, got ", o.min_value_items));
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_value_items: must be >= 1, got ", o.min_value_items));
   }
   if (o.max_values_per_kind < 1 || o.max_values_per_kind > 5000) {
     return absl::InvalidArgumentError(
@@ -144,13 +144,14 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
   const int64_t n = item_factors.rows();
   if (static_cast<int64_t>(catalog.size()) != n ||
       static_cast<int64_t>(fit.size()) != n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "catalog/fit: must have one entry per item factor row (", n,
-        "), got ", catalog.size(), " and ", fit.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("catalog/fit: must have one entry per item factor row (",
+                     n, "), got ", catalog.size(), " and ", fit.size()));
   }
   std::vector<int32_t> rows;
   for (int64_t i = 0; i < n; ++i) {
-    if (fit[i] && catalog[i] != nullptr) rows.push_back(static_cast<int32_t>(i));
+    if (fit[i] && catalog[i] != nullptr)
+      rows.push_back(static_cast<int32_t>(i));
   }
   if (rows.size() < 10) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -170,14 +171,12 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
     if (p > 0 && std::isfinite(p)) log_prices.push_back(std::log(p));
   }
   int32_t next = 1;  // 0 is the intercept
-  e.category_ = Vocabulary(categories, o.min_value_items,
-                           o.max_values_per_kind, next);
+  e.category_ =
+      Vocabulary(categories, o.min_value_items, o.max_values_per_kind, next);
   next += static_cast<int32_t>(e.category_.size());
-  e.brand_ =
-      Vocabulary(brands, o.min_value_items, o.max_values_per_kind, next);
+  e.brand_ = Vocabulary(brands, o.min_value_items, o.max_values_per_kind, next);
   next += static_cast<int32_t>(e.brand_.size());
-  e.color_ =
-      Vocabulary(colors, o.min_value_items, o.max_values_per_kind, next);
+  e.color_ = Vocabulary(colors, o.min_value_items, o.max_values_per_kind, next);
   next += static_cast<int32_t>(e.color_.size());
   if (o.price_bands > 1 &&
       static_cast<int>(log_prices.size()) >= o.price_bands) {
@@ -204,8 +203,7 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
   std::mt19937_64 rng(o.seed);
   std::shuffle(shuffled.begin(), shuffled.end(), rng);
   const size_t held = std::max<size_t>(1, shuffled.size() / 10);
-  const std::vector<int32_t> holdout(shuffled.begin(),
-                                     shuffled.begin() + held);
+  const std::vector<int32_t> holdout(shuffled.begin(), shuffled.begin() + held);
   const std::vector<int32_t> train(shuffled.begin() + held, shuffled.end());
   double best_mse = std::numeric_limits<double>::infinity();
   for (double lambda : o.regularizations) {
@@ -229,9 +227,9 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
     e.holdout_mse_of_mean_ =
         sse / (static_cast<double>(holdout.size()) * item_factors.cols());
   }
-  e.weights_ = Ridge(features, item_factors, rows, num_features,
-                     e.regularization_)
-                   .cast<float>();
+  e.weights_ =
+      Ridge(features, item_factors, rows, num_features, e.regularization_)
+          .cast<float>();
   if (!e.weights_.allFinite()) {
     return absl::InternalError("attribute embedding: non-finite weights");
   }
@@ -249,8 +247,8 @@ absl::StatusOr<ColdStartReport> EmbedColdItems(
     int cold_below_users, const AttributeEmbeddingOptions& options,
     RowMatrix* item_factors) {
   if (cold_below_users < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cold_below_users: must be >= 0, got ", cold_below_users));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cold_below_users: must be >= 0, got ", cold_below_users));
   }
   if (item_factors->rows() != m.num_items()) {
     return absl::InvalidArgumentError(

@@ -78,8 +78,8 @@ class AttributeEmbedding {
 };
 
 struct ColdStartReport {
-  int32_t fitted_items = 0;    // items the map was fitted on
-  int32_t embedded_items = 0;  // cold items given an attribute vector
+  int32_t fitted_items = 0;             // items the map was fitted on
+  int32_t embedded_items = 0;           // cold items given an attribute vector
   int32_t cold_without_attributes = 0;  // cold items not in the catalog
   int num_features = 0;
   double regularization = 0;

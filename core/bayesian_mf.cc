@@ -183,7 +183,7 @@ void SampleRows(const SideInput& in, RowMajorF& x) {
       // Plain substitutions: Eigen's general triangular solvers cost more
       // than the arithmetic at these sizes.
       const Mat& l = llt.matrixLLT();  // L in the lower triangle
-      for (int i = 0; i < p; ++i) {  // L y = rhs
+      for (int i = 0; i < p; ++i) {    // L y = rhs
         float t = rhs(i);
         for (int j = 0; j < i; ++j) t -= l(i, j) * rhs(j);
         rhs(i) = t / l(i, i);
@@ -272,8 +272,8 @@ absl::StatusOr<BayesianMf> BayesianMf::Train(const std::vector<Rating>& ratings,
   auto sample_side = [&](Matrix& x, const Matrix& other, const Csr& csr,
                          const Hyper& hyper, double alpha, int sweep,
                          int side) {
-    const SideInput in{other, csr, hyper, alpha, mu, o.seed, sweep, side,
-                       o.threads};
+    const SideInput in{other,  csr,   hyper, alpha,    mu,
+                       o.seed, sweep, side,  o.threads};
     switch ((d + 3) / 4 * 4) {  // fixed sizes for the common factor counts
       case 8:
         SampleRows<8>(in, x);

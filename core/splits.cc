@@ -80,9 +80,8 @@ InteractionSplit SplitTemporalPerUser(const InteractionMatrix& m,
       });
 }
 
-InteractionSplit SplitItemsOut(const InteractionMatrix& m,
-                               double test_fraction, uint64_t seed,
-                               std::vector<bool>* held_out) {
+InteractionSplit SplitItemsOut(const InteractionMatrix& m, double test_fraction,
+                               uint64_t seed, std::vector<bool>* held_out) {
   std::vector<bool> has_pairs(m.num_items(), false);
   for (int32_t i : m.item) has_pairs[i] = true;
   std::vector<int32_t> candidates;
@@ -91,8 +90,8 @@ InteractionSplit SplitItemsOut(const InteractionMatrix& m,
   }
   std::mt19937_64 rng(seed);
   std::shuffle(candidates.begin(), candidates.end(), rng);
-  const auto k = static_cast<size_t>(std::llround(
-      test_fraction * static_cast<double>(candidates.size())));
+  const auto k = static_cast<size_t>(
+      std::llround(test_fraction * static_cast<double>(candidates.size())));
   std::vector<bool> cold(m.num_items(), false);
   for (size_t c = 0; c < std::min(k, candidates.size()); ++c) {
     cold[candidates[c]] = true;

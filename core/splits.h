@@ -35,8 +35,8 @@ InteractionSplit SplitTemporalPerUser(const InteractionMatrix& m,
 // n) of the n items that have at least one pair, chosen at random
 // (seeded), lose every pair to test, so train knows nothing about them.
 // `held_out`, if given, receives one flag per item.
-InteractionSplit SplitItemsOut(const InteractionMatrix& m,
-                               double test_fraction, uint64_t seed,
+InteractionSplit SplitItemsOut(const InteractionMatrix& m, double test_fraction,
+                               uint64_t seed,
                                std::vector<bool>* held_out = nullptr);
 
 }  // namespace tailor

@@ -114,9 +114,8 @@ EvaluationPlan MakeEvaluationPlan(const InteractionMatrix& all,
     InteractionSplit outer =
         SplitItemsOut(all, kColdItemFraction, seed, &plan.test_candidates);
     // Validation holds out other items, from the training side only.
-    InteractionSplit inner = SplitItemsOut(outer.train, kColdItemFraction,
-                                           seed + 1,
-                                           &plan.validation_candidates);
+    InteractionSplit inner = SplitItemsOut(
+        outer.train, kColdItemFraction, seed + 1, &plan.validation_candidates);
     plan.train = std::move(outer.train);
     plan.test = std::move(outer.test);
     plan.tune_train = std::move(inner.train);
@@ -390,9 +389,14 @@ absl::StatusOr<std::vector<Candidate>> MakeCandidates(
 }  // namespace
 
 const std::vector<std::string>& RankingModelNames() {
-  static const auto* names = new std::vector<std::string>{
-      "popularity", "popularity-recent", "popularity-category", "als",
-      "als-attributes", "bpr", "item-knn", "ease"};
+  static const auto* names = new std::vector<std::string>{"popularity",
+                                                          "popularity-recent",
+                                                          "popularity-category",
+                                                          "als",
+                                                          "als-attributes",
+                                                          "bpr",
+                                                          "item-knn",
+                                                          "ease"};
   return *names;
 }
 
@@ -422,11 +426,10 @@ absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
     for (size_t c = 0; c < candidates.size(); ++c) {
       TAILOR_ASSIGN_OR_RETURN(std::unique_ptr<Scorer> scorer,
                               candidates[c].build(plan.tune_train));
-      const RankingAccumulator acc =
-          ScoreRankings(*scorer, plan.tune_train, plan.validation, options.k,
-                        plan.validation_candidates.empty()
-                            ? nullptr
-                            : &plan.validation_candidates);
+      const RankingAccumulator acc = ScoreRankings(
+          *scorer, plan.tune_train, plan.validation, options.k,
+          plan.validation_candidates.empty() ? nullptr
+                                             : &plan.validation_candidates);
       means.push_back(acc.Mean().ndcg);
       per_user.push_back(acc.user_ndcg());
       say(absl::StrFormat("  tune %s %s: validation NDCG@%d %.4f", model,
@@ -452,10 +455,9 @@ absl::StatusOr<ModelEvaluation> EvaluateModel(const EvaluationPlan& plan,
     e.params.push_back({"tuned", candidates.size() > 1 ? "true" : "false"});
   }
   start = std::chrono::steady_clock::now();
-  RankingAccumulator acc =
-      ScoreRankings(*scorer, plan.train, plan.test, options.k,
-                    plan.test_candidates.empty() ? nullptr
-                                                 : &plan.test_candidates);
+  RankingAccumulator acc = ScoreRankings(
+      *scorer, plan.train, plan.test, options.k,
+      plan.test_candidates.empty() ? nullptr : &plan.test_candidates);
   e.eval_seconds = SecondsSince(start);
   e.metrics = acc.Mean();
   e.coverage = acc.Coverage();

@@ -343,8 +343,8 @@ int main(int argc, char** argv) {
       algorithm == "bpr") {
     training.algorithm = tailor::TrainingOptions::Algorithm::kBpr;
   } else if (algorithm != "als") {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "--algorithm: '", algorithm, "' is not one of als, bpr")));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--algorithm: '", algorithm, "' is not one of als, bpr")));
   }
   training.bpr = BprFromFlags(als);
   training.cold_start_below_users = absl::GetFlag(FLAGS_cold_start_below_users);

@@ -144,8 +144,8 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   } else {
     TAILOR_ASSIGN_OR_RETURN(
         factors, TrainImplicitAls(m, als, [&](const AlsIteration& it) {
-          say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s",
-                              it.iteration, it.loss, it.seconds));
+          say(absl::StrFormat("iteration %2d  loss %.6g  %.2f s", it.iteration,
+                              it.loss, it.seconds));
         }));
   }
   result.iterations = factors.history;
@@ -156,9 +156,9 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
                        options.attributes, &factors.item_factors);
     if (cold.ok() && cold->embedded_items == 0 &&
         cold->cold_without_attributes == 0) {
-      cold_start = absl::StrCat("no cold items (every item has at least ",
-                                options.cold_start_below_users,
-                                " interacting users)");
+      cold_start =
+          absl::StrCat("no cold items (every item has at least ",
+                       options.cold_start_below_users, " interacting users)");
     } else if (cold.ok()) {
       result.cold_start = *cold;
       cold_start = absl::StrFormat(
@@ -232,22 +232,24 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
         {"final_loss", absl::StrFormat("%.6g", final_loss)},
     };
   }
-  s.info.insert(s.info.end(), {
-      {"event_weights", WeightsToString(input.weights)},
-      {"sources", absl::StrJoin(sources, ",")},
-      {"events", absl::StrCat(result.events)},
-      {"rows_skipped", absl::StrCat(skipped)},
-      {"users", absl::StrCat(s.model.users.size())},
-      {"items", absl::StrCat(s.model.items.size())},
-      {"catalog_items", absl::StrCat(s.catalog.size())},
-      {"interactions", absl::StrCat(s.history.item.size())},
-      {"cold_start", cold_start},
-      {"baskets", absl::StrCat(s.rules.num_baskets)},
-      {"rules", absl::StrCat(s.rules.rules.size())},
-      {"read_seconds", absl::StrFormat("%.3f", result.read_seconds)},
-      {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
-      {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
-  });
+  s.info.insert(
+      s.info.end(),
+      {
+          {"event_weights", WeightsToString(input.weights)},
+          {"sources", absl::StrJoin(sources, ",")},
+          {"events", absl::StrCat(result.events)},
+          {"rows_skipped", absl::StrCat(skipped)},
+          {"users", absl::StrCat(s.model.users.size())},
+          {"items", absl::StrCat(s.model.items.size())},
+          {"catalog_items", absl::StrCat(s.catalog.size())},
+          {"interactions", absl::StrCat(s.history.item.size())},
+          {"cold_start", cold_start},
+          {"baskets", absl::StrCat(s.rules.num_baskets)},
+          {"rules", absl::StrCat(s.rules.rules.size())},
+          {"read_seconds", absl::StrFormat("%.3f", result.read_seconds)},
+          {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
+          {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
+      });
   return result;
 }
 

@@ -78,7 +78,8 @@ std::vector<const Item*> Pointers(const std::vector<Item>& items) {
   return out;
 }
 
-TEST(AttributeEmbeddingTest, NewItemsNearestNeighboursShareItsCategoryAndBrand) {
+TEST(AttributeEmbeddingTest,
+     NewItemsNearestNeighboursShareItsCategoryAndBrand) {
   const PlantedCatalog c = MakeCatalog(7);
   auto e = AttributeEmbedding::Fit(Pointers(c.items), c.factors,
                                    std::vector<bool>(400, true), {});
@@ -248,7 +249,8 @@ TEST(EmbedColdItemsTest, ColdProductsJoinTheirGroupAfterAls) {
   EXPECT_GE(right, users * 95 / 100) << right << " of " << users;
 }
 
-TEST(EmbedColdItemsTest, ItemsWithoutAttributesAreCountedAndUntouchedOnesZeroed) {
+TEST(EmbedColdItemsTest,
+     ItemsWithoutAttributesAreCountedAndUntouchedOnesZeroed) {
   InteractionBuilder builder;
   for (int u = 0; u < 20; ++u) {
     for (int i = 0; i < 3; ++i) {

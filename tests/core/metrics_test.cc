@@ -73,9 +73,9 @@ TEST(MetricsTest, OneStandardErrorRulePrefersTheSimplestCloseCandidate) {
   // Best: candidate 2, mean 0.5 over values 0 and 1 (n = 4): standard
   // error sqrt(1/3 / 4) = 0.2887, so anything >= 0.2113 is close enough.
   const std::vector<double> best = {0, 1, 0, 1};
-  EXPECT_EQ(ChooseWithinOneStandardError(
-                {{0, 0, 0, 0.8}, {0, 0, 0.5, 0.5}, best}),
-            1u);  // 0.2 is too far, 0.25 is close
+  EXPECT_EQ(
+      ChooseWithinOneStandardError({{0, 0, 0, 0.8}, {0, 0, 0.5, 0.5}, best}),
+      1u);  // 0.2 is too far, 0.25 is close
   EXPECT_EQ(ChooseWithinOneStandardError(
                 {{0.1, 0.1, 0.1, 0.1}, {0.2, 0.2, 0.2, 0.2}, best}),
             2u);  // nothing close: the best itself

@@ -97,8 +97,7 @@ void AddPlantedCatalog(EvaluationPlan* plan) {
 TEST(EvaluationTest, ColdItemsAreWholeItemsAndOnlyTheyAreRanked) {
   InteractionMatrix all = Planted(5);
   EvaluationPlan plan = MakeEvaluationPlan(all, Protocol::kColdItems, 42);
-  ASSERT_EQ(plan.test_candidates.size(),
-            static_cast<size_t>(all.num_items()));
+  ASSERT_EQ(plan.test_candidates.size(), static_cast<size_t>(all.num_items()));
   int cold = 0;
   for (bool c : plan.test_candidates) cold += c;
   EXPECT_EQ(cold, 16);  // 10% of 160
@@ -116,9 +115,9 @@ TEST(EvaluationTest, ColdItemsAreWholeItemsAndOnlyTheyAreRanked) {
   for (int32_t i = 0; i < all.num_items(); ++i) {
     warm_first[i] = plan.test_candidates[i] ? 0.0f : 1.0f + i;
   }
-  const RankingAccumulator acc = ScoreRankings(
-      StaticScorer(warm_first), plan.train, plan.test, 10,
-      &plan.test_candidates);
+  const RankingAccumulator acc =
+      ScoreRankings(StaticScorer(warm_first), plan.train, plan.test, 10,
+                    &plan.test_candidates);
   EXPECT_GT(acc.Mean().precision, 0.0);
   EXPECT_LE(acc.Coverage(), cold / static_cast<double>(all.num_items()));
 }
@@ -126,7 +125,8 @@ TEST(EvaluationTest, ColdItemsAreWholeItemsAndOnlyTheyAreRanked) {
 // With nothing known about an item but its attributes, the hybrid ranks the
 // cold items of a shopper's group first; plain ALS and popularity cannot.
 TEST(EvaluationTest, ColdItemsAttributesBeatChanceAndPlainAls) {
-  EvaluationPlan plan = MakeEvaluationPlan(Planted(6), Protocol::kColdItems, 42);
+  EvaluationPlan plan =
+      MakeEvaluationPlan(Planted(6), Protocol::kColdItems, 42);
   AddPlantedCatalog(&plan);
   EvaluationOptions options;
   options.tune = false;
@@ -143,9 +143,8 @@ TEST(EvaluationTest, ColdItemsAttributesBeatChanceAndPlainAls) {
   EXPECT_GT(ndcg["als-attributes"], 1.5 * ndcg["als"]);
   EXPECT_GT(ndcg["popularity-category"], 1.5 * ndcg["popularity"]);
   plan.catalog.clear();
-  EXPECT_THAT(
-      EvaluateModel(plan, "als-attributes", options).status().message(),
-      HasSubstr("needs a catalog"));
+  EXPECT_THAT(EvaluateModel(plan, "als-attributes", options).status().message(),
+              HasSubstr("needs a catalog"));
 }
 
 TEST(EvaluationTest, AlsBeatsPopularityOnPlantedData) {
@@ -188,7 +187,8 @@ TEST(EvaluationTest, EveryRankingModelOnPlantedData) {
     ndcg[model] = e->metrics.ndcg;
   }
   const double pop = ndcg["popularity"];
-  for (const char* model : {"als", "als-attributes", "bpr", "item-knn", "ease"}) {
+  for (const char* model :
+       {"als", "als-attributes", "bpr", "item-knn", "ease"}) {
     EXPECT_GT(ndcg[model], 2 * pop) << model << " " << ndcg[model];
   }
   EXPECT_GT(ndcg["popularity-category"], 1.5 * pop);

@@ -75,8 +75,8 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
       "item_id,title,category,brand,color,price,sizes,in_stock\n";
   for (int k = 0; k < 12; ++k) {
     absl::StrAppend(&catalog, "D", k, ",Dress,dresses,Flora,red,", 60 + k,
-                    ",S|M,true\n", "S", k, ",Sneaker,shoes,Kick,white,",
-                    90 + k, ",42,true\n");
+                    ",S|M,true\n", "S", k, ",Sneaker,shoes,Kick,white,", 90 + k,
+                    ",42,true\n");
   }
   absl::StrAppend(&catalog, "NEW,New dress,dresses,Flora,red,65,S,true\n");
   WriteTextFile(dir.Join("catalog.csv"), catalog);
@@ -116,18 +116,19 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
   // Dress shoppers score the new dress above every sneaker.
   int above = 0, dress_shoppers = 0;
   for (int u = 0; u < 200; u += 2) {
-    const auto row = s.model.user_factors.row(
-        *s.model.users.Find(absl::StrCat("u", u)));
+    const auto row =
+        s.model.user_factors.row(*s.model.users.Find(absl::StrCat("u", u)));
     float best_sneaker = -1e30f;
     for (int k = 0; k < 12; ++k) {
-      best_sneaker = std::max(
-          best_sneaker, row.dot(s.model.item_factors.row(
-                            *s.model.items.Find(absl::StrCat("S", k)))));
+      best_sneaker = std::max(best_sneaker,
+                              row.dot(s.model.item_factors.row(
+                                  *s.model.items.Find(absl::StrCat("S", k)))));
     }
     above += row.dot(s.model.item_factors.row(fresh)) > best_sneaker;
     ++dress_shoppers;
   }
-  EXPECT_GE(above, dress_shoppers * 95 / 100) << above << " of " << dress_shoppers;
+  EXPECT_GE(above, dress_shoppers * 95 / 100)
+      << above << " of " << dress_shoppers;
 
   options.cold_start_below_users = 0;  // off: the row stays (almost) zero
   auto off = RunTraining(input, options);
@@ -188,8 +189,8 @@ TEST(PipelineTest, PublishesBprWhenAsked) {
     right += s.model.items.id(top.items[0].item)[0] == (u % 2 == 0 ? 'D' : 'S');
   }
   EXPECT_GE(right, 190) << right << " of 200";
-  EXPECT_TRUE(rec.Recommend(*s.model.users.Find("returner"), 3, nullptr)
-                  .fallback_used);
+  EXPECT_TRUE(
+      rec.Recommend(*s.model.users.Find("returner"), 3, nullptr).fallback_used);
   options.bpr.learning_rate = -1;
   EXPECT_THAT(RunTraining(input, options).status().message(),
               HasSubstr("learning_rate"));
