@@ -1,0 +1,79 @@
+// RFM (recency, frequency, monetary) scoring and the named RFM segments.
+//
+// Each customer's recency, frequency and monetary value is scored 1..5 by
+// quintile over the whole customer base: score = 1 + floor(5 * share of
+// customers with a strictly worse value). Equal values therefore always
+// get equal scores, even across a quintile border, and a value shared by
+// many customers (say, the 60% who ordered once) gets the score of where
+// that group starts. For recency, lower days are better; for frequency and
+// monetary, higher is better.
+//
+// The named segment comes from R and FM = round((F + M) / 2) (halves round
+// up) through this grid, which names every combination:
+//
+//   R \ FM      1               2                   3                   4 5 5
+//   New Customers   Potential Loyalist  Potential Loyalist  Champions Champions
+//   4     Promising       Potential Loyalist  Potential Loyalist  Loyal
+//   Champions 3     About to Sleep  Need Attention      Need Attention Loyal
+//   Loyal 2     Hibernating     About to Sleep      At Risk             At Risk
+//   Can't Lose Them 1     Lost            Hibernating         At Risk Can't
+//   Lose Them  Can't Lose Them
+#ifndef TAILOR_CORE_RFM_H_
+#define TAILOR_CORE_RFM_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tailor {
+
+enum class RfmSegment {
+  kChampions,
+  kLoyal,
+  kPotentialLoyalist,
+  kNewCustomers,
+  kPromising,
+  kNeedAttention,
+  kAboutToSleep,
+  kAtRisk,
+  kCantLoseThem,
+  kHibernating,
+  kLost,
+};
+inline constexpr int kNumRfmSegments = 11;
+
+// "Champions", "Loyal", ..., "Can't Lose Them", "Lost".
+const char* RfmSegmentName(RfmSegment segment);
+
+// The grid above; r and fm in 1..5.
+RfmSegment RfmSegmentOf(int r, int fm);
+
+// One customer's raw values.
+struct RfmValues {
+  // Days from the last purchase to the reference time; customers who never
+  // bought (only returns, say) should pass a value larger than any real one
+  // so they score R = 1.
+  double recency_days = 0;
+  int64_t frequency = 0;  // orders
+  double monetary = 0;    // net spend: purchases minus returns (may be < 0)
+};
+
+struct RfmScores {
+  int r = 1, f = 1, m = 1;
+  int fm = 1;  // round((f + m) / 2), halves up
+  RfmSegment segment = RfmSegment::kLost;
+};
+
+// Scores every customer against the others. Fails on a non-finite value
+// (naming the customer's index).
+absl::StatusOr<std::vector<RfmScores>> ScoreRfm(
+    const std::vector<RfmValues>& customers);
+
+// The quintile score of each value, higher values scoring higher: 1 +
+// floor(5 * (values strictly lower) / n).
+std::vector<int> QuintileScores(const std::vector<double>& values);
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_RFM_H_
