@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -165,11 +167,29 @@ absl::StatusOr<Item> ParseItemRow(const Columns& cols,
 }
 
 // Drives a CSV file through `parse_row`, applying the bad-row policy.
+// Some exports quote a whole line as one field (inner quotes doubled), as
+// in `"536394,21506,""CARD, BIRTHDAY"",24,..."`. Such a one-field record
+// that holds the delimiter is split again as a line of its own.
+absl::Status SplitWholeLineField(const CsvOptions& csv_options,
+                                 std::vector<std::string>* row) {
+  if (row->size() != 1 ||
+      (*row)[0].find(csv_options.delimiter) == std::string::npos) {
+    return absl::OkStatus();
+  }
+  std::istringstream line((*row)[0]);
+  CsvReader inner(&line, csv_options);
+  std::vector<std::string> fields;
+  TAILOR_ASSIGN_OR_RETURN(bool any, inner.Next(&fields));
+  if (any) *row = std::move(fields);
+  return absl::OkStatus();
+}
+
 template <typename ParseRow>
 absl::Status ReadRows(const std::string& path, absl::string_view what,
                       CsvOptions csv_options, Columns* columns, size_t required,
                       bool allow_header, const ReadOptions& options,
-                      ReadReport* report, ParseRow parse_row) {
+                      ReadReport* report, ParseRow parse_row,
+                      bool split_whole_line_fields = false) {
   report->source = path;
   TAILOR_ASSIGN_OR_RETURN(std::ifstream in, OpenInput(path, what));
   CsvReader reader(&in, csv_options);
@@ -184,6 +204,14 @@ absl::Status ReadRows(const std::string& path, absl::string_view what,
       continue;
     }
     if (!*more) break;
+    if (split_whole_line_fields) {
+      if (absl::Status st = SplitWholeLineField(csv_options, &row); !st.ok()) {
+        ++report->rows;
+        TAILOR_RETURN_IF_ERROR(
+            RejectRow(options, report, reader.line(), st.message()));
+        continue;
+      }
+    }
     if (first) {
       first = false;
       absl::StatusOr<bool> header = columns->Detect(row, required);
@@ -257,6 +285,53 @@ absl::StatusOr<std::vector<Item>> ReadCatalogCsv(const std::string& path,
         return absl::OkStatus();
       }));
   return items;
+}
+
+absl::Status ReadOnlineRetailCsv(const std::string& path,
+                                 const ReadOptions& options,
+                                 const OrderLineSink& sink,
+                                 ReadReport* report) {
+  Columns cols({"InvoiceNo", "StockCode", "Description", "Quantity",
+                "InvoiceDate", "UnitPrice", "CustomerID", "Country"});
+  return ReadRows(
+      path, "online retail", CsvOptions{}, &cols, 7, true, options, report,
+      [&](const std::vector<std::string>& row, int64_t) -> absl::Status {
+        OrderLine l;
+        l.order_id = std::string(absl::StripAsciiWhitespace(cols.Get(row, 0)));
+        TAILOR_RETURN_IF_ERROR(ValidateId("InvoiceNo", l.order_id));
+        l.item_id = std::string(absl::StripAsciiWhitespace(cols.Get(row, 1)));
+        TAILOR_RETURN_IF_ERROR(ValidateId("StockCode", l.item_id));
+        TAILOR_ASSIGN_OR_RETURN(l.quantity,
+                                ParseNumber("Quantity", cols.Get(row, 3)));
+        TAILOR_ASSIGN_OR_RETURN(l.timestamp, ParseTimestamp(cols.Get(row, 4)));
+        TAILOR_ASSIGN_OR_RETURN(l.unit_price,
+                                ParseNumber("UnitPrice", cols.Get(row, 5)));
+        absl::string_view customer =
+            absl::StripAsciiWhitespace(cols.Get(row, 6));
+        if (customer.empty()) {
+          return absl::InvalidArgumentError(
+              "CustomerID: missing (a guest order cannot be attributed)");
+        }
+        // Exported as floats: "17850.0" is customer 17850.
+        if (absl::EndsWith(customer, ".0")) customer.remove_suffix(2);
+        l.customer_id = std::string(customer);
+        TAILOR_RETURN_IF_ERROR(ValidateId("CustomerID", l.customer_id));
+        if (l.quantity == 0) {
+          return absl::InvalidArgumentError("Quantity: must not be 0");
+        }
+        if (l.unit_price < 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "UnitPrice: must not be negative, got ", l.unit_price));
+        }
+        const bool cancellation = absl::StartsWith(l.order_id, "C");
+        if (cancellation && l.quantity > 0) {
+          return absl::InvalidArgumentError(
+              "Quantity: a cancellation (InvoiceNo C...) must be negative");
+        }
+        sink(std::move(l));
+        return absl::OkStatus();
+      },
+      /*split_whole_line_fields=*/true);
 }
 
 std::string CsvEscape(absl::string_view field) {

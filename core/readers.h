@@ -1,5 +1,6 @@
 // Readers for the data sets the trainer accepts: Tailor's events and catalog
-// CSVs, and MovieLens (u.data-style ratings, u.item).
+// CSVs, MovieLens (u.data-style ratings, u.item), and order lines in the UCI
+// Online Retail layout.
 //
 // A malformed row is never silent: it is either rejected with
 // "<file>:<line>: <field>: <reason>" (strict mode, first bad row is fatal) or
@@ -68,6 +69,30 @@ absl::Status ReadMovieLensRatings(const std::string& path,
 absl::StatusOr<std::vector<Item>> ReadMovieLensItems(const std::string& path,
                                                      const ReadOptions& options,
                                                      ReadReport* report);
+
+// One line of an order. A negative quantity is a return or cancellation.
+struct OrderLine {
+  std::string customer_id;
+  std::string order_id;
+  std::string item_id;
+  int64_t timestamp = 0;  // Unix seconds
+  double quantity = 0;
+  double unit_price = 0;
+};
+using OrderLineSink = std::function<void(OrderLine&&)>;
+
+// The UCI "Online Retail" export: InvoiceNo, StockCode, Description,
+// Quantity, InvoiceDate, UnitPrice, CustomerID, Country (header optional;
+// BOM, quoted descriptions and lines quoted whole are accepted).
+// - CustomerID written as a float ("17850.0") is read as "17850".
+// - A row without a CustomerID (a guest order) is rejected and counted:
+//   it cannot be attributed to a customer.
+// - InvoiceNo "C..." is a cancellation and must have a negative quantity;
+//   any negative quantity is a return of that many units.
+// - Quantity 0 and negative prices are rejected.
+absl::Status ReadOnlineRetailCsv(const std::string& path,
+                                 const ReadOptions& options,
+                                 const OrderLineSink& sink, ReadReport* report);
 
 }  // namespace tailor
 

@@ -214,5 +214,54 @@ TEST(MovieLensTest, ReadsTheRealData) {
   EXPECT_EQ((*items)[0].category, "Animation");
 }
 
+TEST(OnlineRetailCsvTest, AcceptsTheExportsQuirksAndNamesEveryRejection) {
+  TempDir dir;
+  WriteTextFile(
+      dir.Join("retail.csv"),
+      "\xEF\xBB\xBFInvoiceNo,StockCode,Description,Quantity,InvoiceDate,"
+      "UnitPrice,CustomerID,Country\n"
+      "536365,85123A,WHITE HEART,6,2010-12-01 08:26:00,2.55,17850.0,UK\n"
+      "\"536394,21506,\"\"CARD, BIRTHDAY \"\",24,2010-12-01 10:39:00,0.42,"
+      "13408.0,UK\"\n"
+      "C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,UK\n"
+      "536414,22139,,56,2010-12-01 11:52:00,0,,UK\n"
+      "C536380,D,Discount,1,2010-12-01 09:41:00,27.5,14527.0,UK\n"
+      "536381,X,Zero,0,2010-12-01 09:41:00,1.0,14527.0,UK\n"
+      "536382,X,Bad price,1,2010-12-01 09:41:00,-1.0,14527.0,UK\n");
+  std::vector<OrderLine> lines;
+  ReadReport report;
+  ASSERT_TRUE(ReadOnlineRetailCsv(
+                  dir.Join("retail.csv"), {},
+                  [&](OrderLine&& l) { lines.push_back(l); }, &report)
+                  .ok());
+  EXPECT_EQ(report.rows, 7);
+  EXPECT_EQ(report.accepted, 3);
+  EXPECT_EQ(report.skipped, 4);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].customer_id, "17850");
+  EXPECT_EQ(lines[0].order_id, "536365");
+  EXPECT_DOUBLE_EQ(lines[0].quantity, 6);
+  EXPECT_DOUBLE_EQ(lines[0].unit_price, 2.55);
+  // The line exported quoted whole, with a comma inside its description.
+  EXPECT_EQ(lines[1].customer_id, "13408");
+  EXPECT_EQ(lines[1].item_id, "21506");
+  EXPECT_DOUBLE_EQ(lines[1].quantity, 24);
+  EXPECT_EQ(lines[2].order_id, "C536379");
+  EXPECT_DOUBLE_EQ(lines[2].quantity, -1);
+  ASSERT_EQ(report.errors.size(), 4u);
+  EXPECT_THAT(report.errors[0], HasSubstr(":5: CustomerID: missing"));
+  EXPECT_THAT(report.errors[1], HasSubstr(":6: Quantity: a cancellation"));
+  EXPECT_THAT(report.errors[2], HasSubstr(":7: Quantity: must not be 0"));
+  EXPECT_THAT(report.errors[3],
+              HasSubstr(":8: UnitPrice: must not be negative"));
+
+  ReadOptions strict;
+  strict.strict = true;
+  EXPECT_THAT(ReadOnlineRetailCsv(
+                  dir.Join("retail.csv"), strict, [](OrderLine&&) {}, &report)
+                  .message(),
+              HasSubstr("retail.csv:5: CustomerID: missing"));
+}
+
 }  // namespace
 }  // namespace tailor
