@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace tailor {
 
 RankingMetrics RankingMetricsAtK(const std::vector<int32_t>& ranked,
@@ -116,6 +118,28 @@ size_t ChooseWithinOneStandardError(
     if (mean(per_user_scores[c]) >= best_mean - se) return c;
   }
   return best;
+}
+
+double AdjustedRandIndex(const std::vector<int32_t>& a,
+                         const std::vector<int32_t>& b) {
+  const size_t n = std::min(a.size(), b.size());
+  if (n < 2) return 1.0;
+  absl::flat_hash_map<int64_t, int64_t> joint;
+  absl::flat_hash_map<int32_t, int64_t> rows, cols;
+  for (size_t i = 0; i < n; ++i) {
+    ++joint[(static_cast<int64_t>(a[i]) << 32) | static_cast<uint32_t>(b[i])];
+    ++rows[a[i]];
+    ++cols[b[i]];
+  }
+  auto pairs = [](int64_t x) { return 0.5 * x * (x - 1); };
+  double index = 0, sum_rows = 0, sum_cols = 0;
+  for (const auto& [key, count] : joint) index += pairs(count);
+  for (const auto& [label, count] : rows) sum_rows += pairs(count);
+  for (const auto& [label, count] : cols) sum_cols += pairs(count);
+  const double expected = sum_rows * sum_cols / pairs(static_cast<int64_t>(n));
+  const double maximum = 0.5 * (sum_rows + sum_cols);
+  if (maximum == expected) return 1.0;  // both trivial (one cluster each)
+  return (index - expected) / (maximum - expected);
 }
 
 }  // namespace tailor

@@ -69,6 +69,13 @@ double Rmse(const std::vector<double>& predicted,
 double Mae(const std::vector<double>& predicted,
            const std::vector<double>& truth);
 
+// Adjusted Rand index (Hubert & Arabie 1985) between two labelings of the
+// same points: 1 for identical partitions (whatever the label names), about
+// 0 for independent ones. Labels must be >= 0; the labelings must have the
+// same length.
+double AdjustedRandIndex(const std::vector<int32_t>& a,
+                         const std::vector<int32_t>& b);
+
 }  // namespace tailor
 
 #endif  // TAILOR_CORE_METRICS_H_
