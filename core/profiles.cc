@@ -94,6 +94,7 @@ void ProfileBuilder::Add(const Event& e) {
     ++late_events_;
     return;
   }
+  latest_ = std::max(latest_, e.timestamp);
   const int32_t u = UserIndex(e.user_id);
   Counters& c = counters_[u];
   if (c.events == 0) c.first = c.last = e.timestamp;
@@ -133,9 +134,16 @@ void ProfileBuilder::Add(const Event& e) {
   }
 }
 
+int64_t ProfileBuilder::reference_unix() const {
+  if (options_.now_unix != ProfileOptions::kLatestEvent) {
+    return options_.now_unix;
+  }
+  return latest_ == INT64_MIN ? 0 : latest_;
+}
+
 std::vector<UserProfile> ProfileBuilder::Build() const {
   std::vector<UserProfile> out(users_.size());
-  const double now = static_cast<double>(options_.now_unix);
+  const double now = static_cast<double>(reference_unix());
   IdMap bands(PriceBandNames());
   for (int32_t u = 0; u < users_.size(); ++u) {
     const Counters& c = counters_[u];

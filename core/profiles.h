@@ -43,8 +43,11 @@ struct UserProfile {
 };
 
 struct ProfileOptions {
-  // Reference time (Unix seconds): later events are ignored.
-  int64_t now_unix = 0;
+  // Reference time (Unix seconds): later events are ignored, and recency
+  // and tenure are measured from it. The default means no cut-off, with
+  // the latest event seen as the reference.
+  static constexpr int64_t kLatestEvent = INT64_MAX;
+  int64_t now_unix = kLatestEvent;
   // How much each event type counts towards the preference shares.
   EventWeights weights;
   int top_n = 3;
@@ -70,6 +73,9 @@ class ProfileBuilder {
   int64_t late_events() const { return late_events_; }
   // Purchases and returns of items missing from the catalog (no price).
   int64_t unpriced_events() const { return unpriced_; }
+
+  // The reference time Build() measures from.
+  int64_t reference_unix() const;
 
   // Profiles in the order of users().
   std::vector<UserProfile> Build() const;
@@ -102,6 +108,7 @@ class ProfileBuilder {
   absl::flat_hash_set<std::pair<int32_t, int64_t>> order_days_;
   int64_t late_events_ = 0;
   int64_t unpriced_ = 0;
+  int64_t latest_ = INT64_MIN;
 };
 
 }  // namespace tailor

@@ -97,5 +97,15 @@ TEST(ProfilesTest, NeverBoughtAndShareFeatures) {
   EXPECT_EQ(names[6], "price:budget");
 }
 
+TEST(ProfilesTest, WithoutACutOffTheLatestEventIsTheReference) {
+  const std::vector<Item> catalog = Catalog();
+  ProfileBuilder b(catalog, {});
+  b.Add(E("a", "i0", EventType::kPurchase, kT0));
+  b.Add(E("b", "i1", EventType::kView, kT0 + 5 * kDay));
+  EXPECT_EQ(b.reference_unix(), kT0 + 5 * kDay);
+  EXPECT_EQ(b.late_events(), 0);
+  EXPECT_DOUBLE_EQ(b.Build()[0].recency_days, 5);
+}
+
 }  // namespace
 }  // namespace tailor

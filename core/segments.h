@@ -1,0 +1,46 @@
+// Behavioural segments: the feature rows K-Means clusters (standardized
+// profile numbers, preference shares, the unit-length recommendation
+// embedding), and a human-readable descriptor of each cluster from its
+// members' profiles, e.g. "outerwear & knitwear, premium, high spend, low
+// returns".
+#ifndef TAILOR_CORE_SEGMENTS_H_
+#define TAILOR_CORE_SEGMENTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/matrix.h"
+#include "core/profiles.h"
+
+namespace tailor {
+
+struct SegmentFeatureOptions {
+  // Block weights: each block is scaled so that its rows' mean squared norm
+  // is this weight squared, so no block dominates by its dimension count.
+  float behaviour = 0.5f;  // orders, net spend, recency, returns, AOV
+  float shares = 1.0f;     // category, brand, colour and price-band shares
+  float embedding = 1.0f;  // the user's recommendation embedding
+};
+
+// One row per user: `profiles` and `share_rows` (ProfileBuilder's
+// ShareFeatures, same order) and `embeddings` (one row per user, or empty
+// to leave the block out). Fails on mismatched sizes.
+absl::StatusOr<RowMatrix> SegmentFeatures(
+    const std::vector<UserProfile>& profiles,
+    const std::vector<std::vector<float>>& share_rows,
+    const RowMatrix& embeddings, const SegmentFeatureOptions& options);
+
+// Describes each of `k` clusters from its members' profiles against the
+// whole base: up to two categories over-represented in it (lift >= 1.25),
+// its most common price band, and spend and return levels ("high spend"
+// when the cluster's median net spend reaches the base's upper quartile,
+// "low returns" when its median return rate is at or below the base's
+// lower quartile). Empty clusters get "empty".
+std::vector<std::string> DescribeClusters(
+    const std::vector<UserProfile>& profiles,
+    const std::vector<int32_t>& assignment, int k);
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_SEGMENTS_H_
