@@ -18,7 +18,11 @@ namespace tailor {
 struct SegmentFeatureOptions {
   // Block weights: each block is scaled so that its rows' mean squared norm
   // is this weight squared, so no block dominates by its dimension count.
-  float behaviour = 0.5f;  // orders, net spend, recency, returns, AOV
+  // The behaviour block is off by default: value is what RFM measures, and
+  // mixing it in splits taste groups by spend (on the demo store the
+  // adjusted Rand index against the planted tastes falls from 0.91 to 0.79
+  // at weight 0.5).
+  float behaviour = 0.0f;  // orders, net spend, recency, returns, AOV
   float shares = 1.0f;     // category, brand, colour and price-band shares
   float embedding = 1.0f;  // the user's recommendation embedding
 };

@@ -18,9 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/logging.h"
+#include "core/metrics.h"
 #include "storage/snapshot_store.h"
 #include "trainer/evaluation.h"
 #include "trainer/pipeline.h"
+#include "trainer/segmentation.h"
 
 ABSL_FLAG(std::vector<std::string>, events, {},
           "events CSV files (comma-separated), or MovieLens ratings files "
@@ -107,6 +109,11 @@ ABSL_FLAG(bool, tune, true,
           "eval: choose ALS hyperparameters on a validation split of the "
           "training data (otherwise use the flags as given)");
 ABSL_FLAG(bool, json, false, "eval: print one JSON object per model");
+ABSL_FLAG(int, clusters, 0,
+          "segments: behavioural clusters (0 = choose by silhouette)");
+ABSL_FLAG(std::string, ground_truth, "",
+          "segments: CSV with user_id and taste_group columns to score the "
+          "clusters against (default DIR/users.csv when present)");
 
 namespace {
 
@@ -186,12 +193,15 @@ int main(int argc, char** argv) {
       "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
       "  tailor-trainer eval --data=DIR --format=movielens|events "
       "--protocol=random-75-25|temporal|cold-items --model=popularity,als "
-      "[--json]");
+      "[--json]\n"
+      "  tailor-trainer segments --data=DIR [--clusters=K] "
+      "[--ground_truth=DIR/users.csv]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
-  if (command != "train" && command != "eval") {
-    std::fprintf(stderr,
-                 "usage: tailor-trainer train|eval [flags]; see --help\n");
+  if (command != "train" && command != "eval" && command != "segments") {
+    std::fprintf(
+        stderr,
+        "usage: tailor-trainer train|eval|segments [flags]; see --help\n");
     return 2;
   }
 
@@ -234,6 +244,72 @@ int main(int argc, char** argv) {
   } else if (solver != "cg") {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--solver: '", solver, "' is not one of cg, cholesky")));
+  }
+
+  if (command == "segments") {
+    const std::string data = absl::GetFlag(FLAGS_data);
+    if (data.empty()) {
+      return Fail(
+          absl::InvalidArgumentError("--data: must be set for segments"));
+    }
+    input.format = tailor::TrainingInput::Format::kEvents;
+    input.event_files = {data + "/events.csv"};
+    input.catalog_file = data + "/catalog.csv";
+    tailor::SegmentationOptions options;
+    options.k = absl::GetFlag(FLAGS_clusters);
+    options.als = als;
+    options.kmeans.seed = als.seed;
+    options.kmeans.threads = als.threads;
+    absl::StatusOr<tailor::SegmentationResult> r = tailor::RunSegmentation(
+        input, options, [](const std::string& l) { tailor::LogInfo(l); });
+    if (!r.ok()) return Fail(r.status());
+    std::printf("%d clusters (%s) over %d users in %.2f s\n", r->k,
+                options.k > 0 ? "given" : "chosen by silhouette",
+                r->users.size(), r->seconds);
+    std::printf("%-8s %8s %7s  %s\n", "cluster", "users", "share",
+                "descriptor");
+    for (int c = 0; c < r->k; ++c) {
+      std::printf("%-8d %8lld %6.1f%%  %s\n", c,
+                  static_cast<long long>(r->clusters.sizes[c]),
+                  100.0 * r->clusters.sizes[c] / r->users.size(),
+                  r->descriptors[c].c_str());
+    }
+    std::vector<int64_t> rfm_counts(tailor::kNumRfmSegments, 0);
+    int64_t visitors = 0;
+    for (const std::optional<tailor::RfmScores>& s : r->rfm) {
+      if (s.has_value()) {
+        ++rfm_counts[static_cast<int>(s->segment)];
+      } else {
+        ++visitors;
+      }
+    }
+    std::printf("\n%-20s %8s\n", "RFM segment", "users");
+    for (int s = 0; s < tailor::kNumRfmSegments; ++s) {
+      std::printf("%-20s %8lld\n",
+                  tailor::RfmSegmentName(static_cast<tailor::RfmSegment>(s)),
+                  static_cast<long long>(rfm_counts[s]));
+    }
+    std::printf("%-20s %8lld\n", "(no order yet)",
+                static_cast<long long>(visitors));
+    std::string truth_path = absl::GetFlag(FLAGS_ground_truth);
+    if (truth_path.empty() && std::filesystem::exists(data + "/users.csv")) {
+      truth_path = data + "/users.csv";
+    }
+    if (!truth_path.empty()) {
+      auto truth = tailor::ReadGroundTruth(truth_path, "taste_group");
+      if (!truth.ok()) return Fail(truth.status());
+      std::vector<int32_t> found, planted;
+      for (int32_t u = 0; u < r->users.size(); ++u) {
+        auto it = truth->find(r->users.id(u));
+        if (it == truth->end()) continue;
+        found.push_back(r->clusters.assignment[u]);
+        planted.push_back(it->second);
+      }
+      std::printf("\nadjusted Rand index vs %s: %.4f (%zu users)\n",
+                  truth_path.c_str(), tailor::AdjustedRandIndex(found, planted),
+                  found.size());
+    }
+    return 0;
   }
 
   if (command == "eval") {

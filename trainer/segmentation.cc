@@ -1,0 +1,166 @@
+#include "trainer/segmentation.h"
+
+#include <chrono>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "core/csv.h"
+#include "core/interactions.h"
+#include "core/status_macros.h"
+
+namespace tailor {
+
+absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
+                                                   const SegmentationOptions& o,
+                                                   const ProgressFn& progress) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  TAILOR_RETURN_IF_ERROR(ValidateKMeansOptions(o.kmeans));
+  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(o.als));
+  if (input.format != TrainingInput::Format::kEvents) {
+    return absl::InvalidArgumentError(
+        "segments: needs events and a catalog (--format=events)");
+  }
+  if (input.catalog_file.empty()) {
+    return absl::InvalidArgumentError(
+        "segments: needs a catalog for prices and attributes");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ReadReport catalog_report;
+  TAILOR_ASSIGN_OR_RETURN(
+      std::vector<Item> catalog,
+      ReadCatalogCsv(input.catalog_file, input.read_options, &catalog_report));
+  say(catalog_report.Summary());
+  ProfileBuilder profiles(catalog, o.profiles);
+  InteractionBuilder interactions(input.weights);
+  for (const std::string& file : input.event_files) {
+    ReadReport report;
+    TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
+        file, input.read_options,
+        [&](Event&& e) {
+          profiles.Add(e);
+          if (e.timestamp <= o.profiles.now_unix) interactions.Add(e);
+        },
+        &report));
+    say(report.Summary());
+    for (const std::string& e : report.errors) say(absl::StrCat("  ", e));
+  }
+  SegmentationResult r;
+  r.users = profiles.users();
+  r.profiles = profiles.Build();
+  const int32_t n = r.users.size();
+  if (n == 0) return absl::InvalidArgumentError("segments: no users");
+  say(absl::StrFormat(
+      "%d profiles as of %s (%d later events ignored)", n,
+      absl::FormatTime(absl::FromUnixSeconds(profiles.reference_unix()),
+                       absl::UTCTimeZone()),
+      profiles.late_events()));
+
+  // RFM over the customers: users with an order or a return. Visitors who
+  // never transacted have no RFM scores.
+  std::vector<RfmValues> values;
+  std::vector<int32_t> customers;
+  for (int32_t u = 0; u < n; ++u) {
+    const UserProfile& p = r.profiles[u];
+    if (p.orders == 0 && p.returned == 0) continue;
+    customers.push_back(u);
+    values.push_back(
+        {p.recency_days >= 0 ? p.recency_days : 1e9, p.orders, p.net()});
+  }
+  TAILOR_ASSIGN_OR_RETURN(std::vector<RfmScores> scores, ScoreRfm(values));
+  r.rfm.assign(n, std::nullopt);
+  for (size_t c = 0; c < customers.size(); ++c) {
+    r.rfm[customers[c]] = scores[c];
+  }
+
+  // Embeddings: implicit ALS on the same events.
+  const InteractionMatrix m = std::move(interactions).Build();
+  AlsOptions als = o.als;
+  als.compute_loss = false;
+  TAILOR_ASSIGN_OR_RETURN(AlsFactors factors, TrainImplicitAls(m, als));
+  RowMatrix embeddings = RowMatrix::Zero(n, als.factors);
+  for (int32_t u = 0; u < n; ++u) {
+    if (auto row = m.users.Find(r.users.id(u))) {
+      embeddings.row(u) = factors.user_factors.row(*row);
+    }
+  }
+  std::vector<std::vector<float>> shares(n);
+  for (int32_t u = 0; u < n; ++u) shares[u] = profiles.ShareFeatures(u);
+  TAILOR_ASSIGN_OR_RETURN(
+      RowMatrix x, SegmentFeatures(r.profiles, shares, embeddings, o.features));
+
+  std::vector<int> ks = o.k > 0 ? std::vector<int>{o.k} : o.k_candidates;
+  double best = -2;
+  for (int k : ks) {
+    if (k > n) continue;
+    KMeansOptions km = o.kmeans;
+    km.k = k;
+    TAILOR_ASSIGN_OR_RETURN(KMeansResult c, FitKMeans(x, km));
+    const double s =
+        ks.size() > 1
+            ? Silhouette(x, c.assignment, k, o.silhouette_sample, o.kmeans.seed)
+            : 0.0;
+    r.silhouettes.push_back({k, s});
+    if (ks.size() > 1) {
+      say(
+          absl::StrFormat("  k=%d: silhouette %.4f, inertia %.1f, %d "
+                          "iterations",
+                          k, s, c.inertia, c.iterations));
+    }
+    if (s > best) {
+      best = s;
+      r.k = k;
+      r.clusters = std::move(c);
+    }
+  }
+  if (r.k == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("segments: every k exceeds the ", n, " users"));
+  }
+  r.descriptors = DescribeClusters(r.profiles, r.clusters.assignment, r.k);
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return r;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, int32_t>> ReadGroundTruth(
+    const std::string& path, const std::string& column) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open ground-truth file '", path, "'"));
+  }
+  CsvReader reader(&in);
+  std::vector<std::string> row;
+  TAILOR_ASSIGN_OR_RETURN(bool any, reader.Next(&row));
+  if (!any) return absl::InvalidArgumentError(absl::StrCat(path, ": empty"));
+  int user_col = -1, group_col = -1;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i] == "user_id") user_col = static_cast<int>(i);
+    if (row[i] == column) group_col = static_cast<int>(i);
+  }
+  if (user_col < 0 || group_col < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ":1: header needs 'user_id' and '", column, "' columns"));
+  }
+  absl::flat_hash_map<std::string, int32_t> out;
+  for (;;) {
+    TAILOR_ASSIGN_OR_RETURN(bool more, reader.Next(&row));
+    if (!more) break;
+    int32_t group = 0;
+    if (static_cast<int>(row.size()) <= std::max(user_col, group_col) ||
+        !absl::SimpleAtoi(row[group_col], &group)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", reader.line(), ": ", column, ": not an integer"));
+    }
+    out[row[user_col]] = group;
+  }
+  return out;
+}
+
+}  // namespace tailor

@@ -1,0 +1,60 @@
+// The segmentation pipeline: profiles from events and catalog, RFM scores,
+// user embeddings from implicit ALS, and behavioural clusters (K-Means on
+// the segment features, k given or chosen by silhouette) with generated
+// descriptors. `tailor-trainer segments` runs it and reports.
+#ifndef TAILOR_TRAINER_SEGMENTATION_H_
+#define TAILOR_TRAINER_SEGMENTATION_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "core/als.h"
+#include "core/id_map.h"
+#include "core/kmeans.h"
+#include "core/profiles.h"
+#include "core/rfm.h"
+#include "core/segments.h"
+#include "trainer/pipeline.h"
+
+namespace tailor {
+
+struct SegmentationOptions {
+  // Clusters; 0 chooses among k_candidates by the silhouette on a sample.
+  int k = 0;
+  std::vector<int> k_candidates = {4, 6, 8, 10, 12};
+  int64_t silhouette_sample = 3000;
+  KMeansOptions kmeans;
+  SegmentFeatureOptions features;
+  AlsOptions als;  // the embedding block's model
+  ProfileOptions profiles;
+};
+
+struct SegmentationResult {
+  IdMap users;  // the profiled users, in order
+  std::vector<UserProfile> profiles;
+  // Per user; empty for visitors without any order or return.
+  std::vector<std::optional<RfmScores>> rfm;
+  int k = 0;
+  std::vector<std::pair<int, double>> silhouettes;  // (k, silhouette) tried
+  KMeansResult clusters;
+  std::vector<std::string> descriptors;  // per cluster
+  double seconds = 0;
+};
+
+// Reads `input` (events CSV and catalog) and segments every user.
+absl::StatusOr<SegmentationResult> RunSegmentation(
+    const TrainingInput& input, const SegmentationOptions& options,
+    const ProgressFn& progress = {});
+
+// Ground-truth groups from a CSV with columns user_id and `column` (as the
+// generator's users.csv, column "taste_group"), for the adjusted Rand index.
+absl::StatusOr<absl::flat_hash_map<std::string, int32_t>> ReadGroundTruth(
+    const std::string& path, const std::string& column);
+
+}  // namespace tailor
+
+#endif  // TAILOR_TRAINER_SEGMENTATION_H_
