@@ -156,6 +156,7 @@ std::vector<UserProfile> ProfileBuilder::Build() const {
     p.average_order_value = c.orders > 0 ? c.gross / c.orders : 0;
     p.return_rate = c.units > 0 ? c.returned_units / c.units : 0;
     p.last_active_unix = c.last;
+    p.days_since_active = (now - c.last) / kDay;
     p.events = c.events;
     const int n = options_.top_n;
     p.categories =

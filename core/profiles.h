@@ -37,6 +37,7 @@ struct UserProfile {
   double average_order_value = 0;  // gross / orders (0 without orders)
   double return_rate = 0;          // returned units / purchased units
   int64_t last_active_unix = 0;
+  double days_since_active = 0;  // from the last event of any kind
   int64_t events = 0;
   // Highest share first, at most ProfileOptions::top_n each.
   std::vector<Share> categories, brands, colors, sizes, price_bands;

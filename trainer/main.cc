@@ -17,11 +17,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "core/logging.h"
 #include "core/metrics.h"
 #include "storage/snapshot_store.h"
 #include "trainer/evaluation.h"
 #include "trainer/pipeline.h"
+#include "trainer/propensity.h"
 #include "trainer/segmentation.h"
 
 ABSL_FLAG(std::vector<std::string>, events, {},
@@ -195,13 +197,16 @@ int main(int argc, char** argv) {
       "--protocol=random-75-25|temporal|cold-items --model=popularity,als "
       "[--json]\n"
       "  tailor-trainer segments --data=DIR [--clusters=K] "
-      "[--ground_truth=DIR/users.csv]");
+      "[--ground_truth=DIR/users.csv]\n"
+      "  tailor-trainer propensity --data=DIR");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
-  if (command != "train" && command != "eval" && command != "segments") {
+  if (command != "train" && command != "eval" && command != "segments" &&
+      command != "propensity") {
     std::fprintf(
         stderr,
-        "usage: tailor-trainer train|eval|segments [flags]; see --help\n");
+        "usage: tailor-trainer train|eval|segments|propensity [flags]; see "
+        "--help\n");
     return 2;
   }
 
@@ -244,6 +249,53 @@ int main(int argc, char** argv) {
   } else if (solver != "cg") {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--solver: '", solver, "' is not one of cg, cholesky")));
+  }
+
+  if (command == "propensity") {
+    const std::string data = absl::GetFlag(FLAGS_data);
+    if (data.empty()) {
+      return Fail(
+          absl::InvalidArgumentError("--data: must be set for propensity"));
+    }
+    input.format = tailor::TrainingInput::Format::kEvents;
+    input.event_files = {data + "/events.csv"};
+    input.catalog_file = data + "/catalog.csv";
+    absl::StatusOr<std::vector<tailor::PropensityReport>> reports =
+        tailor::RunPropensity(input, {},
+                              [](const std::string& l) { tailor::LogInfo(l); });
+    if (!reports.ok()) return Fail(reports.status());
+    auto day = [](int64_t t) {
+      return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(t),
+                              absl::UTCTimeZone());
+    };
+    for (const tailor::PropensityReport& r : *reports) {
+      std::printf(
+          "%s\n  train: profiles as of %s, labels to %s: %lld users, %.1f%% "
+          "positive\n  test:  profiles as of %s, labels to %s: %lld users, "
+          "%.1f%% positive\n  AUC %.4f   log-loss %.4f (base rate alone "
+          "%.4f)\n",
+          r.target.c_str(), day(r.t1_unix).c_str(), day(r.t2_unix).c_str(),
+          static_cast<long long>(r.train_users), 100 * r.train_rate,
+          day(r.t2_unix).c_str(), day(r.end_unix).c_str(),
+          static_cast<long long>(r.test_users), 100 * r.test_rate, r.auc,
+          r.log_loss, r.base_log_loss);
+      std::printf("  calibration: %-11s %8s %10s %9s\n", "predicted", "users",
+                  "mean pred", "observed");
+      for (const tailor::CalibrationBin& b : r.calibration) {
+        if (b.count == 0) continue;
+        std::printf("               %.1f - %.1f   %8lld %10.3f %9.3f\n", b.low,
+                    b.high, static_cast<long long>(b.count), b.mean_predicted,
+                    b.observed_rate);
+      }
+      std::printf("  weights (raw features): intercept %.3f",
+                  r.model.intercept());
+      for (size_t j = 0; j < tailor::PropensityFeatureNames().size(); ++j) {
+        std::printf(", %s %.3f", tailor::PropensityFeatureNames()[j].c_str(),
+                    r.model.weights()(j));
+      }
+      std::printf("\n\n");
+    }
+    return 0;
   }
 
   if (command == "segments") {

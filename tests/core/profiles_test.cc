@@ -62,6 +62,7 @@ TEST(ProfilesTest, SpendOrdersReturnsTenureAndShares) {
   EXPECT_DOUBLE_EQ(u.recency_days, 20);
   EXPECT_DOUBLE_EQ(u.tenure_days, 30);
   EXPECT_EQ(u.last_active_unix, kT0 + 20 * kDay);
+  EXPECT_DOUBLE_EQ(u.days_since_active, 10);
   EXPECT_EQ(u.events, 7);  // the late event is not counted
   // Weighted interactions: dresses 1 (view) + 8 x 3 (purchases), shoes 1.
   ASSERT_EQ(u.categories.size(), 2u);

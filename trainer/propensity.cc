@@ -1,0 +1,196 @@
+#include "trainer/propensity.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/readers.h"
+#include "core/status_macros.h"
+
+namespace tailor {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+struct Labeled {
+  Eigen::MatrixXd x;
+  std::vector<int> y;
+};
+
+// Rows for the users of `b` selected by `keep`, labelled by `positive`.
+template <typename Keep, typename Positive>
+Labeled MakeRows(const ProfileBuilder& b, Keep keep, Positive positive) {
+  const std::vector<UserProfile> profiles = b.Build();
+  std::vector<int32_t> rows;
+  for (int32_t u = 0; u < b.users().size(); ++u) {
+    if (keep(profiles[u])) rows.push_back(u);
+  }
+  Labeled out;
+  out.x.resize(static_cast<int64_t>(rows.size()),
+               static_cast<int64_t>(PropensityFeatureNames().size()));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::vector<double> f = PropensityFeatures(profiles[rows[i]]);
+    for (size_t j = 0; j < f.size(); ++j) out.x(i, j) = f[j];
+    out.y.push_back(positive(b.users().id(rows[i])) ? 1 : 0);
+  }
+  return out;
+}
+
+double Rate(const std::vector<int>& y) {
+  if (y.empty()) return 0;
+  double s = 0;
+  for (int v : y) s += v;
+  return s / y.size();
+}
+
+}  // namespace
+
+const std::vector<std::string>& PropensityFeatureNames() {
+  static const auto* names =
+      new std::vector<std::string>{"log1p(orders)",
+                                   "log1p(net spend)",
+                                   "log1p(days since purchase)",
+                                   "never bought",
+                                   "log1p(tenure days)",
+                                   "return rate",
+                                   "log1p(average order)",
+                                   "log1p(events)",
+                                   "log1p(days since active)"};
+  return *names;
+}
+
+std::vector<double> PropensityFeatures(const UserProfile& p) {
+  const bool bought = p.recency_days >= 0;
+  return {std::log1p(static_cast<double>(p.orders)),
+          std::log1p(std::max(0.0, p.net())),
+          bought ? std::log1p(p.recency_days) : 0.0,
+          bought ? 0.0 : 1.0,
+          std::log1p(std::max(0.0, p.tenure_days)),
+          p.return_rate,
+          std::log1p(p.average_order_value),
+          std::log1p(static_cast<double>(p.events)),
+          std::log1p(std::max(0.0, p.days_since_active))};
+}
+
+absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
+    const TrainingInput& input, const PropensityOptions& o,
+    const ProgressFn& progress) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  TAILOR_RETURN_IF_ERROR(ValidateLogisticOptions(o.logistic));
+  if (o.purchase_horizon_days < 1 || o.churn_horizon_days < 1) {
+    return absl::InvalidArgumentError("horizons: must be at least 1 day");
+  }
+  if (input.catalog_file.empty()) {
+    return absl::InvalidArgumentError(
+        "propensity: needs a catalog for prices and attributes");
+  }
+  ReadReport report;
+  TAILOR_ASSIGN_OR_RETURN(
+      std::vector<Item> catalog,
+      ReadCatalogCsv(input.catalog_file, input.read_options, &report));
+  // Pass 1: the latest event fixes the windows.
+  int64_t end = INT64_MIN;
+  for (const std::string& file : input.event_files) {
+    ReadReport r;
+    TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
+        file, input.read_options,
+        [&](Event&& e) { end = std::max(end, e.timestamp); }, &r));
+  }
+  if (end == INT64_MIN) {
+    return absl::InvalidArgumentError("propensity: no events");
+  }
+  struct Target {
+    std::string name;
+    int64_t horizon;
+    bool churn;
+    int64_t t1, t2;
+    std::unique_ptr<ProfileBuilder> at_t1, at_t2;
+    absl::flat_hash_set<std::string> bought_train, bought_test;
+  };
+  std::vector<Target> targets;
+  for (bool churn : {false, true}) {
+    Target t;
+    t.churn = churn;
+    t.horizon =
+        int64_t{churn ? o.churn_horizon_days : o.purchase_horizon_days} * kDay;
+    t.name =
+        churn ? absl::StrCat("churn (no purchase in ", o.churn_horizon_days,
+                             " days)")
+              : absl::StrCat("purchase in ", o.purchase_horizon_days, " days");
+    t.t2 = end - t.horizon;
+    t.t1 = t.t2 - t.horizon;
+    ProfileOptions p1, p2;
+    p1.now_unix = t.t1;
+    p2.now_unix = t.t2;
+    p1.weights = p2.weights = input.weights;
+    t.at_t1 = std::make_unique<ProfileBuilder>(catalog, p1);
+    t.at_t2 = std::make_unique<ProfileBuilder>(catalog, p2);
+    targets.push_back(std::move(t));
+  }
+  // Pass 2: profiles at both cut-offs (each builder ignores later events)
+  // and who bought in each label window.
+  for (const std::string& file : input.event_files) {
+    ReadReport r;
+    TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
+        file, input.read_options,
+        [&](Event&& e) {
+          for (Target& t : targets) {
+            t.at_t1->Add(e);
+            t.at_t2->Add(e);
+            if (e.type != EventType::kPurchase) continue;
+            if (e.timestamp > t.t1 && e.timestamp <= t.t2) {
+              t.bought_train.insert(e.user_id);
+            } else if (e.timestamp > t.t2 && e.timestamp <= end) {
+              t.bought_test.insert(e.user_id);
+            }
+          }
+        },
+        &r));
+    say(r.Summary());
+  }
+
+  std::vector<PropensityReport> out;
+  for (Target& t : targets) {
+    auto keep = [&](const UserProfile& p) {
+      return p.events > 0 && (!t.churn || p.orders > 0);
+    };
+    // Churn is the absence of a purchase; propensity its presence.
+    const Labeled train = MakeRows(*t.at_t1, keep, [&](const std::string& u) {
+      return t.bought_train.contains(u) != t.churn;
+    });
+    const Labeled test = MakeRows(*t.at_t2, keep, [&](const std::string& u) {
+      return t.bought_test.contains(u) != t.churn;
+    });
+    if (train.y.empty() || test.y.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          t.name,
+          ": no users before the cut-off; the events span too short "
+          "a time for this horizon"));
+    }
+    PropensityReport rep;
+    rep.target = t.name;
+    rep.t1_unix = t.t1;
+    rep.t2_unix = t.t2;
+    rep.end_unix = end;
+    rep.train_users = static_cast<int64_t>(train.y.size());
+    rep.test_users = static_cast<int64_t>(test.y.size());
+    rep.train_rate = Rate(train.y);
+    rep.test_rate = Rate(test.y);
+    TAILOR_ASSIGN_OR_RETURN(rep.model,
+                            LogisticModel::Fit(train.x, train.y, o.logistic));
+    const std::vector<double> p = rep.model.PredictAll(test.x);
+    rep.auc = RocAuc(p, test.y);
+    rep.log_loss = LogLoss(p, test.y);
+    rep.base_log_loss =
+        LogLoss(std::vector<double>(test.y.size(), rep.train_rate), test.y);
+    rep.calibration = CalibrationTable(p, test.y, o.calibration_bins);
+    out.push_back(std::move(rep));
+  }
+  return out;
+}
+
+}  // namespace tailor
