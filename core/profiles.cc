@@ -113,11 +113,13 @@ void ProfileBuilder::Add(const Event& e) {
   const float w = std::max(0.0f, options_.weights.of(e.type));
   if (w > 0) {
     if (item_category_[i] >= 0) {
-      category_w_[u * categories_.size() + item_category_[i]] += w;
+      category_w_[int64_t{u} * categories_.size() + item_category_[i]] += w;
     }
-    if (item_brand_[i] >= 0) brand_w_[u * brands_.size() + item_brand_[i]] += w;
-    if (item_color_[i] >= 0) color_w_[u * colors_.size() + item_color_[i]] += w;
-    if (item_band_[i] >= 0) band_w_[u * kBands + item_band_[i]] += w;
+    if (item_brand_[i] >= 0)
+      brand_w_[int64_t{u} * brands_.size() + item_brand_[i]] += w;
+    if (item_color_[i] >= 0)
+      color_w_[int64_t{u} * colors_.size() + item_color_[i]] += w;
+    if (item_band_[i] >= 0) band_w_[int64_t{u} * kBands + item_band_[i]] += w;
   }
   const double price = items_[i]->price;
   if (purchase) {
@@ -127,7 +129,8 @@ void ProfileBuilder::Add(const Event& e) {
     const int64_t day =
         e.timestamp >= 0 ? e.timestamp / kDay : (e.timestamp - kDay + 1) / kDay;
     if (order_days_.emplace(u, day).second) ++c.orders;
-    for (int32_t s : item_sizes_[i]) size_w_[u * sizes_.size() + s] += 1.0f;
+    for (int32_t s : item_sizes_[i])
+      size_w_[int64_t{u} * sizes_.size() + s] += 1.0f;
   } else if (ret) {
     c.returned += quantity * price;
     c.returned_units += quantity;
@@ -159,23 +162,27 @@ std::vector<UserProfile> ProfileBuilder::Build() const {
     p.days_since_active = (now - c.last) / kDay;
     p.events = c.events;
     const int n = options_.top_n;
-    p.categories =
-        TopShares(&category_w_[u * categories_.size()], categories_, n);
-    p.brands = TopShares(&brand_w_[u * brands_.size()], brands_, n);
-    p.colors = TopShares(&color_w_[u * colors_.size()], colors_, n);
-    p.sizes = TopShares(&size_w_[u * sizes_.size()], sizes_, n);
-    p.price_bands = TopShares(&band_w_[u * kBands], bands, n);
+    p.categories = TopShares(
+        category_w_.data() + int64_t{u} * categories_.size(), categories_, n);
+    p.brands =
+        TopShares(brand_w_.data() + int64_t{u} * brands_.size(), brands_, n);
+    p.colors =
+        TopShares(color_w_.data() + int64_t{u} * colors_.size(), colors_, n);
+    p.sizes = TopShares(size_w_.data() + int64_t{u} * sizes_.size(), sizes_, n);
+    p.price_bands = TopShares(band_w_.data() + int64_t{u} * kBands, bands, n);
   }
   return out;
 }
 
 std::vector<float> ProfileBuilder::ShareFeatures(int32_t u) const {
   std::vector<float> out;
-  AppendNormalized(&category_w_[u * categories_.size()], categories_.size(),
-                   &out);
-  AppendNormalized(&brand_w_[u * brands_.size()], brands_.size(), &out);
-  AppendNormalized(&color_w_[u * colors_.size()], colors_.size(), &out);
-  AppendNormalized(&band_w_[u * kBands], kBands, &out);
+  AppendNormalized(category_w_.data() + int64_t{u} * categories_.size(),
+                   categories_.size(), &out);
+  AppendNormalized(brand_w_.data() + int64_t{u} * brands_.size(),
+                   brands_.size(), &out);
+  AppendNormalized(color_w_.data() + int64_t{u} * colors_.size(),
+                   colors_.size(), &out);
+  AppendNormalized(band_w_.data() + int64_t{u} * kBands, kBands, &out);
   return out;
 }
 
