@@ -76,6 +76,17 @@ INSTANTIATE_TEST_SUITE_P(Protocols, PlanTest,
                                            Protocol::kTemporal,
                                            Protocol::kColdItems));
 
+// Untuned, small ALS that suits the planted data (the trainer's defaults
+// suit the demo store).
+EvaluationOptions SmallAlsOptions() {
+  EvaluationOptions options;
+  options.tune = false;
+  options.als.factors = 8;
+  options.als.regularization = 1;
+  options.als.alpha = 2;
+  return options;
+}
+
 // The catalog of Planted(): item i is in category "g<i / 40>" (its planted
 // group), with one of two brands per group.
 void AddPlantedCatalog(EvaluationPlan* plan) {
@@ -128,11 +139,7 @@ TEST(EvaluationTest, ColdItemsAttributesBeatChanceAndPlainAls) {
   EvaluationPlan plan =
       MakeEvaluationPlan(Planted(6), Protocol::kColdItems, 42);
   AddPlantedCatalog(&plan);
-  EvaluationOptions options;
-  options.tune = false;
-  options.als.factors = 8;
-  options.als.regularization = 1;
-  options.als.alpha = 2;
+  const EvaluationOptions options = SmallAlsOptions();
   std::map<std::string, double> ndcg;
   for (const std::string& model : ColdItemModelNames()) {
     auto e = EvaluateModel(plan, model, options);
@@ -150,11 +157,7 @@ TEST(EvaluationTest, ColdItemsAttributesBeatChanceAndPlainAls) {
 TEST(EvaluationTest, AlsBeatsPopularityOnPlantedData) {
   EvaluationPlan plan =
       MakeEvaluationPlan(Planted(4), Protocol::kRandom75_25, 42);
-  EvaluationOptions options;
-  options.tune = false;
-  options.als.factors = 8;
-  options.als.regularization = 1;
-  options.als.alpha = 2;
+  const EvaluationOptions options = SmallAlsOptions();
   auto pop = EvaluateModel(plan, "popularity", options);
   auto als = EvaluateModel(plan, "als", options);
   ASSERT_TRUE(pop.ok() && als.ok());
