@@ -48,7 +48,6 @@ class CustomerTotalsBuilder {
 
 // Recency in days is (now - last purchase) / 86400; a customer who never
 // bought (returns only) gets kNeverBoughtDays, which scores R = 1.
-inline constexpr double kNeverBoughtDays = 1e9;
 RfmValues ToRfmValues(const CustomerTotals& totals, int64_t now_unix);
 
 }  // namespace tailor

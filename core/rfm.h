@@ -49,11 +49,14 @@ const char* RfmSegmentName(RfmSegment segment);
 // The grid above; r and fm in 1..5.
 RfmSegment RfmSegmentOf(int r, int fm);
 
+// The recency of a customer who never bought (only returns, say): larger
+// than any real one, so it scores R = 1.
+inline constexpr double kNeverBoughtDays = 1e9;
+
 // One customer's raw values.
 struct RfmValues {
-  // Days from the last purchase to the reference time; customers who never
-  // bought (only returns, say) should pass a value larger than any real one
-  // so they score R = 1.
+  // Days from the last purchase to the reference time (kNeverBoughtDays
+  // for a customer who never bought).
   double recency_days = 0;
   int64_t frequency = 0;  // orders
   double monetary = 0;    // net spend: purchases minus returns (may be < 0)

@@ -137,6 +137,13 @@ RankingAccumulator ScoreRankings(const Scorer& scorer,
                                  const InteractionMatrix& test, int k,
                                  const std::vector<bool>* candidates) {
   const int32_t users = test.num_users();
+  // Items no user may be shown: the non-candidates, built once.
+  ItemSet excluded(train.num_items());
+  if (candidates != nullptr) {
+    for (int32_t i = 0; i < train.num_items(); ++i) {
+      if (!(*candidates)[i]) excluded.Insert(i);
+    }
+  }
   std::vector<std::vector<int32_t>> ranked(users);
   ParallelFor(users, 0, 64, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(scorer.num_items());
@@ -144,13 +151,8 @@ RankingAccumulator ScoreRankings(const Scorer& scorer,
       if (test.row_ptr[u] == test.row_ptr[u + 1]) continue;
       const int32_t user = static_cast<int32_t>(u);
       const HistoryView history = HistoryOf(train, user);
-      ItemSet seen(train.num_items());
+      ItemSet seen = excluded;
       for (int32_t i : history.items) seen.Insert(i);
-      if (candidates != nullptr) {
-        for (int32_t i = 0; i < train.num_items(); ++i) {
-          if (!(*candidates)[i]) seen.Insert(i);
-        }
-      }
       scorer.Score(user, history, absl::MakeSpan(scores));
       for (const ScoredItem& s : TopK(scores, k, &seen)) {
         ranked[u].push_back(s.item);

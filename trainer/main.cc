@@ -17,9 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/time.h"
 #include "core/logging.h"
-#include "core/metrics.h"
 #include "storage/snapshot_store.h"
 #include "trainer/evaluation.h"
 #include "trainer/pipeline.h"
@@ -264,36 +262,8 @@ int main(int argc, char** argv) {
         tailor::RunPropensity(input, {},
                               [](const std::string& l) { tailor::LogInfo(l); });
     if (!reports.ok()) return Fail(reports.status());
-    auto day = [](int64_t t) {
-      return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(t),
-                              absl::UTCTimeZone());
-    };
     for (const tailor::PropensityReport& r : *reports) {
-      std::printf(
-          "%s\n  train: profiles as of %s, labels to %s: %lld users, %.1f%% "
-          "positive\n  test:  profiles as of %s, labels to %s: %lld users, "
-          "%.1f%% positive\n  AUC %.4f   log-loss %.4f (base rate alone "
-          "%.4f)\n",
-          r.target.c_str(), day(r.t1_unix).c_str(), day(r.t2_unix).c_str(),
-          static_cast<long long>(r.train_users), 100 * r.train_rate,
-          day(r.t2_unix).c_str(), day(r.end_unix).c_str(),
-          static_cast<long long>(r.test_users), 100 * r.test_rate, r.auc,
-          r.log_loss, r.base_log_loss);
-      std::printf("  calibration: %-11s %8s %10s %9s\n", "predicted", "users",
-                  "mean pred", "observed");
-      for (const tailor::CalibrationBin& b : r.calibration) {
-        if (b.count == 0) continue;
-        std::printf("               %.1f - %.1f   %8lld %10.3f %9.3f\n", b.low,
-                    b.high, static_cast<long long>(b.count), b.mean_predicted,
-                    b.observed_rate);
-      }
-      std::printf("  weights (raw features): intercept %.3f",
-                  r.model.intercept());
-      for (size_t j = 0; j < tailor::PropensityFeatureNames().size(); ++j) {
-        std::printf(", %s %.3f", tailor::PropensityFeatureNames()[j].c_str(),
-                    r.model.weights()(j));
-      }
-      std::printf("\n\n");
+      std::printf("%s\n", tailor::FormatPropensityReport(r).c_str());
     }
     return 0;
   }
@@ -315,34 +285,7 @@ int main(int argc, char** argv) {
     absl::StatusOr<tailor::SegmentationResult> r = tailor::RunSegmentation(
         input, options, [](const std::string& l) { tailor::LogInfo(l); });
     if (!r.ok()) return Fail(r.status());
-    std::printf("%d clusters (%s) over %d users in %.2f s\n", r->k,
-                options.k > 0 ? "given" : "chosen by silhouette",
-                r->users.size(), r->seconds);
-    std::printf("%-8s %8s %7s  %s\n", "cluster", "users", "share",
-                "descriptor");
-    for (int c = 0; c < r->k; ++c) {
-      std::printf("%-8d %8lld %6.1f%%  %s\n", c,
-                  static_cast<long long>(r->clusters.sizes[c]),
-                  100.0 * r->clusters.sizes[c] / r->users.size(),
-                  r->descriptors[c].c_str());
-    }
-    std::vector<int64_t> rfm_counts(tailor::kNumRfmSegments, 0);
-    int64_t visitors = 0;
-    for (const std::optional<tailor::RfmScores>& s : r->rfm) {
-      if (s.has_value()) {
-        ++rfm_counts[static_cast<int>(s->segment)];
-      } else {
-        ++visitors;
-      }
-    }
-    std::printf("\n%-20s %8s\n", "RFM segment", "users");
-    for (int s = 0; s < tailor::kNumRfmSegments; ++s) {
-      std::printf("%-20s %8lld\n",
-                  tailor::RfmSegmentName(static_cast<tailor::RfmSegment>(s)),
-                  static_cast<long long>(rfm_counts[s]));
-    }
-    std::printf("%-20s %8lld\n", "(no order yet)",
-                static_cast<long long>(visitors));
+    std::printf("%s", tailor::FormatSegmentation(*r, options.k > 0).c_str());
     std::string truth_path = absl::GetFlag(FLAGS_ground_truth);
     if (truth_path.empty() && std::filesystem::exists(data + "/users.csv")) {
       truth_path = data + "/users.csv";
@@ -350,16 +293,11 @@ int main(int argc, char** argv) {
     if (!truth_path.empty()) {
       auto truth = tailor::ReadGroundTruth(truth_path, "taste_group");
       if (!truth.ok()) return Fail(truth.status());
-      std::vector<int32_t> found, planted;
-      for (int32_t u = 0; u < r->users.size(); ++u) {
-        auto it = truth->find(r->users.id(u));
-        if (it == truth->end()) continue;
-        found.push_back(r->clusters.assignment[u]);
-        planted.push_back(it->second);
-      }
-      std::printf("\nadjusted Rand index vs %s: %.4f (%zu users)\n",
-                  truth_path.c_str(), tailor::AdjustedRandIndex(found, planted),
-                  found.size());
+      const tailor::GroundTruthAgreement agreement =
+          tailor::AgreementWith(*r, *truth);
+      std::printf("\nadjusted Rand index vs %s: %.4f (%lld users)\n",
+                  truth_path.c_str(), agreement.adjusted_rand_index,
+                  static_cast<long long>(agreement.users));
     }
     return 0;
   }

@@ -154,13 +154,13 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
     absl::StatusOr<ColdStartReport> cold =
         EmbedColdItems(m, catalog, options.cold_start_below_users,
                        options.attributes, &factors.item_factors);
+    if (cold.ok()) result.cold_start = *cold;
     if (cold.ok() && cold->embedded_items == 0 &&
         cold->cold_without_attributes == 0) {
       cold_start =
           absl::StrCat("no cold items (every item has at least ",
                        options.cold_start_below_users, " interacting users)");
     } else if (cold.ok()) {
-      result.cold_start = *cold;
       cold_start = absl::StrFormat(
           "%d items embedded from attributes (fitted on %d, %d features, "
           "ridge %g, held-out MSE %.3g vs %.3g for the mean vector); %d cold "

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "core/readers.h"
 #include "core/status_macros.h"
 
@@ -190,6 +191,36 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
     rep.calibration = CalibrationTable(p, test.y, o.calibration_bins);
     out.push_back(std::move(rep));
   }
+  return out;
+}
+
+std::string FormatPropensityReport(const PropensityReport& r) {
+  auto day = [](int64_t t) {
+    return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(t),
+                            absl::UTCTimeZone());
+  };
+  std::string out = absl::StrFormat(
+      "%s\n  train: profiles as of %s, labels to %s: %d users, %.1f%% "
+      "positive\n  test:  profiles as of %s, labels to %s: %d users, %.1f%% "
+      "positive\n  AUC %.4f   log-loss %.4f (base rate alone %.4f)\n",
+      r.target, day(r.t1_unix), day(r.t2_unix), r.train_users,
+      100 * r.train_rate, day(r.t2_unix), day(r.end_unix), r.test_users,
+      100 * r.test_rate, r.auc, r.log_loss, r.base_log_loss);
+  absl::StrAppendFormat(&out, "  calibration: %-11s %8s %10s %9s\n",
+                        "predicted", "users", "mean pred", "observed");
+  for (const CalibrationBin& b : r.calibration) {
+    if (b.count == 0) continue;
+    absl::StrAppendFormat(
+        &out, "               %.1f - %.1f   %8d %10.3f %9.3f\n", b.low, b.high,
+        b.count, b.mean_predicted, b.observed_rate);
+  }
+  absl::StrAppendFormat(&out, "  weights (raw features): intercept %.3f",
+                        r.model.intercept());
+  for (size_t j = 0; j < PropensityFeatureNames().size(); ++j) {
+    absl::StrAppendFormat(&out, ", %s %.3f", PropensityFeatureNames()[j],
+                          r.model.weights()(j));
+  }
+  out += "\n";
   return out;
 }
 

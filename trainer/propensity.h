@@ -53,6 +53,10 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
     const TrainingInput& input, const PropensityOptions& options,
     const ProgressFn& progress = {});
 
+// The report `tailor-trainer propensity` prints for one model: windows,
+// populations, AUC and log-loss, the calibration table and the weights.
+std::string FormatPropensityReport(const PropensityReport& report);
+
 }  // namespace tailor
 
 #endif  // TAILOR_TRAINER_PROPENSITY_H_

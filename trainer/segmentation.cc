@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "core/csv.h"
 #include "core/interactions.h"
+#include "core/metrics.h"
 #include "core/status_macros.h"
 
 namespace tailor {
@@ -68,8 +69,8 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
     const UserProfile& p = r.profiles[u];
     if (p.orders == 0 && p.returned == 0) continue;
     customers.push_back(u);
-    values.push_back(
-        {p.recency_days >= 0 ? p.recency_days : 1e9, p.orders, p.net()});
+    values.push_back({p.recency_days >= 0 ? p.recency_days : kNeverBoughtDays,
+                      p.orders, p.net()});
   }
   TAILOR_ASSIGN_OR_RETURN(std::vector<RfmScores> scores, ScoreRfm(values));
   r.rfm.assign(n, std::nullopt);
@@ -160,6 +161,49 @@ absl::StatusOr<absl::flat_hash_map<std::string, int32_t>> ReadGroundTruth(
     }
     out[row[user_col]] = group;
   }
+  return out;
+}
+
+GroundTruthAgreement AgreementWith(
+    const SegmentationResult& r,
+    const absl::flat_hash_map<std::string, int32_t>& truth) {
+  std::vector<int32_t> found, planted;
+  for (int32_t u = 0; u < r.users.size(); ++u) {
+    auto it = truth.find(r.users.id(u));
+    if (it == truth.end()) continue;
+    found.push_back(r.clusters.assignment[u]);
+    planted.push_back(it->second);
+  }
+  return {AdjustedRandIndex(found, planted),
+          static_cast<int64_t>(found.size())};
+}
+
+std::string FormatSegmentation(const SegmentationResult& r, bool k_given) {
+  std::string out = absl::StrFormat(
+      "%d clusters (%s) over %d users in %.2f s\n%-8s %8s %7s  %s\n", r.k,
+      k_given ? "given" : "chosen by silhouette", r.users.size(), r.seconds,
+      "cluster", "users", "share", "descriptor");
+  for (int c = 0; c < r.k; ++c) {
+    absl::StrAppendFormat(
+        &out, "%-8d %8d %6.1f%%  %s\n", c, r.clusters.sizes[c],
+        100.0 * r.clusters.sizes[c] / r.users.size(), r.descriptors[c]);
+  }
+  std::vector<int64_t> counts(kNumRfmSegments, 0);
+  int64_t visitors = 0;
+  for (const std::optional<RfmScores>& s : r.rfm) {
+    if (s.has_value()) {
+      ++counts[static_cast<int>(s->segment)];
+    } else {
+      ++visitors;
+    }
+  }
+  absl::StrAppendFormat(&out, "\n%-20s %8s\n", "RFM segment", "users");
+  for (int s = 0; s < kNumRfmSegments; ++s) {
+    absl::StrAppendFormat(&out, "%-20s %8d\n",
+                          RfmSegmentName(static_cast<RfmSegment>(s)),
+                          counts[s]);
+  }
+  absl::StrAppendFormat(&out, "%-20s %8d\n", "(no order yet)", visitors);
   return out;
 }
 

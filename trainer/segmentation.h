@@ -55,6 +55,20 @@ absl::StatusOr<SegmentationResult> RunSegmentation(
 absl::StatusOr<absl::flat_hash_map<std::string, int32_t>> ReadGroundTruth(
     const std::string& path, const std::string& column);
 
+// The adjusted Rand index of the clusters against ground-truth groups, over
+// the users that have one.
+struct GroundTruthAgreement {
+  double adjusted_rand_index = 0;
+  int64_t users = 0;
+};
+GroundTruthAgreement AgreementWith(
+    const SegmentationResult& result,
+    const absl::flat_hash_map<std::string, int32_t>& truth);
+
+// The report `tailor-trainer segments` prints: clusters with their sizes
+// and descriptors, then the RFM segment counts.
+std::string FormatSegmentation(const SegmentationResult& result, bool k_given);
+
 }  // namespace tailor
 
 #endif  // TAILOR_TRAINER_SEGMENTATION_H_
