@@ -117,6 +117,10 @@ absl::Status ValidateKMeansOptions(const KMeansOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("batch_size: must be >= 0, got ", o.batch_size));
   }
+  if (o.restarts < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("restarts: must be >= 1, got ", o.restarts));
+  }
   if (o.seeding_sample < 0 || o.threads < 0) {
     return absl::InvalidArgumentError(
         "seeding_sample and threads: must be >= 0");
@@ -160,18 +164,13 @@ std::vector<int32_t> AssignToCentroids(const RowMatrix& points,
   return assignment;
 }
 
-absl::StatusOr<KMeansResult> FitKMeans(const RowMatrix& points,
-                                       const KMeansOptions& o) {
-  TAILOR_RETURN_IF_ERROR(ValidateKMeansOptions(o));
+namespace {
+
+// One seeding and its Lloyd or mini-batch run; `o` is valid.
+KMeansResult FitOnce(const RowMatrix& points, const KMeansOptions& o,
+                     uint64_t seed) {
   const int64_t n = points.rows();
-  if (o.k > n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "k: ", o.k, " clusters need at least as many points, got ", n));
-  }
-  if (!points.allFinite()) {
-    return absl::InvalidArgumentError("points: every value must be finite");
-  }
-  std::mt19937_64 rng(o.seed);
+  std::mt19937_64 rng(seed);
   std::vector<int64_t> seeding(n);
   std::iota(seeding.begin(), seeding.end(), 0);
   if (o.seeding_sample > 0 && n > o.seeding_sample) {
@@ -247,6 +246,29 @@ absl::StatusOr<KMeansResult> FitKMeans(const RowMatrix& points,
   r.sizes.assign(o.k, 0);
   for (int32_t c : r.assignment) ++r.sizes[c];
   return r;
+}
+
+}  // namespace
+
+absl::StatusOr<KMeansResult> FitKMeans(const RowMatrix& points,
+                                       const KMeansOptions& o) {
+  TAILOR_RETURN_IF_ERROR(ValidateKMeansOptions(o));
+  const int64_t n = points.rows();
+  if (o.k > n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "k: ", o.k, " clusters need at least as many points, got ", n));
+  }
+  if (!points.allFinite()) {
+    return absl::InvalidArgumentError("points: every value must be finite");
+  }
+  KMeansResult best = FitOnce(points, o, o.seed);
+  for (int i = 1; i < o.restarts; ++i) {
+    // Restart seeds are spread by a large odd constant so that run i of
+    // seed s never repeats run 0 of a nearby seed.
+    KMeansResult r = FitOnce(points, o, o.seed + i * 0x9E3779B97F4A7C15ull);
+    if (r.inertia < best.inertia) best = std::move(r);
+  }
+  return best;
 }
 
 double Silhouette(const RowMatrix& points,

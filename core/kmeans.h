@@ -25,6 +25,9 @@ struct KMeansOptions {
   int64_t seeding_sample = 100000;
   int threads = 0;  // 0 = all cores; results do not depend on it
   uint64_t seed = 42;
+  // Independent seedings; the run with the lowest inertia is kept (the
+  // others are local optima). Each costs a full fit.
+  int restarts = 1;
 };
 
 absl::Status ValidateKMeansOptions(const KMeansOptions& options);

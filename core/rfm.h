@@ -11,13 +11,14 @@
 // The named segment comes from R and FM = round((F + M) / 2) (halves round
 // up) through this grid, which names every combination:
 //
-//   R \ FM      1               2                   3                   4 5 5
-//   New Customers   Potential Loyalist  Potential Loyalist  Champions Champions
-//   4     Promising       Potential Loyalist  Potential Loyalist  Loyal
-//   Champions 3     About to Sleep  Need Attention      Need Attention Loyal
-//   Loyal 2     Hibernating     About to Sleep      At Risk             At Risk
-//   Can't Lose Them 1     Lost            Hibernating         At Risk Can't
-//   Lose Them  Can't Lose Them
+// clang-format off
+//   R \ FM  1               2                   3                   4                 5
+//   5       New Customers   Potential Loyalist  Potential Loyalist  Champions         Champions
+//   4       Promising       Potential Loyalist  Potential Loyalist  Loyal             Champions
+//   3       About to Sleep  Need Attention      Need Attention      Loyal             Loyal
+//   2       Hibernating     About to Sleep      At Risk             At Risk           Can't Lose Them
+//   1       Lost            Hibernating         At Risk             Can't Lose Them   Can't Lose Them
+// clang-format on
 #ifndef TAILOR_CORE_RFM_H_
 #define TAILOR_CORE_RFM_H_
 

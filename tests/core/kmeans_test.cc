@@ -98,6 +98,31 @@ TEST(KMeansTest, SameResultForAnyThreadCount) {
   EXPECT_NE(other->centroids, one->centroids);
 }
 
+TEST(KMeansTest, RestartsKeepTheLowestInertiaRun) {
+  const Blobs b = MakeBlobs(6, 300, 4, 6);
+  KMeansOptions o;
+  o.k = 9;
+  auto one = FitKMeans(b.points, o);
+  ASSERT_TRUE(one.ok());
+  double worst = one->inertia, best = one->inertia;
+  // The restarts are the runs of their own seeds; the kept one is the best.
+  for (int i = 1; i < 5; ++i) {
+    KMeansOptions single = o;
+    single.seed = o.seed + i * 0x9E3779B97F4A7C15ull;
+    auto r = FitKMeans(b.points, single);
+    ASSERT_TRUE(r.ok());
+    worst = std::max(worst, r->inertia);
+    best = std::min(best, r->inertia);
+  }
+  ASSERT_LT(best, worst) << "the seeds should land in different optima";
+  o.restarts = 5;
+  auto five = FitKMeans(b.points, o);
+  ASSERT_TRUE(five.ok());
+  EXPECT_DOUBLE_EQ(five->inertia, best);
+  o.restarts = 0;
+  EXPECT_THAT(FitKMeans(b.points, o).status().message(), HasSubstr("restarts"));
+}
+
 TEST(KMeansTest, SilhouettePicksThePlantedK) {
   const Blobs b = MakeBlobs(4, 150, 6, 4);
   int best_k = 0;

@@ -204,6 +204,61 @@ TEST(DatagenTest, NewArrivalsAreInTheCatalogButInNoEvent) {
   }
 }
 
+TEST(DatagenTest, ShoppersAreActiveOnlyBetweenJoiningAndLapsing) {
+  TempDir dir;
+  StoreConfig config = Small();
+  ASSERT_TRUE(GenerateStore(config, dir.path()).ok());
+  std::istringstream users(Slurp(dir.Join("users.csv")));
+  std::string line;
+  std::getline(users, line);
+  ASSERT_EQ(line,
+            "user_id,taste_group,taste_name,size,activity,first_day,last_day");
+  std::map<std::string, std::pair<int, int>> window;
+  int lapsed = 0, joined_late = 0;
+  while (std::getline(users, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    ASSERT_EQ(f.size(), 7u) << line;
+    const int first = std::stoi(f[5]), last = std::stoi(f[6]);
+    ASSERT_LE(0, first);
+    ASSERT_LE(first, last);
+    ASSERT_LT(last, config.days);
+    window[f[0]] = {first, last};
+    lapsed += last < config.days - 1;
+    joined_late += first > 0;
+  }
+  // Both ends of the lifecycle are planted in earnest.
+  EXPECT_GT(lapsed, 600 / 3);
+  EXPECT_GT(joined_late, 600 / 2);
+  ReadReport r;
+  int64_t checked = 0;
+  ASSERT_TRUE(ReadEventsCsv(
+                  dir.Join("events.csv"), {},
+                  [&](Event&& e) {
+                    const auto [first, last] = window.at(e.user_id);
+                    const int64_t day =
+                        (e.timestamp - config.start_unix) / 86400;
+                    // Returns may come up to three weeks after a purchase.
+                    const int64_t slack = e.type == EventType::kReturn ? 21 : 0;
+                    EXPECT_GE(day, first) << e.user_id;
+                    EXPECT_LE(day, last + slack) << e.user_id;
+                    ++checked;
+                  },
+                  &r)
+                  .ok());
+  EXPECT_EQ(checked, config.events);
+
+  // Without lapsing, everyone stays to the last day.
+  config.mean_lifetime_days = 0;
+  TempDir all;
+  ASSERT_TRUE(GenerateStore(config, all.path()).ok());
+  std::istringstream again(Slurp(all.Join("users.csv")));
+  std::getline(again, line);
+  while (std::getline(again, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    EXPECT_EQ(std::stoi(f[6]), config.days - 1) << line;
+  }
+}
+
 TEST(DatagenTest, RejectsNonsenseSizes) {
   TempDir dir;
   StoreConfig c = Small();
@@ -214,6 +269,10 @@ TEST(DatagenTest, RejectsNonsenseSizes) {
   c.new_arrivals = 0.9;
   EXPECT_THAT(std::string(GenerateStore(c, dir.path()).status().message()),
               ::testing::HasSubstr("new_arrivals"));
+  c = Small();
+  c.mean_lifetime_days = -1;
+  EXPECT_THAT(std::string(GenerateStore(c, dir.path()).status().message()),
+              ::testing::HasSubstr("mean_lifetime_days"));
 }
 
 }  // namespace

@@ -12,6 +12,8 @@ ABSL_FLAG(int64_t, items, 3000, "catalog items");
 ABSL_FLAG(int64_t, events, 1000000, "total events");
 ABSL_FLAG(double, new_arrivals, 0.01,
           "fraction of the catalog (the newest SKUs) with no events yet");
+ABSL_FLAG(double, mean_lifetime_days, 180,
+          "mean days a shopper stays active before lapsing (0: never lapse)");
 ABSL_FLAG(uint64_t, seed, 7, "random seed (same seed, same files)");
 ABSL_FLAG(std::string, out, "demo-data", "output directory");
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   config.events = absl::GetFlag(FLAGS_events);
   config.seed = absl::GetFlag(FLAGS_seed);
   config.new_arrivals = absl::GetFlag(FLAGS_new_arrivals);
+  config.mean_lifetime_days = absl::GetFlag(FLAGS_mean_lifetime_days);
   const std::string out = absl::GetFlag(FLAGS_out);
   absl::StatusOr<tailor::GeneratorStats> stats =
       tailor::GenerateStore(config, out);

@@ -381,6 +381,10 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     return absl::InvalidArgumentError(absl::StrCat(
         "new_arrivals: must be in [0, 0.5], got ", config.new_arrivals));
   }
+  if (!(config.mean_lifetime_days >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mean_lifetime_days: must be >= 0, got ", config.mean_lifetime_days));
+  }
   const int64_t new_arrivals = static_cast<int64_t>(
       std::floor(config.new_arrivals * static_cast<double>(config.items)));
   const auto start = std::chrono::steady_clock::now();
@@ -509,7 +513,17 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     day_w[d] = kMonthWeight[month0] * (weekend ? 1.25 : 1.0);
     day_season[d] = SeasonOfMonth(month0);
   }
-  AliasTable day_alias(day_w);
+  // Cumulative day weights: a day in [first, last] is drawn by bisection.
+  std::vector<double> day_cum(config.days + 1, 0.0);
+  for (int d = 0; d < config.days; ++d) day_cum[d + 1] = day_cum[d] + day_w[d];
+  auto draw_day = [&](int first, int last) {
+    const double x =
+        day_cum[first] + uni(rng) * (day_cum[last + 1] - day_cum[first]);
+    const int d =
+        static_cast<int>(std::upper_bound(day_cum.begin(), day_cum.end(), x) -
+                         day_cum.begin() - 1);
+    return std::clamp(d, first, last);
+  };
   const int64_t horizon_end = config.start_unix + config.days * kDay;
 
   // ---- Users: taste group, size, activity; events streamed per user ----
@@ -518,11 +532,27 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   AliasTable group_alias(group_share);
   AliasTable size_alias(std::vector<double>(std::begin(kApparelSizeShare),
                                             std::end(kApparelSizeShare)));
-  std::vector<double> activity(config.users);
+  // Customer lifecycle: a shopper is active from the day they join (a third
+  // were customers before the data starts) until they lapse, after an
+  // exponentially distributed lifetime; some are still active at the end.
+  // Their events fall within those days, as many as their activity (a rate)
+  // times the days they were active.
+  std::vector<double> rate(config.users), activity(config.users);
+  std::vector<int> first_day(config.users), last_day(config.users);
+  std::exponential_distribution<double> lifetime(1.0 /
+                                                 config.mean_lifetime_days);
   double activity_sum = 0;
-  for (auto& a : activity) {
-    a = std::min(200.0, std::pow(1.0 - uni(rng), -1.0 / 1.3));
-    activity_sum += a;
+  for (int64_t u = 0; u < config.users; ++u) {
+    rate[u] = std::min(200.0, std::pow(1.0 - uni(rng), -1.0 / 1.3));
+    const double j = uni(rng) * 1.5 - 0.5;
+    first_day[u] = j <= 0 ? 0 : static_cast<int>(j * (config.days - 1));
+    const double life = config.mean_lifetime_days > 0
+                            ? lifetime(rng)
+                            : static_cast<double>(config.days);
+    last_day[u] = static_cast<int>(
+        std::min<double>(config.days - 1, first_day[u] + std::floor(life)));
+    activity[u] = rate[u] * (last_day[u] - first_day[u] + 1) / config.days;
+    activity_sum += activity[u];
   }
   // Everybody gets one event if there are enough, the rest by activity.
   const int64_t base = config.events >= config.users ? 1 : 0;
@@ -532,7 +562,8 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   Output truth, events;
   if (absl::Status s = truth.Open(out_dir + "/users.csv"); !s.ok()) return s;
   if (absl::Status s = events.Open(out_dir + "/events.csv"); !s.ok()) return s;
-  truth.Append("user_id,taste_group,taste_name,size,activity\n");
+  truth.Append(
+      "user_id,taste_group,taste_name,size,activity,first_day,last_day\n");
   events.Append("user_id,item_id,event_type,timestamp,value\n");
   static constexpr std::string_view kTypeNames[] = {
       "view", "click", "add_to_cart", "purchase", "return"};
@@ -558,11 +589,12 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     truth.Append(groups[group].name);
     truth.Append(",");
     truth.Append(kApparelSizes[size]);
-    truth.Append(absl::StrFormat(",%.3f\n", activity[u]));
+    truth.Append(
+        absl::StrFormat(",%.3f,%d,%d\n", rate[u], first_day[u], last_day[u]));
 
     raw.clear();
     while (static_cast<int64_t>(raw.size()) < n) {
-      const int day = day_alias.Sample(rng);
+      const int day = draw_day(first_day[u], last_day[u]);
       int64_t t = config.start_unix + day * kDay + 8 * 3600 +
                   static_cast<int64_t>(uni(rng) * 15 * 3600);
       const AliasTable& pick = taste[group * 4 + day_season[day]];

@@ -22,6 +22,9 @@ struct StoreConfig {
   // catalog, rounded down) are new arrivals: in the catalog, never in an
   // event, as on a shop's launch day. They exercise the cold-start path.
   double new_arrivals = 0.01;
+  // Mean days a shopper stays active before lapsing for good (exponential);
+  // 0: everybody stays active from the day they join to the end.
+  double mean_lifetime_days = 180;
 };
 
 struct GeneratorStats {
@@ -38,7 +41,9 @@ struct GeneratorStats {
 //   events.csv   user_id,item_id,event_type,timestamp,value (grouped by
 //                user, each user's events in time order)
 //   users.csv    the planted ground truth: user_id,taste_group,taste_name,
-//                size,activity
+//                size,activity (relative event rate while active),first_day,
+//                last_day (the days, from 0, between which the shopper is
+//                active)
 // Events are streamed: memory depends on the catalog size, not on --events.
 // The same config always produces byte-identical files.
 absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
