@@ -75,6 +75,7 @@ absl::Status Snapshot::Validate() const {
           "rules: a rule has an item index out of range or bad figures");
     }
   }
+  if (absl::Status s = segments.Validate(n); !s.ok()) return s;
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "core/association_rules.h"
 #include "core/catalog.h"
+#include "core/customer_segments.h"
 #include "core/id_map.h"
 #include "core/matrix.h"
 
@@ -55,6 +56,9 @@ struct Snapshot {
   // "Frequently bought together" rules over model.items' indexes (may be
   // empty: no purchases, or a snapshot from before rules existed).
   AssociationRules rules;
+  // Customer profiles, RFM, clusters and propensity scores (empty when the
+  // trainer had no catalog to price purchases with).
+  CustomerSegments segments;
 
   absl::Status Validate() const;
 };

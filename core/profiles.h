@@ -25,6 +25,7 @@ namespace tailor {
 struct Share {
   std::string value;
   float share = 0;  // of the user's weighted interactions, 0..1
+  bool operator==(const Share&) const = default;
 };
 
 struct UserProfile {
@@ -41,6 +42,7 @@ struct UserProfile {
   int64_t events = 0;
   // Highest share first, at most ProfileOptions::top_n each.
   std::vector<Share> categories, brands, colors, sizes, price_bands;
+  bool operator==(const UserProfile&) const = default;
 };
 
 struct ProfileOptions {

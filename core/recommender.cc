@@ -1,5 +1,7 @@
 #include "core/recommender.h"
 
+#include "absl/container/flat_hash_set.h"
+
 namespace tailor {
 
 namespace {
@@ -39,8 +41,10 @@ std::vector<ScoredItem> Recommender::SimilarItems(int32_t item,
   return out;
 }
 
-RecommendResult Recommender::Recommend(std::optional<int32_t> user, int count,
-                                       const ItemSet* exclude) const {
+RecommendResult Recommender::Recommend(
+    std::optional<int32_t> user, int count, const ItemSet* exclude,
+    const std::vector<int32_t>* segment_popular) const {
+  using Source = Recommendation::Source;
   RecommendResult result;
   if (user.has_value() && !model_->user_factors.row(*user).isZero(0)) {
     std::vector<ScoredItem> top;
@@ -48,15 +52,34 @@ RecommendResult Recommender::Recommend(std::optional<int32_t> user, int count,
                       &top);
     result.items.reserve(top.size());
     for (const ScoredItem& s : top) {
-      result.items.push_back({s.item, s.score, true});
+      result.items.push_back({s.item, s.score, Source::kPersonalized});
     }
     return result;
   }
   result.fallback_used = true;
+  // Segment items first, then global popularity; an item taken from the
+  // segment list is not repeated.
+  absl::flat_hash_set<int32_t> taken;
+  auto full = [&] { return static_cast<int>(result.items.size()) >= count; };
+  auto eligible = [&](int32_t item) {
+    return exclude == nullptr || !exclude->Contains(item);
+  };
+  if (segment_popular != nullptr) {
+    const float n = static_cast<float>(segment_popular->size());
+    for (size_t rank = 0; rank < segment_popular->size() && !full(); ++rank) {
+      const int32_t item = (*segment_popular)[rank];
+      if (item < 0 || item >= model_->items.size() || !eligible(item) ||
+          !taken.insert(item).second) {
+        continue;
+      }
+      result.items.push_back(
+          {item, (n - static_cast<float>(rank)) / n, Source::kSegmentPopular});
+    }
+  }
   for (int32_t item : popular_order_) {
-    if (static_cast<int>(result.items.size()) >= count) break;
-    if (exclude != nullptr && exclude->Contains(item)) continue;
-    result.items.push_back({item, model_->popularity[item], false});
+    if (full()) break;
+    if (!eligible(item) || taken.contains(item)) continue;
+    result.items.push_back({item, model_->popularity[item], Source::kPopular});
   }
   return result;
 }

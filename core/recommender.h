@@ -14,9 +14,10 @@
 namespace tailor {
 
 struct Recommendation {
+  enum class Source { kPersonalized, kSegmentPopular, kPopular };
   int32_t item;
   float score;
-  bool personalized;
+  Source source;
 };
 
 struct RecommendResult {
@@ -36,10 +37,13 @@ class Recommender {
 
   // The best `count` items for model user `user` (nullopt: unknown user),
   // never any item in `exclude` (may be null). Users the model cannot
-  // personalise for (unknown, or an all-zero embedding) get the most popular
-  // eligible items. Returns fewer than `count` only when fewer are eligible.
-  RecommendResult Recommend(std::optional<int32_t> user, int count,
-                            const ItemSet* exclude) const;
+  // personalise for (unknown, or an all-zero embedding) get the eligible
+  // items of `segment_popular` (may be null: the user's segment's popular
+  // items, best first, scored by rank), then the most popular eligible
+  // items. Returns fewer than `count` only when fewer are eligible.
+  RecommendResult Recommend(
+      std::optional<int32_t> user, int count, const ItemSet* exclude,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
 
   // The `count` items whose embeddings have the highest cosine similarity
   // with item `item`'s (itself excluded). An item with an all-zero

@@ -67,6 +67,7 @@ struct RfmScores {
   int r = 1, f = 1, m = 1;
   int fm = 1;  // round((f + m) / 2), halves up
   RfmSegment segment = RfmSegment::kLost;
+  bool operator==(const RfmScores&) const = default;
 };
 
 // Scores every customer against the others. Fails on a non-finite value

@@ -1,5 +1,6 @@
 #include "server/recommender_service.h"
 
+#include <cmath>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +84,30 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
   return ServeRaw<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
       context, request, response,
       [this](const auto& req, auto* resp) { return Similar(req, resp); });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::GetSegment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::GetSegmentRequest, v1::Segment>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Segment(req, resp); });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::ListSegments(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ListSegmentsRequest, v1::ListSegmentsResponse>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Segments(req, resp); });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Audience(req, resp); });
 }
 
 absl::Status RecommenderService::Together(
@@ -170,18 +195,195 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
-  const RecommendResult result =
-      state->recommender->Recommend(model.users.Find(request.user_id()), count,
-                                    exclude.has_value() ? &*exclude : nullptr);
+  // Cold start for known customers: their cluster's popular items.
+  const std::vector<int32_t>* segment_popular = nullptr;
+  if (auto customer = state->segments->Find(request.user_id())) {
+    const int32_t c = state->segments->record(*customer).cluster;
+    if (c >= 0) {
+      segment_popular = &state->segments->segments().clusters[c].popular_items;
+    }
+  }
+  const RecommendResult result = state->recommender->Recommend(
+      model.users.Find(request.user_id()), count,
+      exclude.has_value() ? &*exclude : nullptr, segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
   response->mutable_items()->Reserve(static_cast<int>(result.items.size()));
   for (const Recommendation& r : result.items) {
-    FillItem(*state, r.item, r.score,
-             r.personalized ? v1::REASON_PERSONALIZED : v1::REASON_POPULAR,
-             response->add_items());
+    v1::Reason reason = v1::REASON_POPULAR;
+    if (r.source == Recommendation::Source::kPersonalized) {
+      reason = v1::REASON_PERSONALIZED;
+    } else if (r.source == Recommendation::Source::kSegmentPopular) {
+      reason = v1::REASON_SEGMENT_POPULAR;
+    }
+    FillItem(*state, r.item, r.score, reason, response->add_items());
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+void FillPreferences(const std::vector<Share>& shares,
+                     google::protobuf::RepeatedPtrField<v1::Preference>* out) {
+  for (const Share& s : shares) {
+    v1::Preference* p = out->Add();
+    p->set_value(s.value);
+    p->set_share(s.share);
+  }
+}
+
+// FAILED_PRECONDITION when the snapshot has no customer segments.
+absl::Status NeedSegments(const ServingState& state) {
+  if (state.segments->segments().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "model version ", state.version,
+        " has no customer segments: train with a catalog (tailor-trainer "
+        "train --catalog=... --segments=true)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
+                                         v1::Segment* response) const {
+  TAILOR_RETURN_IF_ERROR(ValidateGetSegmentRequest(request));
+  TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
+                          Active(state_));
+  const SegmentIndex& index = *state->segments;
+  const std::optional<int32_t> user = index.Find(request.user_id());
+  if (!user.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("user_id: '", request.user_id(),
+                     "' has no customer profile in model "
+                     "version ",
+                     state->version, " (a new shopper: treat them as new)"));
+  }
+  const CustomerRecord& r = index.record(*user);
+  const UserProfile& p = r.profile;
+  response->set_user_id(request.user_id());
+  if (r.rfm.has_value()) {
+    v1::RfmScores* rfm = response->mutable_rfm();
+    rfm->set_recency(r.rfm->r);
+    rfm->set_frequency(r.rfm->f);
+    rfm->set_monetary(r.rfm->m);
+    rfm->set_segment(RfmSegmentName(r.rfm->segment));
+  }
+  response->set_cluster_id(r.cluster);
+  if (r.cluster >= 0) {
+    response->set_cluster_descriptor(
+        index.segments().clusters[r.cluster].descriptor);
+  }
+  if (!std::isnan(r.purchase_propensity)) {
+    response->set_purchase_propensity(r.purchase_propensity);
+  }
+  if (!std::isnan(r.churn_risk)) response->set_churn_risk(r.churn_risk);
+  v1::CustomerProfile* out = response->mutable_profile();
+  if (p.recency_days >= 0) out->set_recency_days(p.recency_days);
+  out->set_orders(p.orders);
+  out->set_net_spend(p.net());
+  out->set_gross_spend(p.gross);
+  out->set_returned_value(p.returned);
+  out->set_tenure_days(p.tenure_days);
+  out->set_average_order_value(p.average_order_value);
+  out->set_return_rate(p.return_rate);
+  out->set_last_active_unix(p.last_active_unix);
+  out->set_events(p.events);
+  FillPreferences(p.categories, response->mutable_top_categories());
+  FillPreferences(p.brands, response->mutable_top_brands());
+  FillPreferences(p.colors, response->mutable_top_colors());
+  FillPreferences(p.sizes, response->mutable_top_sizes());
+  FillPreferences(p.price_bands, response->mutable_top_price_bands());
+  response->set_profile_as_of_unix(index.segments().reference_unix);
+  response->set_model_version(state->version);
+  return absl::OkStatus();
+}
+
+absl::Status RecommenderService::Segments(
+    const v1::ListSegmentsRequest&, v1::ListSegmentsResponse* response) const {
+  TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
+                          Active(state_));
+  TAILOR_RETURN_IF_ERROR(NeedSegments(*state));
+  const SegmentIndex& index = *state->segments;
+  auto fill = [](const SegmentSummary& s, v1::SegmentSummary* out) {
+    out->set_users(s.users);
+    if (!std::isnan(s.mean_purchase_propensity)) {
+      out->set_mean_purchase_propensity(s.mean_purchase_propensity);
+    }
+    if (!std::isnan(s.mean_churn_risk)) {
+      out->set_mean_churn_risk(s.mean_churn_risk);
+    }
+  };
+  for (int s = 0; s < kNumRfmSegments; ++s) {
+    v1::SegmentSummary* out = response->add_rfm_segments();
+    out->set_name(RfmSegmentName(static_cast<RfmSegment>(s)));
+    out->set_cluster_id(-1);
+    fill(index.rfm_summaries()[s], out);
+  }
+  const auto& clusters = index.segments().clusters;
+  for (size_t c = 0; c < clusters.size(); ++c) {
+    v1::SegmentSummary* out = response->add_clusters();
+    out->set_name(clusters[c].descriptor);
+    out->set_cluster_id(static_cast<int32_t>(c));
+    fill(index.cluster_summaries()[c], out);
+  }
+  response->set_users(index.segments().users.size());
+  response->set_profile_as_of_unix(index.segments().reference_unix);
+  response->set_model_version(state->version);
+  return absl::OkStatus();
+}
+
+absl::Status RecommenderService::Audience(
+    const v1::TargetAudienceRequest& request,
+    v1::TargetAudienceResponse* response) const {
+  TAILOR_ASSIGN_OR_RETURN(AudienceQuery query,
+                          ValidateTargetAudienceRequest(request));
+  const uint64_t fingerprint = AudienceFingerprint(request);
+  TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
+                          Active(state_));
+  TAILOR_RETURN_IF_ERROR(NeedSegments(*state));
+  int64_t start = 0;
+  if (!request.page_token().empty()) {
+    TAILOR_ASSIGN_OR_RETURN(PageToken token,
+                            DecodePageToken(request.page_token()));
+    if (token.query_fingerprint != fingerprint) {
+      return absl::InvalidArgumentError(
+          "page_token: was issued for other filters or another order; "
+          "repeat the first request's filters and order_by");
+    }
+    if (token.version != state->version) {
+      return absl::AbortedError(absl::StrCat(
+          "page_token: was issued by model version ", token.version,
+          ", now serving ", state->version,
+          "; the audience changed, start again from the first page"));
+    }
+    start = token.next;
+  }
+  const int page_size =
+      request.has_page_size() ? request.page_size() : kDefaultPageSize;
+  const SegmentIndex& index = *state->segments;
+  TAILOR_ASSIGN_OR_RETURN(AudiencePage page,
+                          index.Audience(query, start, page_size));
+  response->mutable_members()->Reserve(static_cast<int>(page.users.size()));
+  for (int32_t u : page.users) {
+    const CustomerRecord& r = index.record(u);
+    v1::AudienceMember* m = response->add_members();
+    m->set_user_id(index.segments().users.id(u));
+    if (!std::isnan(r.purchase_propensity)) {
+      m->set_purchase_propensity(r.purchase_propensity);
+    }
+    if (!std::isnan(r.churn_risk)) m->set_churn_risk(r.churn_risk);
+    if (r.rfm.has_value()) m->set_rfm_segment(RfmSegmentName(r.rfm->segment));
+    m->set_cluster_id(r.cluster);
+    m->set_net_spend(r.profile.net());
+  }
+  if (page.next.has_value()) {
+    response->set_next_page_token(
+        EncodePageToken({state->version, fingerprint, *page.next}));
+  }
+  response->set_total_size(page.total);
+  response->set_model_version(state->version);
   return absl::OkStatus();
 }
 

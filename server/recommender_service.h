@@ -18,7 +18,10 @@ class RecommenderService final
     : public v1::Recommender::WithRawCallbackMethod_RecommendFor<
           v1::Recommender::WithRawCallbackMethod_BoughtTogether<
               v1::Recommender::WithRawCallbackMethod_SimilarItems<
-                  v1::Recommender::Service>>> {
+                  v1::Recommender::WithRawCallbackMethod_GetSegment<
+                      v1::Recommender::WithRawCallbackMethod_ListSegments<
+                          v1::Recommender::WithRawCallbackMethod_TargetAudience<
+                              v1::Recommender::Service>>>>>> {
  public:
   // Both pointers must outlive the service.
   RecommenderService(const ServingStateHolder* state, StateStore* store)
@@ -35,6 +38,16 @@ class RecommenderService final
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
 
+  grpc::ServerUnaryReactor* GetSegment(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListSegments(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* TargetAudience(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+
   // The handlers' logic, callable without gRPC.
   absl::Status Recommend(const v1::RecommendRequest& request,
                          v1::RecommendResponse* response) const;
@@ -42,6 +55,12 @@ class RecommenderService final
                         v1::BoughtTogetherResponse* response) const;
   absl::Status Similar(const v1::SimilarItemsRequest& request,
                        v1::SimilarItemsResponse* response) const;
+  absl::Status Segment(const v1::GetSegmentRequest& request,
+                       v1::Segment* response) const;
+  absl::Status Segments(const v1::ListSegmentsRequest& request,
+                        v1::ListSegmentsResponse* response) const;
+  absl::Status Audience(const v1::TargetAudienceRequest& request,
+                        v1::TargetAudienceResponse* response) const;
 
  private:
   const ServingStateHolder* state_;

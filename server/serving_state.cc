@@ -11,8 +11,8 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
   if (imported) {
     LogInfo(
-        absl::StrCat("imported the catalog and training histories of "
-                     "snapshot ",
+        absl::StrCat("imported the catalog, training histories and customer "
+                     "records of snapshot ",
                      snapshot.version, " into the state store"));
   }
   TAILOR_ASSIGN_OR_RETURN(std::vector<Item> catalog, store->LoadCatalog());
@@ -22,6 +22,8 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->created_unix = snapshot.created_unix;
   state->info = std::move(snapshot.info);
   state->rules = std::move(snapshot.rules);
+  state->segments =
+      std::make_unique<const SegmentIndex>(std::move(snapshot.segments));
   auto model = std::make_shared<const Model>(std::move(snapshot.model));
   state->item_info.resize(model->items.size());
   for (Item& item : catalog) {

@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "core/catalog.h"
+#include "core/customer_segments.h"
 #include "core/mutex.h"
 #include "core/recommender.h"
 #include "storage/snapshot_store.h"
@@ -28,11 +29,14 @@ struct ServingState {
   std::vector<Item> item_info;
   // Bought-together rules over the model's item indexes.
   AssociationRules rules;
+  // Customer profiles and segments (empty when the snapshot has none).
+  std::unique_ptr<const SegmentIndex> segments;
 };
 
 // Builds a ServingState from a snapshot that SnapshotStore::Load has
 // already validated (it is not validated again here): imports the snapshot's
-// catalog and histories into `store` (once per version) and reads the
+// catalog, histories and customer records into `store` (once per version)
+// and reads the
 // catalog back from the store, so that the store stays the source of truth.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store);

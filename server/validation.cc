@@ -1,6 +1,12 @@
 #include "server/validation.h"
 
+#include <cmath>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/status_macros.h"
 #include "core/text.h"
 
@@ -41,6 +47,129 @@ absl::Status ValidateSimilarItemsRequest(
     const v1::SimilarItemsRequest& request) {
   TAILOR_RETURN_IF_ERROR(ValidateId("item_id", request.item_id()));
   return ValidateCount(request);
+}
+
+absl::Status ValidateGetSegmentRequest(const v1::GetSegmentRequest& request) {
+  return ValidateId("user_id", request.user_id());
+}
+
+absl::StatusOr<AudienceQuery> ValidateTargetAudienceRequest(
+    const v1::TargetAudienceRequest& request) {
+  AudienceQuery q;
+  if (request.rfm_segments_size() > kNumRfmSegments) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rfm_segments: has ", request.rfm_segments_size(),
+                     " names, there are only ", kNumRfmSegments, " segments"));
+  }
+  for (int i = 0; i < request.rfm_segments_size(); ++i) {
+    const std::optional<RfmSegment> seg =
+        RfmSegmentFromName(request.rfm_segments(i));
+    if (!seg.has_value()) {
+      std::vector<std::string> names;
+      for (int s = 0; s < kNumRfmSegments; ++s) {
+        names.push_back(RfmSegmentName(static_cast<RfmSegment>(s)));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rfm_segments[", i, "]: '",
+          absl::CHexEscape(
+              absl::string_view(request.rfm_segments(i)).substr(0, 64)),
+          "' is not an RFM segment; one of: ", absl::StrJoin(names, ", ")));
+    }
+    q.rfm_segments.push_back(*seg);
+  }
+  if (request.cluster_ids_size() > kMaxAudienceClusters) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster_ids: has ", request.cluster_ids_size(),
+                     " ids, the limit is ", kMaxAudienceClusters));
+  }
+  for (int i = 0; i < request.cluster_ids_size(); ++i) {
+    if (request.cluster_ids(i) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cluster_ids[", i, "]: must be >= 0, got ", request.cluster_ids(i)));
+    }
+    q.clusters.push_back(request.cluster_ids(i));
+  }
+  auto threshold = [](const char* field, float v) -> absl::Status {
+    if (!(v >= 0.0f && v <= 1.0f)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": must be between 0 and 1, got ", v));
+    }
+    return absl::OkStatus();
+  };
+  if (request.has_min_purchase_propensity()) {
+    TAILOR_RETURN_IF_ERROR(threshold("min_purchase_propensity",
+                                     request.min_purchase_propensity()));
+    q.min_purchase_propensity = request.min_purchase_propensity();
+  }
+  if (request.has_min_churn_risk()) {
+    TAILOR_RETURN_IF_ERROR(
+        threshold("min_churn_risk", request.min_churn_risk()));
+    q.min_churn_risk = request.min_churn_risk();
+  }
+  switch (request.order_by()) {
+    case v1::AUDIENCE_ORDER_UNSPECIFIED:
+    case v1::AUDIENCE_ORDER_PURCHASE_PROPENSITY:
+      q.order = AudienceQuery::Order::kPurchasePropensity;
+      break;
+    case v1::AUDIENCE_ORDER_CHURN_RISK:
+      q.order = AudienceQuery::Order::kChurnRisk;
+      break;
+    case v1::AUDIENCE_ORDER_MONETARY:
+      q.order = AudienceQuery::Order::kMonetary;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("order_by: ", static_cast<int>(request.order_by()),
+                       " is not an AudienceOrder"));
+  }
+  if (request.has_page_size() &&
+      (request.page_size() < 1 || request.page_size() > kMaxPageSize)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 1 and ", kMaxPageSize,
+                     ", got ", request.page_size()));
+  }
+  return q;
+}
+
+namespace {
+constexpr absl::string_view kTokenPrefix = "tk1.";
+}  // namespace
+
+std::string EncodePageToken(const PageToken& t) {
+  return absl::StrCat(kTokenPrefix,
+                      absl::WebSafeBase64Escape(absl::StrCat(
+                          t.version, ":", t.query_fingerprint, ":", t.next)));
+}
+
+absl::StatusOr<PageToken> DecodePageToken(absl::string_view token) {
+  const absl::Status bad = absl::InvalidArgumentError(
+      "page_token: not a token this service issued (pass the "
+      "next_page_token of the previous response unchanged)");
+  if (!absl::ConsumePrefix(&token, kTokenPrefix)) return bad;
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
+  std::vector<std::string> parts = absl::StrSplit(raw, ':');
+  PageToken t;
+  if (parts.size() != 3 || parts[0].empty() ||
+      !absl::SimpleAtoi(parts[1], &t.query_fingerprint) ||
+      !absl::SimpleAtoi(parts[2], &t.next) || t.next < 0) {
+    return bad;
+  }
+  t.version = parts[0];
+  return t;
+}
+
+uint64_t AudienceFingerprint(const v1::TargetAudienceRequest& request) {
+  v1::TargetAudienceRequest filters = request;
+  filters.clear_page_size();
+  filters.clear_page_token();
+  // FNV-1a over the serialized filters (no maps, so the bytes are
+  // deterministic for one build).
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : filters.SerializeAsString()) {
+    h = (h ^ c) * 1099511628211ull;
+  }
+  return h;
 }
 
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request) {

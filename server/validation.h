@@ -3,6 +3,8 @@
 #define TAILOR_SERVER_VALIDATION_H_
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/customer_segments.h"
 #include "tailor/v1/recommender.pb.h"
 
 namespace tailor {
@@ -18,6 +20,29 @@ absl::Status ValidateBoughtTogetherRequest(
     const v1::BoughtTogetherRequest& request);
 absl::Status ValidateSimilarItemsRequest(
     const v1::SimilarItemsRequest& request);
+absl::Status ValidateGetSegmentRequest(const v1::GetSegmentRequest& request);
+
+inline constexpr int kDefaultPageSize = 1000;
+inline constexpr int kMaxPageSize = 10000;
+inline constexpr int kMaxAudienceClusters = 1000;
+// Checks every field and translates the filters (cluster ids are checked
+// against the snapshot later, by SegmentIndex::Audience).
+absl::StatusOr<AudienceQuery> ValidateTargetAudienceRequest(
+    const v1::TargetAudienceRequest& request);
+
+// Page tokens of TargetAudience: where the next page starts in the order,
+// bound to the model version and the request's filters and order.
+struct PageToken {
+  std::string version;
+  uint64_t query_fingerprint = 0;
+  int64_t next = 0;
+};
+std::string EncodePageToken(const PageToken& token);
+// INVALID_ARGUMENT naming page_token when `token` is not one of ours.
+absl::StatusOr<PageToken> DecodePageToken(absl::string_view token);
+// A fingerprint of the request's filters and order (page size and token
+// excluded), stable across processes of the same build.
+uint64_t AudienceFingerprint(const v1::TargetAudienceRequest& request);
 
 }  // namespace tailor
 

@@ -50,4 +50,91 @@ bool DecodeHistory(Decoder* d, std::vector<HistoryEntry>* history) {
   return true;
 }
 
+namespace {
+
+void PutShares(const std::vector<Share>& shares, Encoder* e) {
+  e->PutU32(static_cast<uint32_t>(shares.size()));
+  for (const Share& s : shares) {
+    e->PutString(s.value);
+    e->PutRaw(&s.share, sizeof(s.share));
+  }
+}
+
+bool GetShares(Decoder* d, std::vector<Share>* shares) {
+  uint32_t n;
+  if (!d->GetU32(&n) || !d->Has(n, 8)) return false;
+  shares->resize(n);
+  for (Share& s : *shares) {
+    if (!d->GetString(&s.value) || !d->GetRaw(&s.share, sizeof(s.share))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void EncodeCustomerRecord(const CustomerRecord& r, Encoder* e) {
+  const UserProfile& p = r.profile;
+  e->PutF64(p.recency_days);
+  e->PutI64(p.orders);
+  e->PutF64(p.gross);
+  e->PutF64(p.returned);
+  e->PutF64(p.tenure_days);
+  e->PutF64(p.average_order_value);
+  e->PutF64(p.return_rate);
+  e->PutI64(p.last_active_unix);
+  e->PutF64(p.days_since_active);
+  e->PutI64(p.events);
+  for (const auto* shares :
+       {&p.categories, &p.brands, &p.colors, &p.sizes, &p.price_bands}) {
+    PutShares(*shares, e);
+  }
+  e->PutU8(r.rfm.has_value() ? 1 : 0);
+  if (r.rfm.has_value()) {
+    for (int v : {r.rfm->r, r.rfm->f, r.rfm->m, r.rfm->fm,
+                  static_cast<int>(r.rfm->segment)}) {
+      e->PutU8(static_cast<uint8_t>(v));
+    }
+  }
+  e->PutU32(static_cast<uint32_t>(r.cluster));
+  e->PutRaw(&r.purchase_propensity, sizeof(float));
+  e->PutRaw(&r.churn_risk, sizeof(float));
+}
+
+bool DecodeCustomerRecord(Decoder* d, CustomerRecord* r) {
+  UserProfile& p = r->profile;
+  if (!d->GetF64(&p.recency_days) || !d->GetI64(&p.orders) ||
+      !d->GetF64(&p.gross) || !d->GetF64(&p.returned) ||
+      !d->GetF64(&p.tenure_days) || !d->GetF64(&p.average_order_value) ||
+      !d->GetF64(&p.return_rate) || !d->GetI64(&p.last_active_unix) ||
+      !d->GetF64(&p.days_since_active) || !d->GetI64(&p.events)) {
+    return false;
+  }
+  for (auto* shares :
+       {&p.categories, &p.brands, &p.colors, &p.sizes, &p.price_bands}) {
+    if (!GetShares(d, shares)) return false;
+  }
+  uint8_t has_rfm;
+  if (!d->GetU8(&has_rfm)) return false;
+  r->rfm.reset();
+  if (has_rfm != 0) {
+    uint8_t v[5];
+    for (uint8_t& x : v) {
+      if (!d->GetU8(&x)) return false;
+    }
+    if (v[4] >= kNumRfmSegments) return false;
+    r->rfm = RfmScores{.r = v[0],
+                       .f = v[1],
+                       .m = v[2],
+                       .fm = v[3],
+                       .segment = static_cast<RfmSegment>(v[4])};
+  }
+  uint32_t cluster;
+  if (!d->GetU32(&cluster)) return false;
+  r->cluster = static_cast<int32_t>(cluster);
+  return d->GetRaw(&r->purchase_propensity, sizeof(float)) &&
+         d->GetRaw(&r->churn_risk, sizeof(float));
+}
+
 }  // namespace tailor

@@ -1,11 +1,13 @@
 // Binary encodings of the records the stores keep (catalog items, user
-// histories), shared by the snapshot files and RocksDB values.
+// histories, customer records), shared by the snapshot files and RocksDB
+// values.
 #ifndef TAILOR_STORAGE_RECORDS_H_
 #define TAILOR_STORAGE_RECORDS_H_
 
 #include <vector>
 
 #include "core/catalog.h"
+#include "core/customer_segments.h"
 #include "storage/coding.h"
 #include "storage/state_store.h"
 
@@ -17,6 +19,11 @@ bool DecodeItem(Decoder* d, Item* item);
 
 void EncodeHistory(const std::vector<HistoryEntry>& history, Encoder* e);
 bool DecodeHistory(Decoder* d, std::vector<HistoryEntry>* history);
+
+// A customer's profile, scores and segments (without the user id).
+void EncodeCustomerRecord(const CustomerRecord& record, Encoder* e);
+// False when the input is truncated or names no RFM segment.
+bool DecodeCustomerRecord(Decoder* d, CustomerRecord* record);
 
 }  // namespace tailor
 

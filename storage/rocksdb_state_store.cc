@@ -104,6 +104,38 @@ class RocksDbStateStore : public StateStore {
     return history;
   }
 
+  absl::Status PutCustomerRecords(
+      absl::Span<const std::string> ids,
+      absl::Span<const CustomerRecord> records) override {
+    if (ids.size() != records.size()) {
+      return absl::InvalidArgumentError("ids and records: sizes differ");
+    }
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Encoder e;
+      EncodeCustomerRecord(records[i], &e);
+      batch.Put(customers(), ids[i], e.buffer());
+    }
+    return FromRocks(db_->Write(sync_, &batch), "writing customer records");
+  }
+
+  absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
+      absl::string_view user_id) override {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), customers(),
+                 rocksdb::Slice(user_id.data(), user_id.size()), &value);
+    if (s.IsNotFound()) return std::optional<CustomerRecord>();
+    TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading a customer record"));
+    Decoder d(value);
+    CustomerRecord record;
+    if (!DecodeCustomerRecord(&d, &record) || d.remaining() != 0) {
+      return absl::DataLossError(absl::StrCat(
+          "rocksdb: customer record of user '", user_id, "' is corrupt"));
+    }
+    return std::optional<CustomerRecord>(std::move(record));
+  }
+
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override {
     std::string value;
@@ -127,6 +159,7 @@ class RocksDbStateStore : public StateStore {
   rocksdb::ColumnFamilyHandle* catalog() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* history_cf() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* customers() const { return handles_[4]; }
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -146,7 +179,8 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"catalog", rocksdb::ColumnFamilyOptions()},
       {"history", rocksdb::ColumnFamilyOptions()},
-      {"meta", rocksdb::ColumnFamilyOptions()}};
+      {"meta", rocksdb::ColumnFamilyOptions()},
+      {"customers", rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   TAILOR_RETURN_IF_ERROR(

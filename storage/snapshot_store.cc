@@ -19,8 +19,8 @@ namespace {
 
 constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
 constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
-// Format 2 added the rules file.
-constexpr uint32_t kFormatVersion = 2;
+// Format 2 added the rules file, format 3 the segments file.
+constexpr uint32_t kFormatVersion = 3;
 constexpr size_t kVersionDigits = 8;
 
 constexpr const char* kManifest = "MANIFEST";
@@ -32,6 +32,7 @@ constexpr const char* kPopularity = "popularity";
 constexpr const char* kCatalog = "catalog";
 constexpr const char* kHistory = "history";
 constexpr const char* kRules = "rules";
+constexpr const char* kSegments = "segments";
 
 uint32_t Crc32(absl::string_view data) {
   return static_cast<uint32_t>(
@@ -163,6 +164,58 @@ bool GetArray(Decoder* d, std::vector<T>* v) {
   return d->GetRaw(v->data(), sizeof(T) * n);
 }
 
+// Segments: reference time, user ids, one record per user, then per
+// cluster its descriptor and popular items.
+std::string EncodeSegments(const CustomerSegments& segments) {
+  Encoder e;
+  e.PutI64(segments.reference_unix);
+  e.PutU64(segments.users.size());
+  for (int32_t u = 0; u < segments.users.size(); ++u) {
+    e.PutString(segments.users.id(u));
+    EncodeCustomerRecord(segments.records[u], &e);
+  }
+  e.PutU64(segments.clusters.size());
+  for (const ClusterInfo& c : segments.clusters) {
+    e.PutString(c.descriptor);
+    PutArray(&e, c.popular_items);
+  }
+  return std::move(e.buffer());
+}
+
+absl::StatusOr<CustomerSegments> DecodeSegments(const std::string& path,
+                                                const std::string& payload) {
+  Decoder d(payload);
+  CustomerSegments s;
+  uint64_t n;
+  if (!d.GetI64(&s.reference_unix) || !d.GetU64(&n) || !d.Has(n, 100)) {
+    return Corrupt(path, "bad user count");
+  }
+  std::vector<std::string> ids(n);
+  s.records.resize(n);
+  for (uint64_t u = 0; u < n; ++u) {
+    if (!d.GetString(&ids[u]) || !DecodeCustomerRecord(&d, &s.records[u])) {
+      return Corrupt(path, "truncated customer record");
+    }
+  }
+  s.users = IdMap(std::move(ids));
+  for (int32_t u = 0; u < s.users.size(); ++u) {
+    if (s.users.Find(s.users.id(u)) != u) {
+      return Corrupt(path,
+                     absl::StrCat("duplicate user '", s.users.id(u), "'"));
+    }
+  }
+  uint64_t k;
+  if (!d.GetU64(&k) || !d.Has(k, 12)) return Corrupt(path, "bad cluster count");
+  s.clusters.resize(k);
+  for (ClusterInfo& c : s.clusters) {
+    if (!d.GetString(&c.descriptor) || !GetArray(&d, &c.popular_items)) {
+      return Corrupt(path, "truncated cluster");
+    }
+  }
+  if (d.remaining() != 0) return Corrupt(path, "trailing bytes");
+  return s;
+}
+
 }  // namespace
 
 bool IsSnapshotVersion(absl::string_view name) {
@@ -262,6 +315,7 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
     PutArray(&e, lift);
     TAILOR_RETURN_IF_ERROR(write(kRules, e.buffer()));
   }
+  TAILOR_RETURN_IF_ERROR(write(kSegments, EncodeSegments(snapshot.segments)));
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(tmp));
   TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
@@ -408,6 +462,11 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
       r.confidence = confidence[k];
       r.lift = lift[k];
     }
+  }
+  {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kSegments));
+    TAILOR_ASSIGN_OR_RETURN(s.segments,
+                            DecodeSegments(path(kSegments), payload));
   }
   if (static_cast<uint64_t>(s.model.users.size()) != num_users ||
       static_cast<uint64_t>(s.model.items.size()) != num_items ||

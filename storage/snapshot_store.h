@@ -5,7 +5,8 @@
 //   00000001/          one directory per version, never modified once named:
 //     MANIFEST         format version, snapshot version, counts, training info
 //     users, items     id dictionaries
-//     user_factors, item_factors, popularity, catalog, history
+//     user_factors, item_factors, popularity, catalog, history, rules,
+//     segments (customer profiles, RFM, clusters, propensity scores)
 //   00000002.tmp/      a version being written; ignored by readers
 // Every file is framed as magic, CRC-32 and length, so a truncated or
 // corrupted file is detected on load. A version directory is written under a

@@ -65,6 +65,25 @@ absl::Status MemoryStateStore::PutMeta(absl::string_view key,
   return absl::OkStatus();
 }
 
+absl::Status MemoryStateStore::PutCustomerRecords(
+    absl::Span<const std::string> ids,
+    absl::Span<const CustomerRecord> records) {
+  if (ids.size() != records.size()) {
+    return absl::InvalidArgumentError("ids and records: sizes differ");
+  }
+  MutexLock lock(&mu_);
+  for (size_t i = 0; i < ids.size(); ++i) customers_[ids[i]] = records[i];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CustomerRecord>>
+MemoryStateStore::GetCustomerRecord(absl::string_view user_id) {
+  MutexLock lock(&mu_);
+  auto it = customers_.find(user_id);
+  if (it == customers_.end()) return std::optional<CustomerRecord>();
+  return std::optional<CustomerRecord>(it->second);
+}
+
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store) {
   constexpr absl::string_view kKey = "imported_version";
@@ -91,6 +110,14 @@ absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
     }
   }
   if (!batch.empty()) TAILOR_RETURN_IF_ERROR(store->MergeHistories(batch));
+  const CustomerSegments& seg = snapshot.segments;
+  constexpr size_t kBatchCustomers = 4096;
+  for (size_t begin = 0; begin < seg.records.size(); begin += kBatchCustomers) {
+    const size_t n = std::min(kBatchCustomers, seg.records.size() - begin);
+    TAILOR_RETURN_IF_ERROR(store->PutCustomerRecords(
+        absl::MakeConstSpan(seg.users.ids()).subspan(begin, n),
+        absl::MakeConstSpan(seg.records).subspan(begin, n)));
+  }
   TAILOR_RETURN_IF_ERROR(store->PutMeta(kKey, snapshot.version));
   return true;
 }

@@ -1,5 +1,5 @@
-// The server's durable state: the catalog, each user's interaction history
-// and a few metadata keys.
+// The server's durable state: the catalog, each user's interaction history,
+// each customer's profile and segments, and a few metadata keys.
 #ifndef TAILOR_STORAGE_STATE_STORE_H_
 #define TAILOR_STORAGE_STATE_STORE_H_
 
@@ -14,7 +14,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/catalog.h"
+#include "core/customer_segments.h"
 #include "core/model.h"
 #include "core/mutex.h"
 
@@ -51,6 +53,14 @@ class StateStore {
   virtual absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
       absl::string_view user_id) = 0;
 
+  // Inserts or replaces customer records; ids[i] names records[i].
+  virtual absl::Status PutCustomerRecords(
+      absl::Span<const std::string> ids,
+      absl::Span<const CustomerRecord> records) = 0;
+  // The user's record; nullopt for a user without one.
+  virtual absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
+      absl::string_view user_id) = 0;
+
   // Small metadata values; nullopt when absent.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) = 0;
@@ -59,8 +69,8 @@ class StateStore {
 };
 
 // Opens (creating if missing) a RocksDB database under `path` with column
-// families "catalog", "history" and "meta". Writes go through the WAL and
-// are synced, so acknowledged writes survive a crash.
+// families "catalog", "history", "customers" and "meta". Writes go through the
+// WAL and are synced, so acknowledged writes survive a crash.
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path);
 
@@ -74,6 +84,11 @@ class MemoryStateStore : public StateStore {
       const std::vector<HistoryUpdate>& updates) override;
   absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
       absl::string_view user_id) override;
+  absl::Status PutCustomerRecords(
+      absl::Span<const std::string> ids,
+      absl::Span<const CustomerRecord> records) override;
+  absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
+      absl::string_view user_id) override;
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
@@ -84,13 +99,16 @@ class MemoryStateStore : public StateStore {
   absl::flat_hash_map<std::string, std::map<std::string, uint8_t>> history_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, CustomerRecord> customers_
+      ABSL_GUARDED_BY(mu_);
 };
 
 // Merges entries into a sorted-by-item history, OR-ing flags per item.
 void MergeHistoryEntries(const std::vector<HistoryEntry>& update,
                          std::vector<HistoryEntry>* history);
 
-// Writes a snapshot's catalog and training histories into `store` unless this
+// Writes a snapshot's catalog, training histories and customer records into
+// `store` unless this
 // version was already imported (tracked under meta key "imported_version").
 // Returns whether anything was written.
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,

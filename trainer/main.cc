@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "core/logging.h"
 #include "storage/snapshot_store.h"
+#include "trainer/customer_model.h"
 #include "trainer/evaluation.h"
 #include "trainer/pipeline.h"
 #include "trainer/propensity.h"
@@ -111,6 +112,9 @@ ABSL_FLAG(bool, tune, true,
 ABSL_FLAG(bool, json, false, "eval: print one JSON object per model");
 ABSL_FLAG(int, clusters, 0,
           "segments: behavioural clusters (0 = choose by silhouette)");
+ABSL_FLAG(bool, segments, true,
+          "train: also publish customer profiles, RFM, clusters and "
+          "propensity scores (needs events and a catalog)");
 ABSL_FLAG(std::string, ground_truth, "",
           "segments: CSV with user_id and taste_group columns to score the "
           "clusters against (default DIR/users.csv when present)");
@@ -422,6 +426,25 @@ int main(int argc, char** argv) {
   absl::StatusOr<tailor::TrainingResult> result = tailor::RunTraining(
       input, training, [](const std::string& line) { tailor::LogInfo(line); });
   if (!result.ok()) return Fail(result.status());
+  if (absl::GetFlag(FLAGS_segments)) {
+    if (input.format == tailor::TrainingInput::Format::kEvents &&
+        !input.catalog_file.empty()) {
+      tailor::CustomerModelOptions customers;
+      customers.segmentation.k = absl::GetFlag(FLAGS_clusters);
+      customers.segmentation.kmeans.seed = als.seed;
+      customers.segmentation.kmeans.threads = als.threads;
+      if (absl::Status s = tailor::AddCustomerSegments(
+              input, customers, &result->snapshot,
+              [](const std::string& l) { tailor::LogInfo(l); });
+          !s.ok()) {
+        return Fail(s);
+      }
+    } else {
+      tailor::LogInfo(
+          "segments: skipped (they need events and a catalog; pass "
+          "--segments=false to silence this)");
+    }
+  }
 
   tailor::SnapshotStore store(tailor::Env::Default(),
                               absl::GetFlag(FLAGS_snapshot_dir));

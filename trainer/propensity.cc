@@ -174,6 +174,7 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
     }
     PropensityReport rep;
     rep.target = t.name;
+    rep.churn = t.churn;
     rep.t1_unix = t.t1;
     rep.t2_unix = t.t2;
     rep.end_unix = end;

@@ -34,8 +34,9 @@ struct PropensityOptions {
 };
 
 struct PropensityReport {
-  std::string
-      target;  // "purchase in 30 days", "churn (no purchase in 90 days)"
+  // "purchase in 30 days", "churn (no purchase in 90 days)"
+  std::string target;
+  bool churn = false;  // which of the two models this is
   int64_t train_users = 0, test_users = 0;
   double train_rate = 0, test_rate = 0;  // positive share
   double auc = 0, log_loss = 0;

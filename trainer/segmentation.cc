@@ -44,7 +44,9 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
         file, input.read_options,
         [&](Event&& e) {
           profiles.Add(e);
-          if (e.timestamp <= o.profiles.now_unix) interactions.Add(e);
+          if (o.model == nullptr && e.timestamp <= o.profiles.now_unix) {
+            interactions.Add(e);
+          }
         },
         &report));
     say(report.Summary());
@@ -53,6 +55,7 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
   SegmentationResult r;
   r.users = profiles.users();
   r.profiles = profiles.Build();
+  r.reference_unix = profiles.reference_unix();
   const int32_t n = r.users.size();
   if (n == 0) return absl::InvalidArgumentError("segments: no users");
   say(absl::StrFormat(
@@ -78,15 +81,25 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
     r.rfm[customers[c]] = scores[c];
   }
 
-  // Embeddings: implicit ALS on the same events.
-  const InteractionMatrix m = std::move(interactions).Build();
-  AlsOptions als = o.als;
-  als.compute_loss = false;
-  TAILOR_ASSIGN_OR_RETURN(AlsFactors factors, TrainImplicitAls(m, als));
-  RowMatrix embeddings = RowMatrix::Zero(n, als.factors);
-  for (int32_t u = 0; u < n; ++u) {
-    if (auto row = m.users.Find(r.users.id(u))) {
-      embeddings.row(u) = factors.user_factors.row(*row);
+  // Embeddings: the given model's, or implicit ALS on the same events.
+  RowMatrix embeddings;
+  if (o.model != nullptr) {
+    embeddings = RowMatrix::Zero(n, o.model->factors());
+    for (int32_t u = 0; u < n; ++u) {
+      if (auto row = o.model->users.Find(r.users.id(u))) {
+        embeddings.row(u) = o.model->user_factors.row(*row);
+      }
+    }
+  } else {
+    const InteractionMatrix m = std::move(interactions).Build();
+    AlsOptions als = o.als;
+    als.compute_loss = false;
+    TAILOR_ASSIGN_OR_RETURN(AlsFactors factors, TrainImplicitAls(m, als));
+    embeddings = RowMatrix::Zero(n, als.factors);
+    for (int32_t u = 0; u < n; ++u) {
+      if (auto row = m.users.Find(r.users.id(u))) {
+        embeddings.row(u) = factors.user_factors.row(*row);
+      }
     }
   }
   std::vector<std::vector<float>> shares(n);

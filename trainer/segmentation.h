@@ -30,11 +30,15 @@ struct SegmentationOptions {
   KMeansOptions kmeans;
   SegmentFeatureOptions features;
   AlsOptions als;  // the embedding block's model
+  // When set, the embedding block takes this model's user vectors (users
+  // the model lacks get zeros) and no ALS is trained. Must outlive the call.
+  const Model* model = nullptr;
   ProfileOptions profiles;
 };
 
 struct SegmentationResult {
-  IdMap users;  // the profiled users, in order
+  IdMap users;                 // the profiled users, in order
+  int64_t reference_unix = 0;  // the profiles' "now"
   std::vector<UserProfile> profiles;
   // Per user; empty for visitors without any order or return.
   std::vector<std::optional<RfmScores>> rfm;

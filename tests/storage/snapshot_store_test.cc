@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/customer_records.h"
 #include "tests/test_util.h"
 
 namespace tailor {
@@ -51,6 +52,10 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
     s.rules.rules.push_back({{0, 1}, 2, 7, 0.5f, 3.25f});
     s.rules.rules.push_back({{1}, 0, 9, 0.75f, 1.5f});
   }
+  std::vector<std::string> customers = user_ids;
+  customers.push_back("visitor-without-embedding");
+  s.segments = testing::MakeCustomerSegments(customers, 2,
+                                             {{0, items - 1}, {items - 1}});
   s.created_unix = 1700000000;
   s.info = {{"algorithm", "implicit-als"},
             {"factors", std::to_string(factors)}};
@@ -78,6 +83,7 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.history.row_ptr, b.history.row_ptr);
   EXPECT_EQ(a.history.item, b.history.item);
   EXPECT_EQ(a.history.flags, b.history.flags);
+  testing::ExpectSameSegments(a.segments, b.segments);
 }
 
 TEST(SnapshotStoreTest, RoundTripIsExact) {
@@ -159,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(EveryFile, CorruptionTest,
                          ::testing::Values("MANIFEST", "users", "items",
                                            "user_factors", "item_factors",
                                            "popularity", "catalog", "history",
-                                           "rules"));
+                                           "rules", "segments"));
 
 TEST(SnapshotStoreTest, DuplicateIdsAreRejected) {
   TempDir dir;
@@ -170,6 +176,23 @@ TEST(SnapshotStoreTest, DuplicateIdsAreRejected) {
   auto loaded = store.LoadCurrent();
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(loaded.status().message(), HasSubstr("duplicate id 'same'"));
+}
+
+TEST(SnapshotStoreTest, BadSegmentsAreNotPublished) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(4, 3, 2, 1);
+  s.segments.records[1].cluster = 5;
+  EXPECT_THAT(store.Publish(s).status().message(), HasSubstr("cluster 5"));
+  s = MakeSnapshot(4, 3, 2, 1);
+  s.segments.records[2].purchase_propensity = 1.5f;
+  EXPECT_THAT(store.Publish(s).status().message(), HasSubstr("outside [0, 1]"));
+  s = MakeSnapshot(4, 3, 2, 1);
+  s.segments.clusters[0].popular_items.push_back(3);
+  EXPECT_THAT(store.Publish(s).status().message(), HasSubstr("item index 3"));
+  s = MakeSnapshot(4, 3, 2, 1);
+  s.segments.records.pop_back();
+  EXPECT_THAT(store.Publish(s).status().message(), HasSubstr("records for"));
 }
 
 TEST(SnapshotStoreTest, GarbageInCurrentIsRejected) {
@@ -210,8 +233,8 @@ class FailingEnv : public EnvWrapper {
 TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
   Snapshot first = MakeSnapshot(6, 5, 3, 1);
   Snapshot second = MakeSnapshot(9, 5, 3, 2);
-  // 9 data files + CURRENT: fail at each one in turn.
-  for (int fail_at = 1; fail_at <= 10; ++fail_at) {
+  // 10 data files + CURRENT: fail at each one in turn.
+  for (int fail_at = 1; fail_at <= 11; ++fail_at) {
     TempDir dir;
     ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(first).ok());
     FailingEnv env(fail_at);
@@ -227,7 +250,7 @@ TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
     // A failure before the rename leaves no visible version 2; a failure
     // writing CURRENT leaves a complete but inactive version 2.
     auto versions = *reader.ListVersions();
-    if (fail_at <= 9) {
+    if (fail_at <= 10) {
       EXPECT_EQ(versions, (std::vector<std::string>{"00000001"}));
     } else {
       EXPECT_TRUE(reader.Load("00000002").ok());

@@ -4,6 +4,7 @@
 
 #include "core/interactions.h"
 #include "gtest/gtest.h"
+#include "tests/customer_records.h"
 #include "tests/test_util.h"
 
 namespace tailor {
@@ -95,6 +96,36 @@ TEST_P(StateStoreTest, SnapshotIsImportedOncePerVersion) {
   s.catalog.push_back({"B", "t2", "c", "b", "x", 2, {}, true});
   EXPECT_TRUE(*ImportSnapshotState(s, store()));
   EXPECT_EQ(store()->LoadCatalog()->size(), 2u);
+}
+
+TEST_P(StateStoreTest, CustomerRecordsRoundTripAndSurviveAReopen) {
+  const CustomerSegments seg = testing::MakeCustomerSegments(
+      {"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"}, 3);
+  ASSERT_TRUE(store()->PutCustomerRecords(seg.users.ids(), seg.records).ok());
+  EXPECT_EQ(
+      store()
+          ->PutCustomerRecords(seg.users.ids(),
+                               absl::MakeConstSpan(seg.records).subspan(1))
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  Reopen();
+  for (int32_t u = 0; u < seg.users.size(); ++u) {
+    auto r = store()->GetCustomerRecord(seg.users.id(u));
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_TRUE(r->has_value()) << seg.users.id(u);
+    testing::ExpectSameRecord(**r, seg.records[u]);
+  }
+  EXPECT_FALSE(store()->GetCustomerRecord("nobody")->has_value());
+}
+
+TEST_P(StateStoreTest, SnapshotImportWritesCustomerRecords) {
+  Snapshot s;
+  s.version = "00000001";
+  s.segments = testing::MakeCustomerSegments({"a", "b", "c"}, 2);
+  ASSERT_TRUE(*ImportSnapshotState(s, store()));
+  auto b = store()->GetCustomerRecord("b");
+  ASSERT_TRUE(b.ok() && b->has_value());
+  testing::ExpectSameRecord(**b, s.segments.records[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,

@@ -1,0 +1,134 @@
+// What the server knows about each customer, as the trainer computed it:
+// profile, RFM scores and segment, behavioural cluster, purchase propensity
+// and churn risk; plus each cluster's descriptor and popular items. The
+// trainer fills CustomerSegments into a snapshot; the server wraps it in a
+// SegmentIndex for lookups, segment summaries and audience selection.
+#ifndef TAILOR_CORE_CUSTOMER_SEGMENTS_H_
+#define TAILOR_CORE_CUSTOMER_SEGMENTS_H_
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/id_map.h"
+#include "core/profiles.h"
+#include "core/rfm.h"
+
+namespace tailor {
+
+inline constexpr float kNoScore = std::numeric_limits<float>::quiet_NaN();
+
+// One customer's segment record.
+struct CustomerRecord {
+  UserProfile profile;
+  // Absent for visitors without any order or return.
+  std::optional<RfmScores> rfm;
+  int32_t cluster = -1;  // -1: not clustered
+  // P(purchase within the purchase horizon); kNoScore when not scored.
+  float purchase_propensity = kNoScore;
+  // P(no purchase within the churn horizon), customers only; else kNoScore.
+  float churn_risk = kNoScore;
+};
+
+struct ClusterInfo {
+  std::string descriptor;
+  // Model item indexes the cluster's members interacted with most, best
+  // first: the cold-start list for a known customer without an embedding.
+  std::vector<int32_t> popular_items;
+};
+
+// Thread safety: plain data; immutable once in a snapshot.
+struct CustomerSegments {
+  // Profiles were built as of this time (Unix seconds).
+  int64_t reference_unix = 0;
+  IdMap users;
+  std::vector<CustomerRecord> records;  // per user, in users' order
+  std::vector<ClusterInfo> clusters;
+
+  bool empty() const { return users.size() == 0; }
+  // Checks sizes, cluster ids, RFM scores and that every score is NaN or
+  // in [0, 1]; popular items must be below `num_items`.
+  absl::Status Validate(int32_t num_items) const;
+};
+
+// The named RFM segment with this name ("Champions", ...), exactly as
+// RfmSegmentName spells it.
+std::optional<RfmSegment> RfmSegmentFromName(absl::string_view name);
+
+// Which users a campaign targets: every filter that is set must hold
+// (any of the listed RFM segments, any of the listed clusters, scores at
+// least the thresholds; a user without that score fails its threshold).
+struct AudienceQuery {
+  std::vector<RfmSegment> rfm_segments;
+  std::vector<int32_t> clusters;
+  std::optional<float> min_purchase_propensity;
+  std::optional<float> min_churn_risk;
+  // Highest first; users without the score come last, then by user index.
+  enum class Order { kPurchasePropensity, kChurnRisk, kMonetary };
+  Order order = Order::kPurchasePropensity;
+};
+
+struct AudiencePage {
+  std::vector<int32_t> users;
+  // Where the next page starts; nullopt when this was the last page.
+  std::optional<int64_t> next;
+  // How many users match the query in all.
+  int64_t total = 0;
+};
+
+// Per-segment totals for ListSegments.
+struct SegmentSummary {
+  int64_t users = 0;
+  double mean_purchase_propensity = kNoScore;  // over users with the score
+  double mean_churn_risk = kNoScore;
+};
+
+// Lookups over one CustomerSegments, with the audience orders precomputed,
+// so a page of an audience costs one pass over an order (which also counts
+// the total), not a sort.
+// Thread safety: immutable after construction; all methods may be called
+// from many threads at once.
+class SegmentIndex {
+ public:
+  explicit SegmentIndex(CustomerSegments segments);
+
+  const CustomerSegments& segments() const { return segments_; }
+  std::optional<int32_t> Find(absl::string_view user_id) const {
+    return segments_.users.Find(user_id);
+  }
+  const CustomerRecord& record(int32_t user) const {
+    return segments_.records[user];
+  }
+
+  // Indexed by RfmSegment and by cluster id.
+  const std::vector<SegmentSummary>& rfm_summaries() const {
+    return rfm_summaries_;
+  }
+  const std::vector<SegmentSummary>& cluster_summaries() const {
+    return cluster_summaries_;
+  }
+
+  // Up to `limit` matching users in the query's order, starting at
+  // position `start` of that order (0, or a previous page's `next`).
+  // INVALID_ARGUMENT for an unknown cluster, a threshold outside [0, 1],
+  // limit < 1 or a start outside the order.
+  absl::StatusOr<AudiencePage> Audience(const AudienceQuery& query,
+                                        int64_t start, int limit) const;
+
+ private:
+  bool Matches(const AudienceQuery& q, int32_t user) const;
+
+  CustomerSegments segments_;
+  std::vector<SegmentSummary> rfm_summaries_, cluster_summaries_;
+  // User indexes by descending score, one list per AudienceQuery::Order.
+  std::vector<int32_t> by_propensity_, by_churn_, by_monetary_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_CUSTOMER_SEGMENTS_H_
