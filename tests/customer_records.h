@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/customer_segments.h"
 #include "gtest/gtest.h"
 
@@ -54,7 +55,7 @@ inline CustomerSegments MakeCustomerSegments(
   }
   for (int c = 0; c < clusters; ++c) {
     ClusterInfo info;
-    info.descriptor = "cluster " + std::to_string(c) + ", premium";
+    info.descriptor = absl::StrCat("cluster ", c, ", premium");
     if (c < static_cast<int>(popular.size())) info.popular_items = popular[c];
     s.clusters.push_back(info);
   }
