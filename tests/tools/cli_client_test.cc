@@ -1,5 +1,7 @@
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/customer_records.h"
 #include "tests/server/server_fixture.h"
 #include "tools/cli/client.h"
 
@@ -98,6 +100,52 @@ TEST_F(CliClientTest, LatencyRunCountsCallsAndErrors) {
   EXPECT_EQ(failing->errors, 10);
   EXPECT_EQ(Client().MeasureLatency({}, 10, 3, 0).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CliClientTest, SegmentsAudienceAndTheirFormats) {
+  Snapshot s = TinySnapshot();
+  std::vector<std::string> ids = {"alice", "bob", "carol"};
+  for (int u = 3; u < 25; ++u) ids.push_back(absl::StrCat("c,", u));
+  s.segments = testing::MakeCustomerSegments(ids, 2, {{2}, {3}});
+  Publish(s);
+  StartServer();
+  auto bob = Client().Segment("bob");
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  const std::string portrait = FormatSegment(*bob);
+  EXPECT_THAT(portrait, HasSubstr("user bob (model 00000001, profile as of "
+                                  "2026-01-01)"));
+  EXPECT_THAT(portrait, HasSubstr("cluster      1: cluster 1, premium"));
+  EXPECT_THAT(portrait, HasSubstr("categories   outerwear 60%, knitwear 30%"));
+  EXPECT_THAT(portrait, HasSubstr("churn risk 0.960"));
+  EXPECT_EQ(Client().Segment("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+
+  auto list = Client().ListSegments();
+  ASSERT_TRUE(list.ok()) << list.status();
+  const std::string table = FormatSegmentList(*list);
+  EXPECT_THAT(table, HasSubstr("25 profiled users"));
+  EXPECT_THAT(table, HasSubstr("Can't Lose Them"));
+
+  // Every page, in order; ids with commas are quoted in the CSV.
+  v1::TargetAudienceRequest req;
+  req.set_order_by(v1::AUDIENCE_ORDER_MONETARY);
+  req.set_page_size(4);
+  auto all = Client().WholeAudience(req);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 25u);
+  EXPECT_EQ(all->front().user_id(), "c,24");
+  EXPECT_EQ(all->back().user_id(), "alice");
+  const std::string csv = FormatAudienceCsv(*all);
+  EXPECT_THAT(csv, HasSubstr("user_id,purchase_propensity,churn_risk,"
+                             "rfm_segment,cluster_id,net_spend\n"
+                             "\"c,24\",0.9600,0.0400,"));
+  // alice is a visitor: no churn risk, no RFM segment.
+  EXPECT_THAT(csv, HasSubstr("\nalice,0.0000,,,0,0.00\n"));
+  auto page = Client().Audience(req);
+  ASSERT_TRUE(page.ok());
+  EXPECT_THAT(FormatAudiencePage(*page),
+              HasSubstr("4 of 25 matching users (model 00000001)"));
+  EXPECT_THAT(FormatAudiencePage(*page), HasSubstr("next page: --page_token="));
 }
 
 TEST(CliClientNoServerTest, UnreachableServerIsAnError) {

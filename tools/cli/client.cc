@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "core/readers.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace tailor {
@@ -68,6 +70,49 @@ absl::StatusOr<v1::BoughtTogetherResponse> TailorClient::Together(
   return response;
 }
 
+absl::StatusOr<v1::Segment> TailorClient::Segment(
+    const std::string& user_id) const {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  v1::GetSegmentRequest request;
+  request.set_user_id(user_id);
+  v1::Segment response;
+  grpc::Status s = stub_->GetSegment(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s);
+  return response;
+}
+
+absl::StatusOr<v1::ListSegmentsResponse> TailorClient::ListSegments() const {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  v1::ListSegmentsResponse response;
+  grpc::Status s = stub_->ListSegments(&ctx, {}, &response);
+  if (!s.ok()) return FromGrpc(s);
+  return response;
+}
+
+absl::StatusOr<v1::TargetAudienceResponse> TailorClient::Audience(
+    const v1::TargetAudienceRequest& request) const {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  v1::TargetAudienceResponse response;
+  grpc::Status s = stub_->TargetAudience(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s);
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::AudienceMember>> TailorClient::WholeAudience(
+    v1::TargetAudienceRequest request) const {
+  std::vector<v1::AudienceMember> all;
+  while (true) {
+    absl::StatusOr<v1::TargetAudienceResponse> page = Audience(request);
+    if (!page.ok()) return page.status();
+    all.insert(all.end(), page->members().begin(), page->members().end());
+    if (page->next_page_token().empty()) return all;
+    request.set_page_token(page->next_page_token());
+  }
+}
+
 absl::StatusOr<std::string> TailorClient::HealthStatus(
     const std::string& service) const {
   auto health = grpc::health::v1::Health::NewStub(channel_);
@@ -83,8 +128,8 @@ absl::StatusOr<std::string> TailorClient::HealthStatus(
 }
 
 absl::StatusOr<LatencyReport> TailorClient::MeasureLatency(
-    const std::vector<std::string>& users, int requests, int count,
-    int warmup) const {
+    const std::vector<std::string>& users, int requests, int count, int warmup,
+    Rpc rpc) const {
   if (users.empty()) return absl::InvalidArgumentError("users: none given");
   if (requests < 1) {
     return absl::InvalidArgumentError(
@@ -94,11 +139,13 @@ absl::StatusOr<LatencyReport> TailorClient::MeasureLatency(
   report.micros.reserve(requests);
   const auto all = std::chrono::steady_clock::now();
   for (int i = 0; i < warmup + requests; ++i) {
+    const std::string& user = users[i % users.size()];
     v1::RecommendRequest req;
-    req.set_user_id(users[i % users.size()]);
+    req.set_user_id(user);
     req.set_count(count);
     const auto start = std::chrono::steady_clock::now();
-    const bool ok = Recommend(req).ok();
+    const bool ok =
+        rpc == Rpc::kGetSegment ? Segment(user).ok() : Recommend(req).ok();
     const double us = std::chrono::duration<double, std::micro>(
                           std::chrono::steady_clock::now() - start)
                           .count();
@@ -126,6 +173,8 @@ const char* ReasonText(v1::Reason reason) {
       return "together";
     case v1::REASON_SIMILAR:
       return "similar";
+    case v1::REASON_SEGMENT_POPULAR:
+      return "segment";
     default:
       return "?";
   }
@@ -152,8 +201,11 @@ std::string FormatRecommendations(const std::string& user_id,
   std::string out = absl::StrFormat(
       "user %s: %d items from model %s (%s)\n", user_id, response.items_size(),
       response.model_version(),
-      response.fallback_used() ? "popular fallback: user not known"
-                               : "personalised");
+      !response.fallback_used() ? "personalised"
+      : response.items_size() > 0 &&
+              response.items(0).reason() == v1::REASON_SEGMENT_POPULAR
+          ? "no embedding yet: popular in the shopper's cluster"
+          : "popular fallback: user not known");
   AppendItemHeader(&out);
   int rank = 0;
   for (const auto& item : response.items()) {
@@ -196,12 +248,139 @@ std::string FormatTogether(const std::vector<std::string>& item_ids,
   return out;
 }
 
-std::string FormatLatency(const LatencyReport& report, int count,
-                          size_t users) {
+namespace {
+
+std::string Preferences(
+    const google::protobuf::RepeatedPtrField<v1::Preference>& prefs) {
+  std::vector<std::string> parts;
+  for (const v1::Preference& p : prefs) {
+    parts.push_back(absl::StrFormat("%s %.0f%%", p.value(), 100 * p.share()));
+  }
+  return parts.empty() ? "-" : absl::StrJoin(parts, ", ");
+}
+
+std::string Score(bool has, float v) {
+  return has ? absl::StrFormat("%.3f", v) : "-";
+}
+
+std::string Day(int64_t unix) {
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(unix),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+std::string FormatSegment(const v1::Segment& s) {
+  const v1::CustomerProfile& p = s.profile();
+  std::string out =
+      absl::StrFormat("user %s (model %s, profile as of %s)\n", s.user_id(),
+                      s.model_version(), Day(s.profile_as_of_unix()));
+  if (s.has_rfm()) {
+    absl::StrAppendFormat(&out, "  RFM          %s (R%d F%d M%d)\n",
+                          s.rfm().segment(), s.rfm().recency(),
+                          s.rfm().frequency(), s.rfm().monetary());
+  } else {
+    absl::StrAppend(&out, "  RFM          - (no order yet)\n");
+  }
+  absl::StrAppendFormat(&out, "  cluster      %d: %s\n", s.cluster_id(),
+                        s.cluster_descriptor());
+  absl::StrAppendFormat(
+      &out, "  scores       purchase in 30 days %s, churn risk %s\n",
+      Score(s.has_purchase_propensity(), s.purchase_propensity()),
+      Score(s.has_churn_risk(), s.churn_risk()));
+  absl::StrAppendFormat(
+      &out,
+      "  value        %d orders, net spend %.2f (gross %.2f, returned %.2f), "
+      "average order %.2f, return rate %.0f%%\n",
+      p.orders(), p.net_spend(), p.gross_spend(), p.returned_value(),
+      p.average_order_value(), 100 * p.return_rate());
+  absl::StrAppendFormat(
+      &out,
+      "  activity     %d events, last active %s, last purchase %s, customer "
+      "for %.0f days\n",
+      p.events(), Day(p.last_active_unix()),
+      p.has_recency_days() ? absl::StrFormat("%.0f days ago", p.recency_days())
+                           : std::string("never"),
+      p.tenure_days());
+  absl::StrAppendFormat(&out, "  categories   %s\n",
+                        Preferences(s.top_categories()));
+  absl::StrAppendFormat(&out, "  brands       %s\n",
+                        Preferences(s.top_brands()));
+  absl::StrAppendFormat(&out, "  colours      %s\n",
+                        Preferences(s.top_colors()));
+  absl::StrAppendFormat(&out, "  sizes        %s\n",
+                        Preferences(s.top_sizes()));
+  absl::StrAppendFormat(&out, "  price bands  %s\n",
+                        Preferences(s.top_price_bands()));
+  return out;
+}
+
+std::string FormatSegmentList(const v1::ListSegmentsResponse& r) {
+  std::string out = absl::StrFormat(
+      "%d profiled users, model %s, profiles as of %s\n\n", r.users(),
+      r.model_version(), Day(r.profile_as_of_unix()));
+  auto row = [&](const std::string& id, const v1::SegmentSummary& s) {
+    absl::StrAppendFormat(
+        &out, "  %-8s %-46s %8d %10s %10s\n", id, Clip(s.name(), 46), s.users(),
+        Score(s.has_mean_purchase_propensity(), s.mean_purchase_propensity()),
+        Score(s.has_mean_churn_risk(), s.mean_churn_risk()));
+  };
+  absl::StrAppendFormat(&out, "  %-8s %-46s %8s %10s %10s\n", "cluster",
+                        "descriptor", "users", "purchase", "churn");
+  for (const auto& c : r.clusters()) row(absl::StrCat(c.cluster_id()), c);
+  absl::StrAppendFormat(&out, "\n  %-8s %-46s %8s %10s %10s\n", "",
+                        "RFM segment", "users", "purchase", "churn");
+  for (const auto& s : r.rfm_segments()) row("", s);
+  return out;
+}
+
+std::string FormatAudiencePage(const v1::TargetAudienceResponse& r) {
+  std::string out = absl::StrFormat(
+      "%d of %d matching users (model %s)\n  %-14s %9s %7s  %-18s %7s %10s\n",
+      r.members_size(), r.total_size(), r.model_version(), "user", "purchase",
+      "churn", "RFM segment", "cluster", "net spend");
+  for (const v1::AudienceMember& m : r.members()) {
+    absl::StrAppendFormat(
+        &out, "  %-14s %9s %7s  %-18s %7d %10.2f\n", Clip(m.user_id(), 14),
+        Score(m.has_purchase_propensity(), m.purchase_propensity()),
+        Score(m.has_churn_risk(), m.churn_risk()),
+        m.rfm_segment().empty() ? "-" : m.rfm_segment(), m.cluster_id(),
+        m.net_spend());
+  }
+  if (!r.next_page_token().empty()) {
+    absl::StrAppendFormat(&out, "next page: --page_token=%s\n",
+                          r.next_page_token());
+  }
+  return out;
+}
+
+std::string FormatAudienceCsv(const std::vector<v1::AudienceMember>& members) {
+  std::string out =
+      "user_id,purchase_propensity,churn_risk,rfm_segment,cluster_id,"
+      "net_spend\n";
+  auto field = [](bool has, float v) {
+    return has ? absl::StrFormat("%.4f", v) : std::string();
+  };
+  for (const v1::AudienceMember& m : members) {
+    absl::StrAppendFormat(
+        &out, "%s,%s,%s,%s,%d,%.2f\n", CsvEscape(m.user_id()),
+        field(m.has_purchase_propensity(), m.purchase_propensity()),
+        field(m.has_churn_risk(), m.churn_risk()), CsvEscape(m.rfm_segment()),
+        m.cluster_id(), m.net_spend());
+  }
+  return out;
+}
+
+std::string FormatLatency(const LatencyReport& report, int count, size_t users,
+                          TailorClient::Rpc rpc) {
+  const std::string what =
+      rpc == TailorClient::Rpc::kGetSegment
+          ? std::string("GetSegment")
+          : absl::StrCat("RecommendFor (count=", count, ")");
   return absl::StrFormat(
-      "RecommendFor x%d (count=%d, %d users, sequential): p50 %.0f us, p90 "
+      "%s x%d (%d users, sequential): p50 %.0f us, p90 "
       "%.0f us, p99 %.0f us, max %.0f us, %d errors, %.0f calls/s",
-      report.micros.size(), count, users, report.Percentile(0.50),
+      what, report.micros.size(), users, report.Percentile(0.50),
       report.Percentile(0.90), report.Percentile(0.99),
       report.micros.empty() ? 0.0 : report.micros.back(), report.errors,
       report.calls / report.seconds);

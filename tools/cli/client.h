@@ -14,6 +14,9 @@
 
 namespace tailor {
 
+// Page size `tailor audience --all` fetches with.
+inline constexpr int kCliAudiencePage = 5000;
+
 // Latencies of a run of calls, in microseconds, sorted ascending.
 struct LatencyReport {
   std::vector<double> micros;
@@ -36,13 +39,21 @@ class TailorClient {
       const v1::SimilarItemsRequest& request) const;
   absl::StatusOr<v1::BoughtTogetherResponse> Together(
       const v1::BoughtTogetherRequest& request) const;
+  absl::StatusOr<v1::Segment> Segment(const std::string& user_id) const;
+  absl::StatusOr<v1::ListSegmentsResponse> ListSegments() const;
+  absl::StatusOr<v1::TargetAudienceResponse> Audience(
+      const v1::TargetAudienceRequest& request) const;
+  // Every page of an audience, following the page tokens.
+  absl::StatusOr<std::vector<v1::AudienceMember>> WholeAudience(
+      v1::TargetAudienceRequest request) const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
-  // Calls RecommendFor `requests` times one after another, cycling through
-  // `users`, after `warmup` uncounted calls.
+  // Calls RecommendFor (with `count`) or GetSegment `requests` times one
+  // after another, cycling through `users`, after `warmup` uncounted calls.
+  enum class Rpc { kRecommendFor, kGetSegment };
   absl::StatusOr<LatencyReport> MeasureLatency(
       const std::vector<std::string>& users, int requests, int count,
-      int warmup) const;
+      int warmup, Rpc rpc = Rpc::kRecommendFor) const;
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
@@ -57,8 +68,17 @@ std::string FormatSimilar(const std::string& item_id,
                           const v1::SimilarItemsResponse& response);
 std::string FormatTogether(const std::vector<std::string>& item_ids,
                            const v1::BoughtTogetherResponse& response);
+std::string FormatSegment(const v1::Segment& segment);
+std::string FormatSegmentList(const v1::ListSegmentsResponse& response);
+// One page as a table, with the next page token.
+std::string FormatAudiencePage(const v1::TargetAudienceResponse& response);
+// CSV with a header: user_id,purchase_propensity,churn_risk,rfm_segment,
+// cluster_id,net_spend (missing scores are empty fields).
+std::string FormatAudienceCsv(const std::vector<v1::AudienceMember>& members);
 // One line: percentiles, errors and rate.
-std::string FormatLatency(const LatencyReport& report, int count, size_t users);
+std::string FormatLatency(
+    const LatencyReport& report, int count, size_t users,
+    TailorClient::Rpc rpc = TailorClient::Rpc::kRecommendFor);
 
 }  // namespace tailor
 

@@ -3,7 +3,8 @@
 //
 //   tailor recommend USER_ID [--count=N] [--exclude=ID,ID] [--include_seen]
 //   tailor health [--service=NAME]        exit 0 when SERVING
-//   tailor latency --users=ID,ID,... [--requests=N]
+//   tailor segment USER_ID | segments | audience [filters]
+//   tailor latency --users=ID,ID,... [--requests=N] [--rpc=segment]
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
@@ -13,6 +14,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tools/cli/client.h"
 
@@ -28,6 +31,23 @@ ABSL_FLAG(std::vector<std::string>, users, {},
           "latency: user ids to cycle through");
 ABSL_FLAG(int, requests, 2000, "latency: number of measured calls");
 ABSL_FLAG(int, warmup, 200, "latency: uncounted calls first");
+ABSL_FLAG(std::string, rpc, "recommend",
+          "latency: the call to time: recommend | segment");
+ABSL_FLAG(std::vector<std::string>, rfm, {},
+          "audience: RFM segment names (any of), e.g. 'At Risk,Can\'t Lose "
+          "Them'");
+ABSL_FLAG(std::vector<std::string>, clusters, {},
+          "audience: behavioural cluster ids (any of)");
+ABSL_FLAG(double, min_propensity, -1,
+          "audience: minimum purchase propensity, 0..1 (-1: no filter)");
+ABSL_FLAG(double, min_churn, -1,
+          "audience: minimum churn risk, 0..1 (-1: no filter)");
+ABSL_FLAG(std::string, order, "propensity",
+          "audience: propensity | churn | monetary (highest first)");
+ABSL_FLAG(int, page_size, 20, "audience: users per page");
+ABSL_FLAG(std::string, page_token, "", "audience: a previous next_page_token");
+ABSL_FLAG(bool, all, false,
+          "audience: fetch every page and print CSV (for a campaign tool)");
 
 namespace {
 
@@ -35,8 +55,14 @@ constexpr const char* kUsage =
     "tailor recommend USER_ID [--count=N] [--exclude=ID,..] [--include_seen]\n"
     "tailor similar ITEM_ID [--count=N]\n"
     "tailor together ITEM_ID[,ITEM_ID...] [--count=N]\n"
+    "tailor segment USER_ID\n"
+    "tailor segments\n"
+    "tailor audience [--rfm=NAME,..] [--clusters=ID,..] [--min_propensity=P]\n"
+    "                [--min_churn=P] [--order=propensity|churn|monetary]\n"
+    "                [--page_size=N] [--page_token=T | --all]\n"
     "tailor health [--service=NAME]\n"
-    "tailor latency --users=ID,... [--requests=N] [--count=N]\n"
+    "tailor latency --users=ID,... [--requests=N] [--count=N] "
+    "[--rpc=recommend|segment]\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -44,6 +70,42 @@ int Fail(const absl::Status& s) {
                absl::StatusCodeToString(s.code()).c_str(),
                std::string(s.message()).c_str());
   return 1;
+}
+
+// The audience flags as a request; the server validates the values.
+absl::StatusOr<tailor::v1::TargetAudienceRequest> AudienceRequest() {
+  tailor::v1::TargetAudienceRequest req;
+  for (const std::string& name : absl::GetFlag(FLAGS_rfm)) {
+    req.add_rfm_segments(name);
+  }
+  for (const std::string& id : absl::GetFlag(FLAGS_clusters)) {
+    int32_t c;
+    if (!absl::SimpleAtoi(id, &c)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--clusters: '", id, "' is not a number"));
+    }
+    req.add_cluster_ids(c);
+  }
+  if (const double p = absl::GetFlag(FLAGS_min_propensity); p != -1) {
+    req.set_min_purchase_propensity(static_cast<float>(p));
+  }
+  if (const double p = absl::GetFlag(FLAGS_min_churn); p != -1) {
+    req.set_min_churn_risk(static_cast<float>(p));
+  }
+  const std::string order = absl::GetFlag(FLAGS_order);
+  if (order == "propensity") {
+    req.set_order_by(tailor::v1::AUDIENCE_ORDER_PURCHASE_PROPENSITY);
+  } else if (order == "churn") {
+    req.set_order_by(tailor::v1::AUDIENCE_ORDER_CHURN_RISK);
+  } else if (order == "monetary") {
+    req.set_order_by(tailor::v1::AUDIENCE_ORDER_MONETARY);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--order: '", order, "' is not one of propensity, churn, monetary"));
+  }
+  req.set_page_size(absl::GetFlag(FLAGS_page_size));
+  req.set_page_token(absl::GetFlag(FLAGS_page_token));
+  return req;
 }
 
 }  // namespace
@@ -90,6 +152,36 @@ int main(int argc, char** argv) {
     std::fputs(tailor::FormatTogether(ids, *resp).c_str(), stdout);
     return 0;
   }
+  if (cmd == "segment" && args.size() == 3) {
+    absl::StatusOr<tailor::v1::Segment> resp = client.Segment(args[2]);
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatSegment(*resp).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "segments" && args.size() == 2) {
+    absl::StatusOr<tailor::v1::ListSegmentsResponse> resp =
+        client.ListSegments();
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatSegmentList(*resp).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "audience" && args.size() == 2) {
+    absl::StatusOr<tailor::v1::TargetAudienceRequest> req = AudienceRequest();
+    if (!req.ok()) return Fail(req.status());
+    if (absl::GetFlag(FLAGS_all)) {
+      req->set_page_size(tailor::kCliAudiencePage);
+      absl::StatusOr<std::vector<tailor::v1::AudienceMember>> all =
+          client.WholeAudience(*req);
+      if (!all.ok()) return Fail(all.status());
+      std::fputs(tailor::FormatAudienceCsv(*all).c_str(), stdout);
+      return 0;
+    }
+    absl::StatusOr<tailor::v1::TargetAudienceResponse> resp =
+        client.Audience(*req);
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatAudiencePage(*resp).c_str(), stdout);
+    return 0;
+  }
   if (cmd == "health" && args.size() == 2) {
     absl::StatusOr<std::string> status =
         client.HealthStatus(absl::GetFlag(FLAGS_service));
@@ -100,12 +192,21 @@ int main(int argc, char** argv) {
   if (cmd == "latency" && args.size() == 2) {
     const std::vector<std::string> users = absl::GetFlag(FLAGS_users);
     const int count = absl::GetFlag(FLAGS_count);
+    const std::string rpc_name = absl::GetFlag(FLAGS_rpc);
+    if (rpc_name != "recommend" && rpc_name != "segment") {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--rpc: '", rpc_name, "' is not one of recommend, segment")));
+    }
+    const auto rpc = rpc_name == "segment"
+                         ? tailor::TailorClient::Rpc::kGetSegment
+                         : tailor::TailorClient::Rpc::kRecommendFor;
     absl::StatusOr<tailor::LatencyReport> report =
         client.MeasureLatency(users, absl::GetFlag(FLAGS_requests), count,
-                              absl::GetFlag(FLAGS_warmup));
+                              absl::GetFlag(FLAGS_warmup), rpc);
     if (!report.ok()) return Fail(report.status());
-    std::printf("%s\n",
-                tailor::FormatLatency(*report, count, users.size()).c_str());
+    std::printf(
+        "%s\n",
+        tailor::FormatLatency(*report, count, users.size(), rpc).c_str());
     return report->errors == 0 ? 0 : 1;
   }
   std::fprintf(stderr, "usage:\n%s\n", kUsage);
