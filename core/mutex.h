@@ -33,6 +33,13 @@ class ABSL_LOCKABLE Mutex {
     TAILOR_TSAN_RELEASE(this);
     mu_.Unlock();
   }
+  // With the lock held: releases it until `cond` holds, then holds it again.
+  void Await(const absl::Condition& cond) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    AnnotatedCondition annotated{this, &cond};
+    TAILOR_TSAN_RELEASE(this);
+    mu_.Await(absl::Condition(&annotated, &AnnotatedCondition::Eval));
+    TAILOR_TSAN_ACQUIRE(this);
+  }
   // With the lock held: releases it until `cond` holds or `timeout` passes,
   // then holds it again. Returns whether `cond` holds.
   bool AwaitWithTimeout(const absl::Condition& cond, absl::Duration timeout)

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -14,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/csv.h"
+#include "core/mutex.h"
 #include "core/status_macros.h"
 #include "core/text.h"
 
@@ -262,6 +265,62 @@ absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,
                     sink(std::move(e));
                     return absl::OkStatus();
                   });
+}
+
+absl::Status ReadEventsCsvPipelined(const std::string& path,
+                                    const ReadOptions& options,
+                                    const EventSink& sink, ReadReport* report) {
+  constexpr size_t kBatch = 4096;
+  constexpr size_t kMaxQueued = 8;
+  // Thread safety: the queue and the done flag are guarded by mu.
+  struct Channel {
+    Mutex mu;
+    std::deque<std::vector<Event>> queue ABSL_GUARDED_BY(mu);
+    bool done ABSL_GUARDED_BY(mu) = false;
+  } ch;
+  absl::Status parsed;
+  std::thread producer([&] {
+    std::vector<Event> batch;
+    batch.reserve(kBatch);
+    auto flush = [&] {
+      MutexLock lock(&ch.mu);
+      ch.mu.Await(absl::Condition(
+          +[](Channel* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return c->queue.size() < kMaxQueued;
+          },
+          &ch));
+      ch.queue.push_back(std::move(batch));
+      batch = {};
+      batch.reserve(kBatch);
+    };
+    parsed = ReadEventsCsv(
+        path, options,
+        [&](Event&& e) {
+          batch.push_back(std::move(e));
+          if (batch.size() == kBatch) flush();
+        },
+        report);
+    if (!batch.empty()) flush();
+    MutexLock lock(&ch.mu);
+    ch.done = true;
+  });
+  while (true) {
+    std::vector<Event> batch;
+    {
+      MutexLock lock(&ch.mu);
+      ch.mu.Await(absl::Condition(
+          +[](Channel* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return !c->queue.empty() || c->done;
+          },
+          &ch));
+      if (ch.queue.empty()) break;
+      batch = std::move(ch.queue.front());
+      ch.queue.pop_front();
+    }
+    for (Event& e : batch) sink(std::move(e));
+  }
+  producer.join();
+  return parsed;
 }
 
 absl::StatusOr<std::vector<Item>> ReadCatalogCsv(const std::string& path,

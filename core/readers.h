@@ -46,6 +46,14 @@ using EventSink = std::function<void(Event&&)>;
 absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,
                            const EventSink& sink, ReadReport* report);
 
+// ReadEventsCsv with the parsing on a background thread: `sink` still runs
+// on the calling thread and sees the events in file order, but parsing
+// overlaps its work (nearly twice as fast on two cores when the sink costs
+// about as much as parsing). At most a few thousand events are buffered.
+absl::Status ReadEventsCsvPipelined(const std::string& path,
+                                    const ReadOptions& options,
+                                    const EventSink& sink, ReadReport* report);
+
 // Catalog CSV: item_id,title,category,brand,color,price,sizes,in_stock with
 // sizes separated by '|' and in_stock one of true/false/1/0/yes/no. The
 // header is optional, as for events. Duplicate item ids are rejected.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end demo on a fresh Debian machine: installs dependencies if
 # missing, builds (Release), generates the synthetic clothing store, trains a
-# model, starts tailor-server on 127.0.0.1, asks for recommendations for three
-# shoppers (a long history, a short history, an unknown visitor), prints them
-# and stops the server.
+# model and the customer segments, starts tailor-server on 127.0.0.1, asks
+# for recommendations and segments for three shoppers (a long history, a
+# short history, an unknown visitor), lists the segments, picks a win-back
+# audience and stops the server.
 #   USERS=20000 ITEMS=3000 EVENTS=1000000 ./scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ rm -rf "$OUT"
 "$BIN/tailor-datagen" --out="$OUT/store" --users="$USERS" --items="$ITEMS" \
   --events="$EVENTS"
 
-step "Training implicit ALS and publishing a snapshot"
+step "Training implicit ALS and the customer segments, publishing a snapshot"
 "$BIN/tailor-trainer" train --events="$OUT/store/events.csv" \
   --catalog="$OUT/store/catalog.csv" --snapshot_dir="$OUT/snapshots"
 
@@ -68,16 +69,28 @@ describe() {  # what the data says about a shopper
     }' "$OUT/store/users.csv" "$OUT/store/catalog.csv" "$OUT/store/events.csv"
 }
 
-step "Recommendations for a loyal customer (long history)"
+step "A loyal customer (long history): recommendations and segment"
 describe "$LONG"
 "$BIN/tailor" recommend "$LONG" --address="$ADDR"
+"$BIN/tailor" segment "$LONG" --address="$ADDR"
 
-step "Recommendations for a newcomer (short history)"
+step "A newcomer (short history): recommendations and segment"
 describe "$SHORT"
 "$BIN/tailor" recommend "$SHORT" --address="$ADDR"
+"$BIN/tailor" segment "$SHORT" --address="$ADDR"
 
-step "Recommendations for an unknown visitor"
+step "An unknown visitor: recommendations and segment"
 "$BIN/tailor" recommend "$UNKNOWN" --address="$ADDR"
+# GetSegment answers NOT_FOUND for a shopper without a profile: the
+# storefront treats them as new.
+"$BIN/tailor" segment "$UNKNOWN" --address="$ADDR" || true
+
+step "Customer segments: behavioural clusters and RFM segments"
+"$BIN/tailor" segments --address="$ADDR"
+
+step "A win-back audience: valuable customers slipping away"
+"$BIN/tailor" audience --rfm="At Risk,Can't Lose Them" --min_churn=0.5 \
+  --order=monetary --page_size=8 --address="$ADDR"
 
 step "Similar items for a new arrival (in the catalog, no events yet)"
 # The generator's newest SKUs have no events: the trainer gives them the

@@ -115,6 +115,8 @@ ABSL_FLAG(int, clusters, 0,
 ABSL_FLAG(bool, segments, true,
           "train: also publish customer profiles, RFM, clusters and "
           "propensity scores (needs events and a catalog)");
+ABSL_FLAG(std::string, out, "",
+          "profiles: also write every profile as CSV to this file");
 ABSL_FLAG(std::string, ground_truth, "",
           "segments: CSV with user_id and taste_group columns to score the "
           "clusters against (default DIR/users.csv when present)");
@@ -200,15 +202,16 @@ int main(int argc, char** argv) {
       "[--json]\n"
       "  tailor-trainer segments --data=DIR [--clusters=K] "
       "[--ground_truth=DIR/users.csv]\n"
-      "  tailor-trainer propensity --data=DIR");
+      "  tailor-trainer propensity --data=DIR\n"
+      "  tailor-trainer profiles --data=DIR [--out=profiles.csv]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
   if (command != "train" && command != "eval" && command != "segments" &&
-      command != "propensity") {
-    std::fprintf(
-        stderr,
-        "usage: tailor-trainer train|eval|segments|propensity [flags]; see "
-        "--help\n");
+      command != "propensity" && command != "profiles") {
+    std::fprintf(stderr,
+                 "usage: tailor-trainer "
+                 "train|eval|segments|propensity|profiles [flags]; see "
+                 "--help\n");
     return 2;
   }
 
@@ -268,6 +271,30 @@ int main(int argc, char** argv) {
     if (!reports.ok()) return Fail(reports.status());
     for (const tailor::PropensityReport& r : *reports) {
       std::printf("%s\n", tailor::FormatPropensityReport(r).c_str());
+    }
+    return 0;
+  }
+
+  if (command == "profiles") {
+    const std::string data = absl::GetFlag(FLAGS_data);
+    if (data.empty()) {
+      return Fail(
+          absl::InvalidArgumentError("--data: must be set for profiles"));
+    }
+    input.format = tailor::TrainingInput::Format::kEvents;
+    input.event_files = {data + "/events.csv"};
+    input.catalog_file = data + "/catalog.csv";
+    tailor::ProfileOptions options;
+    options.weights = input.weights;
+    absl::StatusOr<tailor::ProfilingResult> r = tailor::RunProfiling(
+        input, options, {}, [](const std::string& l) { tailor::LogInfo(l); });
+    if (!r.ok()) return Fail(r.status());
+    std::printf("%s", tailor::FormatProfiling(*r).c_str());
+    if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+      if (absl::Status s = tailor::WriteProfilesCsv(*r, out); !s.ok()) {
+        return Fail(s);
+      }
+      std::printf("wrote %s\n", out.c_str());
     }
     return 0;
   }

@@ -81,7 +81,7 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
     TAILOR_RETURN_IF_ERROR(
         movielens
             ? ReadMovieLensRatings(file, input.read_options, sink, &report)
-            : ReadEventsCsv(file, input.read_options, sink, &report));
+            : ReadEventsCsvPipelined(file, input.read_options, sink, &report));
     report_file(std::move(report));
   }
   data.events = builder.num_events();

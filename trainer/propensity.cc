@@ -136,7 +136,7 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
   // and who bought in each label window.
   for (const std::string& file : input.event_files) {
     ReadReport r;
-    TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
+    TAILOR_RETURN_IF_ERROR(ReadEventsCsvPipelined(
         file, input.read_options,
         [&](Event&& e) {
           for (Target& t : targets) {

@@ -14,50 +14,45 @@
 
 namespace tailor {
 
-absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
-                                                   const SegmentationOptions& o,
-                                                   const ProgressFn& progress) {
+absl::StatusOr<ProfilingResult> RunProfiling(
+    const TrainingInput& input, const ProfileOptions& options,
+    const std::function<void(const Event&)>& also, const ProgressFn& progress) {
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
-  TAILOR_RETURN_IF_ERROR(ValidateKMeansOptions(o.kmeans));
-  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(o.als));
   if (input.format != TrainingInput::Format::kEvents) {
     return absl::InvalidArgumentError(
-        "segments: needs events and a catalog (--format=events)");
+        "profiles: need events and a catalog (--format=events)");
   }
   if (input.catalog_file.empty()) {
     return absl::InvalidArgumentError(
-        "segments: needs a catalog for prices and attributes");
+        "profiles: need a catalog for prices and attributes");
   }
   const auto start = std::chrono::steady_clock::now();
+  ProfilingResult r;
   ReadReport catalog_report;
   TAILOR_ASSIGN_OR_RETURN(
-      std::vector<Item> catalog,
+      r.catalog,
       ReadCatalogCsv(input.catalog_file, input.read_options, &catalog_report));
   say(catalog_report.Summary());
-  ProfileBuilder profiles(catalog, o.profiles);
-  InteractionBuilder interactions(input.weights);
+  r.builder = std::make_unique<ProfileBuilder>(r.catalog, options);
+  ProfileBuilder& profiles = *r.builder;
   for (const std::string& file : input.event_files) {
     ReadReport report;
-    TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
+    TAILOR_RETURN_IF_ERROR(ReadEventsCsvPipelined(
         file, input.read_options,
         [&](Event&& e) {
           profiles.Add(e);
-          if (o.model == nullptr && e.timestamp <= o.profiles.now_unix) {
-            interactions.Add(e);
-          }
+          if (also) also(e);
         },
         &report));
+    r.events += report.accepted;
     say(report.Summary());
     for (const std::string& e : report.errors) say(absl::StrCat("  ", e));
   }
-  SegmentationResult r;
-  r.users = profiles.users();
   r.profiles = profiles.Build();
-  r.reference_unix = profiles.reference_unix();
-  const int32_t n = r.users.size();
-  if (n == 0) return absl::InvalidArgumentError("segments: no users");
+  const int32_t n = profiles.users().size();
+  if (n == 0) return absl::InvalidArgumentError("profiles: no users");
   say(absl::StrFormat(
       "%d profiles as of %s (%d later events ignored)", n,
       absl::FormatTime(absl::FromUnixSeconds(profiles.reference_unix()),
@@ -80,6 +75,69 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
   for (size_t c = 0; c < customers.size(); ++c) {
     r.rfm[customers[c]] = scores[c];
   }
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return r;
+}
+
+std::string ProfilesCsvHeader() {
+  return "user_id,recency_days,orders,net_spend,gross_spend,returned_value,"
+         "tenure_days,average_order_value,return_rate,last_active_unix,events,"
+         "rfm_r,rfm_f,rfm_m,rfm_segment,top_category,top_category_share,"
+         "top_brand,top_brand_share,top_color,top_color_share,"
+         "top_price_band,top_price_band_share";
+}
+
+std::string ProfileCsvRow(const std::string& user_id, const UserProfile& p,
+                          const std::optional<RfmScores>& rfm) {
+  auto top = [](const std::vector<Share>& shares) {
+    return shares.empty()
+               ? std::string(",")
+               : absl::StrFormat("%s,%.3f", CsvEscape(shares[0].value),
+                                 shares[0].share);
+  };
+  std::string out = absl::StrFormat(
+      "%s,%s,%d,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%d,%d,", CsvEscape(user_id),
+      p.recency_days >= 0 ? absl::StrFormat("%.1f", p.recency_days) : "",
+      p.orders, p.net(), p.gross, p.returned, p.tenure_days,
+      p.average_order_value, p.return_rate, p.last_active_unix, p.events);
+  if (rfm.has_value()) {
+    absl::StrAppendFormat(&out, "%d,%d,%d,%s,", rfm->r, rfm->f, rfm->m,
+                          CsvEscape(RfmSegmentName(rfm->segment)));
+  } else {
+    out += ",,,,";
+  }
+  absl::StrAppend(&out, top(p.categories), ",", top(p.brands), ",",
+                  top(p.colors), ",", top(p.price_bands));
+  return out;
+}
+
+absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
+                                                   const SegmentationOptions& o,
+                                                   const ProgressFn& progress) {
+  TAILOR_RETURN_IF_ERROR(ValidateKMeansOptions(o.kmeans));
+  TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(o.als));
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  InteractionBuilder interactions(input.weights);
+  std::function<void(const Event&)> also;
+  if (o.model == nullptr) {
+    also = [&](const Event& e) {
+      if (e.timestamp <= o.profiles.now_unix) interactions.Add(e);
+    };
+  }
+  TAILOR_ASSIGN_OR_RETURN(ProfilingResult prof,
+                          RunProfiling(input, o.profiles, also, progress));
+  const ProfileBuilder& profiles = *prof.builder;
+  SegmentationResult r;
+  r.users = profiles.users();
+  r.profiles = std::move(prof.profiles);
+  r.rfm = std::move(prof.rfm);
+  r.reference_unix = profiles.reference_unix();
+  const int32_t n = r.users.size();
 
   // Embeddings: the given model's, or implicit ALS on the same events.
   RowMatrix embeddings;
@@ -201,16 +259,21 @@ std::string FormatSegmentation(const SegmentationResult& r, bool k_given) {
         &out, "%-8d %8d %6.1f%%  %s\n", c, r.clusters.sizes[c],
         100.0 * r.clusters.sizes[c] / r.users.size(), r.descriptors[c]);
   }
+  absl::StrAppend(&out, "\n", FormatRfmCounts(r.rfm));
+  return out;
+}
+
+std::string FormatRfmCounts(const std::vector<std::optional<RfmScores>>& rfm) {
   std::vector<int64_t> counts(kNumRfmSegments, 0);
   int64_t visitors = 0;
-  for (const std::optional<RfmScores>& s : r.rfm) {
+  for (const std::optional<RfmScores>& s : rfm) {
     if (s.has_value()) {
       ++counts[static_cast<int>(s->segment)];
     } else {
       ++visitors;
     }
   }
-  absl::StrAppendFormat(&out, "\n%-20s %8s\n", "RFM segment", "users");
+  std::string out = absl::StrFormat("%-20s %8s\n", "RFM segment", "users");
   for (int s = 0; s < kNumRfmSegments; ++s) {
     absl::StrAppendFormat(&out, "%-20s %8d\n",
                           RfmSegmentName(static_cast<RfmSegment>(s)),
@@ -218,6 +281,33 @@ std::string FormatSegmentation(const SegmentationResult& r, bool k_given) {
   }
   absl::StrAppendFormat(&out, "%-20s %8d\n", "(no order yet)", visitors);
   return out;
+}
+
+std::string FormatProfiling(const ProfilingResult& r) {
+  return absl::StrFormat(
+             "%d users profiled from %d events in %.2f s (%.2f M events/s), "
+             "as of %s\n\n",
+             r.profiles.size(), r.events, r.seconds,
+             r.events / std::max(r.seconds, 1e-9) / 1e6,
+             absl::FormatTime(
+                 absl::FromUnixSeconds(r.builder->reference_unix()),
+                 absl::UTCTimeZone())) +
+         FormatRfmCounts(r.rfm);
+}
+
+absl::Status WriteProfilesCsv(const ProfilingResult& r,
+                              const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << ProfilesCsvHeader() << "\n";
+  const IdMap& users = r.builder->users();
+  for (int32_t u = 0; u < users.size(); ++u) {
+    out << ProfileCsvRow(users.id(u), r.profiles[u], r.rfm[u]) << "\n";
+  }
+  out.close();
+  if (!out) {
+    return absl::UnavailableError(absl::StrCat("cannot write '", path, "'"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace tailor

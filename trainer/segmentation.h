@@ -5,6 +5,8 @@
 #ifndef TAILOR_TRAINER_SEGMENTATION_H_
 #define TAILOR_TRAINER_SEGMENTATION_H_
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,6 +23,39 @@
 #include "trainer/pipeline.h"
 
 namespace tailor {
+
+// Every user's profile and RFM scores from `input`'s events and catalog.
+struct ProfilingResult {
+  std::vector<Item> catalog;  // owned here: the builder points into it
+  std::unique_ptr<ProfileBuilder> builder;  // users, share features
+  std::vector<UserProfile> profiles;        // in builder->users() order
+  // Per user; empty for visitors without any order or return.
+  std::vector<std::optional<RfmScores>> rfm;
+  int64_t events = 0;  // accepted rows
+  double seconds = 0;  // reading, profiling and scoring
+};
+
+// Reads the catalog and every events file once, passing each event also to
+// `also` (may be empty), and builds the profiles with `options`.
+absl::StatusOr<ProfilingResult> RunProfiling(
+    const TrainingInput& input, const ProfileOptions& options,
+    const std::function<void(const Event&)>& also = {},
+    const ProgressFn& progress = {});
+
+// Profiles as CSV for analysts: user_id, the profile's numbers, RFM scores
+// and segment (empty for visitors), and the top category, brand, colour and
+// price band with their shares.
+std::string ProfilesCsvHeader();
+std::string ProfileCsvRow(const std::string& user_id, const UserProfile& p,
+                          const std::optional<RfmScores>& rfm);
+
+// Users profiled, events, time and the RFM segment counts.
+std::string FormatProfiling(const ProfilingResult& result);
+// The RFM segment counts, then the visitors without an order.
+std::string FormatRfmCounts(const std::vector<std::optional<RfmScores>>& rfm);
+// Every profile, one ProfileCsvRow per line after ProfilesCsvHeader().
+absl::Status WriteProfilesCsv(const ProfilingResult& result,
+                              const std::string& path);
 
 struct SegmentationOptions {
   // Clusters; 0 chooses among k_candidates by the silhouette on a sample.

@@ -1,5 +1,6 @@
 #include "core/readers.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -136,6 +137,56 @@ TEST(EventsCsvTest, StrictModeStopsAtTheFirstBadRow) {
   EXPECT_EQ(st.message(),
             path + ":3: item_id: is 200 bytes long, the limit is 128");
   EXPECT_EQ(events.size(), 2u);
+}
+
+TEST(EventsCsvTest, PipelinedReadingSeesTheSameEventsInOrder) {
+  TempDir dir;
+  // Enough rows for several batches, with bad rows sprinkled in.
+  std::string csv = "user_id,item_id,event_type,timestamp,value\n";
+  for (int i = 0; i < 20000; ++i) {
+    absl::StrAppend(&csv, "u", i % 97, ",i", i % 13, ",",
+                    i % 3 ? "view" : "purchase", ",", 1700000000 + i,
+                    i % 5 == 0 ? ",2" : "", "\n");
+    if (i % 4999 == 0) absl::StrAppend(&csv, "u1,i1,teleport,1700000000\n");
+  }
+  WriteTextFile(dir.Join("e.csv"), csv);
+  ReadReport plain_report, piped_report;
+  absl::Status plain_status;
+  const std::vector<Event> plain =
+      ReadEvents(dir.Join("e.csv"), {}, &plain_report, &plain_status);
+  std::vector<Event> piped;
+  const absl::Status piped_status = ReadEventsCsvPipelined(
+      dir.Join("e.csv"), {}, [&](Event&& e) { piped.push_back(std::move(e)); },
+      &piped_report);
+  ASSERT_TRUE(plain_status.ok() && piped_status.ok());
+  ASSERT_EQ(plain.size(), 20000u);
+  ASSERT_EQ(piped.size(), plain.size());
+  for (size_t k = 0; k < plain.size(); ++k) {
+    EXPECT_EQ(piped[k].user_id, plain[k].user_id);
+    EXPECT_EQ(piped[k].item_id, plain[k].item_id);
+    EXPECT_EQ(piped[k].timestamp, plain[k].timestamp);
+    EXPECT_EQ(piped[k].type, plain[k].type);
+    EXPECT_EQ(piped[k].value, plain[k].value);
+  }
+  EXPECT_EQ(piped_report.skipped, 5);
+  EXPECT_EQ(piped_report.Summary(), plain_report.Summary());
+
+  // Strict mode: the first bad row is the error, after the rows before it.
+  ReadOptions strict;
+  strict.strict = true;
+  piped.clear();
+  ReadReport strict_report;
+  const absl::Status s = ReadEventsCsvPipelined(
+      dir.Join("e.csv"), strict,
+      [&](Event&& e) { piped.push_back(std::move(e)); }, &strict_report);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("teleport"));
+  EXPECT_EQ(piped.size(), 1u);  // the bad row is the second data row
+  // A missing file is NOT_FOUND, as with the plain reader.
+  EXPECT_EQ(ReadEventsCsvPipelined(
+                dir.Join("none.csv"), {}, [](Event&&) {}, &strict_report)
+                .code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(EventsCsvTest, MissingFileIsNotFound) {

@@ -55,7 +55,7 @@ TEST(SegmentationTest, NeedsACatalogAndAGoodGroundTruthFile) {
   TrainingInput input;
   input.event_files = {dir.Join("events.csv")};
   EXPECT_THAT(RunSegmentation(input, {}).status().message(),
-              HasSubstr("needs a catalog"));
+              HasSubstr("need a catalog"));
   WriteTextFile(dir.Join("truth.csv"), "user_id,taste_group\nu1,3\nu2,x\n");
   EXPECT_THAT(
       ReadGroundTruth(dir.Join("truth.csv"), "taste_group").status().message(),
