@@ -22,7 +22,7 @@ for run in $(seq "$RUNS"); do
   rm -rf "$OUT/snapshots"
   "$BIN/tailor-trainer" train --events="$OUT/store/events.csv" \
     --catalog="$OUT/store/catalog.csv" --snapshot_dir="$OUT/snapshots" \
-    --factors="$FACTORS" --iterations="$ITERATIONS" 2>&1 | tee -a "$log" |
+    --factors="$FACTORS" --iterations="$ITERATIONS" --segments=false 2>&1 | tee -a "$log" |
     grep -E "user-item pairs|published" | sed "s/^/run $run: /"
 done
 per_iteration=$(grep -E "INFO iteration" "$log" |

@@ -11,11 +11,15 @@ namespace {
 constexpr int kBands = 5;
 constexpr int64_t kDay = 86400;
 
-// The top `n` entries of a weight block, as shares of the block's sum.
-std::vector<Share> TopShares(const float* w, const IdMap& names, int n) {
+// The top `n` entries of a weight block, as shares of `denominator`, or of
+// the block's sum when it is 0.
+std::vector<Share> TopShares(const float* w, const IdMap& names, int n,
+                             double denominator = 0) {
   const int32_t size = names.size();
-  double total = 0;
-  for (int32_t i = 0; i < size; ++i) total += w[i];
+  double total = denominator;
+  if (total == 0) {
+    for (int32_t i = 0; i < size; ++i) total += w[i];
+  }
   std::vector<Share> out;
   if (!(total > 0)) return out;
   std::vector<int32_t> order(size);
@@ -131,6 +135,7 @@ void ProfileBuilder::Add(const Event& e) {
     if (order_days_.emplace(u, day).second) ++c.orders;
     for (int32_t s : item_sizes_[i])
       size_w_[int64_t{u} * sizes_.size() + s] += 1.0f;
+    if (!item_sizes_[i].empty()) ++c.sized_purchases;
   } else if (ret) {
     c.returned += quantity * price;
     c.returned_units += quantity;
@@ -168,7 +173,10 @@ std::vector<UserProfile> ProfileBuilder::Build() const {
         TopShares(brand_w_.data() + int64_t{u} * brands_.size(), brands_, n);
     p.colors =
         TopShares(color_w_.data() + int64_t{u} * colors_.size(), colors_, n);
-    p.sizes = TopShares(size_w_.data() + int64_t{u} * sizes_.size(), sizes_, n);
+    // Events do not say which size was bought; a size every purchase was
+    // offered in is the shopper's (share 1).
+    p.sizes = TopShares(size_w_.data() + int64_t{u} * sizes_.size(), sizes_, n,
+                        static_cast<double>(c.sized_purchases));
     p.price_bands = TopShares(band_w_.data() + int64_t{u} * kBands, bands, n);
   }
   return out;

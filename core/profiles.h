@@ -40,7 +40,9 @@ struct UserProfile {
   int64_t last_active_unix = 0;
   double days_since_active = 0;  // from the last event of any kind
   int64_t events = 0;
-  // Highest share first, at most ProfileOptions::top_n each.
+  // Highest share first, at most ProfileOptions::top_n each. Sizes are
+  // the share of the user's purchases whose item came in that size (events
+  // do not record the size bought), so they need not sum to 1.
   std::vector<Share> categories, brands, colors, sizes, price_bands;
   bool operator==(const UserProfile&) const = default;
 };
@@ -94,6 +96,7 @@ class ProfileBuilder {
     int64_t first = 0, last = 0, last_purchase = -1;
     int64_t events = 0, orders = 0, last_order_day = INT64_MIN;
     double gross = 0, returned = 0, units = 0, returned_units = 0;
+    int64_t sized_purchases = 0;  // purchases of items with a size list
   };
   int32_t UserIndex(const std::string& user_id);
 

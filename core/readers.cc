@@ -270,6 +270,9 @@ absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,
 absl::Status ReadEventsCsvPipelined(const std::string& path,
                                     const ReadOptions& options,
                                     const EventSink& sink, ReadReport* report) {
+  if (!options.background_parsing) {
+    return ReadEventsCsv(path, options, sink, report);
+  }
   constexpr size_t kBatch = 4096;
   constexpr size_t kMaxQueued = 8;
   // Thread safety: the queue and the done flag are guarded by mu.

@@ -25,6 +25,9 @@ struct ReadOptions {
   bool strict = false;
   // How many row errors a report keeps verbatim.
   size_t max_reported_errors = 20;
+  // ReadEventsCsvPipelined parses on a background thread; false makes it
+  // the plain ReadEventsCsv (the baseline its speed is measured against).
+  bool background_parsing = true;
 };
 
 struct ReadReport {

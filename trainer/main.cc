@@ -36,6 +36,8 @@ ABSL_FLAG(std::string, movielens_dir, "",
 ABSL_FLAG(std::string, snapshot_dir, "snapshots",
           "where to publish the snapshot");
 ABSL_FLAG(bool, strict, false, "make the first malformed row fatal");
+ABSL_FLAG(bool, background_parsing, true,
+          "parse event files on a second thread while aggregating");
 ABSL_FLAG(int, factors, 32, "latent factors");
 ABSL_FLAG(int, iterations, 15, "ALS iterations");
 ABSL_FLAG(double, regularization, 100.0, "L2 regularization");
@@ -232,6 +234,8 @@ int main(int argc, char** argv) {
     input.catalog_file = dir + "/u.item";
   }
   input.read_options.strict = absl::GetFlag(FLAGS_strict);
+  input.read_options.background_parsing =
+      absl::GetFlag(FLAGS_background_parsing);
   if (absl::Status s = tailor::ParseEventWeights(
           absl::GetFlag(FLAGS_event_weights), &input.weights);
       !s.ok()) {

@@ -69,9 +69,12 @@ TEST(ProfilesTest, SpendOrdersReturnsTenureAndShares) {
   EXPECT_EQ(u.categories[0].value, "dresses");
   EXPECT_NEAR(u.categories[0].share, 25.0 / 26.0, 1e-6);
   EXPECT_EQ(u.brands[0].value, "Flora");
-  // Sizes from purchases only: every purchased item comes in S and M.
+  // Sizes from purchases only, as the share of purchases offered in each:
+  // every purchased item comes in S and M, none in L.
   ASSERT_EQ(u.sizes.size(), 2u);
-  EXPECT_NEAR(u.sizes[0].share, 0.5, 1e-6);
+  EXPECT_EQ(u.sizes[0].value, "S");
+  EXPECT_NEAR(u.sizes[0].share, 1.0, 1e-6);
+  EXPECT_NEAR(u.sizes[1].share, 1.0, 1e-6);
   EXPECT_EQ(u.price_bands[0].value, "budget");  // i0 (10) bought, viewed
 }
 

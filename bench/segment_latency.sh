@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# GetSegment latency over loopback, side by side with RecommendFor (count
+# 10) against the same server: starts tailor-server on the demo store's
+# snapshot (run ./scripts/demo.sh first) or on SNAPSHOTS, then alternates
+# RUNS runs of REQUESTS sequential calls of each through the tailor CLI
+# (one connection, one call in flight, 200 warm-up calls not counted),
+# cycling through 1,000 profiled shoppers, and prints the median p50 / p99
+# of each. The issue's goal: GetSegment p99 <= 1 ms.
+#   ./bench/segment_latency.sh         # RUNS=3 REQUESTS=20000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SNAPSHOTS=${SNAPSHOTS:-demo-data/snapshots}
+STORE=${STORE:-demo-data/store}
+RUNS=${RUNS:-3}
+REQUESTS=${REQUESTS:-20000}
+BIN=build/bin
+[ -x "$BIN/tailor-server" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
+[ -s "$SNAPSHOTS/CURRENT" ] || { echo "no snapshot in $SNAPSHOTS: run ./scripts/demo.sh" >&2; exit 1; }
+work=$(mktemp -d)
+"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
+  --snapshot_dir="$SNAPSHOTS" --data_dir="$work/data" --require_snapshot \
+  >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do
+  [ -s "$work/port" ] && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.1
+done
+addr=127.0.0.1:$(cat "$work/port")
+"$BIN/tailor" health --address="$addr" >/dev/null
+users=$(awk -F, 'NR > 1 && NR % 7 == 0 { print $1 }' "$STORE/users.csv" | head -1000 | paste -sd,)
+seg50=() seg99=() rec50=() rec99=()
+for r in $(seq "$RUNS"); do
+  s=$("$BIN/tailor" latency --address="$addr" --users="$users" --requests="$REQUESTS" --rpc=segment)
+  c=$("$BIN/tailor" latency --address="$addr" --users="$users" --requests="$REQUESTS" --rpc=recommend --count=10)
+  echo "run $r: $s"
+  echo "run $r: $c"
+  seg50+=("$(sed -nE 's/.*p50 ([0-9]+) us.*/\1/p' <<<"$s")")
+  seg99+=("$(sed -nE 's/.*p99 ([0-9]+) us.*/\1/p' <<<"$s")")
+  rec50+=("$(sed -nE 's/.*p50 ([0-9]+) us.*/\1/p' <<<"$c")")
+  rec99+=("$(sed -nE 's/.*p99 ([0-9]+) us.*/\1/p' <<<"$c")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "median of $RUNS runs x $REQUESTS calls over loopback:"
+echo "  GetSegment:             p50 $(median "${seg50[@]}") us, p99 $(median "${seg99[@]}") us"
+echo "  RecommendFor (count 10): p50 $(median "${rec50[@]}") us, p99 $(median "${rec99[@]}") us"
