@@ -40,65 +40,51 @@ TailorClient::TailorClient(std::shared_ptr<grpc::Channel> channel,
       timeout_(timeout),
       stub_(v1::Recommender::NewStub(channel_)) {}
 
-absl::StatusOr<v1::RecommendResponse> TailorClient::Recommend(
-    const v1::RecommendRequest& request) const {
+template <typename Response, typename Request, typename Method>
+absl::StatusOr<Response> TailorClient::Call(Method method,
+                                            const Request& request) const {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  v1::RecommendResponse response;
-  grpc::Status s = stub_->RecommendFor(&ctx, request, &response);
+  Response response;
+  grpc::Status s = (stub_.get()->*method)(&ctx, request, &response);
   if (!s.ok()) return FromGrpc(s);
   return response;
+}
+
+absl::StatusOr<v1::RecommendResponse> TailorClient::Recommend(
+    const v1::RecommendRequest& request) const {
+  return Call<v1::RecommendResponse>(&v1::Recommender::Stub::RecommendFor,
+                                     request);
 }
 
 absl::StatusOr<v1::SimilarItemsResponse> TailorClient::Similar(
     const v1::SimilarItemsRequest& request) const {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  v1::SimilarItemsResponse response;
-  grpc::Status s = stub_->SimilarItems(&ctx, request, &response);
-  if (!s.ok()) return FromGrpc(s);
-  return response;
+  return Call<v1::SimilarItemsResponse>(&v1::Recommender::Stub::SimilarItems,
+                                        request);
 }
 
 absl::StatusOr<v1::BoughtTogetherResponse> TailorClient::Together(
     const v1::BoughtTogetherRequest& request) const {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  v1::BoughtTogetherResponse response;
-  grpc::Status s = stub_->BoughtTogether(&ctx, request, &response);
-  if (!s.ok()) return FromGrpc(s);
-  return response;
+  return Call<v1::BoughtTogetherResponse>(
+      &v1::Recommender::Stub::BoughtTogether, request);
 }
 
 absl::StatusOr<v1::Segment> TailorClient::Segment(
     const std::string& user_id) const {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   v1::GetSegmentRequest request;
   request.set_user_id(user_id);
-  v1::Segment response;
-  grpc::Status s = stub_->GetSegment(&ctx, request, &response);
-  if (!s.ok()) return FromGrpc(s);
-  return response;
+  return Call<v1::Segment>(&v1::Recommender::Stub::GetSegment, request);
 }
 
 absl::StatusOr<v1::ListSegmentsResponse> TailorClient::ListSegments() const {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  v1::ListSegmentsResponse response;
-  grpc::Status s = stub_->ListSegments(&ctx, {}, &response);
-  if (!s.ok()) return FromGrpc(s);
-  return response;
+  return Call<v1::ListSegmentsResponse>(&v1::Recommender::Stub::ListSegments,
+                                        v1::ListSegmentsRequest());
 }
 
 absl::StatusOr<v1::TargetAudienceResponse> TailorClient::Audience(
     const v1::TargetAudienceRequest& request) const {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  v1::TargetAudienceResponse response;
-  grpc::Status s = stub_->TargetAudience(&ctx, request, &response);
-  if (!s.ok()) return FromGrpc(s);
-  return response;
+  return Call<v1::TargetAudienceResponse>(
+      &v1::Recommender::Stub::TargetAudience, request);
 }
 
 absl::StatusOr<std::vector<v1::AudienceMember>> TailorClient::WholeAudience(

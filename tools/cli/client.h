@@ -56,6 +56,10 @@ class TailorClient {
       int warmup, Rpc rpc = Rpc::kRecommendFor) const;
 
  private:
+  // One unary call with the deadline; gRPC errors become absl::Status.
+  template <typename Response, typename Request, typename Method>
+  absl::StatusOr<Response> Call(Method method, const Request& request) const;
+
   std::shared_ptr<grpc::Channel> channel_;
   absl::Duration timeout_;
   std::unique_ptr<v1::Recommender::Stub> stub_;
