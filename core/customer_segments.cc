@@ -91,10 +91,12 @@ SegmentIndex::SegmentIndex(CustomerSegments segments)
     : segments_(std::move(segments)) {
   const int32_t n = segments_.users.size();
   const auto& rec = segments_.records;
-  by_propensity_ =
-      OrderBy(n, [&](int32_t u) { return rec[u].purchase_propensity; });
-  by_churn_ = OrderBy(n, [&](int32_t u) { return rec[u].churn_risk; });
-  by_monetary_ = OrderBy(n, [&](int32_t u) { return rec[u].profile.net(); });
+  by_propensity_ = MakeOrder(
+      OrderBy(n, [&](int32_t u) { return rec[u].purchase_propensity; }));
+  by_churn_ =
+      MakeOrder(OrderBy(n, [&](int32_t u) { return rec[u].churn_risk; }));
+  by_monetary_ =
+      MakeOrder(OrderBy(n, [&](int32_t u) { return rec[u].profile.net(); }));
 
   struct Acc {
     int64_t users = 0, np = 0, nc = 0;
@@ -123,27 +125,17 @@ SegmentIndex::SegmentIndex(CustomerSegments segments)
   cluster_summaries_ = summarize(cl);
 }
 
-bool SegmentIndex::Matches(const AudienceQuery& q, int32_t user) const {
-  const CustomerRecord& r = segments_.records[user];
-  if (!q.rfm_segments.empty() &&
-      (!r.rfm.has_value() ||
-       std::find(q.rfm_segments.begin(), q.rfm_segments.end(),
-                 r.rfm->segment) == q.rfm_segments.end())) {
-    return false;
+SegmentIndex::Order SegmentIndex::MakeOrder(std::vector<int32_t> users) const {
+  Order o;
+  o.keys.reserve(users.size());
+  for (int32_t u : users) {
+    const CustomerRecord& r = segments_.records[u];
+    o.keys.push_back(
+        {r.purchase_propensity, r.churn_risk, r.cluster,
+         r.rfm.has_value() ? static_cast<int32_t>(r.rfm->segment) : -1});
   }
-  if (!q.clusters.empty() && std::find(q.clusters.begin(), q.clusters.end(),
-                                       r.cluster) == q.clusters.end()) {
-    return false;
-  }
-  // NaN fails every comparison, so a missing score fails its threshold.
-  if (q.min_purchase_propensity.has_value() &&
-      !(r.purchase_propensity >= *q.min_purchase_propensity)) {
-    return false;
-  }
-  if (q.min_churn_risk.has_value() && !(r.churn_risk >= *q.min_churn_risk)) {
-    return false;
-  }
-  return true;
+  o.users = std::move(users);
+  return o;
 }
 
 absl::StatusOr<AudiencePage> SegmentIndex::Audience(const AudienceQuery& q,
@@ -168,22 +160,37 @@ absl::StatusOr<AudiencePage> SegmentIndex::Audience(const AudienceQuery& q,
     return absl::InvalidArgumentError(
         absl::StrCat("limit: must be >= 1, got ", limit));
   }
-  const std::vector<int32_t>& order =
-      q.order == AudienceQuery::Order::kChurnRisk  ? by_churn_
-      : q.order == AudienceQuery::Order::kMonetary ? by_monetary_
-                                                   : by_propensity_;
-  const int64_t n = static_cast<int64_t>(order.size());
+  const Order& order = q.order == AudienceQuery::Order::kChurnRisk ? by_churn_
+                       : q.order == AudienceQuery::Order::kMonetary
+                           ? by_monetary_
+                           : by_propensity_;
+  const int64_t n = static_cast<int64_t>(order.users.size());
   if (start < 0 || start > n) {
     return absl::InvalidArgumentError(
         absl::StrCat("start: ", start, " is outside 0..", n));
   }
+  // The filters as lookup tables; index 0 is "no RFM" / "no cluster".
+  std::vector<char> rfm_ok(kNumRfmSegments + 1, q.rfm_segments.empty());
+  for (RfmSegment seg : q.rfm_segments) rfm_ok[static_cast<int>(seg) + 1] = 1;
+  std::vector<char> cluster_ok(k + 1, q.clusters.empty());
+  for (int32_t c : q.clusters) cluster_ok[c + 1] = 1;
+  // NaN fails every comparison, so a missing score fails its threshold.
+  const bool need_p = q.min_purchase_propensity.has_value();
+  const bool need_c = q.min_churn_risk.has_value();
+  const float min_p = q.min_purchase_propensity.value_or(0.0f);
+  const float min_c = q.min_churn_risk.value_or(0.0f);
   AudiencePage page;
   for (int64_t i = 0; i < n; ++i) {
-    if (!Matches(q, order[i])) continue;
+    const Key& key = order.keys[i];
+    if (!rfm_ok[key.rfm + 1] || !cluster_ok[key.cluster + 1] ||
+        (need_p && !(key.purchase_propensity >= min_p)) ||
+        (need_c && !(key.churn_risk >= min_c))) {
+      continue;
+    }
     ++page.total;
     if (i < start) continue;
     if (static_cast<int>(page.users.size()) < limit) {
-      page.users.push_back(order[i]);
+      page.users.push_back(order.users[i]);
     } else if (!page.next.has_value()) {
       page.next = i;
     }

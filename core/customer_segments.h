@@ -89,8 +89,8 @@ struct SegmentSummary {
 };
 
 // Lookups over one CustomerSegments, with the audience orders precomputed,
-// so a page of an audience costs one pass over an order (which also counts
-// the total), not a sort.
+// so a page of an audience costs one sequential pass over an order's
+// compact keys (which also counts the total), not a sort.
 // Thread safety: immutable after construction; all methods may be called
 // from many threads at once.
 class SegmentIndex {
@@ -121,12 +121,25 @@ class SegmentIndex {
                                         int64_t start, int limit) const;
 
  private:
-  bool Matches(const AudienceQuery& q, int32_t user) const;
+  // What the audience filters look at, stored in each order's sequence so
+  // that a page scans memory sequentially (the full records are far
+  // larger and would be visited at random).
+  struct Key {
+    float purchase_propensity;
+    float churn_risk;
+    int32_t cluster;
+    int32_t rfm;  // RfmSegment, or -1 without RFM scores
+  };
+  struct Order {
+    std::vector<int32_t> users;  // by descending score
+    std::vector<Key> keys;       // keys[i] describes users[i]
+  };
+  Order MakeOrder(std::vector<int32_t> users) const;
 
   CustomerSegments segments_;
   std::vector<SegmentSummary> rfm_summaries_, cluster_summaries_;
-  // User indexes by descending score, one list per AudienceQuery::Order.
-  std::vector<int32_t> by_propensity_, by_churn_, by_monetary_;
+  // One per AudienceQuery::Order.
+  Order by_propensity_, by_churn_, by_monetary_;
 };
 
 }  // namespace tailor
