@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/parallel.h"
 
 namespace tailor {
 namespace {
@@ -169,6 +171,82 @@ std::vector<std::string> DescribeClusters(
     out[c] = absl::StrJoin(parts, ", ");
   }
   return out;
+}
+
+std::vector<int64_t> RefineClustersByItems(const InteractionMatrix& m,
+                                           const std::vector<int32_t>& rows,
+                                           int k, const ClusterRefineOptions& o,
+                                           std::vector<int32_t>* assignment) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const int32_t num_items = m.items.size();
+  auto count = [](float w) { return w > 0 ? std::log1p(w) : 0.0; };
+  // The base's item distribution (add-one smoothed): the prior mean.
+  std::vector<double> base(num_items, 1.0);
+  double base_total = num_items;
+  for (int64_t u = 0; u < n; ++u) {
+    if (rows[u] < 0) continue;
+    for (int64_t p = m.row_ptr[rows[u]]; p < m.row_ptr[rows[u] + 1]; ++p) {
+      base[m.item[p]] += count(m.weight[p]);
+      base_total += count(m.weight[p]);
+    }
+  }
+  for (double& b : base) b /= base_total;
+
+  std::vector<int64_t> moved;
+  std::vector<double> log_p(static_cast<size_t>(k) * num_items);
+  for (int round = 0; round < o.iterations; ++round) {
+    std::vector<double> counts(static_cast<size_t>(k) * num_items, 0.0);
+    std::vector<double> total(k, 0.0), size(k, 0.0);
+    for (int64_t u = 0; u < n; ++u) {
+      const int32_t c = (*assignment)[u];
+      if (c < 0 || c >= k) continue;
+      size[c] += 1;
+      if (rows[u] < 0) continue;
+      for (int64_t p = m.row_ptr[rows[u]]; p < m.row_ptr[rows[u] + 1]; ++p) {
+        counts[static_cast<size_t>(c) * num_items + m.item[p]] +=
+            count(m.weight[p]);
+        total[c] += count(m.weight[p]);
+      }
+    }
+    std::vector<double> log_share(k);
+    for (int c = 0; c < k; ++c) {
+      log_share[c] = std::log((size[c] + 1.0) / (static_cast<double>(n) + k));
+      for (int32_t i = 0; i < num_items; ++i) {
+        const size_t at = static_cast<size_t>(c) * num_items + i;
+        log_p[at] = std::log((counts[at] + o.smoothing * base[i]) /
+                             (total[c] + o.smoothing));
+      }
+    }
+    std::vector<int64_t> moves(n, 0);
+    ParallelFor(n, 0, 1024, [&](int64_t begin, int64_t end) {
+      std::vector<double> score(k);
+      for (int64_t u = begin; u < end; ++u) {
+        const int32_t current = (*assignment)[u];
+        if (rows[u] < 0 || current < 0 || current >= k) continue;
+        score = log_share;
+        for (int64_t p = m.row_ptr[rows[u]]; p < m.row_ptr[rows[u] + 1]; ++p) {
+          const double w = count(m.weight[p]);
+          if (w == 0) continue;
+          for (int c = 0; c < k; ++c) {
+            score[c] +=
+                w * log_p[static_cast<size_t>(c) * num_items + m.item[p]];
+          }
+        }
+        // Ties keep the current cluster.
+        int32_t best = current;
+        for (int c = 0; c < k; ++c) {
+          if (score[c] > score[best]) best = c;
+        }
+        if (best != current) {
+          (*assignment)[u] = best;
+          moves[u] = 1;
+        }
+      }
+    });
+    moved.push_back(std::accumulate(moves.begin(), moves.end(), int64_t{0}));
+    if (moved.back() == 0) break;
+  }
+  return moved;
 }
 
 }  // namespace tailor

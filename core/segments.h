@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/interactions.h"
 #include "core/matrix.h"
 #include "core/profiles.h"
 
@@ -44,6 +45,30 @@ absl::StatusOr<RowMatrix> SegmentFeatures(
 std::vector<std::string> DescribeClusters(
     const std::vector<UserProfile>& profiles,
     const std::vector<int32_t>& assignment, int k);
+
+struct ClusterRefineOptions {
+  // Reassignment rounds (each re-estimates the clusters' item
+  // distributions from the current assignment); 0 turns refinement off.
+  int iterations = 3;
+  // Dirichlet smoothing: pseudo-interactions spread over the items like
+  // the whole base's, added to each cluster's counts.
+  double smoothing = 50;
+};
+
+// Refines a clustering (K-Means' on the segment features) as a mixture of
+// multinomials over items: each cluster's item distribution is estimated
+// from its members' interactions, and each user moves to the cluster
+// maximising log(cluster share) + sum over their items of log1p(weight) x
+// log P(item | cluster). A shopper with three events is thus placed by what
+// those three items say about each cluster, where K-Means only sees three
+// noisy shares; shoppers with long histories rarely move. `rows[u]` is
+// user u's row in `interactions` (-1: none; such users keep their
+// cluster). Updates `assignment` in place and returns how many users moved
+// in each round (the rounds stop early when none does).
+std::vector<int64_t> RefineClustersByItems(
+    const InteractionMatrix& interactions, const std::vector<int32_t>& rows,
+    int k, const ClusterRefineOptions& options,
+    std::vector<int32_t>* assignment);
 
 }  // namespace tailor
 

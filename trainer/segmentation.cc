@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "core/csv.h"
 #include "core/interactions.h"
@@ -124,7 +125,7 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
   const auto start = std::chrono::steady_clock::now();
   InteractionBuilder interactions(input.weights);
   std::function<void(const Event&)> also;
-  if (o.model == nullptr) {
+  if (o.model == nullptr || o.refine.iterations > 0) {
     also = [&](const Event& e) {
       if (e.timestamp <= o.profiles.now_unix) interactions.Add(e);
     };
@@ -140,6 +141,7 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
   const int32_t n = r.users.size();
 
   // Embeddings: the given model's, or implicit ALS on the same events.
+  const InteractionMatrix m = std::move(interactions).Build();
   RowMatrix embeddings;
   if (o.model != nullptr) {
     embeddings = RowMatrix::Zero(n, o.model->factors());
@@ -149,7 +151,6 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
       }
     }
   } else {
-    const InteractionMatrix m = std::move(interactions).Build();
     AlsOptions als = o.als;
     als.compute_loss = false;
     TAILOR_ASSIGN_OR_RETURN(AlsFactors factors, TrainImplicitAls(m, als));
@@ -192,6 +193,18 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
   if (r.k == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("segments: every k exceeds the ", n, " users"));
+  }
+  if (o.refine.iterations > 0) {
+    std::vector<int32_t> rows(n, -1);
+    for (int32_t u = 0; u < n; ++u) {
+      if (auto row = m.users.Find(r.users.id(u))) rows[u] = *row;
+    }
+    r.refine_moves =
+        RefineClustersByItems(m, rows, r.k, o.refine, &r.clusters.assignment);
+    r.clusters.sizes.assign(r.k, 0);
+    for (int32_t c : r.clusters.assignment) ++r.clusters.sizes[c];
+    say(absl::StrCat("refined by items: ", absl::StrJoin(r.refine_moves, ", "),
+                     " users moved per round"));
   }
   r.descriptors = DescribeClusters(r.profiles, r.clusters.assignment, r.k);
   r.seconds =

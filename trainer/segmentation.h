@@ -64,6 +64,9 @@ struct SegmentationOptions {
   int64_t silhouette_sample = 3000;
   KMeansOptions kmeans;
   SegmentFeatureOptions features;
+  // After K-Means, the mixture-of-multinomials refinement over each
+  // shopper's items (see RefineClustersByItems).
+  ClusterRefineOptions refine;
   AlsOptions als;  // the embedding block's model
   // When set, the embedding block takes this model's user vectors (users
   // the model lacks get zeros) and no ALS is trained. Must outlive the call.
@@ -79,7 +82,10 @@ struct SegmentationResult {
   std::vector<std::optional<RfmScores>> rfm;
   int k = 0;
   std::vector<std::pair<int, double>> silhouettes;  // (k, silhouette) tried
+  // K-Means' result, its assignment (and sizes) after the refinement; the
+  // centroids are K-Means'.
   KMeansResult clusters;
+  std::vector<int64_t> refine_moves;     // users moved in each round
   std::vector<std::string> descriptors;  // per cluster
   double seconds = 0;
 };

@@ -1,6 +1,7 @@
 // Segment features (block scaling, sizes) and cluster descriptors.
 #include "core/segments.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -76,6 +77,56 @@ TEST(SegmentsTest, DescriptorsNameCategoriesPriceSpendAndReturns) {
   EXPECT_EQ(d[1], "tops, budget, low spend, high returns");
   EXPECT_EQ(d[2], "shoes, mid-range, mid spend");
   EXPECT_EQ(d[3], "empty");
+}
+
+TEST(SegmentsTest, RefinementPlacesThinShoppersByTheirItems) {
+  // Items a0..a9 belong to taste A, b0..b9 to taste B. Shoppers "A*" and
+  // "B*" view five items of their taste; "thin" viewed one A item but
+  // K-Means put it with B; "rich" views all A items and is right already.
+  InteractionBuilder builder;
+  std::vector<std::string> users;
+  auto view = [&](const std::string& user, const std::string& item) {
+    builder.Add(Event{user, item, EventType::kView, 1700000000, 1});
+  };
+  for (int u = 0; u < 20; ++u) {
+    for (int j = 0; j < 5; ++j) {
+      view(absl::StrCat("A", u), absl::StrCat("a", (u + j) % 10));
+      view(absl::StrCat("B", u), absl::StrCat("b", (u + j) % 10));
+    }
+  }
+  view("thin", "a3");
+  for (int j = 0; j < 10; ++j) view("rich", absl::StrCat("a", j));
+  const InteractionMatrix m = std::move(builder).Build();
+  std::vector<int32_t> rows, assignment;
+  for (int u = 0; u < 20; ++u) {
+    rows.push_back(*m.users.Find(absl::StrCat("A", u)));
+    assignment.push_back(0);
+    rows.push_back(*m.users.Find(absl::StrCat("B", u)));
+    assignment.push_back(1);
+  }
+  rows.push_back(*m.users.Find("thin"));
+  assignment.push_back(1);  // wrong
+  rows.push_back(*m.users.Find("rich"));
+  assignment.push_back(0);
+  rows.push_back(-1);  // a profiled user without interactions
+  assignment.push_back(1);
+
+  ClusterRefineOptions o;
+  o.smoothing = 5;
+  const std::vector<int64_t> moved =
+      RefineClustersByItems(m, rows, 2, o, &assignment);
+  EXPECT_EQ(moved, (std::vector<int64_t>{1, 0}));  // then nothing moves
+  EXPECT_EQ(assignment[40], 0);                    // thin joins taste A
+  EXPECT_EQ(assignment[41], 0);
+  EXPECT_EQ(assignment[42], 1);  // no interactions: unchanged
+  for (int u = 0; u < 20; ++u) {
+    EXPECT_EQ(assignment[2 * u], 0);
+    EXPECT_EQ(assignment[2 * u + 1], 1);
+  }
+  o.iterations = 0;
+  assignment[40] = 1;
+  EXPECT_TRUE(RefineClustersByItems(m, rows, 2, o, &assignment).empty());
+  EXPECT_EQ(assignment[40], 1);
 }
 
 }  // namespace
