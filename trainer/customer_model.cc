@@ -56,6 +56,7 @@ absl::Status AddCustomerSegments(const TrainingInput& input,
   const auto start = std::chrono::steady_clock::now();
   SegmentationOptions so = o.segmentation;
   so.model = &snapshot->model;
+  so.profiles.weights = input.weights;
   TAILOR_ASSIGN_OR_RETURN(SegmentationResult seg,
                           RunSegmentation(input, so, progress));
   say(absl::StrFormat("segments: %d users in %d clusters", seg.users.size(),

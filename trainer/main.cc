@@ -314,6 +314,7 @@ int main(int argc, char** argv) {
     input.catalog_file = data + "/catalog.csv";
     tailor::SegmentationOptions options;
     options.k = absl::GetFlag(FLAGS_clusters);
+    options.profiles.weights = input.weights;
     options.als = als;
     options.kmeans.seed = als.seed;
     options.kmeans.threads = als.threads;
