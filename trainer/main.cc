@@ -117,6 +117,9 @@ ABSL_FLAG(int, clusters, 0,
 ABSL_FLAG(bool, segments, true,
           "train: also publish customer profiles, RFM, clusters and "
           "propensity scores (needs events and a catalog)");
+ABSL_FLAG(int, kmeans_batch_size, 0,
+          "segments, train: mini-batch K-Means with batches of this many "
+          "users (0 = full-batch Lloyd)");
 ABSL_FLAG(std::string, out, "",
           "profiles: also write every profile as CSV to this file");
 ABSL_FLAG(std::string, ground_truth, "",
@@ -318,6 +321,7 @@ int main(int argc, char** argv) {
     options.als = als;
     options.kmeans.seed = als.seed;
     options.kmeans.threads = als.threads;
+    options.kmeans.batch_size = absl::GetFlag(FLAGS_kmeans_batch_size);
     absl::StatusOr<tailor::SegmentationResult> r = tailor::RunSegmentation(
         input, options, [](const std::string& l) { tailor::LogInfo(l); });
     if (!r.ok()) return Fail(r.status());
@@ -465,6 +469,8 @@ int main(int argc, char** argv) {
       customers.segmentation.k = absl::GetFlag(FLAGS_clusters);
       customers.segmentation.kmeans.seed = als.seed;
       customers.segmentation.kmeans.threads = als.threads;
+      customers.segmentation.kmeans.batch_size =
+          absl::GetFlag(FLAGS_kmeans_batch_size);
       if (absl::Status s = tailor::AddCustomerSegments(
               input, customers, &result->snapshot,
               [](const std::string& l) { tailor::LogInfo(l); });
