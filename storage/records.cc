@@ -50,6 +50,28 @@ bool DecodeHistory(Decoder* d, std::vector<HistoryEntry>* history) {
   return true;
 }
 
+void EncodeLoggedEvent(const LoggedEvent& e, Encoder* enc) {
+  enc->PutString(e.event_id);
+  enc->PutString(e.event.user_id);
+  enc->PutString(e.event.item_id);
+  enc->PutU8(static_cast<uint8_t>(e.event.type));
+  enc->PutI64(e.event.timestamp);
+  enc->PutF64(e.event.value);
+  enc->PutU64(e.seq);
+}
+
+bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e) {
+  uint8_t type;
+  if (!d->GetString(&e->event_id) || !d->GetString(&e->event.user_id) ||
+      !d->GetString(&e->event.item_id) || !d->GetU8(&type) ||
+      type >= kNumEventTypes || !d->GetI64(&e->event.timestamp) ||
+      !d->GetF64(&e->event.value) || !d->GetU64(&e->seq)) {
+    return false;
+  }
+  e->event.type = static_cast<EventType>(type);
+  return true;
+}
+
 namespace {
 
 void PutShares(const std::vector<Share>& shares, Encoder* e) {

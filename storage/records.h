@@ -20,6 +20,11 @@ bool DecodeItem(Decoder* d, Item* item);
 void EncodeHistory(const std::vector<HistoryEntry>& history, Encoder* e);
 bool DecodeHistory(Decoder* d, std::vector<HistoryEntry>* history);
 
+// A logged event (event_id, event, sequence number).
+void EncodeLoggedEvent(const LoggedEvent& e, Encoder* enc);
+// False when truncated or the type is not an EventType.
+bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e);
+
 // A customer's profile, scores and segments (without the user id).
 void EncodeCustomerRecord(const CustomerRecord& record, Encoder* e);
 // False when the input is truncated or names no RFM segment.

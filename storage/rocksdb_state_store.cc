@@ -3,8 +3,10 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <deque>
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "core/mutex.h"
 #include "core/status_macros.h"
@@ -27,15 +29,63 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(msg);
 }
 
+// Big-endian fixed-width integers, so that keys sort numerically.
+void PutBigEndian64(uint64_t v, std::string* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xFF));
+  }
+}
+
+uint64_t GetBigEndian64(absl::string_view in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v = (v << 8) | static_cast<unsigned char>(in[i]);
+  }
+  return v;
+}
+
+std::string SeqKey(uint64_t seq) {
+  std::string key;
+  PutBigEndian64(seq, &key);
+  return key;
+}
+
+// user_events keys: 4-byte user id length, the id, the timestamp (sign bit
+// flipped so negative times sort first), the sequence number.
+std::string UserPrefix(absl::string_view user_id) {
+  std::string key;
+  const auto n = static_cast<uint32_t>(user_id.size());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((n >> shift) & 0xFF));
+  }
+  key.append(user_id.data(), user_id.size());
+  return key;
+}
+
+std::string UserEventKey(const Event& e, uint64_t seq) {
+  std::string key = UserPrefix(e.user_id);
+  PutBigEndian64(static_cast<uint64_t>(e.timestamp) ^ (uint64_t{1} << 63),
+                 &key);
+  PutBigEndian64(seq, &key);
+  return key;
+}
+
 // Column family handles are owned by the DB wrapper and closed before it.
 // Thread safety: RocksDB calls are thread-safe; read-modify-write merges of
-// histories are serialised by merge_mu_.
+// histories are serialised by merge_mu_, event appends by append_mu_.
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
                     std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : db_(std::move(db)), handles_(std::move(handles)) {
     sync_.sync = true;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), events()));
+    it->SeekToLast();
+    MutexLock lock(&append_mu_);
+    last_seq_ = it->Valid() && it->key().size() == 8
+                    ? GetBigEndian64(absl::string_view(it->key().data(), 8))
+                    : 0;
   }
 
   ~RocksDbStateStore() override {
@@ -136,6 +186,97 @@ class RocksDbStateStore : public StateStore {
     return std::optional<CustomerRecord>(std::move(record));
   }
 
+  absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
+      absl::Span<const LoggedEvent> events) override {
+    MutexLock lock(&append_mu_);
+    std::vector<AppendOutcome> out;
+    out.reserve(events.size());
+    absl::flat_hash_map<std::string, uint64_t> in_batch;
+    rocksdb::WriteBatch batch;
+    uint64_t last = last_seq_;
+    for (const LoggedEvent& e : events) {
+      if (auto it = in_batch.find(e.event_id); it != in_batch.end()) {
+        out.push_back({it->second, true});
+        continue;
+      }
+      std::string seen;
+      rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), event_ids(),
+                                    e.event_id, &seen);
+      if (st.ok() && seen.size() == 8) {
+        out.push_back({GetBigEndian64(seen), true});
+        continue;
+      }
+      if (!st.IsNotFound()) {
+        TAILOR_RETURN_IF_ERROR(FromRocks(st, "reading an event id"));
+      }
+      LoggedEvent stored = e;
+      stored.seq = ++last;
+      Encoder enc;
+      EncodeLoggedEvent(stored, &enc);
+      batch.Put(this->events(), SeqKey(stored.seq), enc.buffer());
+      batch.Put(user_events(), UserEventKey(stored.event, stored.seq), "");
+      batch.Put(event_ids(), e.event_id, SeqKey(stored.seq));
+      in_batch.emplace(e.event_id, stored.seq);
+      out.push_back({stored.seq, false});
+    }
+    if (batch.Count() > 0) {
+      TAILOR_RETURN_IF_ERROR(
+          FromRocks(db_->Write(sync_, &batch), "writing events"));
+    }
+    last_seq_ = last;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
+                                                      size_t limit) override {
+    const std::string prefix = UserPrefix(user_id);
+    std::deque<uint64_t> seqs;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), user_events()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      if (it->key().size() != prefix.size() + 16) {
+        return absl::DataLossError("rocksdb: a user_events key is corrupt");
+      }
+      seqs.push_back(GetBigEndian64(
+          absl::string_view(it->key().data() + prefix.size() + 8, 8)));
+      if (seqs.size() > limit) seqs.pop_front();
+    }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning user events"));
+    std::vector<LoggedEvent> out;
+    for (uint64_t seq : seqs) {
+      std::string value;
+      TAILOR_RETURN_IF_ERROR(FromRocks(
+          db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &value),
+          "reading an event"));
+      TAILOR_ASSIGN_OR_RETURN(LoggedEvent e, DecodeEvent(value, seq));
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
+                                                       size_t limit) override {
+    std::vector<LoggedEvent> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), events()));
+    for (it->Seek(SeqKey(after + 1)); it->Valid() && out.size() < limit;
+         it->Next()) {
+      if (it->key().size() != 8) {
+        return absl::DataLossError("rocksdb: an events key is corrupt");
+      }
+      const uint64_t seq =
+          GetBigEndian64(absl::string_view(it->key().data(), 8));
+      TAILOR_ASSIGN_OR_RETURN(
+          LoggedEvent e,
+          DecodeEvent(absl::string_view(it->value().data(), it->value().size()),
+                      seq));
+      out.push_back(std::move(e));
+    }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning events"));
+    return out;
+  }
+
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override {
     std::string value;
@@ -156,15 +297,32 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
+  static absl::StatusOr<LoggedEvent> DecodeEvent(absl::string_view value,
+                                                 uint64_t seq) {
+    Decoder d(value);
+    LoggedEvent e;
+    if (!DecodeLoggedEvent(&d, &e) || d.remaining() != 0 || e.seq != seq) {
+      return absl::DataLossError(
+          absl::StrCat("rocksdb: event ", seq, " is corrupt"));
+    }
+    return e;
+  }
+
   rocksdb::ColumnFamilyHandle* catalog() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* history_cf() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* customers() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* events() const { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* user_events() const { return handles_[6]; }
+  rocksdb::ColumnFamilyHandle* event_ids() const { return handles_[7]; }
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
   Mutex merge_mu_;
+  // Serialises appends: idempotency checks and sequence numbers.
+  Mutex append_mu_;
+  uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
 };
 
 }  // namespace
@@ -180,7 +338,10 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {"catalog", rocksdb::ColumnFamilyOptions()},
       {"history", rocksdb::ColumnFamilyOptions()},
       {"meta", rocksdb::ColumnFamilyOptions()},
-      {"customers", rocksdb::ColumnFamilyOptions()}};
+      {"customers", rocksdb::ColumnFamilyOptions()},
+      {"events", rocksdb::ColumnFamilyOptions()},
+      {"user_events", rocksdb::ColumnFamilyOptions()},
+      {"event_ids", rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   TAILOR_RETURN_IF_ERROR(

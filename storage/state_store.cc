@@ -84,6 +84,52 @@ MemoryStateStore::GetCustomerRecord(absl::string_view user_id) {
   return std::optional<CustomerRecord>(it->second);
 }
 
+absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
+    absl::Span<const LoggedEvent> events) {
+  MutexLock lock(&mu_);
+  std::vector<AppendOutcome> out;
+  out.reserve(events.size());
+  uint64_t last = events_.empty() ? 0 : events_.rbegin()->first;
+  for (const LoggedEvent& e : events) {
+    auto [it, inserted] = event_ids_.try_emplace(e.event_id, last + 1);
+    if (!inserted) {
+      out.push_back({it->second, true});
+      continue;
+    }
+    LoggedEvent stored = e;
+    stored.seq = ++last;
+    events_.emplace(stored.seq, std::move(stored));
+    out.push_back({last, false});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEvents(
+    absl::string_view user_id, size_t limit) {
+  MutexLock lock(&mu_);
+  std::vector<LoggedEvent> out;
+  for (const auto& [seq, e] : events_) {
+    if (e.event.user_id == user_id) out.push_back(e);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LoggedEvent& a, const LoggedEvent& b) {
+                     return a.event.timestamp < b.event.timestamp;
+                   });
+  if (out.size() > limit) out.erase(out.begin(), out.end() - limit);
+  return out;
+}
+
+absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::EventsSince(
+    uint64_t after, size_t limit) {
+  MutexLock lock(&mu_);
+  std::vector<LoggedEvent> out;
+  for (auto it = events_.upper_bound(after);
+       it != events_.end() && out.size() < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store) {
   constexpr absl::string_view kKey = "imported_version";

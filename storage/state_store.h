@@ -1,5 +1,6 @@
 // The server's durable state: the catalog, each user's interaction history,
-// each customer's profile and segments, and a few metadata keys.
+// each customer's profile and segments, the event log, and a few metadata
+// keys.
 #ifndef TAILOR_STORAGE_STATE_STORE_H_
 #define TAILOR_STORAGE_STATE_STORE_H_
 
@@ -17,6 +18,7 @@
 #include "absl/types/span.h"
 #include "core/catalog.h"
 #include "core/customer_segments.h"
+#include "core/event.h"
 #include "core/model.h"
 #include "core/mutex.h"
 
@@ -33,6 +35,22 @@ struct HistoryEntry {
 struct HistoryUpdate {
   std::string user_id;
   std::vector<HistoryEntry> entries;
+};
+
+// An event as recorded by the server: the client's idempotency key, the
+// event, and the sequence number the store gave it (0 before).
+struct LoggedEvent {
+  std::string event_id;
+  Event event;
+  uint64_t seq = 0;
+};
+
+// What AppendEvents did with one event of a batch.
+struct AppendOutcome {
+  uint64_t seq = 0;        // the event's sequence number (the first one's,
+                           // for a duplicate)
+  bool duplicate = false;  // its event_id was recorded before (or earlier
+                           // in the same batch): nothing was written
 };
 
 // Thread safety: implementations are safe to call from many threads at once.
@@ -61,6 +79,21 @@ class StateStore {
   virtual absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
       absl::string_view user_id) = 0;
 
+  // The event log. Appends `events` atomically and durably (the write is
+  // synced before this returns), giving each new event_id the next
+  // sequence number (1, 2, ...); an event_id recorded before is a duplicate
+  // and is not written again. Outcomes are in the batch's order.
+  virtual absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
+      absl::Span<const LoggedEvent> events) = 0;
+  // The user's events by timestamp (ties by sequence), at most `limit`
+  // of the latest.
+  virtual absl::StatusOr<std::vector<LoggedEvent>> UserEvents(
+      absl::string_view user_id, size_t limit) = 0;
+  // Events with a sequence number above `after`, in sequence order, at most
+  // `limit` (the trainer's incremental read).
+  virtual absl::StatusOr<std::vector<LoggedEvent>> EventsSince(
+      uint64_t after, size_t limit) = 0;
+
   // Small metadata values; nullopt when absent.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) = 0;
@@ -69,7 +102,9 @@ class StateStore {
 };
 
 // Opens (creating if missing) a RocksDB database under `path` with column
-// families "catalog", "history", "customers" and "meta". Writes go through the
+// families "catalog", "history", "customers", "meta", and for the event
+// log "events" (by sequence), "user_events" (by user, then time) and
+// "event_ids" (idempotency keys). Writes go through the
 // WAL and are synced, so acknowledged writes survive a crash.
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path);
@@ -89,6 +124,12 @@ class MemoryStateStore : public StateStore {
       absl::Span<const CustomerRecord> records) override;
   absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
       absl::string_view user_id) override;
+  absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
+      absl::Span<const LoggedEvent> events) override;
+  absl::StatusOr<std::vector<LoggedEvent>> UserEvents(
+      absl::string_view user_id, size_t limit) override;
+  absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
+                                                       size_t limit) override;
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
@@ -101,6 +142,8 @@ class MemoryStateStore : public StateStore {
   absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CustomerRecord> customers_
       ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, LoggedEvent> events_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint64_t> event_ids_ ABSL_GUARDED_BY(mu_);
 };
 
 // Merges entries into a sorted-by-item history, OR-ing flags per item.

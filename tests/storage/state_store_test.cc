@@ -1,7 +1,10 @@
 #include "storage/state_store.h"
 
 #include <functional>
+#include <thread>
+#include <set>
 
+#include "absl/strings/str_cat.h"
 #include "core/interactions.h"
 #include "gtest/gtest.h"
 #include "tests/customer_records.h"
@@ -126,6 +129,94 @@ TEST_P(StateStoreTest, SnapshotImportWritesCustomerRecords) {
   auto b = store()->GetCustomerRecord("b");
   ASSERT_TRUE(b.ok() && b->has_value());
   testing::ExpectSameRecord(**b, s.segments.records[1]);
+}
+
+LoggedEvent Logged(const std::string& id, const std::string& user,
+                   const std::string& item, int64_t t,
+                   EventType type = EventType::kView) {
+  return {id, Event{user, item, type, t, 1.0}, 0};
+}
+
+TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
+  auto first = store()->AppendEvents({Logged("e1", "u", "A", 300),
+                                      Logged("e2", "v", "B", 100),
+                                      Logged("e1", "u", "A", 300),  // again
+                                      Logged("e3", "u", "C", 200,
+                                             EventType::kPurchase)});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 4u);
+  EXPECT_EQ((*first)[0].seq, 1u);
+  EXPECT_FALSE((*first)[0].duplicate);
+  EXPECT_EQ((*first)[1].seq, 2u);
+  EXPECT_TRUE((*first)[2].duplicate);
+  EXPECT_EQ((*first)[2].seq, 1u);
+  EXPECT_EQ((*first)[3].seq, 3u);
+  Reopen();
+  // A resend after a restart is still a duplicate; new ids continue.
+  auto second = store()->AppendEvents(
+      {Logged("e2", "v", "B", 100), Logged("e4", "u", "D", -50)});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE((*second)[0].duplicate);
+  EXPECT_EQ((*second)[0].seq, 2u);
+  EXPECT_FALSE((*second)[1].duplicate);
+  EXPECT_EQ((*second)[1].seq, 4u);
+
+  auto all = store()->EventsSince(0, 100);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 4u);
+  for (size_t k = 0; k < all->size(); ++k) EXPECT_EQ((*all)[k].seq, k + 1);
+  EXPECT_EQ((*all)[2].event_id, "e3");
+  EXPECT_EQ((*all)[2].event.type, EventType::kPurchase);
+  EXPECT_EQ((*all)[2].event.item_id, "C");
+  auto later = store()->EventsSince(2, 1);
+  ASSERT_TRUE(later.ok());
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ((*later)[0].seq, 3u);
+
+  // The user's events by time (a negative timestamp first), latest kept.
+  auto u = store()->UserEvents("u", 10);
+  ASSERT_TRUE(u.ok()) << u.status();
+  std::vector<std::string> ids;
+  for (const LoggedEvent& e : *u) ids.push_back(e.event_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"e4", "e3", "e1"}));
+  auto latest = store()->UserEvents("u", 2);
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].event_id, "e3");
+  EXPECT_TRUE(store()->UserEvents("nobody", 10)->empty());
+  // A user id that is a prefix of another sees only its own events.
+  ASSERT_TRUE(store()->AppendEvents({Logged("e5", "uu", "A", 1)}).ok());
+  EXPECT_EQ(store()->UserEvents("u", 10)->size(), 3u);
+}
+
+TEST_P(StateStoreTest, ConcurrentAppendsGetDistinctSequenceNumbers) {
+  constexpr int kThreads = 4, kBatches = 25, kBatch = 8;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<LoggedEvent> batch;
+        for (int k = 0; k < kBatch; ++k) {
+          // Every event is sent twice, by two threads.
+          const int id = ((t / 2) * kBatches + b) * kBatch + k;
+          batch.push_back(Logged(absl::StrCat("e", id), absl::StrCat("u", t),
+                                 "A", id));
+        }
+        EXPECT_TRUE(store()->AppendEvents(batch).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto all = store()->EventsSince(0, 10000);
+  ASSERT_TRUE(all.ok());
+  const size_t distinct = kThreads / 2 * kBatches * kBatch;
+  ASSERT_EQ(all->size(), distinct);
+  std::set<std::string> ids;
+  for (size_t k = 0; k < all->size(); ++k) {
+    EXPECT_EQ((*all)[k].seq, k + 1);
+    ids.insert((*all)[k].event_id);
+  }
+  EXPECT_EQ(ids.size(), distinct);
 }
 
 INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,
