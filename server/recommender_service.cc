@@ -110,6 +110,57 @@ grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
       [this](const auto& req, auto* resp) { return Audience(req, resp); });
 }
 
+grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::RecordEventsRequest, v1::RecordEventsResponse>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Record(req, resp); });
+}
+
+absl::Status RecommenderService::Record(
+    const v1::RecordEventsRequest& request,
+    v1::RecordEventsResponse* response) const {
+  TAILOR_RETURN_IF_ERROR(ValidateRecordEventsRequest(request));
+  std::vector<LoggedEvent> valid;
+  std::vector<int> index_of;  // request index of valid[k]
+  response->mutable_results()->Reserve(request.events_size());
+  for (int i = 0; i < request.events_size(); ++i) {
+    v1::EventResult* r = response->add_results();
+    absl::StatusOr<LoggedEvent> e = ValidateEvent(request.events(i));
+    if (!e.ok()) {
+      r->set_status(v1::EventResult::STATUS_INVALID);
+      r->set_error(std::string(e.status().message()));
+      response->set_invalid(response->invalid() + 1);
+      continue;
+    }
+    valid.push_back(*std::move(e));
+    index_of.push_back(i);
+  }
+  if (valid.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<AppendOutcome>> outcomes =
+      store_->AppendEvents(valid);
+  if (!outcomes.ok()) {
+    // Nothing of the batch was stored: the client must retry it whole.
+    return absl::Status(
+        outcomes.status().code(),
+        absl::StrCat("recording events: ", outcomes.status().message()));
+  }
+  for (size_t k = 0; k < valid.size(); ++k) {
+    v1::EventResult* r = response->mutable_results(index_of[k]);
+    const AppendOutcome& o = (*outcomes)[k];
+    r->set_sequence(o.seq);
+    if (o.duplicate) {
+      r->set_status(v1::EventResult::STATUS_DUPLICATE);
+      response->set_duplicates(response->duplicates() + 1);
+    } else {
+      r->set_status(v1::EventResult::STATUS_RECORDED);
+      response->set_recorded(response->recorded() + 1);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RecommenderService::Together(
     const v1::BoughtTogetherRequest& request,
     v1::BoughtTogetherResponse* response) const {

@@ -21,7 +21,9 @@ class RecommenderService final
                   v1::Recommender::WithRawCallbackMethod_GetSegment<
                       v1::Recommender::WithRawCallbackMethod_ListSegments<
                           v1::Recommender::WithRawCallbackMethod_TargetAudience<
-                              v1::Recommender::Service>>>>>> {
+                              v1::Recommender::
+                                  WithRawCallbackMethod_RecordEvents<
+                                      v1::Recommender::Service>>>>>>> {
  public:
   // Both pointers must outlive the service.
   RecommenderService(const ServingStateHolder* state, StateStore* store)
@@ -48,6 +50,10 @@ class RecommenderService final
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
 
+  grpc::ServerUnaryReactor* RecordEvents(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+
   // The handlers' logic, callable without gRPC.
   absl::Status Recommend(const v1::RecommendRequest& request,
                          v1::RecommendResponse* response) const;
@@ -61,6 +67,8 @@ class RecommenderService final
                         v1::ListSegmentsResponse* response) const;
   absl::Status Audience(const v1::TargetAudienceRequest& request,
                         v1::TargetAudienceResponse* response) const;
+  absl::Status Record(const v1::RecordEventsRequest& request,
+                      v1::RecordEventsResponse* response) const;
 
  private:
   const ServingStateHolder* state_;

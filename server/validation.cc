@@ -53,6 +53,78 @@ absl::Status ValidateGetSegmentRequest(const v1::GetSegmentRequest& request) {
   return ValidateId("user_id", request.user_id());
 }
 
+absl::Status ValidateRecordEventsRequest(
+    const v1::RecordEventsRequest& request) {
+  if (request.events_size() == 0) {
+    return absl::InvalidArgumentError("events: at least one is required");
+  }
+  if (request.events_size() > kMaxEventsPerRequest) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("events: has ", request.events_size(),
+                     " events, the limit is ", kMaxEventsPerRequest));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& e) {
+  TAILOR_RETURN_IF_ERROR(ValidateId("event_id", e.event_id()));
+  TAILOR_RETURN_IF_ERROR(ValidateId("user_id", e.user_id()));
+  TAILOR_RETURN_IF_ERROR(ValidateId("item_id", e.item_id()));
+  LoggedEvent out;
+  out.event_id = e.event_id();
+  out.event.user_id = e.user_id();
+  out.event.item_id = e.item_id();
+  switch (e.type()) {
+    case v1::EVENT_TYPE_VIEW:
+      out.event.type = EventType::kView;
+      break;
+    case v1::EVENT_TYPE_CLICK:
+      out.event.type = EventType::kClick;
+      break;
+    case v1::EVENT_TYPE_ADD_TO_CART:
+      out.event.type = EventType::kAddToCart;
+      break;
+    case v1::EVENT_TYPE_PURCHASE:
+      out.event.type = EventType::kPurchase;
+      break;
+    case v1::EVENT_TYPE_RETURN:
+      out.event.type = EventType::kReturn;
+      break;
+    case v1::EVENT_TYPE_RATING:
+      out.event.type = EventType::kRating;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("type: ", static_cast<int>(e.type()),
+                       " is not an event type (view, click, add_to_cart, "
+                       "purchase, return, rating)"));
+  }
+  if (e.timestamp() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "timestamp: must be positive Unix seconds, got ", e.timestamp()));
+  }
+  out.event.timestamp = e.timestamp();
+  if (out.event.type == EventType::kRating) {
+    if (!e.has_rating() || !std::isfinite(e.rating())) {
+      return absl::InvalidArgumentError(
+          "rating: a rating event needs a finite rating");
+    }
+    out.event.value = e.rating();
+  } else {
+    if (e.has_rating()) {
+      return absl::InvalidArgumentError(
+          "rating: only rating events carry a rating");
+    }
+    if (e.has_quantity() &&
+        !(e.quantity() > 0 && std::isfinite(e.quantity()))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "quantity: must be a positive number, got ", e.quantity()));
+    }
+    out.event.value = e.has_quantity() ? e.quantity() : 1.0;
+  }
+  return out;
+}
+
 absl::StatusOr<AudienceQuery> ValidateTargetAudienceRequest(
     const v1::TargetAudienceRequest& request) {
   AudienceQuery q;

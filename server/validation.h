@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/customer_segments.h"
+#include "storage/state_store.h"
 #include "tailor/v1/recommender.pb.h"
 
 namespace tailor {
@@ -21,6 +22,13 @@ absl::Status ValidateBoughtTogetherRequest(
 absl::Status ValidateSimilarItemsRequest(
     const v1::SimilarItemsRequest& request);
 absl::Status ValidateGetSegmentRequest(const v1::GetSegmentRequest& request);
+
+inline constexpr int kMaxEventsPerRequest = 1000;
+// The batch as a whole: 1..kMaxEventsPerRequest events.
+absl::Status ValidateRecordEventsRequest(
+    const v1::RecordEventsRequest& request);
+// One event, translated; on failure "field: reason" (without the index).
+absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& event);
 
 inline constexpr int kDefaultPageSize = 1000;
 inline constexpr int kMaxPageSize = 10000;

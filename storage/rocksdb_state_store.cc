@@ -72,7 +72,8 @@ std::string UserEventKey(const Event& e, uint64_t seq) {
 
 // Column family handles are owned by the DB wrapper and closed before it.
 // Thread safety: RocksDB calls are thread-safe; read-modify-write merges of
-// histories are serialised by merge_mu_, event appends by append_mu_.
+// histories are serialised by merge_mu_, event appends by append_mu_ (an
+// append takes merge_mu_ after append_mu_, never the other way round).
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
@@ -192,6 +193,7 @@ class RocksDbStateStore : public StateStore {
     std::vector<AppendOutcome> out;
     out.reserve(events.size());
     absl::flat_hash_map<std::string, uint64_t> in_batch;
+    std::vector<const Event*> added;
     rocksdb::WriteBatch batch;
     uint64_t last = last_seq_;
     for (const LoggedEvent& e : events) {
@@ -200,8 +202,8 @@ class RocksDbStateStore : public StateStore {
         continue;
       }
       std::string seen;
-      rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), event_ids(),
-                                    e.event_id, &seen);
+      rocksdb::Status st =
+          db_->Get(rocksdb::ReadOptions(), event_ids(), e.event_id, &seen);
       if (st.ok() && seen.size() == 8) {
         out.push_back({GetBigEndian64(seen), true});
         continue;
@@ -217,9 +219,21 @@ class RocksDbStateStore : public StateStore {
       batch.Put(user_events(), UserEventKey(stored.event, stored.seq), "");
       batch.Put(event_ids(), e.event_id, SeqKey(stored.seq));
       in_batch.emplace(e.event_id, stored.seq);
+      added.push_back(&e.event);
       out.push_back({stored.seq, false});
     }
     if (batch.Count() > 0) {
+      // The histories change in the same write, under the merge lock, so
+      // that no MergeHistories interleaves its read-modify-write.
+      MutexLock merge(&merge_mu_);
+      for (const HistoryUpdate& u : HistoryUpdatesOf(added)) {
+        TAILOR_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history,
+                                GetHistory(u.user_id));
+        MergeHistoryEntries(u.entries, &history);
+        Encoder enc;
+        EncodeHistory(history, &enc);
+        batch.Put(history_cf(), u.user_id, enc.buffer());
+      }
       TAILOR_RETURN_IF_ERROR(
           FromRocks(db_->Write(sync_, &batch), "writing events"));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/interactions.h"
 #include "core/status_macros.h"
 
 namespace tailor {
@@ -84,12 +85,29 @@ MemoryStateStore::GetCustomerRecord(absl::string_view user_id) {
   return std::optional<CustomerRecord>(it->second);
 }
 
+std::vector<HistoryUpdate> HistoryUpdatesOf(
+    const std::vector<const Event*>& events) {
+  std::map<std::string, std::map<std::string, uint8_t>> by_user;
+  for (const Event* e : events) {
+    by_user[e->user_id][e->item_id] |=
+        kInteracted | (e->type == EventType::kPurchase ? kPurchased : 0);
+  }
+  std::vector<HistoryUpdate> out;
+  for (auto& [user, items] : by_user) {
+    HistoryUpdate u{user, {}};
+    for (const auto& [item, flags] : items) u.entries.push_back({item, flags});
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
     absl::Span<const LoggedEvent> events) {
   MutexLock lock(&mu_);
   std::vector<AppendOutcome> out;
   out.reserve(events.size());
   uint64_t last = events_.empty() ? 0 : events_.rbegin()->first;
+  std::vector<const Event*> added;
   for (const LoggedEvent& e : events) {
     auto [it, inserted] = event_ids_.try_emplace(e.event_id, last + 1);
     if (!inserted) {
@@ -98,8 +116,14 @@ absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
     }
     LoggedEvent stored = e;
     stored.seq = ++last;
-    events_.emplace(stored.seq, std::move(stored));
+    auto pos = events_.emplace(stored.seq, std::move(stored)).first;
+    added.push_back(&pos->second.event);
     out.push_back({last, false});
+  }
+  for (const HistoryUpdate& u : HistoryUpdatesOf(added)) {
+    for (const HistoryEntry& h : u.entries) {
+      history_[u.user_id][h.item_id] |= h.flags;
+    }
   }
   return out;
 }

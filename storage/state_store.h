@@ -82,7 +82,10 @@ class StateStore {
   // The event log. Appends `events` atomically and durably (the write is
   // synced before this returns), giving each new event_id the next
   // sequence number (1, 2, ...); an event_id recorded before is a duplicate
-  // and is not written again. Outcomes are in the batch's order.
+  // and is not written again. In the same write, each new event is merged
+  // into its user's history (kInteracted; purchases also kPurchased; a
+  // return clears nothing until the next snapshot's histories are
+  // imported). Outcomes are in the batch's order.
   virtual absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
       absl::Span<const LoggedEvent> events) = 0;
   // The user's events by timestamp (ties by sequence), at most `limit`
@@ -126,8 +129,8 @@ class MemoryStateStore : public StateStore {
       absl::string_view user_id) override;
   absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
       absl::Span<const LoggedEvent> events) override;
-  absl::StatusOr<std::vector<LoggedEvent>> UserEvents(
-      absl::string_view user_id, size_t limit) override;
+  absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
+                                                      size_t limit) override;
   absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
                                                        size_t limit) override;
   absl::StatusOr<std::optional<std::string>> GetMeta(
@@ -145,6 +148,10 @@ class MemoryStateStore : public StateStore {
   std::map<uint64_t, LoggedEvent> events_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint64_t> event_ids_ ABSL_GUARDED_BY(mu_);
 };
+
+// The history entries a batch of new events adds, per user.
+std::vector<HistoryUpdate> HistoryUpdatesOf(
+    const std::vector<const Event*>& events);
 
 // Merges entries into a sorted-by-item history, OR-ing flags per item.
 void MergeHistoryEntries(const std::vector<HistoryEntry>& update,

@@ -1,8 +1,8 @@
 #include "storage/state_store.h"
 
 #include <functional>
-#include <thread>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "core/interactions.h"
@@ -138,11 +138,10 @@ LoggedEvent Logged(const std::string& id, const std::string& user,
 }
 
 TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
-  auto first = store()->AppendEvents({Logged("e1", "u", "A", 300),
-                                      Logged("e2", "v", "B", 100),
-                                      Logged("e1", "u", "A", 300),  // again
-                                      Logged("e3", "u", "C", 200,
-                                             EventType::kPurchase)});
+  auto first = store()->AppendEvents(
+      {Logged("e1", "u", "A", 300), Logged("e2", "v", "B", 100),
+       Logged("e1", "u", "A", 300),  // again
+       Logged("e3", "u", "C", 200, EventType::kPurchase)});
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->size(), 4u);
   EXPECT_EQ((*first)[0].seq, 1u);
@@ -151,6 +150,12 @@ TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
   EXPECT_TRUE((*first)[2].duplicate);
   EXPECT_EQ((*first)[2].seq, 1u);
   EXPECT_EQ((*first)[3].seq, 3u);
+  // The same write merged them into the histories.
+  EXPECT_EQ(*store()->GetHistory("u"),
+            (std::vector<HistoryEntry>{{"A", kInteracted},
+                                       {"C", kInteracted | kPurchased}}));
+  EXPECT_EQ(*store()->GetHistory("v"),
+            (std::vector<HistoryEntry>{{"B", kInteracted}}));
   Reopen();
   // A resend after a restart is still a duplicate; new ids continue.
   auto second = store()->AppendEvents(
@@ -199,8 +204,8 @@ TEST_P(StateStoreTest, ConcurrentAppendsGetDistinctSequenceNumbers) {
         for (int k = 0; k < kBatch; ++k) {
           // Every event is sent twice, by two threads.
           const int id = ((t / 2) * kBatches + b) * kBatch + k;
-          batch.push_back(Logged(absl::StrCat("e", id), absl::StrCat("u", t),
-                                 "A", id));
+          batch.push_back(
+              Logged(absl::StrCat("e", id), absl::StrCat("u", t), "A", id));
         }
         EXPECT_TRUE(store()->AppendEvents(batch).ok());
       }

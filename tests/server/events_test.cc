@@ -1,0 +1,138 @@
+// RecordEvents through a real server on port 0: per-event validation,
+// idempotency (within a batch, across batches and across a restart), and
+// purchases leaving the shopper's next recommendations at once.
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "tests/server/server_fixture.h"
+
+namespace tailor {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::Event MakeEvent(const std::string& id, const std::string& user,
+                    const std::string& item, v1::EventType type,
+                    int64_t t = 1767225600) {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_user_id(user);
+  e.set_item_id(item);
+  e.set_type(type);
+  e.set_timestamp(t);
+  return e;
+}
+
+class EventsTest : public ServerTest {
+ protected:
+  grpc::Status Record(const v1::RecordEventsRequest& req,
+                      v1::RecordEventsResponse* resp) {
+    grpc::ClientContext ctx;
+    return stub_->RecordEvents(&ctx, req, resp);
+  }
+};
+
+TEST_F(EventsTest, ValidEventsAreStoredInvalidOnesReportedDuplicatesOnce) {
+  Publish(TinySnapshot());
+  StartServer();
+  // alice's list before: A, B, C.
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"A", "B", "C"}));
+  v1::RecordEventsRequest req;
+  *req.add_events() = MakeEvent("e1", "alice", "B", v1::EVENT_TYPE_VIEW);
+  *req.add_events() = MakeEvent("e2", "", "B", v1::EVENT_TYPE_VIEW);
+  *req.add_events() = MakeEvent("e3", "alice", "A", v1::EVENT_TYPE_PURCHASE);
+  *req.add_events() = MakeEvent("e1", "alice", "B", v1::EVENT_TYPE_VIEW);
+  v1::RecordEventsResponse resp;
+  grpc::Status s = Record(req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.results_size(), 4);
+  EXPECT_EQ(resp.results(0).status(), v1::EventResult::STATUS_RECORDED);
+  EXPECT_EQ(resp.results(0).sequence(), 1u);
+  EXPECT_EQ(resp.results(1).status(), v1::EventResult::STATUS_INVALID);
+  EXPECT_EQ(resp.results(1).error(), "user_id: must not be empty");
+  EXPECT_EQ(resp.results(2).status(), v1::EventResult::STATUS_RECORDED);
+  EXPECT_EQ(resp.results(2).sequence(), 2u);
+  EXPECT_EQ(resp.results(3).status(), v1::EventResult::STATUS_DUPLICATE);
+  EXPECT_EQ(resp.results(3).sequence(), 1u);
+  EXPECT_EQ(resp.recorded(), 2);
+  EXPECT_EQ(resp.invalid(), 1);
+  EXPECT_EQ(resp.duplicates(), 1);
+  // The purchase leaves alice's next list at once; a view does not.
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"B", "C", "D"}));
+
+  // The same batch again, after a restart: nothing new is stored.
+  StopServer();
+  StartServer();
+  v1::RecordEventsResponse again;
+  ASSERT_TRUE(Record(req, &again).ok());
+  EXPECT_EQ(again.recorded(), 0);
+  EXPECT_EQ(again.duplicates(), 3);
+  EXPECT_EQ(again.results(2).sequence(), 2u);
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"B", "C", "D"}));
+}
+
+TEST_F(EventsTest, EveryBadFieldIsNamed) {
+  Publish(TinySnapshot());
+  StartServer();
+  struct Case {
+    std::function<void(v1::Event*)> mutate;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {[](auto* e) { e->set_event_id(""); }, "event_id: must not be empty"},
+      {[](auto* e) { e->set_item_id(std::string(129, 'i')); },
+       "item_id: is 129 bytes long, the limit is 128"},
+      {[](auto* e) { e->set_type(v1::EVENT_TYPE_UNSPECIFIED); },
+       "type: 0 is not an event type"},
+      {[](auto* e) { e->set_timestamp(0); },
+       "timestamp: must be positive Unix seconds, got 0"},
+      {[](auto* e) { e->set_quantity(-2); },
+       "quantity: must be a positive number, got -2"},
+      {[](auto* e) { e->set_rating(4); },
+       "rating: only rating events carry a rating"},
+      {[](auto* e) { e->set_type(v1::EVENT_TYPE_RATING); },
+       "rating: a rating event needs a finite rating"},
+  };
+  v1::RecordEventsRequest req;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    v1::Event e =
+        MakeEvent(absl::StrCat("bad", i), "bob", "C", v1::EVENT_TYPE_PURCHASE);
+    cases[i].mutate(&e);
+    *req.add_events() = e;
+  }
+  *req.add_events() = MakeEvent("good", "bob", "C", v1::EVENT_TYPE_PURCHASE);
+  v1::RecordEventsResponse resp;
+  ASSERT_TRUE(Record(req, &resp).ok());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(resp.results(i).status(), v1::EventResult::STATUS_INVALID);
+    EXPECT_THAT(resp.results(i).error(), HasSubstr(cases[i].error));
+  }
+  EXPECT_EQ(resp.results(cases.size()).status(),
+            v1::EventResult::STATUS_RECORDED);
+  EXPECT_EQ(resp.recorded(), 1);
+
+  // Whole-batch errors.
+  v1::RecordEventsRequest empty;
+  grpc::Status s = Record(empty, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "events: at least one is required");
+  v1::RecordEventsRequest big;
+  for (int i = 0; i < 1001; ++i) {
+    *big.add_events() =
+        MakeEvent(absl::StrCat("x", i), "bob", "C", v1::EVENT_TYPE_VIEW);
+  }
+  s = Record(big, &resp);
+  EXPECT_EQ(s.error_message(), "events: has 1001 events, the limit is 1000");
+}
+
+TEST_F(EventsTest, EventsAreAcceptedBeforeAnyModelIsLoaded) {
+  StartServer();  // no snapshot yet
+  v1::RecordEventsRequest req;
+  *req.add_events() = MakeEvent("first", "zoe", "A", v1::EVENT_TYPE_CLICK);
+  v1::RecordEventsResponse resp;
+  grpc::Status s = Record(req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.recorded(), 1);
+}
+
+}  // namespace
+}  // namespace tailor
