@@ -1,5 +1,6 @@
 #include "core/als.h"
 
+#include <Eigen/Cholesky>
 #include <random>
 #include <set>
 #include <tuple>
@@ -175,6 +176,49 @@ TEST(AlsTest, ConjugateGradientApproachesTheExactSolve) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NEAR(b->history.back().loss, a->history.back().loss,
               0.02 * a->history.back().loss);
+}
+
+// Folding a user in against fixed item factors (what the server does for a
+// shopper's new events) is exactly the ALS least-squares update for that
+// user: x = (Y^T C Y + reg I)^-1 Y^T C p, with c_j = 1 + alpha w_j and
+// p_j = [w_j > 0], here solved densely in double precision.
+TEST(AlsTest, FoldInEqualsTheClosedFormUserSolve) {
+  std::mt19937_64 rng(17);
+  std::normal_distribution<float> normal(0, 0.5f);
+  const int items = 12, k = 4;
+  RowMatrix y(items, k);
+  for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = normal(rng);
+  const Eigen::MatrixXf gram = y.transpose() * y;
+  const std::vector<int32_t> cols = {1, 5, 9};
+  const std::vector<float> weights = {1.0f, 8.0f, 3.0f};
+  AlsOptions o;
+  o.factors = k;
+  o.regularization = 0.5f;
+  o.alpha = 2.0f;
+
+  Eigen::MatrixXd a = y.cast<double>().transpose() * y.cast<double>();
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+  for (size_t n = 0; n < cols.size(); ++n) {
+    const Eigen::VectorXd yj = y.row(cols[n]).cast<double>().transpose();
+    const double c = 1.0 + o.alpha * weights[n];
+    a += (c - 1.0) * yj * yj.transpose();
+    b += c * yj;  // p_j = 1
+  }
+  a += o.regularization * Eigen::MatrixXd::Identity(k, k);
+  const Eigen::VectorXd expected = a.ldlt().solve(b);
+
+  o.solver = AlsOptions::Solver::kCholesky;
+  Vector exact = Vector::Zero(k);
+  SolveImplicitRow(y, gram, cols.data(), weights.data(), 3, o, exact);
+  for (int f = 0; f < k; ++f) EXPECT_NEAR(exact(f), expected(f), 1e-5);
+
+  // Conjugate gradient from zero with k steps is exact in exact
+  // arithmetic for a k x k system.
+  o.solver = AlsOptions::Solver::kConjugateGradient;
+  o.cg_steps = k;
+  Vector cg = Vector::Zero(k);
+  SolveImplicitRow(y, gram, cols.data(), weights.data(), 3, o, cg);
+  for (int f = 0; f < k; ++f) EXPECT_NEAR(cg(f), expected(f), 1e-3);
 }
 
 TEST(AlsTest, RejectsBadOptionsNamingTheOption) {
