@@ -117,6 +117,12 @@ ABSL_FLAG(int, clusters, 0,
 ABSL_FLAG(bool, segments, true,
           "train: also publish customer profiles, RFM, clusters and "
           "propensity scores (needs events and a catalog)");
+ABSL_FLAG(int, purchase_horizon_days, 30,
+          "propensity, train: the purchase model predicts a purchase within "
+          "this many days");
+ABSL_FLAG(int, churn_horizon_days, 90,
+          "propensity, train: the churn model predicts no purchase within "
+          "this many days");
 ABSL_FLAG(int, kmeans_batch_size, 0,
           "segments, train: mini-batch K-Means with batches of this many "
           "users (0 = full-batch Lloyd)");
@@ -127,6 +133,13 @@ ABSL_FLAG(std::string, ground_truth, "",
           "clusters against (default DIR/users.csv when present)");
 
 namespace {
+
+tailor::PropensityOptions PropensityFromFlags() {
+  tailor::PropensityOptions o;
+  o.purchase_horizon_days = absl::GetFlag(FLAGS_purchase_horizon_days);
+  o.churn_horizon_days = absl::GetFlag(FLAGS_churn_horizon_days);
+  return o;
+}
 
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "tailor-trainer: %s\n",
@@ -273,7 +286,7 @@ int main(int argc, char** argv) {
     input.event_files = {data + "/events.csv"};
     input.catalog_file = data + "/catalog.csv";
     absl::StatusOr<std::vector<tailor::PropensityReport>> reports =
-        tailor::RunPropensity(input, {},
+        tailor::RunPropensity(input, PropensityFromFlags(),
                               [](const std::string& l) { tailor::LogInfo(l); });
     if (!reports.ok()) return Fail(reports.status());
     for (const tailor::PropensityReport& r : *reports) {
@@ -466,6 +479,7 @@ int main(int argc, char** argv) {
     if (input.format == tailor::TrainingInput::Format::kEvents &&
         !input.catalog_file.empty()) {
       tailor::CustomerModelOptions customers;
+      customers.propensity = PropensityFromFlags();
       customers.segmentation.k = absl::GetFlag(FLAGS_clusters);
       customers.segmentation.kmeans.seed = als.seed;
       customers.segmentation.kmeans.threads = als.threads;
