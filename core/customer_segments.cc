@@ -25,7 +25,7 @@ std::vector<int32_t> OrderBy(int32_t n, Score score) {
   return order;
 }
 
-// Adds a score to a running mean kept as (sum, count) in `mean` / `count`.
+// Adds `v` to a (sum, count) pair, unless it is NaN (no score).
 void Accumulate(float v, double* sum, int64_t* count) {
   if (std::isnan(v)) return;
   *sum += v;

@@ -46,7 +46,7 @@ RecommendResult Recommender::Recommend(
     const std::vector<int32_t>* segment_popular) const {
   using Source = Recommendation::Source;
   RecommendResult result;
-  if (user.has_value() && !model_->user_factors.row(*user).isZero(0)) {
+  if (Personalizes(user)) {
     std::vector<ScoredItem> top;
     retriever_.Search(model_->user_factors.row(*user).data(), count, exclude,
                       &top);

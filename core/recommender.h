@@ -45,6 +45,12 @@ class Recommender {
       std::optional<int32_t> user, int count, const ItemSet* exclude,
       const std::vector<int32_t>* segment_popular = nullptr) const;
 
+  // Whether Recommend personalises for `user`: a model user with a nonzero
+  // embedding. Otherwise it uses the fallbacks.
+  bool Personalizes(std::optional<int32_t> user) const {
+    return user.has_value() && !model_->user_factors.row(*user).isZero(0);
+  }
+
   // The `count` items whose embeddings have the highest cosine similarity
   // with item `item`'s (itself excluded). An item with an all-zero
   // embedding has no neighbours (empty result); so never appears in one.

@@ -246,17 +246,21 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
-  // Cold start for known customers: their cluster's popular items.
+  // Cold start for known customers: their cluster's popular items (looked
+  // up only when the model cannot personalise).
+  const std::optional<int32_t> user = model.users.Find(request.user_id());
   const std::vector<int32_t>* segment_popular = nullptr;
-  if (auto customer = state->segments->Find(request.user_id())) {
-    const int32_t c = state->segments->record(*customer).cluster;
-    if (c >= 0) {
-      segment_popular = &state->segments->segments().clusters[c].popular_items;
+  if (!state->recommender->Personalizes(user)) {
+    if (auto customer = state->segments->Find(request.user_id())) {
+      const int32_t c = state->segments->record(*customer).cluster;
+      if (c >= 0) {
+        segment_popular =
+            &state->segments->segments().clusters[c].popular_items;
+      }
     }
   }
   const RecommendResult result = state->recommender->Recommend(
-      model.users.Find(request.user_id()), count,
-      exclude.has_value() ? &*exclude : nullptr, segment_popular);
+      user, count, exclude.has_value() ? &*exclude : nullptr, segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);

@@ -86,8 +86,12 @@ absl::Status AddCustomerSegments(const TrainingInput& input,
       facts.push_back({"segments_silhouette", absl::StrFormat("%.4f", s)});
     }
   }
+  // The profiles' reference is the latest event: propensity needs no pass
+  // of its own to find it.
+  PropensityOptions po = o.propensity;
+  po.end_unix = seg.reference_unix;
   absl::StatusOr<std::vector<PropensityReport>> prop =
-      RunPropensity(input, o.propensity, progress);
+      RunPropensity(input, po, progress);
   if (prop.ok()) {
     for (const PropensityReport& rep : *prop) {
       const bool churn = rep.churn;

@@ -134,6 +134,35 @@ ABSL_FLAG(std::string, ground_truth, "",
 
 namespace {
 
+// --data=DIR read as a generated store: DIR/events.csv and DIR/catalog.csv.
+// Returns DIR; the error names `command`, which needs it.
+absl::StatusOr<std::string> UseStoreDir(absl::string_view command,
+                                        tailor::TrainingInput* input) {
+  const std::string data = absl::GetFlag(FLAGS_data);
+  if (data.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--data: must be set for ", command));
+  }
+  input->format = tailor::TrainingInput::Format::kEvents;
+  input->event_files = {data + "/events.csv"};
+  input->catalog_file = data + "/catalog.csv";
+  return data;
+}
+
+// The segmentation flags (k, K-Means batch) on top of `als`'s seed and
+// threads; the profiles weigh events as `weights` says.
+tailor::SegmentationOptions SegmentationFromFlags(
+    const tailor::AlsOptions& als, const tailor::EventWeights& weights) {
+  tailor::SegmentationOptions o;
+  o.k = absl::GetFlag(FLAGS_clusters);
+  o.profiles.weights = weights;
+  o.als = als;
+  o.kmeans.seed = als.seed;
+  o.kmeans.threads = als.threads;
+  o.kmeans.batch_size = absl::GetFlag(FLAGS_kmeans_batch_size);
+  return o;
+}
+
 tailor::PropensityOptions PropensityFromFlags() {
   tailor::PropensityOptions o;
   o.purchase_horizon_days = absl::GetFlag(FLAGS_purchase_horizon_days);
@@ -277,14 +306,8 @@ int main(int argc, char** argv) {
   }
 
   if (command == "propensity") {
-    const std::string data = absl::GetFlag(FLAGS_data);
-    if (data.empty()) {
-      return Fail(
-          absl::InvalidArgumentError("--data: must be set for propensity"));
-    }
-    input.format = tailor::TrainingInput::Format::kEvents;
-    input.event_files = {data + "/events.csv"};
-    input.catalog_file = data + "/catalog.csv";
+    absl::StatusOr<std::string> data = UseStoreDir("propensity", &input);
+    if (!data.ok()) return Fail(data.status());
     absl::StatusOr<std::vector<tailor::PropensityReport>> reports =
         tailor::RunPropensity(input, PropensityFromFlags(),
                               [](const std::string& l) { tailor::LogInfo(l); });
@@ -296,14 +319,8 @@ int main(int argc, char** argv) {
   }
 
   if (command == "profiles") {
-    const std::string data = absl::GetFlag(FLAGS_data);
-    if (data.empty()) {
-      return Fail(
-          absl::InvalidArgumentError("--data: must be set for profiles"));
-    }
-    input.format = tailor::TrainingInput::Format::kEvents;
-    input.event_files = {data + "/events.csv"};
-    input.catalog_file = data + "/catalog.csv";
+    absl::StatusOr<std::string> data = UseStoreDir("profiles", &input);
+    if (!data.ok()) return Fail(data.status());
     tailor::ProfileOptions options;
     options.weights = input.weights;
     absl::StatusOr<tailor::ProfilingResult> r = tailor::RunProfiling(
@@ -320,28 +337,17 @@ int main(int argc, char** argv) {
   }
 
   if (command == "segments") {
-    const std::string data = absl::GetFlag(FLAGS_data);
-    if (data.empty()) {
-      return Fail(
-          absl::InvalidArgumentError("--data: must be set for segments"));
-    }
-    input.format = tailor::TrainingInput::Format::kEvents;
-    input.event_files = {data + "/events.csv"};
-    input.catalog_file = data + "/catalog.csv";
-    tailor::SegmentationOptions options;
-    options.k = absl::GetFlag(FLAGS_clusters);
-    options.profiles.weights = input.weights;
-    options.als = als;
-    options.kmeans.seed = als.seed;
-    options.kmeans.threads = als.threads;
-    options.kmeans.batch_size = absl::GetFlag(FLAGS_kmeans_batch_size);
+    absl::StatusOr<std::string> data = UseStoreDir("segments", &input);
+    if (!data.ok()) return Fail(data.status());
+    const tailor::SegmentationOptions options =
+        SegmentationFromFlags(als, input.weights);
     absl::StatusOr<tailor::SegmentationResult> r = tailor::RunSegmentation(
         input, options, [](const std::string& l) { tailor::LogInfo(l); });
     if (!r.ok()) return Fail(r.status());
     std::printf("%s", tailor::FormatSegmentation(*r, options.k > 0).c_str());
     std::string truth_path = absl::GetFlag(FLAGS_ground_truth);
-    if (truth_path.empty() && std::filesystem::exists(data + "/users.csv")) {
-      truth_path = data + "/users.csv";
+    if (truth_path.empty() && std::filesystem::exists(*data + "/users.csv")) {
+      truth_path = *data + "/users.csv";
     }
     if (!truth_path.empty()) {
       auto truth = tailor::ReadGroundTruth(truth_path, "taste_group");
@@ -480,11 +486,7 @@ int main(int argc, char** argv) {
         !input.catalog_file.empty()) {
       tailor::CustomerModelOptions customers;
       customers.propensity = PropensityFromFlags();
-      customers.segmentation.k = absl::GetFlag(FLAGS_clusters);
-      customers.segmentation.kmeans.seed = als.seed;
-      customers.segmentation.kmeans.threads = als.threads;
-      customers.segmentation.kmeans.batch_size =
-          absl::GetFlag(FLAGS_kmeans_batch_size);
+      customers.segmentation = SegmentationFromFlags(als, input.weights);
       if (absl::Status s = tailor::AddCustomerSegments(
               input, customers, &result->snapshot,
               [](const std::string& l) { tailor::LogInfo(l); });

@@ -93,16 +93,19 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
   TAILOR_ASSIGN_OR_RETURN(
       std::vector<Item> catalog,
       ReadCatalogCsv(input.catalog_file, input.read_options, &report));
-  // Pass 1: the latest event fixes the windows.
-  int64_t end = INT64_MIN;
-  for (const std::string& file : input.event_files) {
-    ReadReport r;
-    TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
-        file, input.read_options,
-        [&](Event&& e) { end = std::max(end, e.timestamp); }, &r));
-  }
-  if (end == INT64_MIN) {
-    return absl::InvalidArgumentError("propensity: no events");
+  // Pass 1, unless the caller knows it: the latest event fixes the windows.
+  int64_t end = o.end_unix;
+  if (end == 0) {
+    end = INT64_MIN;
+    for (const std::string& file : input.event_files) {
+      ReadReport r;
+      TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
+          file, input.read_options,
+          [&](Event&& e) { end = std::max(end, e.timestamp); }, &r));
+    }
+    if (end == INT64_MIN) {
+      return absl::InvalidArgumentError("propensity: no events");
+    }
   }
   struct Target {
     std::string name;

@@ -31,6 +31,9 @@ struct PropensityOptions {
   int churn_horizon_days = 90;
   LogisticOptions logistic;
   int calibration_bins = 10;
+  // The end of the data (Unix seconds), when the caller knows it already;
+  // 0 makes RunPropensity find the latest event with an extra pass.
+  int64_t end_unix = 0;
 };
 
 struct PropensityReport {

@@ -142,23 +142,21 @@ absl::StatusOr<SegmentationResult> RunSegmentation(const TrainingInput& input,
 
   // Embeddings: the given model's, or implicit ALS on the same events.
   const InteractionMatrix m = std::move(interactions).Build();
-  RowMatrix embeddings;
+  AlsFactors trained;  // only when no model is given
+  const IdMap* vector_users = &m.users;
+  const RowMatrix* vectors = &trained.user_factors;
   if (o.model != nullptr) {
-    embeddings = RowMatrix::Zero(n, o.model->factors());
-    for (int32_t u = 0; u < n; ++u) {
-      if (auto row = o.model->users.Find(r.users.id(u))) {
-        embeddings.row(u) = o.model->user_factors.row(*row);
-      }
-    }
+    vector_users = &o.model->users;
+    vectors = &o.model->user_factors;
   } else {
     AlsOptions als = o.als;
     als.compute_loss = false;
-    TAILOR_ASSIGN_OR_RETURN(AlsFactors factors, TrainImplicitAls(m, als));
-    embeddings = RowMatrix::Zero(n, als.factors);
-    for (int32_t u = 0; u < n; ++u) {
-      if (auto row = m.users.Find(r.users.id(u))) {
-        embeddings.row(u) = factors.user_factors.row(*row);
-      }
+    TAILOR_ASSIGN_OR_RETURN(trained, TrainImplicitAls(m, als));
+  }
+  RowMatrix embeddings = RowMatrix::Zero(n, vectors->cols());
+  for (int32_t u = 0; u < n; ++u) {
+    if (auto row = vector_users->Find(r.users.id(u))) {
+      embeddings.row(u) = vectors->row(*row);
     }
   }
   std::vector<std::vector<float>> shares(n);

@@ -70,6 +70,30 @@ TEST(PropensityTest, LaterWindowScoresAndNoLeakage) {
   EXPECT_GT(churn.auc, 0.99);
 }
 
+TEST(PropensityTest, AKnownEndGivesTheSameModelsWithoutTheExtraPass) {
+  TempDir dir;
+  WriteStore(dir);
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  input.catalog_file = dir.Join("catalog.csv");
+  auto found = RunPropensity(input, {});
+  ASSERT_TRUE(found.ok()) << found.status();
+  PropensityOptions known;
+  known.end_unix = (*found)[0].end_unix;
+  auto given = RunPropensity(input, known);
+  ASSERT_TRUE(given.ok()) << given.status();
+  for (size_t m = 0; m < 2; ++m) {
+    EXPECT_EQ((*given)[m].t1_unix, (*found)[m].t1_unix);
+    EXPECT_EQ((*given)[m].test_users, (*found)[m].test_users);
+    EXPECT_DOUBLE_EQ((*given)[m].auc, (*found)[m].auc);
+  }
+  // A different end moves the windows with it.
+  known.end_unix -= 7 * kDay;
+  auto earlier = RunPropensity(input, known);
+  ASSERT_TRUE(earlier.ok()) << earlier.status();
+  EXPECT_EQ((*earlier)[0].t2_unix, (*found)[0].t2_unix - 7 * kDay);
+}
+
 TEST(PropensityTest, FeaturesStopAtTheCutOff) {
   // Profiles as of the cut-off know nothing of the label window: a shopper
   // whose only purchase is after it has no order in the profile.
