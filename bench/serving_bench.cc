@@ -98,18 +98,25 @@ struct Fixture {
     state->item_info.resize(kItems);
     state->recommender = std::make_unique<Recommender>(std::move(model));
     state->segments = std::make_unique<SegmentIndex>(MakeSegments());
+    AttachFoldIn(state.get());
     holder.Set(std::move(state));
     // Twenty purchases each for the model's users, for exclude_seen.
-    std::vector<HistoryUpdate> updates;
+    std::vector<std::string> ids;
+    std::vector<UserHistory> histories;
     for (int u = 0; u < 20000; ++u) {
-      HistoryUpdate h{UserId(u), {}};
+      UserHistory h;
       for (int k = 0; k < 20; ++k) {
         h.entries.push_back({absl::StrCat("SKU", (u * 7 + k * 131) % kItems),
-                             kInteracted | kPurchased});
+                             kInteracted | kPurchased, 8.0f, 1});
       }
-      updates.push_back(std::move(h));
+      std::sort(h.entries.begin(), h.entries.end(),
+                [](const HistoryEntry& a, const HistoryEntry& b) {
+                  return a.item_id < b.item_id;
+                });
+      ids.push_back(UserId(u));
+      histories.push_back(std::move(h));
     }
-    (void)store.MergeHistories(updates);
+    (void)store.PutHistories(ids, histories);
     service = std::make_unique<RecommenderService>(&holder, &store);
   }
 };

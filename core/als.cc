@@ -145,6 +145,35 @@ void SolveImplicitRow(const RowMatrix& y, const Eigen::MatrixXf& gram,
   }
 }
 
+double RowMass(const float* weights, int64_t n, int64_t num_columns,
+               float alpha) {
+  double m = static_cast<double>(num_columns);
+  for (int64_t p = 0; p < n; ++p) {
+    if (weights[p] > 0) m += alpha * weights[p];
+  }
+  return m;
+}
+
+double MeanRowMass(const std::vector<int64_t>& row_ptr,
+                   const std::vector<float>& weights, int64_t num_columns,
+                   float alpha) {
+  const int64_t rows = static_cast<int64_t>(row_ptr.size()) - 1;
+  if (rows <= 0) return 0;
+  double total = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    total += RowMass(weights.data() + row_ptr[r], row_ptr[r + 1] - row_ptr[r],
+                     num_columns, alpha);
+  }
+  return total / rows;
+}
+
+float ScaledRegularization(double mass, double mean_mass, float regularization,
+                           float frequency_scaling) {
+  if (frequency_scaling == 0) return regularization;
+  return static_cast<float>(regularization *
+                            std::pow(mass / mean_mass, frequency_scaling));
+}
+
 std::vector<float> RowRegularization(const std::vector<int64_t>& row_ptr,
                                      const std::vector<float>& weights,
                                      int64_t num_columns,
@@ -152,21 +181,12 @@ std::vector<float> RowRegularization(const std::vector<int64_t>& row_ptr,
   const int64_t rows = static_cast<int64_t>(row_ptr.size()) - 1;
   std::vector<float> reg(std::max<int64_t>(rows, 0), options.regularization);
   if (options.frequency_scaling == 0 || rows <= 0) return reg;
-  std::vector<double> mass(rows);
-  double total = 0;
+  const double mean = MeanRowMass(row_ptr, weights, num_columns, options.alpha);
   for (int64_t r = 0; r < rows; ++r) {
-    double m = static_cast<double>(num_columns);
-    for (int64_t p = row_ptr[r]; p < row_ptr[r + 1]; ++p) {
-      if (weights[p] > 0) m += options.alpha * weights[p];
-    }
-    mass[r] = m;
-    total += m;
-  }
-  const double mean = total / rows;
-  for (int64_t r = 0; r < rows; ++r) {
-    reg[r] =
-        static_cast<float>(options.regularization *
-                           std::pow(mass[r] / mean, options.frequency_scaling));
+    reg[r] = ScaledRegularization(
+        RowMass(weights.data() + row_ptr[r], row_ptr[r + 1] - row_ptr[r],
+                num_columns, options.alpha),
+        mean, options.regularization, options.frequency_scaling);
   }
   return reg;
 }

@@ -70,6 +70,18 @@ double ImplicitAlsLoss(const InteractionMatrix& m,
                        const RowMatrix& item_factors,
                        const AlsOptions& options);
 
+// A row's total confidence: num_columns + alpha * (sum of its positive
+// weights), which frequency_scaling compares with the mean over rows.
+double RowMass(const float* weights, int64_t n, int64_t num_columns,
+               float alpha);
+// The mean RowMass over the rows of a CSR (row_ptr, weights); 0 for none.
+double MeanRowMass(const std::vector<int64_t>& row_ptr,
+                   const std::vector<float>& weights, int64_t num_columns,
+                   float alpha);
+// The regularization of a row of the given mass (see frequency_scaling).
+float ScaledRegularization(double mass, double mean_mass, float regularization,
+                           float frequency_scaling);
+
 // Per row of a CSR (row_ptr, weights) against `num_columns` columns: the
 // regularization the options give that row (see frequency_scaling).
 std::vector<float> RowRegularization(const std::vector<int64_t>& row_ptr,

@@ -8,17 +8,27 @@ namespace tailor {
 InteractionBuilder::InteractionBuilder(EventWeights weights)
     : weights_(weights) {}
 
+EventContribution ContributionOf(const Event& event,
+                                 const EventWeights& weights) {
+  EventContribution c;
+  c.weight = weights.of(event.type);
+  if (event.type == EventType::kRating) {
+    c.weight *= static_cast<float>(event.value);
+  }
+  c.purchases = event.type == EventType::kPurchase ? 1
+                : event.type == EventType::kReturn ? -1
+                                                   : 0;
+  return c;
+}
+
 void InteractionBuilder::Add(const Event& event) {
   Raw r{};
   r.user = users_.Insert(event.user_id);
   r.item = items_.Insert(event.item_id);
-  r.weight = weights_.of(event.type);
-  if (event.type == EventType::kRating)
-    r.weight *= static_cast<float>(event.value);
+  const EventContribution c = ContributionOf(event, weights_);
+  r.weight = c.weight;
+  r.purchases = c.purchases;
   r.time = event.timestamp;
-  r.purchases = event.type == EventType::kPurchase ? 1
-                : event.type == EventType::kReturn ? -1
-                                                   : 0;
   raw_.push_back(r);
 }
 
@@ -40,6 +50,8 @@ InteractionMatrix InteractionBuilder::Build() && {
   m.row_ptr.assign(nu + 1, 0);
   m.item.reserve(sorted.size());
   m.weight.reserve(sorted.size());
+  m.weight_sum.reserve(sorted.size());
+  m.net_purchases.reserve(sorted.size());
   m.flags.reserve(sorted.size());
   m.time.reserve(sorted.size());
   for (int32_t u = 0; u < nu; ++u) {
@@ -59,6 +71,10 @@ InteractionMatrix InteractionBuilder::Build() && {
       }
       m.item.push_back(item);
       m.weight.push_back(static_cast<float>(std::max(0.0, w)));
+      m.weight_sum.push_back(static_cast<float>(w));
+      m.net_purchases.push_back(static_cast<int16_t>(std::clamp(
+          net_purchases, static_cast<int>(std::numeric_limits<int16_t>::min()),
+          static_cast<int>(std::numeric_limits<int16_t>::max()))));
       m.flags.push_back(kInteracted | (net_purchases > 0 ? kPurchased : 0));
       m.time.push_back(last);
     }

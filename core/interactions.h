@@ -14,9 +14,20 @@ namespace tailor {
 inline constexpr uint8_t kInteracted = 1;  // any event
 inline constexpr uint8_t kPurchased = 2;   // more purchases than returns
 
+// What one event adds to its (user, item) entry.
+struct EventContribution {
+  float weight = 0;       // the type's weight (ratings: times the value)
+  int16_t purchases = 0;  // +1 purchase, -1 return, else 0
+};
+EventContribution ContributionOf(const Event& event,
+                                 const EventWeights& weights);
+
 // One row per user, entries sorted by item index. `weight` is the summed
 // event weight clamped at 0 (0 means "seen, but no positive signal");
-// `time` is the latest event's timestamp (Unix seconds).
+// `weight_sum` the sum before clamping and `net_purchases` purchases minus
+// returns (what an update between retrains adds to; both may be empty in
+// matrices built by hand); `time` is the latest event's timestamp (Unix
+// seconds).
 // Thread safety: immutable once built; safe to share between threads.
 struct InteractionMatrix {
   IdMap users;
@@ -24,6 +35,8 @@ struct InteractionMatrix {
   std::vector<int64_t> row_ptr;  // users.size() + 1 offsets
   std::vector<int32_t> item;
   std::vector<float> weight;
+  std::vector<float> weight_sum;
+  std::vector<int16_t> net_purchases;
   std::vector<uint8_t> flags;
   std::vector<int64_t> time;
 

@@ -1,6 +1,7 @@
 #include "core/model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -50,7 +51,9 @@ absl::Status Snapshot::Validate() const {
     if (history.row_ptr.size() != static_cast<size_t>(model.users.size()) + 1 ||
         history.row_ptr.front() != 0 ||
         history.row_ptr.back() != static_cast<int64_t>(history.item.size()) ||
-        history.item.size() != history.flags.size()) {
+        history.item.size() != history.flags.size() ||
+        history.item.size() != history.weight_sum.size() ||
+        history.item.size() != history.net_purchases.size()) {
       return absl::DataLossError("history: offsets do not match its entries");
     }
     for (size_t u = 0; u + 1 < history.row_ptr.size(); ++u) {
@@ -63,6 +66,24 @@ absl::Status Snapshot::Validate() const {
         return absl::DataLossError(
             absl::StrCat("history: item index ", i, " out of range"));
       }
+    }
+  }
+  for (float w : history.weight_sum) {
+    if (!std::isfinite(w)) {
+      return absl::DataLossError("history: a weight is not finite");
+    }
+  }
+  if (online.fold_in &&
+      !(online.alpha >= 0 && online.regularization >= 0 &&
+        online.frequency_scaling >= 0 && online.mean_row_mass > 0 &&
+        std::isfinite(online.alpha) && std::isfinite(online.regularization) &&
+        std::isfinite(online.frequency_scaling) &&
+        std::isfinite(online.mean_row_mass))) {
+    return absl::DataLossError("online: fold-in parameters out of range");
+  }
+  for (float w : online.event_weights.weight) {
+    if (!std::isfinite(w)) {
+      return absl::DataLossError("online: an event weight is not finite");
     }
   }
   const int32_t n = model.items.size();

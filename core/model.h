@@ -11,6 +11,7 @@
 #include "core/association_rules.h"
 #include "core/catalog.h"
 #include "core/customer_segments.h"
+#include "core/event.h"
 #include "core/id_map.h"
 #include "core/matrix.h"
 
@@ -35,11 +36,32 @@ struct Model {
 std::vector<int32_t> PopularityOrder(const std::vector<float>& popularity);
 
 // Per-user history the trainer saw, for the server's history store:
-// row u lists (item index, kInteracted/kPurchased flags) for model user u.
+// row u lists, for model user u, each item's kInteracted/kPurchased flags,
+// summed event weight (before clamping at 0) and purchases minus returns:
+// what the server adds live events to between retrains.
 struct TrainingHistory {
   std::vector<int64_t> row_ptr;  // users + 1 offsets (empty: no history)
   std::vector<int32_t> item;
   std::vector<uint8_t> flags;
+  std::vector<float> weight_sum;
+  std::vector<int16_t> net_purchases;
+};
+
+// What the server needs to update a shopper between retrains (see
+// core/online.h): how events were weighted, and for implicit ALS models
+// the hyperparameters of the one-user least-squares solve ("fold-in").
+struct OnlineParams {
+  EventWeights event_weights;
+  bool fold_in = false;  // false: a model without a fold-in (BPR)
+  float alpha = 0;
+  float regularization = 0;
+  float frequency_scaling = 0;
+  // The mean row mass (columns + alpha * positive weights) over the
+  // training users, for frequency-scaled regularization.
+  double mean_row_mass = 0;
+  // The highest event-log sequence number the training data included (0:
+  // trained from files only); logged events above it are new to the model.
+  uint64_t event_log_seq = 0;
 };
 
 // Everything a trainer publishes as one snapshot version.
@@ -53,6 +75,7 @@ struct Snapshot {
   Model model;
   std::vector<Item> catalog;
   TrainingHistory history;
+  OnlineParams online;
   // "Frequently bought together" rules over model.items' indexes (may be
   // empty: no purchases, or a snapshot from before rules existed).
   AssociationRules rules;

@@ -1,5 +1,7 @@
 #include "core/recommender.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 
 namespace tailor {
@@ -44,12 +46,21 @@ std::vector<ScoredItem> Recommender::SimilarItems(int32_t item,
 RecommendResult Recommender::Recommend(
     std::optional<int32_t> user, int count, const ItemSet* exclude,
     const std::vector<int32_t>* segment_popular) const {
+  return RecommendWith(
+      Personalizes(user) ? model_->user_factors.row(*user).data() : nullptr,
+      count, exclude, segment_popular);
+}
+
+RecommendResult Recommender::RecommendWith(
+    const float* embedding, int count, const ItemSet* exclude,
+    const std::vector<int32_t>* segment_popular) const {
   using Source = Recommendation::Source;
   RecommendResult result;
-  if (Personalizes(user)) {
+  const int k = model_->factors();
+  if (embedding != nullptr &&
+      std::any_of(embedding, embedding + k, [](float v) { return v != 0; })) {
     std::vector<ScoredItem> top;
-    retriever_.Search(model_->user_factors.row(*user).data(), count, exclude,
-                      &top);
+    retriever_.Search(embedding, count, exclude, &top);
     result.items.reserve(top.size());
     for (const ScoredItem& s : top) {
       result.items.push_back({s.item, s.score, Source::kPersonalized});

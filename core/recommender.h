@@ -45,6 +45,13 @@ class Recommender {
       std::optional<int32_t> user, int count, const ItemSet* exclude,
       const std::vector<int32_t>* segment_popular = nullptr) const;
 
+  // As Recommend, for a user whose embedding is `embedding` (factors()
+  // floats, e.g. folded in since training) rather than a model row; null or
+  // all zeros means the fallbacks.
+  RecommendResult RecommendWith(
+      const float* embedding, int count, const ItemSet* exclude,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
+
   // Whether Recommend personalises for `user`: a model user with a nonzero
   // embedding. Otherwise it uses the fallbacks.
   bool Personalizes(std::optional<int32_t> user) const {

@@ -29,6 +29,10 @@ InteractionSplit Partition(const InteractionMatrix& m,
       InteractionMatrix& side = is_test[p] ? s.test : s.train;
       side.item.push_back(m.item[p]);
       side.weight.push_back(m.weight[p]);
+      if (!m.weight_sum.empty()) side.weight_sum.push_back(m.weight_sum[p]);
+      if (!m.net_purchases.empty()) {
+        side.net_purchases.push_back(m.net_purchases[p]);
+      }
       side.flags.push_back(m.flags[p]);
       side.time.push_back(m.time.empty() ? 0 : m.time[p]);
     }

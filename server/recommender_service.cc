@@ -232,25 +232,23 @@ absl::Status RecommenderService::Recommend(
     }
   };
   for (const std::string& id : request.exclude_item_ids()) exclude_item(id);
+  TAILOR_ASSIGN_OR_RETURN(LiveUser live,
+                          ReadLiveUser(*state, store_, request.user_id()));
   if (exclude_seen) {
-    absl::StatusOr<std::vector<HistoryEntry>> history =
-        store_->GetHistory(request.user_id());
-    if (!history.ok()) {
-      return absl::Status(
-          history.status().code(),
-          absl::StrCat("reading the history of user_id '", request.user_id(),
-                       "': ", history.status().message()));
-    }
-    for (const HistoryEntry& e : *history) {
-      if (e.flags & kPurchased) exclude_item(e.item_id);
+    for (const ItemActivity& a : live.activity) {
+      if (a.purchased()) {
+        if (!exclude.has_value()) exclude.emplace(model.items.size());
+        exclude->Insert(a.item);
+      }
     }
   }
+  const std::optional<Vector> embedding =
+      LiveEmbedding(*state, request.user_id(), live);
 
   // Cold start for known customers: their cluster's popular items (looked
-  // up only when the model cannot personalise).
-  const std::optional<int32_t> user = model.users.Find(request.user_id());
+  // up only when there is no embedding to personalise with).
   const std::vector<int32_t>* segment_popular = nullptr;
-  if (!state->recommender->Personalizes(user)) {
+  if (!embedding.has_value()) {
     if (auto customer = state->segments->Find(request.user_id())) {
       const int32_t c = state->segments->record(*customer).cluster;
       if (c >= 0) {
@@ -259,8 +257,9 @@ absl::Status RecommenderService::Recommend(
       }
     }
   }
-  const RecommendResult result = state->recommender->Recommend(
-      user, count, exclude.has_value() ? &*exclude : nullptr, segment_popular);
+  const RecommendResult result = state->recommender->RecommendWith(
+      embedding.has_value() ? embedding->data() : nullptr, count,
+      exclude.has_value() ? &*exclude : nullptr, segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);

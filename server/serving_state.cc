@@ -6,6 +6,12 @@
 
 namespace tailor {
 
+void AttachFoldIn(ServingState* state) {
+  state->fold_in = std::make_unique<const FoldIn>(
+      &state->recommender->model().item_factors, state->online);
+  state->fold_in_cache = std::make_unique<FoldInCache>();
+}
+
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store) {
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
@@ -32,6 +38,8 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     }
   }
   state->recommender = std::make_unique<Recommender>(std::move(model));
+  state->online = snapshot.online;
+  AttachFoldIn(state.get());
   return std::shared_ptr<const ServingState>(std::move(state));
 }
 

@@ -12,7 +12,9 @@
 #include "core/catalog.h"
 #include "core/customer_segments.h"
 #include "core/mutex.h"
+#include "core/online.h"
 #include "core/recommender.h"
+#include "server/live_user.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 
@@ -31,6 +33,12 @@ struct ServingState {
   AssociationRules rules;
   // Customer profiles and segments (empty when the snapshot has none).
   std::unique_ptr<const SegmentIndex> segments;
+  // Updating shoppers between retrains (see server/live_user.h): the
+  // snapshot's parameters, the fold-in over its item factors, and the
+  // vectors folded in so far (internally synchronised).
+  OnlineParams online;
+  std::unique_ptr<const FoldIn> fold_in;
+  std::unique_ptr<FoldInCache> fold_in_cache;
 };
 
 // Builds a ServingState from a snapshot that SnapshotStore::Load has
@@ -40,6 +48,11 @@ struct ServingState {
 // catalog back from the store, so that the store stays the source of truth.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store);
+
+// Sets state->fold_in over the recommender's item factors with
+// state->online, and an empty fold-in cache (BuildServingState does this;
+// for states built by hand).
+void AttachFoldIn(ServingState* state);
 
 // Holds the active ServingState and swaps it atomically; readers copy the
 // pointer and keep using their copy while a newer one is installed (in the

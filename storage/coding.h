@@ -19,6 +19,7 @@ class Encoder {
   void PutU32(uint32_t v) { PutRaw(&v, sizeof(v)); }
   void PutU64(uint64_t v) { PutRaw(&v, sizeof(v)); }
   void PutI64(int64_t v) { PutRaw(&v, sizeof(v)); }
+  void PutF32(float v) { PutRaw(&v, sizeof(v)); }
   void PutF64(double v) { PutRaw(&v, sizeof(v)); }
   void PutString(absl::string_view s) {
     PutU32(static_cast<uint32_t>(s.size()));
@@ -45,6 +46,7 @@ class Decoder {
   bool GetU32(uint32_t* v) { return GetRaw(v, sizeof(*v)); }
   bool GetU64(uint64_t* v) { return GetRaw(v, sizeof(*v)); }
   bool GetI64(int64_t* v) { return GetRaw(v, sizeof(*v)); }
+  bool GetF32(float* v) { return GetRaw(v, sizeof(*v)); }
   bool GetF64(double* v) { return GetRaw(v, sizeof(*v)); }
   bool GetString(std::string* s) {
     uint32_t n;

@@ -32,20 +32,30 @@ bool DecodeItem(Decoder* d, Item* it) {
   return true;
 }
 
-void EncodeHistory(const std::vector<HistoryEntry>& history, Encoder* e) {
-  e->PutU32(static_cast<uint32_t>(history.size()));
-  for (const auto& h : history) {
+void EncodeHistory(const UserHistory& history, Encoder* e) {
+  e->PutU64(history.through_seq);
+  e->PutU32(static_cast<uint32_t>(history.entries.size()));
+  for (const auto& h : history.entries) {
     e->PutString(h.item_id);
     e->PutU8(h.flags);
+    e->PutF32(h.weight_sum);
+    e->PutU32(static_cast<uint32_t>(h.net_purchases));
   }
 }
 
-bool DecodeHistory(Decoder* d, std::vector<HistoryEntry>* history) {
+bool DecodeHistory(Decoder* d, UserHistory* history) {
   uint32_t n;
-  if (!d->GetU32(&n) || !d->Has(n, 5)) return false;
-  history->resize(n);
-  for (auto& h : *history) {
-    if (!d->GetString(&h.item_id) || !d->GetU8(&h.flags)) return false;
+  if (!d->GetU64(&history->through_seq) || !d->GetU32(&n) || !d->Has(n, 13)) {
+    return false;
+  }
+  history->entries.resize(n);
+  for (auto& h : history->entries) {
+    uint32_t net;
+    if (!d->GetString(&h.item_id) || !d->GetU8(&h.flags) ||
+        !d->GetF32(&h.weight_sum) || !d->GetU32(&net)) {
+      return false;
+    }
+    h.net_purchases = static_cast<int32_t>(net);
   }
   return true;
 }

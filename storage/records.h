@@ -17,8 +17,8 @@ void EncodeItem(const Item& item, Encoder* e);
 // False when the input is truncated.
 bool DecodeItem(Decoder* d, Item* item);
 
-void EncodeHistory(const std::vector<HistoryEntry>& history, Encoder* e);
-bool DecodeHistory(Decoder* d, std::vector<HistoryEntry>* history);
+void EncodeHistory(const UserHistory& history, Encoder* e);
+bool DecodeHistory(Decoder* d, UserHistory* history);
 
 // A logged event (event_id, event, sequence number).
 void EncodeLoggedEvent(const LoggedEvent& e, Encoder* enc);

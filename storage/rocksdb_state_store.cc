@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -71,9 +72,8 @@ std::string UserEventKey(const Event& e, uint64_t seq) {
 }
 
 // Column family handles are owned by the DB wrapper and closed before it.
-// Thread safety: RocksDB calls are thread-safe; read-modify-write merges of
-// histories are serialised by merge_mu_, event appends by append_mu_ (an
-// append takes merge_mu_ after append_mu_, never the other way round).
+// Thread safety: RocksDB calls are thread-safe; event appends are
+// serialised by append_mu_.
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
@@ -123,32 +123,51 @@ class RocksDbStateStore : public StateStore {
     return items;
   }
 
-  absl::Status MergeHistories(
-      const std::vector<HistoryUpdate>& updates) override {
-    MutexLock lock(&merge_mu_);
+  // Histories written before format 2 (flags only, no through_seq) cannot
+  // be read: they are derived data, so they are dropped and the next
+  // snapshot is imported again.
+  absl::Status UpgradeHistoryFormat() {
+    constexpr absl::string_view kFormatKey = "history_format";
+    TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> format,
+                            GetMeta(kFormatKey));
+    if (format == "2") return absl::OkStatus();
     rocksdb::WriteBatch batch;
-    for (const HistoryUpdate& u : updates) {
-      TAILOR_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history,
-                              GetHistory(u.user_id));
-      MergeHistoryEntries(u.entries, &history);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), history_cf()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      batch.Delete(history_cf(), it->key());
+    }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning histories"));
+    batch.Delete(meta(), "imported_version");
+    batch.Put(meta(), rocksdb::Slice(kFormatKey.data(), kFormatKey.size()),
+              "2");
+    return FromRocks(db_->Write(sync_, &batch), "upgrading histories");
+  }
+
+  absl::Status PutHistories(absl::Span<const std::string> ids,
+                            absl::Span<const UserHistory> histories) override {
+    if (ids.size() != histories.size()) {
+      return absl::InvalidArgumentError("ids and histories: sizes differ");
+    }
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < ids.size(); ++i) {
       Encoder e;
-      EncodeHistory(history, &e);
-      batch.Put(history_cf(), u.user_id, e.buffer());
+      EncodeHistory(histories[i], &e);
+      batch.Put(history_cf(), ids[i], e.buffer());
     }
     return FromRocks(db_->Write(sync_, &batch), "writing histories");
   }
 
-  absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
-      absl::string_view user_id) override {
+  absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override {
     std::string value;
     rocksdb::Status s =
         db_->Get(rocksdb::ReadOptions(), history_cf(),
                  rocksdb::Slice(user_id.data(), user_id.size()), &value);
-    std::vector<HistoryEntry> history;
+    UserHistory history;
     if (s.IsNotFound()) return history;
     TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading a history"));
     Decoder d(value);
-    if (!DecodeHistory(&d, &history)) {
+    if (!DecodeHistory(&d, &history) || d.remaining() != 0) {
       return absl::DataLossError(absl::StrCat(
           "rocksdb: history record of user '", user_id, "' is corrupt"));
     }
@@ -193,7 +212,6 @@ class RocksDbStateStore : public StateStore {
     std::vector<AppendOutcome> out;
     out.reserve(events.size());
     absl::flat_hash_map<std::string, uint64_t> in_batch;
-    std::vector<const Event*> added;
     rocksdb::WriteBatch batch;
     uint64_t last = last_seq_;
     for (const LoggedEvent& e : events) {
@@ -219,21 +237,9 @@ class RocksDbStateStore : public StateStore {
       batch.Put(user_events(), UserEventKey(stored.event, stored.seq), "");
       batch.Put(event_ids(), e.event_id, SeqKey(stored.seq));
       in_batch.emplace(e.event_id, stored.seq);
-      added.push_back(&e.event);
       out.push_back({stored.seq, false});
     }
     if (batch.Count() > 0) {
-      // The histories change in the same write, under the merge lock, so
-      // that no MergeHistories interleaves its read-modify-write.
-      MutexLock merge(&merge_mu_);
-      for (const HistoryUpdate& u : HistoryUpdatesOf(added)) {
-        TAILOR_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history,
-                                GetHistory(u.user_id));
-        MergeHistoryEntries(u.entries, &history);
-        Encoder enc;
-        EncodeHistory(history, &enc);
-        batch.Put(history_cf(), u.user_id, enc.buffer());
-      }
       TAILOR_RETURN_IF_ERROR(
           FromRocks(db_->Write(sync_, &batch), "writing events"));
     }
@@ -241,7 +247,13 @@ class RocksDbStateStore : public StateStore {
     return out;
   }
 
+  uint64_t LastSequence() override {
+    MutexLock lock(&append_mu_);
+    return last_seq_;
+  }
+
   absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
+                                                      uint64_t after,
                                                       size_t limit) override {
     const std::string prefix = UserPrefix(user_id);
     std::deque<uint64_t> seqs;
@@ -252,8 +264,10 @@ class RocksDbStateStore : public StateStore {
       if (it->key().size() != prefix.size() + 16) {
         return absl::DataLossError("rocksdb: a user_events key is corrupt");
       }
-      seqs.push_back(GetBigEndian64(
-          absl::string_view(it->key().data() + prefix.size() + 8, 8)));
+      const uint64_t seq = GetBigEndian64(
+          absl::string_view(it->key().data() + prefix.size() + 8, 8));
+      if (seq <= after) continue;
+      seqs.push_back(seq);
       if (seqs.size() > limit) seqs.pop_front();
     }
     TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning user events"));
@@ -333,7 +347,6 @@ class RocksDbStateStore : public StateStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
-  Mutex merge_mu_;
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
@@ -361,8 +374,10 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
   TAILOR_RETURN_IF_ERROR(
       FromRocks(rocksdb::DB::Open(options, path, families, &handles, &raw),
                 absl::StrCat("opening '", path, "'")));
-  return std::unique_ptr<StateStore>(new RocksDbStateStore(
-      std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+  auto store = std::make_unique<RocksDbStateStore>(
+      std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
+  TAILOR_RETURN_IF_ERROR(store->UpgradeHistoryFormat());
+  return std::unique_ptr<StateStore>(std::move(store));
 }
 
 }  // namespace tailor

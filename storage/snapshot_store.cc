@@ -19,8 +19,9 @@ namespace {
 
 constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
 constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
-// Format 2 added the rules file, format 3 the segments file.
-constexpr uint32_t kFormatVersion = 3;
+// Format 2 added the rules file, format 3 the segments file, format 4 the
+// online parameters (MANIFEST) and the history's weights and purchases.
+constexpr uint32_t kFormatVersion = 4;
 constexpr size_t kVersionDigits = 8;
 
 constexpr const char* kManifest = "MANIFEST";
@@ -164,6 +165,30 @@ bool GetArray(Decoder* d, std::vector<T>* v) {
   return d->GetRaw(v->data(), sizeof(T) * n);
 }
 
+void EncodeOnlineParams(const OnlineParams& p, Encoder* e) {
+  for (float w : p.event_weights.weight) e->PutF32(w);
+  e->PutU8(p.fold_in ? 1 : 0);
+  e->PutF32(p.alpha);
+  e->PutF32(p.regularization);
+  e->PutF32(p.frequency_scaling);
+  e->PutF64(p.mean_row_mass);
+  e->PutU64(p.event_log_seq);
+}
+
+bool DecodeOnlineParams(Decoder* d, OnlineParams* p) {
+  for (float& w : p->event_weights.weight) {
+    if (!d->GetF32(&w)) return false;
+  }
+  uint8_t fold_in;
+  if (!d->GetU8(&fold_in) || fold_in > 1 || !d->GetF32(&p->alpha) ||
+      !d->GetF32(&p->regularization) || !d->GetF32(&p->frequency_scaling) ||
+      !d->GetF64(&p->mean_row_mass) || !d->GetU64(&p->event_log_seq)) {
+    return false;
+  }
+  p->fold_in = fold_in == 1;
+  return true;
+}
+
 // Segments: reference time, user ids, one record per user, then per
 // cluster its descriptor and popular items.
 std::string EncodeSegments(const CustomerSegments& segments) {
@@ -268,6 +293,7 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
       e.PutString(k);
       e.PutString(v);
     }
+    EncodeOnlineParams(snapshot.online, &e);
     TAILOR_RETURN_IF_ERROR(write(kManifest, e.buffer()));
   }
   TAILOR_RETURN_IF_ERROR(write(kUsers, EncodeIds(snapshot.model.users)));
@@ -287,6 +313,8 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
     PutArray(&e, snapshot.history.row_ptr);
     PutArray(&e, snapshot.history.item);
     PutArray(&e, snapshot.history.flags);
+    PutArray(&e, snapshot.history.weight_sum);
+    PutArray(&e, snapshot.history.net_purchases);
     TAILOR_RETURN_IF_ERROR(write(kHistory, e.buffer()));
   }
   {
@@ -393,6 +421,9 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
         return Corrupt(path(kManifest), "truncated info");
       }
     }
+    if (!DecodeOnlineParams(&d, &s.online) || d.remaining() != 0) {
+      return Corrupt(path(kManifest), "bad online parameters");
+    }
   }
   {
     TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kUsers));
@@ -427,7 +458,9 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
     TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kHistory));
     Decoder d(payload);
     if (!GetArray(&d, &s.history.row_ptr) || !GetArray(&d, &s.history.item) ||
-        !GetArray(&d, &s.history.flags) || d.remaining() != 0) {
+        !GetArray(&d, &s.history.flags) ||
+        !GetArray(&d, &s.history.weight_sum) ||
+        !GetArray(&d, &s.history.net_purchases) || d.remaining() != 0) {
       return Corrupt(path(kHistory), "bad arrays");
     }
   }

@@ -7,16 +7,6 @@
 
 namespace tailor {
 
-void MergeHistoryEntries(const std::vector<HistoryEntry>& update,
-                         std::vector<HistoryEntry>* history) {
-  std::map<std::string, uint8_t> merged;
-  for (const auto& e : *history) merged[e.item_id] |= e.flags;
-  for (const auto& e : update) merged[e.item_id] |= e.flags;
-  history->clear();
-  history->reserve(merged.size());
-  for (auto& [item, flags] : merged) history->push_back({item, flags});
-}
-
 absl::Status MemoryStateStore::PutItems(const std::vector<Item>& items) {
   MutexLock lock(&mu_);
   for (const Item& it : items) catalog_[it.item_id] = it;
@@ -31,24 +21,23 @@ absl::StatusOr<std::vector<Item>> MemoryStateStore::LoadCatalog() {
   return items;
 }
 
-absl::Status MemoryStateStore::MergeHistories(
-    const std::vector<HistoryUpdate>& updates) {
-  MutexLock lock(&mu_);
-  for (const auto& u : updates) {
-    auto& h = history_[u.user_id];
-    for (const auto& e : u.entries) h[e.item_id] |= e.flags;
+absl::Status MemoryStateStore::PutHistories(
+    absl::Span<const std::string> ids,
+    absl::Span<const UserHistory> histories) {
+  if (ids.size() != histories.size()) {
+    return absl::InvalidArgumentError("ids and histories: sizes differ");
   }
+  MutexLock lock(&mu_);
+  for (size_t i = 0; i < ids.size(); ++i) history_[ids[i]] = histories[i];
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<HistoryEntry>> MemoryStateStore::GetHistory(
+absl::StatusOr<UserHistory> MemoryStateStore::GetHistory(
     absl::string_view user_id) {
   MutexLock lock(&mu_);
-  std::vector<HistoryEntry> out;
   auto it = history_.find(user_id);
-  if (it == history_.end()) return out;
-  for (const auto& [item, flags] : it->second) out.push_back({item, flags});
-  return out;
+  if (it == history_.end()) return UserHistory();
+  return it->second;
 }
 
 absl::StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(
@@ -85,29 +74,12 @@ MemoryStateStore::GetCustomerRecord(absl::string_view user_id) {
   return std::optional<CustomerRecord>(it->second);
 }
 
-std::vector<HistoryUpdate> HistoryUpdatesOf(
-    const std::vector<const Event*>& events) {
-  std::map<std::string, std::map<std::string, uint8_t>> by_user;
-  for (const Event* e : events) {
-    by_user[e->user_id][e->item_id] |=
-        kInteracted | (e->type == EventType::kPurchase ? kPurchased : 0);
-  }
-  std::vector<HistoryUpdate> out;
-  for (auto& [user, items] : by_user) {
-    HistoryUpdate u{user, {}};
-    for (const auto& [item, flags] : items) u.entries.push_back({item, flags});
-    out.push_back(std::move(u));
-  }
-  return out;
-}
-
 absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
     absl::Span<const LoggedEvent> events) {
   MutexLock lock(&mu_);
   std::vector<AppendOutcome> out;
   out.reserve(events.size());
   uint64_t last = events_.empty() ? 0 : events_.rbegin()->first;
-  std::vector<const Event*> added;
   for (const LoggedEvent& e : events) {
     auto [it, inserted] = event_ids_.try_emplace(e.event_id, last + 1);
     if (!inserted) {
@@ -116,24 +88,18 @@ absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
     }
     LoggedEvent stored = e;
     stored.seq = ++last;
-    auto pos = events_.emplace(stored.seq, std::move(stored)).first;
-    added.push_back(&pos->second.event);
+    events_.emplace(stored.seq, std::move(stored));
     out.push_back({last, false});
-  }
-  for (const HistoryUpdate& u : HistoryUpdatesOf(added)) {
-    for (const HistoryEntry& h : u.entries) {
-      history_[u.user_id][h.item_id] |= h.flags;
-    }
   }
   return out;
 }
 
 absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEvents(
-    absl::string_view user_id, size_t limit) {
+    absl::string_view user_id, uint64_t after, size_t limit) {
   MutexLock lock(&mu_);
   std::vector<LoggedEvent> out;
-  for (const auto& [seq, e] : events_) {
-    if (e.event.user_id == user_id) out.push_back(e);
+  for (auto it = events_.upper_bound(after); it != events_.end(); ++it) {
+    if (it->second.event.user_id == user_id) out.push_back(it->second);
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const LoggedEvent& a, const LoggedEvent& b) {
@@ -141,6 +107,11 @@ absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEvents(
                    });
   if (out.size() > limit) out.erase(out.begin(), out.end() - limit);
   return out;
+}
+
+uint64_t MemoryStateStore::LastSequence() {
+  MutexLock lock(&mu_);
+  return events_.empty() ? 0 : events_.rbegin()->first;
 }
 
 absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::EventsSince(
@@ -164,22 +135,31 @@ absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
   TAILOR_RETURN_IF_ERROR(store->PutItems(snapshot.catalog));
   const TrainingHistory& h = snapshot.history;
   constexpr size_t kBatchUsers = 2048;
-  std::vector<HistoryUpdate> batch;
+  std::vector<std::string> ids;
+  std::vector<UserHistory> batch;
+  auto flush = [&] {
+    absl::Status s = store->PutHistories(ids, batch);
+    ids.clear();
+    batch.clear();
+    return s;
+  };
   for (size_t u = 0; u + 1 < h.row_ptr.size(); ++u) {
     if (h.row_ptr[u] == h.row_ptr[u + 1]) continue;
-    HistoryUpdate update;
-    update.user_id = snapshot.model.users.id(static_cast<int32_t>(u));
+    UserHistory history;
+    history.through_seq = snapshot.online.event_log_seq;
     for (int64_t p = h.row_ptr[u]; p < h.row_ptr[u + 1]; ++p) {
-      update.entries.push_back(
-          {snapshot.model.items.id(h.item[p]), h.flags[p]});
+      history.entries.push_back({snapshot.model.items.id(h.item[p]), h.flags[p],
+                                 h.weight_sum[p], h.net_purchases[p]});
     }
-    batch.push_back(std::move(update));
-    if (batch.size() == kBatchUsers) {
-      TAILOR_RETURN_IF_ERROR(store->MergeHistories(batch));
-      batch.clear();
-    }
+    std::sort(history.entries.begin(), history.entries.end(),
+              [](const HistoryEntry& a, const HistoryEntry& b) {
+                return a.item_id < b.item_id;
+              });
+    ids.push_back(snapshot.model.users.id(static_cast<int32_t>(u)));
+    batch.push_back(std::move(history));
+    if (batch.size() == kBatchUsers) TAILOR_RETURN_IF_ERROR(flush());
   }
-  if (!batch.empty()) TAILOR_RETURN_IF_ERROR(store->MergeHistories(batch));
+  if (!batch.empty()) TAILOR_RETURN_IF_ERROR(flush());
   const CustomerSegments& seg = snapshot.segments;
   constexpr size_t kBatchCustomers = 4096;
   for (size_t begin = 0; begin < seg.records.size(); begin += kBatchCustomers) {

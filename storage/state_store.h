@@ -24,17 +24,24 @@
 
 namespace tailor {
 
-// What a user did with one item; flags are core's kInteracted/kPurchased.
+// What training saw of a user and one item: core's kInteracted/kPurchased
+// flags, the summed event weight (before clamping at 0) and purchases minus
+// returns.
 struct HistoryEntry {
   std::string item_id;
   uint8_t flags = 0;
+  float weight_sum = 0;
+  int32_t net_purchases = 0;
   bool operator==(const HistoryEntry&) const = default;
 };
 
-// One user's history update: entries are OR-ed into what is stored.
-struct HistoryUpdate {
-  std::string user_id;
-  std::vector<HistoryEntry> entries;
+// A user's history as of the snapshot it was imported from.
+struct UserHistory {
+  // The highest event-log sequence number the entries include: the user's
+  // logged events above it are not in them.
+  uint64_t through_seq = 0;
+  std::vector<HistoryEntry> entries;  // sorted by item_id
+  bool operator==(const UserHistory&) const = default;
 };
 
 // An event as recorded by the server: the client's idempotency key, the
@@ -63,13 +70,13 @@ class StateStore {
   // Every catalog item, in item_id byte order.
   virtual absl::StatusOr<std::vector<Item>> LoadCatalog() = 0;
 
-  // Merges updates into the stored histories (flags OR-ed per item),
-  // atomically for the whole batch.
-  virtual absl::Status MergeHistories(
-      const std::vector<HistoryUpdate>& updates) = 0;
-  // The user's history, sorted by item_id; empty for an unknown user.
-  virtual absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
-      absl::string_view user_id) = 0;
+  // Inserts or replaces histories (atomically for the batch); ids[i]
+  // names histories[i], whose entries must be sorted by item_id.
+  virtual absl::Status PutHistories(
+      absl::Span<const std::string> ids,
+      absl::Span<const UserHistory> histories) = 0;
+  // The user's history; empty (through_seq 0) for an unknown user.
+  virtual absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) = 0;
 
   // Inserts or replaces customer records; ids[i] names records[i].
   virtual absl::Status PutCustomerRecords(
@@ -82,16 +89,17 @@ class StateStore {
   // The event log. Appends `events` atomically and durably (the write is
   // synced before this returns), giving each new event_id the next
   // sequence number (1, 2, ...); an event_id recorded before is a duplicate
-  // and is not written again. In the same write, each new event is merged
-  // into its user's history (kInteracted; purchases also kPurchased; a
-  // return clears nothing until the next snapshot's histories are
-  // imported). Outcomes are in the batch's order.
+  // and is not written again. Outcomes are in the batch's order. (The
+  // histories are not touched: readers add the user's events above the
+  // history's through_seq.)
   virtual absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
       absl::Span<const LoggedEvent> events) = 0;
-  // The user's events by timestamp (ties by sequence), at most `limit`
-  // of the latest.
+  // The user's events with a sequence number above `after`, by timestamp
+  // (ties by sequence), at most `limit` of the latest.
   virtual absl::StatusOr<std::vector<LoggedEvent>> UserEvents(
-      absl::string_view user_id, size_t limit) = 0;
+      absl::string_view user_id, uint64_t after, size_t limit) = 0;
+  // The highest sequence number given so far (0: none).
+  virtual uint64_t LastSequence() = 0;
   // Events with a sequence number above `after`, in sequence order, at most
   // `limit` (the trainer's incremental read).
   virtual absl::StatusOr<std::vector<LoggedEvent>> EventsSince(
@@ -118,10 +126,9 @@ class MemoryStateStore : public StateStore {
  public:
   absl::Status PutItems(const std::vector<Item>& items) override;
   absl::StatusOr<std::vector<Item>> LoadCatalog() override;
-  absl::Status MergeHistories(
-      const std::vector<HistoryUpdate>& updates) override;
-  absl::StatusOr<std::vector<HistoryEntry>> GetHistory(
-      absl::string_view user_id) override;
+  absl::Status PutHistories(absl::Span<const std::string> ids,
+                            absl::Span<const UserHistory> histories) override;
+  absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override;
   absl::Status PutCustomerRecords(
       absl::Span<const std::string> ids,
       absl::Span<const CustomerRecord> records) override;
@@ -130,7 +137,9 @@ class MemoryStateStore : public StateStore {
   absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
       absl::Span<const LoggedEvent> events) override;
   absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
+                                                      uint64_t after,
                                                       size_t limit) override;
+  uint64_t LastSequence() override;
   absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
                                                        size_t limit) override;
   absl::StatusOr<std::optional<std::string>> GetMeta(
@@ -140,8 +149,7 @@ class MemoryStateStore : public StateStore {
  private:
   Mutex mu_;
   std::map<std::string, Item> catalog_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::map<std::string, uint8_t>> history_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, UserHistory> history_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CustomerRecord> customers_
       ABSL_GUARDED_BY(mu_);
@@ -149,18 +157,11 @@ class MemoryStateStore : public StateStore {
   absl::flat_hash_map<std::string, uint64_t> event_ids_ ABSL_GUARDED_BY(mu_);
 };
 
-// The history entries a batch of new events adds, per user.
-std::vector<HistoryUpdate> HistoryUpdatesOf(
-    const std::vector<const Event*>& events);
-
-// Merges entries into a sorted-by-item history, OR-ing flags per item.
-void MergeHistoryEntries(const std::vector<HistoryEntry>& update,
-                         std::vector<HistoryEntry>* history);
-
-// Writes a snapshot's catalog, training histories and customer records into
-// `store` unless this
-// version was already imported (tracked under meta key "imported_version").
-// Returns whether anything was written.
+// Writes a snapshot's catalog, training histories (replacing each of its
+// users' stored history, with through_seq = the snapshot's event_log_seq)
+// and customer records into `store` unless this version was already
+// imported (tracked under meta key "imported_version"). Returns whether
+// anything was written.
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store);
 

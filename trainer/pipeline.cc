@@ -196,6 +196,17 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   s.history.row_ptr = m.row_ptr;
   s.history.item = m.item;
   s.history.flags = m.flags;
+  s.history.weight_sum = std::move(m.weight_sum);
+  s.history.net_purchases = std::move(m.net_purchases);
+  s.online.event_weights = input.weights;
+  if (!bpr) {
+    s.online.fold_in = true;
+    s.online.alpha = als.alpha;
+    s.online.regularization = als.regularization;
+    s.online.frequency_scaling = als.frequency_scaling;
+    s.online.mean_row_mass =
+        MeanRowMass(m.row_ptr, m.weight, m.num_items(), als.alpha);
+  }
   s.model.users = std::move(m.users);
   s.model.items = std::move(m.items);
   s.catalog = std::move(catalog);

@@ -47,6 +47,8 @@ inline Snapshot TinySnapshot(float scale = 1.0f) {
   s.history.row_ptr = {0, 0, 2};
   s.history.item = {0, 1};
   s.history.flags = {kInteracted | kPurchased, kInteracted};
+  s.history.weight_sum = {8.0f, 1.0f};
+  s.history.net_purchases = {1, 0};
   return s;
 }
 

@@ -45,6 +45,8 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
   for (int u = 0; u < users; ++u) {
     s.history.item.push_back(u % items);
     s.history.flags.push_back(u % 2 ? 3 : 1);
+    s.history.weight_sum.push_back(u % 2 ? 8.0f : -1.5f * u);
+    s.history.net_purchases.push_back(u % 2 ? 1 : -u);
     s.history.row_ptr.push_back(static_cast<int64_t>(s.history.item.size()));
   }
   if (items >= 3) {
@@ -59,6 +61,13 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
   s.created_unix = 1700000000;
   s.info = {{"algorithm", "implicit-als"},
             {"factors", std::to_string(factors)}};
+  s.online.event_weights.weight[2] = 3.5f;
+  s.online.fold_in = true;
+  s.online.alpha = 0.75f;
+  s.online.regularization = 12.5f;
+  s.online.frequency_scaling = 0.5f;
+  s.online.mean_row_mass = items + 3.25;
+  s.online.event_log_seq = 123456789012ull;
   return s;
 }
 
@@ -83,6 +92,15 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.history.row_ptr, b.history.row_ptr);
   EXPECT_EQ(a.history.item, b.history.item);
   EXPECT_EQ(a.history.flags, b.history.flags);
+  EXPECT_EQ(a.history.weight_sum, b.history.weight_sum);
+  EXPECT_EQ(a.history.net_purchases, b.history.net_purchases);
+  EXPECT_EQ(a.online.event_weights.weight, b.online.event_weights.weight);
+  EXPECT_EQ(a.online.fold_in, b.online.fold_in);
+  EXPECT_EQ(a.online.alpha, b.online.alpha);
+  EXPECT_EQ(a.online.regularization, b.online.regularization);
+  EXPECT_EQ(a.online.frequency_scaling, b.online.frequency_scaling);
+  EXPECT_EQ(a.online.mean_row_mass, b.online.mean_row_mass);
+  EXPECT_EQ(a.online.event_log_seq, b.online.event_log_seq);
   testing::ExpectSameSegments(a.segments, b.segments);
 }
 

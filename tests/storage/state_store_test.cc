@@ -49,18 +49,22 @@ TEST_P(StateStoreTest, CatalogPutReplaceAndLoad) {
   EXPECT_EQ(*items, (std::vector<Item>{a, b}));
 }
 
-TEST_P(StateStoreTest, HistoriesMergeByOringFlags) {
-  ASSERT_TRUE(
-      store()
-          ->MergeHistories({{"u1", {{"x", kInteracted}, {"a", kInteracted}}},
-                            {"u2", {{"x", kInteracted | kPurchased}}}})
-          .ok());
-  ASSERT_TRUE(store()->MergeHistories({{"u1", {{"x", kPurchased}}}}).ok());
+TEST_P(StateStoreTest, HistoriesArePutWholeAndReplaced) {
+  const UserHistory u1{
+      7,
+      {{"a", kInteracted, 1.5f, 0}, {"x", kInteracted | kPurchased, 2.0f, 1}}};
+  const UserHistory u2{7, {{"x", kInteracted, -6.0f, -1}}};
+  ASSERT_TRUE(store()->PutHistories({"u1", "u2"}, {u1, u2}).ok());
   auto h1 = store()->GetHistory("u1");
   ASSERT_TRUE(h1.ok()) << h1.status();
-  EXPECT_EQ(*h1, (std::vector<HistoryEntry>{{"a", kInteracted},
-                                            {"x", kInteracted | kPurchased}}));
-  EXPECT_TRUE(store()->GetHistory("nobody")->empty());
+  EXPECT_EQ(*h1, u1);
+  EXPECT_EQ(*store()->GetHistory("u2"), u2);
+  const UserHistory replaced{9, {{"x", kInteracted, 3.0f, 0}}};
+  ASSERT_TRUE(store()->PutHistories({"u1"}, {replaced}).ok());
+  EXPECT_EQ(*store()->GetHistory("u1"), replaced);
+  EXPECT_EQ(*store()->GetHistory("nobody"), UserHistory());
+  EXPECT_EQ(store()->PutHistories({"u1", "u2"}, {u1}).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_P(StateStoreTest, MetaValues) {
@@ -72,11 +76,13 @@ TEST_P(StateStoreTest, MetaValues) {
 
 TEST_P(StateStoreTest, EverythingSurvivesAReopen) {
   ASSERT_TRUE(store()->PutItems({{"A", "t", "c", "b", "x", 1, {}, true}}).ok());
-  ASSERT_TRUE(store()->MergeHistories({{"u", {{"A", kPurchased}}}}).ok());
+  ASSERT_TRUE(
+      store()->PutHistories({"u"}, {{3, {{"A", kPurchased, 8.0f, 1}}}}).ok());
   ASSERT_TRUE(store()->PutMeta("imported_version", "00000003").ok());
   Reopen();
   EXPECT_EQ(store()->LoadCatalog()->size(), 1u);
-  EXPECT_EQ(store()->GetHistory("u")->at(0).flags, kPurchased);
+  EXPECT_EQ(*store()->GetHistory("u"),
+            (UserHistory{3, {{"A", kPurchased, 8.0f, 1}}}));
   EXPECT_EQ(**store()->GetMeta("imported_version"), "00000003");
 }
 
@@ -89,16 +95,29 @@ TEST_P(StateStoreTest, SnapshotIsImportedOncePerVersion) {
   s.history.row_ptr = {0, 2, 2};
   s.history.item = {0, 1};
   s.history.flags = {kInteracted, kInteracted | kPurchased};
+  s.history.weight_sum = {1.0f, 10.0f};
+  s.history.net_purchases = {0, 1};
+  s.online.event_log_seq = 5;
   EXPECT_TRUE(*ImportSnapshotState(s, store()));
   EXPECT_FALSE(*ImportSnapshotState(s, store()));  // same version: no-op
   EXPECT_EQ(*store()->GetHistory("u0"),
-            (std::vector<HistoryEntry>{{"A", kInteracted},
-                                       {"B", kInteracted | kPurchased}}));
-  EXPECT_TRUE(store()->GetHistory("u1")->empty());
+            (UserHistory{5,
+                         {{"A", kInteracted, 1.0f, 0},
+                          {"B", kInteracted | kPurchased, 10.0f, 1}}}));
+  EXPECT_EQ(*store()->GetHistory("u1"), UserHistory());
+  // A later version replaces the rows of its users (not adds to them).
   s.version = "00000002";
   s.catalog.push_back({"B", "t2", "c", "b", "x", 2, {}, true});
+  s.history.item = {1};
+  s.history.row_ptr = {0, 1, 1};
+  s.history.flags = {kInteracted};
+  s.history.weight_sum = {4.0f};
+  s.history.net_purchases = {0};
+  s.online.event_log_seq = 9;
   EXPECT_TRUE(*ImportSnapshotState(s, store()));
   EXPECT_EQ(store()->LoadCatalog()->size(), 2u);
+  EXPECT_EQ(*store()->GetHistory("u0"),
+            (UserHistory{9, {{"B", kInteracted, 4.0f, 0}}}));
 }
 
 TEST_P(StateStoreTest, CustomerRecordsRoundTripAndSurviveAReopen) {
@@ -150,13 +169,11 @@ TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
   EXPECT_TRUE((*first)[2].duplicate);
   EXPECT_EQ((*first)[2].seq, 1u);
   EXPECT_EQ((*first)[3].seq, 3u);
-  // The same write merged them into the histories.
-  EXPECT_EQ(*store()->GetHistory("u"),
-            (std::vector<HistoryEntry>{{"A", kInteracted},
-                                       {"C", kInteracted | kPurchased}}));
-  EXPECT_EQ(*store()->GetHistory("v"),
-            (std::vector<HistoryEntry>{{"B", kInteracted}}));
+  EXPECT_EQ(store()->LastSequence(), 3u);
+  // Histories are the snapshots' business: appends leave them alone.
+  EXPECT_EQ(*store()->GetHistory("u"), UserHistory());
   Reopen();
+  EXPECT_EQ(store()->LastSequence(), 3u);
   // A resend after a restart is still a duplicate; new ids continue.
   auto second = store()->AppendEvents(
       {Logged("e2", "v", "B", 100), Logged("e4", "u", "D", -50)});
@@ -179,19 +196,25 @@ TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
   EXPECT_EQ((*later)[0].seq, 3u);
 
   // The user's events by time (a negative timestamp first), latest kept.
-  auto u = store()->UserEvents("u", 10);
+  auto u = store()->UserEvents("u", 0, 10);
   ASSERT_TRUE(u.ok()) << u.status();
   std::vector<std::string> ids;
   for (const LoggedEvent& e : *u) ids.push_back(e.event_id);
   EXPECT_EQ(ids, (std::vector<std::string>{"e4", "e3", "e1"}));
-  auto latest = store()->UserEvents("u", 2);
+  auto latest = store()->UserEvents("u", 0, 2);
   ASSERT_TRUE(latest.ok());
   ASSERT_EQ(latest->size(), 2u);
   EXPECT_EQ((*latest)[0].event_id, "e3");
-  EXPECT_TRUE(store()->UserEvents("nobody", 10)->empty());
+  // Only events above a sequence number (what a history does not include).
+  auto after = store()->UserEvents("u", 1, 10);
+  ASSERT_TRUE(after.ok());
+  ids.clear();
+  for (const LoggedEvent& e : *after) ids.push_back(e.event_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"e4", "e3"}));
+  EXPECT_TRUE(store()->UserEvents("nobody", 0, 10)->empty());
   // A user id that is a prefix of another sees only its own events.
   ASSERT_TRUE(store()->AppendEvents({Logged("e5", "uu", "A", 1)}).ok());
-  EXPECT_EQ(store()->UserEvents("u", 10)->size(), 3u);
+  EXPECT_EQ(store()->UserEvents("u", 0, 10)->size(), 3u);
 }
 
 TEST_P(StateStoreTest, ConcurrentAppendsGetDistinctSequenceNumbers) {
