@@ -14,23 +14,6 @@ namespace tailor {
 
 namespace {
 
-// Parses the raw request, runs `handle` and serialises its response.
-template <typename Request, typename Response, typename Handle>
-grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response, Handle handle) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = [&] {
-    Request req;
-    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
-    Response resp;
-    TAILOR_RETURN_IF_ERROR(handle(req, &resp));
-    return SerializeResponse(resp, response);
-  }();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 absl::StatusOr<std::shared_ptr<const ServingState>> Active(
     const ServingStateHolder* holder) {
   std::shared_ptr<const ServingState> state = holder->Get();

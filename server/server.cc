@@ -27,7 +27,8 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(
-      s->snapshots_.get(), s->store_.get(), &s->holder_,
+      SnapshotManagerOptions{.keep_snapshots = options.keep_snapshots},
+      s->snapshots_.get(), s->store_.get(), &s->holder_, env,
       [self](const ServingState&) { self->SetServing(true); });
 
   absl::Status loaded = s->manager_->Refresh();
@@ -43,7 +44,10 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(),
                            &s->port_);
+  s->admin_ = std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
+                                             s->manager_.get());
   builder.RegisterService(s->recommender_.get());
+  builder.RegisterService(s->admin_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(

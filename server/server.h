@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/admin_service.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
@@ -28,13 +29,16 @@ struct ServerOptions {
   std::string data_dir;
   // How often to look for a new CURRENT; zero disables polling.
   absl::Duration poll_interval = absl::Seconds(5);
+  // Snapshot versions kept on disk (see SnapshotManagerOptions).
+  int keep_snapshots = 5;
   // Fail start-up when no snapshot is published yet, instead of serving
   // UNAVAILABLE (and health NOT_SERVING) until one appears.
   bool require_snapshot = false;
 };
 
-// Besides tailor.v1.Recommender the server registers grpc.health.v1.Health
-// (SERVING once a snapshot is loaded) and server reflection.
+// Besides tailor.v1.Recommender and tailor.v1.Admin the server registers
+// grpc.health.v1.Health (SERVING once a snapshot is loaded) and server
+// reflection.
 // Thread safety: Start, Shutdown and Wait may be called from different
 // threads; the services run on gRPC's threads.
 class TailorServer {
@@ -61,6 +65,7 @@ class TailorServer {
   ServingStateHolder holder_;
   std::unique_ptr<SnapshotManager> manager_;
   std::unique_ptr<RecommenderService> recommender_;
+  std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -13,7 +13,7 @@ void AttachFoldIn(ServingState* state) {
 }
 
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
-    Snapshot snapshot, StateStore* store) {
+    Snapshot snapshot, StateStore* store, int64_t loaded_unix) {
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
   if (imported) {
     LogInfo(
@@ -26,6 +26,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   auto state = std::make_shared<ServingState>();
   state->version = snapshot.version;
   state->created_unix = snapshot.created_unix;
+  state->loaded_unix = loaded_unix;
   state->info = std::move(snapshot.info);
   state->rules = std::move(snapshot.rules);
   state->segments =

@@ -24,6 +24,7 @@ namespace tailor {
 struct ServingState {
   std::string version;
   int64_t created_unix = 0;
+  int64_t loaded_unix = 0;  // when this process loaded it
   std::vector<std::pair<std::string, std::string>> info;
   std::unique_ptr<const Recommender> recommender;
   // Catalog attributes aligned with the model's item indexes; an entry with
@@ -46,8 +47,9 @@ struct ServingState {
 // catalog, histories and customer records into `store` (once per version)
 // and reads the
 // catalog back from the store, so that the store stays the source of truth.
+// `loaded_unix` is recorded as the state's load time.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
-    Snapshot snapshot, StateStore* store);
+    Snapshot snapshot, StateStore* store, int64_t loaded_unix = 0);
 
 // Sets state->fold_in over the recommender's item factors with
 // state->online, and an empty fold-in cache (BuildServingState does this;

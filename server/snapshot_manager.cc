@@ -1,20 +1,49 @@
 #include "server/snapshot_manager.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/logging.h"
 #include "core/status_macros.h"
 
 namespace tailor {
 
-SnapshotManager::SnapshotManager(const SnapshotStore* snapshots,
-                                 StateStore* store, ServingStateHolder* holder,
+SnapshotManager::SnapshotManager(const SnapshotManagerOptions& options,
+                                 SnapshotStore* snapshots, StateStore* store,
+                                 ServingStateHolder* holder, Env* env,
                                  SwapCallback on_swap)
-    : snapshots_(snapshots),
+    : options_(options),
+      snapshots_(snapshots),
       store_(store),
       holder_(holder),
+      env_(env),
       on_swap_(std::move(on_swap)) {}
 
 SnapshotManager::~SnapshotManager() { Stop(); }
+
+absl::Status SnapshotManager::Install(const std::string& version) {
+  std::shared_ptr<const ServingState> active = holder_->Get();
+  absl::StatusOr<std::shared_ptr<const ServingState>> state =
+      [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
+    TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
+    return BuildServingState(std::move(snapshot), store_,
+                             env_->NowMicros() / 1000000);
+  }();
+  if (!state.ok()) {
+    LogError(absl::StrCat("rejected snapshot ", version, ": ",
+                          state.status().ToString(), "; still serving ",
+                          active ? active->version : "nothing"));
+    return state.status();
+  }
+  std::shared_ptr<const ServingState> installed = *std::move(state);
+  holder_->Set(installed);
+  const Model& model = installed->recommender->model();
+  LogInfo(absl::StrCat("serving snapshot ", version, " (", model.users.size(),
+                       " users, ", model.items.size(), " items, ",
+                       model.factors(), " factors)"));
+  if (on_swap_) on_swap_(*installed);
+  return absl::OkStatus();
+}
 
 absl::Status SnapshotManager::Refresh() {
   MutexLock lock(&refresh_mu_);
@@ -26,25 +55,81 @@ absl::Status SnapshotManager::Refresh() {
         "snapshot ", version, " was rejected earlier; still serving ",
         active ? active->version : "nothing"));
   }
-  absl::StatusOr<std::shared_ptr<const ServingState>> state =
-      [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
-    TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
-    return BuildServingState(std::move(snapshot), store_);
-  }();
-  if (!state.ok()) {
+  absl::Status s = Install(version);
+  if (!s.ok()) {
     failed_version_ = version;
-    LogError(absl::StrCat("rejected snapshot ", version, ": ",
-                          state.status().ToString(), "; still serving ",
-                          active ? active->version : "nothing"));
-    return state.status();
+    return s;
   }
-  holder_->Set(*state);
-  LogInfo(absl::StrCat("serving snapshot ", version, " (",
-                       (*state)->recommender->model().users.size(), " users, ",
-                       (*state)->recommender->model().items.size(), " items, ",
-                       (*state)->recommender->model().factors(), " factors)"));
-  if (on_swap_) on_swap_(**state);
+  CollectGarbage();
   return absl::OkStatus();
+}
+
+absl::Status SnapshotManager::ActivateLocked(const std::string& version) {
+  std::shared_ptr<const ServingState> active = holder_->Get();
+  if (active == nullptr || active->version != version) {
+    absl::Status s = Install(version);
+    if (absl::IsInvalidArgument(s) || absl::IsNotFound(s)) return s;
+    if (!s.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "snapshot ", version, " cannot be served: ", s.message(),
+          "; still serving ", active ? active->version : "nothing"));
+    }
+  }
+  // CURRENT follows, so that polling and a restart keep this version.
+  TAILOR_RETURN_IF_ERROR(snapshots_->SetCurrent(version));
+  CollectGarbage();
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotManager::Activate(const std::string& version) {
+  MutexLock lock(&refresh_mu_);
+  return ActivateLocked(version);
+}
+
+absl::StatusOr<std::string> SnapshotManager::Rollback() {
+  MutexLock lock(&refresh_mu_);
+  std::shared_ptr<const ServingState> active = holder_->Get();
+  if (active == nullptr) {
+    return absl::FailedPreconditionError("no model is loaded to roll back");
+  }
+  TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> versions,
+                          snapshots_->ListVersions());
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (*it >= active->version) continue;
+    absl::Status s = ActivateLocked(*it);
+    if (s.ok()) return *it;
+    LogWarning(
+        absl::StrCat("rollback: skipping snapshot ", *it, ": ", s.message()));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "no older snapshot than ", active->version, " loads; still serving it"));
+}
+
+void SnapshotManager::CollectGarbage() {
+  if (options_.keep_snapshots <= 0) return;
+  absl::StatusOr<std::vector<std::string>> versions =
+      snapshots_->ListVersions();
+  if (!versions.ok()) {
+    LogWarning(absl::StrCat("snapshot cleanup: ", versions.status().message()));
+    return;
+  }
+  std::shared_ptr<const ServingState> active = holder_->Get();
+  absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
+  const size_t keep = static_cast<size_t>(options_.keep_snapshots);
+  for (size_t k = 0; k + keep < versions->size(); ++k) {
+    const std::string& v = (*versions)[k];
+    if ((active != nullptr && v == active->version) ||
+        (current.ok() && v == *current)) {
+      continue;
+    }
+    absl::Status s = snapshots_->Remove(v);
+    if (s.ok()) {
+      LogInfo(absl::StrCat("deleted snapshot ", v, " (keeping the newest ",
+                           keep, ")"));
+    } else {
+      LogWarning(absl::StrCat("snapshot cleanup: ", s.message()));
+    }
+  }
 }
 
 void SnapshotManager::StartPolling(absl::Duration interval) {
@@ -75,7 +160,7 @@ void SnapshotManager::PollLoop(absl::Duration interval) {
     }
     absl::Status s = Refresh();
     if (!s.ok() && !absl::IsNotFound(s) && !absl::IsFailedPrecondition(s)) {
-      LogWarning(absl::StrCat("snapshot poll: ", s.ToString()));
+      LogWarning(absl::StrCat("snapshot poll: ", s.message()));
     }
   }
 }

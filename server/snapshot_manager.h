@@ -8,42 +8,76 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/mutex.h"
 #include "server/serving_state.h"
+#include "storage/env.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 
 namespace tailor {
 
-// Loads the version CURRENT names, validates it and builds its ServingState
-// off the request path, then installs it in the holder. A version that fails
-// to load is logged once and skipped; the active state keeps serving.
-// Thread safety: Refresh may be called from any thread (calls are
-// serialised); polling runs on one background thread owned by this object.
+struct SnapshotManagerOptions {
+  // Snapshot versions kept on disk after each switch: the newest
+  // `keep_snapshots`, plus the active one and the one CURRENT names, whatever
+  // their age. 0 keeps everything.
+  int keep_snapshots = 5;
+};
+
+// Loads a snapshot version, validates it and builds its ServingState off
+// the request path, then installs it in the holder: the version CURRENT
+// names (Refresh, polling) or one an operator picks (Activate, Rollback,
+// which also point CURRENT at it). A version that fails to load is logged
+// with the reason and skipped; the active state keeps serving. After each
+// switch, versions beyond the newest `keep_snapshots` are deleted.
+// Thread safety: Refresh, Activate and Rollback may be called from any
+// thread (they are serialised); polling runs on one background thread owned
+// by this object.
 class SnapshotManager {
  public:
   using SwapCallback = std::function<void(const ServingState&)>;
 
   // All pointers must outlive the manager.
-  SnapshotManager(const SnapshotStore* snapshots, StateStore* store,
-                  ServingStateHolder* holder, SwapCallback on_swap = {});
+  SnapshotManager(const SnapshotManagerOptions& options,
+                  SnapshotStore* snapshots, StateStore* store,
+                  ServingStateHolder* holder, Env* env,
+                  SwapCallback on_swap = {});
   ~SnapshotManager();
 
   // Loads CURRENT when it names a version other than the active one.
   // OK when nothing changed; NOT_FOUND when nothing was published yet.
   absl::Status Refresh();
 
+  // Serves `version` and points CURRENT at it. INVALID_ARGUMENT for a
+  // malformed version, NOT_FOUND for a missing one, FAILED_PRECONDITION
+  // (with the reason) when it fails to load.
+  absl::Status Activate(const std::string& version);
+
+  // Activates the newest version older than the active one that loads.
+  // Returns it; FAILED_PRECONDITION when there is none.
+  absl::StatusOr<std::string> Rollback();
+
   // Calls Refresh every `interval` until Stop() or destruction.
   void StartPolling(absl::Duration interval);
   void Stop();
 
  private:
+  // Loads `version` and installs it (no cleanup). Errors carry the reason.
+  absl::Status Install(const std::string& version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  absl::Status ActivateLocked(const std::string& version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  // Deletes versions beyond the newest keep_snapshots (never the active one
+  // or CURRENT's); failures are logged.
+  void CollectGarbage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   void PollLoop(absl::Duration interval);
 
-  const SnapshotStore* snapshots_;
+  const SnapshotManagerOptions options_;
+  SnapshotStore* snapshots_;
   StateStore* store_;
   ServingStateHolder* holder_;
+  Env* env_;
   SwapCallback on_swap_;
 
   Mutex refresh_mu_;

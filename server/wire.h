@@ -9,8 +9,11 @@
 
 #include <google/protobuf/message.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
+#include "server/status_util.h"
 
 namespace tailor {
 
@@ -24,6 +27,25 @@ absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
 // Serialises `message` into `buffer`.
 absl::Status SerializeResponse(const google::protobuf::Message& message,
                                grpc::ByteBuffer* buffer);
+
+// A raw unary callback handler: parses the request, runs
+// `handle(request, &response)` (returning absl::Status), serialises the
+// response and finishes the call with the mapped status.
+template <typename Request, typename Response, typename Handle>
+grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response, Handle handle) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = [&] {
+    Request req;
+    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
+    Response resp;
+    TAILOR_RETURN_IF_ERROR(handle(req, &resp));
+    return SerializeResponse(resp, response);
+  }();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
 
 }  // namespace tailor
 

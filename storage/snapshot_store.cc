@@ -189,6 +189,22 @@ bool DecodeOnlineParams(Decoder* d, OnlineParams* p) {
   return true;
 }
 
+absl::Status CheckVersion(const std::string& version) {
+  if (IsSnapshotVersion(version)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("version: '", version, "' is not a snapshot version"));
+}
+
+// CURRENT.tmp is written, then renamed over CURRENT; the directory is
+// synced so that the switch survives a crash.
+absl::Status WriteCurrent(Env* env, const std::string& dir,
+                          const std::string& version) {
+  const std::string current_tmp = absl::StrCat(dir, "/CURRENT.tmp");
+  TAILOR_RETURN_IF_ERROR(env->WriteFile(current_tmp, version + "\n"));
+  TAILOR_RETURN_IF_ERROR(env->Rename(current_tmp, dir + "/CURRENT"));
+  return env->SyncDir(dir);
+}
+
 // Segments: reference time, user ids, one record per user, then per
 // cluster its descriptor and popular items.
 std::string EncodeSegments(const CustomerSegments& segments) {
@@ -348,11 +364,22 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
   TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
 
-  const std::string current_tmp = absl::StrCat(dir_, "/CURRENT.tmp");
-  TAILOR_RETURN_IF_ERROR(env_->WriteFile(current_tmp, version + "\n"));
-  TAILOR_RETURN_IF_ERROR(env_->Rename(current_tmp, dir_ + "/CURRENT"));
-  TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  TAILOR_RETURN_IF_ERROR(WriteCurrent(env_, dir_, version));
   return version;
+}
+
+absl::Status SnapshotStore::SetCurrent(const std::string& version) {
+  TAILOR_RETURN_IF_ERROR(CheckVersion(version));
+  if (!env_->Exists(absl::StrCat(dir_, "/", version))) {
+    return absl::NotFoundError(absl::StrCat("snapshot version ", version,
+                                            " not found in '", dir_, "'"));
+  }
+  return WriteCurrent(env_, dir_, version);
+}
+
+absl::Status SnapshotStore::Remove(const std::string& version) {
+  TAILOR_RETURN_IF_ERROR(CheckVersion(version));
+  return env_->RemoveAll(absl::StrCat(dir_, "/", version));
 }
 
 absl::StatusOr<std::string> SnapshotStore::CurrentVersion() const {
@@ -378,53 +405,59 @@ absl::StatusOr<Snapshot> SnapshotStore::LoadCurrent() const {
   return Load(version);
 }
 
-absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
-  if (!IsSnapshotVersion(version)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("version: '", version, "' is not a snapshot version"));
-  }
+absl::StatusOr<SnapshotManifest> SnapshotStore::ReadManifest(
+    const std::string& version) const {
+  TAILOR_RETURN_IF_ERROR(CheckVersion(version));
   const std::string vdir = absl::StrCat(dir_, "/", version);
   if (!env_->Exists(vdir)) {
     return absl::NotFoundError(absl::StrCat("snapshot version ", version,
                                             " not found in '", dir_, "'"));
   }
-  auto path = [&](const char* name) { return absl::StrCat(vdir, "/", name); };
-  auto read = [&](const char* name) { return ReadFramed(env_, path(name)); };
-
-  Snapshot s;
-  uint64_t num_users, num_items;
-  uint32_t factors;
-  {
-    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kManifest));
-    Decoder d(payload);
-    uint32_t format;
-    uint64_t info_count;
-    if (!d.GetU32(&format)) return Corrupt(path(kManifest), "empty");
-    if (format != kFormatVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("snapshot ", version, " has format ", format,
-                       "; this build reads format ", kFormatVersion,
-                       " (retrain to publish a new snapshot)"));
-    }
-    if (!d.GetString(&s.version) || !d.GetI64(&s.created_unix) ||
-        !d.GetU64(&num_users) || !d.GetU64(&num_items) || !d.GetU32(&factors) ||
-        !d.GetU64(&info_count) || !d.Has(info_count, 8)) {
-      return Corrupt(path(kManifest), "truncated");
-    }
-    if (s.version != version) {
-      return Corrupt(path(kManifest),
-                     absl::StrCat("names version ", s.version));
-    }
-    s.info.resize(info_count);
-    for (auto& [k, v] : s.info) {
-      if (!d.GetString(&k) || !d.GetString(&v)) {
-        return Corrupt(path(kManifest), "truncated info");
-      }
-    }
-    if (!DecodeOnlineParams(&d, &s.online) || d.remaining() != 0) {
-      return Corrupt(path(kManifest), "bad online parameters");
+  const std::string path = absl::StrCat(vdir, "/", kManifest);
+  TAILOR_ASSIGN_OR_RETURN(std::string payload, ReadFramed(env_, path));
+  Decoder d(payload);
+  SnapshotManifest m;
+  uint32_t format;
+  uint64_t info_count;
+  if (!d.GetU32(&format)) return Corrupt(path, "empty");
+  if (format != kFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot ", version, " has format ", format,
+                     "; this build reads format ", kFormatVersion,
+                     " (retrain to publish a new snapshot)"));
+  }
+  if (!d.GetString(&m.version) || !d.GetI64(&m.created_unix) ||
+      !d.GetU64(&m.users) || !d.GetU64(&m.items) || !d.GetU32(&m.factors) ||
+      !d.GetU64(&info_count) || !d.Has(info_count, 8)) {
+    return Corrupt(path, "truncated");
+  }
+  if (m.version != version) {
+    return Corrupt(path, absl::StrCat("names version ", m.version));
+  }
+  m.info.resize(info_count);
+  for (auto& [k, v] : m.info) {
+    if (!d.GetString(&k) || !d.GetString(&v)) {
+      return Corrupt(path, "truncated info");
     }
   }
+  if (!DecodeOnlineParams(&d, &m.online) || d.remaining() != 0) {
+    return Corrupt(path, "bad online parameters");
+  }
+  return m;
+}
+
+absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
+  TAILOR_ASSIGN_OR_RETURN(SnapshotManifest manifest, ReadManifest(version));
+  const std::string vdir = absl::StrCat(dir_, "/", version);
+  auto path = [&](const char* name) { return absl::StrCat(vdir, "/", name); };
+  auto read = [&](const char* name) { return ReadFramed(env_, path(name)); };
+  Snapshot s;
+  s.version = manifest.version;
+  s.created_unix = manifest.created_unix;
+  s.info = std::move(manifest.info);
+  s.online = manifest.online;
+  const uint64_t num_users = manifest.users, num_items = manifest.items;
+  const uint32_t factors = manifest.factors;
   {
     TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kUsers));
     TAILOR_ASSIGN_OR_RETURN(s.model.users, DecodeIds(path(kUsers), payload));

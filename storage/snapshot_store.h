@@ -25,8 +25,20 @@
 
 namespace tailor {
 
-// Thread safety: Load* and List* may run concurrently with each other and
-// with one Publish; two concurrent Publish calls may fail but never corrupt.
+// A version's MANIFEST: what a listing shows without loading the snapshot.
+struct SnapshotManifest {
+  std::string version;
+  int64_t created_unix = 0;
+  uint64_t users = 0;
+  uint64_t items = 0;
+  uint32_t factors = 0;
+  std::vector<std::pair<std::string, std::string>> info;
+  OnlineParams online;
+};
+
+// Thread safety: Load*, Read* and List* may run concurrently with each other
+// and with one Publish, SetCurrent or Remove; two concurrent writers may
+// fail but never corrupt.
 class SnapshotStore {
  public:
   // `env` must outlive the store.
@@ -43,6 +55,15 @@ class SnapshotStore {
   absl::StatusOr<Snapshot> LoadCurrent() const;
   // Complete versions, oldest first.
   absl::StatusOr<std::vector<std::string>> ListVersions() const;
+  // One version's MANIFEST (checksummed), without its other files.
+  absl::StatusOr<SnapshotManifest> ReadManifest(
+      const std::string& version) const;
+
+  // Points CURRENT at an existing version, atomically (as Publish does).
+  absl::Status SetCurrent(const std::string& version);
+  // Deletes a version's directory. The caller makes sure it is not the one
+  // CURRENT names.
+  absl::Status Remove(const std::string& version);
 
   const std::string& dir() const { return dir_; }
 

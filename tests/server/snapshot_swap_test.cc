@@ -20,7 +20,7 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   ASSERT_TRUE(snapshots.Publish(TinySnapshot(1.0f)).ok());
   MemoryStateStore store;
   ServingStateHolder holder;
-  SnapshotManager manager(&snapshots, &store, &holder);
+  SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default());
   ASSERT_TRUE(manager.Refresh().ok());
   RecommenderService service(&holder, &store);
 
@@ -75,7 +75,7 @@ TEST(SnapshotSwapTest, PollingPicksUpANewVersion) {
   MemoryStateStore store;
   ServingStateHolder holder;
   std::atomic<int> swaps{0};
-  SnapshotManager manager(&snapshots, &store, &holder,
+  SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default(),
                           [&](const ServingState&) { ++swaps; });
   ASSERT_TRUE(manager.Refresh().ok());
   manager.StartPolling(absl::Milliseconds(10));
@@ -86,6 +86,68 @@ TEST(SnapshotSwapTest, PollingPicksUpANewVersion) {
   manager.Stop();
   EXPECT_EQ(holder.Get()->version, "00000002");
   EXPECT_EQ(swaps.load(), 2);
+}
+
+std::vector<std::string> Versions(const SnapshotStore& snapshots) {
+  return *snapshots.ListVersions();
+}
+
+TEST(SnapshotSwapTest, CleanupKeepsTheActiveVersionAndTheNewestK) {
+  testing::TempDir dir;
+  SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
+  MemoryStateStore store;
+  ServingStateHolder holder;
+  SnapshotManager manager({.keep_snapshots = 2}, &snapshots, &store, &holder,
+                          Env::Default());
+  ASSERT_TRUE(snapshots.Publish(TinySnapshot(1.0f)).ok());
+  ASSERT_TRUE(manager.Refresh().ok());
+  for (float scale : {2.0f, 3.0f, 4.0f}) {
+    ASSERT_TRUE(snapshots.Publish(TinySnapshot(scale)).ok());
+  }
+  // An operator pins the oldest: it is kept although it is not among the
+  // newest two, and 00000002 goes.
+  ASSERT_TRUE(manager.Activate("00000001").ok());
+  EXPECT_EQ(Versions(snapshots),
+            (std::vector<std::string>{"00000001", "00000003", "00000004"}));
+  EXPECT_EQ(*snapshots.CurrentVersion(), "00000001");
+  // Following CURRENT again to a new version releases it.
+  ASSERT_TRUE(snapshots.Publish(TinySnapshot(5.0f)).ok());
+  ASSERT_TRUE(manager.Refresh().ok());
+  EXPECT_EQ(holder.Get()->version, "00000005");
+  EXPECT_EQ(Versions(snapshots),
+            (std::vector<std::string>{"00000004", "00000005"}));
+  EXPECT_EQ(manager.Activate("00000002").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager.Activate("2").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SnapshotSwapTest, RollbackSkipsVersionsThatDoNotLoad) {
+  testing::TempDir dir;
+  SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
+  MemoryStateStore store;
+  ServingStateHolder holder;
+  SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default());
+  for (float scale : {1.0f, 2.0f, 3.0f}) {
+    ASSERT_TRUE(snapshots.Publish(TinySnapshot(scale)).ok());
+  }
+  ASSERT_TRUE(manager.Refresh().ok());
+  std::filesystem::resize_file(dir.Join("snapshots/00000002/item_factors"), 9);
+  // Activating the corrupt one fails and changes nothing.
+  absl::Status bad = manager.Activate("00000002");
+  EXPECT_EQ(bad.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(bad.message().find("item_factors"), std::string::npos)
+      << bad.message();
+  EXPECT_EQ(holder.Get()->version, "00000003");
+  EXPECT_EQ(*snapshots.CurrentVersion(), "00000003");
+  // Rollback passes over it to 00000001, and CURRENT follows.
+  absl::StatusOr<std::string> rolled = manager.Rollback();
+  ASSERT_TRUE(rolled.ok()) << rolled.status();
+  EXPECT_EQ(*rolled, "00000001");
+  EXPECT_EQ(holder.Get()->version, "00000001");
+  EXPECT_EQ(*snapshots.CurrentVersion(), "00000001");
+  EXPECT_TRUE(manager.Refresh().ok());  // polling stays on it
+  EXPECT_EQ(holder.Get()->version, "00000001");
+  EXPECT_EQ(manager.Rollback().status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

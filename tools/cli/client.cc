@@ -28,6 +28,30 @@ std::string Clip(const std::string& s, size_t n) {
 
 }  // namespace
 
+absl::StatusOr<v1::ModelInfo> TailorClient::ModelInfo() const {
+  return Call<v1::ModelInfo>(admin_.get(), &v1::Admin::Stub::GetModelInfo,
+                             v1::GetModelInfoRequest());
+}
+
+absl::StatusOr<v1::ListSnapshotsResponse> TailorClient::ListSnapshots() const {
+  return Call<v1::ListSnapshotsResponse>(admin_.get(),
+                                         &v1::Admin::Stub::ListSnapshots,
+                                         v1::ListSnapshotsRequest());
+}
+
+absl::StatusOr<v1::ModelInfo> TailorClient::Activate(
+    const std::string& version) const {
+  v1::ActivateSnapshotRequest req;
+  req.set_version(version);
+  return Call<v1::ModelInfo>(admin_.get(), &v1::Admin::Stub::ActivateSnapshot,
+                             req);
+}
+
+absl::StatusOr<v1::ModelInfo> TailorClient::Rollback() const {
+  return Call<v1::ModelInfo>(admin_.get(), &v1::Admin::Stub::Rollback,
+                             v1::RollbackRequest());
+}
+
 double LatencyReport::Percentile(double p) const {
   if (micros.empty()) return 0;
   const auto rank = static_cast<size_t>(std::ceil(p * micros.size()));
@@ -38,53 +62,56 @@ TailorClient::TailorClient(std::shared_ptr<grpc::Channel> channel,
                            absl::Duration timeout)
     : channel_(std::move(channel)),
       timeout_(timeout),
-      stub_(v1::Recommender::NewStub(channel_)) {}
+      stub_(v1::Recommender::NewStub(channel_)),
+      admin_(v1::Admin::NewStub(channel_)) {}
 
-template <typename Response, typename Request, typename Method>
-absl::StatusOr<Response> TailorClient::Call(Method method,
+template <typename Response, typename Request, typename Stub, typename Method>
+absl::StatusOr<Response> TailorClient::Call(Stub* stub, Method method,
                                             const Request& request) const {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   Response response;
-  grpc::Status s = (stub_.get()->*method)(&ctx, request, &response);
+  grpc::Status s = (stub->*method)(&ctx, request, &response);
   if (!s.ok()) return FromGrpc(s);
   return response;
 }
 
 absl::StatusOr<v1::RecommendResponse> TailorClient::Recommend(
     const v1::RecommendRequest& request) const {
-  return Call<v1::RecommendResponse>(&v1::Recommender::Stub::RecommendFor,
-                                     request);
+  return Call<v1::RecommendResponse>(
+      stub_.get(), &v1::Recommender::Stub::RecommendFor, request);
 }
 
 absl::StatusOr<v1::SimilarItemsResponse> TailorClient::Similar(
     const v1::SimilarItemsRequest& request) const {
-  return Call<v1::SimilarItemsResponse>(&v1::Recommender::Stub::SimilarItems,
-                                        request);
+  return Call<v1::SimilarItemsResponse>(
+      stub_.get(), &v1::Recommender::Stub::SimilarItems, request);
 }
 
 absl::StatusOr<v1::BoughtTogetherResponse> TailorClient::Together(
     const v1::BoughtTogetherRequest& request) const {
   return Call<v1::BoughtTogetherResponse>(
-      &v1::Recommender::Stub::BoughtTogether, request);
+      stub_.get(), &v1::Recommender::Stub::BoughtTogether, request);
 }
 
 absl::StatusOr<v1::Segment> TailorClient::Segment(
     const std::string& user_id) const {
   v1::GetSegmentRequest request;
   request.set_user_id(user_id);
-  return Call<v1::Segment>(&v1::Recommender::Stub::GetSegment, request);
+  return Call<v1::Segment>(stub_.get(), &v1::Recommender::Stub::GetSegment,
+                           request);
 }
 
 absl::StatusOr<v1::ListSegmentsResponse> TailorClient::ListSegments() const {
-  return Call<v1::ListSegmentsResponse>(&v1::Recommender::Stub::ListSegments,
+  return Call<v1::ListSegmentsResponse>(stub_.get(),
+                                        &v1::Recommender::Stub::ListSegments,
                                         v1::ListSegmentsRequest());
 }
 
 absl::StatusOr<v1::TargetAudienceResponse> TailorClient::Audience(
     const v1::TargetAudienceRequest& request) const {
   return Call<v1::TargetAudienceResponse>(
-      &v1::Recommender::Stub::TargetAudience, request);
+      stub_.get(), &v1::Recommender::Stub::TargetAudience, request);
 }
 
 absl::StatusOr<std::vector<v1::AudienceMember>> TailorClient::WholeAudience(
@@ -255,6 +282,53 @@ std::string Day(int64_t unix) {
 }
 
 }  // namespace
+
+std::string FormatModelInfo(const v1::ModelInfo& m) {
+  std::string out = absl::StrFormat(
+      "model %s%s%s\n  trained %s UTC, %d users, %d items, %d factors\n"
+      "  event log through sequence %d; new events %s\n",
+      m.version(), m.active() ? " (serving)" : "",
+      m.current() ? " (CURRENT)" : "",
+      absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                       absl::FromUnixSeconds(m.trained_at_unix()),
+                       absl::UTCTimeZone()),
+      m.users(), m.items(), m.factors(), m.event_log_seq(),
+      m.fold_in() ? "folded into shoppers' vectors"
+                  : "only exclude purchases (no fold-in)");
+  if (m.loaded_at_unix() > 0) {
+    absl::StrAppendFormat(
+        &out, "  loaded %s UTC\n",
+        absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                         absl::FromUnixSeconds(m.loaded_at_unix()),
+                         absl::UTCTimeZone()));
+  }
+  for (const v1::InfoEntry& e : m.info()) {
+    absl::StrAppendFormat(&out, "  %-22s %s\n", e.key(), e.value());
+  }
+  return out;
+}
+
+std::string FormatSnapshotList(const v1::ListSnapshotsResponse& r) {
+  std::string out =
+      absl::StrFormat("  %-10s %-20s %10s %8s %7s  %s\n", "version",
+                      "trained (UTC)", "users", "items", "factors", "state");
+  for (const v1::ModelInfo& m : r.snapshots()) {
+    std::string state;
+    if (m.active()) state = "serving";
+    if (m.current()) state = state.empty() ? "CURRENT" : state + ", CURRENT";
+    absl::StrAppendFormat(
+        &out, "  %-10s %-20s %10d %8d %7d  %s\n", m.version(),
+        absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                         absl::FromUnixSeconds(m.trained_at_unix()),
+                         absl::UTCTimeZone()),
+        m.users(), m.items(), m.factors(), state);
+  }
+  for (const v1::SnapshotProblem& p : r.problems()) {
+    absl::StrAppendFormat(&out, "  %-10s unreadable: %s\n", p.version(),
+                          p.error());
+  }
+  return out;
+}
 
 std::string FormatSegment(const v1::Segment& s) {
   const v1::CustomerProfile& p = s.profile();

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tailor/v1/admin.grpc.pb.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 
 namespace tailor {
@@ -46,6 +47,11 @@ class TailorClient {
   // Every page of an audience, following the page tokens.
   absl::StatusOr<std::vector<v1::AudienceMember>> WholeAudience(
       v1::TargetAudienceRequest request) const;
+  // The Admin service.
+  absl::StatusOr<v1::ModelInfo> ModelInfo() const;
+  absl::StatusOr<v1::ListSnapshotsResponse> ListSnapshots() const;
+  absl::StatusOr<v1::ModelInfo> Activate(const std::string& version) const;
+  absl::StatusOr<v1::ModelInfo> Rollback() const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
   // Calls RecommendFor (with `count`) or GetSegment `requests` times one
@@ -57,12 +63,14 @@ class TailorClient {
 
  private:
   // One unary call with the deadline; gRPC errors become absl::Status.
-  template <typename Response, typename Request, typename Method>
-  absl::StatusOr<Response> Call(Method method, const Request& request) const;
+  template <typename Response, typename Request, typename Stub, typename Method>
+  absl::StatusOr<Response> Call(Stub* stub, Method method,
+                                const Request& request) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   absl::Duration timeout_;
   std::unique_ptr<v1::Recommender::Stub> stub_;
+  std::unique_ptr<v1::Admin::Stub> admin_;
 };
 
 // The table the CLI prints for a response.
@@ -73,6 +81,8 @@ std::string FormatSimilar(const std::string& item_id,
 std::string FormatTogether(const std::vector<std::string>& item_ids,
                            const v1::BoughtTogetherResponse& response);
 std::string FormatSegment(const v1::Segment& segment);
+std::string FormatModelInfo(const v1::ModelInfo& info);
+std::string FormatSnapshotList(const v1::ListSnapshotsResponse& response);
 std::string FormatSegmentList(const v1::ListSegmentsResponse& response);
 // One page as a table, with the next page token.
 std::string FormatAudiencePage(const v1::TargetAudienceResponse& response);

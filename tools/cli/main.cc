@@ -5,6 +5,7 @@
 //   tailor health [--service=NAME]        exit 0 when SERVING
 //   tailor segment USER_ID | segments | audience [filters]
 //   tailor latency --users=ID,ID,... [--requests=N] [--rpc=segment]
+//   tailor model | snapshots | activate VERSION | rollback
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
@@ -63,6 +64,10 @@ constexpr const char* kUsage =
     "tailor health [--service=NAME]\n"
     "tailor latency --users=ID,... [--requests=N] [--count=N] "
     "[--rpc=recommend|segment]\n"
+    "tailor model                 the serving snapshot and its training facts\n"
+    "tailor snapshots             every snapshot version on disk\n"
+    "tailor activate VERSION      serve VERSION (CURRENT follows)\n"
+    "tailor rollback              serve the newest older version that loads\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -180,6 +185,26 @@ int main(int argc, char** argv) {
         client.Audience(*req);
     if (!resp.ok()) return Fail(resp.status());
     std::fputs(tailor::FormatAudiencePage(*resp).c_str(), stdout);
+    return 0;
+  }
+  if ((cmd == "model" || cmd == "rollback") && args.size() == 2) {
+    absl::StatusOr<tailor::v1::ModelInfo> resp =
+        cmd == "model" ? client.ModelInfo() : client.Rollback();
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatModelInfo(*resp).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "activate" && args.size() == 3) {
+    absl::StatusOr<tailor::v1::ModelInfo> resp = client.Activate(args[2]);
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatModelInfo(*resp).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "snapshots" && args.size() == 2) {
+    absl::StatusOr<tailor::v1::ListSnapshotsResponse> resp =
+        client.ListSnapshots();
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatSnapshotList(*resp).c_str(), stdout);
     return 0;
   }
   if (cmd == "health" && args.size() == 2) {

@@ -1,0 +1,139 @@
+#include "server/admin_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "server/wire.h"
+
+namespace tailor {
+
+namespace {
+
+void FillManifest(const SnapshotManifest& m, v1::ModelInfo* out) {
+  out->set_version(m.version);
+  out->set_trained_at_unix(m.created_unix);
+  out->set_users(static_cast<int64_t>(m.users));
+  out->set_items(static_cast<int64_t>(m.items));
+  out->set_factors(static_cast<int32_t>(m.factors));
+  out->set_event_log_seq(m.online.event_log_seq);
+  out->set_fold_in(m.online.fold_in);
+  for (const auto& [k, v] : m.info) {
+    v1::InfoEntry* e = out->add_info();
+    e->set_key(k);
+    e->set_value(v);
+  }
+}
+
+void FillState(const ServingState& s, v1::ModelInfo* out) {
+  const Model& model = s.recommender->model();
+  out->set_version(s.version);
+  out->set_trained_at_unix(s.created_unix);
+  out->set_users(model.users.size());
+  out->set_items(model.items.size());
+  out->set_factors(model.factors());
+  out->set_event_log_seq(s.online.event_log_seq);
+  out->set_fold_in(s.online.fold_in);
+  for (const auto& [k, v] : s.info) {
+    v1::InfoEntry* e = out->add_info();
+    e->set_key(k);
+    e->set_value(v);
+  }
+  out->set_active(true);
+  out->set_loaded_at_unix(s.loaded_unix);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::GetModelInfo(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::GetModelInfoRequest, v1::ModelInfo>(
+      context, request, response,
+      [this](const auto&, auto* resp) { return Info(resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListSnapshots(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ListSnapshotsRequest, v1::ListSnapshotsResponse>(
+      context, request, response,
+      [this](const auto&, auto* resp) { return List(resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ActivateSnapshot(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ActivateSnapshotRequest, v1::ModelInfo>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Activate(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::Rollback(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::RollbackRequest, v1::ModelInfo>(
+      context, request, response,
+      [this](const auto&, auto* resp) { return RollBack(resp); });
+}
+
+absl::Status AdminService::Info(v1::ModelInfo* response) const {
+  std::shared_ptr<const ServingState> state = state_->Get();
+  if (state == nullptr) {
+    return absl::UnavailableError(
+        "no model loaded yet: publish a snapshot with tailor-trainer");
+  }
+  FillState(*state, response);
+  absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
+  response->set_current(current.ok() && *current == state->version);
+  return absl::OkStatus();
+}
+
+absl::Status AdminService::List(v1::ListSnapshotsResponse* response) const {
+  TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> versions,
+                          snapshots_->ListVersions());
+  std::shared_ptr<const ServingState> state = state_->Get();
+  absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    absl::StatusOr<SnapshotManifest> m = snapshots_->ReadManifest(*it);
+    if (!m.ok()) {
+      if (absl::IsNotFound(m.status())) continue;  // deleted meanwhile
+      v1::SnapshotProblem* p = response->add_problems();
+      p->set_version(*it);
+      p->set_error(std::string(m.status().message()));
+      continue;
+    }
+    v1::ModelInfo* info = response->add_snapshots();
+    FillManifest(*m, info);
+    if (state != nullptr && state->version == *it) {
+      info->set_active(true);
+      info->set_loaded_at_unix(state->loaded_unix);
+    }
+    info->set_current(current.ok() && *current == *it);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdminService::Activate(const v1::ActivateSnapshotRequest& request,
+                                    v1::ModelInfo* response) {
+  if (request.version().empty()) {
+    return absl::InvalidArgumentError(
+        "version: must not be empty (e.g. \"00000042\"; see ListSnapshots)");
+  }
+  if (!IsSnapshotVersion(request.version())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("version: '", request.version(),
+                     "' is not a snapshot version (eight digits, e.g. "
+                     "\"00000042\")"));
+  }
+  TAILOR_RETURN_IF_ERROR(manager_->Activate(request.version()));
+  return Info(response);
+}
+
+absl::Status AdminService::RollBack(v1::ModelInfo* response) {
+  TAILOR_ASSIGN_OR_RETURN(std::string version, manager_->Rollback());
+  (void)version;
+  return Info(response);
+}
+
+}  // namespace tailor

@@ -1,0 +1,59 @@
+// The tailor.v1.Admin gRPC service (callback API): which snapshot serves,
+// which are on disk, and switching between them.
+#ifndef TAILOR_SERVER_ADMIN_SERVICE_H_
+#define TAILOR_SERVER_ADMIN_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "server/serving_state.h"
+#include "server/snapshot_manager.h"
+#include "storage/snapshot_store.h"
+#include "tailor/v1/admin.grpc.pb.h"
+
+namespace tailor {
+
+// Handlers validate the request, call the snapshot manager (which loads and
+// validates off the request path of the Recommender service) and describe
+// snapshots from the active state or their MANIFESTs.
+// Thread safety: handlers run concurrently on gRPC's threads; switches are
+// serialised by the SnapshotManager.
+class AdminService final
+    : public v1::Admin::WithRawCallbackMethod_GetModelInfo<
+          v1::Admin::WithRawCallbackMethod_ListSnapshots<
+              v1::Admin::WithRawCallbackMethod_ActivateSnapshot<
+                  v1::Admin::WithRawCallbackMethod_Rollback<
+                      v1::Admin::Service>>>> {
+ public:
+  // All pointers must outlive the service.
+  AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
+               SnapshotManager* manager)
+      : state_(state), snapshots_(snapshots), manager_(manager) {}
+
+  grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListSnapshots(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ActivateSnapshot(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Rollback(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
+
+  // The handlers' logic, callable without gRPC.
+  absl::Status Info(v1::ModelInfo* response) const;
+  absl::Status List(v1::ListSnapshotsResponse* response) const;
+  absl::Status Activate(const v1::ActivateSnapshotRequest& request,
+                        v1::ModelInfo* response);
+  absl::Status RollBack(v1::ModelInfo* response);
+
+ private:
+  const ServingStateHolder* state_;
+  const SnapshotStore* snapshots_;
+  SnapshotManager* manager_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_SERVER_ADMIN_SERVICE_H_
