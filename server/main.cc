@@ -19,6 +19,9 @@ ABSL_FLAG(std::string, data_dir, "data",
           "RocksDB directory for the catalog and user histories");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(5),
           "how often to check for a new snapshot (0 disables)");
+ABSL_FLAG(int, keep_snapshots, 5,
+          "snapshot versions kept on disk: the newest N plus the serving one "
+          "(0 keeps all)");
 ABSL_FLAG(bool, require_snapshot, false,
           "exit at start-up when no snapshot is published yet");
 ABSL_FLAG(std::string, port_file, "",
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
+  options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
 
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);
