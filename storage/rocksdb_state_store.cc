@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/mutex.h"
 #include "core/status_macros.h"
+#include "storage/event_log_reader.h"
 #include "storage/records.h"
 #include "storage/state_store.h"
 
@@ -69,6 +70,16 @@ std::string UserEventKey(const Event& e, uint64_t seq) {
                  &key);
   PutBigEndian64(seq, &key);
   return key;
+}
+
+absl::StatusOr<LoggedEvent> DecodeEvent(absl::string_view value, uint64_t seq) {
+  Decoder d(value);
+  LoggedEvent e;
+  if (!DecodeLoggedEvent(&d, &e) || d.remaining() != 0 || e.seq != seq) {
+    return absl::DataLossError(
+        absl::StrCat("rocksdb: event ", seq, " is corrupt"));
+  }
+  return e;
 }
 
 // Column family handles are owned by the DB wrapper and closed before it.
@@ -325,17 +336,6 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
-  static absl::StatusOr<LoggedEvent> DecodeEvent(absl::string_view value,
-                                                 uint64_t seq) {
-    Decoder d(value);
-    LoggedEvent e;
-    if (!DecodeLoggedEvent(&d, &e) || d.remaining() != 0 || e.seq != seq) {
-      return absl::DataLossError(
-          absl::StrCat("rocksdb: event ", seq, " is corrupt"));
-    }
-    return e;
-  }
-
   rocksdb::ColumnFamilyHandle* catalog() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* history_cf() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[3]; }
@@ -352,7 +352,85 @@ class RocksDbStateStore : public StateStore {
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
 };
 
+// The events column family of a secondary instance.
+// Thread safety: not thread-safe (see EventLogReader).
+class RocksDbEventLogReader : public EventLogReader {
+ public:
+  RocksDbEventLogReader(std::unique_ptr<rocksdb::DB> db,
+                        std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : db_(std::move(db)), handles_(std::move(handles)) {}
+  ~RocksDbEventLogReader() override {
+    for (auto* h : handles_) {
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    db_->Close().PermitUncheckedError();
+  }
+
+  absl::StatusOr<uint64_t> CatchUp() override {
+    TAILOR_RETURN_IF_ERROR(
+        FromRocks(db_->TryCatchUpWithPrimary(), "catching up with the server"));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
+    it->SeekToLast();
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
+    if (!it->Valid()) return uint64_t{0};
+    if (it->key().size() != 8) {
+      return absl::DataLossError("rocksdb: an events key is corrupt");
+    }
+    return GetBigEndian64(absl::string_view(it->key().data(), 8));
+  }
+
+  absl::Status ReadEvents(
+      uint64_t after, uint64_t through,
+      const std::function<void(LoggedEvent&&)>& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
+    for (it->Seek(SeqKey(after + 1)); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) {
+        return absl::DataLossError("rocksdb: an events key is corrupt");
+      }
+      const uint64_t seq =
+          GetBigEndian64(absl::string_view(it->key().data(), 8));
+      if (seq > through) break;
+      TAILOR_ASSIGN_OR_RETURN(
+          LoggedEvent e,
+          DecodeEvent(absl::string_view(it->value().data(), it->value().size()),
+                      seq));
+      fn(std::move(e));
+    }
+    return FromRocks(it->status(), "scanning events");
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<EventLogReader>> OpenEventLogReader(
+    const std::string& db_path, const std::string& secondary_path) {
+  rocksdb::Options options;
+  options.max_open_files = -1;  // required for a secondary instance
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"events", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenAsSecondary(
+      options, db_path, secondary_path, families, &handles, &raw);
+  if (!s.ok()) {
+    absl::Status status = FromRocks(
+        s, absl::StrCat("opening the event log in '", db_path,
+                        "' (a tailor-server --data_dir) as a secondary"));
+    if (s.IsInvalidArgument() || s.IsPathNotFound() || s.IsNotFound()) {
+      return absl::NotFoundError(status.message());
+    }
+    return status;
+  }
+  return std::unique_ptr<EventLogReader>(new RocksDbEventLogReader(
+      std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+}
 
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path) {

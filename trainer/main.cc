@@ -4,8 +4,12 @@
 //       --snapshot_dir=snapshots
 //   tailor-trainer train --movielens_dir=../shared/data/ml-100k
 //       --snapshot_dir=snapshots
+//   tailor-trainer train --events=history.csv --event_log=SERVER_DATA_DIR
+//       --catalog=catalog.csv --snapshot_dir=snapshots
 //   tailor-trainer eval --data=../shared/data/ml-100k --format=movielens
 //       --protocol=random-75-25 --model=popularity,als [--json]
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -21,6 +25,7 @@
 #include "storage/snapshot_store.h"
 #include "trainer/customer_model.h"
 #include "trainer/evaluation.h"
+#include "trainer/event_log_source.h"
 #include "trainer/pipeline.h"
 #include "trainer/propensity.h"
 #include "trainer/segmentation.h"
@@ -29,6 +34,13 @@ ABSL_FLAG(std::vector<std::string>, events, {},
           "events CSV files (comma-separated), or MovieLens ratings files "
           "with --format=movielens");
 ABSL_FLAG(std::string, catalog, "", "catalog CSV (or MovieLens u.item)");
+ABSL_FLAG(std::string, event_log, "",
+          "also read the events a running tailor-server recorded: its "
+          "--data_dir (read through a RocksDB secondary instance; the server "
+          "keeps running)");
+ABSL_FLAG(std::string, event_log_secondary, "",
+          "scratch directory for the --event_log reader (default: a fresh "
+          "directory under the system temp dir, removed at exit)");
 ABSL_FLAG(std::string, format, "events", "input format: events | movielens");
 ABSL_FLAG(std::string, movielens_dir, "",
           "shortcut for --format=movielens --events=DIR/u.data "
@@ -244,6 +256,8 @@ int main(int argc, char** argv) {
       "  tailor-trainer train --events=FILE[,FILE] [--catalog=FILE] "
       "--snapshot_dir=DIR\n"
       "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
+      "  tailor-trainer train [--events=FILE] --event_log=SERVER_DATA_DIR "
+      "[--catalog=FILE] --snapshot_dir=DIR\n"
       "  tailor-trainer eval --data=DIR --format=movielens|events "
       "--protocol=random-75-25|temporal|cold-items --model=popularity,als "
       "[--json]\n"
@@ -277,6 +291,31 @@ int main(int argc, char** argv) {
     input.format = tailor::TrainingInput::Format::kMovieLens;
     input.event_files = {dir + "/u.data"};
     input.catalog_file = dir + "/u.item";
+  }
+  // The live event log, read up to where it is now. Its scratch directory
+  // (when ours) goes after the reader is closed.
+  struct RemoveOnExit {
+    std::string dir;
+    ~RemoveOnExit() {
+      std::error_code ignored;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+    }
+  } cleanup;
+  std::unique_ptr<tailor::EventLogSource> event_log;
+  std::string secondary = absl::GetFlag(FLAGS_event_log_secondary);
+  const bool own_secondary = secondary.empty();
+  if (const std::string dir = absl::GetFlag(FLAGS_event_log); !dir.empty()) {
+    if (own_secondary) {
+      secondary = (std::filesystem::temp_directory_path() /
+                   absl::StrCat("tailor-trainer-", getpid()))
+                      .string();
+    }
+    if (own_secondary) cleanup.dir = secondary;
+    absl::StatusOr<std::unique_ptr<tailor::EventLogSource>> source =
+        tailor::EventLogSource::Open(dir, secondary);
+    if (!source.ok()) return Fail(source.status());
+    event_log = *std::move(source);
+    input.event_log = event_log.get();
   }
   input.read_options.strict = absl::GetFlag(FLAGS_strict);
   input.read_options.background_parsing =

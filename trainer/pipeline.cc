@@ -37,6 +37,32 @@ double PeakRssMiB() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is KiB
 }
 
+absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
+                             const EventSink& sink,
+                             const std::function<void(ReadReport)>& on_report) {
+  if (input.event_files.empty() && input.event_log == nullptr) {
+    return absl::InvalidArgumentError(
+        "events: no input file given (and no event log)");
+  }
+  const bool movielens = input.format == TrainingInput::Format::kMovieLens;
+  for (const std::string& file : input.event_files) {
+    ReadReport report;
+    TAILOR_RETURN_IF_ERROR(
+        movielens
+            ? ReadMovieLensRatings(file, input.read_options, sink, &report)
+        : pipelined
+            ? ReadEventsCsvPipelined(file, input.read_options, sink, &report)
+            : ReadEventsCsv(file, input.read_options, sink, &report));
+    if (on_report) on_report(std::move(report));
+  }
+  if (input.event_log != nullptr) {
+    ReadReport report;
+    TAILOR_RETURN_IF_ERROR(input.event_log->ForEach(sink, &report));
+    if (on_report) on_report(std::move(report));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
                                             const ProgressFn& progress) {
   auto say = [&](const std::string& line) {
@@ -52,8 +78,9 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
     }
     data.reports.push_back(std::move(report));
   };
-  if (input.event_files.empty()) {
-    return absl::InvalidArgumentError("events: no input file given");
+  if (input.event_files.empty() && input.event_log == nullptr) {
+    return absl::InvalidArgumentError(
+        "events: no input file given (and no event log)");
   }
   const bool movielens = input.format == TrainingInput::Format::kMovieLens;
   const auto read_start = std::chrono::steady_clock::now();
@@ -70,20 +97,15 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
   InteractionBuilder builder(input.weights);
   BasketBuilder baskets;
   for (const Item& item : data.catalog) builder.AddItem(item.item_id);
-  for (const std::string& file : input.event_files) {
-    ReadReport report;
-    auto sink = [&](Event&& e) {
-      if (e.type == EventType::kPurchase) {
-        baskets.Add(e.user_id, e.item_id, e.timestamp);
-      }
-      builder.Add(e);
-    };
-    TAILOR_RETURN_IF_ERROR(
-        movielens
-            ? ReadMovieLensRatings(file, input.read_options, sink, &report)
-            : ReadEventsCsvPipelined(file, input.read_options, sink, &report));
-    report_file(std::move(report));
-  }
+  TAILOR_RETURN_IF_ERROR(ReadInputEvents(
+      input, /*pipelined=*/true,
+      [&](Event&& e) {
+        if (e.type == EventType::kPurchase) {
+          baskets.Add(e.user_id, e.item_id, e.timestamp);
+        }
+        builder.Add(e);
+      },
+      report_file));
   data.events = builder.num_events();
   if (data.events == 0) {
     return absl::InvalidArgumentError(
@@ -199,6 +221,8 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   s.history.weight_sum = std::move(m.weight_sum);
   s.history.net_purchases = std::move(m.net_purchases);
   s.online.event_weights = input.weights;
+  s.online.event_log_seq =
+      input.event_log != nullptr ? input.event_log->through_seq() : 0;
   if (!bpr) {
     s.online.fold_in = true;
     s.online.alpha = als.alpha;

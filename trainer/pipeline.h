@@ -19,16 +19,41 @@
 
 namespace tailor {
 
+// Events from outside the input files: a live server's event log (see
+// trainer/event_log_source.h).
+// Thread safety: ForEach is called from one thread at a time.
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  // Calls `sink` for every event, in the same order and with the same
+  // events on every call, and fills `report`.
+  virtual absl::Status ForEach(const EventSink& sink,
+                               ReadReport* report) const = 0;
+  // The highest event-log sequence number ForEach includes (recorded in
+  // the snapshot: the server adds only later events to what training saw).
+  virtual uint64_t through_seq() const = 0;
+};
+
 struct TrainingInput {
   enum class Format { kEvents, kMovieLens };
   Format format = Format::kEvents;
   // Events CSVs, or MovieLens ratings files (u.data, u1.base, ...).
   std::vector<std::string> event_files;
+  // Read after the files (may be null; must outlive the input).
+  const EventSource* event_log = nullptr;
   // Catalog CSV, or MovieLens u.item; optional.
   std::string catalog_file;
   ReadOptions read_options;
   EventWeights weights;
 };
+
+// Calls `sink` for every event of the input: each file in turn (parsed on a
+// background thread when `pipelined` and the read options allow), then the
+// event log. `on_report` gets each source's report once it is read. Fails
+// when there is neither a file nor an event log.
+absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
+                             const EventSink& sink,
+                             const std::function<void(ReadReport)>& on_report);
 
 // What to train.
 struct TrainingOptions {

@@ -97,12 +97,9 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
   int64_t end = o.end_unix;
   if (end == 0) {
     end = INT64_MIN;
-    for (const std::string& file : input.event_files) {
-      ReadReport r;
-      TAILOR_RETURN_IF_ERROR(ReadEventsCsv(
-          file, input.read_options,
-          [&](Event&& e) { end = std::max(end, e.timestamp); }, &r));
-    }
+    TAILOR_RETURN_IF_ERROR(ReadInputEvents(
+        input, /*pipelined=*/false,
+        [&](Event&& e) { end = std::max(end, e.timestamp); }, {}));
     if (end == INT64_MIN) {
       return absl::InvalidArgumentError("propensity: no events");
     }
@@ -137,25 +134,21 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
   }
   // Pass 2: profiles at both cut-offs (each builder ignores later events)
   // and who bought in each label window.
-  for (const std::string& file : input.event_files) {
-    ReadReport r;
-    TAILOR_RETURN_IF_ERROR(ReadEventsCsvPipelined(
-        file, input.read_options,
-        [&](Event&& e) {
-          for (Target& t : targets) {
-            t.at_t1->Add(e);
-            t.at_t2->Add(e);
-            if (e.type != EventType::kPurchase) continue;
-            if (e.timestamp > t.t1 && e.timestamp <= t.t2) {
-              t.bought_train.insert(e.user_id);
-            } else if (e.timestamp > t.t2 && e.timestamp <= end) {
-              t.bought_test.insert(e.user_id);
-            }
+  TAILOR_RETURN_IF_ERROR(ReadInputEvents(
+      input, /*pipelined=*/true,
+      [&](Event&& e) {
+        for (Target& t : targets) {
+          t.at_t1->Add(e);
+          t.at_t2->Add(e);
+          if (e.type != EventType::kPurchase) continue;
+          if (e.timestamp > t.t1 && e.timestamp <= t.t2) {
+            t.bought_train.insert(e.user_id);
+          } else if (e.timestamp > t.t2 && e.timestamp <= end) {
+            t.bought_test.insert(e.user_id);
           }
-        },
-        &r));
-    say(r.Summary());
-  }
+        }
+      },
+      [&](ReadReport r) { say(r.Summary()); }));
 
   std::vector<PropensityReport> out;
   for (Target& t : targets) {

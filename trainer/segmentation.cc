@@ -38,19 +38,17 @@ absl::StatusOr<ProfilingResult> RunProfiling(
   say(catalog_report.Summary());
   r.builder = std::make_unique<ProfileBuilder>(r.catalog, options);
   ProfileBuilder& profiles = *r.builder;
-  for (const std::string& file : input.event_files) {
-    ReadReport report;
-    TAILOR_RETURN_IF_ERROR(ReadEventsCsvPipelined(
-        file, input.read_options,
-        [&](Event&& e) {
-          profiles.Add(e);
-          if (also) also(e);
-        },
-        &report));
-    r.events += report.accepted;
-    say(report.Summary());
-    for (const std::string& e : report.errors) say(absl::StrCat("  ", e));
-  }
+  TAILOR_RETURN_IF_ERROR(ReadInputEvents(
+      input, /*pipelined=*/true,
+      [&](Event&& e) {
+        profiles.Add(e);
+        if (also) also(e);
+      },
+      [&](ReadReport report) {
+        r.events += report.accepted;
+        say(report.Summary());
+        for (const std::string& e : report.errors) say(absl::StrCat("  ", e));
+      }));
   r.profiles = profiles.Build();
   const int32_t n = profiles.users().size();
   if (n == 0) return absl::InvalidArgumentError("profiles: no users");

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/interactions.h"
 #include "gtest/gtest.h"
+#include "storage/event_log_reader.h"
 #include "tests/customer_records.h"
 #include "tests/test_util.h"
 
@@ -258,6 +259,57 @@ TEST(RocksDbStateStoreTest, UnopenablePathIsAClearError) {
   auto s = OpenRocksDbStateStore(dir.Join("file/db"));
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("rocksdb"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tailor
+
+namespace tailor {
+namespace {
+
+std::vector<uint64_t> ReadSeqs(EventLogReader* reader, uint64_t after,
+                               uint64_t through,
+                               std::vector<std::string>* ids = nullptr) {
+  std::vector<uint64_t> seqs;
+  absl::Status s = reader->ReadEvents(after, through, [&](LoggedEvent&& e) {
+    seqs.push_back(e.seq);
+    if (ids != nullptr) ids->push_back(e.event_id);
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return seqs;
+}
+
+// The trainer reads the log while the server keeps the database open and
+// keeps writing.
+TEST(EventLogReaderTest, ReadsALiveServersLogAndCatchesUpWithNewWrites) {
+  testing::TempDir dir;
+  auto primary = OpenRocksDbStateStore(dir.Join("db"));
+  ASSERT_TRUE(primary.ok()) << primary.status();
+  auto log = [](const std::string& id) {
+    return LoggedEvent{id, Event{"u", id, EventType::kPurchase, 5, 1.0}, 0};
+  };
+  ASSERT_TRUE((*primary)->AppendEvents({log("a"), log("b"), log("c")}).ok());
+
+  auto reader = OpenEventLogReader(dir.Join("db"), dir.Join("secondary"));
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto through = (*reader)->CatchUp();
+  ASSERT_TRUE(through.ok()) << through.status();
+  EXPECT_EQ(*through, 3u);
+  std::vector<std::string> ids;
+  EXPECT_EQ(ReadSeqs(reader->get(), 0, 3, &ids),
+            (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(ReadSeqs(reader->get(), 1, 2), (std::vector<uint64_t>{2}));
+
+  // The server goes on writing; the reader sees it after catching up.
+  ASSERT_TRUE((*primary)->AppendEvents({log("d"), log("e")}).ok());
+  EXPECT_EQ(ReadSeqs(reader->get(), 3, 100), (std::vector<uint64_t>{}));
+  EXPECT_EQ(*(*reader)->CatchUp(), 5u);
+  EXPECT_EQ(ReadSeqs(reader->get(), 3, 5), (std::vector<uint64_t>{4, 5}));
+
+  EXPECT_EQ(
+      OpenEventLogReader(dir.Join("nothing"), dir.Join("sec2")).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 }  // namespace

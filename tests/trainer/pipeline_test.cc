@@ -10,7 +10,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/snapshot_store.h"
+#include "storage/state_store.h"
 #include "tests/test_util.h"
+#include "trainer/event_log_source.h"
 
 namespace tailor {
 namespace {
@@ -65,6 +67,56 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   bool has_rss = false;
   for (const auto& [k, v] : loaded->info) has_rss |= k == "peak_rss_mib";
   EXPECT_TRUE(has_rss);
+}
+
+// The trainer reads a running server's event log (its RocksDB, open and
+// written to by the server) after the files, and the snapshot records how
+// far it read.
+TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
+  TempDir dir;
+  WriteTextFile(dir.Join("events.csv"),
+                "user_id,item_id,event_type,timestamp\n"
+                "u1,A,purchase,1700000000\n"
+                "u2,B,view,1700000000\n");
+  auto server_store = OpenRocksDbStateStore(dir.Join("server-data"));
+  ASSERT_TRUE(server_store.ok()) << server_store.status();
+  auto logged = [](const std::string& id, const std::string& user,
+                   const std::string& item, EventType type) {
+    return LoggedEvent{id, Event{user, item, type, 1700000500, 1.0}, 0};
+  };
+  ASSERT_TRUE((*server_store)
+                  ->AppendEvents({logged("e1", "u3", "C", EventType::kPurchase),
+                                  logged("e2", "u1", "B", EventType::kView),
+                                  logged("e3", "u3", "A", EventType::kReturn)})
+                  .ok());
+  auto log = EventLogSource::Open(dir.Join("server-data"), dir.Join("sec"));
+  ASSERT_TRUE(log.ok()) << log.status();
+  // Recorded after the trainer opened the log: not in this training run.
+  ASSERT_TRUE(
+      (*server_store)
+          ->AppendEvents({logged("e4", "u4", "D", EventType::kPurchase)})
+          .ok());
+
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  input.event_log = log->get();
+  TrainingOptions options;
+  options.als.factors = 4;
+  options.als.iterations = 2;
+  std::vector<std::string> lines;
+  auto result = RunTraining(input, options,
+                            [&](const std::string& l) { lines.push_back(l); });
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->events, 5);
+  const Snapshot& s = result->snapshot;
+  EXPECT_EQ(s.online.event_log_seq, 3u);
+  EXPECT_TRUE(s.model.users.Find("u3").has_value());
+  EXPECT_FALSE(s.model.users.Find("u4").has_value());
+  EXPECT_THAT(lines, ::testing::Contains(HasSubstr(
+                         "(through sequence 3): 3 rows, 3 accepted")));
+  // u1's row has the file's purchase and the log's view of B.
+  const int32_t u1 = *s.model.users.Find("u1");
+  EXPECT_EQ(s.history.row_ptr[u1 + 1] - s.history.row_ptr[u1], 2);
 }
 
 // A catalog product nobody has touched yet gets a vector from its

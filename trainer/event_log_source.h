@@ -1,0 +1,44 @@
+// A live tailor-server's event log as a trainer input: read through a
+// RocksDB secondary instance, so the server keeps serving and recording.
+#ifndef TAILOR_TRAINER_EVENT_LOG_SOURCE_H_
+#define TAILOR_TRAINER_EVENT_LOG_SOURCE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "storage/event_log_reader.h"
+#include "trainer/pipeline.h"
+
+namespace tailor {
+
+// Every pass reads the events up to the sequence number the log had when
+// the source was opened, so all of a training run's passes see the same
+// events and the snapshot records exactly what it included.
+// Thread safety: not thread-safe (one trainer thread reads it).
+class EventLogSource : public EventSource {
+ public:
+  // `data_dir` is the server's --data_dir; `secondary_dir` a scratch
+  // directory of this reader's own.
+  static absl::StatusOr<std::unique_ptr<EventLogSource>> Open(
+      const std::string& data_dir, const std::string& secondary_dir);
+
+  absl::Status ForEach(const EventSink& sink,
+                       ReadReport* report) const override;
+  uint64_t through_seq() const override { return through_; }
+
+ private:
+  EventLogSource(std::unique_ptr<EventLogReader> reader, std::string data_dir,
+                 uint64_t through)
+      : reader_(std::move(reader)),
+        data_dir_(std::move(data_dir)),
+        through_(through) {}
+
+  std::unique_ptr<EventLogReader> reader_;
+  std::string data_dir_;
+  uint64_t through_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_TRAINER_EVENT_LOG_SOURCE_H_
