@@ -101,6 +101,81 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
       [this](const auto& req, auto* resp) { return Record(req, resp); });
 }
 
+namespace {
+
+// Reads the stream's batches one at a time and records each before asking
+// for the next, so a slow disk slows the client instead of queueing batches
+// in memory. Deletes itself when gRPC is done with it.
+class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+ public:
+  StreamEventsReactor(const RecommenderService* service,
+                      grpc::ByteBuffer* response)
+      : service_(service), response_(response) {
+    StartRead(&batch_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed the stream (or the call ended)
+      Finish(ToGrpcStatus(SerializeResponse(totals_, response_)));
+      return;
+    }
+    absl::Status s = Record();
+    if (!s.ok()) {
+      Finish(ToGrpcStatus(absl::Status(
+          s.code(), absl::StrCat("batch ", totals_.batches() + 1, ": ",
+                                 s.message(), " (", totals_.recorded(),
+                                 " events of earlier batches are stored)"))));
+      return;
+    }
+    StartRead(&batch_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static constexpr int kMaxInvalidListed = 1000;
+
+  absl::Status Record() {
+    v1::RecordEventsRequest request;
+    TAILOR_RETURN_IF_ERROR(ParseRequest(batch_, &request));
+    v1::RecordEventsResponse batch;
+    TAILOR_RETURN_IF_ERROR(service_->Record(request, &batch));
+    for (int i = 0; i < batch.results_size(); ++i) {
+      const v1::EventResult& r = batch.results(i);
+      if (r.status() == v1::EventResult::STATUS_INVALID) {
+        if (totals_.invalid_events_size() < kMaxInvalidListed) {
+          v1::InvalidEvent* e = totals_.add_invalid_events();
+          e->set_index(events_ + i);
+          e->set_event_id(request.events(i).event_id());
+          e->set_error(r.error());
+        }
+      } else if (r.status() == v1::EventResult::STATUS_RECORDED) {
+        totals_.set_last_sequence(
+            std::max(totals_.last_sequence(), r.sequence()));
+      }
+    }
+    events_ += request.events_size();
+    totals_.set_batches(totals_.batches() + 1);
+    totals_.set_recorded(totals_.recorded() + batch.recorded());
+    totals_.set_duplicates(totals_.duplicates() + batch.duplicates());
+    totals_.set_invalid(totals_.invalid() + batch.invalid());
+    return absl::OkStatus();
+  }
+
+  const RecommenderService* service_;
+  grpc::ByteBuffer* response_;
+  grpc::ByteBuffer batch_;
+  v1::StreamEventsResponse totals_;
+  int64_t events_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
+    grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
+  return new StreamEventsReactor(this, response);
+}
+
 absl::Status RecommenderService::Record(
     const v1::RecordEventsRequest& request,
     v1::RecordEventsResponse* response) const {

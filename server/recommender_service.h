@@ -23,7 +23,9 @@ class RecommenderService final
                           v1::Recommender::WithRawCallbackMethod_TargetAudience<
                               v1::Recommender::
                                   WithRawCallbackMethod_RecordEvents<
-                                      v1::Recommender::Service>>>>>>> {
+                                      v1::Recommender::
+                                          WithRawCallbackMethod_StreamEvents<
+                                              v1::Recommender::Service>>>>>>>> {
  public:
   // Both pointers must outlive the service.
   RecommenderService(const ServingStateHolder* state, StateStore* store)
@@ -53,6 +55,9 @@ class RecommenderService final
   grpc::ServerUnaryReactor* RecordEvents(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* StreamEvents(
+      grpc::CallbackServerContext* context,
+      grpc::ByteBuffer* response) override;
 
   // The handlers' logic, callable without gRPC.
   absl::Status Recommend(const v1::RecommendRequest& request,

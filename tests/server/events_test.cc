@@ -136,3 +136,82 @@ TEST_F(EventsTest, EventsAreAcceptedBeforeAnyModelIsLoaded) {
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+class StreamEventsTest : public ServerTest {};
+
+v1::RecordEventsRequest Batch(int first, int n, const std::string& user) {
+  v1::RecordEventsRequest req;
+  for (int i = first; i < first + n; ++i) {
+    v1::Event* e = req.add_events();
+    e->set_event_id(absl::StrCat("s", i));
+    e->set_user_id(user);
+    e->set_item_id(i % 2 ? "C" : "D");
+    e->set_type(v1::EVENT_TYPE_VIEW);
+    e->set_timestamp(1767225600 + i);
+  }
+  return req;
+}
+
+TEST_F(StreamEventsTest, BatchesAreStoredAsTheyArriveAndTotalled) {
+  Publish(TinySnapshot());
+  StartServer();
+  grpc::ClientContext ctx;
+  v1::StreamEventsResponse resp;
+  auto writer = stub_->StreamEvents(&ctx, &resp);
+  ASSERT_TRUE(writer->Write(Batch(0, 500, "alice")));
+  v1::RecordEventsRequest second = Batch(500, 300, "bob");
+  second.mutable_events(7)->set_item_id("");  // invalid: stream index 507
+  *second.add_events() = Batch(3, 1, "alice").events(0);  // a duplicate
+  ASSERT_TRUE(writer->Write(second));
+  ASSERT_TRUE(writer->Write(Batch(800, 200, "carol")));
+  ASSERT_TRUE(writer->WritesDone());
+  grpc::Status s = writer->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.batches(), 3);
+  EXPECT_EQ(resp.recorded(), 999);
+  EXPECT_EQ(resp.duplicates(), 1);
+  EXPECT_EQ(resp.invalid(), 1);
+  ASSERT_EQ(resp.invalid_events_size(), 1);
+  EXPECT_EQ(resp.invalid_events(0).index(), 507);
+  EXPECT_EQ(resp.invalid_events(0).event_id(), "s507");
+  EXPECT_EQ(resp.invalid_events(0).error(), "item_id: must not be empty");
+  EXPECT_EQ(resp.last_sequence(), 999u);
+
+  // All ids again: only the one that was invalid is new.
+  grpc::ClientContext ctx2;
+  v1::StreamEventsResponse again;
+  auto w2 = stub_->StreamEvents(&ctx2, &again);
+  ASSERT_TRUE(w2->Write(Batch(0, 1000, "alice")));
+  ASSERT_TRUE(w2->WritesDone());
+  ASSERT_TRUE(w2->Finish().ok());
+  EXPECT_EQ(again.recorded(), 1);
+  EXPECT_EQ(again.duplicates(), 999);
+  EXPECT_EQ(again.last_sequence(), 1000u);
+}
+
+TEST_F(StreamEventsTest, ABadBatchEndsTheStreamAfterTheEarlierOnesAreStored) {
+  Publish(TinySnapshot());
+  StartServer();
+  grpc::ClientContext ctx;
+  v1::StreamEventsResponse resp;
+  auto writer = stub_->StreamEvents(&ctx, &resp);
+  ASSERT_TRUE(writer->Write(Batch(0, 10, "alice")));
+  writer->Write(v1::RecordEventsRequest());  // no events
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "batch 2: events: at least one is required (10 events of "
+            "earlier batches are stored)");
+  // The first batch is there: resending it finds duplicates.
+  v1::RecordEventsResponse check;
+  grpc::ClientContext ctx2;
+  ASSERT_TRUE(stub_->RecordEvents(&ctx2, Batch(0, 10, "alice"), &check).ok());
+  EXPECT_EQ(check.duplicates(), 10);
+}
+
+}  // namespace
+}  // namespace tailor
