@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Hot-swap under load: tailor-bench sends RecommendFor at a steady RATE for
+# DURATION seconds while new snapshots are published into the server's
+# snapshot directory (atomic rename + CURRENT switch, as tailor-trainer
+# does): three good ones and, between them, a corrupt one (a truncated
+# user_factors file). The server polls every 500 ms. Prints every
+# second's p99, the worst second's p99 in the 3 s after each publish
+# against the median second's p99 elsewhere, the failed calls and the
+# answers carrying an older model_version than one already seen.
+# Needs demo-data/store (./scripts/demo.sh); trains five small snapshots
+# first (a few seconds each).
+#   ./bench/hotswap.sh              # RATE=1000 DURATION=60
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STORE=${STORE:-demo-data/store}
+RATE=${RATE:-1000}
+DURATION=${DURATION:-60}
+BIN=build/bin
+[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
+[ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
+work=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+echo "training 5 snapshots (seeds 1..5) into a staging directory"
+for seed in 1 2 3 4 5; do
+  "$BIN/tailor-trainer" train --events="$STORE/events.csv" \
+    --catalog="$STORE/catalog.csv" --snapshot_dir="$work/stage" \
+    --seed="$seed" >"$work/train-$seed.log" 2>&1
+done
+
+mkdir -p "$work/live"
+# publish VERSION [corrupt]: copy the staged version in under a temporary
+# name, rename it, then switch CURRENT by rename.
+publish() {
+  cp -r "$work/stage/$1" "$work/live/$1.tmp"
+  [ "${2:-}" = corrupt ] && truncate -s 100 "$work/live/$1.tmp/user_factors"
+  sync "$work/live/$1.tmp"
+  mv "$work/live/$1.tmp" "$work/live/$1"
+  echo "$1" >"$work/live/CURRENT.tmp"
+  mv "$work/live/CURRENT.tmp" "$work/live/CURRENT"
+}
+publish 00000001
+"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
+  --snapshot_dir="$work/live" --data_dir="$work/data" --poll_interval=500ms \
+  --require_snapshot >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do
+  [ -s "$work/port" ] && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.1
+done
+addr=127.0.0.1:$(cat "$work/port")
+"$BIN/tailor-bench" --address="$addr" --rate="$RATE" --duration=3s \
+  --users_file="$STORE/users.csv" >/dev/null  # warm-up
+
+"$BIN/tailor-bench" --address="$addr" --rate="$RATE" \
+  --duration="${DURATION}s" --users_file="$STORE/users.csv" \
+  --timeline="$work/timeline.tsv" >"$work/bench.txt" &
+bench=$!
+step=$((DURATION / 5))
+marks=()
+for v in 2 3 4 5; do
+  sleep "$step"
+  if [ "$v" = 4 ]; then publish 0000000$v corrupt; else publish 0000000$v; fi
+  marks+=($((step * (v - 1))))
+done
+wait "$bench" || true
+cat "$work/bench.txt"
+grep -E "rejected snapshot|serving snapshot" "$work/server.log" | sed 's/^/  server: /'
+awk -v marks="${marks[*]}" -v steady="$work/steady" -v worst="$work/worst" '
+  BEGIN { n = split(marks, m, " ") }
+  NR > 1 {
+    s = $1; p99 = $5; swap = 0
+    for (i = 1; i <= n; i++) if (s >= m[i] && s < m[i] + 3) swap = 1
+    printf "  second %2d  ok %5d  errors %d  p50 %6d us  p99 %6d us%s\n", s, $2, $3, $4, p99, swap ? "  <- publish" : ""
+    if (swap) { if (p99 > w) w = p99 } else print p99 > steady
+  }
+  END { print w + 0 > worst }' "$work/timeline.tsv"
+med=$(sort -n "$work/steady" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+worst=$(cat "$work/worst")
+awk -v w="$worst" -v m="$med" 'BEGIN { printf "worst p99 in the 3 s after a publish: %d us; median p99 of the other seconds: %d us; ratio %.2f\n", w, m, w / m }'

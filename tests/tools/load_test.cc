@@ -1,0 +1,123 @@
+// tailor-bench's load generator against a real server on port 0.
+#include "tools/bench/load.h"
+
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "tests/server/server_fixture.h"
+
+namespace tailor {
+namespace {
+
+using ::testing::HasSubstr;
+
+class LoadTest : public ServerTest {
+ protected:
+  LoadOptions Options() {
+    LoadOptions o;
+    o.address = absl::StrCat("127.0.0.1:", server_->port());
+    o.users = {"alice", "bob", "carol"};
+    o.items = {"A", "B", "C"};
+    o.duration = absl::Seconds(30);
+    return o;
+  }
+};
+
+TEST_F(LoadTest, OpenLoopCountsEveryCallByKindAndStatus) {
+  Publish(TinySnapshot());
+  StartServer();
+  LoadOptions o = Options();
+  o.rate = 400;
+  o.max_calls = 200;
+  o.recommend_weight = 2;
+  o.segment_weight = 1;  // nobody has a profile in the tiny snapshot
+  o.record_weight = 1;
+  o.events_per_batch = 5;
+  auto r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->calls, 200);
+  EXPECT_EQ(r->total.ok + r->total.failed(), 200);
+  const CallStats& rec = r->by_rpc["recommend"];
+  const CallStats& seg = r->by_rpc["segment"];
+  const CallStats& ev = r->by_rpc["record"];
+  EXPECT_EQ(rec.failed(), 0);
+  EXPECT_EQ(ev.failed(), 0);
+  EXPECT_EQ(seg.ok, 0);
+  ASSERT_EQ(seg.errors.size(), 1u);
+  EXPECT_EQ(seg.errors.begin()->first, "NOT_FOUND");
+  EXPECT_EQ(rec.ok + seg.failed() + ev.ok, 200);
+  EXPECT_GT(rec.ok, seg.failed());  // weights 2:1
+  EXPECT_EQ(r->events_sent, 5 * ev.ok);
+  EXPECT_EQ(r->total.latency.count(), r->total.ok);
+  // 200 calls at 400/s: about half a second, never much less.
+  EXPECT_GE(r->seconds, 0.45);
+  EXPECT_EQ(r->versions, (std::vector<std::string>{"00000001"}));
+  int64_t per_second = 0;
+  for (const SecondStats& s : r->timeline) {
+    per_second += s.latency.count() + s.errors;
+  }
+  EXPECT_EQ(per_second, 200);
+  EXPECT_THAT(FormatLoadReport(*r, false), HasSubstr("200 calls in"));
+  EXPECT_THAT(FormatLoadReport(*r, true), HasSubstr("\"calls\":200,"));
+}
+
+TEST_F(LoadTest, VersionsSeenAcrossASwapAreInOrder) {
+  Publish(TinySnapshot());
+  StartServer();
+  LoadOptions o = Options();
+  o.rate = 0;  // closed loop
+  o.concurrency = 4;
+  o.duration = absl::Seconds(1);
+  std::thread swapper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Publish(TinySnapshot(2.0f));
+    ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  });
+  auto r = RunLoad(o);
+  swapper.join();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->total.failed(), 0);
+  EXPECT_GT(r->calls, 50);
+  EXPECT_EQ(r->versions, (std::vector<std::string>{"00000001", "00000002"}));
+  EXPECT_EQ(r->version_regressions, 0);
+}
+
+TEST_F(LoadTest, UnreachableServerIsCountedNotFatal) {
+  Publish(TinySnapshot());
+  StartServer();
+  LoadOptions o = Options();
+  StopServer();
+  o.rate = 1000;
+  o.max_calls = 20;
+  o.deadline = absl::Milliseconds(200);
+  auto r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->total.failed(), 20);
+  EXPECT_EQ(r->total.ok, 0);
+}
+
+TEST(LoadOptionsTest, BadOptionsNameTheirFlag) {
+  LoadOptions o;
+  o.users = {"u"};
+  EXPECT_TRUE(ValidateLoadOptions(o).ok());
+  auto message = [&](auto mutate) {
+    LoadOptions bad = o;
+    mutate(bad);
+    return std::string(ValidateLoadOptions(bad).message());
+  };
+  EXPECT_THAT(message([](LoadOptions& b) { b.rate = -1; }),
+              HasSubstr("--rate"));
+  EXPECT_THAT(message([](LoadOptions& b) { b.concurrency = 0; }),
+              HasSubstr("--concurrency"));
+  EXPECT_THAT(message([](LoadOptions& b) { b.users.clear(); }),
+              HasSubstr("--users"));
+  EXPECT_THAT(message([](LoadOptions& b) { b.record_weight = 1; }),
+              HasSubstr("--items"));
+  EXPECT_THAT(message([](LoadOptions& b) { b.recommend_weight = 0; }),
+              HasSubstr("--mix"));
+  EXPECT_THAT(message([](LoadOptions& b) { b.events_per_batch = 1001; }),
+              HasSubstr("--batch"));
+}
+
+}  // namespace
+}  // namespace tailor

@@ -1,0 +1,373 @@
+#include "tools/bench/load.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/mutex.h"
+#include "tailor/v1/recommender.grpc.pb.h"
+
+namespace tailor {
+namespace {
+
+enum class Kind { kRecommend, kSegment, kRecord };
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kRecommend:
+      return "recommend";
+    case Kind::kSegment:
+      return "segment";
+    case Kind::kRecord:
+      return "record";
+  }
+  return "?";
+}
+
+// One call in flight; deleted when its answer has been counted.
+struct Pending {
+  Kind kind = Kind::kRecommend;
+  grpc::ClientContext ctx;
+  v1::RecommendRequest recommend;
+  v1::RecommendResponse recommended;
+  v1::GetSegmentRequest segment;
+  v1::Segment segmented;
+  v1::RecordEventsRequest record;
+  v1::RecordEventsResponse recorded;
+  absl::Time scheduled;
+  absl::Time sent;
+};
+
+struct Answer {
+  absl::Time sent, done;
+  std::string version;
+};
+
+// Shared by the scheduler and gRPC's callback threads.
+// Thread safety: every member is guarded by mu.
+struct Run {
+  explicit Run(absl::Time start) : start(start) {}
+  const absl::Time start;
+  Mutex mu;
+  int in_flight ABSL_GUARDED_BY(mu) = 0;
+  LoadReport report ABSL_GUARDED_BY(mu);
+  std::vector<Answer> answers ABSL_GUARDED_BY(mu);
+  absl::Time last_done ABSL_GUARDED_BY(mu);
+
+  void Done(Pending* p, const grpc::Status& status) {
+    const absl::Time now = absl::Now();
+    const int64_t micros = absl::ToInt64Microseconds(now - p->scheduled);
+    MutexLock lock(&mu);
+    --in_flight;
+    last_done = std::max(last_done, now);
+    const size_t second = static_cast<size_t>(
+        std::max<int64_t>(0, absl::ToInt64Seconds(p->scheduled - start)));
+    if (report.timeline.size() <= second) report.timeline.resize(second + 1);
+    CallStats& by_kind = report.by_rpc[KindName(p->kind)];
+    if (status.ok()) {
+      report.total.latency.Record(micros);
+      ++report.total.ok;
+      by_kind.latency.Record(micros);
+      ++by_kind.ok;
+      report.timeline[second].latency.Record(micros);
+      if (p->kind == Kind::kRecommend) {
+        answers.push_back({p->sent, now, p->recommended.model_version()});
+      }
+    } else {
+      const std::string code = absl::StatusCodeToString(
+          static_cast<absl::StatusCode>(status.error_code()));
+      ++report.total.errors[code];
+      ++by_kind.errors[code];
+      ++report.timeline[second].errors;
+    }
+    delete p;
+  }
+};
+
+int64_t CountRegressions(std::vector<Answer> answers,
+                         std::vector<std::string>* versions) {
+  std::vector<const Answer*> by_done, by_sent;
+  for (const Answer& a : answers) {
+    by_done.push_back(&a);
+    by_sent.push_back(&a);
+  }
+  std::sort(by_done.begin(), by_done.end(),
+            [](auto* a, auto* b) { return a->done < b->done; });
+  std::sort(by_sent.begin(), by_sent.end(),
+            [](auto* a, auto* b) { return a->sent < b->sent; });
+  for (const Answer* a : by_done) {
+    if (versions->empty() || versions->back() != a->version) {
+      if (std::find(versions->begin(), versions->end(), a->version) ==
+          versions->end()) {
+        versions->push_back(a->version);
+      }
+    }
+  }
+  int64_t regressions = 0;
+  std::string newest;  // among answers received before the call was sent
+  size_t j = 0;
+  for (const Answer* a : by_sent) {
+    while (j < by_done.size() && by_done[j]->done < a->sent) {
+      newest = std::max(newest, by_done[j]->version);
+      ++j;
+    }
+    if (a->version < newest) ++regressions;
+  }
+  return regressions;
+}
+
+}  // namespace
+
+int64_t CallStats::failed() const {
+  int64_t n = 0;
+  for (const auto& [code, count] : errors) n += count;
+  return n;
+}
+
+absl::Status ValidateLoadOptions(const LoadOptions& o) {
+  if (!(o.rate >= 0)) {
+    return absl::InvalidArgumentError("--rate: must be >= 0 (0: closed loop)");
+  }
+  if (o.duration <= absl::ZeroDuration() && o.max_calls <= 0) {
+    return absl::InvalidArgumentError(
+        "--duration: must be > 0 (or set --max_calls)");
+  }
+  if (o.concurrency < 1 || o.concurrency > 100000) {
+    return absl::InvalidArgumentError("--concurrency: must be in 1..100000");
+  }
+  if (o.connections < 1 || o.connections > 256) {
+    return absl::InvalidArgumentError("--connections: must be in 1..256");
+  }
+  if (o.recommend_weight < 0 || o.segment_weight < 0 || o.record_weight < 0 ||
+      o.recommend_weight + o.segment_weight + o.record_weight <= 0) {
+    return absl::InvalidArgumentError(
+        "--mix: weights must be >= 0 and not all 0");
+  }
+  if (o.users.empty()) {
+    return absl::InvalidArgumentError("--users: no user ids to call with");
+  }
+  if (o.record_weight > 0 && o.items.empty()) {
+    return absl::InvalidArgumentError(
+        "--items: RecordEvents needs item ids (--items_file=catalog.csv)");
+  }
+  if (o.events_per_batch < 1 || o.events_per_batch > 1000) {
+    return absl::InvalidArgumentError("--batch: must be in 1..1000");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LoadReport> RunLoad(const LoadOptions& o) {
+  if (absl::Status s = ValidateLoadOptions(o); !s.ok()) return s;
+  std::vector<std::unique_ptr<v1::Recommender::Stub>> stubs;
+  for (int c = 0; c < o.connections; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("tailor.bench.channel", c);  // distinct channels
+    stubs.push_back(v1::Recommender::NewStub(grpc::CreateCustomChannel(
+        o.address, grpc::InsecureChannelCredentials(), args)));
+  }
+  std::mt19937_64 rng(o.seed);
+  std::discrete_distribution<int> mix(
+      {o.recommend_weight, o.segment_weight, o.record_weight});
+  std::uniform_int_distribution<size_t> user(0, o.users.size() - 1);
+  std::uniform_int_distribution<size_t> item(
+      0, o.items.empty() ? 0 : o.items.size() - 1);
+  const absl::Duration interval =
+      o.rate > 0 ? absl::Seconds(1.0 / o.rate) : absl::ZeroDuration();
+  int64_t event_counter = 0;
+
+  const absl::Time start = absl::Now() + absl::Milliseconds(20);
+  Run run(start);
+  const absl::Time end = start + o.duration;
+  int64_t n = 0;
+  for (;; ++n) {
+    if (o.max_calls > 0 && n >= o.max_calls) break;
+    absl::Time scheduled = start + interval * n;
+    if (o.duration > absl::ZeroDuration() && scheduled >= end) break;
+    if (o.rate > 0) {
+      const absl::Duration wait = scheduled - absl::Now();
+      if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    }
+    {
+      MutexLock lock(&run.mu);
+      auto free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run.mu) {
+        return run.in_flight < o.concurrency;
+      };
+      run.mu.Await(absl::Condition(&free));
+      ++run.in_flight;
+    }
+    if (o.rate == 0) {
+      scheduled = absl::Now();
+      if (o.duration > absl::ZeroDuration() && scheduled >= end) {
+        MutexLock lock(&run.mu);
+        --run.in_flight;
+        break;
+      }
+    }
+    auto* p = new Pending();
+    p->kind = static_cast<Kind>(mix(rng));
+    p->scheduled = scheduled;
+    p->ctx.set_deadline(absl::ToChronoTime(absl::Now() + o.deadline));
+    v1::Recommender::Stub* stub = stubs[n % stubs.size()].get();
+    auto done = [&run, p](grpc::Status s) { run.Done(p, s); };
+    p->sent = absl::Now();
+    switch (p->kind) {
+      case Kind::kRecommend:
+        p->recommend.set_user_id(o.users[user(rng)]);
+        p->recommend.set_count(o.count);
+        stub->async()->RecommendFor(&p->ctx, &p->recommend, &p->recommended,
+                                    done);
+        break;
+      case Kind::kSegment:
+        p->segment.set_user_id(o.users[user(rng)]);
+        stub->async()->GetSegment(&p->ctx, &p->segment, &p->segmented, done);
+        break;
+      case Kind::kRecord: {
+        const int64_t now = absl::ToUnixSeconds(absl::Now());
+        for (int k = 0; k < o.events_per_batch; ++k) {
+          v1::Event* e = p->record.add_events();
+          e->set_event_id(
+              absl::StrCat(o.event_id_prefix, "-", event_counter++));
+          e->set_user_id(o.users[user(rng)]);
+          e->set_item_id(o.items[item(rng)]);
+          e->set_type(rng() % 20 == 0 ? v1::EVENT_TYPE_PURCHASE
+                                      : v1::EVENT_TYPE_VIEW);
+          e->set_timestamp(now);
+        }
+        stub->async()->RecordEvents(&p->ctx, &p->record, &p->recorded, done);
+        break;
+      }
+    }
+  }
+  MutexLock lock(&run.mu);
+  auto drained = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run.mu) {
+    return run.in_flight == 0;
+  };
+  run.mu.Await(absl::Condition(&drained));
+  LoadReport report = std::move(run.report);
+  report.calls = n;
+  report.events_sent = event_counter;
+  report.seconds = std::max(0.0, absl::ToDoubleSeconds(run.last_done - start));
+  report.version_regressions =
+      CountRegressions(std::move(run.answers), &report.versions);
+  return report;
+}
+
+std::string FormatLoadReport(const LoadReport& r, bool json) {
+  auto errors = [&](const CallStats& s, bool as_json) {
+    std::vector<std::string> parts;
+    for (const auto& [code, count] : s.errors) {
+      parts.push_back(as_json ? absl::StrFormat("\"%s\":%d", code, count)
+                              : absl::StrFormat("%s %d", code, count));
+    }
+    return absl::StrJoin(parts, as_json ? "," : ", ");
+  };
+  auto latency = [](const LatencyHistogram& h, bool as_json) {
+    return as_json
+               ? absl::StrFormat(
+                     "\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,"
+                     "\"p999_us\":%d,\"max_us\":%d,\"mean_us\":%.1f",
+                     h.Percentile(0.5), h.Percentile(0.9), h.Percentile(0.99),
+                     h.Percentile(0.999), h.max(), h.mean())
+               : absl::StrFormat("p50 %d us, p90 %d, p99 %d, p99.9 %d, max %d",
+                                 h.Percentile(0.5), h.Percentile(0.9),
+                                 h.Percentile(0.99), h.Percentile(0.999),
+                                 h.max());
+  };
+  if (!json) {
+    std::string out = absl::StrFormat(
+        "%d calls in %.2f s: %.0f calls/s; %d ok, %d failed%s\n  all: %s\n",
+        r.calls, r.seconds, r.achieved_rate(), r.total.ok, r.total.failed(),
+        r.total.failed() > 0 ? absl::StrCat(" (", errors(r.total, false), ")")
+                             : "",
+        latency(r.total.latency, false));
+    for (const auto& [name, s] : r.by_rpc) {
+      absl::StrAppendFormat(&out, "  %s: %d ok, %d failed; %s\n", name, s.ok,
+                            s.failed(), latency(s.latency, false));
+    }
+    if (r.events_sent > 0) {
+      absl::StrAppendFormat(&out, "  events sent: %d (%.0f/s)\n", r.events_sent,
+                            r.events_sent / r.seconds);
+    }
+    absl::StrAppendFormat(&out,
+                          "  model versions: %s; answers older than one "
+                          "already seen: %d\n",
+                          absl::StrJoin(r.versions, " "),
+                          r.version_regressions);
+    return out;
+  }
+  std::string out = absl::StrFormat(
+      "{\"calls\":%d,\"seconds\":%.3f,\"rate\":%.1f,\"ok\":%d,\"failed\":%d,"
+      "\"errors\":{%s},%s,\"events_sent\":%d,\"version_regressions\":%d,"
+      "\"versions\":[%s],\"by_rpc\":{",
+      r.calls, r.seconds, r.achieved_rate(), r.total.ok, r.total.failed(),
+      errors(r.total, true), latency(r.total.latency, true), r.events_sent,
+      r.version_regressions,
+      absl::StrJoin(r.versions, ",", [](std::string* o, const std::string& v) {
+        absl::StrAppend(o, "\"", v, "\"");
+      }));
+  bool first = true;
+  for (const auto& [name, s] : r.by_rpc) {
+    absl::StrAppendFormat(&out, "%s\"%s\":{\"ok\":%d,\"failed\":%d,%s}",
+                          first ? "" : ",", name, s.ok, s.failed(),
+                          latency(s.latency, true));
+    first = false;
+  }
+  out += "},\"timeline\":[";
+  for (size_t t = 0; t < r.timeline.size(); ++t) {
+    const SecondStats& s = r.timeline[t];
+    absl::StrAppendFormat(
+        &out,
+        "%s{\"second\":%d,\"ok\":%d,\"errors\":%d,\"p50_us\":%d,"
+        "\"p99_us\":%d,\"max_us\":%d}",
+        t == 0 ? "" : ",", t, s.latency.count(), s.errors,
+        s.latency.Percentile(0.5), s.latency.Percentile(0.99), s.latency.max());
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string FormatTimeline(const LoadReport& r) {
+  std::string out = "second\tok\terrors\tp50_us\tp99_us\tmax_us\n";
+  for (size_t t = 0; t < r.timeline.size(); ++t) {
+    const SecondStats& s = r.timeline[t];
+    absl::StrAppendFormat(
+        &out, "%d\t%d\t%d\t%d\t%d\t%d\n", t, s.latency.count(), s.errors,
+        s.latency.Percentile(0.5), s.latency.Percentile(0.99), s.latency.max());
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadIdColumn(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot open '", path, "'"));
+  }
+  std::vector<std::string> ids;
+  std::string line;
+  bool first = true;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::string id = line.substr(0, line.find(','));
+    if (first && absl::EndsWith(id, "_id")) {
+      first = false;
+      continue;
+    }
+    first = false;
+    if (!id.empty()) ids.push_back(std::move(id));
+  }
+  if (ids.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", path, "': no ids in its first column"));
+  }
+  return ids;
+}
+
+}  // namespace tailor

@@ -1,0 +1,93 @@
+// tailor-bench's load generator: RecommendFor / GetSegment / RecordEvents
+// mixes against a tailor-server, open loop at a target rate (latency
+// measured from each call's scheduled start, so a slow server cannot hide
+// its queueing: no coordinated omission) or closed loop to find the maximum
+// throughput.
+#ifndef TAILOR_TOOLS_BENCH_LOAD_H_
+#define TAILOR_TOOLS_BENCH_LOAD_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tools/bench/histogram.h"
+
+namespace tailor {
+
+struct LoadOptions {
+  std::string address = "127.0.0.1:8980";
+  // Calls per second, spread evenly; 0 runs closed loop (`concurrency`
+  // calls always in flight).
+  double rate = 1000;
+  absl::Duration duration = absl::Seconds(10);
+  int64_t max_calls = 0;  // 0: no limit besides duration
+  // Open loop: at most this many calls in flight (a call due while all are
+  // busy waits, and its wait counts in its latency).
+  int concurrency = 64;
+  int connections = 2;  // gRPC channels, each its own TCP connection
+  // Relative weights of the calls in the mix.
+  double recommend_weight = 1;
+  double segment_weight = 0;
+  double record_weight = 0;
+  int count = 10;                  // RecommendFor count
+  int events_per_batch = 100;      // RecordEvents batch size
+  std::vector<std::string> users;  // drawn uniformly
+  std::vector<std::string> items;  // for RecordEvents
+  absl::Duration deadline = absl::Seconds(2);
+  uint64_t seed = 1;
+  // Prefix of generated event_ids; distinct per run so events are new.
+  std::string event_id_prefix = "bench";
+};
+
+// Calls of one kind (or all).
+struct CallStats {
+  LatencyHistogram latency;  // successful calls, microseconds
+  int64_t ok = 0;
+  std::map<std::string, int64_t> errors;  // by status code name
+  int64_t failed() const;
+};
+
+// One second of the run, by scheduled start.
+struct SecondStats {
+  LatencyHistogram latency;
+  int64_t errors = 0;
+};
+
+struct LoadReport {
+  double seconds = 0;  // from the first scheduled call to the last answer
+  int64_t calls = 0;
+  CallStats total;
+  std::map<std::string, CallStats> by_rpc;  // "recommend", "segment", ...
+  std::vector<SecondStats> timeline;
+  int64_t events_sent = 0;
+  // RecommendFor answers with a model_version older than one already
+  // answered before the call was sent.
+  int64_t version_regressions = 0;
+  std::vector<std::string> versions;  // model versions seen, in order
+  double achieved_rate() const { return seconds > 0 ? calls / seconds : 0; }
+};
+
+// Checks the options (the message names the flag).
+absl::Status ValidateLoadOptions(const LoadOptions& options);
+
+// Runs the load. Fails only when the options are invalid; call errors are
+// counted in the report.
+absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options);
+
+// Human-readable summary, or one JSON object (timeline included).
+std::string FormatLoadReport(const LoadReport& report, bool json);
+
+// The timeline as tab-separated lines: second, ok, errors, p50, p99, max
+// (microseconds), with a header line.
+std::string FormatTimeline(const LoadReport& report);
+
+// The first column of a CSV file (a header whose first field ends in "_id"
+// is skipped; quotes are not interpreted): user or item ids for the mix.
+absl::StatusOr<std::vector<std::string>> ReadIdColumn(const std::string& path);
+
+}  // namespace tailor
+
+#endif  // TAILOR_TOOLS_BENCH_LOAD_H_

@@ -1,0 +1,131 @@
+// tailor-bench: a gRPC load generator for tailor-server. Parses flags and
+// calls RunLoad (load.h).
+//
+//   tailor-bench --rate=2000 --duration=30s --users_file=store/users.csv
+//   tailor-bench --rate=0 --concurrency=32      closed loop: max throughput
+//   tailor-bench --mix=recommend:90,segment:5,record:5
+//       --items_file=store/catalog.csv --json
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "tools/bench/load.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:8980", "tailor-server host:port");
+ABSL_FLAG(double, rate, 1000, "calls per second (0: closed loop)");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "how long to run");
+ABSL_FLAG(int64_t, max_calls, 0, "stop after this many calls (0: no limit)");
+ABSL_FLAG(int, concurrency, 64,
+          "calls in flight at most (closed loop: always)");
+ABSL_FLAG(int, connections, 2, "gRPC channels (TCP connections)");
+ABSL_FLAG(std::string, mix, "recommend:1",
+          "call weights, e.g. recommend:90,segment:5,record:5");
+ABSL_FLAG(int, count, 10, "RecommendFor count");
+ABSL_FLAG(int, batch, 100, "events per RecordEvents call");
+ABSL_FLAG(std::string, users_file, "",
+          "CSV whose first column holds the user ids to call with");
+ABSL_FLAG(int, users, 10000,
+          "without --users_file: this many synthetic ids user-0, user-1, ...");
+ABSL_FLAG(std::string, items_file, "",
+          "CSV whose first column holds item ids (for RecordEvents)");
+ABSL_FLAG(int, deadline_ms, 2000, "deadline per call");
+ABSL_FLAG(uint64_t, seed, 1, "random seed (users, items, mix)");
+ABSL_FLAG(std::string, event_id_prefix, "",
+          "prefix of generated event ids (default: unique per run)");
+ABSL_FLAG(bool, json, false, "print one JSON object (with the timeline)");
+ABSL_FLAG(std::string, timeline, "",
+          "also write per-second ok/errors/p50/p99/max to this TSV file");
+
+namespace {
+
+int Fail(const absl::Status& s) {
+  std::fprintf(stderr, "tailor-bench: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+absl::Status ParseMix(const std::string& spec, tailor::LoadOptions* o) {
+  o->recommend_weight = o->segment_weight = o->record_weight = 0;
+  for (absl::string_view part : absl::StrSplit(spec, ',')) {
+    std::vector<std::string> kv = absl::StrSplit(part, ':');
+    double w = 0;
+    if (kv.size() != 2 || !absl::SimpleAtod(kv[1], &w)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mix: '", part, "' is not NAME:WEIGHT"));
+    }
+    if (kv[0] == "recommend") {
+      o->recommend_weight = w;
+    } else if (kv[0] == "segment") {
+      o->segment_weight = w;
+    } else if (kv[0] == "record") {
+      o->record_weight = w;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--mix: '", kv[0], "' is not one of recommend, segment, record"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Load-tests tailor-server.\n  tailor-bench [--rate=N|0] "
+      "[--duration=30s] [--mix=recommend:90,segment:5,record:5] "
+      "[--users_file=users.csv] [--items_file=catalog.csv] [--json]");
+  absl::ParseCommandLine(argc, argv);
+  tailor::LoadOptions o;
+  o.address = absl::GetFlag(FLAGS_address);
+  o.rate = absl::GetFlag(FLAGS_rate);
+  o.duration = absl::GetFlag(FLAGS_duration);
+  o.max_calls = absl::GetFlag(FLAGS_max_calls);
+  o.concurrency = absl::GetFlag(FLAGS_concurrency);
+  o.connections = absl::GetFlag(FLAGS_connections);
+  o.count = absl::GetFlag(FLAGS_count);
+  o.events_per_batch = absl::GetFlag(FLAGS_batch);
+  o.deadline = absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms));
+  o.seed = absl::GetFlag(FLAGS_seed);
+  if (absl::Status s = ParseMix(absl::GetFlag(FLAGS_mix), &o); !s.ok()) {
+    return Fail(s);
+  }
+  if (const std::string f = absl::GetFlag(FLAGS_users_file); !f.empty()) {
+    absl::StatusOr<std::vector<std::string>> users = tailor::ReadIdColumn(f);
+    if (!users.ok()) return Fail(users.status());
+    o.users = *std::move(users);
+  } else {
+    for (int u = 0; u < absl::GetFlag(FLAGS_users); ++u) {
+      o.users.push_back(absl::StrCat("user-", u));
+    }
+  }
+  if (const std::string f = absl::GetFlag(FLAGS_items_file); !f.empty()) {
+    absl::StatusOr<std::vector<std::string>> items = tailor::ReadIdColumn(f);
+    if (!items.ok()) return Fail(items.status());
+    o.items = *std::move(items);
+  }
+  o.event_id_prefix = absl::GetFlag(FLAGS_event_id_prefix);
+  if (o.event_id_prefix.empty()) {
+    o.event_id_prefix =
+        absl::StrCat("bench-", getpid(), "-", absl::ToUnixMicros(absl::Now()));
+  }
+  absl::StatusOr<tailor::LoadReport> report = tailor::RunLoad(o);
+  if (!report.ok()) return Fail(report.status());
+  std::fputs(
+      tailor::FormatLoadReport(*report, absl::GetFlag(FLAGS_json)).c_str(),
+      stdout);
+  if (const std::string f = absl::GetFlag(FLAGS_timeline); !f.empty()) {
+    std::ofstream out(f);
+    out << tailor::FormatTimeline(*report);
+    if (!out) return Fail(absl::UnavailableError("cannot write --timeline"));
+  }
+  return report->total.failed() == 0 ? 0 : 1;
+}
