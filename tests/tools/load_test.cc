@@ -96,6 +96,20 @@ TEST_F(LoadTest, UnreachableServerIsCountedNotFatal) {
   EXPECT_EQ(r->total.ok, 0);
 }
 
+TEST_F(LoadTest, FreshnessProbesSeeThePurchaseGoneAtOnce) {
+  Publish(TinySnapshot());
+  StartServer();
+  LoadOptions o = Options();
+  o.count = 3;
+  auto r = RunFreshness(o, 5);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->probes, 5);
+  EXPECT_EQ(r->changed, 5);
+  EXPECT_EQ(r->changed_first_call, 5);  // synchronous: no lag at all
+  EXPECT_EQ(r->ack_to_change.count(), 5);
+  EXPECT_THAT(FormatFreshness(*r), HasSubstr("5 probes"));
+}
+
 TEST(LoadOptionsTest, BadOptionsNameTheirFlag) {
   LoadOptions o;
   o.users = {"u"};

@@ -334,6 +334,86 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
   return out;
 }
 
+absl::StatusOr<FreshnessReport> RunFreshness(const LoadOptions& o, int probes,
+                                             absl::Duration max_wait) {
+  if (probes < 1) {
+    return absl::InvalidArgumentError("--freshness: must be >= 1");
+  }
+  auto stub = v1::Recommender::NewStub(
+      grpc::CreateChannel(o.address, grpc::InsecureChannelCredentials()));
+  auto recommend =
+      [&](const std::string& user) -> absl::StatusOr<std::vector<std::string>> {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + o.deadline));
+    v1::RecommendRequest req;
+    req.set_user_id(user);
+    req.set_count(o.count);
+    v1::RecommendResponse resp;
+    grpc::Status s = stub->RecommendFor(&ctx, req, &resp);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          s.error_message());
+    }
+    std::vector<std::string> ids;
+    for (const auto& item : resp.items()) ids.push_back(item.item_id());
+    return ids;
+  };
+  FreshnessReport report;
+  for (int n = 0; n < probes; ++n) {
+    const std::string user = absl::StrCat(o.event_id_prefix, "-fresh-", n);
+    absl::StatusOr<std::vector<std::string>> before = recommend(user);
+    if (!before.ok()) return before.status();
+    if (before->size() < 2) {
+      return absl::FailedPreconditionError(
+          "freshness: the server recommends fewer than 2 items");
+    }
+    const std::string bought = (*before)[1];
+    v1::RecordEventsRequest req;
+    v1::Event* e = req.add_events();
+    e->set_event_id(absl::StrCat(user, "-purchase"));
+    e->set_user_id(user);
+    e->set_item_id(bought);
+    e->set_type(v1::EVENT_TYPE_PURCHASE);
+    e->set_timestamp(absl::ToUnixSeconds(absl::Now()));
+    v1::RecordEventsResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + o.deadline));
+    const absl::Time sent = absl::Now();
+    grpc::Status s = stub->RecordEvents(&ctx, req, &resp);
+    const absl::Time acked = absl::Now();
+    if (!s.ok() || resp.recorded() != 1) {
+      return absl::UnavailableError(
+          absl::StrCat("freshness: RecordEvents failed: ", s.error_message()));
+    }
+    report.record_latency.Record(absl::ToInt64Microseconds(acked - sent));
+    ++report.probes;
+    for (int attempt = 0; absl::Now() - acked < max_wait; ++attempt) {
+      absl::StatusOr<std::vector<std::string>> after = recommend(user);
+      if (!after.ok()) return after.status();
+      if (std::find(after->begin(), after->end(), bought) == after->end()) {
+        report.ack_to_change.Record(
+            absl::ToInt64Microseconds(absl::Now() - acked));
+        ++report.changed;
+        if (attempt == 0) ++report.changed_first_call;
+        break;
+      }
+    }
+  }
+  return report;
+}
+
+std::string FormatFreshness(const FreshnessReport& r) {
+  const LatencyHistogram& h = r.ack_to_change;
+  return absl::StrFormat(
+      "freshness: %d probes; the purchase was gone from the shopper's list "
+      "in %d (by the first call after the acknowledgement: %d)\n"
+      "  acknowledgement to changed list: p50 %d us, p90 %d, p99 %d, max %d\n"
+      "  RecordEvents call itself: p50 %d us, p99 %d\n",
+      r.probes, r.changed, r.changed_first_call, h.Percentile(0.5),
+      h.Percentile(0.9), h.Percentile(0.99), h.max(),
+      r.record_latency.Percentile(0.5), r.record_latency.Percentile(0.99));
+}
+
 std::string FormatTimeline(const LoadReport& r) {
   std::string out = "second\tok\terrors\tp50_us\tp99_us\tmax_us\n";
   for (size_t t = 0; t < r.timeline.size(); ++t) {

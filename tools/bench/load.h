@@ -77,6 +77,24 @@ absl::Status ValidateLoadOptions(const LoadOptions& options);
 // counted in the report.
 absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options);
 
+// Freshness: how long after RecordEvents is acknowledged the shopper's
+// recommendations reflect it. Each probe takes a new shopper
+// ("<prefix>-fresh-<n>"), asks RecommendFor, records a purchase of the
+// second item of that list, and from the acknowledgement on asks
+// RecommendFor until the purchased item is gone (polling at most
+// `max_wait`).
+struct FreshnessReport {
+  int probes = 0;
+  int changed = 0;                  // reflected within max_wait
+  int changed_first_call = 0;       // reflected by the first call after the ack
+  LatencyHistogram ack_to_change;   // microseconds, probes that changed
+  LatencyHistogram record_latency;  // the RecordEvents call itself
+};
+absl::StatusOr<FreshnessReport> RunFreshness(
+    const LoadOptions& options, int probes,
+    absl::Duration max_wait = absl::Seconds(1));
+std::string FormatFreshness(const FreshnessReport& report);
+
 // Human-readable summary, or one JSON object (timeline included).
 std::string FormatLoadReport(const LoadReport& report, bool json);
 

@@ -5,6 +5,7 @@
 //   tailor-bench --rate=0 --concurrency=32      closed loop: max throughput
 //   tailor-bench --mix=recommend:90,segment:5,record:5
 //       --items_file=store/catalog.csv --json
+//   tailor-bench --freshness=200     ack-to-changed-recommendation probes
 #include <unistd.h>
 
 #include <cstdio>
@@ -42,6 +43,9 @@ ABSL_FLAG(int, deadline_ms, 2000, "deadline per call");
 ABSL_FLAG(uint64_t, seed, 1, "random seed (users, items, mix)");
 ABSL_FLAG(std::string, event_id_prefix, "",
           "prefix of generated event ids (default: unique per run)");
+ABSL_FLAG(int, freshness, 0,
+          "instead of a load: N probes of how soon a recorded purchase "
+          "leaves the shopper's recommendations");
 ABSL_FLAG(bool, json, false, "print one JSON object (with the timeline)");
 ABSL_FLAG(std::string, timeline, "",
           "also write per-second ok/errors/p50/p99/max to this TSV file");
@@ -116,6 +120,13 @@ int main(int argc, char** argv) {
   if (o.event_id_prefix.empty()) {
     o.event_id_prefix =
         absl::StrCat("bench-", getpid(), "-", absl::ToUnixMicros(absl::Now()));
+  }
+  if (const int probes = absl::GetFlag(FLAGS_freshness); probes > 0) {
+    absl::StatusOr<tailor::FreshnessReport> fresh =
+        tailor::RunFreshness(o, probes);
+    if (!fresh.ok()) return Fail(fresh.status());
+    std::fputs(tailor::FormatFreshness(*fresh).c_str(), stdout);
+    return fresh->changed == fresh->probes ? 0 : 1;
   }
   absl::StatusOr<tailor::LoadReport> report = tailor::RunLoad(o);
   if (!report.ok()) return Fail(report.status());

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Event ingestion against a real tailor-server on the demo store: RUNS runs
+# of (a) RecordEvents alone, closed loop (batches of 100, 8 in flight): the
+# most the server takes, and (b) RecordEvents at a steady EVENT_RATE
+# events/s (batches of 100) while a second tailor-bench asks RecommendFor
+# at REC_RATE calls/s, with both latencies; then freshness probes (a new
+# shopper's purchase, acknowledged, and the time until their
+# recommendations no longer hold the item).
+# Each event is synced to RocksDB's WAL before its batch is acknowledged.
+# Needs demo-data/store (./scripts/demo.sh).
+#   ./bench/ingest.sh     # RUNS=3 SECONDS_PER_RUN=15 EVENT_RATE=5000 REC_RATE=1000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STORE=${STORE:-demo-data/store}
+RUNS=${RUNS:-3}
+SECS=${SECONDS_PER_RUN:-15}
+REC_RATE=${REC_RATE:-1000}
+EVENT_RATE=${EVENT_RATE:-5000}
+BIN=build/bin
+[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
+[ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
+work=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+"$BIN/tailor-trainer" train --events="$STORE/events.csv" \
+  --catalog="$STORE/catalog.csv" --snapshot_dir="$work/snapshots" \
+  >"$work/train.log" 2>&1
+"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
+  --snapshot_dir="$work/snapshots" --data_dir="$work/data" \
+  --require_snapshot >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do
+  [ -s "$work/port" ] && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.1
+done
+addr=127.0.0.1:$(cat "$work/port")
+common=(--address="$addr" --users_file="$STORE/users.csv" --items_file="$STORE/catalog.csv")
+rate() { sed -nE 's/.*events sent: [0-9]+ \(([0-9]+)\/s\).*/\1/p'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+alone=() mixed=() rec99=()
+for r in $(seq "$RUNS"); do
+  out=$("$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=100 \
+    --rate=0 --concurrency=8 --duration="${SECS}s")
+  echo "run $r, RecordEvents alone:"; sed 's/^/    /' <<<"$out"
+  alone+=("$(rate <<<"$out")")
+  "$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 --rate="$REC_RATE" \
+    --duration="${SECS}s" >"$work/rec.txt" &
+  reader=$!
+  out=$("$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=100 \
+    --rate="$((EVENT_RATE / 100))" --duration="${SECS}s")
+  wait "$reader" || true
+  echo "run $r, RecordEvents at $EVENT_RATE events/s with RecommendFor at $REC_RATE/s:"
+  sed 's/^/    /' <<<"$out"; sed 's/^/    /' "$work/rec.txt"
+  mixed+=("$(sed -nE 's/^  all: .*p99 ([0-9]+),.*/\1/p' <<<"$out")")
+  rec99+=("$(sed -nE 's/^  all: .*p99 ([0-9]+),.*/\1/p' "$work/rec.txt")")
+done
+"$BIN/tailor-bench" "${common[@]}" --freshness=200
+echo "medians of $RUNS runs: RecordEvents alone $(printf '%s\n' "${alone[@]}" | median) events/s;" \
+  "at $EVENT_RATE events/s beside RecommendFor at $REC_RATE/s: RecordEvents p99" \
+  "$(printf '%s\n' "${mixed[@]}" | median) us, RecommendFor p99 $(printf '%s\n' "${rec99[@]}" | median) us"
