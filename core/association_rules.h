@@ -41,9 +41,9 @@ absl::StatusOr<std::vector<Itemset>> MineFrequentItemsets(
 struct AssociationRule {
   std::vector<int32_t> antecedent;  // ascending, non-empty
   int32_t consequent = 0;           // not in antecedent
-  int64_t count = 0;  // baskets with antecedent and consequent
-  float confidence = 0;  // count / baskets with the antecedent
-  float lift = 0;        // confidence / (share of baskets with consequent)
+  int64_t count = 0;                // baskets with antecedent and consequent
+  float confidence = 0;             // count / baskets with the antecedent
+  float lift = 0;  // confidence / (share of baskets with consequent)
 };
 
 // The rules of a snapshot, indexed for look-ups.

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/event.h"
 #include "core/id_map.h"
 #include "core/profiles.h"
 #include "core/rfm.h"
@@ -93,6 +96,27 @@ struct SegmentSummary {
 // compact keys (which also counts the total), not a sort.
 // Thread safety: immutable after construction; all methods may be called
 // from many threads at once.
+// The RFM inputs of a profile: never-bought customers get
+// kNeverBoughtDays.
+RfmValues RfmValuesOf(const UserProfile& p);
+
+// Whether a profile takes part in RFM: an order or a return.
+inline bool HasRfm(const UserProfile& p) {
+  return p.orders > 0 || p.returned != 0;
+}
+
+// Moves a profile built as of `reference_unix` forward by events logged
+// since (any order): activity (events, last active), purchases (gross
+// spend at `price(item_id)` x quantity, a new order per purchase day after
+// the last one, recency 0 days for a purchase after the reference time)
+// and returns (returned value). Items `price` does not know (nullopt) count
+// as activity only. Preference shares, tenure and the return rate stay as
+// built.
+void AdvanceProfile(
+    absl::Span<const Event> events, int64_t reference_unix,
+    const std::function<std::optional<double>(absl::string_view)>& price,
+    UserProfile* p);
+
 class SegmentIndex {
  public:
   explicit SegmentIndex(CustomerSegments segments);
@@ -104,6 +128,9 @@ class SegmentIndex {
   const CustomerRecord& record(int32_t user) const {
     return segments_.records[user];
   }
+
+  // Scores RFM values against this snapshot's customers.
+  const RfmScorer& rfm_scorer() const { return rfm_scorer_; }
 
   // Indexed by RfmSegment and by cluster id.
   const std::vector<SegmentSummary>& rfm_summaries() const {
@@ -137,6 +164,7 @@ class SegmentIndex {
   Order MakeOrder(std::vector<int32_t> users) const;
 
   CustomerSegments segments_;
+  RfmScorer rfm_scorer_;
   std::vector<SegmentSummary> rfm_summaries_, cluster_summaries_;
   // One per AudienceQuery::Order.
   Order by_propensity_, by_churn_, by_monetary_;

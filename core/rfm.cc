@@ -104,4 +104,31 @@ absl::StatusOr<std::vector<RfmScores>> ScoreRfm(
   return out;
 }
 
+RfmScorer::RfmScorer(const std::vector<RfmValues>& base) {
+  for (const RfmValues& v : base) {
+    recency_.push_back(-v.recency_days);
+    frequency_.push_back(static_cast<double>(v.frequency));
+    monetary_.push_back(v.monetary);
+  }
+  std::sort(recency_.begin(), recency_.end());
+  std::sort(frequency_.begin(), frequency_.end());
+  std::sort(monetary_.begin(), monetary_.end());
+}
+
+RfmScores RfmScorer::Score(const RfmValues& v) const {
+  auto score = [](const std::vector<double>& sorted, double x) {
+    if (sorted.empty()) return 1;
+    const auto below = static_cast<size_t>(
+        std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin());
+    return 1 + static_cast<int>((5 * below) / sorted.size());
+  };
+  RfmScores s;
+  s.r = score(recency_, -v.recency_days);
+  s.f = score(frequency_, static_cast<double>(v.frequency));
+  s.m = score(monetary_, v.monetary);
+  s.fm = (s.f + s.m + 1) / 2;
+  s.segment = RfmSegmentOf(s.r, s.fm);
+  return s;
+}
+
 }  // namespace tailor

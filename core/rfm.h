@@ -75,6 +75,25 @@ struct RfmScores {
 absl::StatusOr<std::vector<RfmScores>> ScoreRfm(
     const std::vector<RfmValues>& customers);
 
+// Scores new values against a fixed customer base exactly as ScoreRfm
+// scores each member of that base (a customer whose counters changed
+// since, say).
+// Thread safety: immutable after construction; Score may be called from
+// many threads at once.
+class RfmScorer {
+ public:
+  RfmScorer() = default;
+  // Values must be finite (as ScoreRfm requires).
+  explicit RfmScorer(const std::vector<RfmValues>& base);
+  bool empty() const { return recency_.empty(); }
+  // Scores 1 for everything when the base is empty.
+  RfmScores Score(const RfmValues& v) const;
+
+ private:
+  // Sorted ascending; recency negated (fewer days is better).
+  std::vector<double> recency_, frequency_, monetary_;
+};
+
 // The quintile score of each value, higher values scoring higher: 1 +
 // floor(5 * (values strictly lower) / n).
 std::vector<int> QuintileScores(const std::vector<double>& values);

@@ -365,14 +365,45 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
                           Active(state_));
   const SegmentIndex& index = *state->segments;
   const std::optional<int32_t> user = index.Find(request.user_id());
-  if (!user.has_value()) {
+  // What the shopper did since the snapshot's training data.
+  absl::StatusOr<std::vector<LoggedEvent>> live = store_->UserEvents(
+      request.user_id(), state->online.event_log_seq, kMaxLiveEvents);
+  if (!live.ok()) {
+    return absl::Status(
+        live.status().code(),
+        absl::StrCat("reading the events of user_id '", request.user_id(),
+                     "': ", live.status().message()));
+  }
+  if (!user.has_value() && live->empty()) {
     return absl::NotFoundError(
         absl::StrCat("user_id: '", request.user_id(),
                      "' has no customer profile in model "
                      "version ",
-                     state->version, " (a new shopper: treat them as new)"));
+                     state->version,
+                     " and no events recorded since (a new shopper: treat "
+                     "them as new)"));
   }
-  const CustomerRecord& r = index.record(*user);
+  CustomerRecord r = user.has_value() ? index.record(*user) : CustomerRecord();
+  if (!live->empty()) {
+    std::vector<Event> events;
+    events.reserve(live->size());
+    for (const LoggedEvent& e : *live) events.push_back(e.event);
+    const IdMap& items = state->recommender->model().items;
+    AdvanceProfile(
+        events, index.segments().reference_unix,
+        [&](absl::string_view id) -> std::optional<double> {
+          const std::optional<int32_t> i = items.Find(id);
+          if (!i.has_value() || state->item_info[*i].item_id.empty()) {
+            return std::nullopt;
+          }
+          return state->item_info[*i].price;
+        },
+        &r.profile);
+    if (HasRfm(r.profile) && !index.rfm_scorer().empty()) {
+      r.rfm = index.rfm_scorer().Score(RfmValuesOf(r.profile));
+    }
+    response->set_events_since_profile(static_cast<int64_t>(live->size()));
+  }
   const UserProfile& p = r.profile;
   response->set_user_id(request.user_id());
   if (r.rfm.has_value()) {

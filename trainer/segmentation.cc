@@ -64,10 +64,9 @@ absl::StatusOr<ProfilingResult> RunProfiling(
   std::vector<int32_t> customers;
   for (int32_t u = 0; u < n; ++u) {
     const UserProfile& p = r.profiles[u];
-    if (p.orders == 0 && p.returned == 0) continue;
+    if (!HasRfm(p)) continue;
     customers.push_back(u);
-    values.push_back({p.recency_days >= 0 ? p.recency_days : kNeverBoughtDays,
-                      p.orders, p.net()});
+    values.push_back(RfmValuesOf(p));
   }
   TAILOR_ASSIGN_OR_RETURN(std::vector<RfmScores> scores, ScoreRfm(values));
   r.rfm.assign(n, std::nullopt);

@@ -115,7 +115,7 @@ TEST(AssociationRulesTest, BasketsAreOneShopperOneDay) {
   BasketBuilder b;
   b.Add("u1", "a", 100);
   b.Add("u1", "b", 200);
-  b.Add("u1", "a", 300);       // duplicate within the day
+  b.Add("u1", "a", 300);        // duplicate within the day
   b.Add("u1", "c", 86400 + 5);  // next day
   b.Add("u2", "b", 100);
   b.Add("u2", "gone", 100);  // not in the model's items

@@ -2,6 +2,7 @@
 // customer, customers who only returned things.
 #include "core/rfm.h"
 
+#include <random>
 #include <set>
 #include <string>
 
@@ -110,6 +111,35 @@ TEST(RfmTest, NonFiniteValuesAreRejectedByIndex) {
   auto s = ScoreRfm({{.recency_days = 1, .frequency = 1, .monetary = 1},
                      {.recency_days = 1, .frequency = 1, .monetary = NAN}});
   EXPECT_THAT(s.status().message(), HasSubstr("customers[1]"));
+}
+
+}  // namespace
+}  // namespace tailor
+
+namespace tailor {
+namespace {
+
+// Scoring each member against the base gives what ScoreRfm gave it.
+TEST(RfmScorerTest, ReproducesScoreRfmForEveryMemberOfTheBase) {
+  std::mt19937_64 rng(11);
+  std::vector<RfmValues> base;
+  for (int c = 0; c < 500; ++c) {
+    RfmValues v;
+    v.recency_days = c % 7 == 0 ? kNeverBoughtDays : rng() % 120;  // ties
+    v.frequency = 1 + rng() % 6;
+    v.monetary = (rng() % 400) - 20.0;
+    base.push_back(v);
+  }
+  const std::vector<RfmScores> expected = *ScoreRfm(base);
+  const RfmScorer scorer(base);
+  for (size_t c = 0; c < base.size(); ++c) {
+    EXPECT_EQ(scorer.Score(base[c]), expected[c]) << c;
+  }
+  // A new customer better than everyone: 5s; worse than everyone: 1s.
+  EXPECT_EQ(scorer.Score({0, 100, 1e6}).segment, RfmSegment::kChampions);
+  EXPECT_EQ(scorer.Score({kNeverBoughtDays, 0, -1e6}).segment,
+            RfmSegment::kLost);
+  EXPECT_EQ(RfmScorer().Score({1, 1, 1}).r, 1);
 }
 
 }  // namespace

@@ -77,6 +77,63 @@ TEST_F(SegmentsTest, GetSegmentReturnsTheWholePortrait) {
   EXPECT_FALSE(alice.profile().has_recency_days());
 }
 
+// Purchases recorded after the snapshot move the counters and the RFM
+// scores (against the snapshot's customers) at once.
+TEST_F(SegmentsTest, RecordedPurchasesUpdateTheProfileAndRfm) {
+  const Snapshot snapshot = SegmentedSnapshot();
+  Publish(snapshot);
+  StartServer();
+  auto record = [&](const std::string& id, const std::string& user,
+                    const std::string& item, v1::EventType type) {
+    v1::RecordEventsRequest req;
+    v1::Event* e = req.add_events();
+    e->set_event_id(id);
+    e->set_user_id(user);
+    e->set_item_id(item);
+    e->set_type(type);
+    e->set_timestamp(1767225600 + 86400);
+    v1::RecordEventsResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->RecordEvents(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.recorded(), 1);
+  };
+  std::vector<RfmValues> base;
+  for (const CustomerRecord& r : snapshot.segments.records) {
+    if (r.rfm.has_value()) base.push_back(RfmValuesOf(r.profile));
+  }
+  const RfmScorer scorer(base);
+
+  record("p1", "carol", "A", v1::EVENT_TYPE_PURCHASE);  // a 149.99 coat
+  v1::Segment carol;
+  ASSERT_TRUE(GetSegment("carol", &carol).ok());
+  const UserProfile& before = snapshot.segments.records[2].profile;
+  EXPECT_EQ(carol.events_since_profile(), 1);
+  EXPECT_EQ(carol.profile().orders(), before.orders + 1);
+  EXPECT_DOUBLE_EQ(carol.profile().net_spend(), before.net() + 149.99);
+  EXPECT_DOUBLE_EQ(carol.profile().recency_days(), 0);
+  const RfmScores expected =
+      scorer.Score({0, before.orders + 1, before.net() + 149.99});
+  EXPECT_EQ(carol.rfm().recency(), expected.r);
+  EXPECT_EQ(carol.rfm().frequency(), expected.f);
+  EXPECT_EQ(carol.rfm().monetary(), expected.m);
+  EXPECT_EQ(carol.rfm().segment(), RfmSegmentName(expected.segment));
+  EXPECT_EQ(carol.cluster_id(), 0);  // clusters wait for the next snapshot
+
+  // A shopper the snapshot never saw becomes a customer with one purchase.
+  v1::Segment dave;
+  EXPECT_EQ(GetSegment("dave", &dave).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  record("p2", "dave", "F", v1::EVENT_TYPE_PURCHASE);
+  ASSERT_TRUE(GetSegment("dave", &dave).ok());
+  EXPECT_EQ(dave.profile().orders(), 1);
+  EXPECT_DOUBLE_EQ(dave.profile().net_spend(), 9.99);
+  EXPECT_EQ(dave.cluster_id(), -1);
+  EXPECT_FALSE(dave.has_purchase_propensity());
+  ASSERT_TRUE(dave.has_rfm());
+  EXPECT_EQ(dave.rfm().segment(),
+            RfmSegmentName(scorer.Score({0, 1, 9.99}).segment));
+}
+
 TEST_F(SegmentsTest, UnknownAndBadUsersAreClearErrors) {
   Publish(SegmentedSnapshot());
   StartServer();
