@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/recommender_service.h"
 #include "server/snapshot_manager.h"
@@ -14,10 +15,21 @@
 namespace tailor {
 namespace {
 
+// TinySnapshot with fold-in parameters, so that shoppers with recorded
+// events are folded in (and cached) while versions change.
+Snapshot FoldingSnapshot(float scale) {
+  Snapshot s = TinySnapshot(scale);
+  s.online.fold_in = true;
+  s.online.alpha = 1.0f;
+  s.online.regularization = 0.5f;
+  s.online.mean_row_mass = 8.0;
+  return s;
+}
+
 TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   testing::TempDir dir;
   SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
-  ASSERT_TRUE(snapshots.Publish(TinySnapshot(1.0f)).ok());
+  ASSERT_TRUE(snapshots.Publish(FoldingSnapshot(1.0f)).ok());
   MemoryStateStore store;
   ServingStateHolder holder;
   SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default());
@@ -29,12 +41,30 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   std::atomic<bool> done{false};
   std::atomic<int64_t> calls{0}, failures{0}, out_of_order{0};
   std::vector<std::thread> readers;
+  // A writer records events for shoppers live-0..live-9 throughout.
+  readers.emplace_back([&] {
+    for (int n = 0; !done.load(); ++n) {
+      v1::RecordEventsRequest req;
+      v1::Event* e = req.add_events();
+      e->set_event_id(absl::StrCat("e", n));
+      e->set_user_id(absl::StrCat("live-", n % 10));
+      e->set_item_id(n % 3 ? "D" : "B");
+      e->set_type(v1::EVENT_TYPE_VIEW);
+      e->set_timestamp(1767225600 + n);
+      v1::RecordEventsResponse resp;
+      if (!service.Record(req, &resp).ok() || resp.recorded() != 1) {
+        ++failures;
+      }
+    }
+  });
   for (int t = 0; t < kReaders; ++t) {
     readers.emplace_back([&, t] {
       std::string last_version;
-      while (!done.load()) {
+      for (int n = 0; !done.load(); ++n) {
         v1::RecommendRequest req;
-        req.set_user_id(t % 2 ? "alice" : "stranger");
+        req.set_user_id(t == 0   ? "alice"
+                        : t == 1 ? "stranger"
+                                 : absl::StrCat("live-", n % 10));
         req.set_count(3);
         v1::RecommendResponse resp;
         if (!service.Recommend(req, &resp).ok() || resp.items_size() != 3) {
@@ -48,7 +78,7 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   }
   // Publish new versions, every other one corrupt, and swap while reading.
   for (int v = 0; v < kNewVersions; ++v) {
-    ASSERT_TRUE(snapshots.Publish(TinySnapshot(2.0f + v)).ok());
+    ASSERT_TRUE(snapshots.Publish(FoldingSnapshot(2.0f + v)).ok());
     const std::string version = *snapshots.CurrentVersion();
     if (v % 2 == 1) {
       std::filesystem::resize_file(
