@@ -85,6 +85,21 @@ step "An unknown visitor: recommendations and segment"
 # storefront treats them as new.
 "$BIN/tailor" segment "$UNKNOWN" --address="$ADDR" || true
 
+step "The visitor puts two dresses in the cart: personalised at once"
+# Recorded events are durable before they are acknowledged; the next
+# RecommendFor folds them into the visitor's vector (no retraining).
+read -r DRESS1 DRESS2 < <(awk -F, '$3 == "dresses" && $8 == "true" { print $1 }' \
+  "$OUT/store/catalog.csv" | head -n 2 | paste -sd' ')
+for ITEM in "$DRESS1" "$DRESS2"; do
+  "$BIN/tailor" record "$UNKNOWN" "$ITEM" add_to_cart --address="$ADDR"
+done
+"$BIN/tailor" recommend "$UNKNOWN" --address="$ADDR"
+
+step "...and buys one: it leaves the list, and the visitor has a profile"
+"$BIN/tailor" record "$UNKNOWN" "$DRESS1" purchase --address="$ADDR"
+"$BIN/tailor" recommend "$UNKNOWN" --count=5 --address="$ADDR"
+"$BIN/tailor" segment "$UNKNOWN" --address="$ADDR"
+
 step "Customer segments: behavioural clusters and RFM segments"
 "$BIN/tailor" segments --address="$ADDR"
 
@@ -99,6 +114,10 @@ NEW_ITEM=$(tail -n 1 "$OUT/store/catalog.csv" | cut -d, -f1)
 awk -F, -v i="$NEW_ITEM" '$1 == i { printf "  %s: %s (%s, %s, %s, %s)\n", $1, $2, $3, $4, $5, $6 }' \
   "$OUT/store/catalog.csv"
 "$BIN/tailor" similar "$NEW_ITEM" --count=5 --address="$ADDR"
+
+step "The serving model and the snapshots on disk (Admin service)"
+"$BIN/tailor" model --address="$ADDR"
+"$BIN/tailor" snapshots --address="$ADDR"
 
 step "Stopping the server"
 cleanup

@@ -158,3 +158,52 @@ TEST(CliClientNoServerTest, UnreachableServerIsAnError) {
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+class CliAdminTest : public ServerTest {
+ protected:
+  TailorClient Client() { return TailorClient(channel_, absl::Seconds(10)); }
+};
+
+TEST_F(CliAdminTest, RecordModelSnapshotsActivateRollbackAndFormats) {
+  Publish(TinySnapshot(1.0f));
+  Publish(TinySnapshot(2.0f));
+  StartServer();
+  v1::RecordEventsRequest req;
+  v1::Event* e = req.add_events();
+  e->set_event_id("cli-1");
+  e->set_user_id("zoe");
+  e->set_item_id("A");
+  e->set_type(v1::EVENT_TYPE_ADD_TO_CART);
+  e->set_timestamp(1767225600);
+  auto recorded = Client().Record(req);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(FormatRecorded(req, *recorded),
+            "recorded: zoe add_to_cart A (event cli-1, sequence 1)\n");
+  recorded = Client().Record(req);
+  EXPECT_EQ(FormatRecorded(req, *recorded),
+            "already recorded: zoe add_to_cart A (event cli-1, sequence 1)\n");
+
+  auto info = Client().ModelInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_THAT(FormatModelInfo(*info),
+              HasSubstr("model 00000002 (serving) (CURRENT)"));
+  auto list = Client().ListSnapshots();
+  ASSERT_TRUE(list.ok()) << list.status();
+  const std::string table = FormatSnapshotList(*list);
+  EXPECT_THAT(table, HasSubstr("00000002"));
+  EXPECT_THAT(table, HasSubstr("serving, CURRENT"));
+  auto rolled = Client().Rollback();
+  ASSERT_TRUE(rolled.ok()) << rolled.status();
+  EXPECT_EQ(rolled->version(), "00000001");
+  auto activated = Client().Activate("00000002");
+  ASSERT_TRUE(activated.ok()) << activated.status();
+  EXPECT_EQ(activated->version(), "00000002");
+  EXPECT_EQ(Client().Activate("x").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tailor

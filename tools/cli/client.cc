@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -27,6 +29,12 @@ std::string Clip(const std::string& s, size_t n) {
 }
 
 }  // namespace
+
+absl::StatusOr<v1::RecordEventsResponse> TailorClient::Record(
+    const v1::RecordEventsRequest& request) const {
+  return Call<v1::RecordEventsResponse>(
+      stub_.get(), &v1::Recommender::Stub::RecordEvents, request);
+}
 
 absl::StatusOr<v1::ModelInfo> TailorClient::ModelInfo() const {
   return Call<v1::ModelInfo>(admin_.get(), &v1::Admin::Stub::GetModelInfo,
@@ -283,6 +291,34 @@ std::string Day(int64_t unix) {
 
 }  // namespace
 
+std::string FormatRecorded(const v1::RecordEventsRequest& req,
+                           const v1::RecordEventsResponse& resp) {
+  std::string out;
+  for (int i = 0; i < resp.results_size() && i < req.events_size(); ++i) {
+    const v1::Event& e = req.events(i);
+    const v1::EventResult& r = resp.results(i);
+    const std::string what = absl::StrFormat(
+        "%s %s %s", e.user_id(),
+        absl::AsciiStrToLower(
+            v1::EventType_Name(e.type()).substr(strlen("EVENT_TYPE_"))),
+        e.item_id());
+    switch (r.status()) {
+      case v1::EventResult::STATUS_RECORDED:
+        absl::StrAppendFormat(&out, "recorded: %s (event %s, sequence %d)\n",
+                              what, e.event_id(), r.sequence());
+        break;
+      case v1::EventResult::STATUS_DUPLICATE:
+        absl::StrAppendFormat(&out,
+                              "already recorded: %s (event %s, sequence %d)\n",
+                              what, e.event_id(), r.sequence());
+        break;
+      default:
+        absl::StrAppendFormat(&out, "invalid: %s: %s\n", what, r.error());
+    }
+  }
+  return out;
+}
+
 std::string FormatModelInfo(const v1::ModelInfo& m) {
   std::string out = absl::StrFormat(
       "model %s%s%s\n  trained %s UTC, %d users, %d items, %d factors\n"
@@ -333,8 +369,13 @@ std::string FormatSnapshotList(const v1::ListSnapshotsResponse& r) {
 std::string FormatSegment(const v1::Segment& s) {
   const v1::CustomerProfile& p = s.profile();
   std::string out =
-      absl::StrFormat("user %s (model %s, profile as of %s)\n", s.user_id(),
+      absl::StrFormat("user %s (model %s, profile as of %s", s.user_id(),
                       s.model_version(), Day(s.profile_as_of_unix()));
+  if (s.events_since_profile() > 0) {
+    absl::StrAppendFormat(&out, ", plus %d events recorded since",
+                          s.events_since_profile());
+  }
+  out += ")\n";
   if (s.has_rfm()) {
     absl::StrAppendFormat(&out, "  RFM          %s (R%d F%d M%d)\n",
                           s.rfm().segment(), s.rfm().recency(),
@@ -342,8 +383,14 @@ std::string FormatSegment(const v1::Segment& s) {
   } else {
     absl::StrAppend(&out, "  RFM          - (no order yet)\n");
   }
-  absl::StrAppendFormat(&out, "  cluster      %d: %s\n", s.cluster_id(),
-                        s.cluster_descriptor());
+  if (s.cluster_id() >= 0) {
+    absl::StrAppendFormat(&out, "  cluster      %d: %s\n", s.cluster_id(),
+                          s.cluster_descriptor());
+  } else {
+    absl::StrAppend(&out,
+                    "  cluster      - (none yet: clusters come with the next "
+                    "snapshot)\n");
+  }
   absl::StrAppendFormat(
       &out, "  scores       purchase in 30 days %s, churn risk %s\n",
       Score(s.has_purchase_propensity(), s.purchase_propensity()),

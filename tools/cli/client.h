@@ -47,6 +47,8 @@ class TailorClient {
   // Every page of an audience, following the page tokens.
   absl::StatusOr<std::vector<v1::AudienceMember>> WholeAudience(
       v1::TargetAudienceRequest request) const;
+  absl::StatusOr<v1::RecordEventsResponse> Record(
+      const v1::RecordEventsRequest& request) const;
   // The Admin service.
   absl::StatusOr<v1::ModelInfo> ModelInfo() const;
   absl::StatusOr<v1::ListSnapshotsResponse> ListSnapshots() const;
@@ -82,6 +84,8 @@ std::string FormatTogether(const std::vector<std::string>& item_ids,
                            const v1::BoughtTogetherResponse& response);
 std::string FormatSegment(const v1::Segment& segment);
 std::string FormatModelInfo(const v1::ModelInfo& info);
+std::string FormatRecorded(const v1::RecordEventsRequest& request,
+                           const v1::RecordEventsResponse& response);
 std::string FormatSnapshotList(const v1::ListSnapshotsResponse& response);
 std::string FormatSegmentList(const v1::ListSegmentsResponse& response);
 // One page as a table, with the next page token.

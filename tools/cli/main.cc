@@ -5,8 +5,10 @@
 //   tailor health [--service=NAME]        exit 0 when SERVING
 //   tailor segment USER_ID | segments | audience [filters]
 //   tailor latency --users=ID,ID,... [--requests=N] [--rpc=segment]
+//   tailor record USER_ID ITEM_ID TYPE [--value=V] [--event_id=ID]
 //   tailor model | snapshots | activate VERSION | rollback
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -15,6 +17,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -34,6 +37,10 @@ ABSL_FLAG(int, requests, 2000, "latency: number of measured calls");
 ABSL_FLAG(int, warmup, 200, "latency: uncounted calls first");
 ABSL_FLAG(std::string, rpc, "recommend",
           "latency: the call to time: recommend | segment");
+ABSL_FLAG(double, value, 1.0, "record: quantity, or the rating's value");
+ABSL_FLAG(std::string, event_id, "",
+          "record: the idempotency key (default: unique per call)");
+ABSL_FLAG(int64_t, timestamp, 0, "record: Unix seconds (default: now)");
 ABSL_FLAG(std::vector<std::string>, rfm, {},
           "audience: RFM segment names (any of), e.g. 'At Risk,Can\'t Lose "
           "Them'");
@@ -64,6 +71,9 @@ constexpr const char* kUsage =
     "tailor health [--service=NAME]\n"
     "tailor latency --users=ID,... [--requests=N] [--count=N] "
     "[--rpc=recommend|segment]\n"
+    "tailor record USER_ID ITEM_ID view|click|add_to_cart|purchase|return|"
+    "rating\n"
+    "              [--value=V] [--event_id=ID] [--timestamp=UNIX]\n"
     "tailor model                 the serving snapshot and its training facts\n"
     "tailor snapshots             every snapshot version on disk\n"
     "tailor activate VERSION      serve VERSION (CURRENT follows)\n"
@@ -186,6 +196,39 @@ int main(int argc, char** argv) {
     if (!resp.ok()) return Fail(resp.status());
     std::fputs(tailor::FormatAudiencePage(*resp).c_str(), stdout);
     return 0;
+  }
+  if (cmd == "record" && args.size() == 5) {
+    tailor::v1::EventType type;
+    const std::string type_name =
+        absl::StrCat("EVENT_TYPE_", absl::AsciiStrToUpper(args[4]));
+    if (!tailor::v1::EventType_Parse(type_name, &type) ||
+        type == tailor::v1::EVENT_TYPE_UNSPECIFIED) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("TYPE: '", args[4],
+                       "' is not one of view, click, add_to_cart, purchase, "
+                       "return, rating")));
+    }
+    tailor::v1::RecordEventsRequest req;
+    tailor::v1::Event* e = req.add_events();
+    std::string id = absl::GetFlag(FLAGS_event_id);
+    if (id.empty()) {
+      id = absl::StrCat("cli-", getpid(), "-", absl::ToUnixMicros(absl::Now()));
+    }
+    e->set_event_id(id);
+    e->set_user_id(args[2]);
+    e->set_item_id(args[3]);
+    e->set_type(type);
+    const int64_t t = absl::GetFlag(FLAGS_timestamp);
+    e->set_timestamp(t > 0 ? t : absl::ToUnixSeconds(absl::Now()));
+    if (type == tailor::v1::EVENT_TYPE_RATING) {
+      e->set_rating(absl::GetFlag(FLAGS_value));
+    } else if (absl::GetFlag(FLAGS_value) != 1.0) {
+      e->set_quantity(absl::GetFlag(FLAGS_value));
+    }
+    absl::StatusOr<tailor::v1::RecordEventsResponse> resp = client.Record(req);
+    if (!resp.ok()) return Fail(resp.status());
+    std::fputs(tailor::FormatRecorded(req, *resp).c_str(), stdout);
+    return resp->invalid() == 0 ? 0 : 1;
   }
   if ((cmd == "model" || cmd == "rollback") && args.size() == 2) {
     absl::StatusOr<tailor::v1::ModelInfo> resp =
