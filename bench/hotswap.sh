@@ -18,6 +18,8 @@ DURATION=${DURATION:-60}
 BIN=build/bin
 [ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -41,16 +43,7 @@ publish() {
   mv "$work/live/CURRENT.tmp" "$work/live/CURRENT"
 }
 publish 00000001
-"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
-  --snapshot_dir="$work/live" --data_dir="$work/data" --poll_interval=500ms \
-  --require_snapshot >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 600); do
-  [ -s "$work/port" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
-addr=127.0.0.1:$(cat "$work/port")
+start_server "$work" "$work/live" --poll_interval=500ms
 "$BIN/tailor-bench" --address="$addr" --rate="$RATE" --duration=3s \
   --users_file="$STORE/users.csv" >/dev/null  # warm-up
 
@@ -77,6 +70,6 @@ awk -v marks="${marks[*]}" -v steady="$work/steady" -v worst="$work/worst" '
     if (swap) { if (p99 > w) w = p99 } else print p99 > steady
   }
   END { print w + 0 > worst }' "$work/timeline.tsv"
-med=$(sort -n "$work/steady" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+med=$(median $(cat "$work/steady"))
 worst=$(cat "$work/worst")
 awk -v w="$worst" -v m="$med" 'BEGIN { printf "worst p99 in the 3 s after a publish: %d us; median p99 of the other seconds: %d us; ratio %.2f\n", w, m, w / m }'

@@ -19,25 +19,17 @@ EVENT_RATE=${EVENT_RATE:-5000}
 BIN=build/bin
 [ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 "$BIN/tailor-trainer" train --events="$STORE/events.csv" \
   --catalog="$STORE/catalog.csv" --snapshot_dir="$work/snapshots" \
   >"$work/train.log" 2>&1
-"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
-  --snapshot_dir="$work/snapshots" --data_dir="$work/data" \
-  --require_snapshot >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 600); do
-  [ -s "$work/port" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
-addr=127.0.0.1:$(cat "$work/port")
+start_server "$work" "$work/snapshots"
 common=(--address="$addr" --users_file="$STORE/users.csv" --items_file="$STORE/catalog.csv")
 rate() { sed -nE 's/.*events sent: [0-9]+ \(([0-9]+)\/s\).*/\1/p'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 alone=() mixed=() rec99=()
 for r in $(seq "$RUNS"); do
   out=$("$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=100 \
@@ -56,6 +48,6 @@ for r in $(seq "$RUNS"); do
   rec99+=("$(sed -nE 's/^  all: .*p99 ([0-9]+),.*/\1/p' "$work/rec.txt")")
 done
 "$BIN/tailor-bench" "${common[@]}" --freshness=200
-echo "medians of $RUNS runs: RecordEvents alone $(printf '%s\n' "${alone[@]}" | median) events/s;" \
+echo "medians of $RUNS runs: RecordEvents alone $(median "${alone[@]}") events/s;" \
   "at $EVENT_RATE events/s beside RecommendFor at $REC_RATE/s: RecordEvents p99" \
-  "$(printf '%s\n' "${mixed[@]}" | median) us, RecommendFor p99 $(printf '%s\n' "${rec99[@]}" | median) us"
+  "$(median "${mixed[@]}") us, RecommendFor p99 $(median "${rec99[@]}") us"

@@ -26,7 +26,8 @@ for r in $(seq "$RUNS"); do
   plain+=("$(run false)")
   echo "run $r: background parsing ${piped[-1]} s, plain reader ${plain[-1]} s"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 mp=$(median "${piped[@]}")
 ml=$(median "${plain[@]}")
 echo "profiles + RFM for 1,000,000 users from 50,000,000 events (read, profile, score):"

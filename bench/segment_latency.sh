@@ -16,19 +16,12 @@ REQUESTS=${REQUESTS:-20000}
 BIN=build/bin
 [ -x "$BIN/tailor-server" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -s "$SNAPSHOTS/CURRENT" ] || { echo "no snapshot in $SNAPSHOTS: run ./scripts/demo.sh" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 work=$(mktemp -d)
-"$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
-  --snapshot_dir="$SNAPSHOTS" --data_dir="$work/data" --require_snapshot \
-  >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do
-  [ -s "$work/port" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
-addr=127.0.0.1:$(cat "$work/port")
-"$BIN/tailor" health --address="$addr" >/dev/null
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+start_server "$work" "$SNAPSHOTS"
 users=$(awk -F, 'NR > 1 && NR % 7 == 0 && n++ < 1000 { print $1 }' "$STORE/users.csv" | paste -sd,)
 seg50=() seg99=() rec50=() rec99=()
 for r in $(seq "$RUNS"); do
@@ -41,7 +34,6 @@ for r in $(seq "$RUNS"); do
   rec50+=("$(sed -nE 's/.*p50 ([0-9]+) us.*/\1/p' <<<"$c")")
   rec99+=("$(sed -nE 's/.*p99 ([0-9]+) us.*/\1/p' <<<"$c")")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "median of $RUNS runs x $REQUESTS calls over loopback:"
 echo "  GetSegment:             p50 $(median "${seg50[@]}") us, p99 $(median "${seg99[@]}") us"
 echo "  RecommendFor (count 10): p50 $(median "${rec50[@]}") us, p99 $(median "${rec99[@]}") us"

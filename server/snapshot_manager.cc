@@ -1,5 +1,8 @@
 #include "server/snapshot_manager.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -150,6 +153,14 @@ void SnapshotManager::Stop() {
 }
 
 void SnapshotManager::PollLoop(absl::Duration interval) {
+  // Loading, validating and importing a snapshot takes a core for a while:
+  // at a lower priority it yields to the request threads (Linux applies
+  // nice values per thread).
+  if (options_.loader_nice != 0 &&
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
+                  options_.loader_nice) != 0) {
+    LogWarning("snapshot poll: cannot lower the loader thread's priority");
+  }
   for (;;) {
     {
       MutexLock lock(&stop_mu_);

@@ -23,6 +23,9 @@ struct SnapshotManagerOptions {
   // `keep_snapshots`, plus the active one and the one CURRENT names, whatever
   // their age. 0 keeps everything.
   int keep_snapshots = 5;
+  // The polling thread's nice value (it loads new snapshots), so that a
+  // load competes less with requests for the cores. 0 leaves it as is.
+  int loader_nice = 10;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off

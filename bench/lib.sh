@@ -1,0 +1,27 @@
+# Shared by the bench scripts (sourced; they set BIN first).
+
+# start_server WORK SNAPSHOTS [FLAG...]: starts tailor-server in the
+# background on a free loopback port with its data in WORK/data and its log
+# in WORK/server.log, waits until it serves, and sets `server` (the pid) and
+# `addr` (host:port). Exits, printing the log, when it does not start.
+start_server() {
+  local work=$1 snapshots=$2
+  shift 2
+  "$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
+    --snapshot_dir="$snapshots" --data_dir="$work/data" --require_snapshot \
+    "$@" >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 600); do
+    [ -s "$work/port" ] && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+    sleep 0.1
+  done
+  addr=127.0.0.1:$(cat "$work/port")
+  "$BIN/tailor" health --address="$addr" >/dev/null
+}
+
+# median VALUE...: the median (the mean of the middle two for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
