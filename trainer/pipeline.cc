@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "core/interactions.h"
 #include "core/popularity.h"
 #include "core/status_macros.h"
@@ -22,6 +23,11 @@ std::string WeightsToString(const EventWeights& w) {
                                  w.weight[t]));
   }
   return absl::StrJoin(parts, ",");
+}
+
+std::string UtcTime(int64_t unix) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix),
+                          absl::UTCTimeZone());
 }
 
 }  // namespace
@@ -97,9 +103,12 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
   InteractionBuilder builder(input.weights);
   BasketBuilder baskets;
   for (const Item& item : data.catalog) builder.AddItem(item.item_id);
+  int64_t first = INT64_MAX, last = INT64_MIN;
   TAILOR_RETURN_IF_ERROR(ReadInputEvents(
       input, /*pipelined=*/true,
       [&](Event&& e) {
+        first = std::min(first, e.timestamp);
+        last = std::max(last, e.timestamp);
         if (e.type == EventType::kPurchase) {
           baskets.Add(e.user_id, e.item_id, e.timestamp);
         }
@@ -107,6 +116,8 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
       },
       report_file));
   data.events = builder.num_events();
+  data.first_event_unix = data.events > 0 ? first : 0;
+  data.last_event_unix = data.events > 0 ? last : 0;
   if (data.events == 0) {
     return absl::InvalidArgumentError(
         "events: no usable event in the input files");
@@ -142,6 +153,8 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   TrainingResult result;
   result.reports = std::move(data.reports);
   result.events = data.events;
+  const int64_t data_from = data.first_event_unix;
+  const int64_t data_to = data.last_event_unix;
   result.read_seconds = data.read_seconds;
   std::vector<Item> catalog = std::move(data.catalog);
   InteractionMatrix m = std::move(data.interactions);
@@ -273,6 +286,9 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
           {"event_weights", WeightsToString(input.weights)},
           {"sources", absl::StrJoin(sources, ",")},
           {"events", absl::StrCat(result.events)},
+          {"data_from", UtcTime(data_from)},
+          {"data_to", UtcTime(data_to)},
+          {"event_log_seq", absl::StrCat(s.online.event_log_seq)},
           {"rows_skipped", absl::StrCat(skipped)},
           {"users", absl::StrCat(s.model.users.size())},
           {"items", absl::StrCat(s.model.items.size())},

@@ -80,6 +80,9 @@ struct LoadedData {
   std::vector<Item> catalog;
   std::vector<ReadReport> reports;
   int64_t events = 0;
+  // The earliest and latest event timestamps (Unix seconds).
+  int64_t first_event_unix = 0;
+  int64_t last_event_unix = 0;
   double read_seconds = 0;
 };
 

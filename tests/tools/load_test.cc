@@ -112,6 +112,28 @@ TEST_F(LoadTest, FreshnessProbesSeeThePurchaseGoneAtOnce) {
   EXPECT_THAT(FormatFreshness(*r), HasSubstr("5 probes"));
 }
 
+TEST(WindowsTest, SplitPoolsTheSecondsExactly) {
+  LoadReport r;
+  r.timeline.resize(6);
+  for (int t = 0; t < 6; ++t) {
+    for (int k = 1; k <= 100; ++k) r.timeline[t].latency.Record(k * (t + 1));
+    r.timeline[t].errors = t;
+  }
+  auto windows = ParseWindows("1:2,4:6");
+  ASSERT_TRUE(windows.ok()) << windows.status();
+  const WindowSplit split = SplitByWindows(r, *windows);
+  EXPECT_EQ(split.inside.count(), 300);  // seconds 1, 4, 5
+  EXPECT_EQ(split.outside.count(), 300);
+  EXPECT_EQ(split.inside_errors, 1 + 4 + 5);
+  EXPECT_EQ(split.outside_errors, 0 + 2 + 3);
+  EXPECT_EQ(split.inside.max(), 600);
+  EXPECT_EQ(split.outside.max(), 400);
+  EXPECT_THAT(std::string(ParseWindows("3:2").status().message()),
+              HasSubstr("--windows"));
+  EXPECT_FALSE(ParseWindows("x").ok());
+  EXPECT_TRUE(ParseWindows("")->empty());
+}
+
 TEST(LoadOptionsTest, BadOptionsNameTheirFlag) {
   LoadOptions o;
   o.users = {"u"};

@@ -114,6 +114,15 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
   EXPECT_FALSE(s.model.users.Find("u4").has_value());
   EXPECT_THAT(lines, ::testing::Contains(HasSubstr(
                          "(through sequence 3): 3 rows, 3 accepted")));
+  auto info = [&](const std::string& key) {
+    for (const auto& [k, v] : s.info) {
+      if (k == key) return v;
+    }
+    return std::string("(missing)");
+  };
+  EXPECT_EQ(info("data_from"), "2023-11-14T22:13:20Z");  // 1700000000
+  EXPECT_EQ(info("data_to"), "2023-11-14T22:21:40Z");    // 1700000500
+  EXPECT_EQ(info("event_log_seq"), "3");
   // u1's row has the file's purchase and the log's view of B.
   const int32_t u1 = *s.model.users.Find("u1");
   EXPECT_EQ(s.history.row_ptr[u1 + 1] - s.history.row_ptr[u1], 2);

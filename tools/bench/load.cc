@@ -9,9 +9,11 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/mutex.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 
@@ -412,6 +414,39 @@ std::string FormatFreshness(const FreshnessReport& r) {
       r.probes, r.changed, r.changed_first_call, h.Percentile(0.5),
       h.Percentile(0.9), h.Percentile(0.99), h.max(),
       r.record_latency.Percentile(0.5), r.record_latency.Percentile(0.99));
+}
+
+WindowSplit SplitByWindows(
+    const LoadReport& r,
+    const std::vector<std::pair<int64_t, int64_t>>& windows) {
+  WindowSplit split;
+  for (size_t t = 0; t < r.timeline.size(); ++t) {
+    const auto second = static_cast<int64_t>(t);
+    const bool inside = std::any_of(
+        windows.begin(), windows.end(),
+        [&](const auto& w) { return second >= w.first && second < w.second; });
+    (inside ? split.inside : split.outside).Merge(r.timeline[t].latency);
+    (inside ? split.inside_errors : split.outside_errors) +=
+        r.timeline[t].errors;
+  }
+  return split;
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseWindows(
+    absl::string_view spec) {
+  std::vector<std::pair<int64_t, int64_t>> windows;
+  if (spec.empty()) return windows;
+  for (absl::string_view part : absl::StrSplit(spec, ',')) {
+    std::vector<absl::string_view> ends = absl::StrSplit(part, ':');
+    int64_t begin, end;
+    if (ends.size() != 2 || !absl::SimpleAtoi(ends[0], &begin) ||
+        !absl::SimpleAtoi(ends[1], &end) || begin < 0 || end <= begin) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--windows: '", part, "' is not BEGIN:END seconds, BEGIN < END"));
+    }
+    windows.emplace_back(begin, end);
+  }
+  return windows;
 }
 
 std::string FormatTimeline(const LoadReport& r) {

@@ -98,6 +98,21 @@ std::string FormatFreshness(const FreshnessReport& report);
 // Human-readable summary, or one JSON object (timeline included).
 std::string FormatLoadReport(const LoadReport& report, bool json);
 
+// Pools the timeline's seconds into those inside any of `windows` ([begin,
+// end) seconds from the start) and the others: exact pooled latencies of
+// the calls scheduled in each part.
+struct WindowSplit {
+  LatencyHistogram inside, outside;
+  int64_t inside_errors = 0, outside_errors = 0;
+};
+WindowSplit SplitByWindows(
+    const LoadReport& report,
+    const std::vector<std::pair<int64_t, int64_t>>& windows);
+
+// Parses "12:15,24:27" into windows; INVALID_ARGUMENT naming --windows.
+absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseWindows(
+    absl::string_view spec);
+
 // The timeline as tab-separated lines: second, ok, errors, p50, p99, max
 // (microseconds), with a header line.
 std::string FormatTimeline(const LoadReport& report);

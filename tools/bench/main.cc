@@ -8,6 +8,7 @@
 //   tailor-bench --freshness=200     ack-to-changed-recommendation probes
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "tools/bench/load.h"
@@ -46,6 +48,9 @@ ABSL_FLAG(std::string, event_id_prefix, "",
 ABSL_FLAG(int, freshness, 0,
           "instead of a load: N probes of how soon a recorded purchase "
           "leaves the shopper's recommendations");
+ABSL_FLAG(std::string, windows, "",
+          "also compare the calls scheduled inside these seconds with the "
+          "others, e.g. 12:15,24:27 (BEGIN:END from the start)");
 ABSL_FLAG(bool, json, false, "print one JSON object (with the timeline)");
 ABSL_FLAG(std::string, timeline, "",
           "also write per-second ok/errors/p50/p99/max to this TSV file");
@@ -128,8 +133,29 @@ int main(int argc, char** argv) {
     std::fputs(tailor::FormatFreshness(*fresh).c_str(), stdout);
     return fresh->changed == fresh->probes ? 0 : 1;
   }
+  absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> windows =
+      tailor::ParseWindows(absl::GetFlag(FLAGS_windows));
+  if (!windows.ok()) return Fail(windows.status());
   absl::StatusOr<tailor::LoadReport> report = tailor::RunLoad(o);
   if (!report.ok()) return Fail(report.status());
+  if (!windows->empty()) {
+    const tailor::WindowSplit split = tailor::SplitByWindows(*report, *windows);
+    auto line = [](const char* name, const tailor::LatencyHistogram& h,
+                   int64_t errors) {
+      return absl::StrFormat(
+          "  %s: %d calls, %d failed; p50 %d us, p99 %d, p99.9 %d, max %d\n",
+          name, h.count(), errors, h.Percentile(0.5), h.Percentile(0.99),
+          h.Percentile(0.999), h.max());
+    };
+    std::fputs((line("inside --windows", split.inside, split.inside_errors) +
+                line("outside", split.outside, split.outside_errors) +
+                absl::StrFormat(
+                    "  p99 inside / outside: %.2f\n",
+                    static_cast<double>(split.inside.Percentile(0.99)) /
+                        std::max<int64_t>(1, split.outside.Percentile(0.99))))
+                   .c_str(),
+               stdout);
+  }
   std::fputs(
       tailor::FormatLoadReport(*report, absl::GetFlag(FLAGS_json)).c_str(),
       stdout);
