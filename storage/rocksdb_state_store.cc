@@ -3,7 +3,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
-#include <deque>
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -245,7 +245,10 @@ class RocksDbStateStore : public StateStore {
       Encoder enc;
       EncodeLoggedEvent(stored, &enc);
       batch.Put(this->events(), SeqKey(stored.seq), enc.buffer());
-      batch.Put(user_events(), UserEventKey(stored.event, stored.seq), "");
+      // The event twice: by sequence (the trainer's read) and by user (a
+      // request's read, one range scan).
+      batch.Put(user_events(), UserEventKey(stored.event, stored.seq),
+                enc.buffer());
       batch.Put(event_ids(), e.event_id, SeqKey(stored.seq));
       in_batch.emplace(e.event_id, stored.seq);
       out.push_back({stored.seq, false});
@@ -266,31 +269,38 @@ class RocksDbStateStore : public StateStore {
   absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
                                                       uint64_t after,
                                                       size_t limit) override {
+    // Newest first from the end of the user's range, so that a request
+    // reads at most `limit` events however long the user's log is. Values
+    // hold the event itself (databases written before that hold nothing:
+    // the event is then read from the events family).
     const std::string prefix = UserPrefix(user_id);
-    std::deque<uint64_t> seqs;
+    std::string end = prefix;
+    end.append(16, '\xff');
+    std::vector<LoggedEvent> out;
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), user_events()));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-         it->Next()) {
+    for (it->SeekForPrev(end);
+         it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
+         it->Prev()) {
       if (it->key().size() != prefix.size() + 16) {
         return absl::DataLossError("rocksdb: a user_events key is corrupt");
       }
       const uint64_t seq = GetBigEndian64(
           absl::string_view(it->key().data() + prefix.size() + 8, 8));
       if (seq <= after) continue;
-      seqs.push_back(seq);
-      if (seqs.size() > limit) seqs.pop_front();
-    }
-    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning user events"));
-    std::vector<LoggedEvent> out;
-    for (uint64_t seq : seqs) {
-      std::string value;
-      TAILOR_RETURN_IF_ERROR(FromRocks(
-          db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &value),
-          "reading an event"));
+      std::string stored;
+      absl::string_view value(it->value().data(), it->value().size());
+      if (value.empty()) {
+        TAILOR_RETURN_IF_ERROR(FromRocks(
+            db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &stored),
+            "reading an event"));
+        value = stored;
+      }
       TAILOR_ASSIGN_OR_RETURN(LoggedEvent e, DecodeEvent(value, seq));
       out.push_back(std::move(e));
     }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning user events"));
+    std::reverse(out.begin(), out.end());
     return out;
   }
 
