@@ -24,8 +24,8 @@ SnapshotManager::SnapshotManager(const SnapshotManagerOptions& options,
 
 SnapshotManager::~SnapshotManager() { Stop(); }
 
-absl::Status SnapshotManager::Install(const std::string& version) {
-  std::shared_ptr<const ServingState> active = holder_->Get();
+absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
+    const std::string& version) {
   absl::StatusOr<std::shared_ptr<const ServingState>> state =
       [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
     TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
@@ -33,19 +33,21 @@ absl::Status SnapshotManager::Install(const std::string& version) {
                              env_->NowMicros() / 1000000);
   }();
   if (!state.ok()) {
+    std::shared_ptr<const ServingState> active = holder_->Get();
     LogError(absl::StrCat("rejected snapshot ", version, ": ",
                           state.status().ToString(), "; still serving ",
                           active ? active->version : "nothing"));
-    return state.status();
   }
-  std::shared_ptr<const ServingState> installed = *std::move(state);
-  holder_->Set(installed);
-  const Model& model = installed->recommender->model();
-  LogInfo(absl::StrCat("serving snapshot ", version, " (", model.users.size(),
-                       " users, ", model.items.size(), " items, ",
-                       model.factors(), " factors)"));
-  if (on_swap_) on_swap_(*installed);
-  return absl::OkStatus();
+  return state;
+}
+
+void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
+  holder_->Set(state);
+  const Model& model = state->recommender->model();
+  LogInfo(absl::StrCat("serving snapshot ", state->version, " (",
+                       model.users.size(), " users, ", model.items.size(),
+                       " items, ", model.factors(), " factors)"));
+  if (on_swap_) on_swap_(*state);
 }
 
 absl::Status SnapshotManager::Refresh() {
@@ -58,28 +60,39 @@ absl::Status SnapshotManager::Refresh() {
         "snapshot ", version, " was rejected earlier; still serving ",
         active ? active->version : "nothing"));
   }
-  absl::Status s = Install(version);
-  if (!s.ok()) {
+  absl::StatusOr<std::shared_ptr<const ServingState>> state = Build(version);
+  if (!state.ok()) {
     failed_version_ = version;
-    return s;
+    return state.status();
   }
+  Install(*std::move(state));
   CollectGarbage();
   return absl::OkStatus();
 }
 
 absl::Status SnapshotManager::ActivateLocked(const std::string& version) {
   std::shared_ptr<const ServingState> active = holder_->Get();
+  std::shared_ptr<const ServingState> state;
   if (active == nullptr || active->version != version) {
-    absl::Status s = Install(version);
+    absl::StatusOr<std::shared_ptr<const ServingState>> built = Build(version);
+    const absl::Status& s = built.status();
     if (absl::IsInvalidArgument(s) || absl::IsNotFound(s)) return s;
     if (!s.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "snapshot ", version, " cannot be served: ", s.message(),
           "; still serving ", active ? active->version : "nothing"));
     }
+    state = *std::move(built);
   }
-  // CURRENT follows, so that polling and a restart keep this version.
-  TAILOR_RETURN_IF_ERROR(snapshots_->SetCurrent(version));
+  // CURRENT first, so that polling and a restart keep this version; when it
+  // cannot be written (a read-only snapshot directory), nothing changes.
+  if (absl::Status s = snapshots_->SetCurrent(version); !s.ok()) {
+    return absl::Status(
+        s.code(),
+        absl::StrCat("cannot point CURRENT at ", version, ": ", s.message(),
+                     "; still serving ", active ? active->version : "nothing"));
+  }
+  if (state != nullptr) Install(std::move(state));
   CollectGarbage();
   return absl::OkStatus();
 }

@@ -66,8 +66,12 @@ class SnapshotManager {
   void Stop();
 
  private:
-  // Loads `version` and installs it (no cleanup). Errors carry the reason.
-  absl::Status Install(const std::string& version)
+  // Loads, validates and builds `version`'s state (importing its state
+  // into the store); logs a rejection with the reason.
+  absl::StatusOr<std::shared_ptr<const ServingState>> Build(
+      const std::string& version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  // Serves `state` (no cleanup).
+  void Install(std::shared_ptr<const ServingState> state)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   absl::Status ActivateLocked(const std::string& version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);

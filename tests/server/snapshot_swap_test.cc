@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/recommender_service.h"
@@ -178,6 +179,42 @@ TEST(SnapshotSwapTest, RollbackSkipsVersionsThatDoNotLoad) {
   EXPECT_EQ(holder.Get()->version, "00000001");
   EXPECT_EQ(manager.Rollback().status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// A snapshot directory where CURRENT cannot be written (mounted read-only,
+// say): activation fails and changes nothing, since polling would
+// otherwise return to CURRENT's version behind the operator's back.
+class ReadOnlyCurrentEnv : public EnvWrapper {
+ public:
+  ReadOnlyCurrentEnv() : EnvWrapper(Env::Default()) {}
+  absl::Status WriteFile(const std::string& path,
+                         absl::string_view data) override {
+    if (absl::EndsWith(path, "CURRENT.tmp")) {
+      return absl::PermissionDeniedError("injected: read-only");
+    }
+    return EnvWrapper::WriteFile(path, data);
+  }
+};
+
+TEST(SnapshotSwapTest, ActivationThatCannotMoveCurrentChangesNothing) {
+  testing::TempDir dir;
+  SnapshotStore writer(Env::Default(), dir.Join("snapshots"));
+  ASSERT_TRUE(writer.Publish(TinySnapshot(1.0f)).ok());
+  ASSERT_TRUE(writer.Publish(TinySnapshot(2.0f)).ok());
+  ReadOnlyCurrentEnv env;
+  SnapshotStore snapshots(&env, dir.Join("snapshots"));
+  MemoryStateStore store;
+  ServingStateHolder holder;
+  SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default());
+  ASSERT_TRUE(manager.Refresh().ok());
+  absl::Status s = manager.Activate("00000001");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("still serving 00000002"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(holder.Get()->version, "00000002");
+  EXPECT_EQ(manager.Rollback().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(holder.Get()->version, "00000002");
 }
 
 }  // namespace
