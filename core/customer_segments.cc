@@ -114,7 +114,8 @@ void AdvanceProfile(
     if (e.type != EventType::kPurchase && e.type != EventType::kReturn) {
       continue;
     }
-    const std::optional<double> unit_price = price(e.item_id);
+    const std::optional<double> unit_price =
+        e.price >= 0 ? std::optional<double>(e.price) : price(e.item_id);
     if (!unit_price.has_value()) continue;
     const double value = (e.value > 0 ? e.value : 1.0) * *unit_price;
     if (e.type == EventType::kReturn) {

@@ -107,11 +107,11 @@ inline bool HasRfm(const UserProfile& p) {
 
 // Moves a profile built as of `reference_unix` forward by events logged
 // since (any order): activity (events, last active), purchases (gross
-// spend at `price(item_id)` x quantity, a new order per purchase day after
-// the last one, recency 0 days for a purchase after the reference time)
-// and returns (returned value). Items `price` does not know (nullopt) count
-// as activity only. Preference shares, tenure and the return rate stay as
-// built.
+// spend at the event's price, or else `price(item_id)`, x quantity, a new order
+// per purchase day after the last one, recency 0 days for a purchase after the
+// reference time) and returns (returned value). Items `price` does not know
+// (nullopt) count as activity only. Preference shares, tenure and the return
+// rate stay as built.
 void AdvanceProfile(
     absl::Span<const Event> events, int64_t reference_unix,
     const std::function<std::optional<double>(absl::string_view)>& price,

@@ -38,6 +38,9 @@ struct Event {
   int64_t timestamp = 0;  // Unix seconds
   // Rating value for kRating, quantity for purchases and carts; 1 if absent.
   double value = 1.0;
+  // The unit price paid (purchases, returns); negative: not given, the
+  // catalog price counts.
+  double price = -1.0;
 };
 
 // How much each event type says about a user's interest in an item; the

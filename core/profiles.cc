@@ -125,7 +125,7 @@ void ProfileBuilder::Add(const Event& e) {
       color_w_[int64_t{u} * colors_.size() + item_color_[i]] += w;
     if (item_band_[i] >= 0) band_w_[int64_t{u} * kBands + item_band_[i]] += w;
   }
-  const double price = items_[i]->price;
+  const double price = e.price >= 0 ? e.price : items_[i]->price;
   if (purchase) {
     c.gross += quantity * price;
     c.units += quantity;

@@ -130,6 +130,14 @@ absl::StatusOr<Event> ParseEventRow(const Columns& cols,
   } else if (e.type == EventType::kRating) {
     return absl::InvalidArgumentError("value: a rating event needs a value");
   }
+  absl::string_view price = cols.Get(row, 5);
+  if (!absl::StripAsciiWhitespace(price).empty()) {
+    TAILOR_ASSIGN_OR_RETURN(e.price, ParseNumber("price", price));
+    if (e.price < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("price: must be >= 0, got '", price, "'"));
+    }
+  }
   return e;
 }
 
@@ -258,7 +266,8 @@ std::string ReadReport::Summary() const {
 
 absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,
                            const EventSink& sink, ReadReport* report) {
-  Columns cols({"user_id", "item_id", "event_type", "timestamp", "value"});
+  Columns cols(
+      {"user_id", "item_id", "event_type", "timestamp", "value", "price"});
   return ReadRows(path, "events", CsvOptions{}, &cols, 4, true, options, report,
                   [&](const std::vector<std::string>& row, int64_t) {
                     TAILOR_ASSIGN_OR_RETURN(Event e, ParseEventRow(cols, row));

@@ -43,7 +43,8 @@ struct ReadReport {
 
 using EventSink = std::function<void(Event&&)>;
 
-// Events CSV: user_id,item_id,event_type,timestamp[,value]. A header row
+// Events CSV: user_id,item_id,event_type,timestamp[,value[,price]]. A header
+// row
 // (a first row with a "user_id" field) is optional; with one, columns may come
 // in any order and unknown columns are ignored.
 absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,

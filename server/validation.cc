@@ -122,6 +122,18 @@ absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& e) {
     }
     out.event.value = e.has_quantity() ? e.quantity() : 1.0;
   }
+  if (e.has_price()) {
+    if (out.event.type != EventType::kPurchase &&
+        out.event.type != EventType::kReturn) {
+      return absl::InvalidArgumentError(
+          "price: only purchases and returns carry a price");
+    }
+    if (!(e.price() >= 0 && std::isfinite(e.price()))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("price: must be a finite number >= 0, got ", e.price()));
+    }
+    out.event.price = e.price();
+  }
   return out;
 }
 

@@ -68,6 +68,7 @@ void EncodeLoggedEvent(const LoggedEvent& e, Encoder* enc) {
   enc->PutI64(e.event.timestamp);
   enc->PutF64(e.event.value);
   enc->PutU64(e.seq);
+  enc->PutF64(e.event.price);
 }
 
 bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e) {
@@ -76,6 +77,11 @@ bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e) {
       !d->GetString(&e->event.item_id) || !d->GetU8(&type) ||
       type >= kNumEventTypes || !d->GetI64(&e->event.timestamp) ||
       !d->GetF64(&e->event.value) || !d->GetU64(&e->seq)) {
+    return false;
+  }
+  // Events logged before prices were recorded end here.
+  e->event.price = -1.0;
+  if (d->remaining() >= sizeof(double) && !d->GetF64(&e->event.price)) {
     return false;
   }
   e->event.type = static_cast<EventType>(type);

@@ -194,6 +194,13 @@ TEST(AdvanceProfileTest, PurchasesAndReturnsMoveTheCountersForward) {
   EXPECT_DOUBLE_EQ(fresh.gross, 60);
   EXPECT_DOUBLE_EQ(fresh.recency_days, 0);
   EXPECT_DOUBLE_EQ(RfmValuesOf(fresh).recency_days, 0);
+  // A price paid (a sale) counts instead of the catalog's.
+  UserProfile sale;
+  sale.recency_days = -1;
+  Event discounted{"s", "A", EventType::kPurchase, kRef + kDay, 2};
+  discounted.price = 12.5;
+  AdvanceProfile({discounted}, kRef, price, &sale);
+  EXPECT_DOUBLE_EQ(sale.gross, 25.0);
   UserProfile browser;
   browser.recency_days = -1;
   AdvanceProfile({{"w", "A", EventType::kView, kRef, 1}}, kRef, price,

@@ -78,6 +78,24 @@ TEST(ProfilesTest, SpendOrdersReturnsTenureAndShares) {
   EXPECT_EQ(u.price_bands[0].value, "budget");  // i0 (10) bought, viewed
 }
 
+// The price an event says was paid (a sale) counts instead of the
+// catalog's, for purchases and returns alike.
+TEST(ProfilesTest, APricePaidOverridesTheCatalogPrice) {
+  const std::vector<Item> catalog = Catalog();
+  ProfileBuilder b(catalog, ProfileOptions());
+  Event sale = E("u", "i4", EventType::kPurchase, kT0, 2);  // catalog 50
+  sale.price = 35;
+  Event refund = E("u", "i4", EventType::kReturn, kT0 + kDay);
+  refund.price = 35;
+  b.Add(sale);
+  b.Add(refund);
+  b.Add(E("u", "i0", EventType::kPurchase, kT0));  // catalog 10
+  const std::vector<UserProfile> p = b.Build();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_DOUBLE_EQ(p[0].gross, 80);
+  EXPECT_DOUBLE_EQ(p[0].returned, 35);
+}
+
 TEST(ProfilesTest, NeverBoughtAndShareFeatures) {
   const std::vector<Item> catalog = Catalog();
   ProfileOptions o;

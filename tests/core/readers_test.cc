@@ -72,6 +72,30 @@ TEST(EventsCsvTest, GoodRowsWithAndWithoutHeader) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, EventType::kClick);
   EXPECT_EQ(events[0].value, 1.0);
+  EXPECT_LT(events[0].price, 0);  // not given
+}
+
+TEST(EventsCsvTest, AnOptionalPriceColumnGivesThePricePaid) {
+  TempDir dir;
+  WriteTextFile(dir.Join("p.csv"),
+                "user_id,item_id,event_type,timestamp,value,price\n"
+                "u1,i1,purchase,1700000000,2,19.5\n"
+                "u1,i2,purchase,1700000000,1,\n"
+                "u1,i3,purchase,1700000000,1,-3\n");
+  WriteTextFile(dir.Join("q.csv"), "u1,i1,return,1700000000,1,7.25\n");
+  ReadReport report;
+  absl::Status st;
+  auto events = ReadEvents(dir.Join("p.csv"), {}, &report, &st);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].price, 19.5);
+  EXPECT_LT(events[1].price, 0);
+  EXPECT_EQ(report.skipped, 1);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_THAT(report.errors[0], HasSubstr("price: must be >= 0"));
+  events = ReadEvents(dir.Join("q.csv"), {}, &report, &st);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].price, 7.25);  // positional, without a header
 }
 
 TEST(EventsCsvTest, HeaderMayReorderColumns) {

@@ -91,6 +91,13 @@ TEST_F(EventsTest, EveryBadFieldIsNamed) {
        "rating: only rating events carry a rating"},
       {[](auto* e) { e->set_type(v1::EVENT_TYPE_RATING); },
        "rating: a rating event needs a finite rating"},
+      {[](auto* e) { e->set_price(-1); },
+       "price: must be a finite number >= 0, got -1"},
+      {[](auto* e) {
+         e->set_type(v1::EVENT_TYPE_VIEW);
+         e->set_price(5);
+       },
+       "price: only purchases and returns carry a price"},
   };
   v1::RecordEventsRequest req;
   for (size_t i = 0; i < cases.size(); ++i) {

@@ -158,10 +158,12 @@ LoggedEvent Logged(const std::string& id, const std::string& user,
 }
 
 TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
-  auto first = store()->AppendEvents(
-      {Logged("e1", "u", "A", 300), Logged("e2", "v", "B", 100),
-       Logged("e1", "u", "A", 300),  // again
-       Logged("e3", "u", "C", 200, EventType::kPurchase)});
+  LoggedEvent sale = Logged("e3", "u", "C", 200, EventType::kPurchase);
+  sale.event.price = 33.5;
+  auto first = store()->AppendEvents({Logged("e1", "u", "A", 300),
+                                      Logged("e2", "v", "B", 100),
+                                      Logged("e1", "u", "A", 300),  // again
+                                      sale});
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->size(), 4u);
   EXPECT_EQ((*first)[0].seq, 1u);
@@ -191,6 +193,8 @@ TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
   EXPECT_EQ((*all)[2].event_id, "e3");
   EXPECT_EQ((*all)[2].event.type, EventType::kPurchase);
   EXPECT_EQ((*all)[2].event.item_id, "C");
+  EXPECT_EQ((*all)[2].event.price, 33.5);
+  EXPECT_LT((*all)[0].event.price, 0);
   auto later = store()->EventsSince(2, 1);
   ASSERT_TRUE(later.ok());
   ASSERT_EQ(later->size(), 1u);
@@ -202,6 +206,7 @@ TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
   std::vector<std::string> ids;
   for (const LoggedEvent& e : *u) ids.push_back(e.event_id);
   EXPECT_EQ(ids, (std::vector<std::string>{"e4", "e3", "e1"}));
+  EXPECT_EQ((*u)[1].event.price, 33.5);
   auto latest = store()->UserEvents("u", 0, 2);
   ASSERT_TRUE(latest.ok());
   ASSERT_EQ(latest->size(), 2u);
