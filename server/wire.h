@@ -8,6 +8,7 @@
 #define TAILOR_SERVER_WIRE_H_
 
 #include <google/protobuf/message.h>
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
 
