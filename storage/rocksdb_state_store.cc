@@ -139,9 +139,14 @@ class RocksDbStateStore : public StateStore {
   // snapshot is imported again.
   absl::Status UpgradeHistoryFormat() {
     constexpr absl::string_view kFormatKey = "history_format";
-    TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> format,
-                            GetMeta(kFormatKey));
-    if (format == "2") return absl::OkStatus();
+    std::string format;
+    rocksdb::Status st =
+        db_->Get(rocksdb::ReadOptions(), meta(),
+                 rocksdb::Slice(kFormatKey.data(), kFormatKey.size()), &format);
+    if (st.ok() && format == "2") return absl::OkStatus();
+    if (!st.ok() && !st.IsNotFound()) {
+      return FromRocks(st, "reading the history format");
+    }
     rocksdb::WriteBatch batch;
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), history_cf()));

@@ -319,3 +319,33 @@ TEST(EventLogReaderTest, ReadsALiveServersLogAndCatchesUpWithNewWrites) {
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+// A database whose histories are in an older format drops them on open and
+// forgets which snapshot was imported, so the next load imports it again.
+TEST(RocksDbStateStoreTest, HistoriesOfAnOlderFormatAreDroppedOnOpen) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksDbStateStore(dir.Join("db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutHistories({"u"}, {{1, {{"A", 1, 1.0f, 0}}}}).ok());
+    ASSERT_TRUE((*store)->PutMeta("imported_version", "00000004").ok());
+  }
+  {
+    // Reopening a current database keeps everything.
+    auto store = OpenRocksDbStateStore(dir.Join("db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ((*store)->GetHistory("u")->entries.size(), 1u);
+    ASSERT_TRUE((*store)->PutMeta("history_format", "1").ok());  // older
+  }
+  auto store = OpenRocksDbStateStore(dir.Join("db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->GetHistory("u"), UserHistory());
+  EXPECT_FALSE((*store)->GetMeta("imported_version")->has_value());
+  EXPECT_EQ(**(*store)->GetMeta("history_format"), "2");
+}
+
+}  // namespace
+}  // namespace tailor
