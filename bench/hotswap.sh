@@ -20,9 +20,7 @@ BIN=build/bin
 [ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-work=$(mktemp -d)
-server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+make_work_dir
 
 echo "training 5 snapshots (seeds 1..5) into a staging directory"
 for seed in 1 2 3 4 5; do

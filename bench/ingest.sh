@@ -21,9 +21,7 @@ BIN=build/bin
 [ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-work=$(mktemp -d)
-server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+make_work_dir
 "$BIN/tailor-trainer" train --events="$STORE/events.csv" \
   --catalog="$STORE/catalog.csv" --snapshot_dir="$work/snapshots" \
   >"$work/train.log" 2>&1

@@ -1,5 +1,14 @@
 # Shared by the bench scripts (sourced; they set BIN first).
 
+# make_work_dir: sets `work` to a fresh temporary directory and `server` to
+# empty; at exit the server (if start_server ran) is stopped and the
+# directory removed.
+make_work_dir() {
+  work=$(mktemp -d)
+  server=
+  trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+}
+
 # start_server WORK SNAPSHOTS [FLAG...]: starts tailor-server in the
 # background on a free loopback port with its data in WORK/data and its log
 # in WORK/server.log, waits until it serves, and sets `server` (the pid) and

@@ -18,9 +18,7 @@ BIN=build/bin
 [ -s "$SNAPSHOTS/CURRENT" ] || { echo "no snapshot in $SNAPSHOTS: run ./scripts/demo.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-work=$(mktemp -d)
-server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+make_work_dir
 start_server "$work" "$SNAPSHOTS"
 users=$(awk -F, 'NR > 1 && NR % 7 == 0 && n++ < 1000 { print $1 }' "$STORE/users.csv" | paste -sd,)
 seg50=() seg99=() rec50=() rec99=()

@@ -1,7 +1,5 @@
 #include "server/admin_service.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "server/wire.h"
@@ -27,18 +25,14 @@ void FillManifest(const SnapshotManifest& m, v1::ModelInfo* out) {
 
 void FillState(const ServingState& s, v1::ModelInfo* out) {
   const Model& model = s.recommender->model();
-  out->set_version(s.version);
-  out->set_trained_at_unix(s.created_unix);
-  out->set_users(model.users.size());
-  out->set_items(model.items.size());
-  out->set_factors(model.factors());
-  out->set_event_log_seq(s.online.event_log_seq);
-  out->set_fold_in(s.online.fold_in);
-  for (const auto& [k, v] : s.info) {
-    v1::InfoEntry* e = out->add_info();
-    e->set_key(k);
-    e->set_value(v);
-  }
+  FillManifest({.version = s.version,
+                .created_unix = s.created_unix,
+                .users = static_cast<uint64_t>(model.users.size()),
+                .items = static_cast<uint64_t>(model.items.size()),
+                .factors = static_cast<uint32_t>(model.factors()),
+                .info = s.info,
+                .online = s.online},
+               out);
   out->set_active(true);
   out->set_loaded_at_unix(s.loaded_unix);
 }
@@ -131,8 +125,7 @@ absl::Status AdminService::Activate(const v1::ActivateSnapshotRequest& request,
 }
 
 absl::Status AdminService::RollBack(v1::ModelInfo* response) {
-  TAILOR_ASSIGN_OR_RETURN(std::string version, manager_->Rollback());
-  (void)version;
+  TAILOR_RETURN_IF_ERROR(manager_->Rollback().status());
   return Info(response);
 }
 

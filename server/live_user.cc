@@ -9,19 +9,35 @@
 
 namespace tailor {
 
+namespace {
+
+absl::Status WithUserContext(const absl::Status& s, absl::string_view what,
+                             absl::string_view user_id) {
+  return absl::Status(
+      s.code(), absl::StrCat("reading the ", what, " of user_id '", user_id,
+                             "': ", s.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<LoggedEvent>> ReadEventsSince(
+    StateStore* store, absl::string_view user_id, uint64_t after) {
+  absl::StatusOr<std::vector<LoggedEvent>> events =
+      store->UserEvents(user_id, after, kMaxLiveEvents);
+  if (!events.ok()) return WithUserContext(events.status(), "events", user_id);
+  return events;
+}
+
 absl::StatusOr<LiveUser> ReadLiveUser(const ServingState& state,
                                       StateStore* store,
                                       absl::string_view user_id) {
-  auto with_context = [&](const absl::Status& s, absl::string_view what) {
-    return absl::Status(
-        s.code(), absl::StrCat("reading the ", what, " of user_id '", user_id,
-                               "': ", s.message()));
-  };
   absl::StatusOr<UserHistory> history = store->GetHistory(user_id);
-  if (!history.ok()) return with_context(history.status(), "history");
-  absl::StatusOr<std::vector<LoggedEvent>> events =
-      store->UserEvents(user_id, history->through_seq, kMaxLiveEvents);
-  if (!events.ok()) return with_context(events.status(), "events");
+  if (!history.ok()) {
+    return WithUserContext(history.status(), "history", user_id);
+  }
+  TAILOR_ASSIGN_OR_RETURN(
+      std::vector<LoggedEvent> events,
+      ReadEventsSince(store, user_id, history->through_seq));
 
   const IdMap& items = state.recommender->model().items;
   LiveUser live;
@@ -36,14 +52,14 @@ absl::StatusOr<LiveUser> ReadLiveUser(const ServingState& state,
               return a.item < b.item;
             });
   std::vector<std::pair<int32_t, EventContribution>> contributions;
-  for (const LoggedEvent& e : *events) {
+  for (const LoggedEvent& e : events) {
     if (auto index = items.Find(e.event.item_id)) {
       contributions.emplace_back(
           *index, ContributionOf(e.event, state.online.event_weights));
     }
   }
   AddContributions(contributions, &live.activity);
-  live.live_events = *std::move(events);
+  live.live_events = std::move(events);
   return live;
 }
 

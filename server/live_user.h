@@ -35,6 +35,11 @@ struct LiveUser {
   std::vector<LoggedEvent> live_events;
 };
 
+// The user's logged events above sequence number `after` (the latest
+// kMaxLiveEvents, oldest first); errors name the user.
+absl::StatusOr<std::vector<LoggedEvent>> ReadEventsSince(
+    StateStore* store, absl::string_view user_id, uint64_t after);
+
 // Reads the user's stored history and live events from `store`.
 absl::StatusOr<LiveUser> ReadLiveUser(const ServingState& state,
                                       StateStore* store,

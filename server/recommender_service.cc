@@ -283,21 +283,18 @@ absl::Status RecommenderService::Recommend(
       request.has_exclude_seen() ? request.exclude_seen() : true;
 
   std::optional<ItemSet> exclude;
-  auto exclude_item = [&](absl::string_view item_id) {
-    if (auto index = model.items.Find(item_id)) {
-      if (!exclude.has_value()) exclude.emplace(model.items.size());
-      exclude->Insert(*index);
-    }
+  auto exclude_index = [&](int32_t index) {
+    if (!exclude.has_value()) exclude.emplace(model.items.size());
+    exclude->Insert(index);
   };
-  for (const std::string& id : request.exclude_item_ids()) exclude_item(id);
+  for (const std::string& id : request.exclude_item_ids()) {
+    if (auto index = model.items.Find(id)) exclude_index(*index);
+  }
   TAILOR_ASSIGN_OR_RETURN(LiveUser live,
                           ReadLiveUser(*state, store_, request.user_id()));
   if (exclude_seen) {
     for (const ItemActivity& a : live.activity) {
-      if (a.purchased()) {
-        if (!exclude.has_value()) exclude.emplace(model.items.size());
-        exclude->Insert(a.item);
-      }
+      if (a.purchased()) exclude_index(a.item);
     }
   }
   const std::optional<Vector> embedding =
@@ -366,15 +363,10 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
   const SegmentIndex& index = *state->segments;
   const std::optional<int32_t> user = index.Find(request.user_id());
   // What the shopper did since the snapshot's training data.
-  absl::StatusOr<std::vector<LoggedEvent>> live = store_->UserEvents(
-      request.user_id(), state->online.event_log_seq, kMaxLiveEvents);
-  if (!live.ok()) {
-    return absl::Status(
-        live.status().code(),
-        absl::StrCat("reading the events of user_id '", request.user_id(),
-                     "': ", live.status().message()));
-  }
-  if (!user.has_value() && live->empty()) {
+  TAILOR_ASSIGN_OR_RETURN(
+      std::vector<LoggedEvent> live,
+      ReadEventsSince(store_, request.user_id(), state->online.event_log_seq));
+  if (!user.has_value() && live.empty()) {
     return absl::NotFoundError(
         absl::StrCat("user_id: '", request.user_id(),
                      "' has no customer profile in model "
@@ -384,10 +376,10 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
                      "them as new)"));
   }
   CustomerRecord r = user.has_value() ? index.record(*user) : CustomerRecord();
-  if (!live->empty()) {
+  if (!live.empty()) {
     std::vector<Event> events;
-    events.reserve(live->size());
-    for (const LoggedEvent& e : *live) events.push_back(e.event);
+    events.reserve(live.size());
+    for (const LoggedEvent& e : live) events.push_back(e.event);
     const IdMap& items = state->recommender->model().items;
     AdvanceProfile(
         events, index.segments().reference_unix,
@@ -402,7 +394,7 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
     if (HasRfm(r.profile) && !index.rfm_scorer().empty()) {
       r.rfm = index.rfm_scorer().Score(RfmValuesOf(r.profile));
     }
-    response->set_events_since_profile(static_cast<int64_t>(live->size()));
+    response->set_events_since_profile(static_cast<int64_t>(live.size()));
   }
   const UserProfile& p = r.profile;
   response->set_user_id(request.user_id());

@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -82,6 +83,41 @@ absl::StatusOr<LoggedEvent> DecodeEvent(absl::string_view value, uint64_t seq) {
   return e;
 }
 
+// The highest sequence number in an events family (0: none).
+absl::StatusOr<uint64_t> LastSequenceIn(rocksdb::DB* db,
+                                        rocksdb::ColumnFamilyHandle* events) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), events));
+  it->SeekToLast();
+  TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
+  if (!it->Valid()) return uint64_t{0};
+  if (it->key().size() != 8) {
+    return absl::DataLossError("rocksdb: an events key is corrupt");
+  }
+  return GetBigEndian64(absl::string_view(it->key().data(), 8));
+}
+
+// Calls `fn` with each event of an events family above sequence number
+// `after`, in order, while it returns true.
+absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
+                        uint64_t after,
+                        const std::function<bool(LoggedEvent&&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), events));
+  for (it->Seek(SeqKey(after + 1)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) {
+      return absl::DataLossError("rocksdb: an events key is corrupt");
+    }
+    const uint64_t seq = GetBigEndian64(absl::string_view(it->key().data(), 8));
+    TAILOR_ASSIGN_OR_RETURN(
+        LoggedEvent e,
+        DecodeEvent(absl::string_view(it->value().data(), it->value().size()),
+                    seq));
+    if (!fn(std::move(e))) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "scanning events");
+}
+
 // Column family handles are owned by the DB wrapper and closed before it.
 // Thread safety: RocksDB calls are thread-safe; event appends are
 // serialised by append_mu_.
@@ -91,13 +127,18 @@ class RocksDbStateStore : public StateStore {
                     std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : db_(std::move(db)), handles_(std::move(handles)) {
     sync_.sync = true;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), events()));
-    it->SeekToLast();
-    MutexLock lock(&append_mu_);
-    last_seq_ = it->Valid() && it->key().size() == 8
-                    ? GetBigEndian64(absl::string_view(it->key().data(), 8))
-                    : 0;
+  }
+
+  // Reads the log's last sequence number (an unreadable one fails the open
+  // rather than numbering new events over old ones) and upgrades old
+  // histories.
+  absl::Status Init() {
+    TAILOR_ASSIGN_OR_RETURN(uint64_t last, LastSequenceIn(db_.get(), events()));
+    {
+      MutexLock lock(&append_mu_);
+      last_seq_ = last;
+    }
+    return UpgradeHistoryFormat();
   }
 
   ~RocksDbStateStore() override {
@@ -312,22 +353,12 @@ class RocksDbStateStore : public StateStore {
   absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
                                                        size_t limit) override {
     std::vector<LoggedEvent> out;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), events()));
-    for (it->Seek(SeqKey(after + 1)); it->Valid() && out.size() < limit;
-         it->Next()) {
-      if (it->key().size() != 8) {
-        return absl::DataLossError("rocksdb: an events key is corrupt");
-      }
-      const uint64_t seq =
-          GetBigEndian64(absl::string_view(it->key().data(), 8));
-      TAILOR_ASSIGN_OR_RETURN(
-          LoggedEvent e,
-          DecodeEvent(absl::string_view(it->value().data(), it->value().size()),
-                      seq));
-      out.push_back(std::move(e));
-    }
-    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning events"));
+    if (limit == 0) return out;
+    TAILOR_RETURN_IF_ERROR(
+        ScanEvents(db_.get(), events(), after, [&](LoggedEvent&& e) {
+          out.push_back(std::move(e));
+          return out.size() < limit;
+        }));
     return out;
   }
 
@@ -384,36 +415,17 @@ class RocksDbEventLogReader : public EventLogReader {
   absl::StatusOr<uint64_t> CatchUp() override {
     TAILOR_RETURN_IF_ERROR(
         FromRocks(db_->TryCatchUpWithPrimary(), "catching up with the server"));
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
-    it->SeekToLast();
-    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
-    if (!it->Valid()) return uint64_t{0};
-    if (it->key().size() != 8) {
-      return absl::DataLossError("rocksdb: an events key is corrupt");
-    }
-    return GetBigEndian64(absl::string_view(it->key().data(), 8));
+    return LastSequenceIn(db_.get(), handles_[1]);
   }
 
   absl::Status ReadEvents(
       uint64_t after, uint64_t through,
       const std::function<void(LoggedEvent&&)>& fn) override {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
-    for (it->Seek(SeqKey(after + 1)); it->Valid(); it->Next()) {
-      if (it->key().size() != 8) {
-        return absl::DataLossError("rocksdb: an events key is corrupt");
-      }
-      const uint64_t seq =
-          GetBigEndian64(absl::string_view(it->key().data(), 8));
-      if (seq > through) break;
-      TAILOR_ASSIGN_OR_RETURN(
-          LoggedEvent e,
-          DecodeEvent(absl::string_view(it->value().data(), it->value().size()),
-                      seq));
+    return ScanEvents(db_.get(), handles_[1], after, [&](LoggedEvent&& e) {
+      if (e.seq > through) return false;
       fn(std::move(e));
-    }
-    return FromRocks(it->status(), "scanning events");
+      return true;
+    });
   }
 
  private:
@@ -469,7 +481,7 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
                 absl::StrCat("opening '", path, "'")));
   auto store = std::make_unique<RocksDbStateStore>(
       std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
-  TAILOR_RETURN_IF_ERROR(store->UpgradeHistoryFormat());
+  TAILOR_RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<StateStore>(std::move(store));
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "core/interactions.h"
 #include "core/status_macros.h"
 
 namespace tailor {

@@ -309,8 +309,8 @@ int main(int argc, char** argv) {
       secondary = (std::filesystem::temp_directory_path() /
                    absl::StrCat("tailor-trainer-", getpid()))
                       .string();
+      cleanup.dir = secondary;
     }
-    if (own_secondary) cleanup.dir = secondary;
     absl::StatusOr<std::unique_ptr<tailor::EventLogSource>> source =
         tailor::EventLogSource::Open(dir, secondary);
     if (!source.ok()) return Fail(source.status());

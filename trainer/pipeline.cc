@@ -84,10 +84,6 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
     }
     data.reports.push_back(std::move(report));
   };
-  if (input.event_files.empty() && input.event_log == nullptr) {
-    return absl::InvalidArgumentError(
-        "events: no input file given (and no event log)");
-  }
   const bool movielens = input.format == TrainingInput::Format::kMovieLens;
   const auto read_start = std::chrono::steady_clock::now();
   if (!input.catalog_file.empty()) {
@@ -153,8 +149,6 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   TrainingResult result;
   result.reports = std::move(data.reports);
   result.events = data.events;
-  const int64_t data_from = data.first_event_unix;
-  const int64_t data_to = data.last_event_unix;
   result.read_seconds = data.read_seconds;
   std::vector<Item> catalog = std::move(data.catalog);
   InteractionMatrix m = std::move(data.interactions);
@@ -286,8 +280,8 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
           {"event_weights", WeightsToString(input.weights)},
           {"sources", absl::StrJoin(sources, ",")},
           {"events", absl::StrCat(result.events)},
-          {"data_from", UtcTime(data_from)},
-          {"data_to", UtcTime(data_to)},
+          {"data_from", UtcTime(data.first_event_unix)},
+          {"data_to", UtcTime(data.last_event_unix)},
           {"event_log_seq", absl::StrCat(s.online.event_log_seq)},
           {"rows_skipped", absl::StrCat(skipped)},
           {"users", absl::StrCat(s.model.users.size())},

@@ -135,7 +135,23 @@ TEST(OnlineTest, MeanRowMassReproducesTrainingsRowRegularization) {
   const std::vector<float> reg =
       RowRegularization(m.row_ptr, m.weight, m.num_items(), o);
   const double mean = MeanRowMass(m.row_ptr, m.weight, m.num_items(), o.alpha);
+  // The definition, computed here on its own: a row's mass is the number
+  // of items plus alpha times its positive weights; its regularization is
+  // reg * (mass / mean mass)^frequency_scaling.
+  std::vector<double> mass(m.num_users(), m.num_items());
+  double total = 0;
   for (int32_t u = 0; u < m.num_users(); ++u) {
+    for (int64_t p = m.row_ptr[u]; p < m.row_ptr[u + 1]; ++p) {
+      if (m.weight[p] > 0) mass[u] += double{o.alpha} * m.weight[p];
+    }
+    total += mass[u];
+  }
+  const double expected_mean = total / m.num_users();
+  EXPECT_NEAR(mean, expected_mean, 1e-9 * expected_mean);
+  for (int32_t u = 0; u < m.num_users(); ++u) {
+    const double expected =
+        o.regularization * std::pow(mass[u] / expected_mean, 0.8);
+    EXPECT_NEAR(reg[u], expected, 1e-5 * expected) << u;
     const int64_t begin = m.row_ptr[u], n = m.row_ptr[u + 1] - begin;
     EXPECT_EQ(ScaledRegularization(
                   RowMass(m.weight.data() + begin, n, m.num_items(), o.alpha),

@@ -106,11 +106,9 @@ int64_t CountRegressions(std::vector<Answer> answers,
   std::sort(by_sent.begin(), by_sent.end(),
             [](auto* a, auto* b) { return a->sent < b->sent; });
   for (const Answer* a : by_done) {
-    if (versions->empty() || versions->back() != a->version) {
-      if (std::find(versions->begin(), versions->end(), a->version) ==
-          versions->end()) {
-        versions->push_back(a->version);
-      }
+    if (std::find(versions->begin(), versions->end(), a->version) ==
+        versions->end()) {
+      versions->push_back(a->version);
     }
   }
   int64_t regressions = 0;
@@ -447,6 +445,44 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseWindows(
     windows.emplace_back(begin, end);
   }
   return windows;
+}
+
+absl::Status ParseMix(absl::string_view spec, LoadOptions* o) {
+  o->recommend_weight = o->segment_weight = o->record_weight = 0;
+  for (absl::string_view part : absl::StrSplit(spec, ',')) {
+    std::vector<std::string> kv = absl::StrSplit(part, ':');
+    double w = 0;
+    if (kv.size() != 2 || !absl::SimpleAtod(kv[1], &w)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mix: '", part, "' is not NAME:WEIGHT"));
+    }
+    if (kv[0] == "recommend") {
+      o->recommend_weight = w;
+    } else if (kv[0] == "segment") {
+      o->segment_weight = w;
+    } else if (kv[0] == "record") {
+      o->record_weight = w;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--mix: '", kv[0], "' is not one of recommend, segment, record"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string FormatWindowSplit(const WindowSplit& split) {
+  auto line = [](const char* name, const LatencyHistogram& h, int64_t errors) {
+    return absl::StrFormat(
+        "  %s: %d calls, %d failed; p50 %d us, p99 %d, p99.9 %d, max %d\n",
+        name, h.count(), errors, h.Percentile(0.5), h.Percentile(0.99),
+        h.Percentile(0.999), h.max());
+  };
+  return line("inside --windows", split.inside, split.inside_errors) +
+         line("outside", split.outside, split.outside_errors) +
+         absl::StrFormat(
+             "  p99 inside / outside: %.2f\n",
+             static_cast<double>(split.inside.Percentile(0.99)) /
+                 std::max<int64_t>(1, split.outside.Percentile(0.99)));
 }
 
 std::string FormatTimeline(const LoadReport& r) {

@@ -113,6 +113,13 @@ WindowSplit SplitByWindows(
 absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseWindows(
     absl::string_view spec);
 
+// The two parts' calls, failures and latency, and the ratio of their p99s.
+std::string FormatWindowSplit(const WindowSplit& split);
+
+// Parses --mix ("recommend:90,segment:5,record:5") into the options'
+// weights (unnamed kinds get 0); INVALID_ARGUMENT naming --mix.
+absl::Status ParseMix(absl::string_view spec, LoadOptions* options);
+
 // The timeline as tab-separated lines: second, ok, errors, p50, p99, max
 // (microseconds), with a header line.
 std::string FormatTimeline(const LoadReport& report);

@@ -8,7 +8,6 @@
 //   tailor-bench --freshness=200     ack-to-changed-recommendation probes
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -17,10 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "tools/bench/load.h"
 
@@ -62,29 +58,6 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
-absl::Status ParseMix(const std::string& spec, tailor::LoadOptions* o) {
-  o->recommend_weight = o->segment_weight = o->record_weight = 0;
-  for (absl::string_view part : absl::StrSplit(spec, ',')) {
-    std::vector<std::string> kv = absl::StrSplit(part, ':');
-    double w = 0;
-    if (kv.size() != 2 || !absl::SimpleAtod(kv[1], &w)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--mix: '", part, "' is not NAME:WEIGHT"));
-    }
-    if (kv[0] == "recommend") {
-      o->recommend_weight = w;
-    } else if (kv[0] == "segment") {
-      o->segment_weight = w;
-    } else if (kv[0] == "record") {
-      o->record_weight = w;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--mix: '", kv[0], "' is not one of recommend, segment, record"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,7 +77,8 @@ int main(int argc, char** argv) {
   o.events_per_batch = absl::GetFlag(FLAGS_batch);
   o.deadline = absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms));
   o.seed = absl::GetFlag(FLAGS_seed);
-  if (absl::Status s = ParseMix(absl::GetFlag(FLAGS_mix), &o); !s.ok()) {
+  if (absl::Status s = tailor::ParseMix(absl::GetFlag(FLAGS_mix), &o);
+      !s.ok()) {
     return Fail(s);
   }
   if (const std::string f = absl::GetFlag(FLAGS_users_file); !f.empty()) {
@@ -139,22 +113,10 @@ int main(int argc, char** argv) {
   absl::StatusOr<tailor::LoadReport> report = tailor::RunLoad(o);
   if (!report.ok()) return Fail(report.status());
   if (!windows->empty()) {
-    const tailor::WindowSplit split = tailor::SplitByWindows(*report, *windows);
-    auto line = [](const char* name, const tailor::LatencyHistogram& h,
-                   int64_t errors) {
-      return absl::StrFormat(
-          "  %s: %d calls, %d failed; p50 %d us, p99 %d, p99.9 %d, max %d\n",
-          name, h.count(), errors, h.Percentile(0.5), h.Percentile(0.99),
-          h.Percentile(0.999), h.max());
-    };
-    std::fputs((line("inside --windows", split.inside, split.inside_errors) +
-                line("outside", split.outside, split.outside_errors) +
-                absl::StrFormat(
-                    "  p99 inside / outside: %.2f\n",
-                    static_cast<double>(split.inside.Percentile(0.99)) /
-                        std::max<int64_t>(1, split.outside.Percentile(0.99))))
-                   .c_str(),
-               stdout);
+    std::fputs(
+        tailor::FormatWindowSplit(tailor::SplitByWindows(*report, *windows))
+            .c_str(),
+        stdout);
   }
   std::fputs(
       tailor::FormatLoadReport(*report, absl::GetFlag(FLAGS_json)).c_str(),
