@@ -1,13 +1,19 @@
-// Top-N retrieval over item factors: one small interface, many
-// implementations (exact today; compressed and approximate later).
+// Top-N retrieval over item factors: one small interface (Retriever), many
+// implementations (exact, int8-compressed, and later approximate), all
+// honouring the same filters and per-group caps inside the scan.
 #ifndef TAILOR_CORE_RETRIEVAL_H_
 #define TAILOR_CORE_RETRIEVAL_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <limits>
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/matrix.h"
+#include "core/simd.h"
 
 namespace tailor {
 
@@ -30,9 +36,107 @@ class ItemSet {
   explicit ItemSet(int32_t size = 0) : bits_((size + 63) / 64, 0) {}
   void Insert(int32_t i) { bits_[i >> 6] |= uint64_t{1} << (i & 63); }
   bool Contains(int32_t i) const { return (bits_[i >> 6] >> (i & 63)) & 1; }
+  // Number of indexes in the set.
+  int64_t Count() const;
+  size_t memory_bytes() const { return bits_.size() * sizeof(uint64_t); }
 
  private:
   std::vector<uint64_t> bits_;
+};
+
+// A matrix whose rows each start on a 64-byte boundary: the row width is
+// padded with zeros to a multiple of 16 elements (the SIMD kernels' step).
+// Thread safety: const methods may be called concurrently.
+template <typename T>
+class AlignedRows {
+ public:
+  AlignedRows() = default;
+  // Zero-filled.
+  AlignedRows(int64_t rows, int dim)
+      : rows_(rows), dim_(dim), stride_((dim + 15) / 16 * 16) {
+    // 64-byte rows for floats; int8 rows are 16-byte aligned.
+    const size_t bytes =
+        (static_cast<size_t>(rows_ * stride_) * sizeof(T) + 63) / 64 * 64;
+    data_.reset(
+        static_cast<T*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes)));
+    std::fill(data_.get(), data_.get() + rows_ * stride_, T{0});
+  }
+  int64_t rows() const { return rows_; }
+  int dim() const { return dim_; }
+  int64_t stride() const { return stride_; }
+  T* row(int64_t r) { return data_.get() + r * stride_; }
+  const T* row(int64_t r) const { return data_.get() + r * stride_; }
+  const T* data() const { return data_.get(); }
+  size_t memory_bytes() const {
+    return static_cast<size_t>(rows_ * stride_) * sizeof(T);
+  }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  int64_t rows_ = 0;
+  int dim_ = 0;
+  int64_t stride_ = 0;
+  std::unique_ptr<T[], Free> data_;
+};
+
+// A copy of `m` in aligned, zero-padded rows.
+AlignedRows<float> AlignRows(const RowMatrix& m);
+
+// Which items a search may return. Every part is optional; an item is
+// eligible when it passes all of them. The sets are typically shared by
+// every request of a snapshot (in stock, per size, per category) and only
+// `exclude` is built per request.
+// Thread safety: a plain value; Accepts may be called concurrently.
+struct ItemFilter {
+  // Never these (already seen, on the page, ...).
+  const ItemSet* exclude = nullptr;
+  // Only items in every one of these sets.
+  std::vector<const ItemSet*> require;
+  // Only items whose value (e.g. price) lies in [min_value, max_value].
+  const float* values = nullptr;
+  float min_value = -std::numeric_limits<float>::infinity();
+  float max_value = std::numeric_limits<float>::infinity();
+  // When set, only these items (ascending, unique, valid indexes) are
+  // considered at all: the search scores just them instead of scanning the
+  // catalog, which is what makes a filter that keeps 1% of the catalog
+  // cheap.
+  const std::vector<int32_t>* candidates = nullptr;
+
+  // Whether `item` passes everything but `candidates` (the scans check
+  // candidates by construction).
+  bool Accepts(int32_t item) const {
+    if (exclude != nullptr && exclude->Contains(item)) return false;
+    for (const ItemSet* s : require) {
+      if (!s->Contains(item)) return false;
+    }
+    if (values != nullptr &&
+        !(values[item] >= min_value && values[item] <= max_value)) {
+      return false;
+    }
+    return true;
+  }
+  // Whether `item` passes everything, `candidates` included.
+  bool Eligible(int32_t item) const {
+    return (candidates == nullptr ||
+            std::binary_search(candidates->begin(), candidates->end(), item)) &&
+           Accepts(item);
+  }
+};
+
+// What to search for.
+struct SearchParams {
+  explicit SearchParams(int k = 10) : k(k) {}
+  // How many items to return.
+  int k;
+  ItemFilter filter;
+  // Per-group caps (e.g. at most 3 items per category): when group_of is
+  // set and max_per_group > 0, at most max_per_group items of each group
+  // (group_of[item] >= 0) are returned; items with a negative group are not
+  // capped. The answer is the best list that respects the caps.
+  const int32_t* group_of = nullptr;
+  int max_per_group = 0;
 };
 
 // Finds the items with the highest inner product with a query vector.
@@ -44,33 +148,101 @@ class Retriever {
   virtual int32_t num_items() const = 0;
   virtual int dim() const = 0;
   // Writes the best min(k, eligible items) items, ordered by RanksBefore, to
-  // `out`, skipping items in `exclude` (may be null). `query` has dim()
-  // floats.
-  virtual void Search(const float* query, int k, const ItemSet* exclude,
+  // `out`: only items params.filter accepts, and respecting the group caps.
+  // `query` has dim() floats.
+  virtual void Search(const float* query, const SearchParams& params,
                       std::vector<ScoredItem>* out) const = 0;
+  // Bytes held for searching (factors, codes, side tables).
+  virtual size_t memory_bytes() const = 0;
 };
 
-// Scores every item (blocked matrix-vector products) and keeps a bounded
-// heap. Returns exactly BruteForceTopN's answer.
+struct ExactOptions {
+  // Threads one search may use (0: all cores). A catalog is split only when
+  // each part has at least min_items_per_thread items.
+  int threads = 0;
+  int64_t min_items_per_thread = int64_t{1} << 18;
+  // Rows are stored by decreasing norm, and a scan stops at the first block
+  // whose largest possible score (|query| times the block's largest norm)
+  // cannot beat the k-th best score found: exact, and on trained factors
+  // (whose norms follow popularity) most of the catalog is never read.
+  // false scans everything (for benchmarks).
+  bool prune_by_norm = true;
+  // Kernels to use; null means BestKernels().
+  const DotKernels* kernels = nullptr;
+};
+
+// Scores eligible items with SIMD inner products over aligned rows and
+// keeps a bounded heap; splits large catalogs across threads, which share
+// their thresholds. Returns exactly the brute-force answer (up to float
+// summation order).
 class ExactRetriever : public Retriever {
  public:
-  // `items` must outlive the retriever.
-  explicit ExactRetriever(const RowMatrix* items) : items_(items) {}
+  // Copies `items` into aligned rows, by decreasing norm.
+  explicit ExactRetriever(const RowMatrix& items, ExactOptions options = {});
   int32_t num_items() const override {
-    return static_cast<int32_t>(items_->rows());
+    return static_cast<int32_t>(rows_.rows());
   }
-  int dim() const override { return static_cast<int>(items_->cols()); }
-  void Search(const float* query, int k, const ItemSet* exclude,
+  int dim() const override { return rows_.dim(); }
+  void Search(const float* query, const SearchParams& params,
               std::vector<ScoredItem>* out) const override;
+  size_t memory_bytes() const override;
+
+  // Exact scores of `items` (any order, valid indexes) for a query already
+  // padded to the row stride.
+  void ScoreItems(const float* padded_query, const int32_t* items, int64_t n,
+                  float* out) const;
+  // Item `item`'s aligned, padded row.
+  const float* row_of(int32_t item) const { return rows_.row(position_[item]); }
+  int64_t stride() const { return rows_.stride(); }
+  const ExactOptions& options() const { return options_; }
+  const DotKernels& kernels() const { return *kernels_; }
+  // Storage order: order()[position] is the item stored there; norms()
+  // (non-increasing when pruning) are by position.
+  const std::vector<int32_t>& order() const { return order_; }
+  const std::vector<float>& norms() const { return norm_; }
 
  private:
-  const RowMatrix* items_;
+  AlignedRows<float> rows_;  // by position
+  std::vector<int32_t> order_;
+  std::vector<int32_t> position_;  // by item
+  std::vector<float> norm_;        // by position
+  ExactOptions options_;
+  const DotKernels* kernels_;
 };
 
-// The reference answer: scores every item one by one and sorts them all.
+// int8 codes with a per-item scale for a first pass over the whole
+// catalog (a quarter of the fp32 bytes), then fp32 re-scoring of the items
+// that might be in the answer. Each item also stores a bound on its
+// quantization error, so an item is dropped only when its best possible
+// score is below the k-th best guaranteed score: the answer equals the
+// exact one (up to float summation order), not just most of it.
+class QuantizedRetriever : public Retriever {
+ public:
+  explicit QuantizedRetriever(const RowMatrix& items,
+                              ExactOptions options = {});
+  int32_t num_items() const override { return exact_.num_items(); }
+  int dim() const override { return exact_.dim(); }
+  void Search(const float* query, const SearchParams& params,
+              std::vector<ScoredItem>* out) const override;
+  size_t memory_bytes() const override;
+
+  // How many items the last search on this thread re-scored in fp32 (for
+  // benchmarks and tests).
+  static int64_t last_rescored();
+
+ private:
+  ExactRetriever exact_;
+  // By position, in exact_'s storage order.
+  AlignedRows<int8_t> codes_;
+  std::vector<float> scale_;  // value = code * scale
+  std::vector<float> slack_;  // score error bound per unit of |query|
+};
+
+// The reference answer: scores every eligible item one by one and sorts
+// them all, then applies the group caps greedily.
 std::vector<ScoredItem> BruteForceTopN(const RowMatrix& items,
-                                       const float* query, int k,
-                                       const ItemSet* exclude);
+                                       const float* query,
+                                       const SearchParams& params);
 
 // Keeps the best `k` items seen so far under RanksBefore.
 // Thread safety: not thread-safe.
@@ -82,10 +254,36 @@ class TopNCollector {
   void Push(ScoredItem s);
   // Moves the kept items, best first, into `out`.
   void Finish(std::vector<ScoredItem>* out);
+  const std::vector<ScoredItem>& kept() const { return heap_; }
 
  private:
   int k_;
   std::vector<ScoredItem> heap_;  // min-heap: the worst kept item on top
+};
+
+// Keeps the best `k` items seen so far subject to SearchParams' group caps
+// (a TopNCollector when there are none).
+// Thread safety: not thread-safe.
+class CappedCollector {
+ public:
+  CappedCollector(int k, const int32_t* group_of, int max_per_group);
+  // A score below which an item cannot be in the answer; only rises.
+  float threshold() const { return threshold_; }
+  void Push(ScoredItem s);
+  // Recomputes threshold() (cheap; call every few thousand items).
+  void Refresh();
+  // Moves the answer, best first, into `out`.
+  void Finish(std::vector<ScoredItem>* out);
+  // Every item currently kept, in no particular order.
+  std::vector<ScoredItem> Kept() const;
+
+ private:
+  int k_;
+  const int32_t* group_of_;
+  int cap_;
+  float threshold_ = -std::numeric_limits<float>::infinity();
+  TopNCollector uncapped_;
+  absl::flat_hash_map<int32_t, TopNCollector> groups_;
 };
 
 }  // namespace tailor
