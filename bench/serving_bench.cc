@@ -98,7 +98,7 @@ struct Fixture {
     state->item_info.resize(kItems);
     state->recommender = std::make_unique<Recommender>(std::move(model));
     state->segments = std::make_unique<SegmentIndex>(MakeSegments());
-    AttachFoldIn(state.get());
+    AttachDerived(state.get());
     holder.Set(std::move(state));
     // Twenty purchases each for the model's users, for exclude_seen.
     std::vector<std::string> ids;

@@ -22,6 +22,12 @@ ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(5),
 ABSL_FLAG(int, keep_snapshots, 5,
           "snapshot versions kept on disk: the newest N plus the serving one "
           "(0 keeps all)");
+ABSL_FLAG(std::string, retrieval, "auto",
+          "how personalised lists are scored: exact (fp32), int8 (int8 first "
+          "pass, exact fp32 re-scoring) or auto (int8 from 200k items)");
+ABSL_FLAG(int, retrieval_threads, 0,
+          "threads one request's scan may use on catalogs of 256k+ items per "
+          "thread (0: all cores)");
 ABSL_FLAG(bool, require_snapshot, false,
           "exit at start-up when no snapshot is published yet");
 ABSL_FLAG(std::string, port_file, "",
@@ -47,6 +53,17 @@ int main(int argc, char** argv) {
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
+  const std::string retrieval = absl::GetFlag(FLAGS_retrieval);
+  if (retrieval == "exact") {
+    options.retrieval.path = tailor::RetrievalPath::kExact;
+  } else if (retrieval == "int8") {
+    options.retrieval.path = tailor::RetrievalPath::kInt8;
+  } else if (retrieval != "auto") {
+    tailor::LogError(absl::StrCat(
+        "--retrieval: must be auto, exact or int8, got '", retrieval, "'"));
+    return 1;
+  }
+  options.retrieval.exact.threads = absl::GetFlag(FLAGS_retrieval_threads);
 
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);

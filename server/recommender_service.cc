@@ -297,6 +297,30 @@ absl::Status RecommenderService::Recommend(
       if (a.purchased()) exclude_index(a.item);
     }
   }
+
+  RecommendOptions options;
+  options.count = count;
+  options.filter.exclude = exclude.has_value() ? &*exclude : nullptr;
+  CatalogQuery query;
+  query.in_stock_only =
+      request.has_in_stock_only() ? request.in_stock_only() : true;
+  query.size = request.size();
+  query.categories.assign(request.categories().begin(),
+                          request.categories().end());
+  if (request.has_min_price()) query.min_price = request.min_price();
+  if (request.has_max_price()) query.max_price = request.max_price();
+  query.max_per_category = request.max_per_category();
+  CatalogFilterStorage filter_storage;
+  TAILOR_RETURN_IF_ERROR(
+      ApplyCatalogQuery(*state->catalog, query, &filter_storage, &options));
+  options.diversity = request.diversity();
+  for (const v1::ItemBoost& b : request.boosts()) {
+    // Items outside the model have no score to raise.
+    if (auto index = model.items.Find(b.item_id())) {
+      options.boosts.push_back({*index, b.boost()});
+    }
+  }
+
   const std::optional<Vector> embedding =
       LiveEmbedding(*state, request.user_id(), live);
 
@@ -313,8 +337,8 @@ absl::Status RecommenderService::Recommend(
     }
   }
   const RecommendResult result = state->recommender->RecommendWith(
-      embedding.has_value() ? embedding->data() : nullptr, count,
-      exclude.has_value() ? &*exclude : nullptr, segment_popular);
+      embedding.has_value() ? embedding->data() : nullptr, options,
+      segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);

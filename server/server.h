@@ -31,6 +31,8 @@ struct ServerOptions {
   absl::Duration poll_interval = absl::Seconds(5);
   // Snapshot versions kept on disk (see SnapshotManagerOptions).
   int keep_snapshots = 5;
+  // How personalised lists are scored (exact or int8 path, threads).
+  RecommenderOptions retrieval;
   // Fail start-up when no snapshot is published yet, instead of serving
   // UNAVAILABLE (and health NOT_SERVING) until one appears.
   bool require_snapshot = false;

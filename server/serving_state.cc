@@ -6,14 +6,16 @@
 
 namespace tailor {
 
-void AttachFoldIn(ServingState* state) {
+void AttachDerived(ServingState* state) {
+  state->catalog = std::make_unique<const CatalogIndex>(state->item_info);
   state->fold_in = std::make_unique<const FoldIn>(
       &state->recommender->model().item_factors, state->online);
   state->fold_in_cache = std::make_unique<FoldInCache>();
 }
 
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
-    Snapshot snapshot, StateStore* store, int64_t loaded_unix) {
+    Snapshot snapshot, StateStore* store, int64_t loaded_unix,
+    const RecommenderOptions& retrieval) {
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
   if (imported) {
     LogInfo(
@@ -38,9 +40,10 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
       state->item_info[*index] = std::move(item);
     }
   }
-  state->recommender = std::make_unique<Recommender>(std::move(model));
+  state->recommender =
+      std::make_unique<Recommender>(std::move(model), retrieval);
   state->online = snapshot.online;
-  AttachFoldIn(state.get());
+  AttachDerived(state.get());
   return std::shared_ptr<const ServingState>(std::move(state));
 }
 

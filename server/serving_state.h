@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "core/catalog.h"
+#include "core/catalog_index.h"
 #include "core/customer_segments.h"
 #include "core/mutex.h"
 #include "core/online.h"
@@ -30,6 +31,9 @@ struct ServingState {
   // Catalog attributes aligned with the model's item indexes; an entry with
   // an empty item_id means "not in the catalog".
   std::vector<Item> item_info;
+  // Stock, size, category and price filters over item_info, shared by all
+  // requests.
+  std::unique_ptr<const CatalogIndex> catalog;
   // Bought-together rules over the model's item indexes.
   AssociationRules rules;
   // Customer profiles and segments (empty when the snapshot has none).
@@ -48,13 +52,15 @@ struct ServingState {
 // and reads the
 // catalog back from the store, so that the store stays the source of truth.
 // `loaded_unix` is recorded as the state's load time.
+// `retrieval` configures the recommender's scoring path.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
-    Snapshot snapshot, StateStore* store, int64_t loaded_unix = 0);
+    Snapshot snapshot, StateStore* store, int64_t loaded_unix = 0,
+    const RecommenderOptions& retrieval = {});
 
-// Sets state->fold_in over the recommender's item factors with
-// state->online, and an empty fold-in cache (BuildServingState does this;
-// for states built by hand).
-void AttachFoldIn(ServingState* state);
+// Sets what a state derives from its recommender, item_info and online:
+// the catalog index, the fold-in over the item factors and an empty fold-in
+// cache (BuildServingState does this; for states built by hand).
+void AttachDerived(ServingState* state);
 
 // Holds the active ServingState and swaps it atomically; readers copy the
 // pointer and keep using their copy while a newer one is installed (in the

@@ -30,7 +30,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
       [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
     TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
     return BuildServingState(std::move(snapshot), store_,
-                             env_->NowMicros() / 1000000);
+                             env_->NowMicros() / 1000000, options_.retrieval);
   }();
   if (!state.ok()) {
     std::shared_ptr<const ServingState> active = holder_->Get();

@@ -26,6 +26,8 @@ struct SnapshotManagerOptions {
   // The polling thread's nice value (it loads new snapshots), so that a
   // load competes less with requests for the cores. 0 leaves it as is.
   int loader_nice = 10;
+  // How each loaded snapshot's recommender scores (see RecommenderOptions).
+  RecommenderOptions retrieval;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off

@@ -1,6 +1,7 @@
 #include "server/validation.h"
 
 #include <cmath>
+#include <tuple>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -267,6 +268,60 @@ absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request) {
   for (int i = 0; i < request.exclude_item_ids_size(); ++i) {
     TAILOR_RETURN_IF_ERROR(ValidateId(absl::StrCat("exclude_item_ids[", i, "]"),
                                       request.exclude_item_ids(i)));
+  }
+  if (!request.size().empty()) {
+    TAILOR_RETURN_IF_ERROR(ValidateId("size", request.size()));
+  }
+  if (request.categories_size() > kMaxCategories) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("categories: has ", request.categories_size(),
+                     " entries, the limit is ", kMaxCategories));
+  }
+  for (int i = 0; i < request.categories_size(); ++i) {
+    TAILOR_RETURN_IF_ERROR(
+        ValidateId(absl::StrCat("categories[", i, "]"), request.categories(i)));
+  }
+  for (const auto& [name, has, value] :
+       {std::tuple("min_price", request.has_min_price(), request.min_price()),
+        std::tuple("max_price", request.has_max_price(),
+                   request.max_price())}) {
+    if (has && !(std::isfinite(value) && value >= 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": must be a finite number >= 0, got ", value));
+    }
+  }
+  if (request.has_min_price() && request.has_max_price() &&
+      request.min_price() > request.max_price()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_price: ", request.max_price(), " is below min_price ",
+                     request.min_price()));
+  }
+  if (request.has_max_per_category() &&
+      (request.max_per_category() < 1 ||
+       request.max_per_category() > kMaxCount)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_per_category: must be 1..", kMaxCount, ", got ",
+                     request.max_per_category()));
+  }
+  if (request.has_diversity() &&
+      !(request.diversity() >= 0 && request.diversity() <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "diversity: must be between 0 and 1, got ", request.diversity()));
+  }
+  if (request.boosts_size() > kMaxBoosts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("boosts: has ", request.boosts_size(),
+                     " entries, the limit is ", kMaxBoosts));
+  }
+  for (int i = 0; i < request.boosts_size(); ++i) {
+    const v1::ItemBoost& b = request.boosts(i);
+    TAILOR_RETURN_IF_ERROR(
+        ValidateId(absl::StrCat("boosts[", i, "].item_id"), b.item_id()));
+    if (!(b.boost() > 0 && b.boost() <= kMaxBoost)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("boosts[", i, "].boost: must be in (0, ", kMaxBoost,
+                       "], got ", b.boost()));
+    }
   }
   return absl::OkStatus();
 }

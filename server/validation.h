@@ -13,6 +13,9 @@ namespace tailor {
 inline constexpr int kDefaultCount = 10;
 inline constexpr int kMaxCount = 1000;
 inline constexpr int kMaxExcludeIds = 1000;
+inline constexpr int kMaxCategories = 100;
+inline constexpr int kMaxBoosts = 100;
+inline constexpr float kMaxBoost = 100;
 
 // INVALID_ARGUMENT with "field: reason" for the first problem found.
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request);

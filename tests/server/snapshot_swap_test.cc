@@ -128,8 +128,8 @@ TEST(SnapshotSwapTest, CleanupKeepsTheActiveVersionAndTheNewestK) {
   SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
   MemoryStateStore store;
   ServingStateHolder holder;
-  SnapshotManager manager({.keep_snapshots = 2}, &snapshots, &store, &holder,
-                          Env::Default());
+  SnapshotManager manager({.keep_snapshots = 2, .retrieval = {}}, &snapshots,
+                          &store, &holder, Env::Default());
   ASSERT_TRUE(snapshots.Publish(TinySnapshot(1.0f)).ok());
   ASSERT_TRUE(manager.Refresh().ok());
   for (float scale : {2.0f, 3.0f, 4.0f}) {
