@@ -25,6 +25,21 @@ absl::Status ValidateCount(const Request& request) {
   return absl::OkStatus();
 }
 
+// At most `limit` ids in `ids`, each a valid id ("field[i]: ..." otherwise).
+absl::Status ValidateIdList(
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<std::string>& ids, int limit) {
+  if (ids.size() > limit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": has ", ids.size(), " entries, the limit is ", limit));
+  }
+  for (int i = 0; i < ids.size(); ++i) {
+    TAILOR_RETURN_IF_ERROR(
+        ValidateId(absl::StrCat(field, "[", i, "]"), ids.Get(i)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateBoughtTogetherRequest(
@@ -32,15 +47,8 @@ absl::Status ValidateBoughtTogetherRequest(
   if (request.item_ids_size() == 0) {
     return absl::InvalidArgumentError("item_ids: at least one is required");
   }
-  if (request.item_ids_size() > kMaxTogetherIds) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("item_ids: has ", request.item_ids_size(),
-                     " ids, the limit is ", kMaxTogetherIds));
-  }
-  for (int i = 0; i < request.item_ids_size(); ++i) {
-    TAILOR_RETURN_IF_ERROR(
-        ValidateId(absl::StrCat("item_ids[", i, "]"), request.item_ids(i)));
-  }
+  TAILOR_RETURN_IF_ERROR(
+      ValidateIdList("item_ids", request.item_ids(), kMaxTogetherIds));
   return ValidateCount(request);
 }
 
@@ -260,27 +268,13 @@ uint64_t AudienceFingerprint(const v1::TargetAudienceRequest& request) {
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request) {
   TAILOR_RETURN_IF_ERROR(ValidateId("user_id", request.user_id()));
   TAILOR_RETURN_IF_ERROR(ValidateCount(request));
-  if (request.exclude_item_ids_size() > kMaxExcludeIds) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exclude_item_ids: has ", request.exclude_item_ids_size(),
-                     " ids, the limit is ", kMaxExcludeIds));
-  }
-  for (int i = 0; i < request.exclude_item_ids_size(); ++i) {
-    TAILOR_RETURN_IF_ERROR(ValidateId(absl::StrCat("exclude_item_ids[", i, "]"),
-                                      request.exclude_item_ids(i)));
-  }
+  TAILOR_RETURN_IF_ERROR(ValidateIdList(
+      "exclude_item_ids", request.exclude_item_ids(), kMaxExcludeIds));
   if (!request.size().empty()) {
     TAILOR_RETURN_IF_ERROR(ValidateId("size", request.size()));
   }
-  if (request.categories_size() > kMaxCategories) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("categories: has ", request.categories_size(),
-                     " entries, the limit is ", kMaxCategories));
-  }
-  for (int i = 0; i < request.categories_size(); ++i) {
-    TAILOR_RETURN_IF_ERROR(
-        ValidateId(absl::StrCat("categories[", i, "]"), request.categories(i)));
-  }
+  TAILOR_RETURN_IF_ERROR(
+      ValidateIdList("categories", request.categories(), kMaxCategories));
   for (const auto& [name, has, value] :
        {std::tuple("min_price", request.has_min_price(), request.min_price()),
         std::tuple("max_price", request.has_max_price(),

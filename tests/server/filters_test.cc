@@ -61,12 +61,7 @@ class FiltersTest : public ServerTest {
   }
   std::vector<std::string> List(v1::RecommendRequest req) {
     if (req.user_id().empty()) req.set_user_id("alice");
-    v1::RecommendResponse resp;
-    grpc::Status s = Call(req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    std::vector<std::string> ids;
-    for (const auto& item : resp.items()) ids.push_back(item.item_id());
-    return ids;
+    return IdsOf(req);
   }
   static v1::RecommendRequest For(const std::string& user, int count) {
     v1::RecommendRequest req;

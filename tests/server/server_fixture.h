@@ -101,6 +101,10 @@ class ServerTest : public ::testing::Test {
     req.set_user_id(user);
     req.set_count(count);
     if (exclude_seen.has_value()) req.set_exclude_seen(*exclude_seen);
+    return IdsOf(req);
+  }
+  // The item ids RecommendFor(req) returns, expecting success.
+  std::vector<std::string> IdsOf(const v1::RecommendRequest& req) {
     v1::RecommendResponse resp;
     grpc::Status s = Call(req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();

@@ -124,7 +124,7 @@ TEST_F(ServerTest, EveryInvalidArgumentNamesItsField) {
          for (int i = 0; i < 1001; ++i)
            r->add_exclude_item_ids(std::string("x"));
        },
-       "exclude_item_ids: has 1001 ids, the limit is 1000"},
+       "exclude_item_ids: has 1001 entries, the limit is 1000"},
   };
   for (const Case& c : cases) {
     v1::RecommendRequest req;
@@ -358,7 +358,7 @@ TEST_F(RelatedItemsTest, BoughtTogetherExplainsEachItem) {
   EXPECT_THAT(s.error_message(), HasSubstr("item_ids[1]"));
   EXPECT_THAT(s.error_message(), HasSubstr("UTF-8"));
   s = Together(std::vector<std::string>(101, "A"), &resp);
-  EXPECT_EQ(s.error_message(), "item_ids: has 101 ids, the limit is 100");
+  EXPECT_EQ(s.error_message(), "item_ids: has 101 entries, the limit is 100");
 }
 
 }  // namespace
