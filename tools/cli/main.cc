@@ -30,6 +30,18 @@ ABSL_FLAG(std::vector<std::string>, exclude, {},
           "recommend: item ids never to return");
 ABSL_FLAG(bool, include_seen, false,
           "recommend: allow items the user already purchased");
+ABSL_FLAG(bool, include_out_of_stock, false,
+          "recommend: also items the catalog marks out of stock");
+ABSL_FLAG(std::string, size, "", "recommend: only items in this size");
+ABSL_FLAG(std::vector<std::string>, categories, {},
+          "recommend: only items of these categories");
+ABSL_FLAG(double, min_price, -1, "recommend: lowest price (-1: none)");
+ABSL_FLAG(double, max_price, -1, "recommend: highest price (-1: none)");
+ABSL_FLAG(int, max_per_category, 0,
+          "recommend: at most N items per category (0: no cap)");
+ABSL_FLAG(double, diversity, 0, "recommend: 0..1, trade score for variety");
+ABSL_FLAG(std::vector<std::string>, boost, {},
+          "recommend: campaign items as ID:BOOST,... (BOOST in (0, 100])");
 ABSL_FLAG(std::string, service, "", "health: service name ('' = server)");
 ABSL_FLAG(std::vector<std::string>, users, {},
           "latency: user ids to cycle through");
@@ -61,6 +73,9 @@ namespace {
 
 constexpr const char* kUsage =
     "tailor recommend USER_ID [--count=N] [--exclude=ID,..] [--include_seen]\n"
+    "    [--include_out_of_stock] [--size=S] [--categories=C,..]\n"
+    "    [--min_price=P] [--max_price=P] [--max_per_category=N]\n"
+    "    [--diversity=0..1] [--boost=ID:BOOST,..]\n"
     "tailor similar ITEM_ID [--count=N]\n"
     "tailor together ITEM_ID[,ITEM_ID...] [--count=N]\n"
     "tailor segment USER_ID\n"
@@ -142,6 +157,35 @@ int main(int argc, char** argv) {
       req.add_exclude_item_ids(id);
     }
     req.set_exclude_seen(!absl::GetFlag(FLAGS_include_seen));
+    req.set_in_stock_only(!absl::GetFlag(FLAGS_include_out_of_stock));
+    req.set_size(absl::GetFlag(FLAGS_size));
+    for (const auto& c : absl::GetFlag(FLAGS_categories)) {
+      req.add_categories(c);
+    }
+    if (absl::GetFlag(FLAGS_min_price) >= 0) {
+      req.set_min_price(absl::GetFlag(FLAGS_min_price));
+    }
+    if (absl::GetFlag(FLAGS_max_price) >= 0) {
+      req.set_max_price(absl::GetFlag(FLAGS_max_price));
+    }
+    if (absl::GetFlag(FLAGS_max_per_category) > 0) {
+      req.set_max_per_category(absl::GetFlag(FLAGS_max_per_category));
+    }
+    if (absl::GetFlag(FLAGS_diversity) > 0) {
+      req.set_diversity(static_cast<float>(absl::GetFlag(FLAGS_diversity)));
+    }
+    for (const std::string& b : absl::GetFlag(FLAGS_boost)) {
+      const std::pair<std::string, std::string> parts =
+          absl::StrSplit(b, absl::MaxSplits(':', 1));
+      float boost = 0;
+      if (!absl::SimpleAtof(parts.second, &boost)) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "--boost: '", b, "' is not ID:BOOST (e.g. P00042:0.5)")));
+      }
+      tailor::v1::ItemBoost* out = req.add_boosts();
+      out->set_item_id(parts.first);
+      out->set_boost(boost);
+    }
     absl::StatusOr<tailor::v1::RecommendResponse> resp = client.Recommend(req);
     if (!resp.ok()) return Fail(resp.status());
     std::fputs(tailor::FormatRecommendations(args[2], *resp).c_str(), stdout);
