@@ -8,6 +8,8 @@
 //     heap (the library anchor, and Tailor's path before issue 6);
 //   - BM_Exact / BM_Int8: Tailor's exact fp32 and int8 + fp32 re-scoring
 //     paths, on 1 and 2 threads;
+//   - BM_Sixteen*: 16 searches one by one against one SearchBatch (the
+//     micro-batching path);
 //   - BM_Filtered*: a filter that keeps 1% of the catalog, by candidate
 //     list (scores only those) and by bitmap (scans everything).
 //
@@ -175,6 +177,39 @@ void BM_Int8(benchmark::State& state) {
   state.counters["rescored"] = static_cast<double>(rescored) / kQueries;
 }
 
+// 16 queries scored one by one (Search) against the same 16 as one batch
+// (SearchBatch: each block of rows read once for all of them); time per
+// batch of 16. Args: catalog size, prune by norm.
+void BM_SixteenOneByOne(benchmark::State& state) {
+  const Fixture& f = Data(state.range(0));
+  ExactRetriever r(f.items,
+                   {.threads = 1, .prune_by_norm = state.range(1) != 0});
+  std::vector<std::vector<ScoredItem>> outs(16);
+  const SearchParams params(10);
+  int64_t i = 0;
+  for (auto _ : state) {
+    for (int q = 0; q < 16; ++q) r.Search(Query(f, i++), params, &outs[q]);
+    benchmark::DoNotOptimize(outs);
+  }
+  state.SetItemsProcessed(state.iterations() * 16);
+}
+
+void BM_SixteenAsOneBatch(benchmark::State& state) {
+  const Fixture& f = Data(state.range(0));
+  ExactRetriever r(f.items,
+                   {.threads = 1, .prune_by_norm = state.range(1) != 0});
+  std::vector<std::vector<ScoredItem>> outs(16);
+  const SearchParams params(10);
+  std::vector<BatchQuery> batch(16);
+  int64_t i = 0;
+  for (auto _ : state) {
+    for (int q = 0; q < 16; ++q) batch[q] = {Query(f, i++), &params, &outs[q]};
+    r.SearchBatch(batch);
+    benchmark::DoNotOptimize(outs);
+  }
+  state.SetItemsProcessed(state.iterations() * 16);
+}
+
 // A filter keeping every 100th item.
 struct OnePercent {
   std::vector<int32_t> ids;
@@ -237,6 +272,18 @@ BENCHMARK(BM_Int8)
     ->Args({1'000'000, 10, 2, 1})
     ->Args({1'000'000, 100, 2, 1})
     ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SixteenOneByOne)
+    ->Args({100'000, 0})
+    ->Args({100'000, 1})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SixteenAsOneBatch)
+    ->Args({100'000, 0})
+    ->Args({100'000, 1})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FilteredByList)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FilteredByBitmap)->Arg(1'000'000)->Unit(benchmark::kMillisecond);

@@ -24,8 +24,17 @@ std::unique_ptr<const Retriever> MakeRetriever(
   const bool int8 = options.path == RetrievalPath::kInt8 ||
                     (options.path == RetrievalPath::kAuto &&
                      items.rows() >= options.int8_min_items);
-  if (int8) return std::make_unique<QuantizedRetriever>(items, options.exact);
-  return std::make_unique<ExactRetriever>(items, options.exact);
+  std::unique_ptr<const Retriever> retriever;
+  if (int8) {
+    retriever = std::make_unique<QuantizedRetriever>(items, options.exact);
+  } else {
+    retriever = std::make_unique<ExactRetriever>(items, options.exact);
+  }
+  if (options.batching.max_wait > absl::ZeroDuration()) {
+    retriever = std::make_unique<BatchingRetriever>(std::move(retriever),
+                                                    options.batching);
+  }
+  return retriever;
 }
 
 // A score raised by `boost` times its magnitude.

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/batching_retriever.h"
 #include "core/model.h"
 #include "core/retrieval.h"
 
@@ -61,6 +62,8 @@ struct RecommenderOptions {
   RetrievalPath path = RetrievalPath::kAuto;
   int64_t int8_min_items = 200'000;
   ExactOptions exact;
+  // Micro-batching of concurrent personalised searches (off by default).
+  BatchingOptions batching;
 };
 
 // Serves top-N lists from one model.

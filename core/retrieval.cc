@@ -271,6 +271,58 @@ void ExactRetriever::Search(const float* query, const SearchParams& params,
   tops[0].Finish(out);
 }
 
+void ExactRetriever::SearchBatch(const std::vector<BatchQuery>& batch) const {
+  struct Scan {
+    const BatchQuery* q;
+    std::vector<float> padded;
+    float qnorm;
+    CappedCollector top;
+    bool active = true;
+  };
+  std::vector<Scan> scans;
+  scans.reserve(batch.size());
+  const int64_t n = rows_.rows();
+  for (const BatchQuery& q : batch) {
+    const SearchParams& params = *q.params;
+    if (params.filter.candidates != nullptr || params.k <= 0 || n == 0) {
+      Search(q.query, params, q.out);  // sparse or empty: nothing to share
+      continue;
+    }
+    scans.push_back(
+        {&q, PadQuery(q.query, rows_.dim(), rows_.stride()),
+         Norm(q.query, rows_.dim()) * kNormSlack,
+         CappedCollector(params.k, params.group_of, params.max_per_group)});
+  }
+  std::vector<float> scores(kBlock);
+  const bool prune = options_.prune_by_norm;
+  for (int64_t begin = 0; begin < n && !scans.empty(); begin += kBlock) {
+    const int64_t len = std::min(kBlock, n - begin);
+    bool any = false;
+    for (Scan& s : scans) {
+      if (!s.active) continue;
+      float threshold = s.top.threshold();
+      if (prune && s.qnorm * norm_[begin] < threshold) {
+        s.active = false;
+        continue;
+      }
+      any = true;
+      kernels_->dot_f32(rows_.row(begin), len, rows_.stride(), s.padded.data(),
+                        scores.data());
+      const ItemFilter& filter = s.q->params->filter;
+      for (int64_t j = 0; j < len; ++j) {
+        if (scores[j] < threshold) continue;
+        const int32_t item = order_[begin + j];
+        if (!filter.Accepts(item)) continue;
+        s.top.Push({item, scores[j]});
+        threshold = std::max(threshold, s.top.threshold());
+      }
+      s.top.Refresh();
+    }
+    if (!any) break;
+  }
+  for (Scan& s : scans) s.top.Finish(s.q->out);
+}
+
 // ---- int8 first pass, fp32 re-scoring.
 
 namespace {

@@ -139,6 +139,14 @@ struct SearchParams {
   int max_per_group = 0;
 };
 
+// One search of a batch: its query, what to search for, and where the
+// answer goes.
+struct BatchQuery {
+  const float* query;
+  const SearchParams* params;
+  std::vector<ScoredItem>* out;
+};
+
 // Finds the items with the highest inner product with a query vector.
 // Thread safety: implementations are immutable after construction and Search
 // may be called from many threads at once.
@@ -154,6 +162,13 @@ class Retriever {
                       std::vector<ScoredItem>* out) const = 0;
   // Bytes held for searching (factors, codes, side tables).
   virtual size_t memory_bytes() const = 0;
+  // Runs several searches; each answer equals what Search gives for it.
+  // Implementations may share work between them (ExactRetriever reads each
+  // block of rows once for the whole batch); this default runs them one by
+  // one.
+  virtual void SearchBatch(const std::vector<BatchQuery>& batch) const {
+    for (const BatchQuery& q : batch) Search(q.query, *q.params, q.out);
+  }
 };
 
 struct ExactOptions {
@@ -186,6 +201,10 @@ class ExactRetriever : public Retriever {
   void Search(const float* query, const SearchParams& params,
               std::vector<ScoredItem>* out) const override;
   size_t memory_bytes() const override;
+  // Scans the catalog once for all the batch's full-catalog searches, on
+  // the calling thread: each block of rows is scored for every search that
+  // can still improve while it is in cache.
+  void SearchBatch(const std::vector<BatchQuery>& batch) const override;
 
   // Exact scores of `items` (any order, valid indexes) for a query already
   // padded to the row stride.

@@ -28,6 +28,10 @@ ABSL_FLAG(std::string, retrieval, "auto",
 ABSL_FLAG(int, retrieval_threads, 0,
           "threads one request's scan may use on catalogs of 256k+ items per "
           "thread (0: all cores)");
+ABSL_FLAG(int, batch_wait_us, 0,
+          "micro-batching: how long a personalised search waits for others "
+          "to be scored with it, in microseconds (0: off)");
+ABSL_FLAG(int, max_batch, 16, "micro-batching: the most searches per batch");
 ABSL_FLAG(bool, require_snapshot, false,
           "exit at start-up when no snapshot is published yet");
 ABSL_FLAG(std::string, port_file, "",
@@ -64,6 +68,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.retrieval.exact.threads = absl::GetFlag(FLAGS_retrieval_threads);
+  options.retrieval.batching.max_wait =
+      absl::Microseconds(absl::GetFlag(FLAGS_batch_wait_us));
+  options.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);
 
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# RecommendFor end to end over loopback on a 100k-item catalog (issue 6's
+# serving target): generates a store (USERS shoppers, ITEMS products, EVENTS
+# events), trains 64 factors, starts tailor-server, and runs RUNS times
+# tailor-bench's RecommendFor at REC_RATE calls/s for SECONDS_PER_RUN while
+# a second tailor-bench records EVENT_RATE events/s (batches of 10). Prints
+# each run and the medians of the achieved rate and p50/p99. Server and
+# load generators share the machine's 2 cores.
+#   ./bench/catalog_scale.sh   # ITEMS=100000 USERS=100000 EVENTS=5000000
+#                              # REC_RATE=5000 EVENT_RATE=1000 RUNS=3
+#                              # SECONDS_PER_RUN=20 RETRIEVAL=auto
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITEMS=${ITEMS:-100000}
+USERS=${USERS:-100000}
+EVENTS=${EVENTS:-5000000}
+REC_RATE=${REC_RATE:-5000}
+EVENT_RATE=${EVENT_RATE:-1000}
+RUNS=${RUNS:-3}
+SECS=${SECONDS_PER_RUN:-20}
+RETRIEVAL=${RETRIEVAL:-auto}
+BIN=build/bin
+[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+make_work_dir
+"$BIN/tailor-datagen" --users="$USERS" --items="$ITEMS" --events="$EVENTS" \
+  --out="$work/store" >"$work/datagen.log" 2>&1
+"$BIN/tailor-trainer" train --events="$work/store/events.csv" \
+  --catalog="$work/store/catalog.csv" --snapshot_dir="$work/snapshots" \
+  --factors=64 --iterations=10 >"$work/train.log" 2>&1
+tail -1 "$work/train.log"
+start_server "$work" "$work/snapshots" --retrieval="$RETRIEVAL"
+common=(--address="$addr" --users_file="$work/store/users.csv"
+  --items_file="$work/store/catalog.csv")
+# Warm up: page in the factors and the histories.
+"$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 --rate=0 \
+  --concurrency=16 --duration=5s >/dev/null
+field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }
+rates=() p50=() p99=()
+for r in $(seq "$RUNS"); do
+  "$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=10 \
+    --rate="$((EVENT_RATE / 10))" --duration="${SECS}s" >"$work/record.txt" &
+  writer=$!
+  out=$("$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 \
+    --rate="$REC_RATE" --concurrency=256 --duration="${SECS}s")
+  wait "$writer" || true
+  echo "run $r: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s"
+  sed 's/^/    /' <<<"$out"; sed 's/^/    /' "$work/record.txt"
+  rates+=("$(sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p' <<<"$out")")
+  p50+=("$(field p50 <<<"$out")")
+  p99+=("$(field p99 <<<"$out")")
+done
+echo "medians of $RUNS runs, $ITEMS items, retrieval=$RETRIEVAL: RecommendFor" \
+  "$(median "${rates[@]}") calls/s, p50 $(median "${p50[@]}") us," \
+  "p99 $(median "${p99[@]}") us"
