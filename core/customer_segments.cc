@@ -1,8 +1,10 @@
 #include "core/customer_segments.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace tailor {
@@ -142,14 +144,121 @@ void AdvanceProfile(
   }
 }
 
+namespace {
+
+// A profile's preference lists, in CompactRecord::share_count's order.
+std::array<std::vector<Share>*, 5> ShareLists(UserProfile* p) {
+  return {&p->categories, &p->brands, &p->colors, &p->sizes, &p->price_bands};
+}
+
+}  // namespace
+
+void SegmentIndex::Compact(std::vector<CustomerRecord> records) {
+  absl::flat_hash_map<std::string, uint32_t> value_ids;
+  compact_.resize(records.size());
+  for (size_t u = 0; u < records.size(); ++u) {
+    CustomerRecord& r = records[u];
+    const UserProfile& p = r.profile;
+    CompactRecord& c = compact_[u];
+    c = {p.recency_days,
+         p.gross,
+         p.returned,
+         p.tenure_days,
+         p.average_order_value,
+         p.return_rate,
+         p.days_since_active,
+         p.orders,
+         p.last_active_unix,
+         p.events,
+         r.purchase_propensity,
+         r.churn_risk,
+         r.cluster,
+         static_cast<uint32_t>(share_.size()),
+         {},
+         {0, 0, 0, 0, -1}};
+    if (r.rfm.has_value()) {
+      c.rfm[0] = static_cast<int8_t>(r.rfm->r);
+      c.rfm[1] = static_cast<int8_t>(r.rfm->f);
+      c.rfm[2] = static_cast<int8_t>(r.rfm->m);
+      c.rfm[3] = static_cast<int8_t>(r.rfm->fm);
+      c.rfm[4] = static_cast<int8_t>(r.rfm->segment);
+    }
+    const auto lists = ShareLists(&r.profile);
+    for (size_t l = 0; l < lists.size(); ++l) {
+      c.share_count[l] = static_cast<uint8_t>(lists[l]->size());
+      for (const Share& sh : *lists[l]) {
+        auto [it, inserted] = value_ids.try_emplace(
+            sh.value, static_cast<uint32_t>(values_.size()));
+        if (inserted) values_.push_back(sh.value);
+        share_value_.push_back(it->second);
+        share_.push_back(sh.share);
+      }
+    }
+    // Free this user's strings now, so that peak memory stays near one
+    // copy.
+    r = CustomerRecord();
+  }
+  share_value_.shrink_to_fit();
+  share_.shrink_to_fit();
+}
+
+UserProfile SegmentIndex::ScalarsOf(const CompactRecord& c) {
+  UserProfile p;
+  p.recency_days = c.recency_days;
+  p.gross = c.gross;
+  p.returned = c.returned;
+  p.tenure_days = c.tenure_days;
+  p.average_order_value = c.average_order_value;
+  p.return_rate = c.return_rate;
+  p.days_since_active = c.days_since_active;
+  p.orders = c.orders;
+  p.last_active_unix = c.last_active_unix;
+  p.events = c.events;
+  return p;
+}
+
+CustomerRecord SegmentIndex::record(int32_t user) const {
+  const CompactRecord& c = compact_[user];
+  CustomerRecord r;
+  r.profile = ScalarsOf(c);
+  UserProfile& p = r.profile;
+  r.purchase_propensity = c.purchase_propensity;
+  r.churn_risk = c.churn_risk;
+  r.cluster = c.cluster;
+  if (c.rfm[4] >= 0) {
+    r.rfm = RfmScores{c.rfm[0], c.rfm[1], c.rfm[2], c.rfm[3],
+                      static_cast<RfmSegment>(c.rfm[4])};
+  }
+  uint32_t next = c.shares_begin;
+  const auto lists = ShareLists(&p);
+  for (size_t l = 0; l < lists.size(); ++l) {
+    lists[l]->reserve(c.share_count[l]);
+    for (int i = 0; i < c.share_count[l]; ++i, ++next) {
+      lists[l]->push_back({values_[share_value_[next]], share_[next]});
+    }
+  }
+  return r;
+}
+
+size_t SegmentIndex::records_bytes() const {
+  size_t bytes = compact_.capacity() * sizeof(CompactRecord) +
+                 share_value_.capacity() * sizeof(uint32_t) +
+                 share_.capacity() * sizeof(float);
+  for (const std::string& v : values_) bytes += sizeof(v) + v.capacity();
+  return bytes;
+}
+
 SegmentIndex::SegmentIndex(CustomerSegments segments)
     : segments_(std::move(segments)) {
   const int32_t n = segments_.users.size();
-  const auto& rec = segments_.records;
+  Compact(std::move(segments_.records));
+  segments_.records.clear();
+  segments_.records.shrink_to_fit();
+  const auto& rec = compact_;
   {
     std::vector<RfmValues> base;
-    for (const CustomerRecord& r : rec) {
-      if (r.rfm.has_value()) base.push_back(RfmValuesOf(r.profile));
+    for (const CompactRecord& r : rec) {
+      if (r.rfm[4] >= 0) base.push_back(RfmValuesOf(ScalarsOf(r)));
     }
     rfm_scorer_ = RfmScorer(base);
   }
@@ -157,21 +266,21 @@ SegmentIndex::SegmentIndex(CustomerSegments segments)
       OrderBy(n, [&](int32_t u) { return rec[u].purchase_propensity; }));
   by_churn_ =
       MakeOrder(OrderBy(n, [&](int32_t u) { return rec[u].churn_risk; }));
-  by_monetary_ =
-      MakeOrder(OrderBy(n, [&](int32_t u) { return rec[u].profile.net(); }));
+  by_monetary_ = MakeOrder(
+      OrderBy(n, [&](int32_t u) { return rec[u].gross - rec[u].returned; }));
 
   struct Acc {
     int64_t users = 0, np = 0, nc = 0;
     double sp = 0, sc = 0;
   };
   std::vector<Acc> rfm(kNumRfmSegments), cl(segments_.clusters.size());
-  auto add = [](Acc& a, const CustomerRecord& r) {
+  auto add = [](Acc& a, const CompactRecord& r) {
     ++a.users;
     Accumulate(r.purchase_propensity, &a.sp, &a.np);
     Accumulate(r.churn_risk, &a.sc, &a.nc);
   };
-  for (const CustomerRecord& r : rec) {
-    if (r.rfm.has_value()) add(rfm[static_cast<int>(r.rfm->segment)], r);
+  for (const CompactRecord& r : rec) {
+    if (r.rfm[4] >= 0) add(rfm[r.rfm[4]], r);
     if (r.cluster >= 0) add(cl[r.cluster], r);
   }
   auto summarize = [](const std::vector<Acc>& in) {
@@ -191,10 +300,9 @@ SegmentIndex::Order SegmentIndex::MakeOrder(std::vector<int32_t> users) const {
   Order o;
   o.keys.reserve(users.size());
   for (int32_t u : users) {
-    const CustomerRecord& r = segments_.records[u];
-    o.keys.push_back(
-        {r.purchase_propensity, r.churn_risk, r.cluster,
-         r.rfm.has_value() ? static_cast<int32_t>(r.rfm->segment) : -1});
+    const CompactRecord& r = compact_[u];
+    o.keys.push_back({r.purchase_propensity, r.churn_risk, r.cluster,
+                      static_cast<int32_t>(r.rfm[4])});
   }
   o.users = std::move(users);
   return o;

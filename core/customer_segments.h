@@ -125,9 +125,12 @@ class SegmentIndex {
   std::optional<int32_t> Find(absl::string_view user_id) const {
     return segments_.users.Find(user_id);
   }
-  const CustomerRecord& record(int32_t user) const {
-    return segments_.records[user];
-  }
+  // User `user`'s record, rebuilt from the compact storage (equal to the
+  // one the index was built from).
+  CustomerRecord record(int32_t user) const;
+  int32_t cluster(int32_t user) const { return compact_[user].cluster; }
+  // Bytes held for the records.
+  size_t records_bytes() const;
 
   // Scores RFM values against this snapshot's customers.
   const RfmScorer& rfm_scorer() const { return rfm_scorer_; }
@@ -163,7 +166,27 @@ class SegmentIndex {
   };
   Order MakeOrder(std::vector<int32_t> users) const;
 
-  CustomerSegments segments_;
+  // A record without its strings: preference values are indexes into
+  // values_, and each user's shares are a slice of share_value_/share_.
+  // About a third of a CustomerRecord's heap footprint at 1 M customers.
+  struct CompactRecord {
+    double recency_days, gross, returned, tenure_days, average_order_value,
+        return_rate, days_since_active;
+    int64_t orders, last_active_unix, events;
+    float purchase_propensity, churn_risk;
+    int32_t cluster;
+    uint32_t shares_begin;
+    uint8_t share_count[5];  // categories, brands, colors, sizes, price bands
+    int8_t rfm[5];           // r, f, m, fm, segment; segment -1: no scores
+  };
+  void Compact(std::vector<CustomerRecord> records);
+  static UserProfile ScalarsOf(const CompactRecord& c);
+
+  CustomerSegments segments_;  // records moved into compact_
+  std::vector<CompactRecord> compact_;
+  std::vector<std::string> values_;
+  std::vector<uint32_t> share_value_;
+  std::vector<float> share_;
   RfmScorer rfm_scorer_;
   std::vector<SegmentSummary> rfm_summaries_, cluster_summaries_;
   // One per AudienceQuery::Order.

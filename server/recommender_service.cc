@@ -329,7 +329,7 @@ absl::Status RecommenderService::Recommend(
   const std::vector<int32_t>* segment_popular = nullptr;
   if (!embedding.has_value()) {
     if (auto customer = state->segments->Find(request.user_id())) {
-      const int32_t c = state->segments->record(*customer).cluster;
+      const int32_t c = state->segments->cluster(*customer);
       if (c >= 0) {
         segment_popular =
             &state->segments->segments().clusters[c].popular_items;
@@ -526,7 +526,7 @@ absl::Status RecommenderService::Audience(
                           index.Audience(query, start, page_size));
   response->mutable_members()->Reserve(static_cast<int>(page.users.size()));
   for (int32_t u : page.users) {
-    const CustomerRecord& r = index.record(u);
+    const CustomerRecord r = index.record(u);
     v1::AudienceMember* m = response->add_members();
     m->set_user_id(index.segments().users.id(u));
     if (!std::isnan(r.purchase_propensity)) {

@@ -136,6 +136,32 @@ TEST(SegmentIndexTest, BadQueriesAreClearErrors) {
   EXPECT_THAT(index.Audience(q, 0, 0).status().message(), HasSubstr("limit"));
 }
 
+TEST(SegmentIndexTest, CompactRecordsGiveBackEveryRecordExactly) {
+  CustomerSegments segments = testing::MakeCustomerSegments(UserIds(300), 3);
+  for (size_t u = 0; u < segments.records.size(); ++u) {
+    UserProfile& p = segments.records[u].profile;
+    // Lists of different lengths and values per user, long strings too.
+    p.categories.resize(u % 4, {"", 0});
+    for (size_t i = 0; i < p.categories.size(); ++i) {
+      p.categories[i] = {absl::StrCat("category with a long name ", u % 5, i),
+                         0.1f * static_cast<float>(i + u % 3)};
+    }
+    if (u % 5 == 0) p.sizes.clear();
+    if (u % 11 == 0) segments.records[u].purchase_propensity = kNoScore;
+  }
+  const CustomerSegments original = segments;
+  const SegmentIndex index(std::move(segments));
+  ASSERT_EQ(index.segments().users.size(), 300);
+  for (int32_t u = 0; u < 300; ++u) {
+    SCOPED_TRACE(u);
+    testing::ExpectSameRecord(index.record(u), original.records[u]);
+    EXPECT_EQ(index.cluster(u), original.records[u].cluster);
+  }
+  // Far smaller than the records it came from: their UserProfile structs
+  // alone, before any string or list.
+  EXPECT_LT(index.records_bytes(), 300 * sizeof(CustomerRecord));
+}
+
 TEST(SegmentIndexTest, RfmNamesRoundTrip) {
   for (int s = 0; s < kNumRfmSegments; ++s) {
     const auto seg = static_cast<RfmSegment>(s);
