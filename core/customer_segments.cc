@@ -42,6 +42,10 @@ absl::Status CustomerSegments::Validate(int32_t num_items) const {
         "segments: ", records.size(), " records for ", users.size(), " users"));
   }
   const int32_t k = static_cast<int32_t>(clusters.size());
+  if (k > INT16_MAX) {
+    return absl::DataLossError(
+        absl::StrCat("segments: ", k, " clusters, at most ", INT16_MAX));
+  }
   for (int32_t u = 0; u < users.size(); ++u) {
     const CustomerRecord& r = records[u];
     if (r.cluster < -1 || r.cluster >= k) {
@@ -301,8 +305,8 @@ SegmentIndex::Order SegmentIndex::MakeOrder(std::vector<int32_t> users) const {
   o.keys.reserve(users.size());
   for (int32_t u : users) {
     const CompactRecord& r = compact_[u];
-    o.keys.push_back({r.purchase_propensity, r.churn_risk, r.cluster,
-                      static_cast<int32_t>(r.rfm[4])});
+    o.keys.push_back({r.purchase_propensity, r.churn_risk,
+                      static_cast<int16_t>(r.cluster), r.rfm[4]});
   }
   o.users = std::move(users);
   return o;

@@ -157,8 +157,8 @@ class SegmentIndex {
   struct Key {
     float purchase_propensity;
     float churn_risk;
-    int32_t cluster;
-    int32_t rfm;  // RfmSegment, or -1 without RFM scores
+    int16_t cluster;  // K-Means k is far below 2^15
+    int8_t rfm;       // RfmSegment, or -1 without RFM scores
   };
   struct Order {
     std::vector<int32_t> users;  // by descending score

@@ -31,6 +31,11 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->loaded_unix = loaded_unix;
   state->info = std::move(snapshot.info);
   state->rules = std::move(snapshot.rules);
+  // Customers are usually exactly the model's users: then one dictionary
+  // serves both (about 40 MB at 1 M customers).
+  if (snapshot.segments.users == snapshot.model.users) {
+    snapshot.segments.users = snapshot.model.users;
+  }
   state->segments =
       std::make_unique<const SegmentIndex>(std::move(snapshot.segments));
   auto model = std::make_shared<const Model>(std::move(snapshot.model));

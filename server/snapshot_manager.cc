@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/logging.h"
 #include "core/status_macros.h"
 
@@ -63,9 +64,16 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   holder_->Set(state);
   ReleaseFreedMemory();  // the replaced state, unless requests still hold it
   const Model& model = state->recommender->model();
-  LogInfo(absl::StrCat("serving snapshot ", state->version, " (",
-                       model.users.size(), " users, ", model.items.size(),
-                       " items, ", model.factors(), " factors)"));
+  constexpr double kMiB = 1 << 20;
+  LogInfo(absl::StrFormat(
+      "serving snapshot %s (%d users, %d items, %d factors; in memory: "
+      "user factors %.1f MiB, retrieval %.1f MiB, customer records %.1f "
+      "MiB, catalog filters %.1f MiB)",
+      state->version, model.users.size(), model.items.size(), model.factors(),
+      model.user_factors.size() * sizeof(float) / kMiB,
+      state->recommender->retriever().memory_bytes() / kMiB,
+      state->segments->records_bytes() / kMiB,
+      state->catalog->memory_bytes() / kMiB));
   if (on_swap_) on_swap_(*state);
 }
 

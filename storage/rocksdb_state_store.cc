@@ -381,6 +381,12 @@ class RocksDbStateStore : public StateStore {
         "writing metadata");
   }
 
+  absl::Status ReleaseWriteBuffers() override {
+    return FromRocks(db_->Flush(rocksdb::FlushOptions(),
+                                {catalog(), history_cf(), customers()}),
+                     "flushing the imported snapshot state");
+  }
+
  private:
   rocksdb::ColumnFamilyHandle* catalog() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* history_cf() const { return handles_[2]; }

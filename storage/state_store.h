@@ -110,6 +110,11 @@ class StateStore {
       absl::string_view key) = 0;
   virtual absl::Status PutMeta(absl::string_view key,
                                absl::string_view value) = 0;
+
+  // Writes what bulk writes left in memory out to disk and frees it (after
+  // a snapshot import: RocksDB's write buffers). A no-op where nothing is
+  // buffered.
+  virtual absl::Status ReleaseWriteBuffers() { return absl::OkStatus(); }
 };
 
 // Opens (creating if missing) a RocksDB database under `path` with column
