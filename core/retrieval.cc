@@ -204,6 +204,22 @@ void ExactRetriever::ScoreItems(const float* padded_query, const int32_t* items,
                            padded_query, out);
 }
 
+void ExactRetriever::ScanBlock(int64_t begin, int64_t len,
+                               const float* padded_query, float threshold,
+                               const ItemFilter& filter, CappedCollector* top,
+                               float* scores) const {
+  kernels_->dot_f32(rows_.row(begin), len, rows_.stride(), padded_query,
+                    scores);
+  for (int64_t j = 0; j < len; ++j) {
+    if (scores[j] < threshold) continue;
+    const int32_t item = order_[begin + j];
+    if (!filter.Accepts(item)) continue;
+    top->Push({item, scores[j]});
+    threshold = std::max(threshold, top->threshold());
+  }
+  top->Refresh();
+}
+
 void ExactRetriever::Search(const float* query, const SearchParams& params,
                             std::vector<ScoredItem>* out) const {
   out->clear();
@@ -252,16 +268,7 @@ void ExactRetriever::Search(const float* query, const SearchParams& params,
       const int64_t len = std::min(kBlock, n - begin);
       float threshold = std::max(top.threshold(), shared.Get());
       if (prune && qnorm * norm_[begin] < threshold) break;
-      kernels_->dot_f32(rows_.row(begin), len, rows_.stride(), q.data(),
-                        scores.data());
-      for (int64_t j = 0; j < len; ++j) {
-        if (scores[j] < threshold) continue;
-        const int32_t item = order_[begin + j];
-        if (!filter.Accepts(item)) continue;
-        top.Push({item, scores[j]});
-        threshold = std::max(threshold, top.threshold());
-      }
-      top.Refresh();
+      ScanBlock(begin, len, q.data(), threshold, filter, &top, scores.data());
       shared.Raise(top.threshold());
     }
   });
@@ -306,17 +313,8 @@ void ExactRetriever::SearchBatch(const std::vector<BatchQuery>& batch) const {
         continue;
       }
       any = true;
-      kernels_->dot_f32(rows_.row(begin), len, rows_.stride(), s.padded.data(),
-                        scores.data());
-      const ItemFilter& filter = s.q->params->filter;
-      for (int64_t j = 0; j < len; ++j) {
-        if (scores[j] < threshold) continue;
-        const int32_t item = order_[begin + j];
-        if (!filter.Accepts(item)) continue;
-        s.top.Push({item, scores[j]});
-        threshold = std::max(threshold, s.top.threshold());
-      }
-      s.top.Refresh();
+      ScanBlock(begin, len, s.padded.data(), threshold, s.q->params->filter,
+                &s.top, scores.data());
     }
     if (!any) break;
   }

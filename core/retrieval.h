@@ -171,6 +171,8 @@ class Retriever {
   }
 };
 
+class CappedCollector;
+
 struct ExactOptions {
   // Threads one search may use (0: all cores). A catalog is split only when
   // each part has at least min_items_per_thread items.
@@ -221,6 +223,13 @@ class ExactRetriever : public Retriever {
   const std::vector<float>& norms() const { return norm_; }
 
  private:
+  // Scores rows at positions [begin, begin + len) against a padded query
+  // into `scores` and offers `top` each eligible item not below
+  // `threshold` (raised as `top` fills), then refreshes `top`.
+  void ScanBlock(int64_t begin, int64_t len, const float* padded_query,
+                 float threshold, const ItemFilter& filter,
+                 CappedCollector* top, float* scores) const;
+
   AlignedRows<float> rows_;  // by position
   std::vector<int32_t> order_;
   std::vector<int32_t> position_;  // by item
