@@ -97,6 +97,11 @@ absl::Status Snapshot::Validate() const {
     }
   }
   if (absl::Status s = segments.Validate(n); !s.ok()) return s;
+  if (!ann.empty()) {
+    if (absl::Status s = ann.Validate(n, model.factors()); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("ann: ", s.message()));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include "core/customer_segments.h"
 #include "core/event.h"
 #include "core/id_map.h"
+#include "core/ivf_retriever.h"
 #include "core/matrix.h"
 
 namespace tailor {
@@ -82,6 +83,9 @@ struct Snapshot {
   // Customer profiles, RFM, clusters and propensity scores (empty when the
   // trainer had no catalog to price purchases with).
   CustomerSegments segments;
+  // The IVF partition of model.items for approximate retrieval, with its
+  // search width (empty: none; built by the trainer for large catalogs).
+  IvfPartition ann;
 
   absl::Status Validate() const;
 };

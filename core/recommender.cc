@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 
 namespace tailor {
 
@@ -20,12 +21,26 @@ RowMatrix UnitRows(const RowMatrix& m) {
 }
 
 std::unique_ptr<const Retriever> MakeRetriever(
-    const RowMatrix& items, const RecommenderOptions& options) {
+    const RowMatrix& items, const RecommenderOptions& options,
+    const IvfPartition* ann) {
+  const bool has_ann = ann != nullptr && !ann->empty();
+  const bool use_ann = has_ann && (options.path == RetrievalPath::kAnn ||
+                                   options.path == RetrievalPath::kAuto);
   const bool int8 = options.path == RetrievalPath::kInt8 ||
                     (options.path == RetrievalPath::kAuto &&
                      items.rows() >= options.int8_min_items);
   std::unique_ptr<const Retriever> retriever;
-  if (int8) {
+  if (use_ann) {
+    IvfOptions ivf;
+    if (options.ann_probe > 0) {
+      ivf.probe = options.ann_probe;
+    } else if (ann->probe > 0) {
+      ivf.probe = ann->probe;
+      ivf.filtered_probe = ann->filtered_probe;
+    }
+    ivf.kernels = options.exact.kernels;
+    retriever = std::make_unique<IvfRetriever>(items, *ann, ivf);
+  } else if (int8) {
     retriever = std::make_unique<QuantizedRetriever>(items, options.exact);
   } else {
     retriever = std::make_unique<ExactRetriever>(items, options.exact);
@@ -47,10 +62,29 @@ constexpr int kMaxDiversityPool = 2000;
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<Recommender>> Recommender::Create(
+    std::shared_ptr<const Model> model, RecommenderOptions options,
+    const IvfPartition* ann) {
+  const bool has_ann = ann != nullptr && !ann->empty();
+  if (options.path == RetrievalPath::kAnn && !has_ann) {
+    return absl::FailedPreconditionError(
+        "the approximate (ann) retrieval path needs an IVF partition in the "
+        "snapshot; retrain with tailor-trainer --ann=on");
+  }
+  if (has_ann) {
+    if (absl::Status s = ann->Validate(model->items.size(), model->factors());
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("IVF partition: ", s.message()));
+    }
+  }
+  return std::make_unique<Recommender>(std::move(model), options, ann);
+}
+
 Recommender::Recommender(std::shared_ptr<const Model> model,
-                         RecommenderOptions options)
+                         RecommenderOptions options, const IvfPartition* ann)
     : model_(std::move(model)),
-      retriever_(MakeRetriever(model_->item_factors, options)),
+      retriever_(MakeRetriever(model_->item_factors, options, ann)),
       popular_order_(PopularityOrder(model_->popularity)),
       unit_retriever_(std::make_unique<ExactRetriever>(
           UnitRows(model_->item_factors), options.exact)),

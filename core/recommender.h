@@ -8,7 +8,9 @@
 #include <optional>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "core/batching_retriever.h"
+#include "core/ivf_retriever.h"
 #include "core/model.h"
 #include "core/retrieval.h"
 
@@ -52,15 +54,21 @@ struct RecommendOptions {
 
 // Which scoring path serves personalised lists.
 enum class RetrievalPath {
-  kAuto,   // exact fp32 below RecommenderOptions::int8_min_items, else int8
+  kAuto,   // the IVF path when the snapshot has a partition; otherwise
+           // exact fp32 below RecommenderOptions::int8_min_items, else int8
   kExact,  // exact fp32
   kInt8,   // int8 first pass + fp32 re-scoring (same answers, less memory
            // traffic on large catalogs)
+  kAnn,    // the IVF partition (approximate); requires one
 };
 
 struct RecommenderOptions {
   RetrievalPath path = RetrievalPath::kAuto;
   int64_t int8_min_items = 200'000;
+  // The IVF path's search width (filtered searches: twice it); 0 uses the
+  // widths the trainer chose for the partition (IvfPartition::probe and
+  // filtered_probe), or IvfOptions' defaults.
+  int ann_probe = 0;
   ExactOptions exact;
   // Micro-batching of concurrent personalised searches (off by default).
   BatchingOptions batching;
@@ -71,9 +79,18 @@ struct RecommenderOptions {
 // many threads at once.
 class Recommender {
  public:
-  // Takes shared ownership of the model.
+  // Takes shared ownership of the model. `ann` (may be null or empty: no
+  // approximate path) is the IVF partition of the model's items; it is
+  // copied. Use Create for options that may not fit the model.
   explicit Recommender(std::shared_ptr<const Model> model,
-                       RecommenderOptions options = {});
+                       RecommenderOptions options = {},
+                       const IvfPartition* ann = nullptr);
+  // As the constructor, but FAILED_PRECONDITION for RetrievalPath::kAnn
+  // without a partition, INVALID_ARGUMENT for a partition that does not fit
+  // the model.
+  static absl::StatusOr<std::unique_ptr<Recommender>> Create(
+      std::shared_ptr<const Model> model, RecommenderOptions options,
+      const IvfPartition* ann);
 
   const Model& model() const { return *model_; }
   const Retriever& retriever() const { return *retriever_; }

@@ -332,22 +332,22 @@ constexpr float kQueryStep = 32767.0f;
 constexpr float kRoundingSlack = 1e-5f;
 }  // namespace
 
-QuantizedRetriever::QuantizedRetriever(const RowMatrix& items,
-                                       ExactOptions options)
-    : exact_(items, options),
-      codes_(items.rows(), static_cast<int>(items.cols())),
-      scale_(items.rows()),
-      slack_(items.rows()) {
+Int8Rows QuantizeRows(int64_t n, int dim,
+                      const std::function<const float*(int64_t)>& row,
+                      const std::vector<float>& norms) {
+  Int8Rows out{AlignedRows<int8_t>(n, dim), std::vector<float>(n),
+               std::vector<float>(n)};
   const float query_error =
-      std::sqrt(static_cast<float>(items.cols())) / (2 * kQueryStep);
-  for (Eigen::Index p = 0; p < items.rows(); ++p) {
-    const auto x = items.row(exact_.order()[p]);
-    const float max_abs = x.cwiseAbs().maxCoeff();
+      std::sqrt(static_cast<float>(dim)) / (2 * kQueryStep);
+  for (int64_t r = 0; r < n; ++r) {
+    const float* x = row(r);
+    float max_abs = 0;
+    for (int d = 0; d < dim; ++d) max_abs = std::max(max_abs, std::abs(x[d]));
     const float scale = max_abs > 0 ? max_abs / 127.0f : 0.0f;
-    scale_[p] = scale;
-    int8_t* code = codes_.row(p);
+    out.scale[r] = scale;
+    int8_t* code = out.codes.row(r);
     double err2 = 0, hat2 = 0;
-    for (Eigen::Index d = 0; d < items.cols(); ++d) {
+    for (int d = 0; d < dim; ++d) {
       const float c = scale > 0 ? std::round(x[d] / scale) : 0.0f;
       code[d] = static_cast<int8_t>(std::clamp(c, -127.0f, 127.0f));
       const double hat = static_cast<double>(code[d]) * scale;
@@ -355,15 +355,52 @@ QuantizedRetriever::QuantizedRetriever(const RowMatrix& items,
       hat2 += hat * hat;
     }
     // |q.x - q16.xhat| <= |q| |x - xhat| + |q - q16| |xhat|, plus rounding.
-    slack_[p] = static_cast<float>(std::sqrt(err2)) * 1.0001f +
-                query_error * static_cast<float>(std::sqrt(hat2)) +
-                kRoundingSlack * exact_.norms()[p];
+    out.slack[r] = static_cast<float>(std::sqrt(err2)) * 1.0001f +
+                   query_error * static_cast<float>(std::sqrt(hat2)) +
+                   kRoundingSlack * norms[r];
+  }
+  return out;
+}
+
+bool QuantizeQuery(const float* query, int dim, int64_t stride,
+                   Int8Query* out) {
+  float max_abs = 0;
+  for (int d = 0; d < dim; ++d) max_abs = std::max(max_abs, std::abs(query[d]));
+  if (max_abs == 0) return false;
+  out->scale = max_abs / kQueryStep;
+  out->q16.assign(stride, 0);
+  for (int d = 0; d < dim; ++d) {
+    out->q16[d] = static_cast<int16_t>(std::lround(query[d] / out->scale));
+  }
+  out->norm = Norm(query, dim);
+  return true;
+}
+
+void Int8Bounds(const Int8Rows& rows, int64_t begin, int64_t len,
+                const Int8Query& query, const DotKernels& kernels, int32_t* acc,
+                float* upper, float* lower) {
+  kernels.dot_i8(rows.codes.row(begin), len, rows.codes.stride(),
+                 query.q16.data(), acc);
+  const float* sc = rows.scale.data() + begin;
+  const float* sl = rows.slack.data() + begin;
+  for (int64_t j = 0; j < len; ++j) {
+    const float approx = static_cast<float>(acc[j]) * (sc[j] * query.scale);
+    const float bound = query.norm * sl[j];
+    upper[j] = approx + bound;
+    lower[j] = approx - bound;
   }
 }
 
+QuantizedRetriever::QuantizedRetriever(const RowMatrix& items,
+                                       ExactOptions options)
+    : exact_(items, options),
+      codes_(QuantizeRows(
+          items.rows(), static_cast<int>(items.cols()),
+          [&](int64_t p) { return exact_.row_of(exact_.order()[p]); },
+          exact_.norms())) {}
+
 size_t QuantizedRetriever::memory_bytes() const {
-  return exact_.memory_bytes() + codes_.memory_bytes() +
-         (scale_.size() + slack_.size()) * sizeof(float);
+  return exact_.memory_bytes() + codes_.memory_bytes();
 }
 
 int64_t QuantizedRetriever::last_rescored() { return tls_last_rescored; }
@@ -372,24 +409,18 @@ void QuantizedRetriever::Search(const float* query, const SearchParams& params,
                                 std::vector<ScoredItem>* out) const {
   out->clear();
   tls_last_rescored = 0;
-  const int64_t n = codes_.rows();
+  const int64_t n = codes_.codes.rows();
   if (params.k <= 0 || n == 0) return;
-  const int dim = codes_.dim();
-  float max_abs = 0;
-  for (int d = 0; d < dim; ++d) max_abs = std::max(max_abs, std::abs(query[d]));
+  const int dim = codes_.codes.dim();
+  Int8Query q8;
   // A sparse filter scores few items anyway; a zero query has no order to
   // approximate.
-  if (params.filter.candidates != nullptr || max_abs == 0) {
+  if (params.filter.candidates != nullptr ||
+      !QuantizeQuery(query, dim, codes_.codes.stride(), &q8)) {
     exact_.Search(query, params, out);
     return;
   }
-  const float qscale = max_abs / kQueryStep;
-  std::vector<int16_t> q16(codes_.stride(), 0);
-  for (int d = 0; d < dim; ++d) {
-    q16[d] = static_cast<int16_t>(std::lround(query[d] / qscale));
-  }
-  const float qnorm = Norm(query, dim);
-  const float max_score = qnorm * kNormSlack;
+  const float max_score = q8.norm * kNormSlack;
   const ItemFilter& filter = params.filter;
   const std::vector<int32_t>& order = exact_.order();
   const std::vector<float>& norms = exact_.norms();
@@ -422,16 +453,8 @@ void QuantizedRetriever::Search(const float* query, const SearchParams& params,
       const int64_t len = std::min(kBlock, n - begin);
       float threshold = std::max(s.lower.threshold(), shared.Get());
       if (prune && max_score * norms[begin] < threshold) break;
-      kernels.dot_i8(codes_.row(begin), len, codes_.stride(), q16.data(),
-                     acc.data());
-      const float* sc = scale_.data() + begin;
-      const float* sl = slack_.data() + begin;
-      for (int64_t j = 0; j < len; ++j) {
-        const float approx = static_cast<float>(acc[j]) * (sc[j] * qscale);
-        const float bound = qnorm * sl[j];
-        upper[j] = approx + bound;
-        lower[j] = approx - bound;
-      }
+      Int8Bounds(codes_, begin, len, q8, kernels, acc.data(), upper.data(),
+                 lower.data());
       for (int64_t j = 0; j < len; ++j) {
         if (upper[j] < threshold) continue;
         const int32_t item = order[begin + j];

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -238,6 +239,43 @@ class ExactRetriever : public Retriever {
   const DotKernels* kernels_;
 };
 
+// Rows as int8 codes with a per-row scale, for a first pass that reads a
+// quarter of the fp32 bytes, and per row a bound on the error of its
+// approximate score per unit of |query| (codes and query rounding, float
+// rounding), so callers can tell which rows might still beat a threshold.
+// Thread safety: a plain value; const use may be concurrent.
+struct Int8Rows {
+  AlignedRows<int8_t> codes;
+  std::vector<float> scale;  // value = code * scale
+  std::vector<float> slack;  // score error bound per unit of |query|
+  size_t memory_bytes() const {
+    return codes.memory_bytes() + (scale.size() + slack.size()) * sizeof(float);
+  }
+};
+
+// Quantises `n` rows of `dim` floats; row(r) returns row r and norms[r] is
+// its length.
+Int8Rows QuantizeRows(int64_t n, int dim,
+                      const std::function<const float*(int64_t)>& row,
+                      const std::vector<float>& norms);
+
+// A query quantised for DotKernels::dot_i8.
+struct Int8Query {
+  std::vector<int16_t> q16;  // padded to the rows' stride
+  float scale = 0;           // query ~= q16 * scale
+  float norm = 0;            // |query|
+};
+
+// Quantises `query` (dim floats) for rows of stride `stride`. Returns false
+// for an all-zero query (which has no order to approximate).
+bool QuantizeQuery(const float* query, int dim, int64_t stride, Int8Query* out);
+
+// For rows [begin, begin + len) of `rows`: upper and lower bounds on their
+// exact scores against `query` (acc is scratch; all three hold len values).
+void Int8Bounds(const Int8Rows& rows, int64_t begin, int64_t len,
+                const Int8Query& query, const DotKernels& kernels, int32_t* acc,
+                float* upper, float* lower);
+
 // int8 codes with a per-item scale for a first pass over the whole
 // catalog (a quarter of the fp32 bytes), then fp32 re-scoring of the items
 // that might be in the answer. Each item also stores a bound on its
@@ -261,9 +299,7 @@ class QuantizedRetriever : public Retriever {
  private:
   ExactRetriever exact_;
   // By position, in exact_'s storage order.
-  AlignedRows<int8_t> codes_;
-  std::vector<float> scale_;  // value = code * scale
-  std::vector<float> slack_;  // score error bound per unit of |query|
+  Int8Rows codes_;
 };
 
 // The reference answer: scores every eligible item one by one and sorts

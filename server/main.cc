@@ -25,7 +25,12 @@ ABSL_FLAG(int, keep_snapshots, 5,
           "(0 keeps all)");
 ABSL_FLAG(std::string, retrieval, "auto",
           "how personalised lists are scored: exact (fp32), int8 (int8 first "
-          "pass, exact fp32 re-scoring) or auto (int8 from 200k items)");
+          "pass, exact fp32 re-scoring), ann (the snapshot's IVF partition, "
+          "approximate; fails to load a snapshot without one) or auto (ann "
+          "when the snapshot has a partition, else int8 from 200k items)");
+ABSL_FLAG(int, ann_probe, 0,
+          "IVF lists scanned per search on the ann path (more: higher "
+          "recall, slower); 0 uses the width the trainer chose");
 ABSL_FLAG(int, retrieval_threads, 0,
           "threads one request's scan may use on catalogs of 256k+ items per "
           "thread (0: all cores)");
@@ -66,12 +71,20 @@ int main(int argc, char** argv) {
     options.retrieval.path = tailor::RetrievalPath::kExact;
   } else if (retrieval == "int8") {
     options.retrieval.path = tailor::RetrievalPath::kInt8;
+  } else if (retrieval == "ann") {
+    options.retrieval.path = tailor::RetrievalPath::kAnn;
   } else if (retrieval != "auto") {
-    tailor::LogError(absl::StrCat(
-        "--retrieval: must be auto, exact or int8, got '", retrieval, "'"));
+    tailor::LogError(
+        absl::StrCat("--retrieval: must be auto, exact, int8 or ann, got '",
+                     retrieval, "'"));
     return 1;
   }
   options.retrieval.exact.threads = absl::GetFlag(FLAGS_retrieval_threads);
+  if (absl::GetFlag(FLAGS_ann_probe) < 0) {
+    tailor::LogError("--ann_probe: must be >= 0");
+    return 1;
+  }
+  options.retrieval.ann_probe = absl::GetFlag(FLAGS_ann_probe);
   options.retrieval.batching.max_wait =
       absl::Microseconds(absl::GetFlag(FLAGS_batch_wait_us));
   options.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);

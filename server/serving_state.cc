@@ -45,8 +45,9 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
       state->item_info[*index] = std::move(item);
     }
   }
-  state->recommender =
-      std::make_unique<Recommender>(std::move(model), retrieval);
+  TAILOR_ASSIGN_OR_RETURN(
+      state->recommender,
+      Recommender::Create(std::move(model), retrieval, &snapshot.ann));
   state->online = snapshot.online;
   AttachDerived(state.get());
   return std::shared_ptr<const ServingState>(std::move(state));

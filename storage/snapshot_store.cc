@@ -20,8 +20,11 @@ namespace {
 constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
 constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
 // Format 2 added the rules file, format 3 the segments file, format 4 the
-// online parameters (MANIFEST) and the history's weights and purchases.
-constexpr uint32_t kFormatVersion = 4;
+// online parameters (MANIFEST) and the history's weights and purchases,
+// format 5 the ann file (the IVF partition; empty when none was built).
+// Format 4 snapshots still load, without an IVF partition.
+constexpr uint32_t kFormatVersion = 5;
+constexpr uint32_t kOldestFormat = 4;
 constexpr size_t kVersionDigits = 8;
 
 constexpr const char* kManifest = "MANIFEST";
@@ -34,6 +37,7 @@ constexpr const char* kCatalog = "catalog";
 constexpr const char* kHistory = "history";
 constexpr const char* kRules = "rules";
 constexpr const char* kSegments = "segments";
+constexpr const char* kAnn = "ann";
 
 uint32_t Crc32(absl::string_view data) {
   return static_cast<uint32_t>(
@@ -360,6 +364,19 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
     TAILOR_RETURN_IF_ERROR(write(kRules, e.buffer()));
   }
   TAILOR_RETURN_IF_ERROR(write(kSegments, EncodeSegments(snapshot.segments)));
+  {
+    const IvfPartition& ann = snapshot.ann;
+    Encoder e;
+    e.PutU32(ann.empty() ? 0 : 1);
+    if (!ann.empty()) {
+      e.PutU32(static_cast<uint32_t>(ann.probe));
+      e.PutU32(static_cast<uint32_t>(ann.filtered_probe));
+      e.PutString(EncodeMatrix(ann.centroids));
+      PutArray(&e, ann.list_begin);
+      PutArray(&e, ann.items);
+    }
+    TAILOR_RETURN_IF_ERROR(write(kAnn, e.buffer()));
+  }
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(tmp));
   TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
   TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
@@ -420,12 +437,13 @@ absl::StatusOr<SnapshotManifest> SnapshotStore::ReadManifest(
   uint32_t format;
   uint64_t info_count;
   if (!d.GetU32(&format)) return Corrupt(path, "empty");
-  if (format != kFormatVersion) {
+  if (format < kOldestFormat || format > kFormatVersion) {
     return absl::FailedPreconditionError(
         absl::StrCat("snapshot ", version, " has format ", format,
-                     "; this build reads format ", kFormatVersion,
-                     " (retrain to publish a new snapshot)"));
+                     "; this build reads formats ", kOldestFormat, " to ",
+                     kFormatVersion, " (retrain to publish a new snapshot)"));
   }
+  m.format = format;
   if (!d.GetString(&m.version) || !d.GetI64(&m.created_unix) ||
       !d.GetU64(&m.users) || !d.GetU64(&m.items) || !d.GetU32(&m.factors) ||
       !d.GetU64(&info_count) || !d.Has(info_count, 8)) {
@@ -533,6 +551,27 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
     TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kSegments));
     TAILOR_ASSIGN_OR_RETURN(s.segments,
                             DecodeSegments(path(kSegments), payload));
+  }
+  if (manifest.format >= 5) {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kAnn));
+    Decoder d(payload);
+    uint32_t present, probe = 0, filtered_probe = 0;
+    std::string centroids;
+    if (!d.GetU32(&present) || present > 1 ||
+        (present == 1 &&
+         (!d.GetU32(&probe) || !d.GetU32(&filtered_probe) ||
+          !d.GetString(&centroids) || !GetArray(&d, &s.ann.list_begin) ||
+          !GetArray(&d, &s.ann.items) || probe > (1u << 30) ||
+          filtered_probe > (1u << 30))) ||
+        d.remaining() != 0) {
+      return Corrupt(path(kAnn), "bad arrays");
+    }
+    if (present == 1) {
+      s.ann.probe = static_cast<int>(probe);
+      s.ann.filtered_probe = static_cast<int>(filtered_probe);
+      TAILOR_ASSIGN_OR_RETURN(s.ann.centroids,
+                              DecodeMatrix(path(kAnn), centroids));
+    }
   }
   if (static_cast<uint64_t>(s.model.users.size()) != num_users ||
       static_cast<uint64_t>(s.model.items.size()) != num_items ||

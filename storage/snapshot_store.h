@@ -6,7 +6,8 @@
 //     MANIFEST         format version, snapshot version, counts, training info
 //     users, items     id dictionaries
 //     user_factors, item_factors, popularity, catalog, history, rules,
-//     segments (customer profiles, RFM, clusters, propensity scores)
+//     segments (customer profiles, RFM, clusters, propensity scores),
+//     ann (the IVF partition for approximate retrieval; may be empty)
 //   00000002.tmp/      a version being written; ignored by readers
 // Every file is framed as magic, CRC-32 and length, so a truncated or
 // corrupted file is detected on load. A version directory is written under a
@@ -27,6 +28,7 @@ namespace tailor {
 
 // A version's MANIFEST: what a listing shows without loading the snapshot.
 struct SnapshotManifest {
+  uint32_t format = 0;  // on-disk format version
   std::string version;
   int64_t created_unix = 0;
   uint64_t users = 0;

@@ -82,6 +82,14 @@ ABSL_FLAG(int, cg_steps, 3, "conjugate-gradient steps per row and half-step");
 ABSL_FLAG(std::string, event_weights, "",
           "overrides, e.g. view=1,click=2,add_to_cart=4,purchase=8,return=-6");
 ABSL_FLAG(int, threads, 0, "training threads (0 = all cores)");
+ABSL_FLAG(std::string, ann, "auto",
+          "approximate-retrieval (IVF) index in the snapshot: on, off, or "
+          "auto (catalogs of at least --ann_min_items items)");
+ABSL_FLAG(int64_t, ann_min_items, 500000, "ann=auto: smallest catalog indexed");
+ABSL_FLAG(int, ann_lists, 0, "ann: IVF lists (0 = about sqrt(items))");
+ABSL_FLAG(int, ann_tune_queries, 500,
+          "ann: sampled users the search width is tuned and its recall "
+          "measured on");
 ABSL_FLAG(uint64_t, seed, 42, "random seed (training, and eval's split)");
 ABSL_FLAG(std::string, data, "",
           "eval: a MovieLens directory (u.data, u.item) or a directory with "
@@ -517,6 +525,20 @@ int main(int argc, char** argv) {
   training.baskets.max_size = absl::GetFlag(FLAGS_rule_max_size);
   training.rules.min_confidence =
       static_cast<float>(absl::GetFlag(FLAGS_rule_min_confidence));
+  if (const std::string ann = absl::GetFlag(FLAGS_ann); ann == "on") {
+    training.ann.mode = tailor::AnnOptions::Mode::kOn;
+  } else if (ann == "off") {
+    training.ann.mode = tailor::AnnOptions::Mode::kOff;
+  } else if (ann != "auto") {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--ann: '", ann, "' is not one of auto, on, off")));
+  }
+  training.ann.min_items = absl::GetFlag(FLAGS_ann_min_items);
+  training.ann.build.lists = absl::GetFlag(FLAGS_ann_lists);
+  training.ann.build.threads = als.threads;
+  training.ann.build.seed = absl::GetFlag(FLAGS_seed);
+  training.ann.tune.seed = absl::GetFlag(FLAGS_seed);
+  training.ann.tune_queries = absl::GetFlag(FLAGS_ann_tune_queries);
   absl::StatusOr<tailor::TrainingResult> result = tailor::RunTraining(
       input, training, [](const std::string& line) { tailor::LogInfo(line); });
   if (!result.ok()) return Fail(result.status());

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <numeric>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -295,7 +297,88 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
           {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
           {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
       });
+  TAILOR_RETURN_IF_ERROR(AddAnnIndex(options.ann, &s, progress));
   return result;
+}
+
+absl::Status AddAnnIndex(const AnnOptions& options, Snapshot* snapshot,
+                         const ProgressFn& progress) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  snapshot->ann = IvfPartition();
+  const RowMatrix& items = snapshot->model.item_factors;
+  const int64_t n = items.rows();
+  if (options.mode == AnnOptions::Mode::kOff) {
+    snapshot->info.emplace_back("ann", "off");
+    return absl::OkStatus();
+  }
+  if (n == 0 ||
+      (options.mode == AnnOptions::Mode::kAuto && n < options.min_items)) {
+    const std::string why =
+        absl::StrCat("skipped: ", n, " items, fewer than ", options.min_items);
+    snapshot->info.emplace_back("ann", why);
+    say(absl::StrCat("ann index: ", why, " (exact search serves them)"));
+    return absl::OkStatus();
+  }
+  if (options.tune_queries <= 0) {
+    return absl::InvalidArgumentError("ann tune_queries must be > 0");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  TAILOR_ASSIGN_OR_RETURN(IvfPartition partition,
+                          BuildIvfPartition(items, options.build));
+  const double build_seconds = SecondsSince(start);
+  // Queries: sampled users with a nonzero embedding (items if none).
+  const RowMatrix& users = snapshot->model.user_factors;
+  std::vector<int64_t> rows;
+  for (int64_t u = 0; u < users.rows(); ++u) {
+    if (!users.row(u).isZero(0)) rows.push_back(u);
+  }
+  const RowMatrix& source = rows.empty() ? items : users;
+  if (rows.empty()) {
+    rows.resize(n);
+    std::iota(rows.begin(), rows.end(), 0);
+  }
+  std::mt19937_64 rng(options.tune.seed);
+  std::shuffle(rows.begin(), rows.end(), rng);
+  rows.resize(std::min<size_t>(rows.size(), options.tune_queries));
+  RowMatrix queries(static_cast<Eigen::Index>(rows.size()), items.cols());
+  for (size_t q = 0; q < rows.size(); ++q) queries.row(q) = source.row(rows[q]);
+  const auto tune_start = std::chrono::steady_clock::now();
+  TAILOR_ASSIGN_OR_RETURN(
+      IvfEvaluation e, TuneIvfProbe(items, partition, queries, options.tune));
+  partition.probe = e.probe;
+  partition.filtered_probe = e.filtered_probe;
+  const std::string recall = absl::StrFormat(
+      "recall@10 %.4f, recall@100 %.4f; with a filter keeping %.0f%% of "
+      "items, at width %d: %.4f and %.4f",
+      e.recall_at_10, e.recall_at_100, 100 * options.tune.filter_share,
+      e.filtered_probe, e.recall_at_10_filtered, e.recall_at_100_filtered);
+  say(absl::StrFormat(
+      "ann index: %d lists over %d items in %.1f s; width %d lists (%.0f items "
+      "scanned per search); %s, against exact search over %d sampled users "
+      "(tuned in %.1f s)",
+      partition.lists(), n, build_seconds, e.probe, e.items_scanned, recall,
+      e.queries, SecondsSince(tune_start)));
+  snapshot->info.insert(
+      snapshot->info.end(),
+      {
+          {"ann", "ivf"},
+          {"ann_lists", absl::StrCat(partition.lists())},
+          {"ann_probe", absl::StrCat(e.probe)},
+          {"ann_recall@10", absl::StrFormat("%.4f", e.recall_at_10)},
+          {"ann_recall@100", absl::StrFormat("%.4f", e.recall_at_100)},
+          {"ann_filtered_probe", absl::StrCat(e.filtered_probe)},
+          {"ann_recall@10_filtered",
+           absl::StrFormat("%.4f", e.recall_at_10_filtered)},
+          {"ann_recall@100_filtered",
+           absl::StrFormat("%.4f", e.recall_at_100_filtered)},
+          {"ann_items_scanned", absl::StrFormat("%.0f", e.items_scanned)},
+          {"ann_tune_queries", absl::StrCat(e.queries)},
+          {"ann_build_seconds", absl::StrFormat("%.3f", build_seconds)},
+      });
+  snapshot->ann = std::move(partition);
+  return absl::OkStatus();
 }
 
 }  // namespace tailor

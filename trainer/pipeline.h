@@ -14,6 +14,7 @@
 #include "core/bpr.h"
 #include "core/event.h"
 #include "core/interactions.h"
+#include "core/ivf_retriever.h"
 #include "core/model.h"
 #include "core/readers.h"
 
@@ -55,6 +56,31 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
                              const EventSink& sink,
                              const std::function<void(ReadReport)>& on_report);
 
+using ProgressFn = std::function<void(const std::string&)>;
+
+// The approximate-retrieval index the trainer builds into a snapshot.
+struct AnnOptions {
+  enum class Mode { kAuto, kOn, kOff };
+  // kAuto builds one for catalogs of at least min_items items.
+  Mode mode = Mode::kAuto;
+  int64_t min_items = 500'000;
+  IvfBuildOptions build;
+  IvfTuneOptions tune;
+  // User embeddings sampled (with tune.seed) to choose and measure the
+  // search width; item embeddings when no user has a nonzero one.
+  int tune_queries = 500;
+};
+
+// Builds snapshot->ann, the IVF partition of the snapshot's item factors,
+// chooses its search width on sampled user embeddings (TuneIvfProbe), and
+// records in snapshot->info the lists, width, recall@10 and recall@100
+// against exact search (and recall@100 under a filter keeping 5% of the
+// catalog), items scanned per search and build seconds (keys "ann_*"), or
+// why none was built ("ann": "off" / "skipped: ..."). Clears snapshot->ann
+// when none is built.
+absl::Status AddAnnIndex(const AnnOptions& options, Snapshot* snapshot,
+                         const ProgressFn& progress = {});
+
 // What to train.
 struct TrainingOptions {
   // The embedding model published for serving. Both produce user and item
@@ -70,6 +96,7 @@ struct TrainingOptions {
   // get the factor vector their attributes predict (0 = off).
   int cold_start_below_users = 1;
   AttributeEmbeddingOptions attributes;
+  AnnOptions ann;
 };
 
 // Everything read from a TrainingInput.
@@ -85,8 +112,6 @@ struct LoadedData {
   int64_t last_event_unix = 0;
   double read_seconds = 0;
 };
-
-using ProgressFn = std::function<void(const std::string&)>;
 
 // Reads the catalog (if any) and every events file, reports each file (and
 // its first bad rows) through `progress`, and aggregates the events.

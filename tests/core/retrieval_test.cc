@@ -4,53 +4,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "gtest/gtest.h"
+#include "tests/core/retrieval_test_util.h"
 
 namespace tailor {
 namespace {
-
-// Small integer entries make every dot product exact in float, whatever the
-// summation order, and create many ties to exercise tie-breaking.
-RowMatrix IntegerMatrix(int rows, int cols, int range, std::mt19937_64* rng) {
-  std::uniform_int_distribution<int> d(-range, range);
-  RowMatrix m(rows, cols);
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) m(r, c) = static_cast<float>(d(*rng));
-  }
-  return m;
-}
-
-RowMatrix GaussianMatrix(int rows, int cols, std::mt19937_64* rng) {
-  std::normal_distribution<float> normal;
-  RowMatrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(*rng);
-  return m;
-}
-
-// Items around a few centres with popularity-like norms, as trained item
-// factors look: the hard case for pruning by bounds.
-RowMatrix ClusteredMatrix(int rows, int cols, int clusters,
-                          std::mt19937_64* rng) {
-  std::normal_distribution<float> normal;
-  std::exponential_distribution<float> norm(2.0f);
-  RowMatrix centres = GaussianMatrix(clusters, cols, rng);
-  RowMatrix m(rows, cols);
-  for (int r = 0; r < rows; ++r) {
-    const int c = static_cast<int>((*rng)() % clusters);
-    for (int d = 0; d < cols; ++d)
-      m(r, d) = centres(c, d) + 0.3f * normal(*rng);
-    m.row(r) *= 0.2f + norm(*rng);
-  }
-  return m;
-}
-
-// Every level of kernels this CPU supports.
-std::vector<const DotKernels*> AllKernels() {
-  std::vector<const DotKernels*> out{&KernelsFor(SimdLevel::kScalar)};
-  if (SimdSupported(SimdLevel::kAvx2)) {
-    out.push_back(&KernelsFor(SimdLevel::kAvx2));
-  }
-  return out;
-}
 
 // Exact-answer retrievers with each kernel level: fp32 unsplit, without
 // norm pruning and split in 3 parts; int8 unsplit and split in 2.

@@ -68,6 +68,14 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
   s.online.frequency_scaling = 0.5f;
   s.online.mean_row_mass = items + 3.25;
   s.online.event_log_seq = 123456789012ull;
+  if (items >= 2) {
+    // Two lists: the first half of the items and the rest, reversed.
+    s.ann.centroids = s.model.item_factors.topRows(2);
+    s.ann.list_begin = {0, items / 2, items};
+    for (int i = items; i-- > 0;) s.ann.items.push_back(i);
+    s.ann.probe = 1;
+    s.ann.filtered_probe = 2;
+  }
   return s;
 }
 
@@ -102,6 +110,11 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.online.mean_row_mass, b.online.mean_row_mass);
   EXPECT_EQ(a.online.event_log_seq, b.online.event_log_seq);
   testing::ExpectSameSegments(a.segments, b.segments);
+  EXPECT_EQ(a.ann.centroids, b.ann.centroids);
+  EXPECT_EQ(a.ann.list_begin, b.ann.list_begin);
+  EXPECT_EQ(a.ann.items, b.ann.items);
+  EXPECT_EQ(a.ann.probe, b.ann.probe);
+  EXPECT_EQ(a.ann.filtered_probe, b.ann.filtered_probe);
 }
 
 TEST(SnapshotStoreTest, RoundTripIsExact) {
@@ -116,6 +129,28 @@ TEST(SnapshotStoreTest, RoundTripIsExact) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->version, "00000001");
   ExpectSame(s, *loaded);
+}
+
+TEST(SnapshotStoreTest, SnapshotsWithoutAnIvfPartitionRoundTrip) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(5, 4, 3, 0.5f);
+  s.ann = IvfPartition();
+  ASSERT_TRUE(store.Publish(s).ok());
+  auto loaded = store.LoadCurrent();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->ann.empty());
+  ExpectSame(s, *loaded);
+}
+
+TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(5, 4, 3, 0.5f);
+  s.ann.items[0] = s.ann.items[1];  // an item twice
+  absl::Status st = store.Publish(s).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(st.message(), HasSubstr("ann:"));
 }
 
 TEST(SnapshotStoreTest, VersionsIncreaseAndCurrentFollows) {
@@ -183,7 +218,7 @@ INSTANTIATE_TEST_SUITE_P(EveryFile, CorruptionTest,
                          ::testing::Values("MANIFEST", "users", "items",
                                            "user_factors", "item_factors",
                                            "popularity", "catalog", "history",
-                                           "rules", "segments"));
+                                           "rules", "segments", "ann"));
 
 TEST(SnapshotStoreTest, DuplicateIdsAreRejected) {
   TempDir dir;
@@ -251,8 +286,8 @@ class FailingEnv : public EnvWrapper {
 TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
   Snapshot first = MakeSnapshot(6, 5, 3, 1);
   Snapshot second = MakeSnapshot(9, 5, 3, 2);
-  // 10 data files + CURRENT: fail at each one in turn.
-  for (int fail_at = 1; fail_at <= 11; ++fail_at) {
+  // 11 data files + CURRENT: fail at each one in turn.
+  for (int fail_at = 1; fail_at <= 12; ++fail_at) {
     TempDir dir;
     ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(first).ok());
     FailingEnv env(fail_at);
@@ -268,7 +303,7 @@ TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
     // A failure before the rename leaves no visible version 2; a failure
     // writing CURRENT leaves a complete but inactive version 2.
     auto versions = *reader.ListVersions();
-    if (fail_at <= 10) {
+    if (fail_at <= 11) {
       EXPECT_EQ(versions, (std::vector<std::string>{"00000001"}));
     } else {
       EXPECT_TRUE(reader.Load("00000002").ok());

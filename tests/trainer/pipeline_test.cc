@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/online.h"
 #include "core/recommender.h"
 #include "gmock/gmock.h"
@@ -67,6 +68,87 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   bool has_rss = false;
   for (const auto& [k, v] : loaded->info) has_rss |= k == "peak_rss_mib";
   EXPECT_TRUE(has_rss);
+}
+
+// The trainer's IVF index: built on request, its search width tuned on the
+// users, and the recall it records is what a server would see.
+TEST(PipelineTest, BuildsAnIvfIndexAndRecordsItsMeasuredRecall) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> normal;
+  std::exponential_distribution<float> popularity(2.0f);
+  RowMatrix centres(40, 16);
+  for (Eigen::Index i = 0; i < centres.size(); ++i)
+    centres.data()[i] = normal(rng);
+  Snapshot s;
+  std::vector<std::string> users, items;
+  s.model.item_factors.resize(20000, 16);
+  s.model.user_factors.resize(300, 16);
+  for (int i = 0; i < 20000; ++i) {
+    items.push_back(absl::StrCat("i", i));
+    const auto c = centres.row(static_cast<Eigen::Index>(rng() % 40));
+    for (int d = 0; d < 16; ++d)
+      s.model.item_factors(i, d) = c[d] + 0.3f * normal(rng);
+    s.model.item_factors.row(i) *= 0.2f + popularity(rng);
+  }
+  for (int u = 0; u < 300; ++u) {
+    users.push_back(absl::StrCat("u", u));
+    const auto c = centres.row(static_cast<Eigen::Index>(rng() % 40));
+    for (int d = 0; d < 16; ++d)
+      s.model.user_factors(u, d) = c[d] + 0.3f * normal(rng);
+  }
+  s.model.users = IdMap(users);
+  s.model.items = IdMap(items);
+  s.model.popularity.assign(20000, 1.0f);
+
+  AnnOptions options;
+  options.mode = AnnOptions::Mode::kOff;
+  ASSERT_TRUE(AddAnnIndex(options, &s).ok());
+  EXPECT_TRUE(s.ann.empty());
+  EXPECT_THAT(s.info, ::testing::Contains(Pair("ann", "off")));
+  s.info.clear();
+  options.mode = AnnOptions::Mode::kAuto;  // 20k < 500k items
+  ASSERT_TRUE(AddAnnIndex(options, &s).ok());
+  EXPECT_TRUE(s.ann.empty());
+  EXPECT_THAT(s.info, ::testing::Contains(Pair("ann", HasSubstr("skipped"))));
+
+  s.info.clear();
+  options.mode = AnnOptions::Mode::kOn;
+  options.tune_queries = 300;  // every user: the recall below is the same
+  ASSERT_TRUE(AddAnnIndex(options, &s).ok());
+  ASSERT_TRUE(s.ann.Validate(20000, 16).ok());
+  EXPECT_EQ(s.ann.lists(), 283);
+  EXPECT_GE(s.ann.probe, 1);
+  EXPECT_LT(s.ann.probe, s.ann.lists());  // not a full scan
+  std::map<std::string, std::string> info(s.info.begin(), s.info.end());
+  EXPECT_EQ(info["ann"], "ivf");
+  EXPECT_EQ(info["ann_probe"], absl::StrCat(s.ann.probe));
+  ASSERT_TRUE(info.contains("ann_recall@100_filtered"));
+  ASSERT_TRUE(info.contains("ann_build_seconds"));
+  // Recompute the recall over all users with the chosen width.
+  IvfRetriever ivf(
+      s.model.item_factors, s.ann,
+      {.probe = s.ann.probe, .filtered_probe = s.ann.filtered_probe});
+  ExactRetriever exact(s.model.item_factors);
+  for (int k : {10, 100}) {
+    double recall = 0;
+    for (int u = 0; u < 300; ++u) {
+      std::vector<ScoredItem> want, got;
+      exact.Search(s.model.user_factors.row(u).data(), SearchParams(k), &want);
+      ivf.Search(s.model.user_factors.row(u).data(), SearchParams(k), &got);
+      recall += RecallOf(want, got) / 300;
+    }
+    EXPECT_GE(recall, k == 10 ? 0.99 : 0.97);
+    EXPECT_EQ(info[absl::StrCat("ann_recall@", k)],
+              absl::StrFormat("%.4f", recall));
+  }
+  // The snapshot with its index publishes and loads.
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  ASSERT_TRUE(store.Publish(s).ok());
+  auto loaded = store.LoadCurrent();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->ann.items, s.ann.items);
+  EXPECT_EQ(loaded->ann.probe, s.ann.probe);
 }
 
 // The trainer reads a running server's event log (its RocksDB, open and

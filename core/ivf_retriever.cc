@@ -1,0 +1,453 @@
+#include "core/ivf_retriever.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "core/kmeans.h"
+
+namespace tailor {
+namespace {
+
+// Rows scored per kernel call inside a list; the norm bound is checked
+// before each block.
+constexpr int64_t kBlock = 32;
+// A row's score is at most |q| |x|; the factor covers float rounding.
+constexpr float kNormSlack = 1.0f + 1e-5f;
+
+thread_local IvfRetriever::Stats tls_stats;
+
+std::vector<float> PadQuery(const float* query, int dim, int64_t stride) {
+  std::vector<float> q(stride, 0.0f);
+  std::copy(query, query + dim, q.begin());
+  return q;
+}
+
+}  // namespace
+
+absl::Status IvfPartition::Validate(int32_t num_items, int dim) const {
+  if (centroids.rows() == 0) {
+    return absl::InvalidArgumentError("IVF partition has no lists");
+  }
+  if (centroids.cols() != dim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("IVF centroids have ", centroids.cols(),
+                     " dimensions, the item factors ", dim));
+  }
+  if (!centroids.allFinite()) {
+    return absl::InvalidArgumentError("IVF centroid is not finite");
+  }
+  if (list_begin.size() != static_cast<size_t>(centroids.rows()) + 1 ||
+      list_begin.front() != 0 ||
+      list_begin.back() != static_cast<int64_t>(items.size())) {
+    return absl::InvalidArgumentError(
+        "IVF list offsets do not match the lists and items");
+  }
+  for (size_t l = 1; l < list_begin.size(); ++l) {
+    if (list_begin[l] < list_begin[l - 1]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("IVF list ", l - 1, " has a negative size"));
+    }
+  }
+  if (probe < 0 || filtered_probe < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "IVF widths are ", probe, " and ", filtered_probe, ", must be >= 0"));
+  }
+  if (items.size() != static_cast<size_t>(num_items)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "IVF partition holds ", items.size(), " items, the model ", num_items));
+  }
+  std::vector<bool> seen(num_items, false);
+  for (int32_t item : items) {
+    if (item < 0 || item >= num_items || seen[item]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "IVF partition item ", item, " is out of range or repeated"));
+    }
+    seen[item] = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IvfPartition> BuildIvfPartition(const RowMatrix& items,
+                                               const IvfBuildOptions& options) {
+  const int64_t n = items.rows();
+  if (n == 0) return absl::InvalidArgumentError("no items to partition");
+  if (!items.allFinite()) {
+    return absl::InvalidArgumentError("item factors are not finite");
+  }
+  if (options.lists < 0 || options.sample_per_list <= 0 ||
+      options.iterations <= 0) {
+    return absl::InvalidArgumentError(
+        "IVF build options: lists must be >= 0, sample_per_list and "
+        "iterations > 0");
+  }
+  int lists = options.lists > 0
+                  ? options.lists
+                  : static_cast<int>(std::lround(2 * std::sqrt(double(n))));
+  lists = static_cast<int>(std::clamp<int64_t>(lists, 1, n));
+
+  // k-means on a sample, then every item to its nearest centroid.
+  const int64_t m =
+      std::min<int64_t>(n, int64_t{lists} * options.sample_per_list);
+  std::vector<int32_t> pick(n);
+  std::iota(pick.begin(), pick.end(), 0);
+  std::mt19937_64 rng(options.seed);
+  for (int64_t i = 0; i < m; ++i) {
+    std::uniform_int_distribution<int64_t> d(i, n - 1);
+    std::swap(pick[i], pick[d(rng)]);
+  }
+  RowMatrix sample(m, items.cols());
+  for (int64_t i = 0; i < m; ++i) sample.row(i) = items.row(pick[i]);
+  KMeansOptions k;
+  k.k = lists;
+  k.max_iterations = options.iterations;
+  k.seeding_sample = m;
+  k.threads = options.threads;
+  k.seed = options.seed;
+  absl::StatusOr<KMeansResult> fit = FitKMeans(sample, k);
+  if (!fit.ok()) return fit.status();
+  const std::vector<int32_t> assignment =
+      AssignToCentroids(items, fit->centroids, options.threads);
+
+  IvfPartition p;
+  p.centroids = std::move(fit->centroids);
+  p.list_begin.assign(lists + 1, 0);
+  for (int32_t a : assignment) ++p.list_begin[a + 1];
+  std::partial_sum(p.list_begin.begin(), p.list_begin.end(),
+                   p.list_begin.begin());
+  p.items.resize(n);
+  std::vector<int64_t> next(p.list_begin.begin(), p.list_begin.end() - 1);
+  for (int64_t i = 0; i < n; ++i) {
+    p.items[next[assignment[i]]++] = static_cast<int32_t>(i);
+  }
+  return p;
+}
+
+IvfRetriever::IvfRetriever(const RowMatrix& items,
+                           const IvfPartition& partition, IvfOptions options)
+    : options_(options),
+      kernels_(options.kernels != nullptr ? options.kernels : &BestKernels()),
+      centroids_(QuantizeRows(
+          partition.centroids.rows(),
+          static_cast<int>(partition.centroids.cols()),
+          [&](int64_t l) { return partition.centroids.row(l).data(); },
+          std::vector<float>(partition.centroids.rows(), 0.0f))),
+      list_begin_(partition.list_begin),
+      rows_(items.rows(), static_cast<int>(items.cols())),
+      norm_(items.rows()),
+      item_(partition.items),
+      position_(items.rows()) {
+  const int64_t n = items.rows();
+  const int dim = static_cast<int>(items.cols());
+  std::vector<float> item_norm(n);
+  for (int64_t i = 0; i < n; ++i) item_norm[i] = items.row(i).norm();
+  // Each list by decreasing norm (ties: lower item), so a scan of a list
+  // can stop at the first block whose norms cannot reach the threshold.
+  for (size_t l = 0; l + 1 < list_begin_.size(); ++l) {
+    std::sort(item_.begin() + list_begin_[l],
+              item_.begin() + list_begin_[l + 1], [&](int32_t a, int32_t b) {
+                return item_norm[a] > item_norm[b] ||
+                       (item_norm[a] == item_norm[b] && a < b);
+              });
+  }
+  for (int64_t p = 0; p < n; ++p) {
+    const int32_t item = item_[p];
+    position_[item] = static_cast<int32_t>(p);
+    norm_[p] = item_norm[item];
+    std::copy(items.row(item).data(), items.row(item).data() + dim,
+              rows_.row(p));
+  }
+  codes_ = QuantizeRows(
+      n, dim, [&](int64_t p) { return rows_.row(p); }, norm_);
+  list_norm_.assign(list_begin_.size() - 1, 0.0f);
+  for (size_t l = 0; l + 1 < list_begin_.size(); ++l) {
+    if (list_begin_[l] < list_begin_[l + 1]) {
+      list_norm_[l] = norm_[list_begin_[l]];
+    }
+  }
+}
+
+size_t IvfRetriever::memory_bytes() const {
+  return centroids_.memory_bytes() + list_begin_.size() * sizeof(int64_t) +
+         rows_.memory_bytes() + codes_.memory_bytes() +
+         (norm_.size() + list_norm_.size()) * sizeof(float) +
+         (item_.size() + position_.size()) * sizeof(int32_t);
+}
+
+IvfRetriever::Stats IvfRetriever::last_stats() { return tls_stats; }
+
+void IvfRetriever::SearchCandidates(const float* query,
+                                    const SearchParams& params,
+                                    std::vector<ScoredItem>* out) const {
+  const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
+  CappedCollector top(params.k, params.group_of, params.max_per_group);
+  std::vector<int32_t> items, positions;
+  std::vector<float> scores;
+  const std::vector<int32_t>& candidates = *params.filter.candidates;
+  for (size_t begin = 0; begin < candidates.size(); begin += 1024) {
+    const size_t end = std::min(candidates.size(), begin + 1024);
+    items.clear();
+    positions.clear();
+    for (size_t i = begin; i < end; ++i) {
+      if (!params.filter.Accepts(candidates[i])) continue;
+      items.push_back(candidates[i]);
+      positions.push_back(position_[candidates[i]]);
+    }
+    scores.resize(items.size());
+    kernels_->dot_f32_gather(rows_.data(), positions.data(),
+                             static_cast<int64_t>(positions.size()),
+                             rows_.stride(), q.data(), scores.data());
+    for (size_t i = 0; i < items.size(); ++i) top.Push({items[i], scores[i]});
+    top.Refresh();
+  }
+  tls_stats.rescored = static_cast<int64_t>(candidates.size());
+  top.Finish(out);
+}
+
+void IvfRetriever::SearchZero(const SearchParams& params,
+                              std::vector<ScoredItem>* out) const {
+  // Every score is 0, so the order is by item index.
+  CappedCollector top(params.k, params.group_of, params.max_per_group);
+  for (int32_t item = 0; item < num_items(); ++item) {
+    if (params.filter.Accepts(item)) top.Push({item, 0.0f});
+  }
+  top.Finish(out);
+}
+
+void IvfRetriever::Search(const float* query, const SearchParams& params,
+                          std::vector<ScoredItem>* out) const {
+  SearchWithProbe(query, params, options_.probe, options_.filtered_probe, out);
+}
+
+void IvfRetriever::SearchWithProbe(const float* query,
+                                   const SearchParams& params, int probe_lists,
+                                   int filtered_probe_lists,
+                                   std::vector<ScoredItem>* out) const {
+  out->clear();
+  tls_stats = Stats();
+  if (params.k <= 0 || num_items() == 0) return;
+  if (params.filter.candidates != nullptr) {
+    SearchCandidates(query, params, out);
+    return;
+  }
+  Int8Query q8;
+  if (!QuantizeQuery(query, dim(), codes_.codes.stride(), &q8)) {
+    SearchZero(params, out);
+    return;
+  }
+  const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
+  const ItemFilter& filter = params.filter;
+  const bool filtered = !filter.require.empty() || filter.values != nullptr;
+
+  // Lists by decreasing centroid score, sorted a batch at a time.
+  const int num_lists = lists();
+  std::vector<float> centroid_score(num_lists);
+  {
+    // int8 centroids (a quarter of the bytes, so they stay in L2): the
+    // order of lists only steers the search, it is never an answer.
+    std::vector<int32_t> acc(num_lists);
+    kernels_->dot_i8(centroids_.codes.data(), num_lists,
+                     centroids_.codes.stride(), q8.q16.data(), acc.data());
+    for (int l = 0; l < num_lists; ++l) {
+      centroid_score[l] =
+          static_cast<float>(acc[l]) * (centroids_.scale[l] * q8.scale);
+    }
+  }
+  std::vector<int32_t> list_order(num_lists);
+  std::iota(list_order.begin(), list_order.end(), 0);
+  int sorted = 0;
+  const auto sort_upto = [&](int upto) {
+    upto = std::min(upto, num_lists);
+    if (upto <= sorted) return;
+    const auto better = [&](int32_t a, int32_t b) {
+      return centroid_score[a] > centroid_score[b] ||
+             (centroid_score[a] == centroid_score[b] && a < b);
+    };
+    // Select, then sort only the selected (linear + k log k).
+    std::nth_element(list_order.begin() + sorted, list_order.begin() + upto - 1,
+                     list_order.end(), better);
+    std::sort(list_order.begin() + sorted, list_order.begin() + upto, better);
+    sorted = upto;
+  };
+  const int probe = std::min(
+      num_lists, std::max(1, !filtered                  ? probe_lists
+                             : filtered_probe_lists > 0 ? filtered_probe_lists
+                                                        : 2 * probe_lists));
+  const int64_t want_eligible =
+      filtered ? int64_t{params.k} * options_.min_eligible_per_k : 0;
+
+  // Pass 1 (as in QuantizedRetriever): the k best guaranteed scores, and
+  // every item whose best possible score reached the k-th of them when it
+  // was seen.
+  CappedCollector lower(params.k, params.group_of, params.max_per_group);
+  std::vector<std::pair<int32_t, float>> maybe;  // (position, upper bound)
+  const float max_score = q8.norm * kNormSlack;
+  int32_t acc[kBlock];
+  float up[kBlock], lo[kBlock];
+  // Filtered searches: eligible items among those scored, of how many,
+  // and the items of the lists scanned (pruned ones included).
+  int64_t eligible = 0, checked = 0, covered = 0;
+  Stats stats;
+  for (int i = 0; i < num_lists; ++i) {
+    if (i >= probe &&
+        (!filtered ||
+         (checked > 0 && static_cast<double>(covered) * eligible >=
+                             static_cast<double>(want_eligible) * checked))) {
+      break;
+    }
+    if (i >= sorted) sort_upto(sorted + std::max(probe, 16));
+    const int32_t l = list_order[i];
+    ++stats.lists_scanned;
+    covered += list_begin_[l + 1] - list_begin_[l];
+    // Fetch the next lists' first rows while this one is scored: lists
+    // lie far apart, so each would otherwise start with cache misses.
+    for (int ahead = 1; ahead <= 2 && i + ahead < sorted; ++ahead) {
+      const int32_t next = list_order[i + ahead];
+      const int64_t first = list_begin_[next];
+      if (first == list_begin_[next + 1]) continue;
+      __builtin_prefetch(codes_.codes.row(first));
+      __builtin_prefetch(codes_.codes.row(first) + 64);
+      __builtin_prefetch(&norm_[first]);
+      __builtin_prefetch(&codes_.scale[first]);
+      __builtin_prefetch(&codes_.slack[first]);
+      __builtin_prefetch(&item_[first]);
+    }
+    // A list whose largest norm cannot reach the threshold is skipped
+    // without touching its rows.
+    if (max_score * list_norm_[l] < lower.threshold()) continue;
+    float threshold = lower.threshold();
+    for (int64_t begin = list_begin_[l]; begin < list_begin_[l + 1];
+         begin += kBlock) {
+      if (max_score * norm_[begin] < threshold) break;
+      const int64_t len = std::min(kBlock, list_begin_[l + 1] - begin);
+      Int8Bounds(codes_, begin, len, q8, *kernels_, acc, up, lo);
+      stats.items_scanned += len;
+      checked += len;
+      for (int64_t j = 0; j < len; ++j) {
+        const int32_t item = item_[begin + j];
+        if (filtered) {
+          if (!filter.Accepts(item)) continue;
+          ++eligible;
+          if (up[j] < threshold) continue;
+        } else {
+          if (up[j] < threshold || !filter.Accepts(item)) continue;
+        }
+        maybe.emplace_back(static_cast<int32_t>(begin + j), up[j]);
+        lower.Push({item, lo[j]});
+        threshold = std::max(threshold, lower.threshold());
+      }
+    }
+    lower.Refresh();
+  }
+  // Pass 2: exact fp32 scores of the items that might be in the answer.
+  const float cut = lower.threshold();
+  std::vector<int32_t> rescore;
+  for (const auto& [position, bound] : maybe) {
+    if (bound >= cut) rescore.push_back(position);
+  }
+  std::vector<float> exact(rescore.size());
+  kernels_->dot_f32_gather(rows_.data(), rescore.data(),
+                           static_cast<int64_t>(rescore.size()), rows_.stride(),
+                           q.data(), exact.data());
+  CappedCollector top(params.k, params.group_of, params.max_per_group);
+  for (size_t i = 0; i < rescore.size(); ++i) {
+    top.Push({item_[rescore[i]], exact[i]});
+  }
+  stats.rescored = static_cast<int64_t>(rescore.size());
+  tls_stats = stats;
+  top.Finish(out);
+}
+
+double RecallOf(const std::vector<ScoredItem>& truth,
+                const std::vector<ScoredItem>& got) {
+  if (truth.empty()) return 1.0;
+  absl::flat_hash_set<int32_t> found;
+  for (const ScoredItem& s : got) found.insert(s.item);
+  int hit = 0;
+  for (const ScoredItem& s : truth) hit += found.contains(s.item);
+  return static_cast<double>(hit) / static_cast<double>(truth.size());
+}
+
+absl::StatusOr<IvfEvaluation> TuneIvfProbe(const RowMatrix& items,
+                                           const IvfPartition& partition,
+                                           const RowMatrix& queries,
+                                           const IvfTuneOptions& options) {
+  const int dim = static_cast<int>(items.cols());
+  if (absl::Status s =
+          partition.Validate(static_cast<int32_t>(items.rows()), dim);
+      !s.ok()) {
+    return s;
+  }
+  if (queries.rows() == 0 || queries.cols() != dim) {
+    return absl::InvalidArgumentError(
+        "IVF tuning needs at least one query of the items' dimension");
+  }
+  const int nq = static_cast<int>(queries.rows());
+  ExactRetriever exact(items);
+  IvfRetriever ivf(items, partition);
+  ItemSet kept(static_cast<int32_t>(items.rows()));
+  std::mt19937_64 rng(options.seed);
+  std::bernoulli_distribution keep(options.filter_share);
+  for (int32_t i = 0; i < items.rows(); ++i) {
+    if (keep(rng)) kept.Insert(i);
+  }
+  SearchParams top10(10), top100(100), filtered10(10), filtered100(100);
+  filtered10.filter.require = {&kept};
+  filtered100.filter.require = {&kept};
+  std::vector<std::vector<ScoredItem>> want10(nq), want100(nq), wantf10(nq),
+      wantf100(nq);
+  for (int q = 0; q < nq; ++q) {
+    exact.Search(queries.row(q).data(), top10, &want10[q]);
+    exact.Search(queries.row(q).data(), top100, &want100[q]);
+    exact.Search(queries.row(q).data(), filtered10, &wantf10[q]);
+    exact.Search(queries.row(q).data(), filtered100, &wantf100[q]);
+  }
+  IvfEvaluation e;
+  e.queries = nq;
+  std::vector<ScoredItem> got;
+  for (int probe = 1;; probe = std::min(probe * 2, partition.lists())) {
+    double r10 = 0, r100 = 0;
+    int64_t scanned = 0;
+    for (int q = 0; q < nq; ++q) {
+      ivf.SearchWithProbe(queries.row(q).data(), top10, probe, 0, &got);
+      r10 += RecallOf(want10[q], got);
+      ivf.SearchWithProbe(queries.row(q).data(), top100, probe, 0, &got);
+      r100 += RecallOf(want100[q], got);
+      scanned += IvfRetriever::last_stats().items_scanned;
+    }
+    e.probe = probe;
+    e.recall_at_10 = r10 / nq;
+    e.recall_at_100 = r100 / nq;
+    e.items_scanned = static_cast<double>(scanned) / nq;
+    if ((e.recall_at_10 >= options.min_recall_at_10 &&
+         e.recall_at_100 >= options.min_recall_at_100) ||
+        probe >= partition.lists()) {
+      break;
+    }
+  }
+  for (int width = e.probe;; width = std::min(width * 2, partition.lists())) {
+    double r10 = 0, r100 = 0;
+    for (int q = 0; q < nq; ++q) {
+      ivf.SearchWithProbe(queries.row(q).data(), filtered10, e.probe, width,
+                          &got);
+      r10 += RecallOf(wantf10[q], got);
+      ivf.SearchWithProbe(queries.row(q).data(), filtered100, e.probe, width,
+                          &got);
+      r100 += RecallOf(wantf100[q], got);
+    }
+    e.filtered_probe = width;
+    e.recall_at_10_filtered = r10 / nq;
+    e.recall_at_100_filtered = r100 / nq;
+    if ((e.recall_at_10_filtered >= options.min_recall_at_10 &&
+         e.recall_at_100_filtered >= options.min_recall_at_100) ||
+        width >= partition.lists()) {
+      break;
+    }
+  }
+  return e;
+}
+
+}  // namespace tailor

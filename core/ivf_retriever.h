@@ -1,0 +1,171 @@
+// Approximate top-N for large catalogs: an inverted file (IVF). The trainer
+// splits the items into k-means lists (BuildIvfPartition, stored in the
+// snapshot); a search scores the list centroids, scans the items of the
+// most promising lists with int8 codes, and re-scores in fp32 only the
+// items whose error bounds say they might be in the answer. Within the
+// lists it scans, the answer is exact; what it may miss are items in lists
+// it did not probe, which is what the `probe` knob trades against speed and
+// what the trainer's recall measurement reports.
+#ifndef TAILOR_CORE_IVF_RETRIEVER_H_
+#define TAILOR_CORE_IVF_RETRIEVER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/matrix.h"
+#include "core/retrieval.h"
+
+namespace tailor {
+
+// The items split into lists: list l holds items[list_begin[l] ..
+// list_begin[l + 1]), and centroids.row(l) is their mean.
+// Thread safety: a plain value; immutable once built.
+struct IvfPartition {
+  RowMatrix centroids;              // lists x dim
+  std::vector<int64_t> list_begin;  // lists + 1 offsets into items
+  std::vector<int32_t> items;       // every item exactly once
+  // The search widths the trainer chose for this partition, unfiltered and
+  // filtered (0: none; see IvfOptions and TuneIvfProbe).
+  int probe = 0;
+  int filtered_probe = 0;
+
+  int lists() const { return static_cast<int>(centroids.rows()); }
+  bool empty() const { return centroids.rows() == 0; }
+  // Checks that the partition covers exactly `num_items` items of `dim`
+  // factors, that offsets are consistent and every centroid is finite.
+  absl::Status Validate(int32_t num_items, int dim) const;
+};
+
+struct IvfBuildOptions {
+  // Number of lists; 0 picks about 2 sqrt(items) (2,000 at 1 M items:
+  // lists small enough that the scan of a probed list stops early), at
+  // least 1.
+  int lists = 0;
+  // k-means runs on at most this many sampled items per list (then every
+  // item is assigned to its nearest centroid).
+  int sample_per_list = 64;
+  int iterations = 15;
+  int threads = 0;
+  uint64_t seed = 42;
+};
+
+// k-means lists of the rows of `items`. Deterministic for a seed. Fails on
+// an empty matrix or a non-finite value.
+absl::StatusOr<IvfPartition> BuildIvfPartition(const RowMatrix& items,
+                                               const IvfBuildOptions& options);
+
+struct IvfOptions {
+  // Search width: lists scanned per search, at least (the best-scoring
+  // centroids first). More lists: higher recall, slower searches. Lists
+  // are stored by decreasing norm and a list's scan stops where its norms
+  // cannot beat the k-th best score, so extra lists are cheap.
+  int probe = 32;
+  // The width for searches with a filter (required sets or a value
+  // range), whose answer reaches further down the ranking; 0 means twice
+  // `probe`.
+  int filtered_probe = 0;
+  // Filtered searches also go on until the lists scanned hold, by the
+  // share of eligible items seen so far, at least this many eligible items
+  // per requested item, so that a filter keeping 0.1% of the catalog still
+  // finds a full list.
+  int min_eligible_per_k = 10;
+  const DotKernels* kernels = nullptr;  // null: BestKernels()
+};
+
+// Searches an IvfPartition. Searches with a candidate list score exactly
+// those candidates (exact answer). The other searches are approximate as
+// described above; a zero query returns the lowest eligible indexes.
+// Thread safety: immutable after construction; Search may be called from
+// many threads at once.
+class IvfRetriever : public Retriever {
+ public:
+  // `partition` must be valid for `items` (IvfPartition::Validate).
+  IvfRetriever(const RowMatrix& items, const IvfPartition& partition,
+               IvfOptions options = {});
+  int32_t num_items() const override {
+    return static_cast<int32_t>(rows_.rows());
+  }
+  int dim() const override { return rows_.dim(); }
+  void Search(const float* query, const SearchParams& params,
+              std::vector<ScoredItem>* out) const override;
+  size_t memory_bytes() const override;
+  // Search with other widths than options()' (the trainer uses it to
+  // choose them); filtered_probe 0 means twice probe.
+  void SearchWithProbe(const float* query, const SearchParams& params,
+                       int probe, int filtered_probe,
+                       std::vector<ScoredItem>* out) const;
+
+  int lists() const { return static_cast<int>(centroids_.codes.rows()); }
+  const IvfOptions& options() const { return options_; }
+
+  // What the last search on this thread did (for benchmarks and tests).
+  struct Stats {
+    int lists_scanned = 0;
+    int64_t items_scanned = 0;  // codes scored
+    int64_t rescored = 0;       // fp32 re-scores
+  };
+  static Stats last_stats();
+
+ private:
+  void SearchCandidates(const float* query, const SearchParams& params,
+                        std::vector<ScoredItem>* out) const;
+  void SearchZero(const SearchParams& params,
+                  std::vector<ScoredItem>* out) const;
+
+  IvfOptions options_;
+  const DotKernels* kernels_;
+  Int8Rows centroids_;  // slack unused
+  std::vector<int64_t> list_begin_;
+  std::vector<float> list_norm_;  // each list's largest norm
+  // By position: lists one after another, each by decreasing norm.
+  AlignedRows<float> rows_;
+  Int8Rows codes_;
+  std::vector<float> norm_;
+  std::vector<int32_t> item_;      // by position
+  std::vector<int32_t> position_;  // by item
+};
+
+// The share of `truth`'s items that `got` contains (1 when truth is empty):
+// recall of an approximate answer against the exact one.
+double RecallOf(const std::vector<ScoredItem>& truth,
+                const std::vector<ScoredItem>& got);
+
+struct IvfTuneOptions {
+  // The smallest width (1, 2, 4, ... up to every list) meeting both recalls
+  // is chosen as probe; then the smallest filtered width (probe, 2 probe,
+  // ...) meeting both with a filter that keeps filter_share of the catalog
+  // (random items).
+  double min_recall_at_10 = 0.99;
+  double min_recall_at_100 = 0.97;
+  double filter_share = 0.05;
+  uint64_t seed = 42;
+};
+
+// Recall of an IvfRetriever against the exact answer, averaged over
+// queries (the share of the exact top k it returns).
+struct IvfEvaluation {
+  int probe = 0;
+  int filtered_probe = 0;
+  int queries = 0;
+  double recall_at_10 = 0;
+  double recall_at_100 = 0;
+  // With IvfTuneOptions::filter_share, at filtered_probe.
+  double recall_at_10_filtered = 0;
+  double recall_at_100_filtered = 0;
+  double items_scanned = 0;  // per search, at count 100
+};
+
+// Chooses the search widths for `partition` on `queries` (rows of the
+// items' dimension, e.g. sampled user embeddings). When no width meets the
+// targets, the widest (every list: exact) is chosen. Fails on an invalid
+// partition or no queries.
+absl::StatusOr<IvfEvaluation> TuneIvfProbe(const RowMatrix& items,
+                                           const IvfPartition& partition,
+                                           const RowMatrix& queries,
+                                           const IvfTuneOptions& options = {});
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_IVF_RETRIEVER_H_
