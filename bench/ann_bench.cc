@@ -2,7 +2,7 @@
 // 64-d factors shaped like trained ones (items and queries drawn around the
 // same 1,024 cluster directions; item norms spread like popularity):
 //   - BM_AnnExact: Tailor's exact fp32 path on one thread (the baseline and
-//     the ground truth);
+//     the ground truth); BM_AnnExactFiltered: the same with the 5% filter;
 //   - BM_AnnIvf: the IVF path (int8 scan of the probed lists, fp32
 //     re-scoring) at several search widths (probe = lists scanned);
 //   - BM_AnnIvfFiltered: the same with a filter that keeps a random 5% of
@@ -11,11 +11,14 @@
 //   - BM_AnnHnsw: hnswlib 0.6.2 (Debian's libhnswlib-dev, inner product,
 //     M = 32, ef_construction = 200) at several ef.
 // All on one thread: items_per_second is queries per second per thread.
+// Catalog size 0 stands for a published snapshot's trained factors
+// (TAILOR_ANN_SNAPSHOT_DIR; see bench/ann_trained.sh): the synthetic runs
+// skip it with --benchmark_filter='/(100000|1000000)/'.
 // Counters: recall (against the exact answer, over 1,000 queries),
 // scanned (items whose codes were scored per search).
 //
-//   ./build/bin/ann_bench --benchmark_repetitions=3
-//       --benchmark_report_aggregates_only=true
+//   ./build/bin/ann_bench --benchmark_filter='/(100000|1000000)/'
+//       --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <map>
 #include <memory>
 #include <random>
@@ -25,6 +28,7 @@
 #include "benchmark/benchmark.h"
 #include "core/ivf_retriever.h"
 #include "core/retrieval.h"
+#include "storage/snapshot_store.h"
 
 namespace tailor {
 namespace {
@@ -32,6 +36,8 @@ namespace {
 constexpr int kDim = 64;
 constexpr int kQueries = 1000;
 constexpr int kCentres = 1024;
+// The catalog "size" that stands for the snapshot in TAILOR_ANN_SNAPSHOT_DIR.
+constexpr int64_t kTrained = 0;
 
 struct Fixture {
   RowMatrix items;
@@ -72,15 +78,39 @@ Fixture& Data(int64_t n) {
   Fixture& f = it->second;
   if (!inserted) return f;
   std::mt19937_64 rng(7);
-  std::normal_distribution<float> normal;
-  RowMatrix centres(kCentres, kDim);
-  for (Eigen::Index i = 0; i < centres.size(); ++i) {
-    centres.data()[i] = normal(rng);
+  if (n == kTrained) {
+    // A published snapshot's factors: its items, and sampled users with a
+    // nonzero embedding as queries.
+    const char* dir = std::getenv("TAILOR_ANN_SNAPSHOT_DIR");
+    absl::StatusOr<Snapshot> s =
+        SnapshotStore(Env::Default(), dir == nullptr ? "" : dir).LoadCurrent();
+    if (!s.ok()) {
+      std::fprintf(stderr, "ann_bench: %s\n", s.status().ToString().c_str());
+      std::exit(1);
+    }
+    f.items = std::move(s->model.item_factors);
+    std::vector<int64_t> users;
+    for (int64_t u = 0; u < s->model.user_factors.rows(); ++u) {
+      if (!s->model.user_factors.row(u).isZero(0)) users.push_back(u);
+    }
+    std::shuffle(users.begin(), users.end(), rng);
+    users.resize(std::min<size_t>(users.size(), kQueries));
+    f.queries.resize(kQueries, f.items.cols());
+    for (int q = 0; q < kQueries; ++q) {
+      f.queries.row(q) = s->model.user_factors.row(users[q % users.size()]);
+    }
+  } else {
+    std::normal_distribution<float> normal;
+    RowMatrix centres(kCentres, kDim);
+    for (Eigen::Index i = 0; i < centres.size(); ++i) {
+      centres.data()[i] = normal(rng);
+    }
+    f.items = Around(centres, n, /*spread_norms=*/true, &rng);
+    f.queries = Around(centres, kQueries, /*spread_norms=*/false, &rng);
   }
-  f.items = Around(centres, n, /*spread_norms=*/true, &rng);
-  f.queries = Around(centres, kQueries, /*spread_norms=*/false, &rng);
-  f.five_percent = ItemSet(static_cast<int32_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
+  const int64_t items = f.items.rows();
+  f.five_percent = ItemSet(static_cast<int32_t>(items));
+  for (int64_t i = 0; i < items; ++i) {
     if (rng() % 20 == 0) f.five_percent.Insert(static_cast<int32_t>(i));
   }
   f.exact = std::make_unique<ExactRetriever>(f.items, OneThread());
@@ -152,6 +182,16 @@ void BM_AnnExact(benchmark::State& state) {
           });
 }
 
+void BM_AnnExactFiltered(benchmark::State& state) {
+  Fixture& f = Data(state.range(0));
+  const int k = static_cast<int>(state.range(1));
+  SearchParams params(k);
+  params.filter.require.push_back(&f.five_percent);
+  Measure(state, f, k, true, [&](const float* q, std::vector<ScoredItem>* out) {
+    f.exact->Search(q, params, out);
+  });
+}
+
 void IvfRun(benchmark::State& state, bool filtered) {
   Fixture& f = Data(state.range(0));
   const int k = static_cast<int>(state.range(1));
@@ -195,7 +235,10 @@ BENCHMARK(BM_AnnExact)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnIvf)
     ->ArgsProduct({{100'000}, {10, 100}, {16, 32, 64, 128}})
-    ->ArgsProduct({{1'000'000}, {10, 100}, {64, 128, 192, 256}})
+    ->ArgsProduct({{1'000'000}, {10, 100}, {64, 128, 160, 192, 256}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AnnExactFiltered)
+    ->ArgsProduct({{100'000, 1'000'000, kTrained}, {10, 100}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnIvfFiltered)
     ->ArgsProduct({{100'000}, {10, 100}, {32, 64, 128, 256}})
@@ -203,6 +246,15 @@ BENCHMARK(BM_AnnIvfFiltered)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnHnsw)
     ->ArgsProduct({{100'000}, {10, 100}, {100, 400, 1280}})
+    ->Unit(benchmark::kMicrosecond);
+
+// Trained factors (bench/ann_trained.sh sets TAILOR_ANN_SNAPSHOT_DIR; run
+// with --benchmark_filter=/0/).
+BENCHMARK(BM_AnnExact)
+    ->ArgsProduct({{kTrained}, {10, 100}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AnnIvf)
+    ->ArgsProduct({{kTrained}, {100}, {64, 256, 1024, 2000}})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

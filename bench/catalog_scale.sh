@@ -24,11 +24,7 @@ BIN=build/bin
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 make_work_dir
-"$BIN/tailor-datagen" --users="$USERS" --items="$ITEMS" --events="$EVENTS" \
-  --out="$work/store" >"$work/datagen.log" 2>&1
-"$BIN/tailor-trainer" train --events="$work/store/events.csv" \
-  --catalog="$work/store/catalog.csv" --snapshot_dir="$work/snapshots" \
-  --factors=64 --iterations=10 >"$work/train.log" 2>&1
+store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
 tail -1 "$work/train.log"
 start_server "$work" "$work/snapshots" --retrieval="$RETRIEVAL"
 common=(--address="$addr" --users_file="$work/store/users.csv"

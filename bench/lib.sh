@@ -34,3 +34,17 @@ median() {
   printf '%s\n' "$@" | sort -g |
     awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# store_and_snapshot USERS ITEMS EVENTS [TRAINER_FLAG...]: generates a store
+# in $work/store (log: $work/datagen.log) and trains 64 factors, 10
+# iterations, into $work/snapshots (log: $work/train.log). Needs `work`
+# and `BIN`.
+store_and_snapshot() {
+  local users=$1 items=$2 events=$3
+  shift 3
+  "$BIN/tailor-datagen" --users="$users" --items="$items" --events="$events" \
+    --out="$work/store" >"$work/datagen.log" 2>&1
+  "$BIN/tailor-trainer" train --events="$work/store/events.csv" \
+    --catalog="$work/store/catalog.csv" --snapshot_dir="$work/snapshots" \
+    --factors=64 --iterations=10 "$@" >"$work/train.log" 2>&1
+}

@@ -241,6 +241,12 @@ void IvfRetriever::SearchWithProbe(const float* query,
   const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
   const ItemFilter& filter = params.filter;
   const bool filtered = !filter.require.empty() || filter.values != nullptr;
+  // The common filtered case, one required set, tested directly.
+  const ItemSet* only = filter.require.size() == 1 &&
+                                filter.exclude == nullptr &&
+                                filter.values == nullptr
+                            ? filter.require[0]
+                            : nullptr;
 
   // Lists by decreasing centroid score, sorted a batch at a time.
   const int num_lists = lists();
@@ -323,18 +329,38 @@ void IvfRetriever::SearchWithProbe(const float* query,
          begin += kBlock) {
       if (max_score * norm_[begin] < threshold) break;
       const int64_t len = std::min(kBlock, list_begin_[l + 1] - begin);
+      checked += len;
+      if (filtered) {
+        // Filter first, then score only the eligible rows: with a
+        // selective filter most codes are never read.
+        int64_t pick[kBlock];
+        int m = 0;
+        if (only != nullptr) {
+          for (int64_t j = 0; j < len; ++j) {
+            if (only->Contains(item_[begin + j])) pick[m++] = begin + j;
+          }
+        } else {
+          for (int64_t j = 0; j < len; ++j) {
+            if (filter.Accepts(item_[begin + j])) pick[m++] = begin + j;
+          }
+        }
+        eligible += m;
+        stats.items_scanned += m;
+        for (int t = 0; t < m; ++t) {
+          Int8Bounds(codes_, pick[t], 1, q8, *kernels_, acc, up, lo);
+          if (up[0] < threshold) continue;
+          maybe.emplace_back(static_cast<int32_t>(pick[t]), up[0]);
+          lower.Push({item_[pick[t]], lo[0]});
+          threshold = std::max(threshold, lower.threshold());
+        }
+        continue;
+      }
       Int8Bounds(codes_, begin, len, q8, *kernels_, acc, up, lo);
       stats.items_scanned += len;
-      checked += len;
       for (int64_t j = 0; j < len; ++j) {
+        if (up[j] < threshold) continue;
         const int32_t item = item_[begin + j];
-        if (filtered) {
-          if (!filter.Accepts(item)) continue;
-          ++eligible;
-          if (up[j] < threshold) continue;
-        } else {
-          if (up[j] < threshold || !filter.Accepts(item)) continue;
-        }
+        if (!filter.Accepts(item)) continue;
         maybe.emplace_back(static_cast<int32_t>(begin + j), up[j]);
         lower.Push({item, lo[j]});
         threshold = std::max(threshold, lower.threshold());
@@ -408,7 +434,12 @@ absl::StatusOr<IvfEvaluation> TuneIvfProbe(const RowMatrix& items,
   IvfEvaluation e;
   e.queries = nq;
   std::vector<ScoredItem> got;
-  for (int probe = 1;; probe = std::min(probe * 2, partition.lists())) {
+  // Widths grow by a quarter at a time, so the one chosen is within 25% of
+  // the smallest that meets the targets.
+  const auto wider = [&](int w) {
+    return std::min(partition.lists(), std::max(w + 1, w + w / 4));
+  };
+  for (int probe = 1;; probe = wider(probe)) {
     double r10 = 0, r100 = 0;
     int64_t scanned = 0;
     for (int q = 0; q < nq; ++q) {
@@ -428,7 +459,7 @@ absl::StatusOr<IvfEvaluation> TuneIvfProbe(const RowMatrix& items,
       break;
     }
   }
-  for (int width = e.probe;; width = std::min(width * 2, partition.lists())) {
+  for (int width = e.probe;; width = wider(width)) {
     double r10 = 0, r100 = 0;
     for (int q = 0; q < nq; ++q) {
       ivf.SearchWithProbe(queries.row(q).data(), filtered10, e.probe, width,

@@ -133,10 +133,10 @@ double RecallOf(const std::vector<ScoredItem>& truth,
                 const std::vector<ScoredItem>& got);
 
 struct IvfTuneOptions {
-  // The smallest width (1, 2, 4, ... up to every list) meeting both recalls
-  // is chosen as probe; then the smallest filtered width (probe, 2 probe,
-  // ...) meeting both with a filter that keeps filter_share of the catalog
-  // (random items).
+  // The smallest width (1, 2, 3, ... growing by a quarter, up to every
+  // list) meeting both recalls is chosen as probe; then the smallest
+  // filtered width (from probe, growing the same way) meeting both with a
+  // filter that keeps filter_share of the catalog (random items).
   double min_recall_at_10 = 0.99;
   double min_recall_at_100 = 0.97;
   double filter_share = 0.05;

@@ -360,6 +360,18 @@ absl::Status AddAnnIndex(const AnnOptions& options, Snapshot* snapshot,
       "(tuned in %.1f s)",
       partition.lists(), n, build_seconds, e.probe, e.items_scanned, recall,
       e.queries, SecondsSince(tune_start)));
+  if (e.probe >= partition.lists()) {
+    // Only every list meets the recall: the index would do what exact
+    // search does (which, on factors whose norms follow popularity, reads
+    // few items anyway), so the snapshot does without it.
+    const std::string why = absl::StrFormat(
+        "dropped: only every list (%d) meets the recall targets; exact "
+        "search serves this catalog",
+        partition.lists());
+    snapshot->info.emplace_back("ann", why);
+    say(absl::StrCat("ann index: ", why));
+    return absl::OkStatus();
+  }
   snapshot->info.insert(
       snapshot->info.end(),
       {

@@ -76,8 +76,9 @@ struct AnnOptions {
 // records in snapshot->info the lists, width, recall@10 and recall@100
 // against exact search (and recall@100 under a filter keeping 5% of the
 // catalog), items scanned per search and build seconds (keys "ann_*"), or
-// why none was built ("ann": "off" / "skipped: ..."). Clears snapshot->ann
-// when none is built.
+// why none was kept ("ann": "off" / "skipped: ..." / "dropped: ..." when
+// only every list meets the recall targets, i.e. the index would be exact
+// search). Clears snapshot->ann when none is kept.
 absl::Status AddAnnIndex(const AnnOptions& options, Snapshot* snapshot,
                          const ProgressFn& progress = {});
 

@@ -185,6 +185,57 @@ TEST_F(FiltersTest, BadRulesAreInvalidArgumentsNamingTheField) {
   }
 }
 
+// The approximate path through a real server: a snapshot with an IVF
+// partition (the even items, along one axis, and the odd ones, along the
+// other), served with RetrievalPath::kAnn at a width covering both lists,
+// gives exactly the exact path's lists, business rules included.
+TEST_F(ServerTest, AnnPathServesTheSnapshotsIvfPartition) {
+  Snapshot s = FilterSnapshot();
+  s.ann.centroids.resize(2, 2);
+  s.ann.centroids << 7, 0, 0, 6;
+  s.ann.list_begin = {0, 6, 12};
+  s.ann.items = {0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11};
+  s.ann.probe = 2;
+  s.ann.filtered_probe = 2;
+  Publish(s);
+  retrieval_.path = RetrievalPath::kAnn;
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(6);
+  req.set_max_per_category(1);
+  EXPECT_THAT(IdsOf(req), ElementsAre("I0", "I2", "I4", "I11"));
+  req.clear_max_per_category();
+  req.add_categories("tops");
+  req.set_max_price(60);
+  // Tops are I1, I4, I7, I10; I1 and I7 are out of stock, I10 costs 110.
+  EXPECT_THAT(IdsOf(req), ElementsAre("I4"));
+  req.clear_categories();
+  req.clear_max_price();
+  req.set_size("L");
+  // Odd items come in L and the bag I9 in one size; I1 and I7 are out of
+  // stock.
+  EXPECT_THAT(IdsOf(req), ElementsAre("I3", "I5", "I9"));
+}
+
+// Asking for the approximate path on a snapshot without a partition is a
+// load error that says what to do, not a silent fallback.
+TEST_F(ServerTest, AnnPathWithoutAPartitionIsRefused) {
+  Publish(FilterSnapshot());
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.snapshot_dir = dir_.Join("snapshots");
+  options.data_dir = dir_.Join("data");
+  options.poll_interval = absl::ZeroDuration();
+  options.require_snapshot = true;
+  options.retrieval.path = RetrievalPath::kAnn;
+  auto server = TailorServer::Start(options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition)
+      << server.status();
+  EXPECT_THAT(server.status().message(), HasSubstr("--ann=on"));
+}
+
 TEST_F(ServerTest, CatalogRulesNeedACatalog) {
   Snapshot s = TinySnapshot();
   s.catalog.clear();

@@ -65,6 +65,7 @@ class ServerTest : public ::testing::Test {
     options.snapshot_dir = dir_.Join("snapshots");
     options.data_dir = dir_.Join("data");
     options.poll_interval = absl::ZeroDuration();
+    options.retrieval = retrieval_;
     auto server = TailorServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -72,6 +73,8 @@ class ServerTest : public ::testing::Test {
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::Recommender::NewStub(channel_);
   }
+  // The scoring path StartServer's server uses (set before it).
+  RecommenderOptions retrieval_;
   void StopServer() {
     stub_.reset();
     channel_.reset();
