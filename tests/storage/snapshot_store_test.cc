@@ -1,11 +1,14 @@
 #include "storage/snapshot_store.h"
 
+#include <zlib.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/coding.h"
 #include "tests/customer_records.h"
 #include "tests/test_util.h"
 
@@ -141,6 +144,45 @@ TEST(SnapshotStoreTest, SnapshotsWithoutAnIvfPartitionRoundTrip) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_TRUE(loaded->ann.empty());
   ExpectSame(s, *loaded);
+}
+
+// Rewrites a version's MANIFEST to claim on-disk format `format` (framing
+// it again, checksum included).
+void SetFormat(const std::string& vdir, uint32_t format) {
+  const std::string path = vdir + "/MANIFEST";
+  std::string data = *Env::Default()->ReadFile(path);
+  constexpr size_t kHeader = 8 + 4 + 8;  // magic, CRC-32, length
+  std::string payload = data.substr(kHeader);
+  Encoder f;
+  f.PutU32(format);
+  payload.replace(0, 4, f.buffer());
+  Encoder e;
+  e.PutRaw(data.data(), 8);
+  e.PutU32(static_cast<uint32_t>(crc32_z(
+      0L, reinterpret_cast<const Bytef*>(payload.data()), payload.size())));
+  e.PutU64(payload.size());
+  e.PutRaw(payload.data(), payload.size());
+  ASSERT_TRUE(Env::Default()->WriteFile(path, e.buffer()).ok());
+}
+
+// Snapshots of format 4 (before the ann file) still load, without an
+// index; formats this build does not know are refused by name.
+TEST(SnapshotStoreTest, FormatFourLoadsWithoutAnIndexAndNewerIsRefused) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(5, 4, 3, 0.5f);
+  ASSERT_TRUE(store.Publish(s).ok());
+  const std::string vdir = dir.path() + "/00000001";
+  SetFormat(vdir, 4);
+  std::filesystem::remove(vdir + "/ann");
+  auto loaded = store.LoadCurrent();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->ann.empty());
+  EXPECT_EQ(loaded->model.item_factors, s.model.item_factors);
+  SetFormat(vdir, 6);
+  absl::Status st = store.LoadCurrent().status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(st.message(), HasSubstr("format 6"));
 }
 
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {
