@@ -1,6 +1,7 @@
 #include "core/ivf_retriever.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -19,6 +20,19 @@ constexpr int64_t kBlock = 32;
 constexpr float kNormSlack = 1.0f + 1e-5f;
 
 thread_local IvfRetriever::Stats tls_stats;
+
+// Position-ordered sets kept per retriever (128 KiB each at 1 M items);
+// the cache starts over when full.
+constexpr size_t kMaxCachedSets = 128;
+
+// The 64 bits of `words` from bit `p` on (`words` has a word of padding).
+inline uint64_t BitsAt(const std::vector<uint64_t>& words, int64_t p) {
+  const int64_t i = p >> 6;
+  const int shift = static_cast<int>(p & 63);
+  uint64_t v = words[i] >> shift;
+  if (shift != 0) v |= words[i + 1] << (64 - shift);
+  return v;
+}
 
 std::vector<float> PadQuery(const float* query, int dim, int64_t stride) {
   std::vector<float> q(stride, 0.0f);
@@ -179,6 +193,29 @@ size_t IvfRetriever::memory_bytes() const {
 
 IvfRetriever::Stats IvfRetriever::last_stats() { return tls_stats; }
 
+std::shared_ptr<const std::vector<uint64_t>> IvfRetriever::InPositionOrder(
+    const ItemSet& set) const {
+  const SetKey key{&set, set.Fingerprint()};
+  {
+    MutexLock lock(&cache_mu_);
+    auto it = position_sets_.find(key);
+    if (it != position_sets_.end()) return it->second;
+  }
+  const int64_t n = num_items();
+  auto bits = std::make_shared<std::vector<uint64_t>>((n + 63) / 64 + 1, 0);
+  const std::vector<uint64_t>& words = set.words();
+  for (int64_t p = 0; p < n; ++p) {
+    const auto w = static_cast<size_t>(item_[p] >> 6);
+    if (w < words.size() && ((words[w] >> (item_[p] & 63)) & 1) != 0) {
+      (*bits)[p >> 6] |= uint64_t{1} << (p & 63);
+    }
+  }
+  MutexLock lock(&cache_mu_);
+  if (position_sets_.size() >= kMaxCachedSets) position_sets_.clear();
+  position_sets_.try_emplace(key, bits);
+  return bits;
+}
+
 void IvfRetriever::SearchCandidates(const float* query,
                                     const SearchParams& params,
                                     std::vector<ScoredItem>* out) const {
@@ -241,12 +278,14 @@ void IvfRetriever::SearchWithProbe(const float* query,
   const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
   const ItemFilter& filter = params.filter;
   const bool filtered = !filter.require.empty() || filter.values != nullptr;
-  // The common filtered case, one required set, tested directly.
-  const ItemSet* only = filter.require.size() == 1 &&
-                                filter.exclude == nullptr &&
-                                filter.values == nullptr
-                            ? filter.require[0]
-                            : nullptr;
+  // Required sets in list order (a word per block and set); the rest of
+  // the filter is checked per item that passes them.
+  std::vector<std::shared_ptr<const std::vector<uint64_t>>> required;
+  for (const ItemSet* set : filter.require) {
+    required.push_back(InPositionOrder(*set));
+  }
+  ItemFilter rest = filter;
+  rest.require.clear();
 
   // Lists by decreasing centroid score, sorted a batch at a time.
   const int num_lists = lists();
@@ -335,9 +374,12 @@ void IvfRetriever::SearchWithProbe(const float* query,
         // selective filter most codes are never read.
         int64_t pick[kBlock];
         int m = 0;
-        if (only != nullptr) {
-          for (int64_t j = 0; j < len; ++j) {
-            if (only->Contains(item_[begin + j])) pick[m++] = begin + j;
+        if (!required.empty()) {
+          uint64_t mask = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+          for (const auto& bits : required) mask &= BitsAt(*bits, begin);
+          for (; mask != 0; mask &= mask - 1) {
+            const int64_t p = begin + std::countr_zero(mask);
+            if (rest.Accepts(item_[p])) pick[m++] = p;
           }
         } else {
           for (int64_t j = 0; j < len; ++j) {

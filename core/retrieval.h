@@ -40,6 +40,11 @@ class ItemSet {
   // Number of indexes in the set.
   int64_t Count() const;
   size_t memory_bytes() const { return bits_.size() * sizeof(uint64_t); }
+  // The bitmap, 64 indexes per word (index i is bit i % 64 of word i / 64).
+  const std::vector<uint64_t>& words() const { return bits_; }
+  // A hash of the contents: sets with different members differ (but for
+  // hash collisions).
+  uint64_t Fingerprint() const;
 
  private:
   std::vector<uint64_t> bits_;

@@ -186,6 +186,28 @@ TEST(IvfRetrieverTest, FiltersNeverLeakAndFewerEligibleReturnsThemAll) {
   }
 }
 
+// Required sets are cached in list order by address and contents: a set
+// that changes in place (or a new set at a freed one's address) is never
+// answered from a stale copy.
+TEST(IvfRetrieverTest, ChangedRequiredSetsAreNotAnsweredFromTheCache) {
+  std::mt19937_64 rng(8);
+  RowMatrix items = IntegerMatrix(3000, 8, 3, &rng);
+  RowMatrix query = IntegerMatrix(1, 8, 3, &rng);
+  const IvfPartition partition = Build(items);
+  IvfRetriever ivf(items, partition, {.probe = partition.lists()});
+  ItemSet set(3000);
+  for (int i = 0; i < 3000; i += 7) set.Insert(i);
+  SearchParams params(20);
+  params.filter.require.push_back(&set);
+  for (int round = 0; round < 4; ++round) {
+    std::vector<ScoredItem> got;
+    ivf.Search(query.data(), params, &got);
+    EXPECT_EQ(got, BruteForceTopN(items, query.data(), params))
+        << "round " << round;
+    for (int i = round; i < 3000; i += 5) set.Insert(i);
+  }
+}
+
 struct RecallCase {
   bool spread_norms;
   bool filtered;
