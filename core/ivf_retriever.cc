@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -16,8 +17,8 @@ namespace {
 // Rows scored per kernel call inside a list; the norm bound is checked
 // before each block.
 constexpr int64_t kBlock = 32;
-// A row's score is at most |q| |x|; the factor covers float rounding.
-constexpr float kNormSlack = 1.0f + 1e-5f;
+// A block's eligibility is one 64-bit word of each required set.
+static_assert(kBlock < 64);
 
 thread_local IvfRetriever::Stats tls_stats;
 
@@ -32,12 +33,6 @@ inline uint64_t BitsAt(const std::vector<uint64_t>& words, int64_t p) {
   uint64_t v = words[i] >> shift;
   if (shift != 0) v |= words[i + 1] << (64 - shift);
   return v;
-}
-
-std::vector<float> PadQuery(const float* query, int dim, int64_t stride) {
-  std::vector<float> q(stride, 0.0f);
-  std::copy(query, query + dim, q.begin());
-  return q;
 }
 
 }  // namespace
@@ -375,7 +370,7 @@ void IvfRetriever::SearchWithProbe(const float* query,
         int64_t pick[kBlock];
         int m = 0;
         if (!required.empty()) {
-          uint64_t mask = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+          uint64_t mask = (uint64_t{1} << len) - 1;
           for (const auto& bits : required) mask &= BitsAt(*bits, begin);
           for (; mask != 0; mask &= mask - 1) {
             const int64_t p = begin + std::countr_zero(mask);
@@ -475,47 +470,46 @@ absl::StatusOr<IvfEvaluation> TuneIvfProbe(const RowMatrix& items,
   }
   IvfEvaluation e;
   e.queries = nq;
-  std::vector<ScoredItem> got;
+  // Mean recall at 10 and at 100 of searches at the given widths, and the
+  // items scanned per count-100 search.
+  const auto measure = [&](const SearchParams& p10, const SearchParams& p100,
+                           const std::vector<std::vector<ScoredItem>>& w10,
+                           const std::vector<std::vector<ScoredItem>>& w100,
+                           int probe, int filtered_probe) {
+    double r10 = 0, r100 = 0;
+    int64_t scanned = 0;
+    std::vector<ScoredItem> got;
+    for (int q = 0; q < nq; ++q) {
+      const float* query = queries.row(q).data();
+      ivf.SearchWithProbe(query, p10, probe, filtered_probe, &got);
+      r10 += RecallOf(w10[q], got);
+      ivf.SearchWithProbe(query, p100, probe, filtered_probe, &got);
+      r100 += RecallOf(w100[q], got);
+      scanned += IvfRetriever::last_stats().items_scanned;
+    }
+    return std::tuple(r10 / nq, r100 / nq, static_cast<double>(scanned) / nq);
+  };
+  const auto meets = [&](double r10, double r100) {
+    return r10 >= options.min_recall_at_10 && r100 >= options.min_recall_at_100;
+  };
   // Widths grow by a quarter at a time, so the one chosen is within 25% of
   // the smallest that meets the targets.
   const auto wider = [&](int w) {
     return std::min(partition.lists(), std::max(w + 1, w + w / 4));
   };
   for (int probe = 1;; probe = wider(probe)) {
-    double r10 = 0, r100 = 0;
-    int64_t scanned = 0;
-    for (int q = 0; q < nq; ++q) {
-      ivf.SearchWithProbe(queries.row(q).data(), top10, probe, 0, &got);
-      r10 += RecallOf(want10[q], got);
-      ivf.SearchWithProbe(queries.row(q).data(), top100, probe, 0, &got);
-      r100 += RecallOf(want100[q], got);
-      scanned += IvfRetriever::last_stats().items_scanned;
-    }
     e.probe = probe;
-    e.recall_at_10 = r10 / nq;
-    e.recall_at_100 = r100 / nq;
-    e.items_scanned = static_cast<double>(scanned) / nq;
-    if ((e.recall_at_10 >= options.min_recall_at_10 &&
-         e.recall_at_100 >= options.min_recall_at_100) ||
-        probe >= partition.lists()) {
+    std::tie(e.recall_at_10, e.recall_at_100, e.items_scanned) =
+        measure(top10, top100, want10, want100, probe, 0);
+    if (meets(e.recall_at_10, e.recall_at_100) || probe >= partition.lists()) {
       break;
     }
   }
   for (int width = e.probe;; width = wider(width)) {
-    double r10 = 0, r100 = 0;
-    for (int q = 0; q < nq; ++q) {
-      ivf.SearchWithProbe(queries.row(q).data(), filtered10, e.probe, width,
-                          &got);
-      r10 += RecallOf(wantf10[q], got);
-      ivf.SearchWithProbe(queries.row(q).data(), filtered100, e.probe, width,
-                          &got);
-      r100 += RecallOf(wantf100[q], got);
-    }
     e.filtered_probe = width;
-    e.recall_at_10_filtered = r10 / nq;
-    e.recall_at_100_filtered = r100 / nq;
-    if ((e.recall_at_10_filtered >= options.min_recall_at_10 &&
-         e.recall_at_100_filtered >= options.min_recall_at_100) ||
+    std::tie(e.recall_at_10_filtered, e.recall_at_100_filtered, std::ignore) =
+        measure(filtered10, filtered100, wantf10, wantf100, e.probe, width);
+    if (meets(e.recall_at_10_filtered, e.recall_at_100_filtered) ||
         width >= partition.lists()) {
       break;
     }

@@ -5,7 +5,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_cat.h"
 
 namespace tailor {
 
@@ -70,13 +69,6 @@ absl::StatusOr<std::unique_ptr<Recommender>> Recommender::Create(
     return absl::FailedPreconditionError(
         "the approximate (ann) retrieval path needs an IVF partition in the "
         "snapshot; retrain with tailor-trainer --ann=on");
-  }
-  if (has_ann) {
-    if (absl::Status s = ann->Validate(model->items.size(), model->factors());
-        !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("IVF partition: ", s.message()));
-    }
   }
   return std::make_unique<Recommender>(std::move(model), options, ann);
 }

@@ -80,14 +80,14 @@ struct RecommenderOptions {
 class Recommender {
  public:
   // Takes shared ownership of the model. `ann` (may be null or empty: no
-  // approximate path) is the IVF partition of the model's items; it is
-  // copied. Use Create for options that may not fit the model.
+  // approximate path) is the IVF partition of the model's items, valid for
+  // them (Snapshot::Validate checks it); it is copied. Use Create for
+  // options that may not fit the snapshot.
   explicit Recommender(std::shared_ptr<const Model> model,
                        RecommenderOptions options = {},
                        const IvfPartition* ann = nullptr);
   // As the constructor, but FAILED_PRECONDITION for RetrievalPath::kAnn
-  // without a partition, INVALID_ARGUMENT for a partition that does not fit
-  // the model.
+  // without a partition.
   static absl::StatusOr<std::unique_ptr<Recommender>> Create(
       std::shared_ptr<const Model> model, RecommenderOptions options,
       const IvfPartition* ann);

@@ -15,13 +15,6 @@ namespace {
 // which stays in L2 while the block's scores are examined.
 constexpr int64_t kBlock = 1024;
 
-// The query copied into a zero-padded buffer of the rows' stride.
-std::vector<float> PadQuery(const float* query, int dim, int64_t stride) {
-  std::vector<float> q(stride, 0.0f);
-  std::copy(query, query + dim, q.begin());
-  return q;
-}
-
 // Number of parts to split a scan of n rows into.
 int PartsFor(int64_t n, const ExactOptions& options) {
   const int64_t by_size = std::max<int64_t>(
@@ -60,9 +53,6 @@ class SharedThreshold {
   std::atomic<float> value_{-std::numeric_limits<float>::infinity()};
 };
 
-// A row's score is at most |q| |x|; the factor covers float rounding.
-constexpr float kNormSlack = 1.0f + 1e-5f;
-
 float Norm(const float* v, int dim) {
   double s = 0;
   for (int d = 0; d < dim; ++d) s += double{v[d]} * v[d];
@@ -92,6 +82,12 @@ int64_t ItemSet::Count() const {
   int64_t c = 0;
   for (uint64_t w : bits_) c += std::popcount(w);
   return c;
+}
+
+std::vector<float> PadQuery(const float* query, int dim, int64_t stride) {
+  std::vector<float> q(stride, 0.0f);
+  std::copy(query, query + dim, q.begin());
+  return q;
 }
 
 AlignedRows<float> AlignRows(const RowMatrix& m) {

@@ -90,6 +90,14 @@ class AlignedRows {
 // A copy of `m` in aligned, zero-padded rows.
 AlignedRows<float> AlignRows(const RowMatrix& m);
 
+// `query` (dim floats) copied into a zero-padded buffer of `stride`
+// floats, as the kernels read it.
+std::vector<float> PadQuery(const float* query, int dim, int64_t stride);
+
+// A row's score is at most |q| |x|; the factor covers float rounding, so
+// |q| |x| * kNormSlack bounds a computed score.
+inline constexpr float kNormSlack = 1.0f + 1e-5f;
+
 // Which items a search may return. Every part is optional; an item is
 // eligible when it passes all of them. The sets are typically shared by
 // every request of a snapshot (in stock, per size, per category) and only

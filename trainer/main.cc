@@ -86,7 +86,7 @@ ABSL_FLAG(std::string, ann, "auto",
           "approximate-retrieval (IVF) index in the snapshot: on, off, or "
           "auto (catalogs of at least --ann_min_items items)");
 ABSL_FLAG(int64_t, ann_min_items, 500000, "ann=auto: smallest catalog indexed");
-ABSL_FLAG(int, ann_lists, 0, "ann: IVF lists (0 = about sqrt(items))");
+ABSL_FLAG(int, ann_lists, 0, "ann: IVF lists (0 = about 2 sqrt(items))");
 ABSL_FLAG(int, ann_tune_queries, 500,
           "ann: sampled users the search width is tuned and its recall "
           "measured on");
