@@ -2,12 +2,16 @@
 // 64-d factors shaped like trained ones (items and queries drawn around the
 // same 1,024 cluster directions; item norms spread like popularity):
 //   - BM_AnnExact: Tailor's exact fp32 path on one thread (the baseline and
-//     the ground truth); BM_AnnExactFiltered: the same with the 5% filter;
+//     the ground truth); BM_AnnExactFiltered: the same with a filter that
+//     keeps a random 5% or 20% of the catalog (last argument);
+//   - BM_AnnInt8Filtered: the exact int8 path (QuantizedRetriever) with
+//     those filters: the 5% set is scanned through its compact copy;
 //   - BM_AnnIvf: the IVF path (int8 scan of the probed lists, fp32
 //     re-scoring) at several search widths (probe = lists scanned);
-//   - BM_AnnIvfFiltered: the same with a filter that keeps a random 5% of
-//     the catalog (recall against the exact filtered answer; the width is
-//     the filtered one);
+//   - BM_AnnIvfFiltered: the same with those filters (recall against the
+//     exact filtered answer; the width is the filtered one). The 5% set is
+//     searched through its compact copy (exact, the width unused), the 20%
+//     one through the lists;
 //   - BM_AnnHnsw: hnswlib 0.6.2 (Debian's libhnswlib-dev, inner product,
 //     M = 32, ef_construction = 200) at several ef.
 // All on one thread: items_per_second is queries per second per thread.
@@ -42,12 +46,14 @@ constexpr int64_t kTrained = 0;
 struct Fixture {
   RowMatrix items;
   RowMatrix queries;
-  ItemSet five_percent;
+  // Random filters keeping 5% and 20% of the catalog.
+  ItemSet five_percent, twenty_percent;
   std::unique_ptr<ExactRetriever> exact;
+  std::unique_ptr<QuantizedRetriever> int8;  // built on first use
   std::unique_ptr<IvfRetriever> ivf;
   std::unique_ptr<HnswAnchor> hnsw;
   // Exact answers (count 100) per query, unfiltered and filtered.
-  std::vector<std::vector<ScoredItem>> truth, truth_filtered;
+  std::vector<std::vector<ScoredItem>> truth, truth5, truth20;
   double ivf_build_seconds = 0;
 };
 
@@ -110,8 +116,10 @@ Fixture& Data(int64_t n) {
   }
   const int64_t items = f.items.rows();
   f.five_percent = ItemSet(static_cast<int32_t>(items));
+  f.twenty_percent = ItemSet(static_cast<int32_t>(items));
   for (int64_t i = 0; i < items; ++i) {
     if (rng() % 20 == 0) f.five_percent.Insert(static_cast<int32_t>(i));
+    if (rng() % 5 == 0) f.twenty_percent.Insert(static_cast<int32_t>(i));
   }
   f.exact = std::make_unique<ExactRetriever>(f.items, OneThread());
   const auto start = std::chrono::steady_clock::now();
@@ -122,13 +130,16 @@ Fixture& Data(int64_t n) {
   f.ivf_build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  SearchParams all(100), filtered(100);
-  filtered.filter.require.push_back(&f.five_percent);
+  SearchParams all(100), filtered5(100), filtered20(100);
+  filtered5.filter.require.push_back(&f.five_percent);
+  filtered20.filter.require.push_back(&f.twenty_percent);
   f.truth.resize(kQueries);
-  f.truth_filtered.resize(kQueries);
+  f.truth5.resize(kQueries);
+  f.truth20.resize(kQueries);
   for (int q = 0; q < kQueries; ++q) {
     f.exact->Search(f.queries.row(q).data(), all, &f.truth[q]);
-    f.exact->Search(f.queries.row(q).data(), filtered, &f.truth_filtered[q]);
+    f.exact->Search(f.queries.row(q).data(), filtered5, &f.truth5[q]);
+    f.exact->Search(f.queries.row(q).data(), filtered20, &f.truth20[q]);
   }
   return f;
 }
@@ -151,12 +162,26 @@ double Recall(const std::vector<ScoredItem>& truth,
   return RecallOf(top, found);
 }
 
-// Runs `search(query, out)` over every query once for the recall counter,
-// then times it.
+// Searches with the filter keeping `percent` (0: none, 5 or 20) of the
+// catalog, and their exact answers.
+SearchParams Filtered(const Fixture& f, int k, int64_t percent) {
+  SearchParams params(k);
+  if (percent == 5) params.filter.require.push_back(&f.five_percent);
+  if (percent == 20) params.filter.require.push_back(&f.twenty_percent);
+  return params;
+}
+const std::vector<std::vector<ScoredItem>>& Truth(const Fixture& f,
+                                                  int64_t percent) {
+  return percent == 5 ? f.truth5 : percent == 20 ? f.truth20 : f.truth;
+}
+
+// Runs `search(query, out)` over every query once for the recall counter
+// (against the exact answer under the filter keeping `percent`), then
+// times it.
 template <typename Fn>
-void Measure(benchmark::State& state, Fixture& f, int k, bool filtered,
+void Measure(benchmark::State& state, Fixture& f, int k, int64_t percent,
              const Fn& search) {
-  const auto& truth = filtered ? f.truth_filtered : f.truth;
+  const auto& truth = Truth(f, percent);
   double recall = 0;
   std::vector<ScoredItem> found;
   for (int q = 0; q < kQueries; ++q) {
@@ -176,31 +201,42 @@ void BM_AnnExact(benchmark::State& state) {
   Fixture& f = Data(state.range(0));
   const int k = static_cast<int>(state.range(1));
   SearchParams params(k);
-  Measure(state, f, k, false,
-          [&](const float* q, std::vector<ScoredItem>* out) {
-            f.exact->Search(q, params, out);
-          });
+  Measure(state, f, k, 0, [&](const float* q, std::vector<ScoredItem>* out) {
+    f.exact->Search(q, params, out);
+  });
 }
 
 void BM_AnnExactFiltered(benchmark::State& state) {
   Fixture& f = Data(state.range(0));
   const int k = static_cast<int>(state.range(1));
-  SearchParams params(k);
-  params.filter.require.push_back(&f.five_percent);
-  Measure(state, f, k, true, [&](const float* q, std::vector<ScoredItem>* out) {
-    f.exact->Search(q, params, out);
-  });
+  const SearchParams params = Filtered(f, k, state.range(2));
+  Measure(state, f, k, state.range(2),
+          [&](const float* q, std::vector<ScoredItem>* out) {
+            f.exact->Search(q, params, out);
+          });
 }
 
-void IvfRun(benchmark::State& state, bool filtered) {
+void BM_AnnInt8Filtered(benchmark::State& state) {
+  Fixture& f = Data(state.range(0));
+  const int k = static_cast<int>(state.range(1));
+  if (f.int8 == nullptr) {
+    f.int8 = std::make_unique<QuantizedRetriever>(f.items, OneThread());
+  }
+  const SearchParams params = Filtered(f, k, state.range(2));
+  Measure(state, f, k, state.range(2),
+          [&](const float* q, std::vector<ScoredItem>* out) {
+            f.int8->Search(q, params, out);
+          });
+}
+
+void IvfRun(benchmark::State& state, int64_t percent) {
   Fixture& f = Data(state.range(0));
   const int k = static_cast<int>(state.range(1));
   const int probe = static_cast<int>(state.range(2));
-  SearchParams params(k);
-  if (filtered) params.filter.require.push_back(&f.five_percent);
+  const SearchParams params = Filtered(f, k, percent);
   int64_t scanned = 0, searches = 0;
   const IvfRetriever& ivf = *f.ivf;
-  Measure(state, f, k, filtered,
+  Measure(state, f, k, percent,
           [&](const float* q, std::vector<ScoredItem>* out) {
             ivf.SearchWithProbe(q, params, probe, probe, out);
             scanned += IvfRetriever::last_stats().items_scanned;
@@ -211,8 +247,10 @@ void IvfRun(benchmark::State& state, bool filtered) {
   state.counters["build_s"] = f.ivf_build_seconds;
 }
 
-void BM_AnnIvf(benchmark::State& state) { IvfRun(state, false); }
-void BM_AnnIvfFiltered(benchmark::State& state) { IvfRun(state, true); }
+void BM_AnnIvf(benchmark::State& state) { IvfRun(state, 0); }
+void BM_AnnIvfFiltered(benchmark::State& state) {
+  IvfRun(state, state.range(3));
+}
 
 void BM_AnnHnsw(benchmark::State& state) {
   Fixture& f = Data(state.range(0));
@@ -220,12 +258,11 @@ void BM_AnnHnsw(benchmark::State& state) {
   const int ef = static_cast<int>(state.range(2));
   HnswAnchor& hnsw = Hnsw(f);
   std::vector<int32_t> ids;
-  Measure(state, f, k, false,
-          [&](const float* q, std::vector<ScoredItem>* out) {
-            hnsw.Search(q, k, ef, &ids);
-            out->clear();
-            for (int32_t id : ids) out->push_back({id, 0.0f});
-          });
+  Measure(state, f, k, 0, [&](const float* q, std::vector<ScoredItem>* out) {
+    hnsw.Search(q, k, ef, &ids);
+    out->clear();
+    for (int32_t id : ids) out->push_back({id, 0.0f});
+  });
 }
 
 // 100 k items: every path, hnswlib included (its build at 1 M items takes
@@ -238,11 +275,15 @@ BENCHMARK(BM_AnnIvf)
     ->ArgsProduct({{1'000'000}, {10, 100}, {64, 128, 160, 192, 256}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnExactFiltered)
-    ->ArgsProduct({{100'000, 1'000'000, kTrained}, {10, 100}})
+    ->ArgsProduct({{100'000, 1'000'000, kTrained}, {10, 100}, {5, 20}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AnnInt8Filtered)
+    ->ArgsProduct({{100'000, 1'000'000, kTrained}, {10, 100}, {5, 20}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnIvfFiltered)
-    ->ArgsProduct({{100'000}, {10, 100}, {32, 64, 128, 256}})
-    ->ArgsProduct({{1'000'000}, {10, 100}, {128, 256, 384, 512}})
+    ->ArgsProduct({{100'000, 1'000'000}, {10, 100}, {0}, {5}})
+    ->ArgsProduct({{100'000}, {10, 100}, {32, 64, 128}, {20}})
+    ->ArgsProduct({{1'000'000}, {10, 100}, {128, 192, 256, 384}, {20}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnHnsw)
     ->ArgsProduct({{100'000}, {10, 100}, {100, 400, 1280}})

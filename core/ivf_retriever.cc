@@ -22,10 +22,6 @@ static_assert(kBlock < 64);
 
 thread_local IvfRetriever::Stats tls_stats;
 
-// Position-ordered sets kept per retriever (128 KiB each at 1 M items);
-// the cache starts over when full.
-constexpr size_t kMaxCachedSets = 128;
-
 // The 64 bits of `words` from bit `p` on (`words` has a word of padding).
 inline uint64_t BitsAt(const std::vector<uint64_t>& words, int64_t p) {
   const int64_t i = p >> 6;
@@ -148,7 +144,11 @@ IvfRetriever::IvfRetriever(const RowMatrix& items,
       rows_(items.rows(), static_cast<int>(items.cols())),
       norm_(items.rows()),
       item_(partition.items),
-      position_(items.rows()) {
+      position_(items.rows()),
+      required_sets_(&item_, &norm_, &codes_,
+                     RequiredSetOptions{.position_bits = true,
+                                        .compact_share = options.compact_share,
+                                        .max_bytes = options.compact_bytes}) {
   const int64_t n = items.rows();
   const int dim = static_cast<int>(items.cols());
   std::vector<float> item_norm(n);
@@ -188,29 +188,6 @@ size_t IvfRetriever::memory_bytes() const {
 
 IvfRetriever::Stats IvfRetriever::last_stats() { return tls_stats; }
 
-std::shared_ptr<const std::vector<uint64_t>> IvfRetriever::InPositionOrder(
-    const ItemSet& set) const {
-  const SetKey key{&set, set.Fingerprint()};
-  {
-    MutexLock lock(&cache_mu_);
-    auto it = position_sets_.find(key);
-    if (it != position_sets_.end()) return it->second;
-  }
-  const int64_t n = num_items();
-  auto bits = std::make_shared<std::vector<uint64_t>>((n + 63) / 64 + 1, 0);
-  const std::vector<uint64_t>& words = set.words();
-  for (int64_t p = 0; p < n; ++p) {
-    const auto w = static_cast<size_t>(item_[p] >> 6);
-    if (w < words.size() && ((words[w] >> (item_[p] & 63)) & 1) != 0) {
-      (*bits)[p >> 6] |= uint64_t{1} << (p & 63);
-    }
-  }
-  MutexLock lock(&cache_mu_);
-  if (position_sets_.size() >= kMaxCachedSets) position_sets_.clear();
-  position_sets_.try_emplace(key, bits);
-  return bits;
-}
-
 void IvfRetriever::SearchCandidates(const float* query,
                                     const SearchParams& params,
                                     std::vector<ScoredItem>* out) const {
@@ -249,39 +226,14 @@ void IvfRetriever::SearchZero(const SearchParams& params,
   top.Finish(out);
 }
 
-void IvfRetriever::Search(const float* query, const SearchParams& params,
-                          std::vector<ScoredItem>* out) const {
-  SearchWithProbe(query, params, options_.probe, options_.filtered_probe, out);
-}
-
-void IvfRetriever::SearchWithProbe(const float* query,
-                                   const SearchParams& params, int probe_lists,
-                                   int filtered_probe_lists,
-                                   std::vector<ScoredItem>* out) const {
-  out->clear();
-  tls_stats = Stats();
-  if (params.k <= 0 || num_items() == 0) return;
-  if (params.filter.candidates != nullptr) {
-    SearchCandidates(query, params, out);
-    return;
-  }
-  Int8Query q8;
-  if (!QuantizeQuery(query, dim(), codes_.codes.stride(), &q8)) {
-    SearchZero(params, out);
-    return;
-  }
-  const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
+void IvfRetriever::ScanLists(
+    const Int8Query& q8, const SearchParams& params, int probe_lists,
+    int filtered_probe_lists,
+    const std::vector<std::shared_ptr<const RequiredSetCopy>>& required,
+    const ItemFilter& rest, CappedCollector* lower,
+    std::vector<std::pair<int32_t, float>>* maybe, Stats* stats) const {
   const ItemFilter& filter = params.filter;
   const bool filtered = !filter.require.empty() || filter.values != nullptr;
-  // Required sets in list order (a word per block and set); the rest of
-  // the filter is checked per item that passes them.
-  std::vector<std::shared_ptr<const std::vector<uint64_t>>> required;
-  for (const ItemSet* set : filter.require) {
-    required.push_back(InPositionOrder(*set));
-  }
-  ItemFilter rest = filter;
-  rest.require.clear();
-
   // Lists by decreasing centroid score, sorted a batch at a time.
   const int num_lists = lists();
   std::vector<float> centroid_score(num_lists);
@@ -319,18 +271,12 @@ void IvfRetriever::SearchWithProbe(const float* query,
   const int64_t want_eligible =
       filtered ? int64_t{params.k} * options_.min_eligible_per_k : 0;
 
-  // Pass 1 (as in QuantizedRetriever): the k best guaranteed scores, and
-  // every item whose best possible score reached the k-th of them when it
-  // was seen.
-  CappedCollector lower(params.k, params.group_of, params.max_per_group);
-  std::vector<std::pair<int32_t, float>> maybe;  // (position, upper bound)
   const float max_score = q8.norm * kNormSlack;
   int32_t acc[kBlock];
   float up[kBlock], lo[kBlock];
   // Filtered searches: eligible items among those scored, of how many,
   // and the items of the lists scanned (pruned ones included).
   int64_t eligible = 0, checked = 0, covered = 0;
-  Stats stats;
   for (int i = 0; i < num_lists; ++i) {
     if (i >= probe &&
         (!filtered ||
@@ -340,7 +286,7 @@ void IvfRetriever::SearchWithProbe(const float* query,
     }
     if (i >= sorted) sort_upto(sorted + std::max(probe, 16));
     const int32_t l = list_order[i];
-    ++stats.lists_scanned;
+    ++stats->lists_scanned;
     covered += list_begin_[l + 1] - list_begin_[l];
     // Fetch the next lists' first rows while this one is scored: lists
     // lie far apart, so each would otherwise start with cache misses.
@@ -357,8 +303,8 @@ void IvfRetriever::SearchWithProbe(const float* query,
     }
     // A list whose largest norm cannot reach the threshold is skipped
     // without touching its rows.
-    if (max_score * list_norm_[l] < lower.threshold()) continue;
-    float threshold = lower.threshold();
+    if (max_score * list_norm_[l] < lower->threshold()) continue;
+    float threshold = lower->threshold();
     for (int64_t begin = list_begin_[l]; begin < list_begin_[l + 1];
          begin += kBlock) {
       if (max_score * norm_[begin] < threshold) break;
@@ -371,7 +317,7 @@ void IvfRetriever::SearchWithProbe(const float* query,
         int m = 0;
         if (!required.empty()) {
           uint64_t mask = (uint64_t{1} << len) - 1;
-          for (const auto& bits : required) mask &= BitsAt(*bits, begin);
+          for (const auto& bits : required) mask &= BitsAt(bits->bits, begin);
           for (; mask != 0; mask &= mask - 1) {
             const int64_t p = begin + std::countr_zero(mask);
             if (rest.Accepts(item_[p])) pick[m++] = p;
@@ -382,29 +328,81 @@ void IvfRetriever::SearchWithProbe(const float* query,
           }
         }
         eligible += m;
-        stats.items_scanned += m;
+        stats->items_scanned += m;
         for (int t = 0; t < m; ++t) {
           Int8Bounds(codes_, pick[t], 1, q8, *kernels_, acc, up, lo);
           if (up[0] < threshold) continue;
-          maybe.emplace_back(static_cast<int32_t>(pick[t]), up[0]);
-          lower.Push({item_[pick[t]], lo[0]});
-          threshold = std::max(threshold, lower.threshold());
+          maybe->emplace_back(static_cast<int32_t>(pick[t]), up[0]);
+          lower->Push({item_[pick[t]], lo[0]});
+          threshold = std::max(threshold, lower->threshold());
         }
         continue;
       }
       Int8Bounds(codes_, begin, len, q8, *kernels_, acc, up, lo);
-      stats.items_scanned += len;
+      stats->items_scanned += len;
       for (int64_t j = 0; j < len; ++j) {
         if (up[j] < threshold) continue;
         const int32_t item = item_[begin + j];
         if (!filter.Accepts(item)) continue;
-        maybe.emplace_back(static_cast<int32_t>(begin + j), up[j]);
-        lower.Push({item, lo[j]});
-        threshold = std::max(threshold, lower.threshold());
+        maybe->emplace_back(static_cast<int32_t>(begin + j), up[j]);
+        lower->Push({item, lo[j]});
+        threshold = std::max(threshold, lower->threshold());
       }
     }
-    lower.Refresh();
+    lower->Refresh();
   }
+}
+
+void IvfRetriever::Search(const float* query, const SearchParams& params,
+                          std::vector<ScoredItem>* out) const {
+  SearchWithProbe(query, params, options_.probe, options_.filtered_probe, out);
+}
+
+void IvfRetriever::SearchWithProbe(const float* query,
+                                   const SearchParams& params, int probe_lists,
+                                   int filtered_probe_lists,
+                                   std::vector<ScoredItem>* out) const {
+  out->clear();
+  tls_stats = Stats();
+  if (params.k <= 0 || num_items() == 0) return;
+  if (params.filter.candidates != nullptr) {
+    SearchCandidates(query, params, out);
+    return;
+  }
+  Int8Query q8;
+  if (!QuantizeQuery(query, dim(), codes_.codes.stride(), &q8)) {
+    SearchZero(params, out);
+    return;
+  }
+  const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
+  const ItemFilter& filter = params.filter;
+  // Required sets in list order (a word per block and set) and, for
+  // selective ones, compact copies; the rest of the filter is checked per
+  // item that passes them.
+  std::vector<std::shared_ptr<const RequiredSetCopy>> required;
+  for (const ItemSet* set : filter.require) {
+    required.push_back(required_sets_.Get(*set));
+  }
+  ItemFilter rest = filter;
+  rest.require.clear();
+
+  // Pass 1 (as in QuantizedRetriever): the k best guaranteed scores, and
+  // every item whose best possible score reached the k-th of them when it
+  // was seen.
+  CappedCollector lower(params.k, params.group_of, params.max_per_group);
+  std::vector<std::pair<int32_t, float>> maybe;  // (position, upper bound)
+  Stats stats;
+  if (const int compact = SmallestCompactSet(filter, required); compact >= 0) {
+    // Exact: every member of the selective set, by decreasing norm.
+    ItemFilter others = filter;
+    others.require.erase(others.require.begin() + compact);
+    stats.items_scanned = ScanCompactSet(*required[compact]->compact, item_, q8,
+                                         *kernels_, others, &lower, &maybe);
+  } else {
+    ScanLists(q8, params, probe_lists, filtered_probe_lists, required, rest,
+              &lower, &maybe, &stats);
+  }
+
   // Pass 2: exact fp32 scores of the items that might be in the answer.
   const float cut = lower.threshold();
   std::vector<int32_t> rescore;

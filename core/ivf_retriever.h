@@ -14,12 +14,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/matrix.h"
-#include "core/mutex.h"
+#include "core/required_sets.h"
 #include "core/retrieval.h"
 
 namespace tailor {
@@ -76,20 +74,29 @@ struct IvfOptions {
   // per requested item, so that a filter keeping 0.1% of the catalog still
   // finds a full list.
   int min_eligible_per_k = 10;
+  // Required sets keeping at most this share of the catalog are searched
+  // exactly through a compact copy of their codes (0: never), and the
+  // copies kept take at most compact_bytes.
+  double compact_share = 0.125;
+  size_t compact_bytes = size_t{256} << 20;
   const DotKernels* kernels = nullptr;  // null: BestKernels()
 };
 
 // Searches an IvfPartition. Searches with a candidate list score exactly
-// those candidates (exact answer). The other searches are approximate as
-// described above; a zero query returns the lowest eligible indexes.
-// Required sets (ItemFilter::require) are tested in list order: each set
-// is copied once into the retriever's position order (about 1 ms at 1 M
-// items) and the copy is reused while a set with the same contents comes
-// back (the per-snapshot stock, size and category sets do), so a block's
-// eligibility is a word of bits instead of a lookup per item.
+// those candidates (exact answer). A search whose required sets
+// (ItemFilter::require) include a selective one (at most
+// IvfOptions::compact_share of the catalog) scans that set's compact copy
+// instead of the lists: exact, and it reads only the set's codes (see
+// required_sets.h). The other searches are approximate as described above;
+// a zero query returns the lowest eligible indexes. Required sets are
+// tested in list order: each set is copied once into the retriever's
+// position order (about 1 ms at 1 M items) and the copy is reused while a
+// set with the same contents comes back (the per-snapshot stock, size and
+// category sets do), so a block's eligibility is a word of bits instead of
+// a lookup per item.
 // Thread safety: Search may be called from many threads at once; the
-// cache of position-ordered sets is guarded by a mutex, the rest is
-// immutable after construction.
+// cache of set copies is guarded by a mutex, the rest is immutable after
+// construction.
 class IvfRetriever : public Retriever {
  public:
   // `partition` must be valid for `items` (IvfPartition::Validate).
@@ -124,10 +131,17 @@ class IvfRetriever : public Retriever {
                         std::vector<ScoredItem>* out) const;
   void SearchZero(const SearchParams& params,
                   std::vector<ScoredItem>* out) const;
-  // `set` in position order (bit p: item_[p] is in it), one word of
-  // padding at the end; cached by address and contents.
-  std::shared_ptr<const std::vector<uint64_t>> InPositionOrder(
-      const ItemSet& set) const;
+  // Pass 1 over the lists, best centroids first, for probe_lists (or, with
+  // a filter, filtered_probe_lists) lists or more: offers `lower` the
+  // guaranteed scores and appends (position, upper bound) of the items
+  // that might be in the answer to `maybe`. `required` holds the copies of
+  // params.filter.require, and `rest` the filter without them.
+  void ScanLists(
+      const Int8Query& q8, const SearchParams& params, int probe_lists,
+      int filtered_probe_lists,
+      const std::vector<std::shared_ptr<const RequiredSetCopy>>& required,
+      const ItemFilter& rest, CappedCollector* lower,
+      std::vector<std::pair<int32_t, float>>* maybe, Stats* stats) const;
 
   IvfOptions options_;
   const DotKernels* kernels_;
@@ -138,14 +152,9 @@ class IvfRetriever : public Retriever {
   AlignedRows<float> rows_;
   Int8Rows codes_;
   std::vector<float> norm_;
-  std::vector<int32_t> item_;      // by position
-  std::vector<int32_t> position_;  // by item
-
-  using SetKey = std::pair<const ItemSet*, uint64_t>;  // address, contents
-  mutable Mutex cache_mu_;
-  mutable absl::flat_hash_map<SetKey,
-                              std::shared_ptr<const std::vector<uint64_t>>>
-      position_sets_ ABSL_GUARDED_BY(cache_mu_);
+  std::vector<int32_t> item_;       // by position
+  std::vector<int32_t> position_;   // by item
+  RequiredSetCache required_sets_;  // over item_, norm_ and codes_
 };
 
 // The share of `truth`'s items that `got` contains (1 when truth is empty):
@@ -157,10 +166,12 @@ struct IvfTuneOptions {
   // The smallest width (1, 2, 3, ... growing by a quarter, up to every
   // list) meeting both recalls is chosen as probe; then the smallest
   // filtered width (from probe, growing the same way) meeting both with a
-  // filter that keeps filter_share of the catalog (random items).
+  // filter that keeps filter_share of the catalog (random items). The
+  // default is just above IvfOptions::compact_share: the most selective
+  // filter the lists serve (more selective sets are searched exactly).
   double min_recall_at_10 = 0.99;
   double min_recall_at_100 = 0.97;
-  double filter_share = 0.05;
+  double filter_share = 0.15;
   uint64_t seed = 42;
 };
 

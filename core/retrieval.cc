@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/parallel.h"
+#include "core/required_sets.h"
 
 namespace tailor {
 namespace {
@@ -403,12 +404,18 @@ void Int8Bounds(const Int8Rows& rows, int64_t begin, int64_t len,
 }
 
 QuantizedRetriever::QuantizedRetriever(const RowMatrix& items,
-                                       ExactOptions options)
+                                       ExactOptions options,
+                                       double compact_share)
     : exact_(items, options),
       codes_(QuantizeRows(
           items.rows(), static_cast<int>(items.cols()),
           [&](int64_t p) { return exact_.row_of(exact_.order()[p]); },
-          exact_.norms())) {}
+          exact_.norms())),
+      required_sets_(std::make_unique<RequiredSetCache>(
+          &exact_.order(), &exact_.norms(), &codes_,
+          RequiredSetOptions{.compact_share = compact_share})) {}
+
+QuantizedRetriever::~QuantizedRetriever() = default;
 
 size_t QuantizedRetriever::memory_bytes() const {
   return exact_.memory_bytes() + codes_.memory_bytes();
@@ -431,8 +438,18 @@ void QuantizedRetriever::Search(const float* query, const SearchParams& params,
     exact_.Search(query, params, out);
     return;
   }
-  const float max_score = q8.norm * kNormSlack;
   const ItemFilter& filter = params.filter;
+  if (!filter.require.empty()) {
+    std::vector<std::shared_ptr<const RequiredSetCopy>> copies;
+    for (const ItemSet* set : filter.require) {
+      copies.push_back(required_sets_->Get(*set));
+    }
+    if (const int compact = SmallestCompactSet(filter, copies); compact >= 0) {
+      SearchCompact(query, q8, params, *copies[compact]->compact, compact, out);
+      return;
+    }
+  }
+  const float max_score = q8.norm * kNormSlack;
   const std::vector<int32_t>& order = exact_.order();
   const std::vector<float>& norms = exact_.norms();
   const bool prune = exact_.options().prune_by_norm;
@@ -491,14 +508,38 @@ void QuantizedRetriever::Search(const float* query, const SearchParams& params,
       if (up >= cut) rescore.push_back(item);
     }
   }
-  tls_last_rescored = static_cast<int64_t>(rescore.size());
+  Rescore(query, params, rescore, out);
+}
+
+void QuantizedRetriever::SearchCompact(const float* query, const Int8Query& q8,
+                                       const SearchParams& params,
+                                       const CompactSet& set, int set_index,
+                                       std::vector<ScoredItem>* out) const {
+  ItemFilter others = params.filter;
+  others.require.erase(others.require.begin() + set_index);
+  CappedCollector lower(params.k, params.group_of, params.max_per_group);
+  std::vector<std::pair<int32_t, float>> maybe;  // (position, upper bound)
+  ScanCompactSet(set, exact_.order(), q8, exact_.kernels(), others, &lower,
+                 &maybe);
+  const float cut = lower.threshold();
+  std::vector<int32_t> rescore;
+  for (const auto& [position, up] : maybe) {
+    if (up >= cut) rescore.push_back(exact_.order()[position]);
+  }
+  Rescore(query, params, rescore, out);
+}
+
+void QuantizedRetriever::Rescore(const float* query, const SearchParams& params,
+                                 const std::vector<int32_t>& items,
+                                 std::vector<ScoredItem>* out) const {
+  tls_last_rescored = static_cast<int64_t>(items.size());
   // Pass 2: exact fp32 scores of the survivors.
-  const std::vector<float> q = PadQuery(query, dim, exact_.stride());
-  std::vector<float> exact(rescore.size());
-  exact_.ScoreItems(q.data(), rescore.data(),
-                    static_cast<int64_t>(rescore.size()), exact.data());
+  const std::vector<float> q = PadQuery(query, dim(), exact_.stride());
+  std::vector<float> exact(items.size());
+  exact_.ScoreItems(q.data(), items.data(), static_cast<int64_t>(items.size()),
+                    exact.data());
   CappedCollector top(params.k, params.group_of, params.max_per_group);
-  for (size_t i = 0; i < rescore.size(); ++i) top.Push({rescore[i], exact[i]});
+  for (size_t i = 0; i < items.size(); ++i) top.Push({items[i], exact[i]});
   top.Finish(out);
 }
 

@@ -74,8 +74,10 @@ struct AnnOptions {
 // Builds snapshot->ann, the IVF partition of the snapshot's item factors,
 // chooses its search width on sampled user embeddings (TuneIvfProbe), and
 // records in snapshot->info the lists, width, recall@10 and recall@100
-// against exact search (and recall@100 under a filter keeping 5% of the
-// catalog), items scanned per search and build seconds (keys "ann_*"), or
+// against exact search (and both under a filter keeping 15% of the
+// catalog, the most selective one the lists serve: sets keeping at most
+// 12.5% are searched exactly), items scanned per search and build seconds
+// (keys "ann_*"), or
 // why none was kept ("ann": "off" / "skipped: ..." / "dropped: ..." when
 // only every list meets the recall targets, i.e. the index would be exact
 // search). Clears snapshot->ann when none is kept.

@@ -151,6 +151,75 @@ TEST(RetrieverTest, FiltersAndCapsEqualBruteForceAndNeverLeak) {
   }
 }
 
+// Selective required sets (a category, a size) are searched through their
+// compact copies by the int8 path: the same exact answer, combined with the
+// other rules, and the copies follow a set changed in place.
+TEST(RetrieverTest, SelectiveRequiredSetsEqualBruteForce) {
+  std::mt19937_64 rng(31);
+  for (int trial = 0; trial < 6; ++trial) {
+    const int n = 2000 + static_cast<int>(rng() % 6000);
+    const int dim = 8 + static_cast<int>(rng() % 24);
+    // Integer entries keep the scores exact; the clustered ones (rounded)
+    // have spread norms, so the scans stop early.
+    RowMatrix items = trial % 2 == 0
+                          ? IntegerMatrix(n, dim, 3, &rng)
+                          : RowMatrix((ClusteredMatrix(n, dim, 20, &rng) * 4)
+                                          .array()
+                                          .round()
+                                          .matrix());
+    RowMatrix query = IntegerMatrix(1, dim, 3, &rng);
+    ItemSet exclude(n), in_stock(n), category(n), size(n);
+    std::vector<float> price(n);
+    std::vector<int32_t> group(n);
+    for (int i = 0; i < n; ++i) {
+      if (rng() % 5 == 0) exclude.Insert(i);
+      if (rng() % 10 != 0) in_stock.Insert(i);
+      if (rng() % 25 == 0) category.Insert(i);  // 4%: compact
+      if (rng() % 12 == 0) size.Insert(i);      // 8%: compact
+      price[i] = static_cast<float>(rng() % 200);
+      group[i] = static_cast<int32_t>(rng() % 5) - 1;
+    }
+    for (int variant = 0; variant < 8; ++variant) {
+      SearchParams params(1 + static_cast<int>(rng() % 120));
+      params.filter.require = {&in_stock, &category};
+      if (variant & 1) params.filter.require.push_back(&size);
+      if (variant & 2) {
+        params.filter.exclude = &exclude;
+        params.filter.values = price.data();
+        params.filter.min_value = 30;
+        params.filter.max_value = 170;
+      }
+      if (variant & 4) {
+        params.group_of = group.data();
+        params.max_per_group = 1 + static_cast<int>(rng() % 3);
+      }
+      const std::vector<ScoredItem> want =
+          BruteForceTopN(items, query.data(), params);
+      for (const auto& retriever : ExactVariants(items)) {
+        std::vector<ScoredItem> got;
+        retriever->Search(query.data(), params, &got);
+        EXPECT_EQ(got, want) << "trial " << trial << " variant " << variant;
+      }
+    }
+  }
+  // A set that grows in place past the compact share is not answered from
+  // its old copy.
+  RowMatrix items = IntegerMatrix(3000, 8, 3, &rng);
+  RowMatrix query = IntegerMatrix(1, 8, 3, &rng);
+  QuantizedRetriever int8(items, {.threads = 1});
+  ItemSet set(3000);
+  for (int i = 0; i < 3000; i += 40) set.Insert(i);
+  SearchParams params(30);
+  params.filter.require = {&set};
+  for (int round = 0; round < 4; ++round) {
+    std::vector<ScoredItem> got;
+    int8.Search(query.data(), params, &got);
+    EXPECT_EQ(got, BruteForceTopN(items, query.data(), params))
+        << "round " << round;
+    for (int i = round; i < 3000; i += 9) set.Insert(i);
+  }
+}
+
 TEST(RetrieverTest, FewerEligibleThanCountReturnsAllOfThem) {
   std::mt19937_64 rng(3);
   RowMatrix items = GaussianMatrix(3000, 16, &rng);
