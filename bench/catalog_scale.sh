@@ -6,6 +6,9 @@
 # a second tailor-bench records EVENT_RATE events/s (batches of 10). Prints
 # each run and the medians of the achieved rate and p50/p99. Server and
 # load generators share the machine's 2 cores.
+# BASELINE_BIN=path/to/other/tailor-server also starts that build's server
+# on the same snapshot and alternates runs between the two (baseline first
+# in each round), printing medians for both: a side-by-side comparison.
 #   ./bench/catalog_scale.sh   # ITEMS=100000 USERS=100000 EVENTS=5000000
 #                              # REC_RATE=5000 EVENT_RATE=1000 RUNS=3
 #                              # SECONDS_PER_RUN=20 RETRIEVAL=auto
@@ -26,27 +29,45 @@ BIN=build/bin
 make_work_dir
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
 tail -1 "$work/train.log"
+names=(current)
 start_server "$work" "$work/snapshots" --retrieval="$RETRIEVAL"
-common=(--address="$addr" --users_file="$work/store/users.csv"
-  --items_file="$work/store/catalog.csv")
-# Warm up: page in the factors and the histories.
-"$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 --rate=0 \
-  --concurrency=16 --duration=5s >/dev/null
+addrs=("$addr")
+if [ -n "${BASELINE_BIN:-}" ]; then
+  TAG=-baseline SERVER_BIN=$BASELINE_BIN start_server "$work" \
+    "$work/snapshots" --retrieval="$RETRIEVAL"
+  names=(baseline current)
+  addrs=("$addr" "${addrs[0]}")
+fi
 field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }
-rates=() p50=() p99=()
-for r in $(seq "$RUNS"); do
-  "$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=10 \
-    --rate="$((EVENT_RATE / 10))" --duration="${SECS}s" >"$work/record.txt" &
-  writer=$!
-  out=$("$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 \
-    --rate="$REC_RATE" --concurrency=256 --duration="${SECS}s")
-  wait "$writer" || true
-  echo "run $r: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s"
-  sed 's/^/    /' <<<"$out"; sed 's/^/    /' "$work/record.txt"
-  rates+=("$(sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p' <<<"$out")")
-  p50+=("$(field p50 <<<"$out")")
-  p99+=("$(field p99 <<<"$out")")
+declare -A rates p50 p99
+for i in "${!names[@]}"; do
+  common=(--address="${addrs[$i]}" --users_file="$work/store/users.csv"
+    --items_file="$work/store/catalog.csv")
+  # Warm up: page in the factors and the histories.
+  "$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 --rate=0 \
+    --concurrency=16 --duration=5s >/dev/null
 done
-echo "medians of $RUNS runs, $ITEMS items, retrieval=$RETRIEVAL: RecommendFor" \
-  "$(median "${rates[@]}") calls/s, p50 $(median "${p50[@]}") us," \
-  "p99 $(median "${p99[@]}") us"
+for r in $(seq "$RUNS"); do
+  for i in "${!names[@]}"; do
+    name=${names[$i]}
+    common=(--address="${addrs[$i]}" --users_file="$work/store/users.csv"
+      --items_file="$work/store/catalog.csv")
+    "$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=10 \
+      --rate="$((EVENT_RATE / 10))" --duration="${SECS}s" >"$work/record.txt" &
+    writer=$!
+    out=$("$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 \
+      --rate="$REC_RATE" --concurrency=256 --duration="${SECS}s")
+    wait "$writer" || true
+    echo "run $r, $name server: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s"
+    sed 's/^/    /' <<<"$out"; sed 's/^/    /' "$work/record.txt"
+    rates[$name]+=" $(sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p' <<<"$out")"
+    p50[$name]+=" $(field p50 <<<"$out")"
+    p99[$name]+=" $(field p99 <<<"$out")"
+  done
+done
+for name in "${names[@]}"; do
+  # shellcheck disable=SC2086  # word-split the recorded values
+  echo "medians of $RUNS runs, $name server, $ITEMS items, retrieval=$RETRIEVAL:" \
+    "RecommendFor $(median ${rates[$name]}) calls/s," \
+    "p50 $(median ${p50[$name]}) us, p99 $(median ${p99[$name]}) us"
+done

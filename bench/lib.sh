@@ -1,31 +1,36 @@
 # Shared by the bench scripts (sourced; they set BIN first).
 
 # make_work_dir: sets `work` to a fresh temporary directory and `server` to
-# empty; at exit the server (if start_server ran) is stopped and the
+# empty; at exit the servers start_server started are stopped and the
 # directory removed.
 make_work_dir() {
   work=$(mktemp -d)
   server=
-  trap '[ -n "$server" ] && kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+  servers=
+  trap '[ -n "$servers" ] && kill $servers 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 }
 
 # start_server WORK SNAPSHOTS [FLAG...]: starts tailor-server in the
-# background on a free loopback port with its data in WORK/data and its log
-# in WORK/server.log, waits until it serves, and sets `server` (the pid) and
-# `addr` (host:port). Exits, printing the log, when it does not start.
+# background on a free loopback port with its data in WORK/data$TAG and its
+# log in WORK/server$TAG.log, waits until it serves, and sets `server` (the
+# pid) and `addr` (host:port). Exits, printing the log, when it does not
+# start. SERVER_BIN runs another build's server (default $BIN/tailor-server);
+# TAG (default empty) keeps a second server's files apart.
 start_server() {
-  local work=$1 snapshots=$2
+  local work=$1 snapshots=$2 tag=${TAG:-}
   shift 2
-  "$BIN/tailor-server" --address=127.0.0.1:0 --port_file="$work/port" \
-    --snapshot_dir="$snapshots" --data_dir="$work/data" --require_snapshot \
-    "$@" >"$work/server.log" 2>&1 &
+  "${SERVER_BIN:-$BIN/tailor-server}" --address=127.0.0.1:0 \
+    --port_file="$work/port$tag" --snapshot_dir="$snapshots" \
+    --data_dir="$work/data$tag" --require_snapshot \
+    "$@" >"$work/server$tag.log" 2>&1 &
   server=$!
+  servers="$servers $server"
   for _ in $(seq 1 600); do
-    [ -s "$work/port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+    [ -s "$work/port$tag" ] && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/server$tag.log"; exit 1; }
     sleep 0.1
   done
-  addr=127.0.0.1:$(cat "$work/port")
+  addr=127.0.0.1:$(cat "$work/port$tag")
   "$BIN/tailor" health --address="$addr" >/dev/null
 }
 
