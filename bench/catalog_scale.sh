@@ -6,9 +6,11 @@
 # a second tailor-bench records EVENT_RATE events/s (batches of 10). Prints
 # each run and the medians of the achieved rate and p50/p99. Server and
 # load generators share the machine's 2 cores.
-# BASELINE_BIN=path/to/other/tailor-server also starts that build's server
-# on the same snapshot and alternates runs between the two (baseline first
-# in each round), printing medians for both: a side-by-side comparison.
+# SERVERS="name=path/to/tailor-server ..." starts each of those servers
+# (default: current=build/bin/tailor-server) on the same snapshot and
+# alternates runs between them in that order, printing medians for each:
+# a side-by-side comparison of builds, e.g.
+#   SERVERS="before=/tmp/old/build/bin/tailor-server current=build/bin/tailor-server"
 #   ./bench/catalog_scale.sh   # ITEMS=100000 USERS=100000 EVENTS=5000000
 #                              # REC_RATE=5000 EVENT_RATE=1000 RUNS=3
 #                              # SECONDS_PER_RUN=20 RETRIEVAL=auto
@@ -29,17 +31,19 @@ BIN=build/bin
 make_work_dir
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
 tail -1 "$work/train.log"
-names=(current)
-start_server "$work" "$work/snapshots" --retrieval="$RETRIEVAL"
-addrs=("$addr")
-if [ -n "${BASELINE_BIN:-}" ]; then
-  TAG=-baseline SERVER_BIN=$BASELINE_BIN start_server "$work" \
-    "$work/snapshots" --retrieval="$RETRIEVAL"
-  names=(baseline current)
-  addrs=("$addr" "${addrs[0]}")
-fi
+names=() addrs=() pids=()
+for spec in ${SERVERS:-current=$BIN/tailor-server}; do
+  name=${spec%%=*}
+  TAG=-$name SERVER_BIN=${spec#*=} start_server "$work" "$work/snapshots" \
+    --retrieval="$RETRIEVAL"
+  names+=("$name") addrs+=("$addr") pids+=("$server")
+done
+# CPU time (user + system, in clock ticks) a process has used: fields 14
+# and 15 of /proc/PID/stat; 16 and 17 for its waited-for children.
+ticks() { awk -v f="$2" '{ print $f + $(f + 1) }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
 field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }
-declare -A rates p50 p99
+declare -A rates p50 p99 server_cpu client_cpu
 for i in "${!names[@]}"; do
   common=(--address="${addrs[$i]}" --users_file="$work/store/users.csv"
     --items_file="$work/store/catalog.csv")
@@ -55,11 +59,23 @@ for r in $(seq "$RUNS"); do
     "$BIN/tailor-bench" "${common[@]}" --mix=record:1 --batch=10 \
       --rate="$((EVENT_RATE / 10))" --duration="${SECS}s" >"$work/record.txt" &
     writer=$!
+    before=$(ticks "${pids[$i]}" 14)
+    # The subshell reports the load generator's CPU time once it has
+    # waited for it.
     out=$("$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 \
-      --rate="$REC_RATE" --concurrency=256 --duration="${SECS}s")
+      --rate="$REC_RATE" --concurrency=256 --duration="${SECS}s"
+      me=$BASHPID
+      echo "client ticks $(ticks "$me" 16)")
+    after=$(ticks "${pids[$i]}" 14)
     wait "$writer" || true
+    calls=$(sed -nE 's/^([0-9]+) calls in .*/\1/p' <<<"$out")
+    # CPU per RecommendFor call, in microseconds (the server's includes
+    # the RecordEvents calls beside them).
+    server_cpu[$name]+=" $(((after - before) * 1000000 / hz / calls))"
+    client_cpu[$name]+=" $(($(sed -nE 's/^client ticks ([0-9]+)/\1/p' <<<"$out") * 1000000 / hz / calls))"
     echo "run $r, $name server: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s"
-    sed 's/^/    /' <<<"$out"; sed 's/^/    /' "$work/record.txt"
+    grep -v '^client ticks' <<<"$out" | sed 's/^/    /'
+    sed 's/^/    /' "$work/record.txt"
     rates[$name]+=" $(sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p' <<<"$out")"
     p50[$name]+=" $(field p50 <<<"$out")"
     p99[$name]+=" $(field p99 <<<"$out")"
@@ -69,5 +85,7 @@ for name in "${names[@]}"; do
   # shellcheck disable=SC2086  # word-split the recorded values
   echo "medians of $RUNS runs, $name server, $ITEMS items, retrieval=$RETRIEVAL:" \
     "RecommendFor $(median ${rates[$name]}) calls/s," \
-    "p50 $(median ${p50[$name]}) us, p99 $(median ${p99[$name]}) us"
+    "p50 $(median ${p50[$name]}) us, p99 $(median ${p99[$name]}) us;" \
+    "CPU per call: server $(median ${server_cpu[$name]}) us," \
+    "RecommendFor load generator $(median ${client_cpu[$name]}) us"
 done

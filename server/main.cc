@@ -34,9 +34,6 @@ ABSL_FLAG(int, ann_probe, 0,
 ABSL_FLAG(int, retrieval_threads, 0,
           "threads one request's scan may use on catalogs of 256k+ items per "
           "thread (0: all cores)");
-ABSL_FLAG(int, queue_threads, 0,
-          "threads answering RecommendFor and GetSegment, each from its own "
-          "completion queue (0: one per core)");
 ABSL_FLAG(int, batch_wait_us, 0,
           "micro-batching: how long a personalised search waits for others "
           "to be scored with it, in microseconds (0: off)");
@@ -88,11 +85,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.retrieval.ann_probe = absl::GetFlag(FLAGS_ann_probe);
-  if (absl::GetFlag(FLAGS_queue_threads) < 0) {
-    tailor::LogError("--queue_threads: must be >= 0");
-    return 1;
-  }
-  options.queue_threads = absl::GetFlag(FLAGS_queue_threads);
   options.retrieval.batching.max_wait =
       absl::Microseconds(absl::GetFlag(FLAGS_batch_wait_us));
   options.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);

@@ -43,31 +43,14 @@ void FillItem(const ServingState& state, int32_t item, float score,
   }
 }
 
-// A raw unary method for a QueueServer: `ask` is the generated
-// Service::RequestX, `handle` the method's logic on parsed messages.
-template <typename Request, typename Response, typename Ask, typename Handle>
-QueueMethod RawQueueMethod(Ask ask, Handle handle) {
-  return {
-      [ask](grpc::ServerContext* context, grpc::ByteBuffer* request,
-            grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>* writer,
-            grpc::ServerCompletionQueue* queue,
-            void* tag) { ask(context, request, writer, queue, queue, tag); },
-      [handle](const grpc::ByteBuffer& request, grpc::ByteBuffer* response) {
-        return AnswerRaw<Request, Response>(request, response, handle);
-      }};
-}
-
 }  // namespace
 
-std::vector<QueueMethod> RecommenderService::QueueMethods() {
-  return {
-      RawQueueMethod<v1::RecommendRequest, v1::RecommendResponse>(
-          [this](auto... args) { RequestRecommendFor(args...); },
-          [this](const auto& req, auto* resp) { return Recommend(req, resp); }),
-      RawQueueMethod<v1::GetSegmentRequest, v1::Segment>(
-          [this](auto... args) { RequestGetSegment(args...); },
-          [this](const auto& req, auto* resp) { return Segment(req, resp); }),
-  };
+grpc::ServerUnaryReactor* RecommenderService::RecommendFor(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::RecommendRequest, v1::RecommendResponse>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Recommend(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::BoughtTogether(
@@ -84,6 +67,14 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
   return ServeRaw<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
       context, request, response,
       [this](const auto& req, auto* resp) { return Similar(req, resp); });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::GetSegment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::GetSegmentRequest, v1::Segment>(
+      context, request, response,
+      [this](const auto& req, auto* resp) { return Segment(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::ListSegments(

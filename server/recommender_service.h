@@ -2,10 +2,7 @@
 #ifndef TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 #define TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 
-#include <vector>
-
 #include "absl/status/status.h"
-#include "server/queue_server.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
 #include "tailor/v1/recommender.grpc.pb.h"
@@ -14,17 +11,14 @@ namespace tailor {
 
 // Handlers parse the raw request (see wire.h), validate it, read the user's
 // history from the state store, score with the active snapshot and map errors
-// to gRPC statuses. RecommendFor and GetSegment, called on every page view,
-// are served from completion queues (QueueMethods(), see queue_server.h);
-// the other methods through the callback API.
-// Thread safety: handlers run concurrently on gRPC's and the queue server's
-// threads; each copies the active ServingState pointer and never holds a
-// lock while scoring.
+// to gRPC statuses.
+// Thread safety: handlers run concurrently on gRPC's threads; each copies the
+// active ServingState pointer and never holds a lock while scoring.
 class RecommenderService final
-    : public v1::Recommender::WithRawMethod_RecommendFor<
+    : public v1::Recommender::WithRawCallbackMethod_RecommendFor<
           v1::Recommender::WithRawCallbackMethod_BoughtTogether<
               v1::Recommender::WithRawCallbackMethod_SimilarItems<
-                  v1::Recommender::WithRawMethod_GetSegment<
+                  v1::Recommender::WithRawCallbackMethod_GetSegment<
                       v1::Recommender::WithRawCallbackMethod_ListSegments<
                           v1::Recommender::WithRawCallbackMethod_TargetAudience<
                               v1::Recommender::
@@ -37,8 +31,9 @@ class RecommenderService final
   RecommenderService(const ServingStateHolder* state, StateStore* store)
       : state_(state), store_(store) {}
 
-  // RecommendFor and GetSegment, for a QueueServer.
-  std::vector<QueueMethod> QueueMethods();
+  grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
 
   grpc::ServerUnaryReactor* BoughtTogether(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
@@ -47,6 +42,9 @@ class RecommenderService final
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
 
+  grpc::ServerUnaryReactor* GetSegment(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListSegments(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;

@@ -49,16 +49,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                                              s->manager_.get());
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
-  s->queues_ = std::make_unique<QueueServer>(
-      &builder, s->recommender_->QueueMethods(),
-      QueueServerOptions{.threads = options.queue_threads});
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on '", options.address,
                      "' (address in use, or not a valid host:port)"));
   }
-  s->queues_->Start();
   s->SetServing(s->holder_.Get() != nullptr);
   if (options.poll_interval > absl::ZeroDuration()) {
     s->manager_->StartPolling(options.poll_interval);
@@ -83,7 +79,6 @@ void TailorServer::Shutdown(absl::Duration deadline) {
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(deadline));
-  queues_->Stop();
 }
 
 void TailorServer::Wait() {

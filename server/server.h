@@ -11,7 +11,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/admin_service.h"
-#include "server/queue_server.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
@@ -34,9 +33,6 @@ struct ServerOptions {
   int keep_snapshots = 5;
   // How personalised lists are scored (exact or int8 path, threads).
   RecommenderOptions retrieval;
-  // Threads answering RecommendFor and GetSegment from completion queues
-  // (0: one per core); see queue_server.h.
-  int queue_threads = 0;
   // Fail start-up when no snapshot is published yet, instead of serving
   // UNAVAILABLE (and health NOT_SERVING) until one appears.
   bool require_snapshot = false;
@@ -72,8 +68,6 @@ class TailorServer {
   std::unique_ptr<SnapshotManager> manager_;
   std::unique_ptr<RecommenderService> recommender_;
   std::unique_ptr<AdminService> admin_;
-  // Outlives server_ (its queues are destroyed after the server).
-  std::unique_ptr<QueueServer> queues_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

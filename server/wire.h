@@ -29,28 +29,22 @@ absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
 absl::Status SerializeResponse(const google::protobuf::Message& message,
                                grpc::ByteBuffer* buffer);
 
-// A raw unary call's work: parses the request, runs
-// `handle(request, &response)` (returning absl::Status) and serialises the
-// response.
-template <typename Request, typename Response, typename Handle>
-absl::Status AnswerRaw(const grpc::ByteBuffer& request,
-                       grpc::ByteBuffer* response, Handle handle) {
-  Request req;
-  TAILOR_RETURN_IF_ERROR(ParseRequest(request, &req));
-  Response resp;
-  TAILOR_RETURN_IF_ERROR(handle(req, &resp));
-  return SerializeResponse(resp, response);
-}
-
-// A raw unary callback handler: AnswerRaw, then finishes the call with the
-// mapped status.
+// A raw unary callback handler: parses the request, runs
+// `handle(request, &response)` (returning absl::Status), serialises the
+// response and finishes the call with the mapped status.
 template <typename Request, typename Response, typename Handle>
 grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response, Handle handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(
-      AnswerRaw<Request, Response>(*request, response, std::move(handle))));
+  absl::Status status = [&] {
+    Request req;
+    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
+    Response resp;
+    TAILOR_RETURN_IF_ERROR(handle(req, &resp));
+    return SerializeResponse(resp, response);
+  }();
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

@@ -253,11 +253,10 @@ TEST_F(ServerTest, ReflectionListsAndDescribesTheServices) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
-// RecommendFor and GetSegment are answered from completion queues (see
-// server/queue_server.h): concurrent callers all get their answers and
-// their errors, and the server shuts down cleanly while calls are in
+// Concurrent callers of RecommendFor and GetSegment all get their answers
+// and their errors, and the server shuts down cleanly while calls are in
 // flight.
-TEST_F(ServerTest, QueueServedMethodsAnswerConcurrentCallersAndStopCleanly) {
+TEST_F(ServerTest, ConcurrentCallersGetAnswersAndTheServerStopsCleanly) {
   Publish(TinySnapshot());
   StartServer();
   std::atomic<int> answered{0}, invalid{0}, wrong{0};
