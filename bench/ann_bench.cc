@@ -11,7 +11,9 @@
 //   - BM_AnnIvfFiltered: the same with those filters (recall against the
 //     exact filtered answer; the width is the filtered one). The 5% set is
 //     searched through its compact copy (exact, the width unused), the 20%
-//     one through the lists;
+//     one through the lists; BM_AnnIvfFilteredListsOnly: the same index
+//     without compact copies, the 5% filter through the lists (the
+//     baseline for the copies);
 //   - BM_AnnHnsw: hnswlib 0.6.2 (Debian's libhnswlib-dev, inner product,
 //     M = 32, ef_construction = 200) at several ef.
 // All on one thread: items_per_second is queries per second per thread.
@@ -50,7 +52,11 @@ struct Fixture {
   ItemSet five_percent, twenty_percent;
   std::unique_ptr<ExactRetriever> exact;
   std::unique_ptr<QuantizedRetriever> int8;  // built on first use
+  IvfPartition partition;
   std::unique_ptr<IvfRetriever> ivf;
+  // The same index without compact copies (every filter through the
+  // lists), built on first use: the side-by-side baseline for them.
+  std::unique_ptr<IvfRetriever> ivf_lists;
   std::unique_ptr<HnswAnchor> hnsw;
   // Exact answers (count 100) per query, unfiltered and filtered.
   std::vector<std::vector<ScoredItem>> truth, truth5, truth20;
@@ -126,7 +132,8 @@ Fixture& Data(int64_t n) {
   IvfBuildOptions build;
   absl::StatusOr<IvfPartition> partition = BuildIvfPartition(f.items, build);
   if (!partition.ok()) std::abort();
-  f.ivf = std::make_unique<IvfRetriever>(f.items, *partition);
+  f.partition = *std::move(partition);
+  f.ivf = std::make_unique<IvfRetriever>(f.items, f.partition);
   f.ivf_build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -229,13 +236,17 @@ void BM_AnnInt8Filtered(benchmark::State& state) {
           });
 }
 
-void IvfRun(benchmark::State& state, int64_t percent) {
+void IvfRun(benchmark::State& state, int64_t percent, bool lists_only) {
   Fixture& f = Data(state.range(0));
   const int k = static_cast<int>(state.range(1));
   const int probe = static_cast<int>(state.range(2));
   const SearchParams params = Filtered(f, k, percent);
   int64_t scanned = 0, searches = 0;
-  const IvfRetriever& ivf = *f.ivf;
+  if (lists_only && f.ivf_lists == nullptr) {
+    f.ivf_lists = std::make_unique<IvfRetriever>(
+        f.items, f.partition, IvfOptions{.compact_share = 0});
+  }
+  const IvfRetriever& ivf = lists_only ? *f.ivf_lists : *f.ivf;
   Measure(state, f, k, percent,
           [&](const float* q, std::vector<ScoredItem>* out) {
             ivf.SearchWithProbe(q, params, probe, probe, out);
@@ -247,9 +258,12 @@ void IvfRun(benchmark::State& state, int64_t percent) {
   state.counters["build_s"] = f.ivf_build_seconds;
 }
 
-void BM_AnnIvf(benchmark::State& state) { IvfRun(state, 0); }
+void BM_AnnIvf(benchmark::State& state) { IvfRun(state, 0, false); }
 void BM_AnnIvfFiltered(benchmark::State& state) {
-  IvfRun(state, state.range(3));
+  IvfRun(state, state.range(3), false);
+}
+void BM_AnnIvfFilteredListsOnly(benchmark::State& state) {
+  IvfRun(state, state.range(3), true);
 }
 
 void BM_AnnHnsw(benchmark::State& state) {
@@ -284,6 +298,9 @@ BENCHMARK(BM_AnnIvfFiltered)
     ->ArgsProduct({{100'000, 1'000'000}, {10, 100}, {0}, {5}})
     ->ArgsProduct({{100'000}, {10, 100}, {32, 64, 128}, {20}})
     ->ArgsProduct({{1'000'000}, {10, 100}, {128, 192, 256, 384}, {20}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AnnIvfFilteredListsOnly)
+    ->ArgsProduct({{1'000'000}, {10, 100}, {384, 512}, {5}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnnHnsw)
     ->ArgsProduct({{100'000}, {10, 100}, {100, 400, 1280}})
