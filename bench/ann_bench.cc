@@ -307,7 +307,7 @@ BENCHMARK(BM_AnnHnsw)
     ->Unit(benchmark::kMicrosecond);
 
 // Trained factors (bench/ann_trained.sh sets TAILOR_ANN_SNAPSHOT_DIR; run
-// with --benchmark_filter=/0/).
+// with --benchmark_filter='^BM_Ann[A-Za-z0-9]*/0/').
 BENCHMARK(BM_AnnExact)
     ->ArgsProduct({{kTrained}, {10, 100}})
     ->Unit(benchmark::kMicrosecond);

@@ -11,7 +11,9 @@
 //   - BM_Sixteen*: 16 searches one by one against one SearchBatch (the
 //     micro-batching path);
 //   - BM_Filtered*: a filter that keeps 1% of the catalog, by candidate
-//     list (scores only those) and by bitmap (scans everything).
+//     list (scores only those, in id order), by bitmap (scans everything)
+//     and by bitmap through its compact copy (scores its members by
+//     decreasing norm, stopping early: the default for selective sets).
 //
 //   ./build/bin/retrieval_bench --benchmark_repetitions=3
 //       --benchmark_report_aggregates_only=true
@@ -231,13 +233,19 @@ void BM_FilteredByList(benchmark::State& state) {
   Run(state, r, f, params, f.items.size() * 4);
 }
 
-void BM_FilteredByBitmap(benchmark::State& state) {
+void FilteredByBitmap(benchmark::State& state, double compact_share) {
   const Fixture& f = Data(state.range(0));
-  ExactRetriever r(f.items, {.threads = 1});
+  ExactRetriever r(f.items, {.threads = 1, .compact_share = compact_share});
   OnePercent keep(state.range(0));
   SearchParams params(10);
   params.filter.require = {&keep.set};
   Run(state, r, f, params, f.items.size() * 4);
+}
+void BM_FilteredByBitmap(benchmark::State& state) {
+  FilteredByBitmap(state, /*compact_share=*/0);
+}
+void BM_FilteredByCompactCopy(benchmark::State& state) {
+  FilteredByBitmap(state, ExactOptions().compact_share);
 }
 
 BENCHMARK(BM_StreamRead)
@@ -287,6 +295,9 @@ BENCHMARK(BM_SixteenAsOneBatch)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FilteredByList)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FilteredByBitmap)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FilteredByCompactCopy)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tailor

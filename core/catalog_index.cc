@@ -102,7 +102,12 @@ absl::Status ApplyCatalogQuery(const CatalogIndex& index,
       ids.push_back(id);
       kept += static_cast<int64_t>(index.category_items(id).size());
     }
-    if (kept * 8 < index.num_items()) {
+    if (ids.size() == 1) {
+      // The snapshot's own set, shared by every request: a retriever
+      // searches a selective one through its cached compact copy
+      // (ExactOptions::compact_share), by decreasing norm.
+      filter.require.push_back(&index.category_set(ids[0]));
+    } else if (kept * 8 < index.num_items()) {
       for (int32_t id : ids) {
         const auto& items = index.category_items(id);
         storage->candidates.insert(storage->candidates.end(), items.begin(),
@@ -110,8 +115,6 @@ absl::Status ApplyCatalogQuery(const CatalogIndex& index,
       }
       std::sort(storage->candidates.begin(), storage->candidates.end());
       filter.candidates = &storage->candidates;
-    } else if (ids.size() == 1) {
-      filter.require.push_back(&index.category_set(ids[0]));
     } else {
       storage->categories = ItemSet(index.num_items());
       for (int32_t id : ids) {

@@ -41,6 +41,27 @@ std::shared_ptr<const RequiredSetCopy> RequiredSetCache::Get(
   return copy;
 }
 
+int RequiredSetCache::SelectiveSet(
+    const ItemFilter& filter,
+    std::shared_ptr<const RequiredSetCopy>* copy) const {
+  int best = -1;
+  int64_t best_count = 0;
+  for (size_t i = 0; i < filter.require.size(); ++i) {
+    const int64_t count = filter.require[i]->Count();
+    if (best < 0 || count < best_count) {
+      best = static_cast<int>(i);
+      best_count = count;
+    }
+  }
+  const auto n = static_cast<double>(item_of_->size());
+  if (best < 0 ||
+      static_cast<double>(best_count) > options_.compact_share * n) {
+    return -1;
+  }
+  *copy = Get(*filter.require[best]);
+  return (*copy)->compact.has_value() ? best : -1;
+}
+
 size_t RequiredSetCache::memory_bytes() const {
   MutexLock lock(&mu_);
   return bytes_;
@@ -71,18 +92,19 @@ std::shared_ptr<const RequiredSetCopy> RequiredSetCache::Build(
   std::stable_sort(positions.begin(), positions.end(),
                    [&](int32_t a, int32_t b) { return norm[a] > norm[b]; });
   CompactSet& c = copy->compact.emplace();
-  const int dim = codes_->codes.dim();
   const auto m = static_cast<int64_t>(positions.size());
-  c.codes = Int8Rows{AlignedRows<int8_t>(m, dim), std::vector<float>(m),
-                     std::vector<float>(m)};
   c.norm.resize(m);
-  const size_t row_bytes = codes_->codes.stride() * sizeof(int8_t);
-  for (int64_t i = 0; i < m; ++i) {
-    const int32_t p = positions[i];
-    std::memcpy(c.codes.codes.row(i), codes_->codes.row(p), row_bytes);
-    c.codes.scale[i] = codes_->scale[p];
-    c.codes.slack[i] = codes_->slack[p];
-    c.norm[i] = norm[p];
+  for (int64_t i = 0; i < m; ++i) c.norm[i] = norm[positions[i]];
+  if (codes_ != nullptr) {
+    c.codes = Int8Rows{AlignedRows<int8_t>(m, codes_->codes.dim()),
+                       std::vector<float>(m), std::vector<float>(m)};
+    const size_t row_bytes = codes_->codes.stride() * sizeof(int8_t);
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t p = positions[i];
+      std::memcpy(c.codes.codes.row(i), codes_->codes.row(p), row_bytes);
+      c.codes.scale[i] = codes_->scale[p];
+      c.codes.slack[i] = codes_->slack[p];
+    }
   }
   c.position = std::move(positions);
   return copy;

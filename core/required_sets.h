@@ -27,8 +27,9 @@
 namespace tailor {
 
 // A set's members by decreasing norm (ties: lower position): their
-// positions in the owner's storage order, their norms and their int8 codes
-// (rows copied from the owner's codes, so the same error bounds hold).
+// positions in the owner's storage order, their norms and, when the owner
+// has int8 codes, their codes (rows copied from the owner's, so the same
+// error bounds hold).
 // Thread safety: a plain value; immutable once built.
 struct CompactSet {
   std::vector<int32_t> position;
@@ -65,8 +66,9 @@ struct RequiredSetOptions {
 };
 
 // The copies of sets for a retriever whose position p holds item
-// item_of[p] with norm norm[p] and codes row p of `codes`. Copies are
-// cached by the set's address and contents (ItemSet::Fingerprint), so a set
+// item_of[p] with norm norm[p] and codes row p of `codes` (null for an
+// fp32 retriever: compact copies then hold positions and norms only). Copies
+// are cached by the set's address and contents (ItemSet::Fingerprint), so a set
 // changed in place gets a new copy. The first search with a set pays for
 // its copy (about 1 ms at 1 M items).
 // Thread safety: Get may be called from many threads at once; the cache is
@@ -79,6 +81,13 @@ class RequiredSetCache {
                    RequiredSetOptions options);
 
   std::shared_ptr<const RequiredSetCopy> Get(const ItemSet& set) const;
+  // The required set of `filter` to search through its compact copy: the
+  // smallest, when it keeps at most the compact share. Counts each set's
+  // members (a popcount, a few microseconds at 1 M items) and copies only
+  // that one, so sets built per request and too large to copy cost no
+  // copy. Returns its index in filter.require and sets *copy, or -1.
+  int SelectiveSet(const ItemFilter& filter,
+                   std::shared_ptr<const RequiredSetCopy>* copy) const;
   // Bytes of the copies cached now.
   size_t memory_bytes() const;
 

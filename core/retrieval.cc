@@ -183,7 +183,10 @@ ExactRetriever::ExactRetriever(const RowMatrix& items, ExactOptions options)
       position_(items.rows()),
       norm_(items.rows()),
       options_(options),
-      kernels_(options.kernels != nullptr ? options.kernels : &BestKernels()) {
+      kernels_(options.kernels != nullptr ? options.kernels : &BestKernels()),
+      required_sets_(std::make_unique<RequiredSetCache>(
+          &order_, &norm_, /*codes=*/nullptr,
+          RequiredSetOptions{.compact_share = options.compact_share})) {
   const int64_t n = items.rows();
   std::vector<float> item_norm(n);
   for (int64_t i = 0; i < n; ++i) item_norm[i] = items.row(i).norm();
@@ -201,6 +204,8 @@ ExactRetriever::ExactRetriever(const RowMatrix& items, ExactOptions options)
               rows_.row(p));
   }
 }
+
+ExactRetriever::~ExactRetriever() = default;
 
 size_t ExactRetriever::memory_bytes() const {
   return rows_.memory_bytes() +
@@ -259,6 +264,11 @@ void ExactRetriever::Search(const float* query, const SearchParams& params,
     top.Finish(out);
     return;
   }
+  std::shared_ptr<const RequiredSetCopy> copy;
+  if (const int set = required_sets_->SelectiveSet(filter, &copy); set >= 0) {
+    SearchCompact(query, params, *copy->compact, set, out);
+    return;
+  }
 
   // Dense: part p scans blocks p, p + parts, ... (so every part starts
   // with large norms) until no later block can beat the shared threshold.
@@ -290,6 +300,37 @@ void ExactRetriever::Search(const float* query, const SearchParams& params,
   tops[0].Finish(out);
 }
 
+void ExactRetriever::SearchCompact(const float* query,
+                                   const SearchParams& params,
+                                   const CompactSet& set, int set_index,
+                                   std::vector<ScoredItem>* out) const {
+  ItemFilter others = params.filter;
+  others.require.erase(others.require.begin() + set_index);
+  const std::vector<float> q = PadQuery(query, rows_.dim(), rows_.stride());
+  const float qnorm = Norm(query, rows_.dim()) * kNormSlack;
+  CappedCollector top(params.k, params.group_of, params.max_per_group);
+  // Members are gathered from the rows, 256 at a time.
+  constexpr int64_t kGather = 256;
+  std::vector<float> scores(kGather);
+  const auto m = static_cast<int64_t>(set.position.size());
+  for (int64_t begin = 0; begin < m; begin += kGather) {
+    float threshold = top.threshold();
+    if (qnorm * set.norm[begin] < threshold) break;
+    const int64_t len = std::min(kGather, m - begin);
+    kernels_->dot_f32_gather(rows_.data(), set.position.data() + begin, len,
+                             rows_.stride(), q.data(), scores.data());
+    for (int64_t j = 0; j < len; ++j) {
+      if (scores[j] < threshold) continue;
+      const int32_t item = order_[set.position[begin + j]];
+      if (!others.Accepts(item)) continue;
+      top.Push({item, scores[j]});
+      threshold = std::max(threshold, top.threshold());
+    }
+    top.Refresh();
+  }
+  top.Finish(out);
+}
+
 void ExactRetriever::SearchBatch(const std::vector<BatchQuery>& batch) const {
   struct Scan {
     const BatchQuery* q;
@@ -305,6 +346,13 @@ void ExactRetriever::SearchBatch(const std::vector<BatchQuery>& batch) const {
     const SearchParams& params = *q.params;
     if (params.filter.candidates != nullptr || params.k <= 0 || n == 0) {
       Search(q.query, params, q.out);  // sparse or empty: nothing to share
+      continue;
+    }
+    std::shared_ptr<const RequiredSetCopy> copy;
+    if (const int set = required_sets_->SelectiveSet(params.filter, &copy);
+        set >= 0) {
+      q.out->clear();  // a selective set's members: nothing to share either
+      SearchCompact(q.query, params, *copy->compact, set, q.out);
       continue;
     }
     scans.push_back(
@@ -404,8 +452,7 @@ void Int8Bounds(const Int8Rows& rows, int64_t begin, int64_t len,
 }
 
 QuantizedRetriever::QuantizedRetriever(const RowMatrix& items,
-                                       ExactOptions options,
-                                       double compact_share)
+                                       ExactOptions options)
     : exact_(items, options),
       codes_(QuantizeRows(
           items.rows(), static_cast<int>(items.cols()),
@@ -413,7 +460,7 @@ QuantizedRetriever::QuantizedRetriever(const RowMatrix& items,
           exact_.norms())),
       required_sets_(std::make_unique<RequiredSetCache>(
           &exact_.order(), &exact_.norms(), &codes_,
-          RequiredSetOptions{.compact_share = compact_share})) {}
+          RequiredSetOptions{.compact_share = options.compact_share})) {}
 
 QuantizedRetriever::~QuantizedRetriever() = default;
 
@@ -439,15 +486,10 @@ void QuantizedRetriever::Search(const float* query, const SearchParams& params,
     return;
   }
   const ItemFilter& filter = params.filter;
-  if (!filter.require.empty()) {
-    std::vector<std::shared_ptr<const RequiredSetCopy>> copies;
-    for (const ItemSet* set : filter.require) {
-      copies.push_back(required_sets_->Get(*set));
-    }
-    if (const int compact = SmallestCompactSet(filter, copies); compact >= 0) {
-      SearchCompact(query, q8, params, *copies[compact]->compact, compact, out);
-      return;
-    }
+  std::shared_ptr<const RequiredSetCopy> copy;
+  if (const int set = required_sets_->SelectiveSet(filter, &copy); set >= 0) {
+    SearchCompact(query, q8, params, *copy->compact, set, out);
+    return;
   }
   const float max_score = q8.norm * kNormSlack;
   const std::vector<int32_t>& order = exact_.order();

@@ -186,6 +186,9 @@ class Retriever {
 };
 
 class CappedCollector;
+class RequiredSetCache;
+struct CompactSet;
+struct RequiredSetCopy;
 
 struct ExactOptions {
   // Threads one search may use (0: all cores). A catalog is split only when
@@ -198,6 +201,12 @@ struct ExactOptions {
   // (whose norms follow popularity) most of the catalog is never read.
   // false scans everything (for benchmarks).
   bool prune_by_norm = true;
+  // A search requiring a set that keeps at most this share of the catalog
+  // (a category, a rare size) scores only that set's members, by
+  // decreasing norm from a cached copy of their positions (see
+  // required_sets.h), instead of scanning the catalog; 0: never. The int8
+  // path copies their codes too.
+  double compact_share = 0.125;
   // Kernels to use; null means BestKernels().
   const DotKernels* kernels = nullptr;
 };
@@ -206,10 +215,14 @@ struct ExactOptions {
 // keeps a bounded heap; splits large catalogs across threads, which share
 // their thresholds. Returns exactly the brute-force answer (up to float
 // summation order).
+// Thread safety: Search may be called from many threads at once; the
+// cache of selective sets' copies is guarded by a mutex, the rest is
+// immutable after construction.
 class ExactRetriever : public Retriever {
  public:
   // Copies `items` into aligned rows, by decreasing norm.
   explicit ExactRetriever(const RowMatrix& items, ExactOptions options = {});
+  ~ExactRetriever() override;
   int32_t num_items() const override {
     return static_cast<int32_t>(rows_.rows());
   }
@@ -243,6 +256,11 @@ class ExactRetriever : public Retriever {
   void ScanBlock(int64_t begin, int64_t len, const float* padded_query,
                  float threshold, const ItemFilter& filter,
                  CappedCollector* top, float* scores) const;
+  // Scores the members of filter.require[set_index] (`set`), by decreasing
+  // norm until none can reach the k-th best score.
+  void SearchCompact(const float* query, const SearchParams& params,
+                     const CompactSet& set, int set_index,
+                     std::vector<ScoredItem>* out) const;
 
   AlignedRows<float> rows_;  // by position
   std::vector<int32_t> order_;
@@ -250,6 +268,7 @@ class ExactRetriever : public Retriever {
   std::vector<float> norm_;        // by position
   ExactOptions options_;
   const DotKernels* kernels_;
+  std::unique_ptr<RequiredSetCache> required_sets_;  // positions only
 };
 
 // Rows as int8 codes with a per-row scale, for a first pass that reads a
@@ -289,24 +308,21 @@ void Int8Bounds(const Int8Rows& rows, int64_t begin, int64_t len,
                 const Int8Query& query, const DotKernels& kernels, int32_t* acc,
                 float* upper, float* lower);
 
-class RequiredSetCache;
-struct CompactSet;
-
 // int8 codes with a per-item scale for a first pass over the whole
 // catalog (a quarter of the fp32 bytes), then fp32 re-scoring of the items
 // that might be in the answer. Each item also stores a bound on its
 // quantization error, so an item is dropped only when its best possible
 // score is below the k-th best guaranteed score: the answer equals the
 // exact one (up to float summation order), not just most of it. A search
-// requiring a selective set (at most compact_share of the catalog) scans
+// requiring a selective set (ExactOptions::compact_share) scans
 // only that set's members, through a cached compact copy of their codes
 // (see required_sets.h).
 // Thread safety: Search may be called from many threads at once; the
 // cache of set copies is guarded by a mutex, the rest is immutable.
 class QuantizedRetriever : public Retriever {
  public:
-  explicit QuantizedRetriever(const RowMatrix& items, ExactOptions options = {},
-                              double compact_share = 0.125);
+  explicit QuantizedRetriever(const RowMatrix& items,
+                              ExactOptions options = {});
   ~QuantizedRetriever() override;
   int32_t num_items() const override { return exact_.num_items(); }
   int dim() const override { return exact_.dim(); }

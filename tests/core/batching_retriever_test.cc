@@ -17,11 +17,15 @@ RowMatrix Items(int rows, int cols, std::mt19937_64* rng) {
   return m;
 }
 
-// A mix of requests: different k, exclusions, a candidate list, caps.
+// A mix of requests: different k, exclusions, a candidate list, caps, a
+// selective required set (searched through its compact copy) and a wide
+// one.
 struct Requests {
   std::vector<RowMatrix> queries;
   std::vector<SearchParams> params;
   ItemSet exclude{5000};
+  ItemSet category{5000};
+  ItemSet in_stock{5000};
   std::vector<int32_t> candidates;
   std::vector<int32_t> group;
 
@@ -29,6 +33,8 @@ struct Requests {
     for (int i = 0; i < 5000; ++i) {
       if (i % 3 == 0) exclude.Insert(i);
       if (i % 17 == 0) candidates.push_back(i);
+      if (i % 20 == 0) category.Insert(i);
+      if (i % 10 != 0) in_stock.Insert(i);
       group[i] = i % 5;
     }
     for (int i = 0; i < n; ++i) {
@@ -36,6 +42,8 @@ struct Requests {
       SearchParams p(1 + static_cast<int>((*rng)() % 50));
       if (i % 2 == 0) p.filter.exclude = &exclude;
       if (i % 5 == 0) p.filter.candidates = &candidates;
+      if (i % 4 == 1) p.filter.require.push_back(&category);
+      if (i % 4 == 3) p.filter.require.push_back(&in_stock);
       if (i % 3 == 0) {
         p.group_of = group.data();
         p.max_per_group = 2;

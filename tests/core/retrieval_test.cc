@@ -152,8 +152,9 @@ TEST(RetrieverTest, FiltersAndCapsEqualBruteForceAndNeverLeak) {
 }
 
 // Selective required sets (a category, a size) are searched through their
-// compact copies by the int8 path: the same exact answer, combined with the
-// other rules, and the copies follow a set changed in place.
+// compact copies (positions on the fp32 path, codes too on the int8 path):
+// the same exact answer, combined with the other rules, and the copies
+// follow a set changed in place.
 TEST(RetrieverTest, SelectiveRequiredSetsEqualBruteForce) {
   std::mt19937_64 rng(31);
   for (int trial = 0; trial < 6; ++trial) {
@@ -203,20 +204,21 @@ TEST(RetrieverTest, SelectiveRequiredSetsEqualBruteForce) {
     }
   }
   // A set that grows in place past the compact share is not answered from
-  // its old copy.
+  // its old copy, on either path.
   RowMatrix items = IntegerMatrix(3000, 8, 3, &rng);
   RowMatrix query = IntegerMatrix(1, 8, 3, &rng);
-  QuantizedRetriever int8(items, {.threads = 1});
-  ItemSet set(3000);
-  for (int i = 0; i < 3000; i += 40) set.Insert(i);
-  SearchParams params(30);
-  params.filter.require = {&set};
-  for (int round = 0; round < 4; ++round) {
-    std::vector<ScoredItem> got;
-    int8.Search(query.data(), params, &got);
-    EXPECT_EQ(got, BruteForceTopN(items, query.data(), params))
-        << "round " << round;
-    for (int i = round; i < 3000; i += 9) set.Insert(i);
+  for (const auto& retriever : ExactVariants(items)) {
+    ItemSet set(3000);
+    for (int i = 0; i < 3000; i += 40) set.Insert(i);
+    SearchParams params(30);
+    params.filter.require = {&set};
+    for (int round = 0; round < 4; ++round) {
+      std::vector<ScoredItem> got;
+      retriever->Search(query.data(), params, &got);
+      EXPECT_EQ(got, BruteForceTopN(items, query.data(), params))
+          << "round " << round;
+      for (int i = round; i < 3000; i += 9) set.Insert(i);
+    }
   }
 }
 
