@@ -3,6 +3,7 @@
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/core/retrieval_test_util.h"
 
@@ -29,6 +30,22 @@ std::vector<std::unique_ptr<Retriever>> ExactVariants(const RowMatrix& items) {
         ExactOptions{.threads = 2, .min_items_per_thread = 1, .kernels = k}));
   }
   return out;
+}
+
+// Checks that every exact variant answers `params` as brute force does;
+// returns their answers.
+std::vector<std::vector<ScoredItem>> ExpectEveryVariantExact(
+    const RowMatrix& items, const RowMatrix& query, const SearchParams& params,
+    const std::string& context) {
+  const std::vector<ScoredItem> want =
+      BruteForceTopN(items, query.data(), params);
+  std::vector<std::vector<ScoredItem>> answers;
+  for (const auto& retriever : ExactVariants(items)) {
+    std::vector<ScoredItem>& got = answers.emplace_back();
+    retriever->Search(query.data(), params, &got);
+    EXPECT_EQ(got, want) << context;
+  }
+  return answers;
 }
 
 TEST(SimdTest, KernelsAgreeWithScalar) {
@@ -133,12 +150,9 @@ TEST(RetrieverTest, FiltersAndCapsEqualBruteForceAndNeverLeak) {
         params.group_of = group.data();
         params.max_per_group = 1 + static_cast<int>(rng() % 3);
       }
-      const std::vector<ScoredItem> want =
-          BruteForceTopN(items, query.data(), params);
-      for (const auto& retriever : ExactVariants(items)) {
-        std::vector<ScoredItem> got;
-        retriever->Search(query.data(), params, &got);
-        EXPECT_EQ(got, want) << "trial " << trial << " variant " << variant;
+      for (const std::vector<ScoredItem>& got : ExpectEveryVariantExact(
+               items, query, params,
+               absl::StrCat("trial ", trial, " variant ", variant))) {
         absl::flat_hash_map<int32_t, int> per_group;
         for (const ScoredItem& s : got) {
           EXPECT_TRUE(params.filter.Eligible(s.item)) << s.item;
@@ -194,13 +208,9 @@ TEST(RetrieverTest, SelectiveRequiredSetsEqualBruteForce) {
         params.group_of = group.data();
         params.max_per_group = 1 + static_cast<int>(rng() % 3);
       }
-      const std::vector<ScoredItem> want =
-          BruteForceTopN(items, query.data(), params);
-      for (const auto& retriever : ExactVariants(items)) {
-        std::vector<ScoredItem> got;
-        retriever->Search(query.data(), params, &got);
-        EXPECT_EQ(got, want) << "trial " << trial << " variant " << variant;
-      }
+      ExpectEveryVariantExact(
+          items, query, params,
+          absl::StrCat("trial ", trial, " variant ", variant));
     }
   }
   // A set that grows in place past the compact share is not answered from
