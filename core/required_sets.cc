@@ -33,7 +33,8 @@ std::shared_ptr<const RequiredSetCopy> RequiredSetCache::Get(
   auto [it, inserted] = copies_.try_emplace(key, copy);
   if (!inserted) return it->second;
   bytes_ += bytes;
-  if (bytes_ > options_.max_bytes && copies_.size() > 1) {
+  if ((bytes_ > options_.max_bytes || copies_.size() > options_.max_sets) &&
+      copies_.size() > 1) {
     copies_.clear();
     copies_.try_emplace(key, copy);
     bytes_ = bytes;

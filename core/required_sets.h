@@ -60,9 +60,12 @@ struct RequiredSetOptions {
   bool position_bits = false;
   // Sets keeping at most this share of the catalog get a compact copy.
   double compact_share = 0.125;
-  // Bytes of copies kept; the cache starts over when a new copy would pass
-  // this (searches holding a copy keep it alive).
+  // Bytes of copies, and copies, kept; the cache starts over when a new
+  // copy would pass either (searches holding a copy keep it alive). The
+  // count bounds what sets built per request (and never seen again) can
+  // pile up.
   size_t max_bytes = size_t{256} << 20;
+  size_t max_sets = 128;
 };
 
 // The copies of sets for a retriever whose position p holds item

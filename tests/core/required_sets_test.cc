@@ -95,6 +95,12 @@ TEST(RequiredSetCacheTest, StartsOverWhenPastItsBudget) {
   // The latest is still cached, the first was dropped and is rebuilt.
   EXPECT_EQ(cache.Get(sets[5]), held[5]);
   EXPECT_NE(cache.Get(sets[0]), held[0]);
+
+  // At most max_sets copies, however small.
+  RequiredSetCache few(&s.item_of, &s.norm, &s.codes, {.max_sets = 2});
+  for (const ItemSet& set : sets) few.Get(set);
+  EXPECT_LE(few.memory_bytes(), 2 * one);
+  EXPECT_GE(few.memory_bytes(), one);
 }
 
 TEST(RequiredSetCacheTest, SmallestCompactSetPicksTheMostSelective) {
