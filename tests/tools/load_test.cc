@@ -69,7 +69,10 @@ TEST_F(LoadTest, VersionsSeenAcrossASwapAreInOrder) {
   LoadOptions o = Options();
   o.rate = 0;  // closed loop
   o.concurrency = 4;
-  o.duration = absl::Seconds(1);
+  // The swap (at 300 ms) must finish while calls still run: publishing
+  // and loading a snapshot took over 700 ms once on a loaded machine, so
+  // the run goes on well past it.
+  o.duration = absl::Seconds(3);
   std::thread swapper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     Publish(TinySnapshot(2.0f));
