@@ -1,8 +1,10 @@
 #include "core/ivf_retriever.h"
 
+#include <cmath>
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/core/retrieval_test_util.h"
 
@@ -219,6 +221,11 @@ struct RecallCase {
   double filter_share;
 };
 
+void PrintTo(const RecallCase& c, std::ostream* os) {
+  *os << (c.spread_norms ? "spread norms" : "equal norms") << ", filter keeps "
+      << c.filter_share;
+}
+
 // The recall the issue asks of the approximate path (0.99 at 10, 0.97 at
 // 100), on 100 k clustered items: the width is tuned on 200 queries (as the
 // trainer does) and the recall measured on 200 others, items and queries
@@ -281,7 +288,15 @@ INSTANTIATE_TEST_SUITE_P(
     Data, IvfRecallTest,
     ::testing::Values(RecallCase{true, 0}, RecallCase{false, 0},
                       RecallCase{true, 0.05}, RecallCase{false, 0.05},
-                      RecallCase{true, 0.2}, RecallCase{false, 0.2}));
+                      RecallCase{true, 0.2}, RecallCase{false, 0.2}),
+    // Named by value: the default name would print the struct's bytes,
+    // padding included, which need not be the same from run to run.
+    [](const ::testing::TestParamInfo<RecallCase>& info) {
+      return absl::StrCat(
+          info.param.spread_norms ? "SpreadNorms" : "EqualNorms", "Filter",
+          static_cast<int>(std::lround(100 * info.param.filter_share)),
+          "Percent");
+    });
 
 }  // namespace
 }  // namespace tailor
