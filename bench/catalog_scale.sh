@@ -9,7 +9,10 @@
 # SERVERS="name=path/to/tailor-server ..." starts each of those servers
 # (default: current=build/bin/tailor-server) on the same snapshot and
 # alternates runs between them in that order, printing medians for each:
-# a side-by-side comparison of builds, e.g.
+# a side-by-side comparison of builds. Each round then also runs
+# RecommendFor alone in closed loop (16 in flight, CLOSED_SECONDS, default
+# 10) against each server: its throughput and CPU per call when calls
+# queue up. E.g.
 #   SERVERS="before=/tmp/old/build/bin/tailor-server current=build/bin/tailor-server"
 #   ./bench/catalog_scale.sh   # ITEMS=100000 USERS=100000 EVENTS=5000000
 #                              # REC_RATE=5000 EVENT_RATE=1000 RUNS=3
@@ -23,6 +26,7 @@ REC_RATE=${REC_RATE:-5000}
 EVENT_RATE=${EVENT_RATE:-1000}
 RUNS=${RUNS:-3}
 SECS=${SECONDS_PER_RUN:-20}
+CLOSED_SECS=${CLOSED_SECONDS:-10}
 RETRIEVAL=${RETRIEVAL:-auto}
 BIN=build/bin
 [ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
@@ -42,8 +46,13 @@ done
 # and 15 of /proc/PID/stat; 16 and 17 for its waited-for children.
 ticks() { awk -v f="$2" '{ print $f + $(f + 1) }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
+# per_call TICKS CALLS: microseconds of CPU per call.
+per_call() { echo $(($1 * 1000000 / hz / $2)); }
+calls_of() { sed -nE 's/^([0-9]+) calls in .*/\1/p'; }
+rate_of() { sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p'; }
 field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }
-declare -A rates p50 p99 server_cpu client_cpu
+declare -A rates p50 p99 server_cpu client_cpu closed_rates closed_p99 \
+  closed_cpu
 for i in "${!names[@]}"; do
   common=(--address="${addrs[$i]}" --users_file="$work/store/users.csv"
     --items_file="$work/store/catalog.csv")
@@ -68,17 +77,30 @@ for r in $(seq "$RUNS"); do
       echo "client ticks $(ticks "$me" 16)")
     after=$(ticks "${pids[$i]}" 14)
     wait "$writer" || true
-    calls=$(sed -nE 's/^([0-9]+) calls in .*/\1/p' <<<"$out")
-    # CPU per RecommendFor call, in microseconds (the server's includes
-    # the RecordEvents calls beside them).
-    server_cpu[$name]+=" $(((after - before) * 1000000 / hz / calls))"
-    client_cpu[$name]+=" $(($(sed -nE 's/^client ticks ([0-9]+)/\1/p' <<<"$out") * 1000000 / hz / calls))"
+    calls=$(calls_of <<<"$out")
+    # CPU per RecommendFor call (the server's includes the RecordEvents
+    # calls beside them).
+    server_cpu[$name]+=" $(per_call $((after - before)) "$calls")"
+    client_cpu[$name]+=" $(per_call "$(sed -nE 's/^client ticks ([0-9]+)/\1/p' <<<"$out")" "$calls")"
     echo "run $r, $name server: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s"
     grep -v '^client ticks' <<<"$out" | sed 's/^/    /'
     sed 's/^/    /' "$work/record.txt"
-    rates[$name]+=" $(sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p' <<<"$out")"
+    rates[$name]+=" $(rate_of <<<"$out")"
     p50[$name]+=" $(field p50 <<<"$out")"
     p99[$name]+=" $(field p99 <<<"$out")"
+  done
+  for i in "${!names[@]}"; do
+    name=${names[$i]}
+    before=$(ticks "${pids[$i]}" 14)
+    out=$("$BIN/tailor-bench" --address="${addrs[$i]}" \
+      --users_file="$work/store/users.csv" --mix=recommend:1 --rate=0 \
+      --concurrency=16 --duration="${CLOSED_SECS}s")
+    after=$(ticks "${pids[$i]}" 14)
+    echo "run $r, $name server: RecommendFor alone, closed loop, 16 in flight"
+    sed 's/^/    /' <<<"$out"
+    closed_rates[$name]+=" $(rate_of <<<"$out")"
+    closed_p99[$name]+=" $(field p99 <<<"$out")"
+    closed_cpu[$name]+=" $(per_call $((after - before)) "$(calls_of <<<"$out")")"
   done
 done
 for name in "${names[@]}"; do
@@ -87,5 +109,8 @@ for name in "${names[@]}"; do
     "RecommendFor $(median ${rates[$name]}) calls/s," \
     "p50 $(median ${p50[$name]}) us, p99 $(median ${p99[$name]}) us;" \
     "CPU per call: server $(median ${server_cpu[$name]}) us," \
-    "RecommendFor load generator $(median ${client_cpu[$name]}) us"
+    "RecommendFor load generator $(median ${client_cpu[$name]}) us;" \
+    "closed loop: $(median ${closed_rates[$name]}) calls/s," \
+    "p99 $(median ${closed_p99[$name]}) us, server CPU per call" \
+    "$(median ${closed_cpu[$name]}) us"
 done

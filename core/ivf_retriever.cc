@@ -376,15 +376,6 @@ void IvfRetriever::SearchWithProbe(const float* query,
   }
   const std::vector<float> q = PadQuery(query, dim(), rows_.stride());
   const ItemFilter& filter = params.filter;
-  // Required sets in list order (a word per block and set) and, for
-  // selective ones, compact copies; the rest of the filter is checked per
-  // item that passes them.
-  std::vector<std::shared_ptr<const RequiredSetCopy>> required;
-  for (const ItemSet* set : filter.require) {
-    required.push_back(required_sets_.Get(*set));
-  }
-  ItemFilter rest = filter;
-  rest.require.clear();
 
   // Pass 1 (as in QuantizedRetriever): the k best guaranteed scores, and
   // every item whose best possible score reached the k-th of them when it
@@ -392,13 +383,22 @@ void IvfRetriever::SearchWithProbe(const float* query,
   CappedCollector lower(params.k, params.group_of, params.max_per_group);
   std::vector<std::pair<int32_t, float>> maybe;  // (position, upper bound)
   Stats stats;
-  if (const int compact = SmallestCompactSet(filter, required); compact >= 0) {
+  std::shared_ptr<const RequiredSetCopy> selective;
+  if (const int set = required_sets_.SelectiveSet(filter, &selective);
+      set >= 0) {
     // Exact: every member of the selective set, by decreasing norm.
-    ItemFilter others = filter;
-    others.require.erase(others.require.begin() + compact);
-    stats.items_scanned = ScanCompactSet(*required[compact]->compact, item_, q8,
-                                         *kernels_, others, &lower, &maybe);
+    stats.items_scanned =
+        ScanCompactSet(*selective->compact, item_, q8, *kernels_,
+                       WithoutRequired(filter, set), &lower, &maybe);
   } else {
+    // Required sets in list order (a word per block and set); the rest of
+    // the filter is checked per item that passes them.
+    std::vector<std::shared_ptr<const RequiredSetCopy>> required;
+    for (const ItemSet* s : filter.require) {
+      required.push_back(required_sets_.Get(*s));
+    }
+    ItemFilter rest = filter;
+    rest.require.clear();
     ScanLists(q8, params, probe_lists, filtered_probe_lists, required, rest,
               &lower, &maybe, &stats);
   }

@@ -111,17 +111,10 @@ std::shared_ptr<const RequiredSetCopy> RequiredSetCache::Build(
   return copy;
 }
 
-int SmallestCompactSet(
-    const ItemFilter& filter,
-    const std::vector<std::shared_ptr<const RequiredSetCopy>>& copies) {
-  int best = -1;
-  for (size_t i = 0; i < filter.require.size(); ++i) {
-    if (!copies[i]->compact.has_value()) continue;
-    if (best < 0 || copies[i]->count < copies[best]->count) {
-      best = static_cast<int>(i);
-    }
-  }
-  return best;
+ItemFilter WithoutRequired(const ItemFilter& filter, int index) {
+  ItemFilter rest = filter;
+  rest.require.erase(rest.require.begin() + index);
+  return rest;
 }
 
 int64_t ScanCompactSet(const CompactSet& set,

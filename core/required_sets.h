@@ -109,13 +109,9 @@ class RequiredSetCache {
   mutable size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// The required set a search can scan as a compact copy instead of the
-// whole catalog: the smallest of `filter.require` when it has one. `copies`
-// holds the cache's copy of each required set, in order. Returns the
-// set's index in filter.require, or -1.
-int SmallestCompactSet(
-    const ItemFilter& filter,
-    const std::vector<std::shared_ptr<const RequiredSetCopy>>& copies);
+// `filter` without filter.require[index]: what is left to check on the
+// members of a set scanned through its compact copy.
+ItemFilter WithoutRequired(const ItemFilter& filter, int index);
 
 // Pass 1 of an int8 search over a compact set (see QuantizedRetriever):
 // offers `lower` the guaranteed score of every member `rest` accepts whose

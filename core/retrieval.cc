@@ -304,8 +304,7 @@ void ExactRetriever::SearchCompact(const float* query,
                                    const SearchParams& params,
                                    const CompactSet& set, int set_index,
                                    std::vector<ScoredItem>* out) const {
-  ItemFilter others = params.filter;
-  others.require.erase(others.require.begin() + set_index);
+  const ItemFilter others = WithoutRequired(params.filter, set_index);
   const std::vector<float> q = PadQuery(query, rows_.dim(), rows_.stride());
   const float qnorm = Norm(query, rows_.dim()) * kNormSlack;
   CappedCollector top(params.k, params.group_of, params.max_per_group);
@@ -351,7 +350,7 @@ void ExactRetriever::SearchBatch(const std::vector<BatchQuery>& batch) const {
     std::shared_ptr<const RequiredSetCopy> copy;
     if (const int set = required_sets_->SelectiveSet(params.filter, &copy);
         set >= 0) {
-      q.out->clear();  // a selective set's members: nothing to share either
+      // A selective set's members: nothing to share either.
       SearchCompact(q.query, params, *copy->compact, set, q.out);
       continue;
     }
@@ -557,12 +556,10 @@ void QuantizedRetriever::SearchCompact(const float* query, const Int8Query& q8,
                                        const SearchParams& params,
                                        const CompactSet& set, int set_index,
                                        std::vector<ScoredItem>* out) const {
-  ItemFilter others = params.filter;
-  others.require.erase(others.require.begin() + set_index);
   CappedCollector lower(params.k, params.group_of, params.max_per_group);
   std::vector<std::pair<int32_t, float>> maybe;  // (position, upper bound)
-  ScanCompactSet(set, exact_.order(), q8, exact_.kernels(), others, &lower,
-                 &maybe);
+  ScanCompactSet(set, exact_.order(), q8, exact_.kernels(),
+                 WithoutRequired(params.filter, set_index), &lower, &maybe);
   const float cut = lower.threshold();
   std::vector<int32_t> rescore;
   for (const auto& [position, up] : maybe) {

@@ -103,7 +103,7 @@ TEST(RequiredSetCacheTest, StartsOverWhenPastItsBudget) {
   EXPECT_GE(few.memory_bytes(), one);
 }
 
-TEST(RequiredSetCacheTest, SmallestCompactSetPicksTheMostSelective) {
+TEST(RequiredSetCacheTest, SelectiveSetPicksTheMostSelective) {
   const Storage s(1000, 3);
   RequiredSetCache cache(&s.item_of, &s.norm, &s.codes, {});
   ItemSet a(1000), b(1000), wide(1000);
@@ -112,12 +112,10 @@ TEST(RequiredSetCacheTest, SmallestCompactSetPicksTheMostSelective) {
   for (int i = 0; i < 1000; i += 2) wide.Insert(i);
   ItemFilter filter;
   filter.require = {&wide, &a, &b};
-  std::vector<std::shared_ptr<const RequiredSetCopy>> copies;
-  for (const ItemSet* set : filter.require) copies.push_back(cache.Get(*set));
-  EXPECT_EQ(SmallestCompactSet(filter, copies), 2);
+  std::shared_ptr<const RequiredSetCopy> copy;
+  EXPECT_EQ(cache.SelectiveSet(filter, &copy), 2);
   filter.require = {&wide};
-  copies.resize(1);
-  EXPECT_EQ(SmallestCompactSet(filter, copies), -1);
+  EXPECT_EQ(cache.SelectiveSet(filter, &copy), -1);
 }
 
 }  // namespace

@@ -222,13 +222,9 @@ TEST_F(ServerTest, AnnPathServesTheSnapshotsIvfPartition) {
 // load error that says what to do, not a silent fallback.
 TEST_F(ServerTest, AnnPathWithoutAPartitionIsRefused) {
   Publish(FilterSnapshot());
-  ServerOptions options;
-  options.address = "127.0.0.1:0";
-  options.snapshot_dir = dir_.Join("snapshots");
-  options.data_dir = dir_.Join("data");
-  options.poll_interval = absl::ZeroDuration();
+  retrieval_.path = RetrievalPath::kAnn;
+  ServerOptions options = Options();
   options.require_snapshot = true;
-  options.retrieval.path = RetrievalPath::kAnn;
   auto server = TailorServer::Start(options);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition)

@@ -59,14 +59,18 @@ class ServerTest : public ::testing::Test {
         std::make_unique<SnapshotStore>(Env::Default(), dir_.Join("snapshots"));
   }
   void Publish(const Snapshot& s) { ASSERT_TRUE(snapshots_->Publish(s).ok()); }
-  void StartServer() {
+  // What StartServer starts: port 0, no polling, the fixture's folders.
+  ServerOptions Options() const {
     ServerOptions options;
     options.address = "127.0.0.1:0";
     options.snapshot_dir = dir_.Join("snapshots");
     options.data_dir = dir_.Join("data");
     options.poll_interval = absl::ZeroDuration();
     options.retrieval = retrieval_;
-    auto server = TailorServer::Start(options);
+    return options;
+  }
+  void StartServer() {
+    auto server = TailorServer::Start(Options());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
