@@ -63,6 +63,39 @@ TEST_F(LoadTest, OpenLoopCountsEveryCallByKindAndStatus) {
   EXPECT_THAT(FormatLoadReport(*r, true), HasSubstr("\"calls\":200,"));
 }
 
+TEST_F(LoadTest, ThreadsShareTheCallsAndSendDistinctEvents) {
+  Publish(TinySnapshot());
+  StartServer();
+  LoadOptions o = Options();
+  o.threads = 3;
+  o.rate = 600;
+  o.max_calls = 300;
+  o.recommend_weight = 1;
+  o.record_weight = 1;
+  o.events_per_batch = 4;
+  o.event_id_prefix = "threads";
+  auto r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->calls, 300);
+  EXPECT_EQ(r->total.failed(), 0);
+  EXPECT_EQ(r->total.ok, 300);
+  const CallStats& ev = r->by_rpc["record"];
+  EXPECT_GT(ev.ok, 100);
+  EXPECT_GT(r->by_rpc["recommend"].ok, 100);
+  EXPECT_EQ(r->events_sent, 4 * ev.ok);
+  EXPECT_EQ(r->events_duplicate, 0);  // ids differ across the threads
+  // 300 calls at 600/s, shared by the threads: about half a second.
+  EXPECT_GE(r->seconds, 0.45);
+  int64_t per_second = 0;
+  for (const SecondStats& s : r->timeline) per_second += s.latency.count();
+  EXPECT_EQ(per_second, 300);
+  // The same seed and prefix send the same events again: all duplicates.
+  auto again = RunLoad(o);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->events_sent, r->events_sent);
+  EXPECT_EQ(again->events_duplicate, r->events_sent);
+}
+
 TEST_F(LoadTest, VersionsSeenAcrossASwapAreInOrder) {
   Publish(TinySnapshot());
   StartServer();
@@ -150,6 +183,13 @@ TEST(LoadOptionsTest, BadOptionsNameTheirFlag) {
               HasSubstr("--rate"));
   EXPECT_THAT(message([](LoadOptions& b) { b.concurrency = 0; }),
               HasSubstr("--concurrency"));
+  EXPECT_THAT(message([](LoadOptions& b) { b.threads = 0; }),
+              HasSubstr("--threads"));
+  EXPECT_THAT(message([](LoadOptions& b) {
+                b.concurrency = 2;
+                b.threads = 3;
+              }),
+              HasSubstr("--threads"));
   EXPECT_THAT(message([](LoadOptions& b) { b.users.clear(); }),
               HasSubstr("--users"));
   EXPECT_THAT(message([](LoadOptions& b) { b.record_weight = 1; }),

@@ -14,7 +14,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/mutex.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 
 namespace tailor {
@@ -38,12 +37,18 @@ const char* KindName(Kind k) {
 struct Pending {
   Kind kind = Kind::kRecommend;
   grpc::ClientContext ctx;
+  grpc::Status status;
   v1::RecommendRequest recommend;
   v1::RecommendResponse recommended;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::RecommendResponse>>
+      recommend_reader;
   v1::GetSegmentRequest segment;
   v1::Segment segmented;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::Segment>> segment_reader;
   v1::RecordEventsRequest record;
   v1::RecordEventsResponse recorded;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::RecordEventsResponse>>
+      record_reader;
   absl::Time scheduled;
   absl::Time sent;
 };
@@ -53,46 +58,179 @@ struct Answer {
   std::string version;
 };
 
-// Shared by the scheduler and gRPC's callback threads.
-// Thread safety: every member is guarded by mu.
-struct Run {
-  explicit Run(absl::Time start) : start(start) {}
-  const absl::Time start;
-  Mutex mu;
-  int in_flight ABSL_GUARDED_BY(mu) = 0;
-  LoadReport report ABSL_GUARDED_BY(mu);
-  std::vector<Answer> answers ABSL_GUARDED_BY(mu);
-  absl::Time last_done ABSL_GUARDED_BY(mu);
+// Sends calls number `first`, `first + stride`, ... of the run and counts
+// their answers, all on one thread that waits on its own completion queue
+// either for an answer or until the next call is due. One thread doing
+// both (rather than a sleeping scheduler plus gRPC's callback threads)
+// keeps the load generator's own CPU per call, and so its disturbance of
+// a server on the same machine, low.
+// Thread safety: Run() is called on one thread; the results are read after
+// it returns.
+class Driver {
+ public:
+  Driver(const LoadOptions& o,
+         const std::vector<std::unique_ptr<v1::Recommender::Stub>>* stubs,
+         int first, int stride, int concurrency, absl::Time start)
+      : o_(o),
+        stubs_(stubs),
+        first_(first),
+        stride_(stride),
+        concurrency_(concurrency),
+        start_(start),
+        rng_(o.seed + first),
+        mix_({o.recommend_weight, o.segment_weight, o.record_weight}),
+        user_(0, o.users.size() - 1),
+        item_(0, o.items.empty() ? 0 : o.items.size() - 1) {}
 
-  void Done(Pending* p, const grpc::Status& status) {
+  void Run() {
+    const absl::Duration interval =
+        o_.rate > 0 ? absl::Seconds(1.0 / o_.rate) : absl::ZeroDuration();
+    const absl::Time end = start_ + o_.duration;
+    int64_t n = first_;  // the next call's number in the whole run
+    bool sending = true;
+    if (o_.rate > 0) {
+      const absl::Duration wait = start_ - absl::Now();
+      if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    }
+    for (;;) {
+      const absl::Time now = absl::Now();
+      while (sending && in_flight_ < concurrency_) {
+        const absl::Time scheduled = o_.rate > 0 ? start_ + interval * n : now;
+        if ((o_.max_calls > 0 && n >= o_.max_calls) ||
+            (o_.duration > absl::ZeroDuration() && scheduled >= end)) {
+          sending = false;
+          break;
+        }
+        if (scheduled > now) break;
+        Send(n, scheduled);
+        n += stride_;
+      }
+      if (!sending && in_flight_ == 0) break;
+      // A call due while all are in flight waits for an answer; its wait
+      // counts in its latency (measured from `scheduled`).
+      absl::Time wake = absl::InfiniteFuture();
+      if (sending && o_.rate > 0 && in_flight_ < concurrency_) {
+        wake = start_ + interval * n;
+      }
+      void* tag = nullptr;
+      bool ok = false;
+      if (cq_.AsyncNext(&tag, &ok, absl::ToChronoTime(wake)) ==
+          grpc::CompletionQueue::GOT_EVENT) {
+        Done(static_cast<Pending*>(tag));
+      }
+    }
+    cq_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) {
+    }
+  }
+
+  LoadReport& report() { return report_; }
+  std::vector<Answer>& answers() { return answers_; }
+  absl::Time last_done() const { return last_done_; }
+  int64_t calls() const { return calls_; }
+  int64_t events_sent() const { return events_sent_; }
+
+ private:
+  void Send(int64_t n, absl::Time scheduled) {
+    auto* p = new Pending();
+    p->kind = static_cast<Kind>(mix_(rng_));
+    p->scheduled = scheduled;
+    p->ctx.set_deadline(absl::ToChronoTime(absl::Now() + o_.deadline));
+    v1::Recommender::Stub* stub = (*stubs_)[n % stubs_->size()].get();
+    ++in_flight_;
+    ++calls_;
+    p->sent = absl::Now();
+    switch (p->kind) {
+      case Kind::kRecommend:
+        p->recommend.set_user_id(o_.users[user_(rng_)]);
+        p->recommend.set_count(o_.count);
+        p->recommend_reader =
+            stub->PrepareAsyncRecommendFor(&p->ctx, p->recommend, &cq_);
+        p->recommend_reader->StartCall();
+        p->recommend_reader->Finish(&p->recommended, &p->status, p);
+        break;
+      case Kind::kSegment:
+        p->segment.set_user_id(o_.users[user_(rng_)]);
+        p->segment_reader =
+            stub->PrepareAsyncGetSegment(&p->ctx, p->segment, &cq_);
+        p->segment_reader->StartCall();
+        p->segment_reader->Finish(&p->segmented, &p->status, p);
+        break;
+      case Kind::kRecord: {
+        const int64_t now = absl::ToUnixSeconds(absl::Now());
+        for (int k = 0; k < o_.events_per_batch; ++k) {
+          v1::Event* e = p->record.add_events();
+          // Unique across drivers: call n's k-th event.
+          e->set_event_id(absl::StrCat(o_.event_id_prefix, "-", n, "-", k));
+          e->set_user_id(o_.users[user_(rng_)]);
+          e->set_item_id(o_.items[item_(rng_)]);
+          e->set_type(rng_() % 20 == 0 ? v1::EVENT_TYPE_PURCHASE
+                                       : v1::EVENT_TYPE_VIEW);
+          e->set_timestamp(now);
+        }
+        events_sent_ += o_.events_per_batch;
+        p->record_reader =
+            stub->PrepareAsyncRecordEvents(&p->ctx, p->record, &cq_);
+        p->record_reader->StartCall();
+        p->record_reader->Finish(&p->recorded, &p->status, p);
+        break;
+      }
+    }
+  }
+
+  void Done(Pending* p) {
     const absl::Time now = absl::Now();
     const int64_t micros = absl::ToInt64Microseconds(now - p->scheduled);
-    MutexLock lock(&mu);
-    --in_flight;
-    last_done = std::max(last_done, now);
+    --in_flight_;
+    last_done_ = std::max(last_done_, now);
+    LoadReport& report = report_;
     const size_t second = static_cast<size_t>(
-        std::max<int64_t>(0, absl::ToInt64Seconds(p->scheduled - start)));
+        std::max<int64_t>(0, absl::ToInt64Seconds(p->scheduled - start_)));
     if (report.timeline.size() <= second) report.timeline.resize(second + 1);
     CallStats& by_kind = report.by_rpc[KindName(p->kind)];
-    if (status.ok()) {
+    if (p->status.ok()) {
       report.total.latency.Record(micros);
       ++report.total.ok;
       by_kind.latency.Record(micros);
       ++by_kind.ok;
       report.timeline[second].latency.Record(micros);
       if (p->kind == Kind::kRecommend) {
-        answers.push_back({p->sent, now, p->recommended.model_version()});
+        answers_.push_back({p->sent, now, p->recommended.model_version()});
+      } else if (p->kind == Kind::kRecord) {
+        report.events_duplicate += p->recorded.duplicates();
       }
     } else {
       const std::string code = absl::StatusCodeToString(
-          static_cast<absl::StatusCode>(status.error_code()));
+          static_cast<absl::StatusCode>(p->status.error_code()));
       ++report.total.errors[code];
       ++by_kind.errors[code];
       ++report.timeline[second].errors;
     }
     delete p;
   }
+
+  const LoadOptions& o_;
+  const std::vector<std::unique_ptr<v1::Recommender::Stub>>* stubs_;
+  const int first_, stride_, concurrency_;
+  const absl::Time start_;
+  grpc::CompletionQueue cq_;
+  std::mt19937_64 rng_;
+  std::discrete_distribution<int> mix_;
+  std::uniform_int_distribution<size_t> user_, item_;
+  int in_flight_ = 0;
+  int64_t calls_ = 0, events_sent_ = 0;
+  LoadReport report_;
+  std::vector<Answer> answers_;
+  absl::Time last_done_ = absl::InfinitePast();
 };
+
+void MergeCallStats(const CallStats& from, CallStats* into) {
+  into->latency.Merge(from.latency);
+  into->ok += from.ok;
+  for (const auto& [code, count] : from.errors) into->errors[code] += count;
+}
 
 int64_t CountRegressions(std::vector<Answer> answers,
                          std::vector<std::string>* versions) {
@@ -143,6 +281,11 @@ absl::Status ValidateLoadOptions(const LoadOptions& o) {
   if (o.concurrency < 1 || o.concurrency > 100000) {
     return absl::InvalidArgumentError("--concurrency: must be in 1..100000");
   }
+  if (o.threads < 1 || o.threads > o.concurrency) {
+    return absl::InvalidArgumentError(
+        "--threads: must be in 1..--concurrency (each thread keeps at least "
+        "one call in flight)");
+  }
   if (o.connections < 1 || o.connections > 256) {
     return absl::InvalidArgumentError("--connections: must be in 1..256");
   }
@@ -173,90 +316,44 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& o) {
     stubs.push_back(v1::Recommender::NewStub(grpc::CreateCustomChannel(
         o.address, grpc::InsecureChannelCredentials(), args)));
   }
-  std::mt19937_64 rng(o.seed);
-  std::discrete_distribution<int> mix(
-      {o.recommend_weight, o.segment_weight, o.record_weight});
-  std::uniform_int_distribution<size_t> user(0, o.users.size() - 1);
-  std::uniform_int_distribution<size_t> item(
-      0, o.items.empty() ? 0 : o.items.size() - 1);
-  const absl::Duration interval =
-      o.rate > 0 ? absl::Seconds(1.0 / o.rate) : absl::ZeroDuration();
-  int64_t event_counter = 0;
-
   const absl::Time start = absl::Now() + absl::Milliseconds(20);
-  Run run(start);
-  const absl::Time end = start + o.duration;
-  int64_t n = 0;
-  for (;; ++n) {
-    if (o.max_calls > 0 && n >= o.max_calls) break;
-    absl::Time scheduled = start + interval * n;
-    if (o.duration > absl::ZeroDuration() && scheduled >= end) break;
-    if (o.rate > 0) {
-      const absl::Duration wait = scheduled - absl::Now();
-      if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
-    }
-    {
-      MutexLock lock(&run.mu);
-      auto free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run.mu) {
-        return run.in_flight < o.concurrency;
-      };
-      run.mu.Await(absl::Condition(&free));
-      ++run.in_flight;
-    }
-    if (o.rate == 0) {
-      scheduled = absl::Now();
-      if (o.duration > absl::ZeroDuration() && scheduled >= end) {
-        MutexLock lock(&run.mu);
-        --run.in_flight;
-        break;
-      }
-    }
-    auto* p = new Pending();
-    p->kind = static_cast<Kind>(mix(rng));
-    p->scheduled = scheduled;
-    p->ctx.set_deadline(absl::ToChronoTime(absl::Now() + o.deadline));
-    v1::Recommender::Stub* stub = stubs[n % stubs.size()].get();
-    auto done = [&run, p](grpc::Status s) { run.Done(p, s); };
-    p->sent = absl::Now();
-    switch (p->kind) {
-      case Kind::kRecommend:
-        p->recommend.set_user_id(o.users[user(rng)]);
-        p->recommend.set_count(o.count);
-        stub->async()->RecommendFor(&p->ctx, &p->recommend, &p->recommended,
-                                    done);
-        break;
-      case Kind::kSegment:
-        p->segment.set_user_id(o.users[user(rng)]);
-        stub->async()->GetSegment(&p->ctx, &p->segment, &p->segmented, done);
-        break;
-      case Kind::kRecord: {
-        const int64_t now = absl::ToUnixSeconds(absl::Now());
-        for (int k = 0; k < o.events_per_batch; ++k) {
-          v1::Event* e = p->record.add_events();
-          e->set_event_id(
-              absl::StrCat(o.event_id_prefix, "-", event_counter++));
-          e->set_user_id(o.users[user(rng)]);
-          e->set_item_id(o.items[item(rng)]);
-          e->set_type(rng() % 20 == 0 ? v1::EVENT_TYPE_PURCHASE
-                                      : v1::EVENT_TYPE_VIEW);
-          e->set_timestamp(now);
-        }
-        stub->async()->RecordEvents(&p->ctx, &p->record, &p->recorded, done);
-        break;
-      }
-    }
+  std::vector<std::unique_ptr<Driver>> drivers;
+  for (int t = 0; t < o.threads; ++t) {
+    drivers.push_back(std::make_unique<Driver>(
+        o, &stubs, t, o.threads,
+        o.concurrency / o.threads + (t < o.concurrency % o.threads ? 1 : 0),
+        start));
   }
-  MutexLock lock(&run.mu);
-  auto drained = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run.mu) {
-    return run.in_flight == 0;
-  };
-  run.mu.Await(absl::Condition(&drained));
-  LoadReport report = std::move(run.report);
-  report.calls = n;
-  report.events_sent = event_counter;
-  report.seconds = std::max(0.0, absl::ToDoubleSeconds(run.last_done - start));
+  {
+    std::vector<std::thread> threads;
+    for (auto& d : drivers) threads.emplace_back([&d] { d->Run(); });
+    for (std::thread& t : threads) t.join();
+  }
+  LoadReport report;
+  std::vector<Answer> answers;
+  absl::Time last_done = start;
+  for (auto& d : drivers) {
+    LoadReport& r = d->report();
+    report.calls += d->calls();
+    report.events_sent += d->events_sent();
+    report.events_duplicate += r.events_duplicate;
+    MergeCallStats(r.total, &report.total);
+    for (const auto& [name, stats] : r.by_rpc) {
+      MergeCallStats(stats, &report.by_rpc[name]);
+    }
+    if (report.timeline.size() < r.timeline.size()) {
+      report.timeline.resize(r.timeline.size());
+    }
+    for (size_t t = 0; t < r.timeline.size(); ++t) {
+      report.timeline[t].latency.Merge(r.timeline[t].latency);
+      report.timeline[t].errors += r.timeline[t].errors;
+    }
+    answers.insert(answers.end(), d->answers().begin(), d->answers().end());
+    last_done = std::max(last_done, d->last_done());
+  }
+  report.seconds = std::max(0.0, absl::ToDoubleSeconds(last_done - start));
   report.version_regressions =
-      CountRegressions(std::move(run.answers), &report.versions);
+      CountRegressions(std::move(answers), &report.versions);
   return report;
 }
 
@@ -293,8 +390,9 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
                             s.failed(), latency(s.latency, false));
     }
     if (r.events_sent > 0) {
-      absl::StrAppendFormat(&out, "  events sent: %d (%.0f/s)\n", r.events_sent,
-                            r.events_sent / r.seconds);
+      absl::StrAppendFormat(&out, "  events sent: %d (%.0f/s), %d duplicate\n",
+                            r.events_sent, r.events_sent / r.seconds,
+                            r.events_duplicate);
     }
     absl::StrAppendFormat(&out,
                           "  model versions: %s; answers older than one "
@@ -305,11 +403,12 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
   }
   std::string out = absl::StrFormat(
       "{\"calls\":%d,\"seconds\":%.3f,\"rate\":%.1f,\"ok\":%d,\"failed\":%d,"
-      "\"errors\":{%s},%s,\"events_sent\":%d,\"version_regressions\":%d,"
+      "\"errors\":{%s},%s,\"events_sent\":%d,\"events_duplicate\":%d,"
+      "\"version_regressions\":%d,"
       "\"versions\":[%s],\"by_rpc\":{",
       r.calls, r.seconds, r.achieved_rate(), r.total.ok, r.total.failed(),
       errors(r.total, true), latency(r.total.latency, true), r.events_sent,
-      r.version_regressions,
+      r.events_duplicate, r.version_regressions,
       absl::StrJoin(r.versions, ",", [](std::string* o, const std::string& v) {
         absl::StrAppend(o, "\"", v, "\"");
       }));

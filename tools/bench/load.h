@@ -28,6 +28,9 @@ struct LoadOptions {
   // busy waits, and its wait counts in its latency).
   int concurrency = 64;
   int connections = 2;  // gRPC channels, each its own TCP connection
+  // Threads sending calls and counting answers, each with its own
+  // completion queue and an equal share of the rate and of `concurrency`.
+  int threads = 1;
   // Relative weights of the calls in the mix.
   double recommend_weight = 1;
   double segment_weight = 0;
@@ -63,6 +66,9 @@ struct LoadReport {
   std::map<std::string, CallStats> by_rpc;  // "recommend", "segment", ...
   std::vector<SecondStats> timeline;
   int64_t events_sent = 0;
+  // Events the server already held (RecordEvents' `duplicates`): 0 unless
+  // an event_id_prefix is reused.
+  int64_t events_duplicate = 0;
   // RecommendFor answers with a model_version older than one already
   // answered before the call was sent.
   int64_t version_regressions = 0;
