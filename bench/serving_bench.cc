@@ -72,6 +72,7 @@ CustomerSegments MakeSegments() {
 struct Fixture {
   ServingStateHolder holder;
   MemoryStateStore store;
+  EventWriter writer{&store};
   std::unique_ptr<RecommenderService> service;
 
   Fixture() {
@@ -117,7 +118,7 @@ struct Fixture {
       histories.push_back(std::move(h));
     }
     (void)store.PutHistories(ids, histories);
-    service = std::make_unique<RecommenderService>(&holder, &store);
+    service = std::make_unique<RecommenderService>(&holder, &store, &writer);
   }
 };
 

@@ -40,6 +40,9 @@ ABSL_FLAG(int, batch_wait_us, 0,
 ABSL_FLAG(int, max_batch, 16, "micro-batching: the most searches per batch");
 ABSL_FLAG(bool, require_snapshot, false,
           "exit at start-up when no snapshot is published yet");
+ABSL_FLAG(int64_t, max_queued_events, 200000,
+          "recorded events that may wait for the disk before RecordEvents "
+          "answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
+  options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);
   const std::string retrieval = absl::GetFlag(FLAGS_retrieval);
   if (retrieval == "exact") {
     options.retrieval.path = tailor::RetrievalPath::kExact;

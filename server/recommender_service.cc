@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "core/interactions.h"
 #include "core/status_macros.h"
 #include "server/status_util.h"
@@ -96,21 +97,45 @@ grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::RecordEventsRequest, v1::RecordEventsResponse>(
-      context, request, response,
-      [this](const auto& req, auto* resp) { return Record(req, resp); });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<EventBatch> batch = [&]() -> absl::StatusOr<EventBatch> {
+    v1::RecordEventsRequest req;
+    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
+    return CheckEvents(req);
+  }();
+  if (!batch.ok()) {
+    reactor->Finish(ToGrpcStatus(batch.status()));
+    return reactor;
+  }
+  if (batch->valid.empty()) {
+    reactor->Finish(ToGrpcStatus(SerializeResponse(batch->response, response)));
+    return reactor;
+  }
+  std::vector<LoggedEvent> valid = std::move(batch->valid);
+  absl::Status queued = writer_->Submit(
+      std::move(valid),
+      [reactor, response, b = *std::move(batch)](
+          absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
+        absl::Status s = AnswerEvents(std::move(outcomes), &b);
+        if (s.ok()) s = SerializeResponse(b.response, response);
+        reactor->Finish(ToGrpcStatus(s));
+      });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+  return reactor;
 }
 
 namespace {
 
-// Reads the stream's batches one at a time and records each before asking
-// for the next, so a slow disk slows the client instead of queueing batches
-// in memory. Deletes itself when gRPC is done with it.
+// Reads the stream's batches one at a time and has each written before
+// asking for the next, so a slow disk slows the client instead of queueing
+// batches in memory. OnReadDone runs on gRPC's threads, the write's
+// callback on the event writer's; they never overlap, as the next read
+// starts only from that callback. Deletes itself when gRPC is done with it.
 class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  StreamEventsReactor(const RecommenderService* service,
+  StreamEventsReactor(const RecommenderService* service, EventWriter* writer,
                       grpc::ByteBuffer* response)
-      : service_(service), response_(response) {
+      : service_(service), writer_(writer), response_(response) {
     StartRead(&batch_);
   }
 
@@ -119,15 +144,42 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       Finish(ToGrpcStatus(SerializeResponse(totals_, response_)));
       return;
     }
-    absl::Status s = Record();
-    if (!s.ok()) {
-      Finish(ToGrpcStatus(absl::Status(
-          s.code(), absl::StrCat("batch ", totals_.batches() + 1, ": ",
-                                 s.message(), " (", totals_.recorded(),
-                                 " events of earlier batches are stored)"))));
+    absl::StatusOr<RecommenderService::EventBatch> batch =
+        [&]() -> absl::StatusOr<RecommenderService::EventBatch> {
+      v1::RecordEventsRequest request;
+      TAILOR_RETURN_IF_ERROR(ParseRequest(batch_, &request));
+      TAILOR_ASSIGN_OR_RETURN(RecommenderService::EventBatch b,
+                              service_->CheckEvents(request));
+      event_ids_.clear();
+      for (const v1::Event& e : request.events()) {
+        event_ids_.push_back(e.event_id());
+      }
+      return b;
+    }();
+    if (!batch.ok()) {
+      Fail(batch.status());
       return;
     }
-    StartRead(&batch_);
+    if (batch->valid.empty()) {
+      Count(batch->response);
+      StartRead(&batch_);
+      return;
+    }
+    std::vector<LoggedEvent> valid = std::move(batch->valid);
+    absl::Status queued = writer_->Submit(
+        std::move(valid),
+        [this, b = *std::move(batch)](
+            absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
+          absl::Status s =
+              RecommenderService::AnswerEvents(std::move(outcomes), &b);
+          if (!s.ok()) {
+            Fail(s);
+            return;
+          }
+          Count(b.response);
+          StartRead(&batch_);
+        });
+    if (!queued.ok()) Fail(queued);
   }
 
   void OnDone() override { delete this; }
@@ -135,18 +187,22 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  private:
   static constexpr int kMaxInvalidListed = 1000;
 
-  absl::Status Record() {
-    v1::RecordEventsRequest request;
-    TAILOR_RETURN_IF_ERROR(ParseRequest(batch_, &request));
-    v1::RecordEventsResponse batch;
-    TAILOR_RETURN_IF_ERROR(service_->Record(request, &batch));
+  void Fail(const absl::Status& s) {
+    Finish(ToGrpcStatus(absl::Status(
+        s.code(), absl::StrCat("batch ", totals_.batches() + 1, ": ",
+                               s.message(), " (", totals_.recorded(),
+                               " events of earlier batches are stored)"))));
+  }
+
+  // Adds one written batch's answer to the stream's totals.
+  void Count(const v1::RecordEventsResponse& batch) {
     for (int i = 0; i < batch.results_size(); ++i) {
       const v1::EventResult& r = batch.results(i);
       if (r.status() == v1::EventResult::STATUS_INVALID) {
         if (totals_.invalid_events_size() < kMaxInvalidListed) {
           v1::InvalidEvent* e = totals_.add_invalid_events();
           e->set_index(events_ + i);
-          e->set_event_id(request.events(i).event_id());
+          e->set_event_id(event_ids_[i]);
           e->set_error(r.error());
         }
       } else if (r.status() == v1::EventResult::STATUS_RECORDED) {
@@ -154,17 +210,18 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
             std::max(totals_.last_sequence(), r.sequence()));
       }
     }
-    events_ += request.events_size();
+    events_ += batch.results_size();
     totals_.set_batches(totals_.batches() + 1);
     totals_.set_recorded(totals_.recorded() + batch.recorded());
     totals_.set_duplicates(totals_.duplicates() + batch.duplicates());
     totals_.set_invalid(totals_.invalid() + batch.invalid());
-    return absl::OkStatus();
   }
 
   const RecommenderService* service_;
+  EventWriter* writer_;
   grpc::ByteBuffer* response_;
   grpc::ByteBuffer batch_;
+  std::vector<std::string> event_ids_;  // of the batch being written
   v1::StreamEventsResponse totals_;
   int64_t events_ = 0;
 };
@@ -173,15 +230,34 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
     grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
-  return new StreamEventsReactor(this, response);
+  return new StreamEventsReactor(this, writer_, response);
 }
 
 absl::Status RecommenderService::Record(
     const v1::RecordEventsRequest& request,
     v1::RecordEventsResponse* response) const {
+  TAILOR_ASSIGN_OR_RETURN(EventBatch batch, CheckEvents(request));
+  if (!batch.valid.empty()) {
+    absl::Notification written;
+    absl::StatusOr<std::vector<AppendOutcome>> outcomes;
+    TAILOR_RETURN_IF_ERROR(
+        writer_->Submit(std::move(batch.valid),
+                        [&](absl::StatusOr<std::vector<AppendOutcome>> o) {
+                          outcomes = std::move(o);
+                          written.Notify();
+                        }));
+    written.WaitForNotification();
+    TAILOR_RETURN_IF_ERROR(AnswerEvents(std::move(outcomes), &batch));
+  }
+  *response = std::move(batch.response);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecommenderService::EventBatch> RecommenderService::CheckEvents(
+    const v1::RecordEventsRequest& request) const {
   TAILOR_RETURN_IF_ERROR(ValidateRecordEventsRequest(request));
-  std::vector<LoggedEvent> valid;
-  std::vector<int> index_of;  // request index of valid[k]
+  EventBatch batch;
+  v1::RecordEventsResponse* response = &batch.response;
   response->mutable_results()->Reserve(request.events_size());
   for (int i = 0; i < request.events_size(); ++i) {
     v1::EventResult* r = response->add_results();
@@ -192,20 +268,23 @@ absl::Status RecommenderService::Record(
       response->set_invalid(response->invalid() + 1);
       continue;
     }
-    valid.push_back(*std::move(e));
-    index_of.push_back(i);
+    batch.valid.push_back(*std::move(e));
+    batch.index_of.push_back(i);
   }
-  if (valid.empty()) return absl::OkStatus();
-  absl::StatusOr<std::vector<AppendOutcome>> outcomes =
-      store_->AppendEvents(valid);
+  return batch;
+}
+
+absl::Status RecommenderService::AnswerEvents(
+    absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch* batch) {
   if (!outcomes.ok()) {
     // Nothing of the batch was stored: the client must retry it whole.
     return absl::Status(
         outcomes.status().code(),
         absl::StrCat("recording events: ", outcomes.status().message()));
   }
-  for (size_t k = 0; k < valid.size(); ++k) {
-    v1::EventResult* r = response->mutable_results(index_of[k]);
+  v1::RecordEventsResponse* response = &batch->response;
+  for (size_t k = 0; k < batch->index_of.size(); ++k) {
+    v1::EventResult* r = response->mutable_results(batch->index_of[k]);
     const AppendOutcome& o = (*outcomes)[k];
     r->set_sequence(o.seq);
     if (o.duplicate) {

@@ -3,6 +3,7 @@
 #define TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 
 #include "absl/status/status.h"
+#include "server/event_writer.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
 #include "tailor/v1/recommender.grpc.pb.h"
@@ -27,9 +28,11 @@ class RecommenderService final
                                           WithRawCallbackMethod_StreamEvents<
                                               v1::Recommender::Service>>>>>>>> {
  public:
-  // Both pointers must outlive the service.
-  RecommenderService(const ServingStateHolder* state, StateStore* store)
-      : state_(state), store_(store) {}
+  // The pointers must outlive the service. Events are stored through
+  // `writer`, which writes to `store`.
+  RecommenderService(const ServingStateHolder* state, StateStore* store,
+                     EventWriter* writer)
+      : state_(state), store_(store), writer_(writer) {}
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -72,12 +75,32 @@ class RecommenderService final
                         v1::ListSegmentsResponse* response) const;
   absl::Status Audience(const v1::TargetAudienceRequest& request,
                         v1::TargetAudienceResponse* response) const;
+  // RecordEvents without gRPC: checks the events, has the writer store the
+  // valid ones and waits for it (the handler does the same without
+  // waiting).
   absl::Status Record(const v1::RecordEventsRequest& request,
                       v1::RecordEventsResponse* response) const;
+
+  // A RecordEvents request checked: the response with its invalid events
+  // answered, and the valid ones to store.
+  struct EventBatch {
+    v1::RecordEventsResponse response;
+    std::vector<LoggedEvent> valid;
+    std::vector<int> index_of;  // the request index of valid[k]
+  };
+  // INVALID_ARGUMENT for a malformed request as a whole (no events, too
+  // many); an invalid event only marks its own result.
+  absl::StatusOr<EventBatch> CheckEvents(
+      const v1::RecordEventsRequest& request) const;
+  // Completes `batch->response` with the store's outcomes for its valid
+  // events, or returns the error that stored none of them.
+  static absl::Status AnswerEvents(
+      absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch* batch);
 
  private:
   const ServingStateHolder* state_;
   StateStore* store_;
+  EventWriter* writer_;
 };
 
 }  // namespace tailor

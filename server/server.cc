@@ -21,6 +21,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("data_dir: must be set");
   }
+  if (options.events.max_queued_events < 1 ||
+      options.events.max_events_per_write < 1) {
+    return absl::InvalidArgumentError(
+        "events: max_queued_events (--max_queued_events) and "
+        "max_events_per_write must be >= 1");
+  }
   std::unique_ptr<TailorServer> s(new TailorServer());
   TAILOR_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
   TAILOR_ASSIGN_OR_RETURN(s->store_, OpenRocksDbStateStore(options.data_dir));
@@ -38,8 +44,9 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
     LogWarning(absl::StrCat("starting without a model: ", loaded.message()));
   }
 
-  s->recommender_ =
-      std::make_unique<RecommenderService>(&s->holder_, s->store_.get());
+  s->writer_ = std::make_unique<EventWriter>(s->store_.get(), options.events);
+  s->recommender_ = std::make_unique<RecommenderService>(
+      &s->holder_, s->store_.get(), s->writer_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/admin_service.h"
+#include "server/event_writer.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
@@ -36,6 +37,8 @@ struct ServerOptions {
   // Fail start-up when no snapshot is published yet, instead of serving
   // UNAVAILABLE (and health NOT_SERVING) until one appears.
   bool require_snapshot = false;
+  // The event log's writer (its queue bound).
+  EventWriterOptions events;
 };
 
 // Besides tailor.v1.Recommender and tailor.v1.Admin the server registers
@@ -63,6 +66,9 @@ class TailorServer {
   void SetServing(bool serving);
 
   std::unique_ptr<StateStore> store_;
+  // After store_ and before the services: it outlives every call that
+  // submitted to it (destroying it writes what is still queued).
+  std::unique_ptr<EventWriter> writer_;
   std::unique_ptr<SnapshotStore> snapshots_;
   ServingStateHolder holder_;
   std::unique_ptr<SnapshotManager> manager_;

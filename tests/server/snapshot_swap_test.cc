@@ -35,7 +35,8 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   ServingStateHolder holder;
   SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default());
   ASSERT_TRUE(manager.Refresh().ok());
-  RecommenderService service(&holder, &store);
+  EventWriter writer(&store);
+  RecommenderService service(&holder, &store, &writer);
 
   constexpr int kReaders = 4;
   constexpr int kNewVersions = 6;
