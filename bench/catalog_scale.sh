@@ -42,6 +42,15 @@ for spec in ${SERVERS:-current=$BIN/tailor-server}; do
     --retrieval="$RETRIEVAL"
   names+=("$name") addrs+=("$addr") pids+=("$server")
 done
+# The machine's stolen time so far (ticks): the hypervisor running other
+# guests on our cores. Shared machines steal in bursts, and a burst inside
+# a run shows in its tail; each run reports its share.
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
+# steal_percent TICKS SECONDS: stolen share of all cores' time.
+steal_percent() {
+  awk -v t="$1" -v s="$2" -v hz="$hz" -v n="$(nproc)" \
+    'BEGIN { printf "%.1f", 100 * t / hz / s / n }'
+}
 # CPU time (user + system, in clock ticks) a process has used: fields 14
 # and 15 of /proc/PID/stat; 16 and 17 for its waited-for children.
 ticks() { awk -v f="$2" '{ print $f + $(f + 1) }' "/proc/$1/stat"; }
@@ -52,7 +61,7 @@ calls_of() { sed -nE 's/^([0-9]+) calls in .*/\1/p'; }
 rate_of() { sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p'; }
 field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }
 declare -A rates p50 p99 server_cpu client_cpu closed_rates closed_p99 \
-  closed_cpu
+  closed_cpu steal
 for i in "${!names[@]}"; do
   common=(--address="${addrs[$i]}" --users_file="$work/store/users.csv"
     --items_file="$work/store/catalog.csv")
@@ -69,6 +78,7 @@ for r in $(seq "$RUNS"); do
       --rate="$((EVENT_RATE / 10))" --duration="${SECS}s" >"$work/record.txt" &
     writer=$!
     before=$(ticks "${pids[$i]}" 14)
+    stolen_before=$(steal_ticks)
     # The subshell reports the load generator's CPU time once it has
     # waited for it.
     out=$("$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 \
@@ -76,13 +86,15 @@ for r in $(seq "$RUNS"); do
       me=$BASHPID
       echo "client ticks $(ticks "$me" 16)")
     after=$(ticks "${pids[$i]}" 14)
+    stolen=$(steal_percent $(($(steal_ticks) - stolen_before)) "$SECS")
     wait "$writer" || true
     calls=$(calls_of <<<"$out")
     # CPU per RecommendFor call (the server's includes the RecordEvents
     # calls beside them).
     server_cpu[$name]+=" $(per_call $((after - before)) "$calls")"
     client_cpu[$name]+=" $(per_call "$(sed -nE 's/^client ticks ([0-9]+)/\1/p' <<<"$out")" "$calls")"
-    echo "run $r, $name server: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s"
+    echo "run $r, $name server: RecommendFor at $REC_RATE/s beside RecordEvents at $EVENT_RATE events/s (${stolen}% of the cores stolen)"
+    steal[$name]+=" $stolen"
     grep -v '^client ticks' <<<"$out" | sed 's/^/    /'
     sed 's/^/    /' "$work/record.txt"
     rates[$name]+=" $(rate_of <<<"$out")"
@@ -107,7 +119,8 @@ for name in "${names[@]}"; do
   # shellcheck disable=SC2086  # word-split the recorded values
   echo "medians of $RUNS runs, $name server, $ITEMS items, retrieval=$RETRIEVAL:" \
     "RecommendFor $(median ${rates[$name]}) calls/s," \
-    "p50 $(median ${p50[$name]}) us, p99 $(median ${p99[$name]}) us;" \
+    "p50 $(median ${p50[$name]}) us, p99 $(median ${p99[$name]}) us" \
+    "(runs: ${p99[$name]# }; stolen %: ${steal[$name]# });" \
     "CPU per call: server $(median ${server_cpu[$name]}) us," \
     "RecommendFor load generator $(median ${client_cpu[$name]}) us;" \
     "closed loop: $(median ${closed_rates[$name]}) calls/s," \
