@@ -14,35 +14,12 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/server/gated_store.h"
 
 namespace tailor {
 namespace {
 
 using ::testing::HasSubstr;
-
-// A MemoryStateStore whose appends can be held at a gate (to queue batches
-// behind a running write) or made to fail; it counts them.
-class GatedStore : public MemoryStateStore {
- public:
-  absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
-      absl::Span<const LoggedEvent> events) override {
-    if (!entered_.HasBeenNotified()) entered_.Notify();  // one writer thread
-    if (gate_ != nullptr) gate_->WaitForNotification();
-    appends_.fetch_add(1);
-    if (fail_) return absl::UnavailableError("disk gone");
-    return MemoryStateStore::AppendEvents(events);
-  }
-  void Gate(absl::Notification* gate) { gate_ = gate; }
-  void FailAppends() { fail_ = true; }
-  void WaitUntilEntered() { entered_.WaitForNotification(); }
-  int appends() const { return appends_.load(); }
-
- private:
-  absl::Notification* gate_ = nullptr;
-  std::atomic<bool> fail_{false};
-  absl::Notification entered_;
-  std::atomic<int> appends_{0};
-};
 
 std::vector<LoggedEvent> Batch(const std::vector<std::string>& ids) {
   std::vector<LoggedEvent> out;

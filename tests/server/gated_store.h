@@ -1,0 +1,43 @@
+// A MemoryStateStore whose event appends can be held at a gate (a disk that
+// stalls) or made to fail, for the event writer's tests.
+#ifndef TAILOR_TESTS_SERVER_GATED_STORE_H_
+#define TAILOR_TESTS_SERVER_GATED_STORE_H_
+
+#include <atomic>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "storage/state_store.h"
+
+namespace tailor {
+
+// Thread safety: as MemoryStateStore; Gate and FailAppends are called
+// before the appends they affect.
+class GatedStore : public MemoryStateStore {
+ public:
+  absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
+      absl::Span<const LoggedEvent> events) override {
+    // Only the event writer's thread appends, so this check is not racy.
+    if (!entered_.HasBeenNotified()) entered_.Notify();
+    if (gate_ != nullptr) gate_->WaitForNotification();
+    appends_.fetch_add(1);
+    if (fail_) return absl::UnavailableError("disk gone");
+    return MemoryStateStore::AppendEvents(events);
+  }
+  // Appends wait until `gate` is notified.
+  void Gate(absl::Notification* gate) { gate_ = gate; }
+  void FailAppends() { fail_ = true; }
+  // Blocks until the first append has started.
+  void WaitUntilEntered() { entered_.WaitForNotification(); }
+  int appends() const { return appends_.load(); }
+
+ private:
+  absl::Notification* gate_ = nullptr;
+  std::atomic<bool> fail_{false};
+  absl::Notification entered_;
+  std::atomic<int> appends_{0};
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_TESTS_SERVER_GATED_STORE_H_
