@@ -67,12 +67,20 @@ void EventWriter::Run() {
       queued_events_ -= static_cast<int64_t>(all.size());
       ++writes_;
     }
+    if (!outcomes.ok()) {
+      // Every batch gets the error; the last one takes the writer's own
+      // reference, so the error is freed by whoever releases it last among
+      // the callers (absl::Status counts references in uninstrumented code
+      // that ThreadSanitizer cannot see).
+      absl::Status error = std::move(outcomes).status();
+      for (size_t k = 0; k < group.size(); ++k) {
+        std::move(group[k].done)(k + 1 < group.size() ? error
+                                                      : std::move(error));
+      }
+      continue;
+    }
     size_t next = 0;
     for (Batch& b : group) {
-      if (!outcomes.ok()) {
-        std::move(b.done)(outcomes.status());
-        continue;
-      }
       std::vector<AppendOutcome> mine(
           outcomes->begin() + next, outcomes->begin() + next + b.events.size());
       next += b.events.size();

@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "core/interactions.h"
+#include "core/mutex.h"
 #include "core/status_macros.h"
 #include "server/status_util.h"
 #include "server/validation.h"
@@ -238,7 +238,7 @@ absl::Status RecommenderService::Record(
     v1::RecordEventsResponse* response) const {
   TAILOR_ASSIGN_OR_RETURN(EventBatch batch, CheckEvents(request));
   if (!batch.valid.empty()) {
-    absl::Notification written;
+    Notification written;
     absl::StatusOr<std::vector<AppendOutcome>> outcomes;
     TAILOR_RETURN_IF_ERROR(
         writer_->Submit(std::move(batch.valid),

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
-#include "absl/synchronization/notification.h"
+#include "core/mutex.h"
 #include "gtest/gtest.h"
 #include "server/event_writer.h"
 #include "server/recommender_service.h"
@@ -25,7 +25,7 @@ TEST(EventIsolationTest, RecommendationsAreAnsweredWhileEventWritesStall) {
   SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
   ASSERT_TRUE(snapshots.Publish(TinySnapshot()).ok());
   GatedStore store;
-  absl::Notification gate;
+  Notification gate;
   store.Gate(&gate);
   ServingStateHolder holder;
   SnapshotManager manager({}, &snapshots, &store, &holder, Env::Default());
@@ -51,7 +51,7 @@ TEST(EventIsolationTest, RecommendationsAreAnsweredWhileEventWritesStall) {
     v1::RecordEventsRequest request;
     v1::RecordEventsResponse response;
     grpc::Status status;
-    absl::Notification done;
+    Notification done;
   };
   std::vector<std::unique_ptr<Call>> records;
   // Whatever fails below, the held writes and the calls waiting on them

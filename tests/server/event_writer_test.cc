@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "core/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/gated_store.h"
@@ -36,7 +36,7 @@ std::vector<LoggedEvent> Batch(const std::vector<std::string>& ids) {
 
 // Collects one batch's answer; thread-safe through the notification.
 struct Result {
-  absl::Notification done;
+  Notification done;
   absl::StatusOr<std::vector<AppendOutcome>> outcomes =
       absl::UnknownError("not called");
   EventWriter::Done Callback() {
@@ -49,7 +49,7 @@ struct Result {
 
 TEST(EventWriterTest, BatchesQueuedBehindAWriteShareTheNextOne) {
   GatedStore store;
-  absl::Notification gate;
+  Notification gate;
   store.Gate(&gate);
   EventWriter writer(&store);
   Result first, second, third;
@@ -86,7 +86,7 @@ TEST(EventWriterTest, BatchesQueuedBehindAWriteShareTheNextOne) {
 
 TEST(EventWriterTest, AFullQueueRefusesWithoutCallingBack) {
   GatedStore store;
-  absl::Notification gate;
+  Notification gate;
   store.Gate(&gate);
   EventWriter writer(&store, {.max_queued_events = 5});
   Result running, queued;
@@ -113,7 +113,7 @@ TEST(EventWriterTest, AFullQueueRefusesWithoutCallingBack) {
 
 TEST(EventWriterTest, AFailedWriteFailsEveryBatchInIt) {
   GatedStore store;
-  absl::Notification gate;
+  Notification gate;
   store.Gate(&gate);
   EventWriter writer(&store);
   Result first, second, third;
@@ -135,7 +135,7 @@ TEST(EventWriterTest, AFailedWriteFailsEveryBatchInIt) {
 
 TEST(EventWriterTest, DestroyingWritesEverythingQueued) {
   GatedStore store;
-  absl::Notification gate;
+  Notification gate;
   store.Gate(&gate);
   std::vector<std::unique_ptr<Result>> results;
   {

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "core/mutex.h"
 #include "storage/state_store.h"
 
 namespace tailor {
@@ -25,16 +25,16 @@ class GatedStore : public MemoryStateStore {
     return MemoryStateStore::AppendEvents(events);
   }
   // Appends wait until `gate` is notified.
-  void Gate(absl::Notification* gate) { gate_ = gate; }
+  void Gate(Notification* gate) { gate_ = gate; }
   void FailAppends() { fail_ = true; }
   // Blocks until the first append has started.
   void WaitUntilEntered() { entered_.WaitForNotification(); }
   int appends() const { return appends_.load(); }
 
  private:
-  absl::Notification* gate_ = nullptr;
+  Notification* gate_ = nullptr;
   std::atomic<bool> fail_{false};
-  absl::Notification entered_;
+  Notification entered_;
   std::atomic<int> appends_{0};
 };
 
