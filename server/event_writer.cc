@@ -24,8 +24,7 @@ absl::Status EventWriter::Submit(std::vector<LoggedEvent> events, Done done) {
   if (queued_events_ > 0 && queued_events_ + n > options_.max_queued_events) {
     return absl::ResourceExhaustedError(
         absl::StrCat("events: ", queued_events_,
-                     " events already wait for the disk (at "
-                     "most ",
+                     " events already wait for the disk (at most ",
                      options_.max_queued_events, "); retry the batch later"));
   }
   queued_events_ += n;
@@ -55,6 +54,8 @@ void EventWriter::Run() {
         queue_.pop_front();
       }
     }
+    // Moving the events out leaves each batch's size, which splits the
+    // outcomes back below.
     std::vector<LoggedEvent> all;
     for (Batch& b : group) {
       all.insert(all.end(), std::make_move_iterator(b.events.begin()),

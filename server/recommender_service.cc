@@ -98,29 +98,17 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<EventBatch> batch = [&]() -> absl::StatusOr<EventBatch> {
-    v1::RecordEventsRequest req;
-    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
-    return CheckEvents(req);
-  }();
-  if (!batch.ok()) {
-    reactor->Finish(ToGrpcStatus(batch.status()));
+  v1::RecordEventsRequest req;
+  if (absl::Status s = ParseRequest(*request, &req); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
-  if (batch->valid.empty()) {
-    reactor->Finish(ToGrpcStatus(SerializeResponse(batch->response, response)));
-    return reactor;
-  }
-  std::vector<LoggedEvent> valid = std::move(batch->valid);
-  absl::Status queued = writer_->Submit(
-      std::move(valid),
-      [reactor, response, b = *std::move(batch)](
-          absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
-        absl::Status s = AnswerEvents(std::move(outcomes), &b);
-        if (s.ok()) s = SerializeResponse(b.response, response);
-        reactor->Finish(ToGrpcStatus(s));
-      });
-  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+  RecordAsync(req, [reactor, response](
+                       absl::StatusOr<v1::RecordEventsResponse> recorded) {
+    reactor->Finish(ToGrpcStatus(recorded.ok()
+                                     ? SerializeResponse(*recorded, response)
+                                     : recorded.status()));
+  });
   return reactor;
 }
 
@@ -129,13 +117,14 @@ namespace {
 // Reads the stream's batches one at a time and has each written before
 // asking for the next, so a slow disk slows the client instead of queueing
 // batches in memory. OnReadDone runs on gRPC's threads, the write's
-// callback on the event writer's; they never overlap, as the next read
-// starts only from that callback. Deletes itself when gRPC is done with it.
+// callback (usually) on the event writer's; they never overlap, as the
+// next read starts only from that callback. Deletes itself when gRPC is done
+// with it.
 class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  StreamEventsReactor(const RecommenderService* service, EventWriter* writer,
+  StreamEventsReactor(const RecommenderService* service,
                       grpc::ByteBuffer* response)
-      : service_(service), writer_(writer), response_(response) {
+      : service_(service), response_(response) {
     StartRead(&batch_);
   }
 
@@ -144,42 +133,19 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       Finish(ToGrpcStatus(SerializeResponse(totals_, response_)));
       return;
     }
-    absl::StatusOr<RecommenderService::EventBatch> batch =
-        [&]() -> absl::StatusOr<RecommenderService::EventBatch> {
-      v1::RecordEventsRequest request;
-      TAILOR_RETURN_IF_ERROR(ParseRequest(batch_, &request));
-      TAILOR_ASSIGN_OR_RETURN(RecommenderService::EventBatch b,
-                              service_->CheckEvents(request));
-      event_ids_.clear();
-      for (const v1::Event& e : request.events()) {
-        event_ids_.push_back(e.event_id());
-      }
-      return b;
-    }();
-    if (!batch.ok()) {
-      Fail(batch.status());
+    if (absl::Status s = ParseRequest(batch_, &request_); !s.ok()) {
+      Fail(s);
       return;
     }
-    if (batch->valid.empty()) {
-      Count(batch->response);
-      StartRead(&batch_);
-      return;
-    }
-    std::vector<LoggedEvent> valid = std::move(batch->valid);
-    absl::Status queued = writer_->Submit(
-        std::move(valid),
-        [this, b = *std::move(batch)](
-            absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
-          absl::Status s =
-              RecommenderService::AnswerEvents(std::move(outcomes), &b);
-          if (!s.ok()) {
-            Fail(s);
+    service_->RecordAsync(
+        request_, [this](absl::StatusOr<v1::RecordEventsResponse> recorded) {
+          if (!recorded.ok()) {
+            Fail(recorded.status());
             return;
           }
-          Count(b.response);
+          Count(*recorded);
           StartRead(&batch_);
         });
-    if (!queued.ok()) Fail(queued);
   }
 
   void OnDone() override { delete this; }
@@ -202,7 +168,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
         if (totals_.invalid_events_size() < kMaxInvalidListed) {
           v1::InvalidEvent* e = totals_.add_invalid_events();
           e->set_index(events_ + i);
-          e->set_event_id(event_ids_[i]);
+          e->set_event_id(request_.events(i).event_id());
           e->set_error(r.error());
         }
       } else if (r.status() == v1::EventResult::STATUS_RECORDED) {
@@ -218,10 +184,9 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   }
 
   const RecommenderService* service_;
-  EventWriter* writer_;
   grpc::ByteBuffer* response_;
   grpc::ByteBuffer batch_;
-  std::vector<std::string> event_ids_;  // of the batch being written
+  v1::RecordEventsRequest request_;  // the batch being written
   v1::StreamEventsResponse totals_;
   int64_t events_ = 0;
 };
@@ -230,31 +195,22 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
     grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
-  return new StreamEventsReactor(this, writer_, response);
+  return new StreamEventsReactor(this, response);
 }
 
-absl::Status RecommenderService::Record(
-    const v1::RecordEventsRequest& request,
-    v1::RecordEventsResponse* response) const {
-  TAILOR_ASSIGN_OR_RETURN(EventBatch batch, CheckEvents(request));
-  if (!batch.valid.empty()) {
-    Notification written;
-    absl::StatusOr<std::vector<AppendOutcome>> outcomes;
-    TAILOR_RETURN_IF_ERROR(
-        writer_->Submit(std::move(batch.valid),
-                        [&](absl::StatusOr<std::vector<AppendOutcome>> o) {
-                          outcomes = std::move(o);
-                          written.Notify();
-                        }));
-    written.WaitForNotification();
-    TAILOR_RETURN_IF_ERROR(AnswerEvents(std::move(outcomes), &batch));
-  }
-  *response = std::move(batch.response);
-  return absl::OkStatus();
-}
+namespace {
 
-absl::StatusOr<RecommenderService::EventBatch> RecommenderService::CheckEvents(
-    const v1::RecordEventsRequest& request) const {
+// A RecordEvents request checked: the response with its invalid events
+// answered, and the valid ones to store.
+struct EventBatch {
+  v1::RecordEventsResponse response;
+  std::vector<LoggedEvent> valid;
+  std::vector<int> index_of;  // the request index of valid[k]
+};
+
+// INVALID_ARGUMENT for a malformed request as a whole (no events, too
+// many); an invalid event only marks its own result.
+absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request) {
   TAILOR_RETURN_IF_ERROR(ValidateRecordEventsRequest(request));
   EventBatch batch;
   v1::RecordEventsResponse* response = &batch.response;
@@ -274,17 +230,19 @@ absl::StatusOr<RecommenderService::EventBatch> RecommenderService::CheckEvents(
   return batch;
 }
 
-absl::Status RecommenderService::AnswerEvents(
-    absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch* batch) {
+// `batch`'s response completed with the store's outcomes for its valid
+// events, or the error that stored none of them.
+absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
+    absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch batch) {
   if (!outcomes.ok()) {
     // Nothing of the batch was stored: the client must retry it whole.
     return absl::Status(
         outcomes.status().code(),
         absl::StrCat("recording events: ", outcomes.status().message()));
   }
-  v1::RecordEventsResponse* response = &batch->response;
-  for (size_t k = 0; k < batch->index_of.size(); ++k) {
-    v1::EventResult* r = response->mutable_results(batch->index_of[k]);
+  v1::RecordEventsResponse* response = &batch.response;
+  for (size_t k = 0; k < batch.index_of.size(); ++k) {
+    v1::EventResult* r = response->mutable_results(batch.index_of[k]);
     const AppendOutcome& o = (*outcomes)[k];
     r->set_sequence(o.seq);
     if (o.duplicate) {
@@ -295,6 +253,51 @@ absl::Status RecommenderService::AnswerEvents(
       response->set_recorded(response->recorded() + 1);
     }
   }
+  return std::move(batch.response);
+}
+
+}  // namespace
+
+void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
+                                     RecordDone done) const {
+  absl::StatusOr<EventBatch> batch = CheckEvents(request);
+  if (!batch.ok()) {
+    std::move(done)(batch.status());
+    return;
+  }
+  if (batch->valid.empty()) {
+    std::move(done)(std::move(batch->response));
+    return;
+  }
+  std::vector<LoggedEvent> valid = std::move(batch->valid);
+  // The callback is moved into Submit only if it queues the batch, so a
+  // refusal can still answer through it.
+  auto reply = std::make_shared<RecordDone>(std::move(done));
+  absl::Status queued = writer_->Submit(
+      std::move(valid),
+      [reply, b = *std::move(batch)](
+          absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
+        RecordDone& answer = *reply;
+        std::move(answer)(AnswerEvents(std::move(outcomes), std::move(b)));
+      });
+  if (!queued.ok()) {
+    RecordDone& answer = *reply;
+    std::move(answer)(queued);
+  }
+}
+
+absl::Status RecommenderService::Record(
+    const v1::RecordEventsRequest& request,
+    v1::RecordEventsResponse* response) const {
+  Notification done;
+  absl::StatusOr<v1::RecordEventsResponse> recorded;
+  RecordAsync(request, [&](absl::StatusOr<v1::RecordEventsResponse> r) {
+    recorded = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  TAILOR_RETURN_IF_ERROR(recorded.status());
+  *response = *std::move(recorded);
   return absl::OkStatus();
 }
 

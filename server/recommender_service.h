@@ -2,7 +2,9 @@
 #ifndef TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 #define TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "server/event_writer.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
@@ -75,27 +77,18 @@ class RecommenderService final
                         v1::ListSegmentsResponse* response) const;
   absl::Status Audience(const v1::TargetAudienceRequest& request,
                         v1::TargetAudienceResponse* response) const;
-  // RecordEvents without gRPC: checks the events, has the writer store the
-  // valid ones and waits for it (the handler does the same without
-  // waiting).
+  // Checks `request`, has the event writer store its valid events, and
+  // calls `done` once with the whole response (each event's result), or
+  // with the error that stored none of them: on this thread when nothing
+  // needs writing or the writer's queue is full, else on the writer's
+  // thread once the write is durable.
+  using RecordDone =
+      absl::AnyInvocable<void(absl::StatusOr<v1::RecordEventsResponse>) &&>;
+  void RecordAsync(const v1::RecordEventsRequest& request,
+                   RecordDone done) const;
+  // RecordAsync, waiting for the answer (for callers without gRPC).
   absl::Status Record(const v1::RecordEventsRequest& request,
                       v1::RecordEventsResponse* response) const;
-
-  // A RecordEvents request checked: the response with its invalid events
-  // answered, and the valid ones to store.
-  struct EventBatch {
-    v1::RecordEventsResponse response;
-    std::vector<LoggedEvent> valid;
-    std::vector<int> index_of;  // the request index of valid[k]
-  };
-  // INVALID_ARGUMENT for a malformed request as a whole (no events, too
-  // many); an invalid event only marks its own result.
-  absl::StatusOr<EventBatch> CheckEvents(
-      const v1::RecordEventsRequest& request) const;
-  // Completes `batch->response` with the store's outcomes for its valid
-  // events, or returns the error that stored none of them.
-  static absl::Status AnswerEvents(
-      absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch* batch);
 
  private:
   const ServingStateHolder* state_;
