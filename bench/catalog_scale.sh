@@ -35,40 +35,9 @@ BIN=build/bin
 make_work_dir
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
 tail -1 "$work/train.log"
-names=() addrs=() pids=()
-for spec in ${SERVERS:-current=$BIN/tailor-server}; do
-  name=${spec%%=*}
-  TAG=-$name SERVER_BIN=${spec#*=} start_server "$work" "$work/snapshots" \
-    --retrieval="$RETRIEVAL"
-  names+=("$name") addrs+=("$addr") pids+=("$server")
-done
-# The machine's stolen time so far (ticks): the hypervisor running other
-# guests on our cores. Shared machines steal in bursts, and a burst inside
-# a run shows in its tail; each run reports its share.
-steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
-# steal_percent TICKS SECONDS: stolen share of all cores' time.
-steal_percent() {
-  awk -v t="$1" -v s="$2" -v hz="$hz" -v n="$(nproc)" \
-    'BEGIN { printf "%.1f", 100 * t / hz / s / n }'
-}
-# CPU time (user + system, in clock ticks) a process has used: fields 14
-# and 15 of /proc/PID/stat; 16 and 17 for its waited-for children.
-ticks() { awk -v f="$2" '{ print $f + $(f + 1) }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-# per_call TICKS CALLS: microseconds of CPU per call.
-per_call() { echo $(($1 * 1000000 / hz / $2)); }
-calls_of() { sed -nE 's/^([0-9]+) calls in .*/\1/p'; }
-rate_of() { sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p'; }
-field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }
+start_servers --retrieval="$RETRIEVAL"
 declare -A rates p50 p99 server_cpu client_cpu closed_rates closed_p99 \
   closed_cpu steal
-for i in "${!names[@]}"; do
-  common=(--address="${addrs[$i]}" --users_file="$work/store/users.csv"
-    --items_file="$work/store/catalog.csv")
-  # Warm up: page in the factors and the histories.
-  "$BIN/tailor-bench" "${common[@]}" --mix=recommend:1 --rate=0 \
-    --concurrency=16 --duration=5s >/dev/null
-done
 for r in $(seq "$RUNS"); do
   for i in "${!names[@]}"; do
     name=${names[$i]}

@@ -34,6 +34,24 @@ start_server() {
   "$BIN/tailor" health --address="$addr" >/dev/null
 }
 
+# start_servers [FLAG...]: starts each "name=path" of SERVERS (default
+# current=$BIN/tailor-server) with FLAGs on the snapshots in
+# $work/snapshots, warms each up (5 s of closed-loop RecommendFor pages in
+# the factors and the histories), and sets the arrays `names`, `addrs` and
+# `pids`, in SERVERS' order.
+start_servers() {
+  names=() addrs=() pids=()
+  local spec
+  for spec in ${SERVERS:-current=$BIN/tailor-server}; do
+    TAG=-${spec%%=*} SERVER_BIN=${spec#*=} start_server "$work" \
+      "$work/snapshots" "$@"
+    names+=("${spec%%=*}") addrs+=("$addr") pids+=("$server")
+    "$BIN/tailor-bench" --address="$addr" \
+      --users_file="$work/store/users.csv" --mix=recommend:1 --rate=0 \
+      --concurrency=16 --duration=5s >/dev/null
+  done
+}
+
 # median VALUE...: the median (the mean of the middle two for an even count).
 median() {
   printf '%s\n' "$@" | sort -g |
@@ -53,3 +71,25 @@ store_and_snapshot() {
     --catalog="$work/store/catalog.csv" --snapshot_dir="$work/snapshots" \
     --factors=64 --iterations=10 "$@" >"$work/train.log" 2>&1
 }
+
+# CPU accounting for the load scripts (catalog_scale.sh, server_cpu.sh).
+hz=$(getconf CLK_TCK)
+# ticks PID FIELD: CPU time (user + system, in clock ticks) from
+# /proc/PID/stat: FIELD 14 for the process itself, 16 for its waited-for
+# children.
+ticks() { awk -v f="$2" '{ print $f + $(f + 1) }' "/proc/$1/stat"; }
+# per_call TICKS CALLS: microseconds of CPU per call.
+per_call() { echo $(($1 * 1000000 / hz / $2)); }
+# The machine's stolen time so far (ticks): the hypervisor running other
+# guests on our cores. Shared machines steal in bursts, and a burst inside
+# a run shows in its tail, so each run reports its share.
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
+# steal_percent TICKS SECONDS: stolen share of all cores' time.
+steal_percent() {
+  awk -v t="$1" -v s="$2" -v hz="$hz" -v n="$(nproc)" \
+    'BEGIN { printf "%.1f", 100 * t / hz / s / n }'
+}
+# Fields of a tailor-bench report (text form) on stdin.
+calls_of() { sed -nE 's/^([0-9]+) calls in .*/\1/p'; }
+rate_of() { sed -nE 's/^[0-9]+ calls in .*: ([0-9.]+) calls\/s;.*/\1/p'; }
+field() { sed -nE "s/^  all: .*$1 ([0-9]+).*/\1/p"; }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Server CPU per RecommendFor call at a steady rate, builds side by side:
+# generates the store catalog_scale.sh uses (100 k shoppers, 100 k
+# products, 5 M events, 64 factors), starts each of SERVERS
+# ("name=path ...", default current=build/bin/tailor-server) on the same
+# snapshot, and runs RecommendFor alone at RATE calls/s for
+# SECONDS_PER_RUN against each in turn, RUNS rounds. Each run prints the
+# server's CPU time per call (from /proc), the latencies and the share of
+# the cores stolen; then the medians per build. E.g.
+#   SERVERS="before=/tmp/old/tailor-server current=build/bin/tailor-server" \
+#     ./bench/server_cpu.sh   # RATE=5000 RUNS=3 SECONDS_PER_RUN=10
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATE=${RATE:-5000}
+RUNS=${RUNS:-3}
+SECS=${SECONDS_PER_RUN:-10}
+BIN=build/bin
+[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+make_work_dir
+store_and_snapshot 100000 100000 5000000
+start_servers
+declare -A cpu p99
+for r in $(seq "$RUNS"); do
+  for i in "${!names[@]}"; do
+    name=${names[$i]}
+    before=$(ticks "${pids[$i]}" 14)
+    stolen_before=$(steal_ticks)
+    out=$("$BIN/tailor-bench" --address="${addrs[$i]}" \
+      --users_file="$work/store/users.csv" --mix=recommend:1 \
+      --rate="$RATE" --concurrency=256 --duration="${SECS}s")
+    after=$(ticks "${pids[$i]}" 14)
+    stolen=$(steal_percent $(($(steal_ticks) - stolen_before)) "$SECS")
+    us=$(per_call $((after - before)) "$(calls_of <<<"$out")")
+    echo "run $r, $name server: $us us of server CPU per call," \
+      "${stolen}% of the cores stolen; $(grep '^  all:' <<<"$out" | sed 's/^ *//')"
+    cpu[$name]+=" $us"
+    p99[$name]+=" $(field p99 <<<"$out")"
+  done
+done
+for name in "${names[@]}"; do
+  # shellcheck disable=SC2086  # word-split the recorded values
+  echo "medians of $RUNS runs, $name server, RecommendFor at $RATE/s:" \
+    "server CPU per call $(median ${cpu[$name]}) us (runs: ${cpu[$name]# })," \
+    "p99 $(median ${p99[$name]}) us"
+done
