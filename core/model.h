@@ -2,6 +2,7 @@
 #ifndef TAILOR_CORE_MODEL_H_
 #define TAILOR_CORE_MODEL_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -46,6 +47,13 @@ struct TrainingHistory {
   std::vector<uint8_t> flags;
   std::vector<float> weight_sum;
   std::vector<int16_t> net_purchases;
+
+  // Bytes of the arrays' entries.
+  size_t memory_bytes() const {
+    return row_ptr.size() * sizeof(int64_t) +
+           item.size() * (sizeof(int32_t) + sizeof(uint8_t) + sizeof(float) +
+                          sizeof(int16_t));
+  }
 };
 
 // What the server needs to update a shopper between retrains (see

@@ -31,29 +31,45 @@ absl::StatusOr<std::vector<LoggedEvent>> ReadEventsSince(
 absl::StatusOr<LiveUser> ReadLiveUser(const ServingState& state,
                                       StateStore* store,
                                       absl::string_view user_id) {
-  absl::StatusOr<UserHistory> history = store->GetHistory(user_id);
-  if (!history.ok()) {
-    return WithUserContext(history.status(), "history", user_id);
-  }
-  TAILOR_ASSIGN_OR_RETURN(
-      std::vector<LoggedEvent> events,
-      ReadEventsSince(store, user_id, history->through_seq));
-
-  const IdMap& items = state.recommender->model().items;
+  const Model& model = state.recommender->model();
+  const TrainingHistory& trained = state.history;
   LiveUser live;
-  live.activity.reserve(history->entries.size());
-  for (const HistoryEntry& e : history->entries) {
-    if (auto index = items.Find(e.item_id)) {
-      live.activity.push_back({*index, e.weight_sum, e.net_purchases});
+  live.user = model.users.Find(user_id);
+  uint64_t through_seq = 0;
+  if (live.user.has_value() && !trained.row_ptr.empty()) {
+    // The snapshot's own history, in memory: no disk read on this path.
+    through_seq = state.online.event_log_seq;
+    const int64_t begin = trained.row_ptr[*live.user];
+    const int64_t end = trained.row_ptr[*live.user + 1];
+    live.activity.reserve(end - begin);
+    for (int64_t p = begin; p < end; ++p) {
+      live.activity.push_back(
+          {trained.item[p], trained.weight_sum[p], trained.net_purchases[p]});
+    }
+  } else {
+    // Not a model user, or a snapshot without histories: what an earlier
+    // snapshot left in the store, if anything.
+    absl::StatusOr<UserHistory> history = store->GetHistory(user_id);
+    if (!history.ok()) {
+      return WithUserContext(history.status(), "history", user_id);
+    }
+    through_seq = history->through_seq;
+    live.activity.reserve(history->entries.size());
+    for (const HistoryEntry& e : history->entries) {
+      if (auto index = model.items.Find(e.item_id)) {
+        live.activity.push_back({*index, e.weight_sum, e.net_purchases});
+      }
     }
   }
   std::sort(live.activity.begin(), live.activity.end(),
             [](const ItemActivity& a, const ItemActivity& b) {
               return a.item < b.item;
             });
+  TAILOR_ASSIGN_OR_RETURN(std::vector<LoggedEvent> events,
+                          ReadEventsSince(store, user_id, through_seq));
   std::vector<std::pair<int32_t, EventContribution>> contributions;
   for (const LoggedEvent& e : events) {
-    if (auto index = items.Find(e.event.item_id)) {
+    if (auto index = model.items.Find(e.event.item_id)) {
       contributions.emplace_back(
           *index, ContributionOf(e.event, state.online.event_weights));
     }
@@ -95,7 +111,7 @@ std::optional<Vector> LiveEmbedding(const ServingState& state,
                                     absl::string_view user_id,
                                     const LiveUser& live) {
   const Model& model = state.recommender->model();
-  const std::optional<int32_t> user = model.users.Find(user_id);
+  const std::optional<int32_t>& user = live.user;
   if (!live.live_events.empty() && state.fold_in->enabled()) {
     uint64_t last_seq = 0;
     for (const LoggedEvent& e : live.live_events) {

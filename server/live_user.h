@@ -27,6 +27,8 @@ struct ServingState;
 inline constexpr size_t kMaxLiveEvents = 1000;
 
 struct LiveUser {
+  // The user's row in the snapshot's model (nullopt: not a model user).
+  std::optional<int32_t> user;
   // Per model item, sorted by item: training's aggregate plus the live
   // events' contributions (items outside the model are left out).
   std::vector<ItemActivity> activity;
@@ -40,7 +42,10 @@ struct LiveUser {
 absl::StatusOr<std::vector<LoggedEvent>> ReadEventsSince(
     StateStore* store, absl::string_view user_id, uint64_t after);
 
-// Reads the user's stored history and live events from `store`.
+// The user's history and live events. A model user's history is the
+// snapshot's, held in memory (ServingState::history); other users' (and
+// everyone's when the snapshot has no histories) is read from `store`, as
+// an earlier snapshot left it. The live events are read from `store`.
 absl::StatusOr<LiveUser> ReadLiveUser(const ServingState& state,
                                       StateStore* store,
                                       absl::string_view user_id);

@@ -38,6 +38,10 @@ ABSL_FLAG(int, batch_wait_us, 0,
           "micro-batching: how long a personalised search waits for others "
           "to be scored with it, in microseconds (0: off)");
 ABSL_FLAG(int, max_batch, 16, "micro-batching: the most searches per batch");
+ABSL_FLAG(bool, histories_in_memory, true,
+          "keep each snapshot's training histories in memory (about 11 "
+          "bytes per user-item pair), so that recommendations read none "
+          "from the disk; false reads them from RocksDB per request");
 ABSL_FLAG(bool, require_snapshot, false,
           "exit at start-up when no snapshot is published yet");
 ABSL_FLAG(int64_t, max_queued_events, 200000,
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
   options.retrieval.batching.max_wait =
       absl::Microseconds(absl::GetFlag(FLAGS_batch_wait_us));
   options.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);
+  options.histories_in_memory = absl::GetFlag(FLAGS_histories_in_memory);
 
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);

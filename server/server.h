@@ -34,6 +34,8 @@ struct ServerOptions {
   int keep_snapshots = 5;
   // How personalised lists are scored (exact or int8 path, threads).
   RecommenderOptions retrieval;
+  // See ServingOptions::histories_in_memory.
+  bool histories_in_memory = true;
   // Fail start-up when no snapshot is published yet, instead of serving
   // UNAVAILABLE (and health NOT_SERVING) until one appears.
   bool require_snapshot = false;

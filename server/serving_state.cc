@@ -15,7 +15,7 @@ void AttachDerived(ServingState* state) {
 
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store, int64_t loaded_unix,
-    const RecommenderOptions& retrieval) {
+    const ServingOptions& options) {
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
   if (imported) {
     LogInfo(
@@ -31,6 +31,9 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->loaded_unix = loaded_unix;
   state->info = std::move(snapshot.info);
   state->rules = std::move(snapshot.rules);
+  if (options.histories_in_memory) {
+    state->history = std::move(snapshot.history);
+  }
   // Customers are usually exactly the model's users: then one dictionary
   // serves both (about 40 MB at 1 M customers).
   if (snapshot.segments.users == snapshot.model.users) {
@@ -47,7 +50,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   }
   TAILOR_ASSIGN_OR_RETURN(
       state->recommender,
-      Recommender::Create(std::move(model), retrieval, &snapshot.ann));
+      Recommender::Create(std::move(model), options.retrieval, &snapshot.ann));
   state->online = snapshot.online;
   AttachDerived(state.get());
   return std::shared_ptr<const ServingState>(std::move(state));

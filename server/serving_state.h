@@ -36,6 +36,11 @@ struct ServingState {
   std::unique_ptr<const CatalogIndex> catalog;
   // Bought-together rules over the model's item indexes.
   AssociationRules rules;
+  // What training saw of each model user (rows by model user index, over
+  // model item indexes; empty when the snapshot has none), through event
+  // online.event_log_seq: held in memory so that a recommendation reads no
+  // disk for it (see ReadLiveUser).
+  TrainingHistory history;
   // Customer profiles and segments (empty when the snapshot has none).
   std::unique_ptr<const SegmentIndex> segments;
   // Updating shoppers between retrains (see server/live_user.h): the
@@ -46,16 +51,26 @@ struct ServingState {
   std::unique_ptr<FoldInCache> fold_in_cache;
 };
 
+struct ServingOptions {
+  // How the recommender scores (see RecommenderOptions).
+  RecommenderOptions retrieval;
+  // Keep the snapshot's training histories in memory (ServingState::
+  // history), so that recommendations read none from the state store (see
+  // ReadLiveUser): about 11 bytes per user-item pair, 300 MB at 1 M
+  // shoppers with 27 M pairs. false reads them from the store per request
+  // instead, where a block not in RocksDB's cache waits for the disk.
+  bool histories_in_memory = true;
+};
+
 // Builds a ServingState from a snapshot that SnapshotStore::Load has
 // already validated (it is not validated again here): imports the snapshot's
 // catalog, histories and customer records into `store` (once per version)
 // and reads the
 // catalog back from the store, so that the store stays the source of truth.
 // `loaded_unix` is recorded as the state's load time.
-// `retrieval` configures the recommender's scoring path.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store, int64_t loaded_unix = 0,
-    const RecommenderOptions& retrieval = {});
+    const ServingOptions& options = {});
 
 // Sets what a state derives from its recommender, item_info and online:
 // the catalog index, the fold-in over the item factors and an empty fold-in

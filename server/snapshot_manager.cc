@@ -47,8 +47,10 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
   absl::StatusOr<std::shared_ptr<const ServingState>> state =
       [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
     TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
-    return BuildServingState(std::move(snapshot), store_,
-                             env_->NowMicros() / 1000000, options_.retrieval);
+    return BuildServingState(
+        std::move(snapshot), store_, env_->NowMicros() / 1000000,
+        {.retrieval = options_.retrieval,
+         .histories_in_memory = options_.histories_in_memory});
   }();
   ReleaseFreedMemory();  // the decoded snapshot
   if (!state.ok()) {
@@ -68,12 +70,13 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   LogInfo(absl::StrFormat(
       "serving snapshot %s (%d users, %d items, %d factors; in memory: "
       "user factors %.1f MiB, retrieval %.1f MiB, customer records %.1f "
-      "MiB, catalog filters %.1f MiB)",
+      "MiB, catalog filters %.1f MiB, training histories %.1f MiB)",
       state->version, model.users.size(), model.items.size(), model.factors(),
       model.user_factors.size() * sizeof(float) / kMiB,
       state->recommender->retriever().memory_bytes() / kMiB,
       state->segments->records_bytes() / kMiB,
-      state->catalog->memory_bytes() / kMiB));
+      state->catalog->memory_bytes() / kMiB,
+      state->history.memory_bytes() / kMiB));
   if (on_swap_) on_swap_(*state);
 }
 

@@ -28,6 +28,8 @@ struct SnapshotManagerOptions {
   int loader_nice = 10;
   // How each loaded snapshot's recommender scores (see RecommenderOptions).
   RecommenderOptions retrieval;
+  // See ServingOptions::histories_in_memory.
+  bool histories_in_memory = true;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off

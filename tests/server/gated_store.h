@@ -1,5 +1,6 @@
 // A MemoryStateStore whose event appends can be held at a gate (a disk that
-// stalls) or made to fail, for the event writer's tests.
+// stalls) or made to fail, and which counts history reads, for the tests of
+// what waits on the disk.
 #ifndef TAILOR_TESTS_SERVER_GATED_STORE_H_
 #define TAILOR_TESTS_SERVER_GATED_STORE_H_
 
@@ -24,18 +25,24 @@ class GatedStore : public MemoryStateStore {
     if (fail_) return absl::UnavailableError("disk gone");
     return MemoryStateStore::AppendEvents(events);
   }
+  absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override {
+    history_reads_.fetch_add(1);
+    return MemoryStateStore::GetHistory(user_id);
+  }
   // Appends wait until `gate` is notified.
   void Gate(Notification* gate) { gate_ = gate; }
   void FailAppends() { fail_ = true; }
   // Blocks until the first append has started.
   void WaitUntilEntered() { entered_.WaitForNotification(); }
   int appends() const { return appends_.load(); }
+  int history_reads() const { return history_reads_.load(); }
 
  private:
   Notification* gate_ = nullptr;
   std::atomic<bool> fail_{false};
   Notification entered_;
   std::atomic<int> appends_{0};
+  std::atomic<int> history_reads_{0};
 };
 
 }  // namespace tailor
