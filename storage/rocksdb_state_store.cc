@@ -1,6 +1,9 @@
 // RocksDB implementation of StateStore.
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -63,6 +66,41 @@ std::string UserPrefix(absl::string_view user_id) {
   }
   key.append(user_id.data(), user_id.size());
   return key;
+}
+
+// The user part of a user_events key (length and id): the prefix its bloom
+// filters are built on, so that reading one user's events skips the files
+// that hold none of them instead of reading a block of each.
+class UserPrefixTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "tailor.UserEventsUserPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), PrefixLength(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= 4 && key.size() >= PrefixLength(key);
+  }
+
+ private:
+  static size_t PrefixLength(const rocksdb::Slice& key) {
+    const auto* b = reinterpret_cast<const unsigned char*>(key.data());
+    return 4 + ((size_t{b[0]} << 24) | (size_t{b[1]} << 16) |
+                (size_t{b[2]} << 8) | size_t{b[3]});
+  }
+};
+
+// Families read by key on a hot path get bloom filters: user_events by user
+// prefix (a request's scan), event_ids by whole key (the writer's
+// idempotency check, mostly for ids never seen).
+rocksdb::ColumnFamilyOptions WithBloomFilter(
+    std::shared_ptr<const rocksdb::SliceTransform> prefix) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = prefix == nullptr;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.prefix_extractor = std::move(prefix);
+  return options;
 }
 
 std::string UserEventKey(const Event& e, uint64_t seq) {
@@ -323,8 +361,10 @@ class RocksDbStateStore : public StateStore {
     std::string end = prefix;
     end.append(16, '\xff');
     std::vector<LoggedEvent> out;
+    rocksdb::ReadOptions read;
+    read.prefix_same_as_start = true;  // this user's files only
     std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), user_events()));
+        db_->NewIterator(read, user_events()));
     for (it->SeekForPrev(end);
          it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
          it->Prev()) {
@@ -478,8 +518,8 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {"meta", rocksdb::ColumnFamilyOptions()},
       {"customers", rocksdb::ColumnFamilyOptions()},
       {"events", rocksdb::ColumnFamilyOptions()},
-      {"user_events", rocksdb::ColumnFamilyOptions()},
-      {"event_ids", rocksdb::ColumnFamilyOptions()}};
+      {"user_events", WithBloomFilter(std::make_shared<UserPrefixTransform>())},
+      {"event_ids", WithBloomFilter(nullptr)}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   TAILOR_RETURN_IF_ERROR(
