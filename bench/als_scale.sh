@@ -12,10 +12,9 @@ ITERATIONS=${ITERATIONS:-5}
 FACTORS=${FACTORS:-64}
 BIN=build/bin
 [ -x "$BIN/tailor-trainer" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
-if [ ! -s "$OUT/store/events.csv" ]; then
-  "$BIN/tailor-datagen" --users=150000 --items=30000 --events=20000000 \
-    --out="$OUT/store"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+generate_store_once "$OUT/store" 150000 30000 20000000
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for run in $(seq "$RUNS"); do

@@ -58,6 +58,19 @@ median() {
     awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# generate_store_once DIR USERS ITEMS EVENTS: generates a synthetic store
+# in DIR unless DIR/events.csv is there already (the large stores are kept
+# between runs). Needs `BIN`.
+generate_store_once() {
+  if [ ! -s "$1/events.csv" ]; then
+    "$BIN/tailor-datagen" --users="$2" --items="$3" --events="$4" --out="$1"
+  fi
+}
+
+# million_shopper_store DIR: the 1 M-shopper x 30 k-product x 50 M-event
+# store (~1.8 GB of CSV) that profiles_scale.sh and server_memory.sh share.
+million_shopper_store() { generate_store_once "$1" 1000000 30000 50000000; }
+
 # store_and_snapshot USERS ITEMS EVENTS [TRAINER_FLAG...]: generates a store
 # in $work/store (log: $work/datagen.log) and trains 64 factors, 10
 # iterations, into $work/snapshots (log: $work/train.log). Needs `work`

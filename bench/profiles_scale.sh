@@ -12,10 +12,9 @@ OUT=${OUT:-/tmp/tailor-profiles}
 RUNS=${RUNS:-3}
 BIN=build/bin
 [ -x "$BIN/tailor-trainer" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
-if [ ! -s "$OUT/store/events.csv" ]; then
-  "$BIN/tailor-datagen" --users=1000000 --items=30000 --events=50000000 \
-    --out="$OUT/store"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+million_shopper_store "$OUT/store"
 run() {  # seconds of one profiling run
   "$BIN/tailor-trainer" profiles --data="$OUT/store" --background_parsing="$1" \
     2>/dev/null | sed -nE 's/.* events in ([0-9.]+) s .*/\1/p'
@@ -26,8 +25,6 @@ for r in $(seq "$RUNS"); do
   plain+=("$(run false)")
   echo "run $r: background parsing ${piped[-1]} s, plain reader ${plain[-1]} s"
 done
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 mp=$(median "${piped[@]}")
 ml=$(median "${plain[@]}")
 echo "profiles + RFM for 1,000,000 users from 50,000,000 events (read, profile, score):"

@@ -19,10 +19,9 @@ OUT=${OUT:-/tmp/tailor-profiles}
 RUNS=${RUNS:-2}
 BIN=build/bin
 [ -x "$BIN/tailor-server" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
-if [ ! -s "$OUT/store/events.csv" ]; then
-  "$BIN/tailor-datagen" --users=1000000 --items=30000 --events=50000000 \
-    --out="$OUT/store"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+million_shopper_store "$OUT/store"
 if [ ! -s "$OUT/snapshots/CURRENT" ]; then
   "$BIN/tailor-trainer" train --events="$OUT/store/events.csv" \
     --catalog="$OUT/store/catalog.csv" --snapshot_dir="$OUT/snapshots" \
@@ -36,8 +35,6 @@ histories=$(bytes history)
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 echo "snapshot $snapshot: factors $(mb "$factors") MB, customer records" \
   "$(mb "$records") MB, training histories $(mb "$histories") MB"
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 make_work_dir
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 declare -A rss hwm raw
