@@ -17,6 +17,7 @@
 #   ./bench/catalog_scale.sh   # ITEMS=100000 USERS=100000 EVENTS=5000000
 #                              # REC_RATE=5000 EVENT_RATE=1000 RUNS=3
 #                              # SECONDS_PER_RUN=20 RETRIEVAL=auto
+#                              # PRELOAD_EVENTS=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ITEMS=${ITEMS:-100000}
@@ -28,6 +29,7 @@ RUNS=${RUNS:-3}
 SECS=${SECONDS_PER_RUN:-20}
 CLOSED_SECS=${CLOSED_SECONDS:-10}
 RETRIEVAL=${RETRIEVAL:-auto}
+PRELOAD_EVENTS=${PRELOAD_EVENTS:-0}
 BIN=build/bin
 [ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
@@ -36,6 +38,19 @@ make_work_dir
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
 tail -1 "$work/train.log"
 start_servers --retrieval="$RETRIEVAL"
+# PRELOAD_EVENTS: events recorded into each server first (batches of 100,
+# as fast as it takes them), to measure a server that has run for a while
+# since its snapshot: 600000 is 10 minutes at EVENT_RATE 1000.
+if [ "$PRELOAD_EVENTS" -gt 0 ]; then
+  for i in "${!names[@]}"; do
+    "$BIN/tailor-bench" --address="${addrs[$i]}" \
+      --users_file="$work/store/users.csv" \
+      --items_file="$work/store/catalog.csv" --mix=record:1 --batch=100 \
+      --rate=0 --concurrency=8 --max_calls=$((PRELOAD_EVENTS / 100)) \
+      --duration=3600s --event_id_prefix=preload --seed=7 |
+      sed -n "1s/^/${names[$i]} server, preload: /p"
+  done
+fi
 declare -A rates p50 p99 server_cpu client_cpu closed_rates closed_p99 \
   closed_cpu steal
 for r in $(seq "$RUNS"); do
