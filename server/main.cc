@@ -76,27 +76,29 @@ int main(int argc, char** argv) {
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);
   const std::string retrieval = absl::GetFlag(FLAGS_retrieval);
   if (retrieval == "exact") {
-    options.retrieval.path = tailor::RetrievalPath::kExact;
+    options.serving.retrieval.path = tailor::RetrievalPath::kExact;
   } else if (retrieval == "int8") {
-    options.retrieval.path = tailor::RetrievalPath::kInt8;
+    options.serving.retrieval.path = tailor::RetrievalPath::kInt8;
   } else if (retrieval == "ann") {
-    options.retrieval.path = tailor::RetrievalPath::kAnn;
+    options.serving.retrieval.path = tailor::RetrievalPath::kAnn;
   } else if (retrieval != "auto") {
     tailor::LogError(
         absl::StrCat("--retrieval: must be auto, exact, int8 or ann, got '",
                      retrieval, "'"));
     return 1;
   }
-  options.retrieval.exact.threads = absl::GetFlag(FLAGS_retrieval_threads);
+  options.serving.retrieval.exact.threads =
+      absl::GetFlag(FLAGS_retrieval_threads);
   if (absl::GetFlag(FLAGS_ann_probe) < 0) {
     tailor::LogError("--ann_probe: must be >= 0");
     return 1;
   }
-  options.retrieval.ann_probe = absl::GetFlag(FLAGS_ann_probe);
-  options.retrieval.batching.max_wait =
+  options.serving.retrieval.ann_probe = absl::GetFlag(FLAGS_ann_probe);
+  options.serving.retrieval.batching.max_wait =
       absl::Microseconds(absl::GetFlag(FLAGS_batch_wait_us));
-  options.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);
-  options.histories_in_memory = absl::GetFlag(FLAGS_histories_in_memory);
+  options.serving.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);
+  options.serving.histories_in_memory =
+      absl::GetFlag(FLAGS_histories_in_memory);
 
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);

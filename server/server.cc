@@ -33,10 +33,8 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(
-      SnapshotManagerOptions{
-          .keep_snapshots = options.keep_snapshots,
-          .retrieval = options.retrieval,
-          .histories_in_memory = options.histories_in_memory},
+      SnapshotManagerOptions{.keep_snapshots = options.keep_snapshots,
+                             .serving = options.serving},
       s->snapshots_.get(), s->store_.get(), &s->holder_, env,
       [self](const ServingState&) { self->SetServing(true); });
 

@@ -32,10 +32,9 @@ struct ServerOptions {
   absl::Duration poll_interval = absl::Seconds(5);
   // Snapshot versions kept on disk (see SnapshotManagerOptions).
   int keep_snapshots = 5;
-  // How personalised lists are scored (exact or int8 path, threads).
-  RecommenderOptions retrieval;
-  // See ServingOptions::histories_in_memory.
-  bool histories_in_memory = true;
+  // How snapshots are served: the scoring path of personalised lists
+  // (exact, int8 or ann, threads) and where histories are read from.
+  ServingOptions serving;
   // Fail start-up when no snapshot is published yet, instead of serving
   // UNAVAILABLE (and health NOT_SERVING) until one appears.
   bool require_snapshot = false;

@@ -47,10 +47,8 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
   absl::StatusOr<std::shared_ptr<const ServingState>> state =
       [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
     TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
-    return BuildServingState(
-        std::move(snapshot), store_, env_->NowMicros() / 1000000,
-        {.retrieval = options_.retrieval,
-         .histories_in_memory = options_.histories_in_memory});
+    return BuildServingState(std::move(snapshot), store_,
+                             env_->NowMicros() / 1000000, options_.serving);
   }();
   ReleaseFreedMemory();  // the decoded snapshot
   if (!state.ok()) {

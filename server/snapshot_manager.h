@@ -26,10 +26,8 @@ struct SnapshotManagerOptions {
   // The polling thread's nice value (it loads new snapshots), so that a
   // load competes less with requests for the cores. 0 leaves it as is.
   int loader_nice = 10;
-  // How each loaded snapshot's recommender scores (see RecommenderOptions).
-  RecommenderOptions retrieval;
-  // See ServingOptions::histories_in_memory.
-  bool histories_in_memory = true;
+  // How each loaded snapshot is served (scoring path, histories).
+  ServingOptions serving;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off

@@ -148,7 +148,8 @@ TEST(EventIsolationTest, ModelUsersHistoriesAreNotReadFromTheStore) {
   for (bool in_memory : {true, false}) {
     SCOPED_TRACE(in_memory ? "in memory" : "from the store");
     GatedStore store;
-    Served served(&store, {.retrieval = {}, .histories_in_memory = in_memory});
+    Served served(&store, {.serving = {.retrieval = {},
+                                       .histories_in_memory = in_memory}});
     ASSERT_NO_FATAL_FAILURE(served.Start());
     const int reads_at_load = store.history_reads();
     for (const std::string& user : users) {

@@ -66,7 +66,7 @@ class ServerTest : public ::testing::Test {
     options.snapshot_dir = dir_.Join("snapshots");
     options.data_dir = dir_.Join("data");
     options.poll_interval = absl::ZeroDuration();
-    options.retrieval = retrieval_;
+    options.serving.retrieval = retrieval_;
     return options;
   }
   void StartServer() {

@@ -129,7 +129,7 @@ TEST(SnapshotSwapTest, CleanupKeepsTheActiveVersionAndTheNewestK) {
   SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
   MemoryStateStore store;
   ServingStateHolder holder;
-  SnapshotManager manager({.keep_snapshots = 2, .retrieval = {}}, &snapshots,
+  SnapshotManager manager({.keep_snapshots = 2, .serving = {}}, &snapshots,
                           &store, &holder, Env::Default());
   ASSERT_TRUE(snapshots.Publish(TinySnapshot(1.0f)).ok());
   ASSERT_TRUE(manager.Refresh().ok());
