@@ -13,9 +13,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "core/alias_table.h"
-#include "core/als.h"
-#include "core/interactions.h"
+#include "core/base/alias_table.h"
+#include "core/base/interactions.h"
+#include "core/models/als.h"
 
 namespace tailor {
 namespace {

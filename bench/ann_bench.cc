@@ -32,8 +32,9 @@
 
 #include "bench/hnsw_anchor.h"
 #include "benchmark/benchmark.h"
-#include "core/ivf_retriever.h"
-#include "core/retrieval.h"
+#include "core/models/ivf_build.h"
+#include "core/retrieval/ivf_retriever.h"
+#include "core/retrieval/retrieval.h"
 #include "storage/snapshot_store.h"
 
 namespace tailor {

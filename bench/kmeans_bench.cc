@@ -8,7 +8,7 @@
 #include <random>
 
 #include "benchmark/benchmark.h"
-#include "core/kmeans.h"
+#include "core/models/kmeans.h"
 
 namespace tailor {
 namespace {

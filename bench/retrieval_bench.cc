@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "benchmark/benchmark.h"
-#include "core/retrieval.h"
+#include "core/retrieval/retrieval.h"
 
 namespace tailor {
 namespace {

@@ -13,7 +13,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "core/interactions.h"
+#include "core/base/interactions.h"
+#include "core/customers/segment_index.h"
 #include "server/recommender_service.h"
 
 namespace tailor {

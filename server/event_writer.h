@@ -11,7 +11,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/mutex.h"
+#include "core/base/mutex.h"
 #include "storage/state_store.h"
 
 namespace tailor {

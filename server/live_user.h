@@ -13,9 +13,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "core/matrix.h"
-#include "core/mutex.h"
-#include "core/online.h"
+#include "core/base/matrix.h"
+#include "core/base/mutex.h"
+#include "core/serving/fold_in.h"
 #include "storage/state_store.h"
 
 namespace tailor {

@@ -9,7 +9,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "core/logging.h"
+#include "core/base/logging.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980",

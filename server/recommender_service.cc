@@ -4,9 +4,11 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "core/interactions.h"
-#include "core/mutex.h"
-#include "core/status_macros.h"
+#include "core/base/interactions.h"
+#include "core/base/mutex.h"
+#include "core/base/status_macros.h"
+#include "core/customers/live_profile.h"
+#include "core/customers/segment_index.h"
 #include "server/status_util.h"
 #include "server/validation.h"
 #include "server/wire.h"

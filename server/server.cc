@@ -8,8 +8,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "core/logging.h"
-#include "core/status_macros.h"
+#include "core/base/logging.h"
+#include "core/base/status_macros.h"
 
 namespace tailor {
 

@@ -1,8 +1,9 @@
 #include "server/serving_state.h"
 
 #include "absl/strings/str_cat.h"
-#include "core/logging.h"
-#include "core/status_macros.h"
+#include "core/base/logging.h"
+#include "core/base/status_macros.h"
+#include "core/customers/segment_index.h"
 
 namespace tailor {
 

@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/logging.h"
-#include "core/status_macros.h"
+#include "core/base/logging.h"
+#include "core/base/status_macros.h"
 
 namespace tailor {
 

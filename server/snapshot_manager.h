@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "core/mutex.h"
+#include "core/base/mutex.h"
 #include "server/serving_state.h"
 #include "storage/env.h"
 #include "storage/snapshot_store.h"

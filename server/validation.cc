@@ -8,8 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/status_macros.h"
-#include "core/text.h"
+#include "core/base/status_macros.h"
+#include "core/base/text.h"
+#include "core/customers/segment_index.h"
 
 namespace tailor {
 

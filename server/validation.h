@@ -4,7 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/customer_segments.h"
+#include "core/customers/segment_index.h"
 #include "storage/state_store.h"
 #include "tailor/v1/recommender.pb.h"
 

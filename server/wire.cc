@@ -12,7 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "core/text.h"
+#include "core/base/text.h"
 
 namespace tailor {
 namespace {

@@ -13,7 +13,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
-#include "core/status_macros.h"
+#include "core/base/status_macros.h"
 #include "server/status_util.h"
 
 namespace tailor {

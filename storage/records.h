@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "core/catalog.h"
-#include "core/customer_segments.h"
+#include "core/base/catalog.h"
+#include "core/customers/customer_record.h"
 #include "storage/coding.h"
 #include "storage/state_store.h"
 

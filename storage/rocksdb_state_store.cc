@@ -13,8 +13,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "core/mutex.h"
-#include "core/status_macros.h"
+#include "core/base/mutex.h"
+#include "core/base/status_macros.h"
 #include "storage/event_log_reader.h"
 #include "storage/records.h"
 #include "storage/state_store.h"

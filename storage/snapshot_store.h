@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/model.h"
+#include "core/serving/snapshot.h"
 #include "storage/env.h"
 
 namespace tailor {

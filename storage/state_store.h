@@ -16,11 +16,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "core/catalog.h"
-#include "core/customer_segments.h"
-#include "core/event.h"
-#include "core/model.h"
-#include "core/mutex.h"
+#include "core/base/catalog.h"
+#include "core/base/event.h"
+#include "core/base/mutex.h"
+#include "core/customers/customer_record.h"
+#include "core/serving/snapshot.h"
 
 namespace tailor {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/customer_segments.h"
+#include "core/customers/customer_record.h"
 #include "gtest/gtest.h"
 
 namespace tailor::testing {

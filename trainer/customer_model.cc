@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "core/interactions.h"
-#include "core/status_macros.h"
+#include "core/base/interactions.h"
+#include "core/base/status_macros.h"
 
 namespace tailor {
 

@@ -7,7 +7,7 @@
 #define TAILOR_TRAINER_CUSTOMER_MODEL_H_
 
 #include "absl/status/status.h"
-#include "core/model.h"
+#include "core/serving/snapshot.h"
 #include "trainer/pipeline.h"
 #include "trainer/propensity.h"
 #include "trainer/segmentation.h"

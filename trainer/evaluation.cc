@@ -13,12 +13,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/attribute_embedding.h"
-#include "core/parallel.h"
-#include "core/popularity.h"
-#include "core/readers.h"
-#include "core/splits.h"
-#include "core/status_macros.h"
+#include "core/base/parallel.h"
+#include "core/base/status_macros.h"
+#include "core/data/readers.h"
+#include "core/eval/splits.h"
+#include "core/models/attribute_embedding.h"
+#include "core/models/popularity.h"
 
 namespace tailor {
 namespace {

@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/als.h"
-#include "core/bayesian_mf.h"
-#include "core/biased_mf.h"
-#include "core/bpr.h"
-#include "core/interactions.h"
-#include "core/item_knn.h"
-#include "core/metrics.h"
-#include "core/scorer.h"
+#include "core/base/interactions.h"
+#include "core/eval/metrics.h"
+#include "core/models/als.h"
+#include "core/models/bayesian_mf.h"
+#include "core/models/biased_mf.h"
+#include "core/models/bpr.h"
+#include "core/models/item_knn.h"
+#include "core/models/scorer.h"
 #include "trainer/pipeline.h"
 
 namespace tailor {

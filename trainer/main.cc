@@ -21,7 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "core/logging.h"
+#include "core/base/logging.h"
 #include "storage/snapshot_store.h"
 #include "trainer/customer_model.h"
 #include "trainer/evaluation.h"

@@ -11,9 +11,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "core/interactions.h"
-#include "core/popularity.h"
-#include "core/status_macros.h"
+#include "core/base/interactions.h"
+#include "core/base/status_macros.h"
+#include "core/models/popularity.h"
 
 namespace tailor {
 namespace {

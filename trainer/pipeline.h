@@ -8,15 +8,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/als.h"
-#include "core/association_rules.h"
-#include "core/attribute_embedding.h"
-#include "core/bpr.h"
-#include "core/event.h"
-#include "core/interactions.h"
-#include "core/ivf_retriever.h"
-#include "core/model.h"
-#include "core/readers.h"
+#include "core/base/event.h"
+#include "core/base/interactions.h"
+#include "core/data/readers.h"
+#include "core/models/als.h"
+#include "core/models/association_rules.h"
+#include "core/models/attribute_embedding.h"
+#include "core/models/bpr.h"
+#include "core/models/ivf_build.h"
+#include "core/serving/snapshot.h"
 
 namespace tailor {
 

@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "core/readers.h"
-#include "core/status_macros.h"
+#include "core/base/status_macros.h"
+#include "core/data/readers.h"
 
 namespace tailor {
 namespace {

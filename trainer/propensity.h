@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/logistic.h"
-#include "core/profiles.h"
+#include "core/customers/profiles.h"
+#include "core/models/logistic.h"
 #include "trainer/pipeline.h"
 
 namespace tailor {

@@ -8,10 +8,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "core/csv.h"
-#include "core/interactions.h"
-#include "core/metrics.h"
-#include "core/status_macros.h"
+#include "core/base/interactions.h"
+#include "core/base/status_macros.h"
+#include "core/customers/live_profile.h"
+#include "core/data/csv.h"
+#include "core/eval/metrics.h"
 
 namespace tailor {
 

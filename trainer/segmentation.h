@@ -14,12 +14,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "core/als.h"
-#include "core/id_map.h"
-#include "core/kmeans.h"
-#include "core/profiles.h"
-#include "core/rfm.h"
-#include "core/segments.h"
+#include "core/analytics/segment_features.h"
+#include "core/base/id_map.h"
+#include "core/customers/profiles.h"
+#include "core/customers/rfm.h"
+#include "core/models/als.h"
+#include "core/models/kmeans.h"
 #include "trainer/pipeline.h"
 
 namespace tailor {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
-#include "core/mutex.h"
+#include "core/base/mutex.h"
 #include "gtest/gtest.h"
 #include "server/event_writer.h"
 #include "server/recommender_service.h"

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <vector>
 
-#include "core/mutex.h"
+#include "core/base/mutex.h"
 #include "storage/state_store.h"
 
 namespace tailor {

@@ -2,10 +2,9 @@
 // events a shopper records are added to what training saw of them and
 // their vector is folded in against the snapshot's item factors, before
 // their next RecommendFor.
-#include "core/online.h"
-
 #include <cmath>
 
+#include "core/serving/fold_in.h"
 #include "gmock/gmock.h"
 #include "tests/server/server_fixture.h"
 

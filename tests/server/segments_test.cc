@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "core/customers/live_profile.h"
 #include "gmock/gmock.h"
 #include "tests/customer_records.h"
 #include "tests/server/server_fixture.h"

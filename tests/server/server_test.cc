@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/interactions.h"
+#include "core/base/interactions.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"

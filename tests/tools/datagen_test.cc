@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_split.h"
-#include "core/readers.h"
+#include "core/data/readers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "core/interactions.h"
+#include "core/base/interactions.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "tools/datagen/store_generator.h"

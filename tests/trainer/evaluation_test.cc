@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/core/planted_ratings.h"
+#include "tests/core/models/planted_ratings.h"
 #include "tests/test_util.h"
 
 namespace tailor {

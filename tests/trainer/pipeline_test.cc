@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/online.h"
-#include "core/recommender.h"
+#include "core/serving/fold_in.h"
+#include "core/serving/recommender.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/snapshot_store.h"

@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "core/readers.h"
+#include "core/data/readers.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace tailor {

@@ -14,9 +14,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "core/alias_table.h"
-#include "core/catalog.h"
-#include "core/readers.h"
+#include "core/base/alias_table.h"
+#include "core/base/catalog.h"
+#include "core/data/readers.h"
 
 namespace tailor {
 namespace {

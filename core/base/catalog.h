@@ -1,0 +1,25 @@
+// Catalog items: the product attributes shown to shoppers and used in rules.
+#ifndef TAILOR_CORE_BASE_CATALOG_H_
+#define TAILOR_CORE_BASE_CATALOG_H_
+
+#include <string>
+#include <vector>
+
+namespace tailor {
+
+struct Item {
+  std::string item_id;
+  std::string title;
+  std::string category;
+  std::string brand;
+  std::string color;
+  double price = 0.0;
+  std::vector<std::string> sizes;
+  bool in_stock = true;
+
+  bool operator==(const Item&) const = default;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_BASE_CATALOG_H_

@@ -1,0 +1,140 @@
+#include "core/serving/catalog_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace tailor {
+
+CatalogIndex::CatalogIndex(const std::vector<Item>& items)
+    : num_items_(static_cast<int32_t>(items.size())),
+      sellable_(num_items_),
+      category_of_(items.size(), -1),
+      prices_(items.size(), std::numeric_limits<float>::quiet_NaN()) {
+  std::vector<int32_t> one_size;
+  for (int32_t i = 0; i < num_items_; ++i) {
+    const Item& item = items[i];
+    if (item.item_id.empty()) {
+      sellable_.Insert(i);
+      continue;
+    }
+    ++listed_;
+    if (item.in_stock) sellable_.Insert(i);
+    prices_[i] = static_cast<float>(item.price);
+    if (!item.category.empty()) {
+      auto [it, inserted] = category_ids_.try_emplace(
+          item.category, static_cast<int32_t>(category_items_.size()));
+      if (inserted) {
+        category_items_.emplace_back();
+        category_sets_.emplace_back(num_items_);
+      }
+      category_of_[i] = it->second;
+      category_items_[it->second].push_back(i);
+      category_sets_[it->second].Insert(i);
+    }
+    if (item.sizes.empty()) one_size.push_back(i);
+    for (const std::string& size : item.sizes) {
+      size_sets_.try_emplace(size, num_items_).first->second.Insert(i);
+    }
+  }
+  for (auto& [size, set] : size_sets_) {
+    for (int32_t i : one_size) set.Insert(i);
+  }
+}
+
+const ItemSet* CatalogIndex::in_size(absl::string_view size) const {
+  auto it = size_sets_.find(size);
+  return it == size_sets_.end() ? nullptr : &it->second;
+}
+
+int32_t CatalogIndex::category_id(absl::string_view category) const {
+  auto it = category_ids_.find(category);
+  return it == category_ids_.end() ? -1 : it->second;
+}
+
+size_t CatalogIndex::memory_bytes() const {
+  size_t bytes = sellable_.memory_bytes() +
+                 category_of_.size() * sizeof(int32_t) +
+                 prices_.size() * sizeof(float);
+  for (const auto& v : category_items_) bytes += v.size() * sizeof(int32_t);
+  for (const auto& s : category_sets_) bytes += s.memory_bytes();
+  for (const auto& [size, s] : size_sets_) bytes += s.memory_bytes();
+  return bytes;
+}
+
+absl::Status ApplyCatalogQuery(const CatalogIndex& index,
+                               const CatalogQuery& query,
+                               CatalogFilterStorage* storage,
+                               RecommendOptions* options) {
+  const bool by_catalog = !query.size.empty() || !query.categories.empty() ||
+                          std::isfinite(query.min_price) ||
+                          std::isfinite(query.max_price) ||
+                          query.max_per_category > 0;
+  if (by_catalog && !index.has_catalog()) {
+    return absl::FailedPreconditionError(
+        "size, categories, min_price, max_price and max_per_category need a "
+        "catalog: this model was trained without one (tailor-trainer "
+        "--catalog=...)");
+  }
+  ItemFilter& filter = options->filter;
+  if (query.in_stock_only) filter.require.push_back(&index.sellable());
+  if (!query.size.empty()) {
+    const ItemSet* in_size = index.in_size(query.size);
+    if (in_size == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "size: no catalog item comes in size '", query.size, "'"));
+    }
+    filter.require.push_back(in_size);
+  }
+  if (!query.categories.empty()) {
+    std::vector<int32_t> ids;
+    int64_t kept = 0;
+    for (size_t i = 0; i < query.categories.size(); ++i) {
+      const int32_t id = index.category_id(query.categories[i]);
+      if (id < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("categories[", i, "]: '", query.categories[i],
+                         "' is not a category of the catalog"));
+      }
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      ids.push_back(id);
+      kept += static_cast<int64_t>(index.category_items(id).size());
+    }
+    if (ids.size() == 1) {
+      // The snapshot's own set, shared by every request: a retriever
+      // searches a selective one through its cached compact copy
+      // (ExactOptions::compact_share), by decreasing norm.
+      filter.require.push_back(&index.category_set(ids[0]));
+    } else if (kept * 8 < index.num_items()) {
+      for (int32_t id : ids) {
+        const auto& items = index.category_items(id);
+        storage->candidates.insert(storage->candidates.end(), items.begin(),
+                                   items.end());
+      }
+      std::sort(storage->candidates.begin(), storage->candidates.end());
+      filter.candidates = &storage->candidates;
+    } else {
+      storage->categories = ItemSet(index.num_items());
+      for (int32_t id : ids) {
+        for (int32_t item : index.category_items(id)) {
+          storage->categories.Insert(item);
+        }
+      }
+      filter.require.push_back(&storage->categories);
+    }
+  }
+  if (std::isfinite(query.min_price) || std::isfinite(query.max_price)) {
+    filter.values = index.prices().data();
+    filter.min_value = static_cast<float>(query.min_price);
+    filter.max_value = static_cast<float>(query.max_price);
+  }
+  if (query.max_per_category > 0) {
+    options->group_of = index.category_of().data();
+    options->max_per_group = query.max_per_category;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tailor

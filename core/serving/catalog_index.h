@@ -1,0 +1,99 @@
+// Filters over a snapshot's catalog, precomputed once and shared by every
+// request: which items are in stock, available in a size, in a category,
+// and their prices, all by model item index.
+#ifndef TAILOR_CORE_SERVING_CATALOG_INDEX_H_
+#define TAILOR_CORE_SERVING_CATALOG_INDEX_H_
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "core/base/catalog.h"
+#include "core/retrieval/retrieval.h"
+#include "core/serving/recommender.h"
+
+namespace tailor {
+
+// Thread safety: immutable after construction; const methods may be called
+// concurrently.
+class CatalogIndex {
+ public:
+  // `items` is aligned with the model's item indexes; an entry with an
+  // empty item_id is an item the catalog does not list.
+  explicit CatalogIndex(const std::vector<Item>& items);
+
+  int32_t num_items() const { return num_items_; }
+  // Whether any item is listed.
+  bool has_catalog() const { return listed_ > 0; }
+
+  // Items not marked out of stock (items the catalog does not list are not
+  // known to be out of stock, so they are in this set).
+  const ItemSet& sellable() const { return sellable_; }
+  // Items available in `size`, plus listed items without sizes (one-size
+  // goods such as bags); null when no item lists that size.
+  const ItemSet* in_size(absl::string_view size) const;
+  // Category id of a category name, or -1.
+  int32_t category_id(absl::string_view category) const;
+  // Per item: its category id, or -1 (for caps).
+  const std::vector<int32_t>& category_of() const { return category_of_; }
+  // The items of one category, ascending, and as a set.
+  const std::vector<int32_t>& category_items(int32_t id) const {
+    return category_items_[id];
+  }
+  const ItemSet& category_set(int32_t id) const { return category_sets_[id]; }
+  // Per item: its catalog price, or NaN when unlisted (so a price range
+  // excludes it).
+  const std::vector<float>& prices() const { return prices_; }
+  size_t memory_bytes() const;
+
+ private:
+  int32_t num_items_;
+  int64_t listed_ = 0;
+  ItemSet sellable_;
+  absl::flat_hash_map<std::string, int32_t> category_ids_;
+  std::vector<int32_t> category_of_;
+  std::vector<std::vector<int32_t>> category_items_;
+  std::vector<ItemSet> category_sets_;
+  absl::flat_hash_map<std::string, ItemSet> size_sets_;
+  std::vector<float> prices_;
+};
+
+// The business rules of one request, in catalog terms.
+struct CatalogQuery {
+  // Never items the catalog marks out of stock.
+  bool in_stock_only = true;
+  // Only items available in this size (empty: any).
+  std::string size;
+  // Only items of these categories (empty: any).
+  std::vector<std::string> categories;
+  // Only items priced in [min_price, max_price].
+  double min_price = -std::numeric_limits<double>::infinity();
+  double max_price = std::numeric_limits<double>::infinity();
+  // At most this many items per category (0: no cap).
+  int max_per_category = 0;
+};
+
+// Per-request storage that a filter built by ApplyCatalogQuery points into;
+// must outlive the options it filled.
+struct CatalogFilterStorage {
+  std::vector<int32_t> candidates;
+  ItemSet categories;
+};
+
+// Adds `query`'s rules to `options` (filter and caps), pointing into
+// `index` and `storage`. Categories that keep under an eighth of the
+// catalog become a candidate list, so the search scores only them.
+// INVALID_ARGUMENT, naming the field, for a category or size the catalog
+// does not have, or any catalog rule when the snapshot has no catalog.
+absl::Status ApplyCatalogQuery(const CatalogIndex& index,
+                               const CatalogQuery& query,
+                               CatalogFilterStorage* storage,
+                               RecommendOptions* options);
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_SERVING_CATALOG_INDEX_H_

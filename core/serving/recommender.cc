@@ -1,0 +1,269 @@
+#include "core/serving/recommender.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+
+namespace tailor {
+
+namespace {
+
+RowMatrix UnitRows(const RowMatrix& m) {
+  RowMatrix out = m;
+  for (Eigen::Index r = 0; r < out.rows(); ++r) {
+    const float norm = out.row(r).norm();
+    if (norm > 0) out.row(r) /= norm;
+  }
+  return out;
+}
+
+std::unique_ptr<const Retriever> MakeRetriever(
+    const RowMatrix& items, const RecommenderOptions& options,
+    const IvfPartition* ann) {
+  const bool has_ann = ann != nullptr && !ann->empty();
+  const bool use_ann = has_ann && (options.path == RetrievalPath::kAnn ||
+                                   options.path == RetrievalPath::kAuto);
+  const bool int8 = options.path == RetrievalPath::kInt8 ||
+                    (options.path == RetrievalPath::kAuto &&
+                     items.rows() >= options.int8_min_items);
+  std::unique_ptr<const Retriever> retriever;
+  if (use_ann) {
+    IvfOptions ivf;
+    if (options.ann_probe > 0) {
+      ivf.probe = options.ann_probe;
+    } else if (ann->probe > 0) {
+      ivf.probe = ann->probe;
+      ivf.filtered_probe = ann->filtered_probe;
+    }
+    ivf.kernels = options.exact.kernels;
+    retriever = std::make_unique<IvfRetriever>(items, *ann, ivf);
+  } else if (int8) {
+    retriever = std::make_unique<QuantizedRetriever>(items, options.exact);
+  } else {
+    retriever = std::make_unique<ExactRetriever>(items, options.exact);
+  }
+  if (options.batching.max_wait > absl::ZeroDuration()) {
+    retriever = std::make_unique<BatchingRetriever>(std::move(retriever),
+                                                    options.batching);
+  }
+  return retriever;
+}
+
+// A score raised by `boost` times its magnitude.
+float Boosted(float score, float boost) {
+  return score + boost * std::abs(score);
+}
+
+// The largest pool MMR re-ranks.
+constexpr int kMaxDiversityPool = 2000;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Recommender>> Recommender::Create(
+    std::shared_ptr<const Model> model, RecommenderOptions options,
+    const IvfPartition* ann) {
+  const bool has_ann = ann != nullptr && !ann->empty();
+  if (options.path == RetrievalPath::kAnn && !has_ann) {
+    return absl::FailedPreconditionError(
+        "the approximate (ann) retrieval path needs an IVF partition in the "
+        "snapshot; retrain with tailor-trainer --ann=on");
+  }
+  return std::make_unique<Recommender>(std::move(model), options, ann);
+}
+
+Recommender::Recommender(std::shared_ptr<const Model> model,
+                         RecommenderOptions options, const IvfPartition* ann)
+    : model_(std::move(model)),
+      retriever_(MakeRetriever(model_->item_factors, options, ann)),
+      popular_order_(PopularityOrder(model_->popularity)),
+      unit_retriever_(std::make_unique<ExactRetriever>(
+          UnitRows(model_->item_factors), options.exact)),
+      zero_rows_(static_cast<int32_t>(model_->item_factors.rows())) {
+  for (Eigen::Index r = 0; r < model_->item_factors.rows(); ++r) {
+    if (model_->item_factors.row(r).isZero(0)) {
+      zero_rows_.Insert(static_cast<int32_t>(r));
+    }
+  }
+}
+
+std::vector<ScoredItem> Recommender::SimilarItems(int32_t item,
+                                                  int count) const {
+  std::vector<ScoredItem> out;
+  if (item < 0 || item >= model_->item_factors.rows() ||
+      zero_rows_.Contains(item) || count <= 0) {
+    return out;
+  }
+  // Zero rows score 0 against everything: never neighbours. The item itself
+  // is dropped from one extra result.
+  SearchParams params;
+  params.k = count + 1;
+  params.filter.exclude = &zero_rows_;
+  unit_retriever_->Search(unit_retriever_->row_of(item), params, &out);
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [&](const ScoredItem& s) { return s.item == item; }),
+            out.end());
+  if (static_cast<int>(out.size()) > count) out.resize(count);
+  return out;
+}
+
+RecommendResult Recommender::Recommend(
+    std::optional<int32_t> user, const RecommendOptions& options,
+    const std::vector<int32_t>* segment_popular) const {
+  return RecommendWith(
+      Personalizes(user) ? model_->user_factors.row(*user).data() : nullptr,
+      options, segment_popular);
+}
+
+RecommendResult Recommender::Recommend(
+    std::optional<int32_t> user, int count, const ItemSet* exclude,
+    const std::vector<int32_t>* segment_popular) const {
+  RecommendOptions options;
+  options.count = count;
+  options.filter.exclude = exclude;
+  return Recommend(user, options, segment_popular);
+}
+
+RecommendResult Recommender::RecommendWith(
+    const float* embedding, int count, const ItemSet* exclude,
+    const std::vector<int32_t>* segment_popular) const {
+  RecommendOptions options;
+  options.count = count;
+  options.filter.exclude = exclude;
+  return RecommendWith(embedding, options, segment_popular);
+}
+
+std::vector<ScoredItem> Recommender::Personalized(
+    const float* embedding, const RecommendOptions& options) const {
+  const int32_t n = retriever_->num_items();
+  SearchParams params;
+  params.filter = options.filter;
+  params.group_of = options.group_of;
+  params.max_per_group = options.max_per_group;
+  params.k = options.count;
+  if (options.diversity > 0) {
+    params.k = static_cast<int>(std::min<int64_t>(
+        {n, kMaxDiversityPool,
+         std::max<int64_t>(int64_t{4} * options.count, options.count + 20)}));
+  }
+  std::vector<ScoredItem> top;
+  retriever_->Search(embedding, params, &top);
+  if (!options.boosts.empty()) {
+    // With boosts >= 0, every unboosted item of the boosted answer is also
+    // in the unboosted answer: merging the boosted items' raised scores into
+    // it and re-applying the caps gives the boosted answer exactly.
+    absl::flat_hash_map<int32_t, float> boost;  // the largest per item
+    for (const ItemBoost& b : options.boosts) {
+      if (b.item < 0 || b.item >= n || !options.filter.Eligible(b.item)) {
+        continue;
+      }
+      auto [it, inserted] = boost.try_emplace(b.item, b.boost);
+      if (!inserted) it->second = std::max(it->second, b.boost);
+    }
+    absl::flat_hash_map<int32_t, float> scores;
+    for (const ScoredItem& s : top) scores[s.item] = s.score;
+    Eigen::Map<const Vector> q(embedding, model_->factors());
+    for (const auto& [item, b] : boost) {
+      scores[item] = Boosted(model_->item_factors.row(item).dot(q), b);
+    }
+    CappedCollector merged(params.k, params.group_of, params.max_per_group);
+    for (const auto& [item, score] : scores) merged.Push({item, score});
+    merged.Finish(&top);
+  }
+  if (options.diversity > 0) return Diversify(std::move(top), options);
+  return top;
+}
+
+std::vector<ScoredItem> Recommender::Diversify(
+    std::vector<ScoredItem> pool, const RecommendOptions& options) const {
+  const int count = std::min<int>(options.count, pool.size());
+  if (pool.empty()) return pool;
+  const float lambda = std::clamp(options.diversity, 0.0f, 1.0f);
+  const float hi = pool.front().score, lo = pool.back().score;
+  const float span = hi > lo ? hi - lo : 1.0f;
+  const ExactRetriever& unit = *unit_retriever_;
+  const int dim = model_->factors();
+  // max_sim[i]: highest similarity of pool[i] to anything chosen so far.
+  std::vector<float> max_sim(pool.size(), -1.0f);
+  std::vector<bool> chosen(pool.size(), false);
+  std::vector<ScoredItem> out;
+  out.reserve(count);
+  while (static_cast<int>(out.size()) < count) {
+    int best = -1;
+    float best_value = 0;
+    for (size_t i = 0; i < pool.size(); ++i) {
+      if (chosen[i]) continue;
+      const float relevance = (pool[i].score - lo) / span;
+      const float value =
+          (1 - lambda) * relevance - lambda * std::max(max_sim[i], 0.0f);
+      if (best < 0 || value > best_value) {
+        best = static_cast<int>(i);
+        best_value = value;
+      }
+    }
+    chosen[best] = true;
+    out.push_back(pool[best]);
+    const float* b = unit.row_of(pool[best].item);
+    for (size_t i = 0; i < pool.size(); ++i) {
+      if (chosen[i]) continue;
+      const float* r = unit.row_of(pool[i].item);
+      float sim = 0;
+      for (int d = 0; d < dim; ++d) sim += r[d] * b[d];
+      max_sim[i] = std::max(max_sim[i], sim);
+    }
+  }
+  return out;
+}
+
+RecommendResult Recommender::RecommendWith(
+    const float* embedding, const RecommendOptions& options,
+    const std::vector<int32_t>* segment_popular) const {
+  using Source = Recommendation::Source;
+  RecommendResult result;
+  const int k = model_->factors();
+  if (embedding != nullptr &&
+      std::any_of(embedding, embedding + k, [](float v) { return v != 0; })) {
+    const std::vector<ScoredItem> top = Personalized(embedding, options);
+    result.items.reserve(top.size());
+    for (const ScoredItem& s : top) {
+      result.items.push_back({s.item, s.score, Source::kPersonalized});
+    }
+    return result;
+  }
+  result.fallback_used = true;
+  // Segment items first, then global popularity; an item taken from the
+  // segment list is not repeated. Caps hold here too.
+  absl::flat_hash_set<int32_t> taken;
+  absl::flat_hash_map<int32_t, int> per_group;
+  auto full = [&] {
+    return static_cast<int>(result.items.size()) >= options.count;
+  };
+  auto take = [&](int32_t item) {
+    if (!options.filter.Eligible(item) || taken.contains(item)) return false;
+    if (options.group_of != nullptr && options.max_per_group > 0) {
+      const int32_t g = options.group_of[item];
+      if (g >= 0 && per_group[g] >= options.max_per_group) return false;
+      if (g >= 0) ++per_group[g];
+    }
+    taken.insert(item);
+    return true;
+  };
+  if (segment_popular != nullptr) {
+    const float n = static_cast<float>(segment_popular->size());
+    for (size_t rank = 0; rank < segment_popular->size() && !full(); ++rank) {
+      const int32_t item = (*segment_popular)[rank];
+      if (item < 0 || item >= model_->items.size() || !take(item)) continue;
+      result.items.push_back(
+          {item, (n - static_cast<float>(rank)) / n, Source::kSegmentPopular});
+    }
+  }
+  for (int32_t item : popular_order_) {
+    if (full()) break;
+    if (!take(item)) continue;
+    result.items.push_back({item, model_->popularity[item], Source::kPopular});
+  }
+  return result;
+}
+
+}  // namespace tailor

@@ -1,0 +1,151 @@
+// Turns a model and a user's state into a ranked list: personalised scoring
+// with the user's embedding, or the popularity fallback.
+#ifndef TAILOR_CORE_SERVING_RECOMMENDER_H_
+#define TAILOR_CORE_SERVING_RECOMMENDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/retrieval/batching_retriever.h"
+#include "core/retrieval/ivf_retriever.h"
+#include "core/retrieval/retrieval.h"
+#include "core/serving/snapshot.h"
+
+namespace tailor {
+
+struct Recommendation {
+  enum class Source { kPersonalized, kSegmentPopular, kPopular };
+  int32_t item;
+  float score;
+  Source source;
+};
+
+struct RecommendResult {
+  std::vector<Recommendation> items;
+  bool fallback_used = false;
+};
+
+// A campaign item to rank higher: its score is raised by `boost` times its
+// magnitude (0.5: ranked as if it scored 50% better).
+struct ItemBoost {
+  int32_t item;
+  float boost;
+};
+
+// What a list may contain and how it is shaped.
+struct RecommendOptions {
+  int count = 10;
+  // Exclusions and business filters (stock, size, category, price), applied
+  // inside retrieval.
+  ItemFilter filter;
+  // At most max_per_group items per group (e.g. category; see
+  // SearchParams). 0: no caps.
+  const int32_t* group_of = nullptr;
+  int max_per_group = 0;
+  // 0..1: 0 ranks by score alone; higher values trade score for variety
+  // (maximal marginal relevance over the items' embedding similarity).
+  float diversity = 0;
+  // Boosts (>= 0) for items the request names; the filter still applies.
+  std::vector<ItemBoost> boosts;
+};
+
+// Which scoring path serves personalised lists.
+enum class RetrievalPath {
+  kAuto,   // the IVF path when the snapshot has a partition; otherwise
+           // exact fp32 below RecommenderOptions::int8_min_items, else int8
+  kExact,  // exact fp32
+  kInt8,   // int8 first pass + fp32 re-scoring (same answers, less memory
+           // traffic on large catalogs)
+  kAnn,    // the IVF partition (approximate); requires one
+};
+
+struct RecommenderOptions {
+  RetrievalPath path = RetrievalPath::kAuto;
+  int64_t int8_min_items = 200'000;
+  // The IVF path's search width (filtered searches: twice it); 0 uses the
+  // widths the trainer chose for the partition (IvfPartition::probe and
+  // filtered_probe), or IvfOptions' defaults.
+  int ann_probe = 0;
+  ExactOptions exact;
+  // Micro-batching of concurrent personalised searches (off by default).
+  BatchingOptions batching;
+};
+
+// Serves top-N lists from one model.
+// Thread safety: immutable after construction; Recommend may be called from
+// many threads at once.
+class Recommender {
+ public:
+  // Takes shared ownership of the model. `ann` (may be null or empty: no
+  // approximate path) is the IVF partition of the model's items, valid for
+  // them (Snapshot::Validate checks it); it is copied. Use Create for
+  // options that may not fit the snapshot.
+  explicit Recommender(std::shared_ptr<const Model> model,
+                       RecommenderOptions options = {},
+                       const IvfPartition* ann = nullptr);
+  // As the constructor, but FAILED_PRECONDITION for RetrievalPath::kAnn
+  // without a partition.
+  static absl::StatusOr<std::unique_ptr<Recommender>> Create(
+      std::shared_ptr<const Model> model, RecommenderOptions options,
+      const IvfPartition* ann);
+
+  const Model& model() const { return *model_; }
+  const Retriever& retriever() const { return *retriever_; }
+
+  // The best options.count items for model user `user` (nullopt: unknown
+  // user) that options.filter accepts, shaped by the caps, boosts and
+  // diversity. Users the model cannot personalise for (unknown, or an
+  // all-zero embedding) get the eligible items of `segment_popular` (may be
+  // null: the user's segment's popular items, best first, scored by rank),
+  // then the most popular eligible items. Returns fewer than count only when
+  // fewer are eligible.
+  RecommendResult Recommend(
+      std::optional<int32_t> user, const RecommendOptions& options,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
+  // Shorthand: `count` items, never any in `exclude` (may be null).
+  RecommendResult Recommend(
+      std::optional<int32_t> user, int count, const ItemSet* exclude,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
+
+  // As Recommend, for a user whose embedding is `embedding` (factors()
+  // floats, e.g. folded in since training) rather than a model row; null or
+  // all zeros means the fallbacks.
+  RecommendResult RecommendWith(
+      const float* embedding, const RecommendOptions& options,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
+  RecommendResult RecommendWith(
+      const float* embedding, int count, const ItemSet* exclude,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
+
+  // Whether Recommend personalises for `user`: a model user with a nonzero
+  // embedding. Otherwise it uses the fallbacks.
+  bool Personalizes(std::optional<int32_t> user) const {
+    return user.has_value() && !model_->user_factors.row(*user).isZero(0);
+  }
+
+  // The `count` items whose embeddings have the highest cosine similarity
+  // with item `item`'s (itself excluded). An item with an all-zero
+  // embedding has no neighbours (empty result); so never appears in one.
+  std::vector<ScoredItem> SimilarItems(int32_t item, int count) const;
+
+ private:
+  std::vector<ScoredItem> Personalized(const float* embedding,
+                                       const RecommendOptions& options) const;
+  // Greedy maximal-marginal-relevance order of `pool` (best first).
+  std::vector<ScoredItem> Diversify(std::vector<ScoredItem> pool,
+                                    const RecommendOptions& options) const;
+
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<const Retriever> retriever_;
+  std::vector<int32_t> popular_order_;
+  // Unit-length item embeddings (zero rows stay zero), for cosine search.
+  std::unique_ptr<const ExactRetriever> unit_retriever_;
+  ItemSet zero_rows_;
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_SERVING_RECOMMENDER_H_

@@ -1,0 +1,108 @@
+#include "core/serving/snapshot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/interactions.h"
+
+namespace tailor {
+
+absl::Status Model::Validate() const {
+  if (user_factors.rows() != users.size()) {
+    return absl::DataLossError(absl::StrCat("model: ", users.size(),
+                                            " users but ", user_factors.rows(),
+                                            " user factor rows"));
+  }
+  if (item_factors.rows() != items.size()) {
+    return absl::DataLossError(absl::StrCat("model: ", items.size(),
+                                            " items but ", item_factors.rows(),
+                                            " item factor rows"));
+  }
+  if (user_factors.cols() != item_factors.cols()) {
+    return absl::DataLossError(
+        absl::StrCat("model: user factors have ", user_factors.cols(),
+                     " columns, item factors ", item_factors.cols()));
+  }
+  if (popularity.size() != static_cast<size_t>(items.size())) {
+    return absl::DataLossError(absl::StrCat("model: ", items.size(),
+                                            " items but ", popularity.size(),
+                                            " popularity values"));
+  }
+  if (!user_factors.allFinite() || !item_factors.allFinite()) {
+    return absl::DataLossError("model: factors contain NaN or infinity");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<int32_t> PopularityOrder(const std::vector<float>& popularity) {
+  std::vector<int32_t> order(popularity.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return popularity[a] > popularity[b];
+  });
+  return order;
+}
+
+absl::Status Snapshot::Validate() const {
+  if (absl::Status s = model.Validate(); !s.ok()) return s;
+  if (!history.row_ptr.empty()) {
+    if (history.row_ptr.size() != static_cast<size_t>(model.users.size()) + 1 ||
+        history.row_ptr.front() != 0 ||
+        history.row_ptr.back() != static_cast<int64_t>(history.item.size()) ||
+        history.item.size() != history.flags.size() ||
+        history.item.size() != history.weight_sum.size() ||
+        history.item.size() != history.net_purchases.size()) {
+      return absl::DataLossError("history: offsets do not match its entries");
+    }
+    for (size_t u = 0; u + 1 < history.row_ptr.size(); ++u) {
+      if (history.row_ptr[u] > history.row_ptr[u + 1]) {
+        return absl::DataLossError("history: offsets are not increasing");
+      }
+    }
+    for (int32_t i : history.item) {
+      if (i < 0 || i >= model.items.size()) {
+        return absl::DataLossError(
+            absl::StrCat("history: item index ", i, " out of range"));
+      }
+    }
+  }
+  for (float w : history.weight_sum) {
+    if (!std::isfinite(w)) {
+      return absl::DataLossError("history: a weight is not finite");
+    }
+  }
+  if (online.fold_in &&
+      !(online.alpha >= 0 && online.regularization >= 0 &&
+        online.frequency_scaling >= 0 && online.mean_row_mass > 0 &&
+        std::isfinite(online.alpha) && std::isfinite(online.regularization) &&
+        std::isfinite(online.frequency_scaling) &&
+        std::isfinite(online.mean_row_mass))) {
+    return absl::DataLossError("online: fold-in parameters out of range");
+  }
+  for (float w : online.event_weights.weight) {
+    if (!std::isfinite(w)) {
+      return absl::DataLossError("online: an event weight is not finite");
+    }
+  }
+  const int32_t n = model.items.size();
+  for (const AssociationRule& r : rules.rules) {
+    if (r.consequent < 0 || r.consequent >= n || r.antecedent.empty() ||
+        !std::is_sorted(r.antecedent.begin(), r.antecedent.end()) ||
+        r.antecedent.front() < 0 || r.antecedent.back() >= n ||
+        !(r.lift >= 0) || !(r.confidence >= 0) || r.count < 0) {
+      return absl::DataLossError(
+          "rules: a rule has an item index out of range or bad figures");
+    }
+  }
+  if (absl::Status s = segments.Validate(n); !s.ok()) return s;
+  if (!ann.empty()) {
+    if (absl::Status s = ann.Validate(n, model.factors()); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("ann: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tailor
