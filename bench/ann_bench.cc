@@ -33,8 +33,11 @@
 #include "bench/hnsw_anchor.h"
 #include "benchmark/benchmark.h"
 #include "core/models/ivf_build.h"
+#include "core/retrieval/exact_retriever.h"
+#include "core/retrieval/item_set.h"
 #include "core/retrieval/ivf_retriever.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/quantized_retriever.h"
+#include "core/retrieval/retriever.h"
 #include "storage/snapshot_store.h"
 
 namespace tailor {

@@ -24,7 +24,12 @@
 #include <thread>
 
 #include "benchmark/benchmark.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/brute_force.h"
+#include "core/retrieval/collectors.h"
+#include "core/retrieval/exact_retriever.h"
+#include "core/retrieval/item_set.h"
+#include "core/retrieval/quantized_retriever.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 namespace {

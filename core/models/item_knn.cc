@@ -6,7 +6,8 @@
 #include "Eigen/Cholesky"
 #include "absl/strings/str_cat.h"
 #include "core/base/parallel.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/collectors.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

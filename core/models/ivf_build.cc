@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "core/models/kmeans.h"
+#include "core/retrieval/exact_retriever.h"
 #include "core/retrieval/ivf_retriever.h"
 
 namespace tailor {

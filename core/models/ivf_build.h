@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/base/matrix.h"
 #include "core/retrieval/ivf_partition.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

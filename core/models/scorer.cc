@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/retrieval/collectors.h"
+
 namespace tailor {
 
 HistoryView HistoryOf(const InteractionMatrix& m, int32_t user) {

@@ -12,7 +12,8 @@
 #include "absl/types/span.h"
 #include "core/base/interactions.h"
 #include "core/base/matrix.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/item_set.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

@@ -8,7 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "core/base/mutex.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

@@ -17,9 +17,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/base/matrix.h"
+#include "core/retrieval/aligned_rows.h"
+#include "core/retrieval/collectors.h"
+#include "core/retrieval/int8_rows.h"
 #include "core/retrieval/ivf_partition.h"
 #include "core/retrieval/required_sets.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

@@ -22,7 +22,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "core/base/mutex.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/collectors.h"
+#include "core/retrieval/int8_rows.h"
+#include "core/retrieval/item_set.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

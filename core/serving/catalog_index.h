@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "core/base/catalog.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/item_set.h"
 #include "core/serving/recommender.h"
 
 namespace tailor {

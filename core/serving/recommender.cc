@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "core/retrieval/quantized_retriever.h"
 
 namespace tailor {
 

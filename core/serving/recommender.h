@@ -10,8 +10,10 @@
 
 #include "absl/status/statusor.h"
 #include "core/retrieval/batching_retriever.h"
+#include "core/retrieval/exact_retriever.h"
+#include "core/retrieval/item_set.h"
 #include "core/retrieval/ivf_retriever.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/retriever.h"
 #include "core/serving/snapshot.h"
 
 namespace tailor {

@@ -11,7 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/interactions.h"
 #include "core/models/scorer.h"
-#include "core/retrieval/retrieval.h"
+#include "core/retrieval/item_set.h"
+#include "core/retrieval/retriever.h"
 
 namespace tailor {
 

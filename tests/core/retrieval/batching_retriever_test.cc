@@ -3,6 +3,8 @@
 #include <random>
 #include <thread>
 
+#include "core/base/matrix.h"
+#include "core/retrieval/exact_retriever.h"
 #include "gtest/gtest.h"
 
 namespace tailor {

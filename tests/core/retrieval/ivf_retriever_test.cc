@@ -5,6 +5,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "core/retrieval/brute_force.h"
+#include "core/retrieval/exact_retriever.h"
 #include "gtest/gtest.h"
 #include "tests/core/retrieval/retrieval_test_util.h"
 

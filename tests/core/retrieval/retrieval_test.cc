@@ -1,9 +1,14 @@
-#include "core/retrieval/retrieval.h"
-
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "core/retrieval/aligned_rows.h"
+#include "core/retrieval/brute_force.h"
+#include "core/retrieval/collectors.h"
+#include "core/retrieval/exact_retriever.h"
+#include "core/retrieval/item_set.h"
+#include "core/retrieval/quantized_retriever.h"
+#include "core/retrieval/retriever.h"
 #include "gtest/gtest.h"
 #include "tests/core/retrieval/retrieval_test_util.h"
 
