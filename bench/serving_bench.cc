@@ -16,6 +16,7 @@
 #include "core/base/interactions.h"
 #include "core/customers/segment_index.h"
 #include "server/recommender_service.h"
+#include "storage/memory_state_store.h"
 
 namespace tailor {
 namespace {

@@ -37,6 +37,11 @@ int64_t EventWriter::writes() const {
   return writes_;
 }
 
+int64_t EventWriter::queued_events() const {
+  MutexLock lock(&mu_);
+  return queued_events_;
+}
+
 void EventWriter::Run() {
   for (;;) {
     std::vector<Batch> group;

@@ -56,6 +56,8 @@ class EventWriter {
 
   // Store writes so far (each one synced): at most the number of batches.
   int64_t writes() const;
+  // Events submitted and not yet stored, the running write's included.
+  int64_t queued_events() const;
 
  private:
   struct Batch {

@@ -7,8 +7,8 @@
 #include "core/base/interactions.h"
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
-#include "core/customers/live_profile.h"
 #include "core/customers/segment_index.h"
+#include "server/shopper.h"
 #include "server/status_util.h"
 #include "server/validation.h"
 #include "server/wire.h"
@@ -374,12 +374,11 @@ absl::Status RecommenderService::Recommend(
   for (const std::string& id : request.exclude_item_ids()) {
     if (auto index = model.items.Find(id)) exclude_index(*index);
   }
-  TAILOR_ASSIGN_OR_RETURN(LiveUser live,
-                          ReadLiveUser(*state, store_, request.user_id()));
+  TAILOR_ASSIGN_OR_RETURN(const Shopper shopper,
+                          ResolveShopper(*state, store_, request.user_id(),
+                                         {.items = true, .customer = false}));
   if (exclude_seen) {
-    for (const ItemActivity& a : live.activity) {
-      if (a.purchased()) exclude_index(a.item);
-    }
+    for (int32_t item : shopper.consumed) exclude_index(item);
   }
 
   RecommendOptions options;
@@ -405,24 +404,9 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
-  const std::optional<Vector> embedding =
-      LiveEmbedding(*state, request.user_id(), live);
-
-  // Cold start for known customers: their cluster's popular items (looked
-  // up only when there is no embedding to personalise with).
-  const std::vector<int32_t>* segment_popular = nullptr;
-  if (!embedding.has_value()) {
-    if (auto customer = state->segments->Find(request.user_id())) {
-      const int32_t c = state->segments->cluster(*customer);
-      if (c >= 0) {
-        segment_popular =
-            &state->segments->segments().clusters[c].popular_items;
-      }
-    }
-  }
   const RecommendResult result = state->recommender->RecommendWith(
-      embedding.has_value() ? embedding->data() : nullptr, options,
-      segment_popular);
+      shopper.embedding.has_value() ? shopper.embedding->data() : nullptr,
+      options, shopper.segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
@@ -469,12 +453,10 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
   TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
                           Active(state_));
   const SegmentIndex& index = *state->segments;
-  const std::optional<int32_t> user = index.Find(request.user_id());
-  // What the shopper did since the snapshot's training data.
-  TAILOR_ASSIGN_OR_RETURN(
-      std::vector<LoggedEvent> live,
-      ReadEventsSince(store_, request.user_id(), state->online.event_log_seq));
-  if (!user.has_value() && live.empty()) {
+  TAILOR_ASSIGN_OR_RETURN(Shopper shopper,
+                          ResolveShopper(*state, store_, request.user_id(),
+                                         {.items = false, .customer = true}));
+  if (!shopper.customer.has_value()) {
     return absl::NotFoundError(
         absl::StrCat("user_id: '", request.user_id(),
                      "' has no customer profile in model "
@@ -483,26 +465,9 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
                      " and no events recorded since (a new shopper: treat "
                      "them as new)"));
   }
-  CustomerRecord r = user.has_value() ? index.record(*user) : CustomerRecord();
-  if (!live.empty()) {
-    std::vector<Event> events;
-    events.reserve(live.size());
-    for (const LoggedEvent& e : live) events.push_back(e.event);
-    const IdMap& items = state->recommender->model().items;
-    AdvanceProfile(
-        events, index.segments().reference_unix,
-        [&](absl::string_view id) -> std::optional<double> {
-          const std::optional<int32_t> i = items.Find(id);
-          if (!i.has_value() || state->item_info[*i].item_id.empty()) {
-            return std::nullopt;
-          }
-          return state->item_info[*i].price;
-        },
-        &r.profile);
-    if (HasRfm(r.profile) && !index.rfm_scorer().empty()) {
-      r.rfm = index.rfm_scorer().Score(RfmValuesOf(r.profile));
-    }
-    response->set_events_since_profile(static_cast<int64_t>(live.size()));
+  const CustomerRecord& r = *shopper.customer;
+  if (shopper.events_since_profile > 0) {
+    response->set_events_since_profile(shopper.events_since_profile);
   }
   const UserProfile& p = r.profile;
   response->set_user_id(request.user_id());

@@ -15,7 +15,7 @@
 #include "core/serving/catalog_index.h"
 #include "core/serving/fold_in.h"
 #include "core/serving/recommender.h"
-#include "server/live_user.h"
+#include "server/fold_in_cache.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 
@@ -39,11 +39,11 @@ struct ServingState {
   // What training saw of each model user (rows by model user index, over
   // model item indexes; empty when the snapshot has none), through event
   // online.event_log_seq: held in memory so that a recommendation reads no
-  // disk for it (see ReadLiveUser).
+  // disk for it (see server/shopper.h).
   TrainingHistory history;
   // Customer profiles and segments (empty when the snapshot has none).
   std::unique_ptr<const SegmentIndex> segments;
-  // Updating shoppers between retrains (see server/live_user.h): the
+  // Updating shoppers between retrains (see server/shopper.h): the
   // snapshot's parameters, the fold-in over its item factors, and the
   // vectors folded in so far (internally synchronised).
   OnlineParams online;
@@ -56,7 +56,7 @@ struct ServingOptions {
   RecommenderOptions retrieval;
   // Keep the snapshot's training histories in memory (ServingState::
   // history), so that recommendations read none from the state store (see
-  // ReadLiveUser): about 11 bytes per user-item pair, 300 MB at 1 M
+  // server/shopper.h): about 11 bytes per user-item pair, 300 MB at 1 M
   // shoppers with 27 M pairs. false reads them from the store per request
   // instead, where a block not in RocksDB's cache waits for the disk.
   bool histories_in_memory = true;

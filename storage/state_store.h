@@ -5,20 +5,16 @@
 #define TAILOR_STORAGE_STATE_STORE_H_
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/base/catalog.h"
 #include "core/base/event.h"
-#include "core/base/mutex.h"
 #include "core/customers/customer_record.h"
 #include "core/serving/snapshot.h"
 
@@ -124,43 +120,6 @@ class StateStore {
 // WAL and are synced, so acknowledged writes survive a crash.
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path);
-
-// An in-memory StateStore for unit tests.
-// Thread safety: all methods lock one mutex.
-class MemoryStateStore : public StateStore {
- public:
-  absl::Status PutItems(const std::vector<Item>& items) override;
-  absl::StatusOr<std::vector<Item>> LoadCatalog() override;
-  absl::Status PutHistories(absl::Span<const std::string> ids,
-                            absl::Span<const UserHistory> histories) override;
-  absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override;
-  absl::Status PutCustomerRecords(
-      absl::Span<const std::string> ids,
-      absl::Span<const CustomerRecord> records) override;
-  absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
-      absl::string_view user_id) override;
-  absl::StatusOr<std::vector<AppendOutcome>> AppendEvents(
-      absl::Span<const LoggedEvent> events) override;
-  absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
-                                                      uint64_t after,
-                                                      size_t limit) override;
-  uint64_t LastSequence() override;
-  absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
-                                                       size_t limit) override;
-  absl::StatusOr<std::optional<std::string>> GetMeta(
-      absl::string_view key) override;
-  absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
-
- private:
-  Mutex mu_;
-  std::map<std::string, Item> catalog_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, UserHistory> history_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, CustomerRecord> customers_
-      ABSL_GUARDED_BY(mu_);
-  std::map<uint64_t, LoggedEvent> events_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, uint64_t> event_ids_ ABSL_GUARDED_BY(mu_);
-};
 
 // Writes a snapshot's catalog, training histories (replacing each of its
 // users' stored history, with through_seq = the snapshot's event_log_seq)

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/base/mutex.h"
 #include "gtest/gtest.h"
 #include "server/event_writer.h"
@@ -47,6 +49,7 @@ class Served {
         absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   }
   v1::Recommender::Stub* stub() { return stub_.get(); }
+  const EventWriter& writer() const { return writer_; }
   void Shutdown() { server_->Shutdown(); }
 
  private:
@@ -125,6 +128,13 @@ TEST(EventIsolationTest, RecommendationsAreAnsweredWhileEventWritesStall) {
   }
   for (const auto& c : records) EXPECT_FALSE(c->done.HasBeenNotified());
   EXPECT_EQ(store.appends(), 0);
+  // The three calls behind the held one may still be on their way to the
+  // server on a loaded machine: open the gate once all four are queued.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (served.writer().queued_events() < kRecords && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(served.writer().queued_events(), kRecords);
 
   gate.Notify();
   for (const auto& c : records) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/base/mutex.h"
-#include "storage/state_store.h"
+#include "storage/memory_state_store.h"
 
 namespace tailor {
 

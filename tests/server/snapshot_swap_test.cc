@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "server/recommender_service.h"
 #include "server/snapshot_manager.h"
+#include "storage/memory_state_store.h"
 #include "tests/server/server_fixture.h"
 
 namespace tailor {

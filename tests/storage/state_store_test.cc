@@ -10,6 +10,7 @@
 #include "rocksdb/perf_context.h"
 #include "rocksdb/perf_level.h"
 #include "storage/event_log_reader.h"
+#include "storage/memory_state_store.h"
 #include "tests/customer_records.h"
 #include "tests/test_util.h"
 

@@ -1,0 +1,125 @@
+#include "storage/memory_state_store.h"
+
+#include <algorithm>
+
+namespace tailor {
+
+absl::Status MemoryStateStore::PutItems(const std::vector<Item>& items) {
+  MutexLock lock(&mu_);
+  for (const Item& it : items) catalog_[it.item_id] = it;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Item>> MemoryStateStore::LoadCatalog() {
+  MutexLock lock(&mu_);
+  std::vector<Item> items;
+  items.reserve(catalog_.size());
+  for (const auto& [id, it] : catalog_) items.push_back(it);
+  return items;
+}
+
+absl::Status MemoryStateStore::PutHistories(
+    absl::Span<const std::string> ids,
+    absl::Span<const UserHistory> histories) {
+  if (ids.size() != histories.size()) {
+    return absl::InvalidArgumentError("ids and histories: sizes differ");
+  }
+  MutexLock lock(&mu_);
+  for (size_t i = 0; i < ids.size(); ++i) history_[ids[i]] = histories[i];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UserHistory> MemoryStateStore::GetHistory(
+    absl::string_view user_id) {
+  MutexLock lock(&mu_);
+  auto it = history_.find(user_id);
+  if (it == history_.end()) return UserHistory();
+  return it->second;
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(
+    absl::string_view key) {
+  MutexLock lock(&mu_);
+  auto it = meta_.find(key);
+  if (it == meta_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
+}
+
+absl::Status MemoryStateStore::PutMeta(absl::string_view key,
+                                       absl::string_view value) {
+  MutexLock lock(&mu_);
+  meta_[key] = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStateStore::PutCustomerRecords(
+    absl::Span<const std::string> ids,
+    absl::Span<const CustomerRecord> records) {
+  if (ids.size() != records.size()) {
+    return absl::InvalidArgumentError("ids and records: sizes differ");
+  }
+  MutexLock lock(&mu_);
+  for (size_t i = 0; i < ids.size(); ++i) customers_[ids[i]] = records[i];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CustomerRecord>>
+MemoryStateStore::GetCustomerRecord(absl::string_view user_id) {
+  MutexLock lock(&mu_);
+  auto it = customers_.find(user_id);
+  if (it == customers_.end()) return std::optional<CustomerRecord>();
+  return std::optional<CustomerRecord>(it->second);
+}
+
+absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
+    absl::Span<const LoggedEvent> events) {
+  MutexLock lock(&mu_);
+  std::vector<AppendOutcome> out;
+  out.reserve(events.size());
+  uint64_t last = events_.empty() ? 0 : events_.rbegin()->first;
+  for (const LoggedEvent& e : events) {
+    auto [it, inserted] = event_ids_.try_emplace(e.event_id, last + 1);
+    if (!inserted) {
+      out.push_back({it->second, true});
+      continue;
+    }
+    LoggedEvent stored = e;
+    stored.seq = ++last;
+    events_.emplace(stored.seq, std::move(stored));
+    out.push_back({last, false});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEvents(
+    absl::string_view user_id, uint64_t after, size_t limit) {
+  MutexLock lock(&mu_);
+  std::vector<LoggedEvent> out;
+  for (auto it = events_.upper_bound(after); it != events_.end(); ++it) {
+    if (it->second.event.user_id == user_id) out.push_back(it->second);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LoggedEvent& a, const LoggedEvent& b) {
+                     return a.event.timestamp < b.event.timestamp;
+                   });
+  if (out.size() > limit) out.erase(out.begin(), out.end() - limit);
+  return out;
+}
+
+uint64_t MemoryStateStore::LastSequence() {
+  MutexLock lock(&mu_);
+  return events_.empty() ? 0 : events_.rbegin()->first;
+}
+
+absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::EventsSince(
+    uint64_t after, size_t limit) {
+  MutexLock lock(&mu_);
+  std::vector<LoggedEvent> out;
+  for (auto it = events_.upper_bound(after);
+       it != events_.end() && out.size() < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace tailor
