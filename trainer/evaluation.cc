@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "core/base/parallel.h"
 #include "core/base/status_macros.h"
+#include "core/base/time.h"
 #include "core/data/readers.h"
 #include "core/eval/splits.h"
 #include "core/models/attribute_embedding.h"
@@ -291,7 +292,8 @@ Candidate EaseCandidate(const EaseOptions& o) {
 }
 
 Candidate RecentPopularityCandidate(int64_t window_seconds) {
-  return {{{"window_days", absl::StrCat(window_seconds / 86400.0)}},
+  return {{{"window_days", absl::StrCat(window_seconds /
+                                        static_cast<double>(kSecondsPerDay))}},
           [window_seconds](const InteractionMatrix& m) -> ScorerOr {
             return std::make_unique<StaticScorer>(
                 ComputeRecentPopularity(m, window_seconds));
@@ -314,7 +316,8 @@ absl::StatusOr<std::vector<Candidate>> MakeCandidates(
       out.push_back(RecentPopularityCandidate(options.recent_window_seconds));
     } else {
       for (int days : {365, 90, 30, 7}) {
-        out.push_back(RecentPopularityCandidate(int64_t{days} * 86400));
+        out.push_back(
+            RecentPopularityCandidate(int64_t{days} * kSecondsPerDay));
       }
     }
   } else if (model == "popularity-category") {

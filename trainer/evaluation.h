@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/base/interactions.h"
+#include "core/base/time.h"
 #include "core/eval/metrics.h"
 #include "core/models/als.h"
 #include "core/models/bayesian_mf.h"
@@ -85,7 +86,7 @@ struct EvaluationOptions {
   ItemKnnOptions item_knn;
   EaseOptions ease;
   // popularity-recent's window (seconds before the newest training event).
-  int64_t recent_window_seconds = 30 * 86400;
+  int64_t recent_window_seconds = 30 * kSecondsPerDay;
 };
 
 // The ranking models EvaluateModel knows, in the order of a full run.

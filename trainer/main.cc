@@ -22,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/logging.h"
+#include "core/base/status_macros.h"
+#include "core/base/time.h"
 #include "storage/snapshot_store.h"
 #include "trainer/customer_model.h"
 #include "trainer/evaluation.h"
@@ -256,43 +258,35 @@ tailor::BprOptions BprFromFlags(const tailor::AlsOptions& als) {
   return bpr;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Trains a recommendation model and publishes a snapshot.\n"
-      "  tailor-trainer train --events=FILE[,FILE] [--catalog=FILE] "
-      "--snapshot_dir=DIR\n"
-      "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
-      "  tailor-trainer train [--events=FILE] --event_log=SERVER_DATA_DIR "
-      "[--catalog=FILE] --snapshot_dir=DIR\n"
-      "  tailor-trainer eval --data=DIR --format=movielens|events "
-      "--protocol=random-75-25|temporal|cold-items --model=popularity,als "
-      "[--json]\n"
-      "  tailor-trainer segments --data=DIR [--clusters=K] "
-      "[--ground_truth=DIR/users.csv]\n"
-      "  tailor-trainer propensity --data=DIR\n"
-      "  tailor-trainer profiles --data=DIR [--out=profiles.csv]");
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  const std::string command = args.size() == 2 ? args[1] : "";
-  if (command != "train" && command != "eval" && command != "segments" &&
-      command != "propensity" && command != "profiles") {
-    std::fprintf(stderr,
-                 "usage: tailor-trainer "
-                 "train|eval|segments|propensity|profiles [flags]; see "
-                 "--help\n");
-    return 2;
+// What every subcommand starts from: the input files and the live event
+// log named by the flags, and the ALS options (also the seed and threads of
+// the other models). Removes the event-log reader's scratch directory, when
+// it made one, after closing the reader.
+struct Context {
+  ~Context() {
+    event_log.reset();
+    std::error_code ignored;
+    if (!own_secondary.empty()) {
+      std::filesystem::remove_all(own_secondary, ignored);
+    }
   }
-
   tailor::TrainingInput input;
+  tailor::AlsOptions als;
+  std::unique_ptr<tailor::EventLogSource> event_log;
+  std::string own_secondary;
+};
+
+// Fills `context` from the input and ALS flags.
+absl::Status ContextFromFlags(Context* context) {
+  tailor::TrainingInput& input = context->input;
   input.event_files = absl::GetFlag(FLAGS_events);
   input.catalog_file = absl::GetFlag(FLAGS_catalog);
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format == "movielens") {
     input.format = tailor::TrainingInput::Format::kMovieLens;
   } else if (format != "events") {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "--format: '", format, "' is not one of events, movielens")));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format: '", format, "' is not one of events, movielens"));
   }
   if (const std::string dir = absl::GetFlag(FLAGS_movielens_dir);
       !dir.empty()) {
@@ -300,41 +294,26 @@ int main(int argc, char** argv) {
     input.event_files = {dir + "/u.data"};
     input.catalog_file = dir + "/u.item";
   }
-  // The live event log, read up to where it is now. Its scratch directory
-  // (when ours) goes after the reader is closed.
-  struct RemoveOnExit {
-    std::string dir;
-    ~RemoveOnExit() {
-      std::error_code ignored;
-      if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
-    }
-  } cleanup;
-  std::unique_ptr<tailor::EventLogSource> event_log;
-  std::string secondary = absl::GetFlag(FLAGS_event_log_secondary);
-  const bool own_secondary = secondary.empty();
+  // The live event log, read up to where it is now.
   if (const std::string dir = absl::GetFlag(FLAGS_event_log); !dir.empty()) {
-    if (own_secondary) {
+    std::string secondary = absl::GetFlag(FLAGS_event_log_secondary);
+    if (secondary.empty()) {
       secondary = (std::filesystem::temp_directory_path() /
                    absl::StrCat("tailor-trainer-", getpid()))
                       .string();
-      cleanup.dir = secondary;
+      context->own_secondary = secondary;
     }
-    absl::StatusOr<std::unique_ptr<tailor::EventLogSource>> source =
-        tailor::EventLogSource::Open(dir, secondary);
-    if (!source.ok()) return Fail(source.status());
-    event_log = *std::move(source);
-    input.event_log = event_log.get();
+    TAILOR_ASSIGN_OR_RETURN(context->event_log,
+                            tailor::EventLogSource::Open(dir, secondary));
+    input.event_log = context->event_log.get();
   }
   input.read_options.strict = absl::GetFlag(FLAGS_strict);
   input.read_options.background_parsing =
       absl::GetFlag(FLAGS_background_parsing);
-  if (absl::Status s = tailor::ParseEventWeights(
-          absl::GetFlag(FLAGS_event_weights), &input.weights);
-      !s.ok()) {
-    return Fail(s);
-  }
+  TAILOR_RETURN_IF_ERROR(tailor::ParseEventWeights(
+      absl::GetFlag(FLAGS_event_weights), &input.weights));
 
-  tailor::AlsOptions als;
+  tailor::AlsOptions& als = context->als;
   als.factors = absl::GetFlag(FLAGS_factors);
   als.iterations = absl::GetFlag(FLAGS_iterations);
   als.regularization = static_cast<float>(absl::GetFlag(FLAGS_regularization));
@@ -348,175 +327,190 @@ int main(int argc, char** argv) {
   if (solver == "cholesky") {
     als.solver = tailor::AlsOptions::Solver::kCholesky;
   } else if (solver != "cg") {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--solver: '", solver, "' is not one of cg, cholesky")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--solver: '", solver, "' is not one of cg, cholesky"));
   }
+  return absl::OkStatus();
+}
 
-  if (command == "propensity") {
-    absl::StatusOr<std::string> data = UseStoreDir("propensity", &input);
-    if (!data.ok()) return Fail(data.status());
-    absl::StatusOr<std::vector<tailor::PropensityReport>> reports =
-        tailor::RunPropensity(input, PropensityFromFlags(),
-                              [](const std::string& l) { tailor::LogInfo(l); });
-    if (!reports.ok()) return Fail(reports.status());
-    for (const tailor::PropensityReport& r : *reports) {
-      std::printf("%s\n", tailor::FormatPropensityReport(r).c_str());
-    }
-    return 0;
+void Log(const std::string& line) { tailor::LogInfo(line); }
+
+// tailor-trainer propensity: fits and reports the purchase and churn models.
+absl::Status Propensity(Context& context) {
+  TAILOR_RETURN_IF_ERROR(UseStoreDir("propensity", &context.input).status());
+  TAILOR_ASSIGN_OR_RETURN(
+      std::vector<tailor::PropensityReport> reports,
+      tailor::RunPropensity(context.input, PropensityFromFlags(), Log));
+  for (const tailor::PropensityReport& r : reports) {
+    std::printf("%s\n", tailor::FormatPropensityReport(r).c_str());
   }
+  return absl::OkStatus();
+}
 
-  if (command == "profiles") {
-    absl::StatusOr<std::string> data = UseStoreDir("profiles", &input);
-    if (!data.ok()) return Fail(data.status());
-    tailor::ProfileOptions options;
-    options.weights = input.weights;
-    absl::StatusOr<tailor::ProfilingResult> r = tailor::RunProfiling(
-        input, options, {}, [](const std::string& l) { tailor::LogInfo(l); });
-    if (!r.ok()) return Fail(r.status());
-    std::printf("%s", tailor::FormatProfiling(*r).c_str());
-    if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
-      if (absl::Status s = tailor::WriteProfilesCsv(*r, out); !s.ok()) {
-        return Fail(s);
-      }
-      std::printf("wrote %s\n", out.c_str());
-    }
-    return 0;
+// tailor-trainer profiles: builds and summarises every customer profile.
+absl::Status Profiles(Context& context) {
+  TAILOR_RETURN_IF_ERROR(UseStoreDir("profiles", &context.input).status());
+  tailor::ProfileOptions options;
+  options.weights = context.input.weights;
+  TAILOR_ASSIGN_OR_RETURN(
+      tailor::ProfilingResult r,
+      tailor::RunProfiling(context.input, options, {}, Log));
+  std::printf("%s", tailor::FormatProfiling(r).c_str());
+  if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    TAILOR_RETURN_IF_ERROR(tailor::WriteProfilesCsv(r, out));
+    std::printf("wrote %s\n", out.c_str());
   }
+  return absl::OkStatus();
+}
 
-  if (command == "segments") {
-    absl::StatusOr<std::string> data = UseStoreDir("segments", &input);
-    if (!data.ok()) return Fail(data.status());
-    const tailor::SegmentationOptions options =
-        SegmentationFromFlags(als, input.weights);
-    absl::StatusOr<tailor::SegmentationResult> r = tailor::RunSegmentation(
-        input, options, [](const std::string& l) { tailor::LogInfo(l); });
-    if (!r.ok()) return Fail(r.status());
-    std::printf("%s", tailor::FormatSegmentation(*r, options.k > 0).c_str());
-    std::string truth_path = absl::GetFlag(FLAGS_ground_truth);
-    if (truth_path.empty() && std::filesystem::exists(*data + "/users.csv")) {
-      truth_path = *data + "/users.csv";
-    }
-    if (!truth_path.empty()) {
-      auto truth = tailor::ReadGroundTruth(truth_path, "taste_group");
-      if (!truth.ok()) return Fail(truth.status());
-      const tailor::GroundTruthAgreement agreement =
-          tailor::AgreementWith(*r, *truth);
-      std::printf("\nadjusted Rand index vs %s: %.4f (%lld users)\n",
-                  truth_path.c_str(), agreement.adjusted_rand_index,
-                  static_cast<long long>(agreement.users));
-    }
-    return 0;
+// tailor-trainer segments: clusters the customers and describes the
+// clusters, scored against planted ground truth when there is some.
+absl::Status Segments(Context& context) {
+  TAILOR_ASSIGN_OR_RETURN(const std::string data,
+                          UseStoreDir("segments", &context.input));
+  const tailor::SegmentationOptions options =
+      SegmentationFromFlags(context.als, context.input.weights);
+  TAILOR_ASSIGN_OR_RETURN(tailor::SegmentationResult r,
+                          tailor::RunSegmentation(context.input, options, Log));
+  std::printf("%s", tailor::FormatSegmentation(r, options.k > 0).c_str());
+  std::string truth_path = absl::GetFlag(FLAGS_ground_truth);
+  if (truth_path.empty() && std::filesystem::exists(data + "/users.csv")) {
+    truth_path = data + "/users.csv";
   }
-
-  if (command == "eval") {
-    const std::string data = absl::GetFlag(FLAGS_data);
-    if (data.empty()) {
-      return Fail(absl::InvalidArgumentError("--data: must be set for eval"));
-    }
-    if (input.format == tailor::TrainingInput::Format::kMovieLens) {
-      input.event_files = {data + "/u.data"};
-      input.catalog_file = data + "/u.item";
-    } else {
-      input.event_files = {data + "/events.csv"};
-      input.catalog_file = std::filesystem::exists(data + "/catalog.csv")
-                               ? data + "/catalog.csv"
-                               : "";
-    }
-    absl::StatusOr<tailor::Protocol> protocol =
-        tailor::ParseProtocol(absl::GetFlag(FLAGS_protocol));
-    if (!protocol.ok()) return Fail(protocol.status());
-    std::vector<std::string> models = absl::GetFlag(FLAGS_model);
-    if (*protocol == tailor::Protocol::kSurprise5Fold) {
-      if (input.format != tailor::TrainingInput::Format::kMovieLens) {
-        return Fail(absl::InvalidArgumentError(
-            "--format: surprise-5fold needs movielens"));
-      }
-      if (models.empty()) models = {"svd", "svdpp", "bayesian-mf"};
-      tailor::BiasedMfOptions svd;
-      svd.factors = absl::GetFlag(FLAGS_svd_factors);
-      svd.epochs = absl::GetFlag(FLAGS_svd_epochs);
-      svd.learning_rate =
-          static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate));
-      svd.regularization =
-          static_cast<float>(absl::GetFlag(FLAGS_svd_regularization));
-      svd.learning_rate_decay =
-          static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate_decay));
-      svd.bias_regularization =
-          static_cast<float>(absl::GetFlag(FLAGS_svd_bias_regularization));
-      svd.implicit_regularization =
-          static_cast<float>(absl::GetFlag(FLAGS_svd_implicit_regularization));
-      svd.init_stddev =
-          static_cast<float>(absl::GetFlag(FLAGS_svd_init_stddev));
-      svd.seed = absl::GetFlag(FLAGS_seed);
-      absl::StatusOr<std::vector<tailor::RatingFold>> folds =
-          tailor::ReadMovieLensFolds(data);
-      if (!folds.ok()) return Fail(folds.status());
-      tailor::RatingGrid grid;
-      if (absl::Status s = ParseGrid(&grid); !s.ok()) return Fail(s);
-      tailor::RatingModels rating_models;
-      rating_models.sgd = svd;
-      rating_models.bayesian.factors = absl::GetFlag(FLAGS_bmf_factors);
-      rating_models.bayesian.sweeps = absl::GetFlag(FLAGS_bmf_sweeps);
-      rating_models.bayesian.burn_in = absl::GetFlag(FLAGS_bmf_burn_in);
-      rating_models.bayesian.seed = absl::GetFlag(FLAGS_seed);
-      for (const std::string& model : models) {
-        absl::StatusOr<tailor::RatingEvaluation> e =
-            tailor::EvaluateSurprise5Fold(
-                *folds, rating_models, model,
-                absl::GetFlag(FLAGS_tune) ? &grid : nullptr,
-                [](const std::string& l) { tailor::LogInfo(l); });
-        if (!e.ok()) return Fail(e.status());
-        std::printf("%s\n",
-                    absl::GetFlag(FLAGS_json)
-                        ? tailor::RatingEvaluationToJson(*e, data).c_str()
-                        : tailor::FormatRatingEvaluation(*e).c_str());
-      }
-      return 0;
-    }
-    if (models.empty()) {
-      models = *protocol == tailor::Protocol::kColdItems
-                   ? tailor::ColdItemModelNames()
-                   : tailor::RankingModelNames();
-    }
-    tailor::EvaluationOptions options;
-    options.k = absl::GetFlag(FLAGS_k);
-    options.tune = absl::GetFlag(FLAGS_tune);
-    options.als = als;
-    options.bpr = BprFromFlags(als);
-    options.item_knn.neighbors = absl::GetFlag(FLAGS_knn_neighbors);
-    options.item_knn.shrinkage =
-        static_cast<float>(absl::GetFlag(FLAGS_knn_shrinkage));
-    options.item_knn.threads = als.threads;
-    options.ease.regularization =
-        static_cast<float>(absl::GetFlag(FLAGS_ease_regularization));
-    options.recent_window_seconds =
-        static_cast<int64_t>(absl::GetFlag(FLAGS_recent_window_days) * 86400);
-    absl::StatusOr<std::vector<tailor::ModelEvaluation>> rows =
-        tailor::RunEvaluation(
-            input, *protocol, models, options, absl::GetFlag(FLAGS_seed),
-            [](const std::string& line) { tailor::LogInfo(line); });
-    if (!rows.ok()) return Fail(rows.status());
-    if (absl::GetFlag(FLAGS_json)) {
-      for (const auto& row : *rows) {
-        std::printf(
-            "%s\n",
-            tailor::EvaluationToJson(row, data, *protocol, options.k).c_str());
-      }
-    } else {
-      std::printf("%s",
-                  tailor::FormatEvaluationTable(*rows, options.k).c_str());
-    }
-    return 0;
+  if (!truth_path.empty()) {
+    TAILOR_ASSIGN_OR_RETURN(auto truth,
+                            tailor::ReadGroundTruth(truth_path, "taste_group"));
+    const tailor::GroundTruthAgreement agreement =
+        tailor::AgreementWith(r, truth);
+    std::printf("\nadjusted Rand index vs %s: %.4f (%lld users)\n",
+                truth_path.c_str(), agreement.adjusted_rand_index,
+                static_cast<long long>(agreement.users));
   }
+  return absl::OkStatus();
+}
 
+// The rating models' options and tuning grid from their flags.
+absl::StatusOr<tailor::RatingModels> RatingModelsFromFlags() {
+  tailor::BiasedMfOptions svd;
+  svd.factors = absl::GetFlag(FLAGS_svd_factors);
+  svd.epochs = absl::GetFlag(FLAGS_svd_epochs);
+  svd.learning_rate =
+      static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate));
+  svd.regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_svd_regularization));
+  svd.learning_rate_decay =
+      static_cast<float>(absl::GetFlag(FLAGS_svd_learning_rate_decay));
+  svd.bias_regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_svd_bias_regularization));
+  svd.implicit_regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_svd_implicit_regularization));
+  svd.init_stddev = static_cast<float>(absl::GetFlag(FLAGS_svd_init_stddev));
+  svd.seed = absl::GetFlag(FLAGS_seed);
+  tailor::RatingModels models;
+  models.sgd = svd;
+  models.bayesian.factors = absl::GetFlag(FLAGS_bmf_factors);
+  models.bayesian.sweeps = absl::GetFlag(FLAGS_bmf_sweeps);
+  models.bayesian.burn_in = absl::GetFlag(FLAGS_bmf_burn_in);
+  models.bayesian.seed = absl::GetFlag(FLAGS_seed);
+  return models;
+}
+
+// eval --protocol=surprise-5fold: the rating models on MovieLens' folds.
+absl::Status EvalRatings(const tailor::TrainingInput& input,
+                         const std::string& data,
+                         std::vector<std::string> models) {
+  if (input.format != tailor::TrainingInput::Format::kMovieLens) {
+    return absl::InvalidArgumentError(
+        "--format: surprise-5fold needs movielens");
+  }
+  if (models.empty()) models = {"svd", "svdpp", "bayesian-mf"};
+  TAILOR_ASSIGN_OR_RETURN(tailor::RatingModels rating_models,
+                          RatingModelsFromFlags());
+  TAILOR_ASSIGN_OR_RETURN(std::vector<tailor::RatingFold> folds,
+                          tailor::ReadMovieLensFolds(data));
+  tailor::RatingGrid grid;
+  TAILOR_RETURN_IF_ERROR(ParseGrid(&grid));
+  for (const std::string& model : models) {
+    TAILOR_ASSIGN_OR_RETURN(
+        tailor::RatingEvaluation e,
+        tailor::EvaluateSurprise5Fold(
+            folds, rating_models, model,
+            absl::GetFlag(FLAGS_tune) ? &grid : nullptr, Log));
+    std::printf("%s\n", absl::GetFlag(FLAGS_json)
+                            ? tailor::RatingEvaluationToJson(e, data).c_str()
+                            : tailor::FormatRatingEvaluation(e).c_str());
+  }
+  return absl::OkStatus();
+}
+
+// tailor-trainer eval: offline metrics of the chosen models under a
+// protocol.
+absl::Status Eval(Context& context) {
+  tailor::TrainingInput& input = context.input;
+  const std::string data = absl::GetFlag(FLAGS_data);
+  if (data.empty()) {
+    return absl::InvalidArgumentError("--data: must be set for eval");
+  }
+  if (input.format == tailor::TrainingInput::Format::kMovieLens) {
+    input.event_files = {data + "/u.data"};
+    input.catalog_file = data + "/u.item";
+  } else {
+    input.event_files = {data + "/events.csv"};
+    input.catalog_file = std::filesystem::exists(data + "/catalog.csv")
+                             ? data + "/catalog.csv"
+                             : "";
+  }
+  TAILOR_ASSIGN_OR_RETURN(const tailor::Protocol protocol,
+                          tailor::ParseProtocol(absl::GetFlag(FLAGS_protocol)));
+  std::vector<std::string> models = absl::GetFlag(FLAGS_model);
+  if (protocol == tailor::Protocol::kSurprise5Fold) {
+    return EvalRatings(input, data, std::move(models));
+  }
+  if (models.empty()) {
+    models = protocol == tailor::Protocol::kColdItems
+                 ? tailor::ColdItemModelNames()
+                 : tailor::RankingModelNames();
+  }
+  tailor::EvaluationOptions options;
+  options.k = absl::GetFlag(FLAGS_k);
+  options.tune = absl::GetFlag(FLAGS_tune);
+  options.als = context.als;
+  options.bpr = BprFromFlags(context.als);
+  options.item_knn.neighbors = absl::GetFlag(FLAGS_knn_neighbors);
+  options.item_knn.shrinkage =
+      static_cast<float>(absl::GetFlag(FLAGS_knn_shrinkage));
+  options.item_knn.threads = context.als.threads;
+  options.ease.regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_ease_regularization));
+  options.recent_window_seconds = static_cast<int64_t>(
+      absl::GetFlag(FLAGS_recent_window_days) * tailor::kSecondsPerDay);
+  TAILOR_ASSIGN_OR_RETURN(
+      std::vector<tailor::ModelEvaluation> rows,
+      tailor::RunEvaluation(input, protocol, models, options,
+                            absl::GetFlag(FLAGS_seed), Log));
+  if (absl::GetFlag(FLAGS_json)) {
+    for (const auto& row : rows) {
+      std::printf(
+          "%s\n",
+          tailor::EvaluationToJson(row, data, protocol, options.k).c_str());
+    }
+  } else {
+    std::printf("%s", tailor::FormatEvaluationTable(rows, options.k).c_str());
+  }
+  return absl::OkStatus();
+}
+
+// The training pipeline's options from the flags, on top of `als`.
+absl::StatusOr<tailor::TrainingOptions> TrainingFromFlags(
+    const tailor::AlsOptions& als) {
   tailor::TrainingOptions training;
   training.als = als;
   if (const std::string algorithm = absl::GetFlag(FLAGS_algorithm);
       algorithm == "bpr") {
     training.algorithm = tailor::TrainingOptions::Algorithm::kBpr;
   } else if (algorithm != "als") {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--algorithm: '", algorithm, "' is not one of als, bpr")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--algorithm: '", algorithm, "' is not one of als, bpr"));
   }
   training.bpr = BprFromFlags(als);
   training.cold_start_below_users = absl::GetFlag(FLAGS_cold_start_below_users);
@@ -530,8 +524,8 @@ int main(int argc, char** argv) {
   } else if (ann == "off") {
     training.ann.mode = tailor::AnnOptions::Mode::kOff;
   } else if (ann != "auto") {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--ann: '", ann, "' is not one of auto, on, off")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--ann: '", ann, "' is not one of auto, on, off"));
   }
   training.ann.min_items = absl::GetFlag(FLAGS_ann_min_items);
   training.ann.build.lists = absl::GetFlag(FLAGS_ann_lists);
@@ -539,35 +533,88 @@ int main(int argc, char** argv) {
   training.ann.build.seed = absl::GetFlag(FLAGS_seed);
   training.ann.tune.seed = absl::GetFlag(FLAGS_seed);
   training.ann.tune_queries = absl::GetFlag(FLAGS_ann_tune_queries);
-  absl::StatusOr<tailor::TrainingResult> result = tailor::RunTraining(
-      input, training, [](const std::string& line) { tailor::LogInfo(line); });
-  if (!result.ok()) return Fail(result.status());
+  return training;
+}
+
+// tailor-trainer train: trains, adds the customer segments, and publishes
+// the snapshot.
+absl::Status Train(Context& context) {
+  const tailor::TrainingInput& input = context.input;
+  TAILOR_ASSIGN_OR_RETURN(const tailor::TrainingOptions training,
+                          TrainingFromFlags(context.als));
+  TAILOR_ASSIGN_OR_RETURN(tailor::TrainingResult result,
+                          tailor::RunTraining(input, training, Log));
   if (absl::GetFlag(FLAGS_segments)) {
     if (input.format == tailor::TrainingInput::Format::kEvents &&
         !input.catalog_file.empty()) {
       tailor::CustomerModelOptions customers;
       customers.propensity = PropensityFromFlags();
-      customers.segmentation = SegmentationFromFlags(als, input.weights);
-      if (absl::Status s = tailor::AddCustomerSegments(
-              input, customers, &result->snapshot,
-              [](const std::string& l) { tailor::LogInfo(l); });
-          !s.ok()) {
-        return Fail(s);
-      }
+      customers.segmentation =
+          SegmentationFromFlags(context.als, input.weights);
+      TAILOR_RETURN_IF_ERROR(
+          tailor::AddCustomerSegments(input, customers, &result.snapshot, Log));
     } else {
       tailor::LogInfo(
           "segments: skipped (they need events and a catalog; pass "
           "--segments=false to silence this)");
     }
   }
-
   tailor::SnapshotStore store(tailor::Env::Default(),
                               absl::GetFlag(FLAGS_snapshot_dir));
-  absl::StatusOr<std::string> version = store.Publish(result->snapshot);
-  if (!version.ok()) return Fail(version.status());
-  tailor::LogInfo(absl::StrCat("published snapshot ", *version, " to ",
-                               store.dir(), " (read ", result->read_seconds,
-                               " s, train ", result->train_seconds,
+  TAILOR_ASSIGN_OR_RETURN(const std::string version,
+                          store.Publish(result.snapshot));
+  tailor::LogInfo(absl::StrCat("published snapshot ", version, " to ",
+                               store.dir(), " (read ", result.read_seconds,
+                               " s, train ", result.train_seconds,
                                " s, peak RSS ", tailor::PeakRssMiB(), " MiB)"));
-  return 0;
+  return absl::OkStatus();
+}
+
+struct Command {
+  const char* name;
+  const char* usage;
+  absl::Status (*run)(Context& context);
+};
+
+constexpr Command kCommands[] = {
+    {"train",
+     "train --events=FILE[,FILE] [--catalog=FILE] --snapshot_dir=DIR\n"
+     "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
+     "  tailor-trainer train [--events=FILE] --event_log=SERVER_DATA_DIR "
+     "[--catalog=FILE] --snapshot_dir=DIR",
+     Train},
+    {"eval",
+     "eval --data=DIR --format=movielens|events "
+     "--protocol=random-75-25|temporal|cold-items|surprise-5fold "
+     "--model=popularity,als [--json]",
+     Eval},
+    {"segments",
+     "segments --data=DIR [--clusters=K] [--ground_truth=DIR/users.csv]",
+     Segments},
+    {"propensity", "propensity --data=DIR", Propensity},
+    {"profiles", "profiles --data=DIR [--out=profiles.csv]", Profiles},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string usage = "Trains a recommendation model and publishes a snapshot.";
+  std::string names;
+  for (const Command& c : kCommands) {
+    absl::StrAppend(&usage, "\n  tailor-trainer ", c.usage);
+    absl::StrAppend(&names, names.empty() ? "" : "|", c.name);
+  }
+  absl::SetProgramUsageMessage(usage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  const std::string name = args.size() == 2 ? args[1] : "";
+  for (const Command& command : kCommands) {
+    if (name != command.name) continue;
+    Context context;
+    absl::Status s = ContextFromFlags(&context);
+    if (s.ok()) s = command.run(context);
+    return s.ok() ? 0 : Fail(s);
+  }
+  std::fprintf(stderr, "usage: tailor-trainer %s [flags]; see --help\n",
+               names.c_str());
+  return 2;
 }

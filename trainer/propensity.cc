@@ -8,12 +8,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "core/base/status_macros.h"
+#include "core/base/time.h"
 #include "core/data/readers.h"
 
 namespace tailor {
 namespace {
-
-constexpr int64_t kDay = 86400;
 
 struct Labeled {
   Eigen::MatrixXd x;
@@ -117,7 +116,8 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
     Target t;
     t.churn = churn;
     t.horizon =
-        int64_t{churn ? o.churn_horizon_days : o.purchase_horizon_days} * kDay;
+        int64_t{churn ? o.churn_horizon_days : o.purchase_horizon_days} *
+        kSecondsPerDay;
     t.name =
         churn ? absl::StrCat("churn (no purchase in ", o.churn_horizon_days,
                              " days)")

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/base/time.h"
+
 namespace tailor {
 
 void CustomerTotalsBuilder::Add(const OrderLine& line) {
@@ -35,10 +37,10 @@ const CustomerTotals* CustomerTotalsBuilder::Find(
 
 RfmValues ToRfmValues(const CustomerTotals& t, int64_t now_unix) {
   RfmValues v;
-  v.recency_days =
-      t.orders > 0
-          ? static_cast<double>(now_unix - t.last_purchase_unix) / 86400.0
-          : kNeverBoughtDays;
+  v.recency_days = t.orders > 0
+                       ? static_cast<double>(now_unix - t.last_purchase_unix) /
+                             static_cast<double>(kSecondsPerDay)
+                       : kNeverBoughtDays;
   v.frequency = t.orders;
   v.monetary = t.net();
   return v;

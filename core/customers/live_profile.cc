@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/base/time.h"
+
 namespace tailor {
 
 RfmValues RfmValuesOf(const UserProfile& p) {
@@ -13,16 +15,12 @@ void AdvanceProfile(
     absl::Span<const Event> events, int64_t reference_unix,
     const std::function<std::optional<double>(absl::string_view)>& price,
     UserProfile* p) {
-  constexpr int64_t kDaySeconds = 86400;
-  auto day_of = [](int64_t t) {
-    return t >= 0 ? t / kDaySeconds : (t - kDaySeconds + 1) / kDaySeconds;
-  };
   // The last purchase day the profile knows (none: never bought).
   std::optional<int64_t> last_order_day;
   if (p->recency_days >= 0) {
-    last_order_day = day_of(
+    last_order_day = UtcDayOf(
         reference_unix -
-        static_cast<int64_t>(std::llround(p->recency_days * kDaySeconds)));
+        static_cast<int64_t>(std::llround(p->recency_days * kSecondsPerDay)));
   }
   std::vector<int64_t> new_days;
   for (const Event& e : events) {
@@ -40,14 +38,15 @@ void AdvanceProfile(
       continue;
     }
     p->gross += value;
-    const int64_t day = day_of(e.timestamp);
+    const int64_t day = UtcDayOf(e.timestamp);
     if ((!last_order_day.has_value() || day > *last_order_day) &&
         std::find(new_days.begin(), new_days.end(), day) == new_days.end()) {
       new_days.push_back(day);
       ++p->orders;
     }
-    const double recency = std::max(
-        0.0, static_cast<double>(reference_unix - e.timestamp) / kDaySeconds);
+    const double recency =
+        std::max(0.0, static_cast<double>(reference_unix - e.timestamp) /
+                          kSecondsPerDay);
     p->recency_days =
         p->recency_days < 0 ? recency : std::min(p->recency_days, recency);
   }
@@ -55,7 +54,7 @@ void AdvanceProfile(
   if (p->last_active_unix > 0) {
     p->days_since_active = std::max(
         0.0, static_cast<double>(reference_unix - p->last_active_unix) /
-                 kDaySeconds);
+                 kSecondsPerDay);
   }
 }
 

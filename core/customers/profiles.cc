@@ -4,12 +4,12 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "core/base/time.h"
 
 namespace tailor {
 namespace {
 
 constexpr int kBands = 5;
-constexpr int64_t kDay = 86400;
 
 // The top `n` entries of a weight block, as shares of `denominator`, or of
 // the block's sum when it is 0.
@@ -130,8 +130,7 @@ void ProfileBuilder::Add(const Event& e) {
     c.gross += quantity * price;
     c.units += quantity;
     c.last_purchase = std::max(c.last_purchase, e.timestamp);
-    const int64_t day =
-        e.timestamp >= 0 ? e.timestamp / kDay : (e.timestamp - kDay + 1) / kDay;
+    const int64_t day = UtcDayOf(e.timestamp);
     if (order_days_.emplace(u, day).second) ++c.orders;
     for (int32_t s : item_sizes_[i])
       size_w_[int64_t{u} * sizes_.size() + s] += 1.0f;
@@ -156,15 +155,16 @@ std::vector<UserProfile> ProfileBuilder::Build() const {
   for (int32_t u = 0; u < users_.size(); ++u) {
     const Counters& c = counters_[u];
     UserProfile& p = out[u];
-    p.recency_days = c.last_purchase >= 0 ? (now - c.last_purchase) / kDay : -1;
+    p.recency_days =
+        c.last_purchase >= 0 ? (now - c.last_purchase) / kSecondsPerDay : -1;
     p.orders = c.orders;
     p.gross = c.gross;
     p.returned = c.returned;
-    p.tenure_days = (now - c.first) / kDay;
+    p.tenure_days = (now - c.first) / kSecondsPerDay;
     p.average_order_value = c.orders > 0 ? c.gross / c.orders : 0;
     p.return_rate = c.units > 0 ? c.returned_units / c.units : 0;
     p.last_active_unix = c.last;
-    p.days_since_active = (now - c.last) / kDay;
+    p.days_since_active = (now - c.last) / kSecondsPerDay;
     p.events = c.events;
     const int n = options_.top_n;
     p.categories = TopShares(

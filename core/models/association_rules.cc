@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "core/base/time.h"
 
 namespace tailor {
 namespace {
@@ -188,9 +189,8 @@ AssociationRules MakeRules(const std::vector<Itemset>& itemsets,
 
 void BasketBuilder::Add(absl::string_view user_id, absl::string_view item_id,
                         int64_t timestamp) {
-  const int64_t day =
-      timestamp >= 0 ? timestamp / 86400 : (timestamp - 86399) / 86400;
-  raw_.push_back({users_.Insert(user_id), items_.Insert(item_id), day});
+  raw_.push_back(
+      {users_.Insert(user_id), items_.Insert(item_id), UtcDayOf(timestamp)});
 }
 
 std::vector<Basket> BasketBuilder::Build(const IdMap& items) && {

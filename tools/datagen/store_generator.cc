@@ -16,12 +16,11 @@
 #include "absl/time/time.h"
 #include "core/base/alias_table.h"
 #include "core/base/catalog.h"
+#include "core/base/time.h"
 #include "core/data/readers.h"
 
 namespace tailor {
 namespace {
-
-constexpr int64_t kDay = 86400;
 
 enum SizeKind { kApparel, kWaist, kShoe, kOneSize };
 
@@ -503,9 +502,9 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
   std::vector<double> day_w(config.days);
   std::vector<int> day_season(config.days);
   for (int d = 0; d < config.days; ++d) {
-    const absl::CivilDay day =
-        absl::ToCivilDay(absl::FromUnixSeconds(config.start_unix + d * kDay),
-                         absl::UTCTimeZone());
+    const absl::CivilDay day = absl::ToCivilDay(
+        absl::FromUnixSeconds(config.start_unix + d * kSecondsPerDay),
+        absl::UTCTimeZone());
     const int month0 = day.month() - 1;
     const absl::Weekday wd = absl::GetWeekday(day);
     const bool weekend =
@@ -524,7 +523,7 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
                          day_cum.begin() - 1);
     return std::clamp(d, first, last);
   };
-  const int64_t horizon_end = config.start_unix + config.days * kDay;
+  const int64_t horizon_end = config.start_unix + config.days * kSecondsPerDay;
 
   // ---- Users: taste group, size, activity; events streamed per user ----
   std::vector<double> group_share;
@@ -595,7 +594,7 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     raw.clear();
     while (static_cast<int64_t>(raw.size()) < n) {
       const int day = draw_day(first_day[u], last_day[u]);
-      int64_t t = config.start_unix + day * kDay + 8 * 3600 +
+      int64_t t = config.start_unix + day * kSecondsPerDay + 8 * 3600 +
                   static_cast<int64_t>(uni(rng) * 15 * 3600);
       const AliasTable& pick = taste[group * 4 + day_season[day]];
       auto sample = [&] {
@@ -641,7 +640,7 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
         const double p_return =
             return_rate * cats[items[item].category].return_mult;
         const int64_t back =
-            t + (3 + static_cast<int64_t>(uni(rng) * 18)) * kDay;
+            t + (3 + static_cast<int64_t>(uni(rng) * 18)) * kSecondsPerDay;
         if (static_cast<int64_t>(raw.size()) < n && uni(rng) < p_return &&
             back < horizon_end) {
           raw.push_back({back, item, 4, qty});
