@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/base/hash.h"
 #include "core/base/status_macros.h"
 #include "core/base/text.h"
 #include "core/customers/segment_index.h"
@@ -259,11 +260,7 @@ uint64_t AudienceFingerprint(const v1::TargetAudienceRequest& request) {
   filters.clear_page_token();
   // FNV-1a over the serialized filters (no maps, so the bytes are
   // deterministic for one build).
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : filters.SerializeAsString()) {
-    h = (h ^ c) * 1099511628211ull;
-  }
-  return h;
+  return Fnv1a(filters.SerializeAsString());
 }
 
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request) {

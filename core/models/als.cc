@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/base/parallel.h"
+#include "core/base/status_macros.h"
+#include "core/models/option_checks.h"
 
 namespace tailor {
 namespace {
@@ -57,31 +59,15 @@ RowSolveOptions RowSolveOptionsOf(const AlsOptions& options) {
 }
 
 absl::Status ValidateAlsOptions(const AlsOptions& o) {
-  if (o.factors < 1 || o.factors > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("factors: must be in 1..1024, got ", o.factors));
-  }
-  if (o.iterations < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("iterations: must be >= 0, got ", o.iterations));
-  }
-  if (!(o.regularization > 0) || !std::isfinite(o.regularization)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "regularization: must be a positive number, got ", o.regularization));
-  }
-  if (!(o.alpha > 0) || !std::isfinite(o.alpha)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("alpha: must be a positive number, got ", o.alpha));
-  }
-  if (!(o.frequency_scaling >= 0 && o.frequency_scaling <= 2)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "frequency_scaling: must be in [0, 2], got ", o.frequency_scaling));
-  }
-  if (o.cg_steps < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cg_steps: must be >= 1, got ", o.cg_steps));
-  }
-  return absl::OkStatus();
+  TAILOR_RETURN_IF_ERROR(CheckInRange("factors", o.factors, 1, 1024));
+  TAILOR_RETURN_IF_ERROR(CheckAtLeast("iterations", o.iterations, 0));
+  TAILOR_RETURN_IF_ERROR(CheckPositive("regularization", o.regularization));
+  TAILOR_RETURN_IF_ERROR(CheckPositive("alpha", o.alpha));
+  TAILOR_RETURN_IF_ERROR(
+      CheckInInterval("frequency_scaling", o.frequency_scaling, 0, 2));
+  TAILOR_RETURN_IF_ERROR(CheckAtLeast("cg_steps", o.cg_steps, 1));
+  TAILOR_RETURN_IF_ERROR(CheckNonNegative("init_stddev", o.init_stddev));
+  return CheckAtLeast("threads", o.threads, 0);
 }
 
 double MeanRowMass(const std::vector<int64_t>& row_ptr,

@@ -7,6 +7,8 @@
 #include "Eigen/Cholesky"
 #include "absl/strings/str_cat.h"
 #include "core/base/parallel.h"
+#include "core/base/status_macros.h"
+#include "core/models/option_checks.h"
 
 namespace tailor {
 namespace {
@@ -209,20 +211,13 @@ void SampleRows(const SideInput& in, RowMajorF& x) {
 }  // namespace
 
 absl::Status ValidateBayesianMfOptions(const BayesianMfOptions& o) {
-  if (o.factors < 1 || o.factors > 256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("factors: must be in 1..256, got ", o.factors));
-  }
+  TAILOR_RETURN_IF_ERROR(CheckInRange("factors", o.factors, 1, 256));
   if (o.burn_in < 0 || o.sweeps <= o.burn_in) {
     return absl::InvalidArgumentError(
         absl::StrCat("sweeps: must exceed burn_in >= 0, got sweeps ", o.sweeps,
                      ", burn_in ", o.burn_in));
   }
-  if (o.threads < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("threads: must be >= 0, got ", o.threads));
-  }
-  return absl::OkStatus();
+  return CheckAtLeast("threads", o.threads, 0);
 }
 
 absl::StatusOr<BayesianMf> BayesianMf::Train(const std::vector<Rating>& ratings,
@@ -230,27 +225,12 @@ absl::StatusOr<BayesianMf> BayesianMf::Train(const std::vector<Rating>& ratings,
                                              int32_t num_items,
                                              const BayesianMfOptions& o) {
   if (absl::Status s = ValidateBayesianMfOptions(o); !s.ok()) return s;
-  if (ratings.empty()) {
-    return absl::InvalidArgumentError("ratings: none to train on");
-  }
+  TAILOR_ASSIGN_OR_RETURN(const RatingRange range,
+                          CheckRatings(ratings, num_users, num_items));
   BayesianMf m;
-  double sum = 0;
-  m.min_rating_ = m.max_rating_ = ratings[0].value;
-  for (const Rating& r : ratings) {
-    if (r.user < 0 || r.user >= num_users || r.item < 0 ||
-        r.item >= num_items) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ratings: index out of range (user ", r.user, ", item ",
-                       r.item, ")"));
-    }
-    if (!std::isfinite(r.value)) {
-      return absl::InvalidArgumentError("ratings: value is not finite");
-    }
-    sum += r.value;
-    m.min_rating_ = std::min(m.min_rating_, r.value);
-    m.max_rating_ = std::max(m.max_rating_, r.value);
-  }
-  const double mu = sum / ratings.size();
+  m.min_rating_ = range.min;
+  m.max_rating_ = range.max;
+  const double mu = range.sum / ratings.size();
   m.global_mean_ = mu;
   const Csr by_user = Group(ratings, num_users, true);
   const Csr by_item = Group(ratings, num_items, false);

@@ -6,62 +6,43 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "core/base/status_macros.h"
+#include "core/models/option_checks.h"
 
 namespace tailor {
 
 absl::Status ValidateBiasedMfOptions(const BiasedMfOptions& o) {
-  if (o.factors < 1 || o.factors > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("factors: must be in 1..1024, got ", o.factors));
-  }
-  if (o.epochs < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("epochs: must be >= 1, got ", o.epochs));
-  }
-  if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "learning_rate: must be a positive number, got ", o.learning_rate));
-  }
+  TAILOR_RETURN_IF_ERROR(CheckInRange("factors", o.factors, 1, 1024));
+  TAILOR_RETURN_IF_ERROR(CheckAtLeast("epochs", o.epochs, 1));
+  TAILOR_RETURN_IF_ERROR(CheckPositive("learning_rate", o.learning_rate));
   if (!(o.learning_rate_decay > 0 && o.learning_rate_decay <= 1)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "learning_rate_decay: must be in (0, 1], got ", o.learning_rate_decay));
   }
-  if (!(o.regularization >= 0) || !std::isfinite(o.regularization)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("regularization: must be >= 0, got ", o.regularization));
+  TAILOR_RETURN_IF_ERROR(CheckNonNegative("regularization", o.regularization));
+  // Negative penalties mean "as regularization"; NaN is never meant.
+  for (const auto& [name, value] :
+       {std::pair<const char*, float>{"bias_regularization",
+                                      o.bias_regularization},
+        {"implicit_regularization", o.implicit_regularization}}) {
+    if (std::isnan(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": must be a number, got nan"));
+    }
   }
-  if (std::isnan(o.bias_regularization) ||
-      std::isnan(o.implicit_regularization) || !std::isfinite(o.init_stddev) ||
-      o.init_stddev < 0) {
-    return absl::InvalidArgumentError(
-        "bias_regularization, implicit_regularization, init_stddev: must be "
-        "numbers (init_stddev >= 0)");
-  }
-  return absl::OkStatus();
+  return CheckNonNegative("init_stddev", o.init_stddev);
 }
 
 absl::StatusOr<BiasedMf> BiasedMf::Train(const std::vector<Rating>& ratings,
                                          int32_t num_users, int32_t num_items,
                                          const BiasedMfOptions& o) {
   if (absl::Status s = ValidateBiasedMfOptions(o); !s.ok()) return s;
-  if (ratings.empty()) {
-    return absl::InvalidArgumentError("ratings: none to train on");
-  }
+  TAILOR_ASSIGN_OR_RETURN(const RatingRange range,
+                          CheckRatings(ratings, num_users, num_items));
   BiasedMf m;
-  double sum = 0;
-  m.min_rating_ = m.max_rating_ = ratings[0].value;
-  for (const Rating& r : ratings) {
-    if (r.user < 0 || r.user >= num_users || r.item < 0 ||
-        r.item >= num_items) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ratings: index out of range (user ", r.user, ", item ",
-                       r.item, ")"));
-    }
-    sum += r.value;
-    m.min_rating_ = std::min(m.min_rating_, r.value);
-    m.max_rating_ = std::max(m.max_rating_, r.value);
-  }
-  m.global_mean_ = static_cast<float>(sum / ratings.size());
+  m.min_rating_ = range.min;
+  m.max_rating_ = range.max;
+  m.global_mean_ = static_cast<float>(range.sum / ratings.size());
   m.user_bias_.assign(num_users, 0.0f);
   m.item_bias_.assign(num_items, 0.0f);
   std::mt19937_64 rng(o.seed);

@@ -6,33 +6,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/parallel.h"
+#include "core/base/status_macros.h"
+#include "core/models/option_checks.h"
 
 namespace tailor {
 
 absl::Status ValidateBprOptions(const BprOptions& o) {
-  if (o.factors < 1 || o.factors > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("factors: must be in 1..1024, got ", o.factors));
-  }
-  if (o.epochs < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("epochs: must be >= 1, got ", o.epochs));
-  }
-  if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "learning_rate: must be a positive number, got ", o.learning_rate));
-  }
-  if (!(o.regularization >= 0) || !(o.bias_regularization >= 0) ||
-      !std::isfinite(o.regularization) ||
-      !std::isfinite(o.bias_regularization)) {
-    return absl::InvalidArgumentError(
-        "regularization, bias_regularization: must be >= 0");
-  }
-  if (o.threads < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("threads: must be >= 0, got ", o.threads));
-  }
-  return absl::OkStatus();
+  TAILOR_RETURN_IF_ERROR(CheckInRange("factors", o.factors, 1, 1024));
+  TAILOR_RETURN_IF_ERROR(CheckAtLeast("epochs", o.epochs, 1));
+  TAILOR_RETURN_IF_ERROR(CheckPositive("learning_rate", o.learning_rate));
+  TAILOR_RETURN_IF_ERROR(CheckNonNegative("regularization", o.regularization));
+  TAILOR_RETURN_IF_ERROR(
+      CheckNonNegative("bias_regularization", o.bias_regularization));
+  TAILOR_RETURN_IF_ERROR(CheckNonNegative("init_stddev", o.init_stddev));
+  return CheckAtLeast("threads", o.threads, 0);
 }
 
 absl::StatusOr<BprFactors> TrainBpr(const InteractionMatrix& m,

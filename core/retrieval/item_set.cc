@@ -2,17 +2,19 @@
 
 #include <bit>
 
+#include "core/base/hash.h"
+
 namespace tailor {
 
 uint64_t ItemSet::Fingerprint() const {
   // FNV-1a style over four interleaved lanes (independent multiply chains,
   // so a 1 M-item set hashes in a few microseconds), then mixed.
-  uint64_t h[4] = {1469598103934665603ull ^ bits_.size(), 2, 3, 4};
+  uint64_t h[4] = {kFnvOffsetBasis ^ bits_.size(), 2, 3, 4};
   size_t i = 0;
   for (; i + 4 <= bits_.size(); i += 4) {
-    for (int l = 0; l < 4; ++l) h[l] = (h[l] ^ bits_[i + l]) * 1099511628211ull;
+    for (int l = 0; l < 4; ++l) h[l] = FnvStep(h[l], bits_[i + l]);
   }
-  for (; i < bits_.size(); ++i) h[0] = (h[0] ^ bits_[i]) * 1099511628211ull;
+  for (; i < bits_.size(); ++i) h[0] = FnvStep(h[0], bits_[i]);
   uint64_t x = h[0];
   for (int l = 1; l < 4; ++l)
     x = (x ^ (h[l] >> 17) ^ h[l]) * 0x9E3779B97F4A7C15ull;

@@ -1,6 +1,9 @@
 #include "core/models/biased_mf.h"
 
+#include <limits>
+
 #include "core/eval/metrics.h"
+#include "core/models/bayesian_mf.h"
 #include "gtest/gtest.h"
 #include "tests/core/models/planted_ratings.h"
 
@@ -98,6 +101,25 @@ TEST(BiasedMfTest, BadInputsAreClearErrors) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(BiasedMf::Train({{5, 0, 1}}, 1, 1, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tailor
+
+namespace tailor {
+namespace {
+
+// The rating models share one check of their ratings (CheckRatings).
+TEST(BiasedMfTest, NonFiniteRatingsAreRejectedNamingTheRating) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const absl::Status s =
+      BiasedMf::Train({{0, 0, 4}, {0, 0, nan}}, 1, 1, {}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "ratings[1]: value is not finite (nan)");
+  EXPECT_EQ(BayesianMf::Train({{0, 0, 4}, {0, 0, nan}}, 1, 1, {})
+                .status()
+                .message(),
+            s.message());
 }
 
 }  // namespace
