@@ -99,7 +99,7 @@ struct Fixture {
     auto state = std::make_shared<ServingState>();
     state->version = "00000001";
     state->item_info.resize(kItems);
-    state->recommender = std::make_unique<Recommender>(std::move(model));
+    state->recommender = *Recommender::Create(std::move(model));
     state->segments = std::make_unique<SegmentIndex>(MakeSegments());
     AttachDerived(state.get());
     holder.Set(std::move(state));

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/memory/memory.h"
 #include "core/retrieval/quantized_retriever.h"
 
 namespace tailor {
@@ -71,11 +72,12 @@ absl::StatusOr<std::unique_ptr<Recommender>> Recommender::Create(
         "the approximate (ann) retrieval path needs an IVF partition in the "
         "snapshot; retrain with tailor-trainer --ann=on");
   }
-  return std::make_unique<Recommender>(std::move(model), options, ann);
+  return absl::WrapUnique(new Recommender(std::move(model), options, ann));
 }
 
 Recommender::Recommender(std::shared_ptr<const Model> model,
-                         RecommenderOptions options, const IvfPartition* ann)
+                         const RecommenderOptions& options,
+                         const IvfPartition* ann)
     : model_(std::move(model)),
       retriever_(MakeRetriever(model_->item_factors, options, ann)),
       popular_order_(PopularityOrder(model_->popularity)),

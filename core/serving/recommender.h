@@ -83,16 +83,11 @@ class Recommender {
  public:
   // Takes shared ownership of the model. `ann` (may be null or empty: no
   // approximate path) is the IVF partition of the model's items, valid for
-  // them (Snapshot::Validate checks it); it is copied. Use Create for
-  // options that may not fit the snapshot.
-  explicit Recommender(std::shared_ptr<const Model> model,
-                       RecommenderOptions options = {},
-                       const IvfPartition* ann = nullptr);
-  // As the constructor, but FAILED_PRECONDITION for RetrievalPath::kAnn
-  // without a partition.
+  // them (Snapshot::Validate checks it); it is copied. FAILED_PRECONDITION
+  // for RetrievalPath::kAnn without a partition.
   static absl::StatusOr<std::unique_ptr<Recommender>> Create(
-      std::shared_ptr<const Model> model, RecommenderOptions options,
-      const IvfPartition* ann);
+      std::shared_ptr<const Model> model, RecommenderOptions options = {},
+      const IvfPartition* ann = nullptr);
 
   const Model& model() const { return *model_; }
   const Retriever& retriever() const { return *retriever_; }
@@ -134,6 +129,9 @@ class Recommender {
   std::vector<ScoredItem> SimilarItems(int32_t item, int count) const;
 
  private:
+  Recommender(std::shared_ptr<const Model> model,
+              const RecommenderOptions& options, const IvfPartition* ann);
+
   std::vector<ScoredItem> Personalized(const float* embedding,
                                        const RecommendOptions& options) const;
   // Greedy maximal-marginal-relevance order of `pool` (best first).

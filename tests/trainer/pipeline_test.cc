@@ -251,8 +251,9 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
 
   const Snapshot& s = result->snapshot;
   const int32_t fresh = *s.model.items.Find("NEW");
-  Recommender rec(std::make_shared<Model>(s.model));
-  const auto similar = rec.SimilarItems(fresh, 5);
+  const std::unique_ptr<Recommender> rec =
+      *Recommender::Create(std::make_shared<Model>(s.model));
+  const auto similar = rec->SimilarItems(fresh, 5);
   ASSERT_EQ(similar.size(), 5u);
   for (const ScoredItem& n : similar) {
     EXPECT_EQ(s.model.items.id(n.item)[0], 'D') << s.model.items.id(n.item);
@@ -323,18 +324,19 @@ TEST(PipelineTest, PublishesBprWhenAsked) {
   EXPECT_THAT(s.info, ::testing::Contains(Pair("algorithm", "bpr")));
   EXPECT_TRUE(result->iterations.empty());
   EXPECT_EQ(s.model.factors(), 9);  // + the bias column
-  Recommender rec(std::make_shared<Model>(s.model));
+  const std::unique_ptr<Recommender> rec =
+      *Recommender::Create(std::make_shared<Model>(s.model));
   int right = 0;
   for (int u = 0; u < 200; ++u) {
     const auto top =
-        rec.Recommend(*s.model.users.Find(absl::StrCat("u", u)), 1, nullptr);
+        rec->Recommend(*s.model.users.Find(absl::StrCat("u", u)), 1, nullptr);
     ASSERT_EQ(top.items.size(), 1u);
     EXPECT_FALSE(top.fallback_used);
     right += s.model.items.id(top.items[0].item)[0] == (u % 2 == 0 ? 'D' : 'S');
   }
   EXPECT_GE(right, 190) << right << " of 200";
-  EXPECT_TRUE(
-      rec.Recommend(*s.model.users.Find("returner"), 3, nullptr).fallback_used);
+  EXPECT_TRUE(rec->Recommend(*s.model.users.Find("returner"), 3, nullptr)
+                  .fallback_used);
   options.bpr.learning_rate = -1;
   EXPECT_THAT(RunTraining(input, options).status().message(),
               HasSubstr("learning_rate"));
@@ -432,7 +434,8 @@ TEST(PipelineTest, MovieLensModelBeatsPopularityOnTheOfficialFold) {
                   .ok());
   EXPECT_EQ(report.accepted, 20000);
 
-  Recommender rec(std::make_shared<Model>(s.model));
+  const std::unique_ptr<Recommender> rec =
+      *Recommender::Create(std::make_shared<Model>(s.model));
   // What the server does for a shopper between retrains, applied to each
   // training user's own row: the snapshot carries what it needs.
   ASSERT_TRUE(s.online.fold_in);
@@ -451,9 +454,9 @@ TEST(PipelineTest, MovieLensModelBeatsPopularityOnTheOfficialFold) {
          ++p) {
       seen.Insert(s.history.item[p]);
     }
-    for (const auto& r : rec.Recommend(*u, 10, &seen).items)
+    for (const auto& r : rec->Recommend(*u, 10, &seen).items)
       als_hits += items.count(r.item);
-    for (const auto& r : rec.Recommend(std::nullopt, 10, &seen).items)
+    for (const auto& r : rec->Recommend(std::nullopt, 10, &seen).items)
       pop_hits += items.count(r.item);
     std::vector<ItemActivity> activity;
     for (int64_t p = s.history.row_ptr[*u]; p < s.history.row_ptr[*u + 1];
@@ -462,7 +465,7 @@ TEST(PipelineTest, MovieLensModelBeatsPopularityOnTheOfficialFold) {
                           s.history.net_purchases[p]});
     }
     const Vector x = fold_in.Solve(activity);
-    for (const auto& r : rec.RecommendWith(x.data(), 10, &seen).items)
+    for (const auto& r : rec->RecommendWith(x.data(), 10, &seen).items)
       folded_hits += items.count(r.item);
     ++users;
   }

@@ -54,9 +54,10 @@ TEST(AlsTest, RecoversPlantedStructureFarAbovePopularity) {
   options.alpha = 5.0f;
   auto f = TrainImplicitAls(p.train, options);
   ASSERT_TRUE(f.ok()) << f.status();
-  Recommender rec(ToModel(p.train, *f));
-  const double als = RecallAtK(p, rec, true, 10);
-  const double pop = RecallAtK(p, rec, false, 10);
+  const std::unique_ptr<Recommender> rec =
+      *Recommender::Create(ToModel(p.train, *f));
+  const double als = RecallAtK(p, *rec, true, 10);
+  const double pop = RecallAtK(p, *rec, false, 10);
   // A random in-group guess would get ~10/36 = 0.28 of held-out items;
   // popularity mostly recommends other groups' items.
   EXPECT_GT(als, 0.25) << "popularity " << pop;

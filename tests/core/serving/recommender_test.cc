@@ -28,8 +28,8 @@ std::vector<int32_t> Items(const RecommendResult& r) {
 }
 
 TEST(RecommenderTest, KnownUserIsPersonalised) {
-  Recommender rec(TinyModel());
-  RecommendResult r = rec.Recommend(0, 3, nullptr);
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(TinyModel());
+  RecommendResult r = rec->Recommend(0, 3, nullptr);
   EXPECT_FALSE(r.fallback_used);
   EXPECT_EQ(Items(r), (std::vector<int32_t>{1, 3, 2}));
   for (const auto& i : r.items)
@@ -38,10 +38,10 @@ TEST(RecommenderTest, KnownUserIsPersonalised) {
 }
 
 TEST(RecommenderTest, UnknownOrEmptyUserGetsPopularItems) {
-  Recommender rec(TinyModel());
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(TinyModel());
   for (std::optional<int32_t> user :
        {std::optional<int32_t>(), std::optional<int32_t>(1)}) {
-    RecommendResult r = rec.Recommend(user, 2, nullptr);
+    RecommendResult r = rec->Recommend(user, 2, nullptr);
     EXPECT_TRUE(r.fallback_used);
     EXPECT_EQ(Items(r), (std::vector<int32_t>{2, 0}));
     EXPECT_EQ(r.items[0].source, Recommendation::Source::kPopular);
@@ -50,18 +50,18 @@ TEST(RecommenderTest, UnknownOrEmptyUserGetsPopularItems) {
 }
 
 TEST(RecommenderTest, ExclusionsApplyToBothPaths) {
-  Recommender rec(TinyModel());
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(TinyModel());
   ItemSet exclude(4);
   exclude.Insert(1);
   exclude.Insert(2);
-  EXPECT_EQ(Items(rec.Recommend(0, 10, &exclude)),
+  EXPECT_EQ(Items(rec->Recommend(0, 10, &exclude)),
             (std::vector<int32_t>{3, 0}));
-  EXPECT_EQ(Items(rec.Recommend(std::nullopt, 10, &exclude)),
+  EXPECT_EQ(Items(rec->Recommend(std::nullopt, 10, &exclude)),
             (std::vector<int32_t>{0, 3}));
 }
 
 TEST(RecommenderTest, SegmentListComesFirstForUsersWithoutAnEmbedding) {
-  Recommender rec(TinyModel());
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(TinyModel());
   const std::vector<int32_t> segment = {3, 1, 1, 2};
   ItemSet exclude(4);
   exclude.Insert(1);
@@ -69,7 +69,7 @@ TEST(RecommenderTest, SegmentListComesFirstForUsersWithoutAnEmbedding) {
   // (3, then 2; 1 is excluded), then the most popular item not yet listed.
   for (std::optional<int32_t> user :
        {std::optional<int32_t>(), std::optional<int32_t>(1)}) {
-    RecommendResult r = rec.Recommend(user, 3, &exclude, &segment);
+    RecommendResult r = rec->Recommend(user, 3, &exclude, &segment);
     EXPECT_TRUE(r.fallback_used);
     EXPECT_EQ(Items(r), (std::vector<int32_t>{3, 2, 0}));
     EXPECT_EQ(r.items[0].source, Recommendation::Source::kSegmentPopular);
@@ -78,7 +78,7 @@ TEST(RecommenderTest, SegmentListComesFirstForUsersWithoutAnEmbedding) {
     EXPECT_GT(r.items[0].score, r.items[1].score);
   }
   // A user with an embedding is personalised; the segment list is unused.
-  RecommendResult known = rec.Recommend(0, 2, nullptr, &segment);
+  RecommendResult known = rec->Recommend(0, 2, nullptr, &segment);
   EXPECT_FALSE(known.fallback_used);
   EXPECT_EQ(Items(known), (std::vector<int32_t>{1, 3}));
 }
@@ -113,7 +113,8 @@ TEST(RecommenderOptionsTest, BoostsEqualRankingEverythingByBoostedScore) {
       auto model = RandomModel(600, 8, &rng);
       RecommenderOptions paths;
       paths.path = path;
-      Recommender rec(model, paths);
+      const std::unique_ptr<Recommender> rec =
+          *Recommender::Create(model, paths);
       std::vector<int32_t> group(600);
       ItemSet exclude(600);
       for (int i = 0; i < 600; ++i) {
@@ -154,7 +155,7 @@ TEST(RecommenderOptionsTest, BoostsEqualRankingEverythingByBoostedScore) {
         }
         want.push_back(s.item);
       }
-      EXPECT_EQ(Items(rec.Recommend(0, options)), want) << "trial " << trial;
+      EXPECT_EQ(Items(rec->Recommend(0, options)), want) << "trial " << trial;
     }
   }
 }
@@ -162,7 +163,7 @@ TEST(RecommenderOptionsTest, BoostsEqualRankingEverythingByBoostedScore) {
 TEST(RecommenderOptionsTest, DiversityKeepsFiltersAndCaps) {
   std::mt19937_64 rng(22);
   auto model = RandomModel(2000, 16, &rng);
-  Recommender rec(model);
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(model);
   std::vector<int32_t> group(2000);
   ItemSet exclude(2000);
   for (int i = 0; i < 2000; ++i) {
@@ -174,10 +175,10 @@ TEST(RecommenderOptionsTest, DiversityKeepsFiltersAndCaps) {
   plain.filter.exclude = &exclude;
   plain.group_of = group.data();
   plain.max_per_group = 4;
-  const RecommendResult ranked = rec.Recommend(0, plain);
+  const RecommendResult ranked = rec->Recommend(0, plain);
   RecommendOptions diverse = plain;
   diverse.diversity = 0.7f;
-  const RecommendResult varied = rec.Recommend(0, diverse);
+  const RecommendResult varied = rec->Recommend(0, diverse);
   ASSERT_EQ(varied.items.size(), 20u);
   EXPECT_EQ(varied.items[0].item, ranked.items[0].item);  // best comes first
   EXPECT_NE(Items(varied), Items(ranked));
