@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace tailor {
@@ -202,6 +203,24 @@ TEST(RecommenderOptionsTest, DiversityKeepsFiltersAndCaps) {
     return sum / pairs;
   };
   EXPECT_LT(mean_similarity(varied), mean_similarity(ranked));
+}
+
+}  // namespace
+}  // namespace tailor
+
+namespace tailor {
+namespace {
+
+TEST(RecommenderTest, TheApproximatePathNeedsAPartition) {
+  RecommenderOptions options;
+  options.path = RetrievalPath::kAnn;
+  const auto refused = Recommender::Create(TinyModel(), options);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("--ann=on"));
+  const IvfPartition empty;
+  EXPECT_FALSE(Recommender::Create(TinyModel(), options, &empty).ok());
+  options.path = RetrievalPath::kAuto;
+  EXPECT_TRUE(Recommender::Create(TinyModel(), options, &empty).ok());
 }
 
 }  // namespace
