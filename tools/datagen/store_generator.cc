@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "absl/time/time.h"
 #include "core/base/alias_table.h"
 #include "core/base/catalog.h"
+#include "core/base/status_macros.h"
 #include "core/base/time.h"
 #include "core/data/readers.h"
 
@@ -364,13 +366,7 @@ struct Raw {
   uint8_t qty;
 };
 
-}  // namespace
-
-int NumTasteGroups() { return static_cast<int>(Groups().size()); }
-const char* TasteGroupName(int group) { return Groups()[group].name; }
-
-absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
-                                             const std::string& out_dir) {
+absl::Status ValidateConfig(const StoreConfig& config) {
   if (config.users < 1 || config.items < 1 || config.events < 0 ||
       config.days < 28) {
     return absl::InvalidArgumentError(
@@ -384,99 +380,154 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     return absl::InvalidArgumentError(absl::StrCat(
         "mean_lifetime_days: must be >= 0, got ", config.mean_lifetime_days));
   }
-  const int64_t new_arrivals = static_cast<int64_t>(
-      std::floor(config.new_arrivals * static_cast<double>(config.items)));
-  const auto start = std::chrono::steady_clock::now();
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create '", out_dir, "': ", ec.message()));
-  }
-  std::mt19937_64 rng(config.seed);
-  std::uniform_real_distribution<double> uni(0.0, 1.0);
-  const auto& cats = Categories();
-  const auto& groups = Groups();
-  const int num_groups = static_cast<int>(groups.size());
-  GeneratorStats stats;
-  stats.new_arrivals = new_arrivals;
+  return absl::OkStatus();
+}
 
-  // ---- Catalog ----
+// One run of the generator. Its sections run in this order and draw from
+// one random stream, so the order is part of the output: the catalog, each
+// taste group's picks per season, the calendar, the shoppers' lifecycles,
+// then each shopper's sessions.
+// Thread safety: not thread-safe; one run, one thread.
+class StoreBuilder {
+ public:
+  StoreBuilder(const StoreConfig& config, std::string out_dir)
+      : config_(config),
+        out_dir_(std::move(out_dir)),
+        new_arrivals_(static_cast<int64_t>(std::floor(
+            config.new_arrivals * static_cast<double>(config.items)))),
+        rng_(config.seed) {
+    stats_.new_arrivals = new_arrivals_;
+  }
+
+  // catalog.csv: every item's category, brand, colour, title, price, sizes
+  // and stock, and its base popularity (0 for the new arrivals).
+  absl::Status WriteCatalog();
+  // What each taste group picks in each season, and the global popularity.
+  void BuildTastes();
+  // Session days weighted by month and weekday, and each day's season.
+  void BuildCalendar();
+  // Each shopper's event rate and the days they are active: from the day
+  // they join (a third were customers before the data starts) until they
+  // lapse, after an exponentially distributed lifetime; some are still
+  // active at the end. Their events fall within those days, as many as
+  // their rate times the days they were active.
+  void DrawLifecycles();
+  // users.csv (the planted truth) and events.csv, one shopper at a time.
+  absl::Status WriteShoppers();
+
+  GeneratorStats& stats() { return stats_; }
+
+ private:
+  // A day in [first, last], drawn by the calendar's weights.
+  int DrawDay(int first, int last);
+  // `n` events of one shopper: browsing sessions on their active days, with
+  // clicks, carts, purchases of what fits them and returns.
+  void DrawSessions(int64_t n, int group, int size, int first_day, int last_day,
+                    std::vector<Raw>* raw);
+  void AppendEvents(const std::string& uid, const std::vector<Raw>& raw,
+                    Output* events) const;
+
+  const StoreConfig& config_;
+  const std::string out_dir_;
+  const int64_t new_arrivals_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uni_{0.0, 1.0};
+  GeneratorStats stats_;
+  // Catalog.
+  std::vector<GeneratedItem> items_;
+  std::vector<std::string> item_ids_;
+  std::vector<double> base_pop_;
+  // Tastes: taste_[group * 4 + season].
+  std::vector<AliasTable> taste_;
+  AliasTable global_pop_;
+  // Calendar: cumulative day weights (a day is drawn by bisection).
+  std::vector<double> day_cum_;
+  std::vector<int> day_season_;
+  // Lifecycles.
+  std::vector<double> rate_, activity_;
+  std::vector<int> first_day_, last_day_;
+  double activity_sum_ = 0;
+};
+
+absl::Status StoreBuilder::WriteCatalog() {
+  const auto& cats = Categories();
   std::vector<double> cat_share;
   for (const auto& c : cats) cat_share.push_back(c.share);
   AliasTable cat_alias(cat_share);
-  std::vector<GeneratedItem> items(config.items);
-  std::vector<std::string> item_ids(config.items);
-  std::vector<double> base_pop(config.items);
-  {
-    std::vector<int64_t> rank(config.items);
-    for (int64_t i = 0; i < config.items; ++i) rank[i] = i;
-    std::shuffle(rank.begin(), rank.end(), rng);
-    Output out;
-    if (absl::Status s = out.Open(out_dir + "/catalog.csv"); !s.ok()) return s;
-    out.Append(CatalogCsvHeader());
-    out.Append("\n");
-    for (int64_t i = 0; i < config.items; ++i) {
-      GeneratedItem& g = items[i];
-      g.category = cat_alias.Sample(rng);
-      g.brand = static_cast<int>(rng() % kNumBrands);
-      g.color = static_cast<int>(rng() % kNumColors);
-      g.apparel_sizes = 0xFF;
-      // New arrivals have no popularity yet: no event ever samples them.
-      base_pop[i] = i >= config.items - new_arrivals
-                        ? 0.0
-                        : std::pow(static_cast<double>(rank[i]) + 10.0, -0.9);
-      const Category& c = cats[g.category];
-      Item item;
-      item.item_id = item_ids[i] = PaddedId("SKU", i, config.items);
-      item.category = c.name;
-      item.brand = kBrands[g.brand].name;
-      item.color = kColors[g.color];
-      std::string color = item.color;
-      color[0] = static_cast<char>(std::toupper(color[0]));
-      item.title = absl::StrCat(item.brand, " ", color, " ",
-                                c.nouns[rng() % c.nouns.size()]);
-      std::lognormal_distribution<double> price(
-          std::log(c.median_price * kTierPrice[kBrands[g.brand].tier]),
-          c.price_sigma);
-      item.price = std::max(4.99, std::floor(price(rng)) + 0.99);  // x.99
-      switch (c.sizes) {
-        case kApparel:
-          g.apparel_sizes = 0;
-          for (int s = 0; s < 5; ++s) {
-            if (uni(rng) < 0.9) {
-              item.sizes.emplace_back(kApparelSizes[s]);
-              g.apparel_sizes |= 1 << s;
-            }
+  items_.resize(config_.items);
+  item_ids_.resize(config_.items);
+  base_pop_.resize(config_.items);
+  std::vector<int64_t> rank(config_.items);
+  for (int64_t i = 0; i < config_.items; ++i) rank[i] = i;
+  std::shuffle(rank.begin(), rank.end(), rng_);
+  Output out;
+  TAILOR_RETURN_IF_ERROR(out.Open(out_dir_ + "/catalog.csv"));
+  out.Append(CatalogCsvHeader());
+  out.Append("\n");
+  for (int64_t i = 0; i < config_.items; ++i) {
+    GeneratedItem& g = items_[i];
+    g.category = cat_alias.Sample(rng_);
+    g.brand = static_cast<int>(rng_() % kNumBrands);
+    g.color = static_cast<int>(rng_() % kNumColors);
+    g.apparel_sizes = 0xFF;
+    // New arrivals have no popularity yet: no event ever samples them.
+    base_pop_[i] = i >= config_.items - new_arrivals_
+                       ? 0.0
+                       : std::pow(static_cast<double>(rank[i]) + 10.0, -0.9);
+    const Category& c = cats[g.category];
+    Item item;
+    item.item_id = item_ids_[i] = PaddedId("SKU", i, config_.items);
+    item.category = c.name;
+    item.brand = kBrands[g.brand].name;
+    item.color = kColors[g.color];
+    std::string color = item.color;
+    color[0] = static_cast<char>(std::toupper(color[0]));
+    item.title = absl::StrCat(item.brand, " ", color, " ",
+                              c.nouns[rng_() % c.nouns.size()]);
+    std::lognormal_distribution<double> price(
+        std::log(c.median_price * kTierPrice[kBrands[g.brand].tier]),
+        c.price_sigma);
+    item.price = std::max(4.99, std::floor(price(rng_)) + 0.99);  // x.99
+    switch (c.sizes) {
+      case kApparel:
+        g.apparel_sizes = 0;
+        for (int s = 0; s < 5; ++s) {
+          if (uni_(rng_) < 0.9) {
+            item.sizes.emplace_back(kApparelSizes[s]);
+            g.apparel_sizes |= 1 << s;
           }
-          break;
-        case kWaist:
-          for (int w = 26; w <= 36; w += 2) {
-            if (uni(rng) < 0.9) item.sizes.push_back(absl::StrCat(w));
-          }
-          break;
-        case kShoe:
-          for (int s = 36; s <= 45; ++s) {
-            if (uni(rng) < 0.9) item.sizes.push_back(absl::StrCat(s));
-          }
-          break;
-        case kOneSize:
-          item.sizes.emplace_back("One Size");
-          break;
-      }
-      if (item.sizes.empty()) {
-        item.sizes.emplace_back("M");
-        g.apparel_sizes = 1 << 2;
-      }
-      item.in_stock = uni(rng) < 0.92;
-      out.Append(CatalogCsvRow(item));
-      out.Append("\n");
+        }
+        break;
+      case kWaist:
+        for (int w = 26; w <= 36; w += 2) {
+          if (uni_(rng_) < 0.9) item.sizes.push_back(absl::StrCat(w));
+        }
+        break;
+      case kShoe:
+        for (int s = 36; s <= 45; ++s) {
+          if (uni_(rng_) < 0.9) item.sizes.push_back(absl::StrCat(s));
+        }
+        break;
+      case kOneSize:
+        item.sizes.emplace_back("One Size");
+        break;
     }
-    if (absl::Status s = out.Close(); !s.ok()) return s;
+    if (item.sizes.empty()) {
+      item.sizes.emplace_back("M");
+      g.apparel_sizes = 1 << 2;
+    }
+    item.in_stock = uni_(rng_) < 0.92;
+    out.Append(CatalogCsvRow(item));
+    out.Append("\n");
   }
+  return out.Close();
+}
 
-  // ---- What each taste group picks, per season ----
-  std::vector<AliasTable> taste(num_groups * 4);
+void StoreBuilder::BuildTastes() {
+  const auto& cats = Categories();
+  const auto& groups = Groups();
+  const int num_groups = static_cast<int>(groups.size());
+  taste_.resize(num_groups * 4);
   for (int g = 0; g < num_groups; ++g) {
     std::vector<double> cat_w(cats.size(), 0.1);
     for (const auto& [name, w] : groups[g].categories)
@@ -486,101 +537,192 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     std::vector<double> brand_w(kNumBrands, 1.0);
     for (const char* b : groups[g].brands) brand_w[BrandIndex(b)] = 2.5;
     for (int season = 0; season < 4; ++season) {
-      std::vector<double> w(config.items);
-      for (int64_t i = 0; i < config.items; ++i) {
-        const GeneratedItem& it = items[i];
-        w[i] = base_pop[i] * cat_w[it.category] *
+      std::vector<double> w(config_.items);
+      for (int64_t i = 0; i < config_.items; ++i) {
+        const GeneratedItem& it = items_[i];
+        w[i] = base_pop_[i] * cat_w[it.category] *
                groups[g].tiers[kBrands[it.brand].tier] * brand_w[it.brand] *
                color_w[it.color] * SeasonMultiplier(cats[it.category], season);
       }
-      taste[g * 4 + season] = AliasTable(w);
+      taste_[g * 4 + season] = AliasTable(w);
     }
   }
-  AliasTable global_pop(base_pop);
+  global_pop_ = AliasTable(base_pop_);
+}
 
-  // ---- Calendar: session days weighted by month and weekday ----
-  std::vector<double> day_w(config.days);
-  std::vector<int> day_season(config.days);
-  for (int d = 0; d < config.days; ++d) {
+void StoreBuilder::BuildCalendar() {
+  std::vector<double> day_w(config_.days);
+  day_season_.resize(config_.days);
+  for (int d = 0; d < config_.days; ++d) {
     const absl::CivilDay day = absl::ToCivilDay(
-        absl::FromUnixSeconds(config.start_unix + d * kSecondsPerDay),
+        absl::FromUnixSeconds(config_.start_unix + d * kSecondsPerDay),
         absl::UTCTimeZone());
     const int month0 = day.month() - 1;
     const absl::Weekday wd = absl::GetWeekday(day);
     const bool weekend =
         wd == absl::Weekday::saturday || wd == absl::Weekday::sunday;
     day_w[d] = kMonthWeight[month0] * (weekend ? 1.25 : 1.0);
-    day_season[d] = SeasonOfMonth(month0);
+    day_season_[d] = SeasonOfMonth(month0);
   }
-  // Cumulative day weights: a day in [first, last] is drawn by bisection.
-  std::vector<double> day_cum(config.days + 1, 0.0);
-  for (int d = 0; d < config.days; ++d) day_cum[d + 1] = day_cum[d] + day_w[d];
-  auto draw_day = [&](int first, int last) {
-    const double x =
-        day_cum[first] + uni(rng) * (day_cum[last + 1] - day_cum[first]);
-    const int d =
-        static_cast<int>(std::upper_bound(day_cum.begin(), day_cum.end(), x) -
-                         day_cum.begin() - 1);
-    return std::clamp(d, first, last);
-  };
-  const int64_t horizon_end = config.start_unix + config.days * kSecondsPerDay;
+  day_cum_.assign(config_.days + 1, 0.0);
+  for (int d = 0; d < config_.days; ++d) {
+    day_cum_[d + 1] = day_cum_[d] + day_w[d];
+  }
+}
 
-  // ---- Users: taste group, size, activity; events streamed per user ----
+int StoreBuilder::DrawDay(int first, int last) {
+  const double x =
+      day_cum_[first] + uni_(rng_) * (day_cum_[last + 1] - day_cum_[first]);
+  const int d =
+      static_cast<int>(std::upper_bound(day_cum_.begin(), day_cum_.end(), x) -
+                       day_cum_.begin() - 1);
+  return std::clamp(d, first, last);
+}
+
+void StoreBuilder::DrawLifecycles() {
+  const int64_t users = config_.users;
+  rate_.resize(users);
+  activity_.resize(users);
+  first_day_.resize(users);
+  last_day_.resize(users);
+  std::exponential_distribution<double> lifetime(1.0 /
+                                                 config_.mean_lifetime_days);
+  for (int64_t u = 0; u < users; ++u) {
+    rate_[u] = std::min(200.0, std::pow(1.0 - uni_(rng_), -1.0 / 1.3));
+    const double j = uni_(rng_) * 1.5 - 0.5;
+    first_day_[u] = j <= 0 ? 0 : static_cast<int>(j * (config_.days - 1));
+    const double life = config_.mean_lifetime_days > 0
+                            ? lifetime(rng_)
+                            : static_cast<double>(config_.days);
+    last_day_[u] = static_cast<int>(
+        std::min<double>(config_.days - 1, first_day_[u] + std::floor(life)));
+    activity_[u] = rate_[u] * (last_day_[u] - first_day_[u] + 1) / config_.days;
+    activity_sum_ += activity_[u];
+  }
+}
+
+void StoreBuilder::DrawSessions(int64_t n, int group, int size, int first_day,
+                                int last_day, std::vector<Raw>* raw) {
+  const auto& cats = Categories();
+  const double buy = 0.5 + 1.5 * uni_(rng_);
+  const double return_rate = 0.04 + 0.16 * uni_(rng_);
+  const int64_t horizon_end =
+      config_.start_unix + config_.days * kSecondsPerDay;
+  raw->clear();
+  while (static_cast<int64_t>(raw->size()) < n) {
+    const int day = DrawDay(first_day, last_day);
+    int64_t t = config_.start_unix + day * kSecondsPerDay + 8 * 3600 +
+                static_cast<int64_t>(uni_(rng_) * 15 * 3600);
+    const AliasTable& pick = taste_[group * 4 + day_season_[day]];
+    auto sample = [&] {
+      return uni_(rng_) < 0.12 ? global_pop_.Sample(rng_) : pick.Sample(rng_);
+    };
+    const int32_t anchor = sample();
+    int views = 1;
+    while (views < 8 && uni_(rng_) < 0.65) ++views;
+    std::vector<int32_t> carted;
+    for (int v = 0; v < views && static_cast<int64_t>(raw->size()) < n; ++v) {
+      int32_t item = anchor;
+      if (v > 0) {
+        item = sample();
+        if (uni_(rng_) < 0.5) {
+          for (int tries = 0;
+               tries < 4 && items_[item].category != items_[anchor].category;
+               ++tries) {
+            item = pick.Sample(rng_);
+          }
+        }
+      }
+      t += 20 + static_cast<int64_t>(uni_(rng_) * 120);
+      raw->push_back({t, item, 0, 0});
+      if (static_cast<int64_t>(raw->size()) < n && uni_(rng_) < 0.35) {
+        raw->push_back(
+            {t + 5 + static_cast<int64_t>(uni_(rng_) * 40), item, 1, 0});
+      }
+      // Nobody buys clothes that do not come in their size.
+      const bool fits = (items_[item].apparel_sizes >> size) & 1;
+      if (fits && static_cast<int64_t>(raw->size()) < n &&
+          uni_(rng_) < 0.12 * buy) {
+        raw->push_back(
+            {t + 30 + static_cast<int64_t>(uni_(rng_) * 60), item, 2, 0});
+        carted.push_back(item);
+      }
+    }
+    t += 300;
+    for (int32_t item : carted) {
+      if (static_cast<int64_t>(raw->size()) >= n || uni_(rng_) >= 0.6) {
+        continue;
+      }
+      const uint8_t qty = uni_(rng_) < 0.1 ? 2 : 1;
+      raw->push_back({t, item, 3, qty});
+      ++stats_.purchases;
+      const double p_return =
+          return_rate * cats[items_[item].category].return_mult;
+      const int64_t back =
+          t + (3 + static_cast<int64_t>(uni_(rng_) * 18)) * kSecondsPerDay;
+      if (static_cast<int64_t>(raw->size()) < n && uni_(rng_) < p_return &&
+          back < horizon_end) {
+        raw->push_back({back, item, 4, qty});
+        ++stats_.returns;
+      }
+    }
+  }
+  std::stable_sort(raw->begin(), raw->end(),
+                   [](const Raw& a, const Raw& b) { return a.ts < b.ts; });
+}
+
+void StoreBuilder::AppendEvents(const std::string& uid,
+                                const std::vector<Raw>& raw,
+                                Output* events) const {
+  static constexpr std::string_view kTypeNames[] = {
+      "view", "click", "add_to_cart", "purchase", "return"};
+  for (const Raw& r : raw) {
+    events->Append(uid);
+    events->Append(",");
+    events->Append(item_ids_[r.item]);
+    events->Append(",");
+    events->Append(kTypeNames[r.type]);
+    events->Append(",");
+    events->AppendInt(r.ts);
+    if (r.qty > 0) {
+      events->Append(",");
+      events->AppendInt(r.qty);
+    }
+    events->Append("\n");
+  }
+}
+
+absl::Status StoreBuilder::WriteShoppers() {
+  const auto& groups = Groups();
   std::vector<double> group_share;
   for (const auto& g : groups) group_share.push_back(g.share);
   AliasTable group_alias(group_share);
   AliasTable size_alias(std::vector<double>(std::begin(kApparelSizeShare),
                                             std::end(kApparelSizeShare)));
-  // Customer lifecycle: a shopper is active from the day they join (a third
-  // were customers before the data starts) until they lapse, after an
-  // exponentially distributed lifetime; some are still active at the end.
-  // Their events fall within those days, as many as their activity (a rate)
-  // times the days they were active.
-  std::vector<double> rate(config.users), activity(config.users);
-  std::vector<int> first_day(config.users), last_day(config.users);
-  std::exponential_distribution<double> lifetime(1.0 /
-                                                 config.mean_lifetime_days);
-  double activity_sum = 0;
-  for (int64_t u = 0; u < config.users; ++u) {
-    rate[u] = std::min(200.0, std::pow(1.0 - uni(rng), -1.0 / 1.3));
-    const double j = uni(rng) * 1.5 - 0.5;
-    first_day[u] = j <= 0 ? 0 : static_cast<int>(j * (config.days - 1));
-    const double life = config.mean_lifetime_days > 0
-                            ? lifetime(rng)
-                            : static_cast<double>(config.days);
-    last_day[u] = static_cast<int>(
-        std::min<double>(config.days - 1, first_day[u] + std::floor(life)));
-    activity[u] = rate[u] * (last_day[u] - first_day[u] + 1) / config.days;
-    activity_sum += activity[u];
-  }
   // Everybody gets one event if there are enough, the rest by activity.
-  const int64_t base = config.events >= config.users ? 1 : 0;
+  const int64_t base = config_.events >= config_.users ? 1 : 0;
   const double spread =
-      static_cast<double>(config.events - base * config.users);
+      static_cast<double>(config_.events - base * config_.users);
 
   Output truth, events;
-  if (absl::Status s = truth.Open(out_dir + "/users.csv"); !s.ok()) return s;
-  if (absl::Status s = events.Open(out_dir + "/events.csv"); !s.ok()) return s;
+  TAILOR_RETURN_IF_ERROR(truth.Open(out_dir_ + "/users.csv"));
+  TAILOR_RETURN_IF_ERROR(events.Open(out_dir_ + "/events.csv"));
   truth.Append(
       "user_id,taste_group,taste_name,size,activity,first_day,last_day\n");
   events.Append("user_id,item_id,event_type,timestamp,value\n");
-  static constexpr std::string_view kTypeNames[] = {
-      "view", "click", "add_to_cart", "purchase", "return"};
 
   double cum = 0;
   int64_t assigned = 0;
   std::vector<Raw> raw;
-  for (int64_t u = 0; u < config.users; ++u) {
-    cum = u == config.users - 1 ? spread
-                                : cum + spread * activity[u] / activity_sum;
+  for (int64_t u = 0; u < config_.users; ++u) {
+    cum = u == config_.users - 1 ? spread
+                                 : cum + spread * activity_[u] / activity_sum_;
     const int64_t upto = static_cast<int64_t>(std::floor(cum + 1e-6));
     const int64_t n = base + upto - assigned;
     assigned = upto;
-    const int group = group_alias.Sample(rng);
-    const int size = size_alias.Sample(rng);
-    const double buy = 0.5 + 1.5 * uni(rng);
-    const double return_rate = 0.04 + 0.16 * uni(rng);
-    const std::string uid = PaddedId("U", u, config.users);
+    const int group = group_alias.Sample(rng_);
+    const int size = size_alias.Sample(rng_);
+    const std::string uid = PaddedId("U", u, config_.users);
     truth.Append(uid);
     truth.Append(",");
     truth.AppendInt(group);
@@ -588,87 +730,39 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
     truth.Append(groups[group].name);
     truth.Append(",");
     truth.Append(kApparelSizes[size]);
-    truth.Append(
-        absl::StrFormat(",%.3f,%d,%d\n", rate[u], first_day[u], last_day[u]));
-
-    raw.clear();
-    while (static_cast<int64_t>(raw.size()) < n) {
-      const int day = draw_day(first_day[u], last_day[u]);
-      int64_t t = config.start_unix + day * kSecondsPerDay + 8 * 3600 +
-                  static_cast<int64_t>(uni(rng) * 15 * 3600);
-      const AliasTable& pick = taste[group * 4 + day_season[day]];
-      auto sample = [&] {
-        return uni(rng) < 0.12 ? global_pop.Sample(rng) : pick.Sample(rng);
-      };
-      const int32_t anchor = sample();
-      int views = 1;
-      while (views < 8 && uni(rng) < 0.65) ++views;
-      std::vector<int32_t> carted;
-      for (int v = 0; v < views && static_cast<int64_t>(raw.size()) < n; ++v) {
-        int32_t item = anchor;
-        if (v > 0) {
-          item = sample();
-          if (uni(rng) < 0.5) {
-            for (int tries = 0;
-                 tries < 4 && items[item].category != items[anchor].category;
-                 ++tries) {
-              item = pick.Sample(rng);
-            }
-          }
-        }
-        t += 20 + static_cast<int64_t>(uni(rng) * 120);
-        raw.push_back({t, item, 0, 0});
-        if (static_cast<int64_t>(raw.size()) < n && uni(rng) < 0.35) {
-          raw.push_back(
-              {t + 5 + static_cast<int64_t>(uni(rng) * 40), item, 1, 0});
-        }
-        // Nobody buys clothes that do not come in their size.
-        const bool fits = (items[item].apparel_sizes >> size) & 1;
-        if (fits && static_cast<int64_t>(raw.size()) < n &&
-            uni(rng) < 0.12 * buy) {
-          raw.push_back(
-              {t + 30 + static_cast<int64_t>(uni(rng) * 60), item, 2, 0});
-          carted.push_back(item);
-        }
-      }
-      t += 300;
-      for (int32_t item : carted) {
-        if (static_cast<int64_t>(raw.size()) >= n || uni(rng) >= 0.6) continue;
-        const uint8_t qty = uni(rng) < 0.1 ? 2 : 1;
-        raw.push_back({t, item, 3, qty});
-        ++stats.purchases;
-        const double p_return =
-            return_rate * cats[items[item].category].return_mult;
-        const int64_t back =
-            t + (3 + static_cast<int64_t>(uni(rng) * 18)) * kSecondsPerDay;
-        if (static_cast<int64_t>(raw.size()) < n && uni(rng) < p_return &&
-            back < horizon_end) {
-          raw.push_back({back, item, 4, qty});
-          ++stats.returns;
-        }
-      }
-    }
-    std::stable_sort(raw.begin(), raw.end(),
-                     [](const Raw& a, const Raw& b) { return a.ts < b.ts; });
-    for (const Raw& r : raw) {
-      events.Append(uid);
-      events.Append(",");
-      events.Append(item_ids[r.item]);
-      events.Append(",");
-      events.Append(kTypeNames[r.type]);
-      events.Append(",");
-      events.AppendInt(r.ts);
-      if (r.qty > 0) {
-        events.Append(",");
-        events.AppendInt(r.qty);
-      }
-      events.Append("\n");
-    }
-    stats.events += static_cast<int64_t>(raw.size());
+    truth.Append(absl::StrFormat(",%.3f,%d,%d\n", rate_[u], first_day_[u],
+                                 last_day_[u]));
+    DrawSessions(n, group, size, first_day_[u], last_day_[u], &raw);
+    AppendEvents(uid, raw, &events);
+    stats_.events += static_cast<int64_t>(raw.size());
   }
-  if (absl::Status s = truth.Close(); !s.ok()) return s;
-  stats.bytes = events.bytes();
-  if (absl::Status s = events.Close(); !s.ok()) return s;
+  TAILOR_RETURN_IF_ERROR(truth.Close());
+  stats_.bytes = events.bytes();
+  return events.Close();
+}
+
+}  // namespace
+
+int NumTasteGroups() { return static_cast<int>(Groups().size()); }
+const char* TasteGroupName(int group) { return Groups()[group].name; }
+
+absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
+                                             const std::string& out_dir) {
+  TAILOR_RETURN_IF_ERROR(ValidateConfig(config));
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create '", out_dir, "': ", ec.message()));
+  }
+  StoreBuilder builder(config, out_dir);
+  TAILOR_RETURN_IF_ERROR(builder.WriteCatalog());
+  builder.BuildTastes();
+  builder.BuildCalendar();
+  builder.DrawLifecycles();
+  TAILOR_RETURN_IF_ERROR(builder.WriteShoppers());
+  GeneratorStats stats = builder.stats();
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
