@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/base/status_macros.h"
 #include "tools/cli/client.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980", "tailor-server host:port");
@@ -138,188 +139,231 @@ absl::StatusOr<tailor::v1::TargetAudienceRequest> AudienceRequest() {
   return req;
 }
 
+// A subcommand's positional arguments (args[2] onwards) and the client;
+// returns the exit code, or the error to report (exit code 1).
+using Args = std::vector<char*>;
+using Run = absl::StatusOr<int> (*)(tailor::TailorClient& client,
+                                    const Args& args);
+
+// Writes `text` to stdout; exit code 0.
+int Print(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
+// The recommend flags as a request for `user_id`.
+absl::StatusOr<tailor::v1::RecommendRequest> RecommendRequest(
+    const std::string& user_id) {
+  tailor::v1::RecommendRequest req;
+  req.set_user_id(user_id);
+  req.set_count(absl::GetFlag(FLAGS_count));
+  for (const auto& id : absl::GetFlag(FLAGS_exclude)) {
+    req.add_exclude_item_ids(id);
+  }
+  req.set_exclude_seen(!absl::GetFlag(FLAGS_include_seen));
+  req.set_in_stock_only(!absl::GetFlag(FLAGS_include_out_of_stock));
+  req.set_size(absl::GetFlag(FLAGS_size));
+  for (const auto& c : absl::GetFlag(FLAGS_categories)) {
+    req.add_categories(c);
+  }
+  if (absl::GetFlag(FLAGS_min_price) >= 0) {
+    req.set_min_price(absl::GetFlag(FLAGS_min_price));
+  }
+  if (absl::GetFlag(FLAGS_max_price) >= 0) {
+    req.set_max_price(absl::GetFlag(FLAGS_max_price));
+  }
+  if (absl::GetFlag(FLAGS_max_per_category) > 0) {
+    req.set_max_per_category(absl::GetFlag(FLAGS_max_per_category));
+  }
+  if (absl::GetFlag(FLAGS_diversity) > 0) {
+    req.set_diversity(static_cast<float>(absl::GetFlag(FLAGS_diversity)));
+  }
+  for (const std::string& b : absl::GetFlag(FLAGS_boost)) {
+    const std::pair<std::string, std::string> parts =
+        absl::StrSplit(b, absl::MaxSplits(':', 1));
+    float boost = 0;
+    if (!absl::SimpleAtof(parts.second, &boost)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--boost: '", b, "' is not ID:BOOST (e.g. P00042:0.5)"));
+    }
+    tailor::v1::ItemBoost* out = req.add_boosts();
+    out->set_item_id(parts.first);
+    out->set_boost(boost);
+  }
+  return req;
+}
+
+absl::StatusOr<int> Recommend(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::RecommendRequest req,
+                          RecommendRequest(args[2]));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::RecommendResponse resp,
+                          client.Recommend(req));
+  return Print(tailor::FormatRecommendations(args[2], resp));
+}
+
+absl::StatusOr<int> Similar(tailor::TailorClient& client, const Args& args) {
+  tailor::v1::SimilarItemsRequest req;
+  req.set_item_id(args[2]);
+  req.set_count(absl::GetFlag(FLAGS_count));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::SimilarItemsResponse resp,
+                          client.Similar(req));
+  return Print(tailor::FormatSimilar(args[2], resp));
+}
+
+absl::StatusOr<int> Together(tailor::TailorClient& client, const Args& args) {
+  tailor::v1::BoughtTogetherRequest req;
+  const std::vector<std::string> ids = absl::StrSplit(args[2], ',');
+  for (const std::string& id : ids) req.add_item_ids(id);
+  req.set_count(absl::GetFlag(FLAGS_count));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::BoughtTogetherResponse resp,
+                          client.Together(req));
+  return Print(tailor::FormatTogether(ids, resp));
+}
+
+absl::StatusOr<int> Segment(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Segment resp,
+                          client.Segment(args[2]));
+  return Print(tailor::FormatSegment(resp));
+}
+
+absl::StatusOr<int> Segments(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ListSegmentsResponse resp,
+                          client.ListSegments());
+  return Print(tailor::FormatSegmentList(resp));
+}
+
+absl::StatusOr<int> Audience(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(tailor::v1::TargetAudienceRequest req,
+                          AudienceRequest());
+  if (absl::GetFlag(FLAGS_all)) {
+    req.set_page_size(tailor::kCliAudiencePage);
+    TAILOR_ASSIGN_OR_RETURN(const std::vector<tailor::v1::AudienceMember> all,
+                            client.WholeAudience(req));
+    return Print(tailor::FormatAudienceCsv(all));
+  }
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::TargetAudienceResponse resp,
+                          client.Audience(req));
+  return Print(tailor::FormatAudiencePage(resp));
+}
+
+// Exit code 1 when the server found the event invalid.
+absl::StatusOr<int> Record(tailor::TailorClient& client, const Args& args) {
+  tailor::v1::EventType type;
+  const std::string type_name =
+      absl::StrCat("EVENT_TYPE_", absl::AsciiStrToUpper(args[4]));
+  if (!tailor::v1::EventType_Parse(type_name, &type) ||
+      type == tailor::v1::EVENT_TYPE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TYPE: '", args[4],
+                     "' is not one of view, click, add_to_cart, purchase, "
+                     "return, rating"));
+  }
+  tailor::v1::RecordEventsRequest req;
+  tailor::v1::Event* e = req.add_events();
+  std::string id = absl::GetFlag(FLAGS_event_id);
+  if (id.empty()) {
+    id = absl::StrCat("cli-", getpid(), "-", absl::ToUnixMicros(absl::Now()));
+  }
+  e->set_event_id(id);
+  e->set_user_id(args[2]);
+  e->set_item_id(args[3]);
+  e->set_type(type);
+  const int64_t t = absl::GetFlag(FLAGS_timestamp);
+  e->set_timestamp(t > 0 ? t : absl::ToUnixSeconds(absl::Now()));
+  if (type == tailor::v1::EVENT_TYPE_RATING) {
+    e->set_rating(absl::GetFlag(FLAGS_value));
+  } else if (absl::GetFlag(FLAGS_value) != 1.0) {
+    e->set_quantity(absl::GetFlag(FLAGS_value));
+  }
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::RecordEventsResponse resp,
+                          client.Record(req));
+  Print(tailor::FormatRecorded(req, resp));
+  return resp.invalid() == 0 ? 0 : 1;
+}
+
+absl::StatusOr<int> Model(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ModelInfo resp, client.ModelInfo());
+  return Print(tailor::FormatModelInfo(resp));
+}
+
+absl::StatusOr<int> Rollback(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ModelInfo resp, client.Rollback());
+  return Print(tailor::FormatModelInfo(resp));
+}
+
+absl::StatusOr<int> Activate(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ModelInfo resp,
+                          client.Activate(args[2]));
+  return Print(tailor::FormatModelInfo(resp));
+}
+
+absl::StatusOr<int> Snapshots(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ListSnapshotsResponse resp,
+                          client.ListSnapshots());
+  return Print(tailor::FormatSnapshotList(resp));
+}
+
+// Exit code 1 unless the service is SERVING.
+absl::StatusOr<int> Health(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(const std::string status,
+                          client.HealthStatus(absl::GetFlag(FLAGS_service)));
+  std::printf("%s\n", status.c_str());
+  return status == "SERVING" ? 0 : 1;
+}
+
+// Exit code 1 when any measured call failed.
+absl::StatusOr<int> Latency(tailor::TailorClient& client, const Args&) {
+  const std::vector<std::string> users = absl::GetFlag(FLAGS_users);
+  const int count = absl::GetFlag(FLAGS_count);
+  const std::string rpc_name = absl::GetFlag(FLAGS_rpc);
+  if (rpc_name != "recommend" && rpc_name != "segment") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--rpc: '", rpc_name, "' is not one of recommend, segment"));
+  }
+  const auto rpc = rpc_name == "segment"
+                       ? tailor::TailorClient::Rpc::kGetSegment
+                       : tailor::TailorClient::Rpc::kRecommendFor;
+  TAILOR_ASSIGN_OR_RETURN(
+      const tailor::LatencyReport report,
+      client.MeasureLatency(users, absl::GetFlag(FLAGS_requests), count,
+                            absl::GetFlag(FLAGS_warmup), rpc));
+  std::printf("%s\n",
+              tailor::FormatLatency(report, count, users.size(), rpc).c_str());
+  return report.errors == 0 ? 0 : 1;
+}
+
+struct Command {
+  const char* name;
+  size_t positional;  // arguments after the command's name
+  Run run;
+};
+
+constexpr Command kCommands[] = {
+    {"recommend", 1, Recommend}, {"similar", 1, Similar},
+    {"together", 1, Together},   {"segment", 1, Segment},
+    {"segments", 0, Segments},   {"audience", 0, Audience},
+    {"record", 3, Record},       {"model", 0, Model},
+    {"rollback", 0, Rollback},   {"activate", 1, Activate},
+    {"snapshots", 0, Snapshots}, {"health", 0, Health},
+    {"latency", 0, Latency},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  const std::string cmd = args.size() >= 2 ? args[1] : "";
-  tailor::TailorClient client(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_address),
-                          grpc::InsecureChannelCredentials()),
-      absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
-
-  if (cmd == "recommend" && args.size() == 3) {
-    tailor::v1::RecommendRequest req;
-    req.set_user_id(args[2]);
-    req.set_count(absl::GetFlag(FLAGS_count));
-    for (const auto& id : absl::GetFlag(FLAGS_exclude)) {
-      req.add_exclude_item_ids(id);
+  const Args args = absl::ParseCommandLine(argc, argv);
+  const std::string name = args.size() >= 2 ? args[1] : "";
+  for (const Command& command : kCommands) {
+    if (name != command.name || args.size() != command.positional + 2) {
+      continue;
     }
-    req.set_exclude_seen(!absl::GetFlag(FLAGS_include_seen));
-    req.set_in_stock_only(!absl::GetFlag(FLAGS_include_out_of_stock));
-    req.set_size(absl::GetFlag(FLAGS_size));
-    for (const auto& c : absl::GetFlag(FLAGS_categories)) {
-      req.add_categories(c);
-    }
-    if (absl::GetFlag(FLAGS_min_price) >= 0) {
-      req.set_min_price(absl::GetFlag(FLAGS_min_price));
-    }
-    if (absl::GetFlag(FLAGS_max_price) >= 0) {
-      req.set_max_price(absl::GetFlag(FLAGS_max_price));
-    }
-    if (absl::GetFlag(FLAGS_max_per_category) > 0) {
-      req.set_max_per_category(absl::GetFlag(FLAGS_max_per_category));
-    }
-    if (absl::GetFlag(FLAGS_diversity) > 0) {
-      req.set_diversity(static_cast<float>(absl::GetFlag(FLAGS_diversity)));
-    }
-    for (const std::string& b : absl::GetFlag(FLAGS_boost)) {
-      const std::pair<std::string, std::string> parts =
-          absl::StrSplit(b, absl::MaxSplits(':', 1));
-      float boost = 0;
-      if (!absl::SimpleAtof(parts.second, &boost)) {
-        return Fail(absl::InvalidArgumentError(absl::StrCat(
-            "--boost: '", b, "' is not ID:BOOST (e.g. P00042:0.5)")));
-      }
-      tailor::v1::ItemBoost* out = req.add_boosts();
-      out->set_item_id(parts.first);
-      out->set_boost(boost);
-    }
-    absl::StatusOr<tailor::v1::RecommendResponse> resp = client.Recommend(req);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatRecommendations(args[2], *resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "similar" && args.size() == 3) {
-    tailor::v1::SimilarItemsRequest req;
-    req.set_item_id(args[2]);
-    req.set_count(absl::GetFlag(FLAGS_count));
-    absl::StatusOr<tailor::v1::SimilarItemsResponse> resp = client.Similar(req);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatSimilar(args[2], *resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "together" && args.size() == 3) {
-    tailor::v1::BoughtTogetherRequest req;
-    const std::vector<std::string> ids = absl::StrSplit(args[2], ',');
-    for (const std::string& id : ids) req.add_item_ids(id);
-    req.set_count(absl::GetFlag(FLAGS_count));
-    absl::StatusOr<tailor::v1::BoughtTogetherResponse> resp =
-        client.Together(req);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatTogether(ids, *resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "segment" && args.size() == 3) {
-    absl::StatusOr<tailor::v1::Segment> resp = client.Segment(args[2]);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatSegment(*resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "segments" && args.size() == 2) {
-    absl::StatusOr<tailor::v1::ListSegmentsResponse> resp =
-        client.ListSegments();
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatSegmentList(*resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "audience" && args.size() == 2) {
-    absl::StatusOr<tailor::v1::TargetAudienceRequest> req = AudienceRequest();
-    if (!req.ok()) return Fail(req.status());
-    if (absl::GetFlag(FLAGS_all)) {
-      req->set_page_size(tailor::kCliAudiencePage);
-      absl::StatusOr<std::vector<tailor::v1::AudienceMember>> all =
-          client.WholeAudience(*req);
-      if (!all.ok()) return Fail(all.status());
-      std::fputs(tailor::FormatAudienceCsv(*all).c_str(), stdout);
-      return 0;
-    }
-    absl::StatusOr<tailor::v1::TargetAudienceResponse> resp =
-        client.Audience(*req);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatAudiencePage(*resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "record" && args.size() == 5) {
-    tailor::v1::EventType type;
-    const std::string type_name =
-        absl::StrCat("EVENT_TYPE_", absl::AsciiStrToUpper(args[4]));
-    if (!tailor::v1::EventType_Parse(type_name, &type) ||
-        type == tailor::v1::EVENT_TYPE_UNSPECIFIED) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("TYPE: '", args[4],
-                       "' is not one of view, click, add_to_cart, purchase, "
-                       "return, rating")));
-    }
-    tailor::v1::RecordEventsRequest req;
-    tailor::v1::Event* e = req.add_events();
-    std::string id = absl::GetFlag(FLAGS_event_id);
-    if (id.empty()) {
-      id = absl::StrCat("cli-", getpid(), "-", absl::ToUnixMicros(absl::Now()));
-    }
-    e->set_event_id(id);
-    e->set_user_id(args[2]);
-    e->set_item_id(args[3]);
-    e->set_type(type);
-    const int64_t t = absl::GetFlag(FLAGS_timestamp);
-    e->set_timestamp(t > 0 ? t : absl::ToUnixSeconds(absl::Now()));
-    if (type == tailor::v1::EVENT_TYPE_RATING) {
-      e->set_rating(absl::GetFlag(FLAGS_value));
-    } else if (absl::GetFlag(FLAGS_value) != 1.0) {
-      e->set_quantity(absl::GetFlag(FLAGS_value));
-    }
-    absl::StatusOr<tailor::v1::RecordEventsResponse> resp = client.Record(req);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatRecorded(req, *resp).c_str(), stdout);
-    return resp->invalid() == 0 ? 0 : 1;
-  }
-  if ((cmd == "model" || cmd == "rollback") && args.size() == 2) {
-    absl::StatusOr<tailor::v1::ModelInfo> resp =
-        cmd == "model" ? client.ModelInfo() : client.Rollback();
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatModelInfo(*resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "activate" && args.size() == 3) {
-    absl::StatusOr<tailor::v1::ModelInfo> resp = client.Activate(args[2]);
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatModelInfo(*resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "snapshots" && args.size() == 2) {
-    absl::StatusOr<tailor::v1::ListSnapshotsResponse> resp =
-        client.ListSnapshots();
-    if (!resp.ok()) return Fail(resp.status());
-    std::fputs(tailor::FormatSnapshotList(*resp).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "health" && args.size() == 2) {
-    absl::StatusOr<std::string> status =
-        client.HealthStatus(absl::GetFlag(FLAGS_service));
-    if (!status.ok()) return Fail(status.status());
-    std::printf("%s\n", status->c_str());
-    return *status == "SERVING" ? 0 : 1;
-  }
-  if (cmd == "latency" && args.size() == 2) {
-    const std::vector<std::string> users = absl::GetFlag(FLAGS_users);
-    const int count = absl::GetFlag(FLAGS_count);
-    const std::string rpc_name = absl::GetFlag(FLAGS_rpc);
-    if (rpc_name != "recommend" && rpc_name != "segment") {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "--rpc: '", rpc_name, "' is not one of recommend, segment")));
-    }
-    const auto rpc = rpc_name == "segment"
-                         ? tailor::TailorClient::Rpc::kGetSegment
-                         : tailor::TailorClient::Rpc::kRecommendFor;
-    absl::StatusOr<tailor::LatencyReport> report =
-        client.MeasureLatency(users, absl::GetFlag(FLAGS_requests), count,
-                              absl::GetFlag(FLAGS_warmup), rpc);
-    if (!report.ok()) return Fail(report.status());
-    std::printf(
-        "%s\n",
-        tailor::FormatLatency(*report, count, users.size(), rpc).c_str());
-    return report->errors == 0 ? 0 : 1;
+    tailor::TailorClient client(
+        grpc::CreateChannel(absl::GetFlag(FLAGS_address),
+                            grpc::InsecureChannelCredentials()),
+        absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+    const absl::StatusOr<int> code = command.run(client, args);
+    return code.ok() ? *code : Fail(code.status());
   }
   std::fprintf(stderr, "usage:\n%s\n", kUsage);
   return 2;
