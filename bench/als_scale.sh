@@ -10,8 +10,6 @@ OUT=${OUT:-/tmp/tailor-als-scale}
 RUNS=${RUNS:-3}
 ITERATIONS=${ITERATIONS:-5}
 FACTORS=${FACTORS:-64}
-BIN=build/bin
-[ -x "$BIN/tailor-trainer" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 generate_store_once "$OUT/store" 150000 30000 20000000

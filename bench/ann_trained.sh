@@ -13,8 +13,6 @@ cd "$(dirname "$0")/.."
 ITEMS=${ITEMS:-1000000}
 USERS=${USERS:-200000}
 EVENTS=${EVENTS:-10000000}
-BIN=build/bin
-[ -x "$BIN/tailor-trainer" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 . bench/lib.sh
 make_work_dir
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS" --ann=on

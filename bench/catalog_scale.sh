@@ -30,8 +30,6 @@ SECS=${SECONDS_PER_RUN:-20}
 CLOSED_SECS=${CLOSED_SECONDS:-10}
 RETRIEVAL=${RETRIEVAL:-auto}
 PRELOAD_EVENTS=${PRELOAD_EVENTS:-0}
-BIN=build/bin
-[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 make_work_dir

@@ -15,8 +15,6 @@ cd "$(dirname "$0")/.."
 STORE=${STORE:-demo-data/store}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-60}
-BIN=build/bin
-[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh

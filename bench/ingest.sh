@@ -16,8 +16,6 @@ RUNS=${RUNS:-3}
 SECS=${SECONDS_PER_RUN:-15}
 REC_RATE=${REC_RATE:-1000}
 EVENT_RATE=${EVENT_RATE:-5000}
-BIN=build/bin
-[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -s "$STORE/events.csv" ] || { echo "no $STORE: run ./scripts/demo.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh

@@ -1,4 +1,14 @@
-# Shared by the bench scripts (sourced; they set BIN first).
+# Shared by the bench scripts, which source it first, from the repository
+# root: BIN (default build/bin) and a check that the build is there.
+BIN=${BIN:-build/bin}
+for binary in tailor-server tailor-trainer tailor-datagen tailor tailor-bench; do
+  [ -x "$BIN/$binary" ] || {
+    echo "$BIN/$binary is missing: build first (./scripts/build.sh)" >&2
+    exit 1
+  }
+done
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 # make_work_dir: sets `work` to a fresh temporary directory and `server` to
 # empty; at exit the servers start_server started are stopped and the
@@ -25,13 +35,7 @@ start_server() {
     "$@" >"$work/server$tag.log" 2>&1 &
   server=$!
   servers="$servers $server"
-  for _ in $(seq 1 600); do
-    [ -s "$work/port$tag" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server$tag.log"; exit 1; }
-    sleep 0.1
-  done
-  addr=127.0.0.1:$(cat "$work/port$tag")
-  "$BIN/tailor" health --address="$addr" >/dev/null
+  addr=$(wait_for_server "$work/port$tag" "$server" "$work/server$tag.log" 600)
 }
 
 # start_servers [FLAG...]: starts each "name=path" of SERVERS (default

@@ -10,8 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tailor-profiles}
 RUNS=${RUNS:-3}
-BIN=build/bin
-[ -x "$BIN/tailor-trainer" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 million_shopper_store "$OUT/store"

@@ -13,8 +13,6 @@ SNAPSHOTS=${SNAPSHOTS:-demo-data/snapshots}
 STORE=${STORE:-demo-data/store}
 RUNS=${RUNS:-3}
 REQUESTS=${REQUESTS:-20000}
-BIN=build/bin
-[ -x "$BIN/tailor-server" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -s "$SNAPSHOTS/CURRENT" ] || { echo "no snapshot in $SNAPSHOTS: run ./scripts/demo.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh

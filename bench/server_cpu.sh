@@ -14,8 +14,6 @@ cd "$(dirname "$0")/.."
 RATE=${RATE:-5000}
 RUNS=${RUNS:-3}
 SECS=${SECONDS_PER_RUN:-10}
-BIN=build/bin
-[ -x "$BIN/tailor-bench" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 make_work_dir

@@ -17,8 +17,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tailor-profiles}
 RUNS=${RUNS:-2}
-BIN=build/bin
-[ -x "$BIN/tailor-server" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 million_shopper_store "$OUT/store"

@@ -14,6 +14,8 @@ ITEMS=${ITEMS:-3000}
 EVENTS=${EVENTS:-1000000}
 OUT=${DEMO_DIR:-$ROOT/demo-data}
 BIN=$ROOT/build/bin
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -39,13 +41,7 @@ cleanup() {
   wait "$SERVER" 2>/dev/null || true
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-  [ -s "$OUT/port" ] && break
-  kill -0 "$SERVER" 2>/dev/null || { cat "$OUT/server.log"; exit 1; }
-  sleep 0.1
-done
-ADDR=127.0.0.1:$(cat "$OUT/port")
-"$BIN/tailor" health --address="$ADDR" >/dev/null
+ADDR=$(wait_for_server "$OUT/port" "$SERVER" "$OUT/server.log")
 echo "serving on $ADDR"
 
 # Shoppers to ask about: a loyal customer (the 99th percentile of history
