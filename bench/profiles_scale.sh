@@ -4,7 +4,7 @@
 # OUT), then builds every profile and the RFM scores RUNS times with the
 # events parsed on a background thread, and RUNS times with the plain
 # single-threaded reader, alternating, and prints the medians and their
-# ratio. The issue's goal: 1 M users / 50 M events in <= 60 s.
+# ratio. The target: 1 M users / 50 M events in <= 60 s.
 #   ./bench/profiles_scale.sh            # OUT=/tmp/tailor-profiles RUNS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."

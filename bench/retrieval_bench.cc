@@ -5,7 +5,7 @@
 //   - BM_NaiveTopN: the reference loop (score every item one by one, sort
 //     everything);
 //   - BM_EigenTopN: Eigen matrix-vector products in blocks and a bounded
-//     heap (the library anchor, and Tailor's path before issue 6);
+//     heap (the library anchor);
 //   - BM_Exact / BM_Int8: Tailor's exact fp32 and int8 + fp32 re-scoring
 //     paths, on 1 and 2 threads;
 //   - BM_Sixteen*: 16 searches one by one against one SearchBatch (the

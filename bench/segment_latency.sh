@@ -5,7 +5,7 @@
 # RUNS runs of REQUESTS sequential calls of each through the tailor CLI
 # (one connection, one call in flight, 200 warm-up calls not counted),
 # cycling through 1,000 profiled shoppers, and prints the median p50 / p99
-# of each. The issue's goal: GetSegment p99 <= 1 ms.
+# of each. The target: GetSegment p99 <= 1 ms.
 #   ./bench/segment_latency.sh         # RUNS=3 REQUESTS=20000
 set -euo pipefail
 cd "$(dirname "$0")/.."

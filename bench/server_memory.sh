@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Server memory at 1 M customers (issue 6's target: resident memory <= 1.3x
+# Server memory at 1 M customers (the target: resident memory <= 1.3x
 # the raw bytes the server holds). Generates once, in OUT (shared with
 # profiles_scale.sh), the 1 M-shopper x 30 k-product x 50 M-event store, and
 # trains one snapshot with the trainer's defaults (32 factors) into

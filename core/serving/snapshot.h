@@ -86,7 +86,7 @@ struct Snapshot {
   TrainingHistory history;
   OnlineParams online;
   // "Frequently bought together" rules over model.items' indexes (may be
-  // empty: no purchases, or a snapshot from before rules existed).
+  // empty: no purchases, or a snapshot of an older format without rules).
   AssociationRules rules;
   // Customer profiles, RFM, clusters and propensity scores (empty when the
   // trainer had no catalog to price purchases with).

@@ -233,7 +233,7 @@ TEST(EvaluationTest, UnknownModelOrProtocolIsAClearError) {
               HasSubstr("--protocol: 'kfold'"));
 }
 
-// Real data, the published protocol: the targets (P@10 >=
+// Real data, the published protocol and its targets (P@10 >=
 // 0.42, NDCG@10 >= 0.48; the anchors are BiVAE 0.408 / 0.469 and BPR
 // 0.389 / 0.445).
 TEST(EvaluationTest, MovieLensRandom7525WithTuning) {
@@ -284,7 +284,7 @@ TEST(EvaluationTest, MovieLensSurprise5FoldSvd) {
               HasSubstr("/nonexistent/u1.base"));
 }
 
-// The targets: RMSE <= 0.905 and MAE <= 0.712 over the five folds
+// The targets: RMSE <= 0.905 and MAE <= 0.712 over the five folds
 // (Surprise reports SVD++ 0.919 / 0.721), and SVD++ with the values the
 // validation tuning picks ahead of Surprise's SVD++.
 TEST(EvaluationTest, MovieLensSurprise5FoldBayesianMfAndSvdPlusPlus) {

@@ -185,7 +185,7 @@ void PrintTo(const RecallCase& c, std::ostream* os) {
       << c.filter_share;
 }
 
-// The recall the issue asks of the approximate path (0.99 at 10, 0.97 at
+// The recall the approximate path must reach (0.99 at 10, 0.97 at
 // 100), on 100 k clustered items: the width is tuned on 200 queries (as the
 // trainer does) and the recall measured on 200 others, items and queries
 // around the same directions, with and without popularity-like norms, and
