@@ -8,6 +8,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libeigen3-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhnswlib-dev
+  # scripts/fuzz.sh: Clang with libFuzzer and the sanitizer runtimes, and
+  # llvm-symbolizer for readable sanitizer reports.
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
