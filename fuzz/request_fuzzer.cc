@@ -12,8 +12,7 @@
 #include <memory>
 #include <utility>
 
-#include "core/base/interactions.h"
-#include "core/serving/snapshot.h"
+#include "fuzz/small_snapshot.h"
 #include "server/event_writer.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
@@ -22,38 +21,6 @@
 
 namespace tailor {
 namespace {
-
-// Two shoppers, six items (two in the catalog), two factors.
-Snapshot SmallSnapshot() {
-  Snapshot s;
-  s.version = "00000001";
-  s.model.users = IdMap({"alice", "bob"});
-  s.model.items = IdMap({"A", "B", "C", "D", "E", "F"});
-  s.model.user_factors.resize(2, 2);
-  s.model.user_factors << 1, 0, 0.5, 0.5;
-  s.model.item_factors.resize(6, 2);
-  s.model.item_factors << 6, 0, 5, 1, 4, 0, 3, 2, 2, 0, 1, 1;
-  s.model.popularity = {1, 2, 3, 4, 5, 6};
-  s.catalog = {
-      {"A",
-       "Wool Coat",
-       "outerwear",
-       "Halden",
-       "camel",
-       149.99,
-       {"S", "M"},
-       true},
-      {"F", "Basic Tee", "tops", "Basico", "white", 9.99, {"M"}, false}};
-  s.history.row_ptr = {0, 0, 2};
-  s.history.item = {0, 1};
-  s.history.flags = {kInteracted | kPurchased, kInteracted};
-  s.history.weight_sum = {8.0f, 1.0f};
-  s.history.net_purchases = {1, 0};
-  s.online.fold_in = true;
-  s.online.alpha = 1.0f;
-  s.online.regularization = 0.1f;
-  return s;
-}
 
 // What every input is served by. Thread safety: one fuzzer thread.
 struct Served {

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"readers_fuzzer request_fuzzer"}
+TARGETS=${FUZZ_TARGETS:-"readers_fuzzer request_fuzzer snapshot_fuzzer records_fuzzer"}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
   -DTAILOR_FUZZ=ON >/dev/null
 # shellcheck disable=SC2086

@@ -96,7 +96,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
         "core/serving", "core/models", "tailor", "grpc"}},
       {"fuzz",
        {"core/base", "core/data", "core/retrieval", "core/customers",
-        "core/serving", "storage", "server", "tailor", "grpc"}},
+        "core/serving", "storage", "server", "tailor", "grpc", "tests"}},
   };
   return *allowed;
 }
