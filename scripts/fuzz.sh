@@ -9,7 +9,7 @@
 #   FUZZ_TARGETS="readers_fuzzer" ./scripts/fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh --fuzz
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 TARGETS=${FUZZ_TARGETS:-"readers_fuzzer request_fuzzer snapshot_fuzzer records_fuzzer"}

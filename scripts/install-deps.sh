@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Tailor's build and test dependencies from Debian bookworm's archive.
 # Idempotent: does nothing (and needs no network) when everything is already present.
+#   ./scripts/install-deps.sh --fuzz   # also what scripts/fuzz.sh needs
 set -euo pipefail
 
 PACKAGES=(
@@ -8,10 +9,12 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libeigen3-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhnswlib-dev
-  # scripts/fuzz.sh: Clang with libFuzzer and the sanitizer runtimes, and
-  # llvm-symbolizer for readable sanitizer reports.
-  clang libclang-rt-14-dev llvm
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  # Clang with libFuzzer and the sanitizer runtimes, and llvm-symbolizer
+  # for readable sanitizer reports.
+  PACKAGES+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
