@@ -6,7 +6,6 @@
 // then loaded into a serving state and asked for recommendations,
 // neighbours and a segment.
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -24,19 +23,15 @@
 #include "server/event_writer.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
-#include "storage/coding.h"
 #include "storage/env.h"
 #include "storage/memory_state_store.h"
+#include "storage/snapshot_file.h"
 #include "storage/snapshot_store.h"
 
 namespace tailor {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The header every snapshot file starts with (storage/snapshot_store.cc).
-constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
-constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
 
 std::string ReadAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -47,16 +42,6 @@ void WriteAll(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) std::abort();
-}
-
-std::string Framed(const std::string& payload) {
-  Encoder e;
-  e.PutRaw(kMagic, sizeof(kMagic));
-  e.PutU32(static_cast<uint32_t>(crc32_z(
-      0L, reinterpret_cast<const Bytef*>(payload.data()), payload.size())));
-  e.PutU64(payload.size());
-  e.PutRaw(payload.data(), payload.size());
-  return std::move(e.buffer());
 }
 
 // The published snapshot and its files' original contents.
@@ -86,7 +71,7 @@ struct Published {
       for (size_t i = 0; i < files.size(); ++i) {
         WriteAll(fs::path(seeds) / files[i].filename(),
                  std::string(1, static_cast<char>(i)) +
-                     originals[i].substr(kHeaderSize));
+                     originals[i].substr(kSnapshotFileHeaderSize));
       }
     }
   }
@@ -142,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const size_t which = data[0] % published.files.size();
   const std::string payload(reinterpret_cast<const char*>(data + 1), size - 1);
-  WriteAll(published.files[which], Framed(payload));
+  WriteAll(published.files[which], FrameSnapshotFile(payload));
   absl::StatusOr<Snapshot> loaded = published.store->Load(published.version);
   WriteAll(published.files[which], published.originals[which]);
   if (loaded.ok()) Serve(*std::move(loaded));

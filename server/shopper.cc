@@ -156,6 +156,7 @@ absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
                                        const ShopperParts& parts) {
   Shopper shopper;
   shopper.model_user = state.recommender->model().users.Find(user_id);
+  if (!parts.items && !parts.customer) return shopper;
   // One read of the event log serves both parts: the latest kMaxLiveEvents
   // above the lower of their starting points, of which each part takes the
   // events above its own (the latest kMaxLiveEvents above either).
@@ -168,7 +169,6 @@ absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
     through_seq = *through;
     after = parts.customer ? std::min(after, through_seq) : through_seq;
   }
-  if (!parts.items && !parts.customer) return shopper;
   absl::StatusOr<std::vector<LoggedEvent>> events =
       store->UserEvents(user_id, after, kMaxLiveEvents);
   if (!events.ok()) return WithUserContext(events.status(), "events", user_id);

@@ -1,9 +1,6 @@
 #include "storage/snapshot_store.h"
 
-#include <zlib.h>
-
 #include <algorithm>
-#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -13,12 +10,11 @@
 #include "core/base/status_macros.h"
 #include "storage/coding.h"
 #include "storage/records.h"
+#include "storage/snapshot_file.h"
 
 namespace tailor {
 namespace {
 
-constexpr char kMagic[8] = {'T', 'L', 'R', 'S', 'N', 'A', 'P', '1'};
-constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8;
 // Format 2 added the rules file, format 3 the segments file, format 4 the
 // online parameters (MANIFEST) and the history's weights and purchases,
 // format 5 the ann file (the IVF partition; empty when none was built).
@@ -39,46 +35,9 @@ constexpr const char* kRules = "rules";
 constexpr const char* kSegments = "segments";
 constexpr const char* kAnn = "ann";
 
-uint32_t Crc32(absl::string_view data) {
-  return static_cast<uint32_t>(
-      crc32_z(0L, reinterpret_cast<const Bytef*>(data.data()), data.size()));
-}
-
-std::string Frame(const std::string& payload) {
-  Encoder e;
-  e.PutRaw(kMagic, sizeof(kMagic));
-  e.PutU32(Crc32(payload));
-  e.PutU64(payload.size());
-  e.PutRaw(payload.data(), payload.size());
-  return std::move(e.buffer());
-}
-
 absl::StatusOr<std::string> ReadFramed(Env* env, const std::string& path) {
-  absl::StatusOr<std::string> file = env->ReadFile(path);
-  if (!file.ok()) return file.status();
-  const std::string& data = *file;
-  if (data.size() < kHeaderSize ||
-      std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
-    return absl::DataLossError(absl::StrCat("snapshot file '", path,
-                                            "': bad header (not a snapshot "
-                                            "file, or truncated)"));
-  }
-  Decoder d(absl::string_view(data).substr(sizeof(kMagic)));
-  uint32_t crc;
-  uint64_t len;
-  d.GetU32(&crc);
-  d.GetU64(&len);
-  if (len != data.size() - kHeaderSize) {
-    return absl::DataLossError(absl::StrCat(
-        "snapshot file '", path, "': truncated or padded (header says ", len,
-        " payload bytes, file has ", data.size() - kHeaderSize, ")"));
-  }
-  std::string payload = data.substr(kHeaderSize);
-  if (Crc32(payload) != crc) {
-    return absl::DataLossError(
-        absl::StrCat("snapshot file '", path, "': checksum mismatch"));
-  }
-  return payload;
+  TAILOR_ASSIGN_OR_RETURN(std::string file, env->ReadFile(path));
+  return UnframeSnapshotFile(file, path);
 }
 
 absl::Status Corrupt(const std::string& path, absl::string_view what) {
@@ -298,7 +257,8 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
   TAILOR_RETURN_IF_ERROR(env_->RemoveAll(tmp));
   TAILOR_RETURN_IF_ERROR(env_->CreateDirs(tmp));
   auto write = [&](const char* name, const std::string& payload) {
-    return env_->WriteFile(absl::StrCat(tmp, "/", name), Frame(payload));
+    return env_->WriteFile(absl::StrCat(tmp, "/", name),
+                           FrameSnapshotFile(payload));
   };
   {
     Encoder e;

@@ -46,8 +46,8 @@ class CustomerTotalsBuilder {
   absl::flat_hash_set<std::pair<int32_t, std::string>> orders_;
 };
 
-// Recency in days is (now - last purchase) / kSecondsPerDay; a customer who never
-// bought (returns only) gets kNeverBoughtDays, which scores R = 1.
+// Recency in days is (now - last purchase) / kSecondsPerDay; a customer who
+// never bought (returns only) gets kNeverBoughtDays, which scores R = 1.
 RfmValues ToRfmValues(const CustomerTotals& totals, int64_t now_unix);
 
 }  // namespace tailor

@@ -1,7 +1,6 @@
 // core/base/hash.h against the published FNV-1a 64-bit test vectors, and
 // core/base/time.h's days around and before the epoch.
 #include "core/base/hash.h"
-
 #include "core/base/time.h"
 #include "gtest/gtest.h"
 

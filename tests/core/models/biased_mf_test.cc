@@ -116,10 +116,9 @@ TEST(BiasedMfTest, NonFiniteRatingsAreRejectedNamingTheRating) {
       BiasedMf::Train({{0, 0, 4}, {0, 0, nan}}, 1, 1, {}).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "ratings[1]: value is not finite (nan)");
-  EXPECT_EQ(BayesianMf::Train({{0, 0, 4}, {0, 0, nan}}, 1, 1, {})
-                .status()
-                .message(),
-            s.message());
+  EXPECT_EQ(
+      BayesianMf::Train({{0, 0, 4}, {0, 0, nan}}, 1, 1, {}).status().message(),
+      s.message());
 }
 
 }  // namespace

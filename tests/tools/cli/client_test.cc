@@ -1,9 +1,10 @@
+#include "tools/cli/client.h"
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/customer_records.h"
 #include "tests/server/server_fixture.h"
-#include "tools/cli/client.h"
 
 namespace tailor {
 namespace {

@@ -1,3 +1,5 @@
+#include "tools/datagen/store_generator.h"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -9,7 +11,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "tools/datagen/store_generator.h"
 
 namespace tailor {
 namespace {
