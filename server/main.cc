@@ -18,6 +18,10 @@ ABSL_FLAG(std::string, snapshot_dir, "snapshots",
           "directory where tailor-trainer publishes snapshots");
 ABSL_FLAG(std::string, data_dir, "data",
           "RocksDB directory for the catalog and user histories");
+ABSL_FLAG(bool, salvage_data_dir, false,
+          "when --data_dir is damaged (a file truncated or overwritten), keep "
+          "every record that checks out, move the files that cannot be read "
+          "to DATA_DIR/lost and log them, instead of refusing to start");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(5),
           "how often to check for a new snapshot (0 disables)");
 ABSL_FLAG(int, keep_snapshots, 5,
@@ -47,6 +51,23 @@ ABSL_FLAG(bool, require_snapshot, false,
 ABSL_FLAG(int64_t, max_queued_events, 200000,
           "recorded events that may wait for the disk before RecordEvents "
           "answers RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, workers, 0,
+          "threads that run the Recommender calls (0: one per core)");
+ABSL_FLAG(std::string, max_in_flight, "",
+          "bounds on the calls in flight per method, beyond which a call is "
+          "refused at once with RESOURCE_EXHAUSTED, e.g. "
+          "\"RecommendFor=64,TargetAudience=2\"; methods not named keep "
+          "their defaults (8 per worker; RecordEvents 16 per worker; "
+          "ListSegments and TargetAudience half the workers; StreamEvents 4 "
+          "open streams per worker)");
+ABSL_FLAG(int, worker_nice, 10,
+          "how much lower than gRPC's threads the workers run (a nice value "
+          "0-19 added to theirs), so that under overload gRPC's threads keep "
+          "reading calls and refusing the excess at once");
+ABSL_FLAG(absl::Duration, max_queue_wait, absl::Milliseconds(5),
+          "an admitted call that waited longer than this for a worker is "
+          "refused (RESOURCE_EXHAUSTED) rather than answered late (0: no "
+          "bound)");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
@@ -71,9 +92,20 @@ int main(int argc, char** argv) {
   options.snapshot_dir = absl::GetFlag(FLAGS_snapshot_dir);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
+  options.salvage_data_dir = absl::GetFlag(FLAGS_salvage_data_dir);
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);
+  options.calls.workers = absl::GetFlag(FLAGS_workers);
+  options.calls.max_queue_wait = absl::GetFlag(FLAGS_max_queue_wait);
+  options.calls.worker_nice = absl::GetFlag(FLAGS_worker_nice);
+  if (absl::Status s = tailor::ParseMaxInFlight(
+          absl::GetFlag(FLAGS_max_in_flight), "--max_in_flight",
+          &options.calls.max_in_flight);
+      !s.ok()) {
+    tailor::LogError(std::string(s.message()));
+    return 1;
+  }
   const std::string retrieval = absl::GetFlag(FLAGS_retrieval);
   if (retrieval == "exact") {
     options.serving.retrieval.path = tailor::RetrievalPath::kExact;

@@ -51,48 +51,48 @@ void FillItem(const ServingState& state, int32_t item, float score,
 grpc::ServerUnaryReactor* RecommenderService::RecommendFor(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::RecommendRequest, v1::RecommendResponse>(
-      context, request, response,
+  return ServeScheduled<v1::RecommendRequest, v1::RecommendResponse>(
+      scheduler_, CallMethod::kRecommendFor, context, request, response,
       [this](const auto& req, auto* resp) { return Recommend(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::BoughtTogether(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::BoughtTogetherRequest, v1::BoughtTogetherResponse>(
-      context, request, response,
+  return ServeScheduled<v1::BoughtTogetherRequest, v1::BoughtTogetherResponse>(
+      scheduler_, CallMethod::kBoughtTogether, context, request, response,
       [this](const auto& req, auto* resp) { return Together(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
-      context, request, response,
+  return ServeScheduled<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
+      scheduler_, CallMethod::kSimilarItems, context, request, response,
       [this](const auto& req, auto* resp) { return Similar(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::GetSegment(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::GetSegmentRequest, v1::Segment>(
-      context, request, response,
+  return ServeScheduled<v1::GetSegmentRequest, v1::Segment>(
+      scheduler_, CallMethod::kGetSegment, context, request, response,
       [this](const auto& req, auto* resp) { return Segment(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::ListSegments(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::ListSegmentsRequest, v1::ListSegmentsResponse>(
-      context, request, response,
+  return ServeScheduled<v1::ListSegmentsRequest, v1::ListSegmentsResponse>(
+      scheduler_, CallMethod::kListSegments, context, request, response,
       [this](const auto& req, auto* resp) { return Segments(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeRaw<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
-      context, request, response,
+  return ServeScheduled<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
+      scheduler_, CallMethod::kTargetAudience, context, request, response,
       [this](const auto& req, auto* resp) { return Audience(req, resp); });
 }
 
@@ -100,17 +100,36 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  v1::RecordEventsRequest req;
-  if (absl::Status s = ParseRequest(*request, &req); !s.ok()) {
-    reactor->Finish(ToGrpcStatus(s));
+  // Parses and checks the batch and hands it to the writer; `slot` (empty
+  // without a scheduler) stays taken until the answer.
+  auto record = [this, reactor, request,
+                 response](std::optional<CallScheduler::Slot> slot) {
+    v1::RecordEventsRequest req;
+    if (absl::Status s = ParseRequest(*request, &req); !s.ok()) {
+      reactor->Finish(ToGrpcStatus(s));
+      return;
+    }
+    RecordAsync(req, [reactor, response, slot = std::move(slot)](
+                         absl::StatusOr<v1::RecordEventsResponse> recorded) {
+      reactor->Finish(ToGrpcStatus(recorded.ok()
+                                       ? SerializeResponse(*recorded, response)
+                                       : recorded.status()));
+    });
+  };
+  if (scheduler_ == nullptr) {
+    record(std::nullopt);
     return reactor;
   }
-  RecordAsync(req, [reactor, response](
-                       absl::StatusOr<v1::RecordEventsResponse> recorded) {
-    reactor->Finish(ToGrpcStatus(recorded.ok()
-                                     ? SerializeResponse(*recorded, response)
-                                     : recorded.status()));
-  });
+  scheduler_->Schedule(
+      CallMethod::kRecordEvents, DeadlineOf(*context),
+      [context] { return context->IsCancelled(); },
+      [reactor, record](absl::StatusOr<CallScheduler::Slot> slot) mutable {
+        if (!slot.ok()) {
+          reactor->Finish(ToGrpcStatus(slot.status()));
+          return;
+        }
+        record(*std::move(slot));
+      });
   return reactor;
 }
 
@@ -124,9 +143,17 @@ namespace {
 // with it.
 class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
+  // Refused (RESOURCE_EXHAUSTED, nothing read) when `slot` is an error;
+  // an empty `slot` is no bound.
   StreamEventsReactor(const RecommenderService* service,
-                      grpc::ByteBuffer* response)
+                      grpc::ByteBuffer* response,
+                      absl::StatusOr<std::optional<CallScheduler::Slot>> slot)
       : service_(service), response_(response) {
+    if (!slot.ok()) {
+      Finish(ToGrpcStatus(slot.status()));
+      return;
+    }
+    slot_ = *std::move(slot);
     StartRead(&batch_);
   }
 
@@ -187,6 +214,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   const RecommenderService* service_;
   grpc::ByteBuffer* response_;
+  std::optional<CallScheduler::Slot> slot_;  // held while the stream is open
   grpc::ByteBuffer batch_;
   v1::RecordEventsRequest request_;  // the batch being written
   v1::StreamEventsResponse totals_;
@@ -197,7 +225,17 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
     grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
-  return new StreamEventsReactor(this, response);
+  absl::StatusOr<std::optional<CallScheduler::Slot>> slot = std::nullopt;
+  if (scheduler_ != nullptr) {
+    absl::StatusOr<CallScheduler::Slot> admitted =
+        scheduler_->Admit(CallMethod::kStreamEvents);
+    if (admitted.ok()) {
+      slot = std::optional<CallScheduler::Slot>(*std::move(admitted));
+    } else {
+      slot = admitted.status();
+    }
+  }
+  return new StreamEventsReactor(this, response, std::move(slot));
 }
 
 namespace {

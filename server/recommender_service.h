@@ -5,6 +5,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/call_scheduler.h"
 #include "server/event_writer.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
@@ -14,9 +15,11 @@ namespace tailor {
 
 // Handlers parse the raw request (see wire.h), validate it, read the user's
 // history from the state store, score with the active snapshot and map errors
-// to gRPC statuses.
-// Thread safety: handlers run concurrently on gRPC's threads; each copies the
-// active ServingState pointer and never holds a lock while scoring.
+// to gRPC statuses. Each call is admitted (or refused) by the CallScheduler
+// and runs on one of its workers.
+// Thread safety: handlers run concurrently on the scheduler's workers (on
+// gRPC's threads without one); each copies the active ServingState pointer
+// and never holds a lock while scoring.
 class RecommenderService final
     : public v1::Recommender::WithRawCallbackMethod_RecommendFor<
           v1::Recommender::WithRawCallbackMethod_BoughtTogether<
@@ -31,10 +34,11 @@ class RecommenderService final
                                               v1::Recommender::Service>>>>>>>> {
  public:
   // The pointers must outlive the service. Events are stored through
-  // `writer`, which writes to `store`.
+  // `writer`, which writes to `store`. Without a `scheduler` the handlers
+  // run on gRPC's threads with no bound (for tests of the logic alone).
   RecommenderService(const ServingStateHolder* state, StateStore* store,
-                     EventWriter* writer)
-      : state_(state), store_(store), writer_(writer) {}
+                     EventWriter* writer, CallScheduler* scheduler = nullptr)
+      : state_(state), store_(store), writer_(writer), scheduler_(scheduler) {}
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -94,6 +98,7 @@ class RecommenderService final
   const ServingStateHolder* state_;
   StateStore* store_;
   EventWriter* writer_;
+  CallScheduler* scheduler_;
 };
 
 }  // namespace tailor

@@ -28,8 +28,11 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
         "max_events_per_write must be >= 1");
   }
   std::unique_ptr<TailorServer> s(new TailorServer());
+  TAILOR_ASSIGN_OR_RETURN(s->scheduler_, CallScheduler::Create(options.calls));
   TAILOR_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
-  TAILOR_ASSIGN_OR_RETURN(s->store_, OpenRocksDbStateStore(options.data_dir));
+  TAILOR_ASSIGN_OR_RETURN(
+      s->store_, OpenRocksDbStateStore(options.data_dir,
+                                       {.salvage = options.salvage_data_dir}));
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(
@@ -46,7 +49,7 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
 
   s->writer_ = std::make_unique<EventWriter>(s->store_.get(), options.events);
   s->recommender_ = std::make_unique<RecommenderService>(
-      &s->holder_, s->store_.get(), s->writer_.get());
+      &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/admin_service.h"
+#include "server/call_scheduler.h"
 #include "server/event_writer.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
@@ -28,6 +29,9 @@ struct ServerOptions {
   std::string snapshot_dir;
   // RocksDB directory for the catalog and user histories.
   std::string data_dir;
+  // When data_dir is damaged, salvage what checks out instead of refusing
+  // to start (see StateStoreOptions::salvage).
+  bool salvage_data_dir = false;
   // How often to look for a new CURRENT; zero disables polling.
   absl::Duration poll_interval = absl::Seconds(5);
   // Snapshot versions kept on disk (see SnapshotManagerOptions).
@@ -40,6 +44,9 @@ struct ServerOptions {
   bool require_snapshot = false;
   // The event log's writer (its queue bound).
   EventWriterOptions events;
+  // Overload protection: workers, per-method bounds on the calls in flight,
+  // the longest wait for a worker (see CallScheduler).
+  CallSchedulerOptions calls;
 };
 
 // Besides tailor.v1.Recommender and tailor.v1.Admin the server registers
@@ -55,6 +62,8 @@ class TailorServer {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The overload protection's counts.
+  const CallScheduler& calls() const { return *scheduler_; }
   // Loads CURRENT now if it changed (what polling does).
   absl::Status RefreshSnapshot() { return manager_->Refresh(); }
   // Stops accepting calls and finishes in-flight ones within `deadline`.
@@ -73,6 +82,10 @@ class TailorServer {
   std::unique_ptr<SnapshotStore> snapshots_;
   ServingStateHolder holder_;
   std::unique_ptr<SnapshotManager> manager_;
+  // Before the services and server_: its workers outlive every call (the
+  // server's destruction waits for the calls; the scheduler's runs what is
+  // still queued).
+  std::unique_ptr<CallScheduler> scheduler_;
   std::unique_ptr<RecommenderService> recommender_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;

@@ -4,15 +4,13 @@
 #include <malloc.h>
 #endif
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/base/logging.h"
 #include "core/base/status_macros.h"
+#include "server/thread_priority.h"
 
 namespace tailor {
 
@@ -197,10 +195,10 @@ void SnapshotManager::PollLoop(absl::Duration interval) {
   // Loading, validating and importing a snapshot takes a core for a while:
   // at a lower priority it yields to the request threads (Linux applies
   // nice values per thread).
-  if (options_.loader_nice != 0 &&
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
-                  options_.loader_nice) != 0) {
-    LogWarning("snapshot poll: cannot lower the loader thread's priority");
+  if (options_.loader_nice != 0) {
+    if (absl::Status s = SetThisThreadNice(options_.loader_nice); !s.ok()) {
+      LogWarning(absl::StrCat("snapshot poll: ", s.message()));
+    }
   }
   for (;;) {
     {

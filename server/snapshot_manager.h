@@ -24,8 +24,9 @@ struct SnapshotManagerOptions {
   // their age. 0 keeps everything.
   int keep_snapshots = 5;
   // The polling thread's nice value (it loads new snapshots), so that a
-  // load competes less with requests for the cores. 0 leaves it as is.
-  int loader_nice = 10;
+  // load competes less with requests for the cores: below gRPC's threads
+  // and the call workers (10). 0 leaves it as is.
+  int loader_nice = 19;
   // How each loaded snapshot is served (scoring path, histories).
   ServingOptions serving;
 };

@@ -6,6 +6,7 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,14 @@ absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
   return absl::InvalidArgumentError(
       absl::StrCat("request: is not a valid ",
                    message->GetDescriptor()->full_name(), " message"));
+}
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
 }
 
 absl::Status SerializeResponse(const google::protobuf::Message& message,

@@ -13,7 +13,9 @@
 #include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/base/status_macros.h"
+#include "server/call_scheduler.h"
 #include "server/status_util.h"
 
 namespace tailor {
@@ -29,22 +31,57 @@ absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
 absl::Status SerializeResponse(const google::protobuf::Message& message,
                                grpc::ByteBuffer* buffer);
 
-// A raw unary callback handler: parses the request, runs
-// `handle(request, &response)` (returning absl::Status), serialises the
-// response and finishes the call with the mapped status.
+// Parses `request`, runs `handle(request, &response)` (returning
+// absl::Status) and serialises the response into `response`.
+template <typename Request, typename Response, typename Handle>
+absl::Status AnswerRaw(const grpc::ByteBuffer& request,
+                       grpc::ByteBuffer* response, Handle& handle) {
+  Request req;
+  TAILOR_RETURN_IF_ERROR(ParseRequest(request, &req));
+  Response resp;
+  TAILOR_RETURN_IF_ERROR(handle(req, &resp));
+  return SerializeResponse(resp, response);
+}
+
+// A raw unary callback handler run on gRPC's thread (AnswerRaw, then the
+// call finished with the mapped status).
 template <typename Request, typename Response, typename Handle>
 grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response, Handle handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = [&] {
-    Request req;
-    TAILOR_RETURN_IF_ERROR(ParseRequest(*request, &req));
-    Response resp;
-    TAILOR_RETURN_IF_ERROR(handle(req, &resp));
-    return SerializeResponse(resp, response);
-  }();
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(
+      ToGrpcStatus(AnswerRaw<Request, Response>(*request, response, handle)));
+  return reactor;
+}
+
+// The call's deadline as absl::Time (InfiniteFuture when it has none).
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
+
+// ServeRaw through `scheduler`: the call is admitted as `method` or refused
+// at once, and runs on a worker unless it is refused or dropped there (see
+// CallScheduler::Schedule). A null `scheduler` is ServeRaw.
+template <typename Request, typename Response, typename Handle>
+grpc::ServerUnaryReactor* ServeScheduled(CallScheduler* scheduler,
+                                         CallMethod method,
+                                         grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response,
+                                         Handle handle) {
+  if (scheduler == nullptr) {
+    return ServeRaw<Request, Response>(context, request, response,
+                                       std::move(handle));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  scheduler->Schedule(
+      method, DeadlineOf(*context),
+      [context] { return context->IsCancelled(); },
+      [reactor, request, response, handle = std::move(handle)](
+          absl::StatusOr<CallScheduler::Slot> slot) mutable {
+        reactor->Finish(ToGrpcStatus(
+            slot.ok() ? AnswerRaw<Request, Response>(*request, response, handle)
+                      : slot.status()));
+      });
   return reactor;
 }
 

@@ -7,12 +7,17 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/base/logging.h"
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
 #include "storage/event_log_reader.h"
@@ -27,6 +32,12 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   std::string msg = absl::StrCat("rocksdb: ", what, ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsNoSpace()) {
+    return absl::UnavailableError(absl::StrCat(
+        msg,
+        " (the data volume is full: nothing of this write was stored; "
+        "writing resumes by itself once space is freed)"));
+  }
   if (s.IsIOError()) return absl::UnavailableError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
@@ -179,6 +190,14 @@ class RocksDbStateStore : public StateStore {
     return UpgradeHistoryFormat();
   }
 
+  // Has the next snapshot load import its state again (after a salvage,
+  // which may have lost some of the imported records).
+  absl::Status ForgetImportedSnapshot() {
+    rocksdb::WriteBatch batch;
+    batch.Delete(meta(), "imported_version");
+    return Write(&batch, "forgetting the imported snapshot");
+  }
+
   ~RocksDbStateStore() override {
     for (auto* h : handles_)
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -192,7 +211,7 @@ class RocksDbStateStore : public StateStore {
       EncodeItem(it, &e);
       batch.Put(catalog(), it.item_id, e.buffer());
     }
-    return FromRocks(db_->Write(sync_, &batch), "writing catalog items");
+    return Write(&batch, "writing catalog items");
   }
 
   absl::StatusOr<std::vector<Item>> LoadCatalog() override {
@@ -236,7 +255,7 @@ class RocksDbStateStore : public StateStore {
     batch.Delete(meta(), "imported_version");
     batch.Put(meta(), rocksdb::Slice(kFormatKey.data(), kFormatKey.size()),
               "2");
-    return FromRocks(db_->Write(sync_, &batch), "upgrading histories");
+    return Write(&batch, "upgrading histories");
   }
 
   absl::Status PutHistories(absl::Span<const std::string> ids,
@@ -250,7 +269,7 @@ class RocksDbStateStore : public StateStore {
       EncodeHistory(histories[i], &e);
       batch.Put(history_cf(), ids[i], e.buffer());
     }
-    return FromRocks(db_->Write(sync_, &batch), "writing histories");
+    return Write(&batch, "writing histories");
   }
 
   absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override {
@@ -281,7 +300,7 @@ class RocksDbStateStore : public StateStore {
       EncodeCustomerRecord(records[i], &e);
       batch.Put(customers(), ids[i], e.buffer());
     }
-    return FromRocks(db_->Write(sync_, &batch), "writing customer records");
+    return Write(&batch, "writing customer records");
   }
 
   absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
@@ -338,8 +357,7 @@ class RocksDbStateStore : public StateStore {
       out.push_back({stored.seq, false});
     }
     if (batch.Count() > 0) {
-      TAILOR_RETURN_IF_ERROR(
-          FromRocks(db_->Write(sync_, &batch), "writing events"));
+      TAILOR_RETURN_IF_ERROR(Write(&batch, "writing events"));
     }
     last_seq_ = last;
     return out;
@@ -415,10 +433,10 @@ class RocksDbStateStore : public StateStore {
 
   absl::Status PutMeta(absl::string_view key,
                        absl::string_view value) override {
-    return FromRocks(
-        db_->Put(sync_, meta(), rocksdb::Slice(key.data(), key.size()),
-                 rocksdb::Slice(value.data(), value.size())),
-        "writing metadata");
+    rocksdb::WriteBatch batch;
+    batch.Put(meta(), rocksdb::Slice(key.data(), key.size()),
+              rocksdb::Slice(value.data(), value.size()));
+    return Write(&batch, "writing metadata");
   }
 
   absl::Status ReleaseWriteBuffers() override {
@@ -428,6 +446,24 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
+  // A synced write. After a write fails (a full or read-only volume),
+  // RocksDB refuses every write until resumed; the next write resumes it
+  // first, which succeeds once the cause is gone, so that writing comes
+  // back by itself.
+  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what) {
+    if (write_failed_.load(std::memory_order_acquire)) {
+      if (rocksdb::Status r = db_->Resume(); !r.ok()) {
+        return FromRocks(r, absl::StrCat(what,
+                                         " (resuming after a failed "
+                                         "write)"));
+      }
+      write_failed_.store(false, std::memory_order_release);
+    }
+    rocksdb::Status s = db_->Write(sync_, batch);
+    if (!s.ok()) write_failed_.store(true, std::memory_order_release);
+    return FromRocks(s, what);
+  }
+
   rocksdb::ColumnFamilyHandle* catalog() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* history_cf() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[3]; }
@@ -439,6 +475,7 @@ class RocksDbStateStore : public StateStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
+  std::atomic<bool> write_failed_{false};
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
@@ -505,12 +542,85 @@ absl::StatusOr<std::unique_ptr<EventLogReader>> OpenEventLogReader(
       std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
 }
 
+namespace {
+
+// RocksDB names a damaged table file in the open's status, but a damaged
+// write-ahead log only in its info log ("<path>/000012.log: dropping 9447
+// bytes; Corruption: ..."): the last such line of `path`/LOG, or "".
+std::string DamagedLogReport(const std::string& path) {
+  std::ifstream in(std::filesystem::path(path) / "LOG");
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.find(".log: dropping") != std::string::npos) last = line;
+  }
+  const size_t begin = last.find(path);
+  return begin == std::string::npos ? std::string() : last.substr(begin);
+}
+
+// The open's failure, with what it means for the operator and what to do.
+absl::Status OpenError(const std::string& path, const rocksdb::Status& s) {
+  if (s.IsCorruption()) {
+    std::string detail = s.ToString();
+    if (std::string log = DamagedLogReport(path); !log.empty()) {
+      absl::StrAppend(&detail, " (", log, ")");
+    }
+    return absl::DataLossError(absl::StrCat(
+        "data_dir '", path, "' is damaged: ", detail,
+        ". tailor-server does not serve from a damaged store, so that it "
+        "never answers from records that are not there. To recover: restore "
+        "the directory from a backup, or start once with --salvage_data_dir, "
+        "which keeps every record that checks out, moves the files it cannot "
+        "read to '",
+        path,
+        "/lost' and imports the snapshot's catalog, histories and customer "
+        "records again (events recorded since the snapshot that were in the "
+        "damaged files are lost)"));
+  }
+  if (s.IsIOError()) {
+    return absl::UnavailableError(absl::StrCat(
+        "data_dir '", path, "' cannot be opened: ", s.ToString(),
+        ". tailor-server writes its event log there: the directory must be "
+        "writable, on a volume with free space"));
+  }
+  return FromRocks(s, absl::StrCat("opening '", path, "'"));
+}
+
+// RocksDB's RepairDB over `path`; returns what it moved to `path`/lost
+// (names and sizes), or "nothing".
+absl::StatusOr<std::string> Salvage(
+    const std::string& path, const rocksdb::Options& options,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
+  TAILOR_RETURN_IF_ERROR(FromRocks(rocksdb::RepairDB(path, options, families),
+                                   absl::StrCat("salvaging '", path, "'")));
+  std::vector<std::string> moved;
+  std::error_code ec;
+  const std::filesystem::path lost = std::filesystem::path(path) / "lost";
+  for (auto it = std::filesystem::recursive_directory_iterator(lost, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    moved.push_back(
+        absl::StrCat(std::filesystem::relative(it->path(), path).string(), " (",
+                     it->file_size(), " bytes)"));
+  }
+  std::sort(moved.begin(), moved.end());
+  return moved.empty() ? std::string("nothing") : absl::StrJoin(moved, ", ");
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
-    const std::string& path) {
+    const std::string& path, const StateStoreOptions& store_options) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
+  // Every write is synced before it is acknowledged, so only the last
+  // record of a log can be incomplete (a crash during its write, never
+  // acknowledged): that is tolerated, and damage anywhere else fails the
+  // open rather than dropping the acknowledged records after it.
+  options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"catalog", rocksdb::ColumnFamilyOptions()},
@@ -522,12 +632,31 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {"event_ids", WithBloomFilter(nullptr)}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  TAILOR_RETURN_IF_ERROR(
-      FromRocks(rocksdb::DB::Open(options, path, families, &handles, &raw),
-                absl::StrCat("opening '", path, "'")));
+  rocksdb::Status s =
+      rocksdb::DB::Open(options, path, families, &handles, &raw);
+  bool salvaged = false;
+  if (s.IsCorruption() && store_options.salvage) {
+    LogWarning(absl::StrCat("data_dir '", path, "' is damaged (", s.ToString(),
+                            "): salvaging it"));
+    TAILOR_ASSIGN_OR_RETURN(std::string moved,
+                            Salvage(path, options, families));
+    s = rocksdb::DB::Open(options, path, families, &handles, &raw);
+    if (s.ok()) {
+      LogWarning(absl::StrCat("salvaged data_dir '", path,
+                              "': moved what could not be read: ", moved));
+      salvaged = true;
+    }
+  }
+  if (!s.ok()) return OpenError(path, s);
   auto store = std::make_unique<RocksDbStateStore>(
       std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   TAILOR_RETURN_IF_ERROR(store->Init());
+  if (salvaged) {
+    TAILOR_RETURN_IF_ERROR(store->ForgetImportedSnapshot());
+    LogWarning(absl::StrCat("the salvaged event log ends at sequence ",
+                            store->LastSequence(),
+                            "; the snapshot's state will be imported again"));
+  }
   return std::unique_ptr<StateStore>(std::move(store));
 }
 

@@ -113,13 +113,26 @@ class StateStore {
   virtual absl::Status ReleaseWriteBuffers() { return absl::OkStatus(); }
 };
 
+struct StateStoreOptions {
+  // Open a damaged database (a file truncated or overwritten) by salvaging
+  // it, instead of failing: RocksDB's RepairDB keeps every record that
+  // checks out and moves the files it cannot read to `path`/lost; what was
+  // moved is logged, and the next snapshot load imports its state again.
+  bool salvage = false;
+};
+
 // Opens (creating if missing) a RocksDB database under `path` with column
 // families "catalog", "history", "customers", "meta", and for the event
 // log "events" (by sequence), "user_events" (by user, then time) and
-// "event_ids" (idempotency keys). Writes go through the
-// WAL and are synced, so acknowledged writes survive a crash.
+// "event_ids" (idempotency keys). Writes go through the WAL and are synced,
+// so acknowledged writes survive a crash. Fails with DATA_LOSS naming the
+// damaged file and how to recover when the database is damaged (unless
+// salvaging), and UNAVAILABLE when it cannot be written (a read-only or
+// full volume). After a write fails (UNAVAILABLE; a full volume says so),
+// the next write resumes the database first, so writing comes back once
+// the cause is gone.
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
-    const std::string& path);
+    const std::string& path, const StateStoreOptions& options = {});
 
 // Writes a snapshot's catalog, training histories (replacing each of its
 // users' stored history, with through_seq = the snapshot's event_log_seq)

@@ -20,48 +20,11 @@
 #include "server/recommender_service.h"
 #include "server/snapshot_manager.h"
 #include "tests/server/gated_store.h"
+#include "tests/server/served.h"
 #include "tests/server/server_fixture.h"
 
 namespace tailor {
 namespace {
-
-// TinySnapshot served from `store` by a RecommenderService on port 0.
-class Served {
- public:
-  Served(GatedStore* store, const SnapshotManagerOptions& options = {})
-      : snapshots_(Env::Default(), dir_.Join("snapshots")),
-        manager_(options, &snapshots_, store, &holder_, Env::Default()),
-        writer_(store),
-        service_(&holder_, store, &writer_) {}
-
-  // Publishes and loads the snapshot and starts serving.
-  void Start() {
-    ASSERT_TRUE(snapshots_.Publish(TinySnapshot()).ok());
-    ASSERT_TRUE(manager_.Refresh().ok());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::Recommender::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-  }
-  v1::Recommender::Stub* stub() { return stub_.get(); }
-  const EventWriter& writer() const { return writer_; }
-  void Shutdown() { server_->Shutdown(); }
-
- private:
-  testing::TempDir dir_;
-  SnapshotStore snapshots_;
-  ServingStateHolder holder_;
-  SnapshotManager manager_;
-  EventWriter writer_;
-  RecommenderService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::Recommender::Stub> stub_;
-};
 
 v1::RecommendResponse Recommend(v1::Recommender::Stub* stub,
                                 const std::string& user) {

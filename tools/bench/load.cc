@@ -206,6 +206,8 @@ class Driver {
           static_cast<absl::StatusCode>(p->status.error_code()));
       ++report.total.errors[code];
       ++by_kind.errors[code];
+      report.total.failed_latency.Record(micros);
+      by_kind.failed_latency.Record(micros);
       ++report.timeline[second].errors;
     }
     delete p;
@@ -228,6 +230,7 @@ class Driver {
 
 void MergeCallStats(const CallStats& from, CallStats* into) {
   into->latency.Merge(from.latency);
+  into->failed_latency.Merge(from.failed_latency);
   into->ok += from.ok;
   for (const auto& [code, count] : from.errors) into->errors[code] += count;
 }
@@ -385,6 +388,10 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
         r.total.failed() > 0 ? absl::StrCat(" (", errors(r.total, false), ")")
                              : "",
         latency(r.total.latency, false));
+    if (r.total.failed() > 0) {
+      absl::StrAppendFormat(&out, "  failed calls: %s\n",
+                            latency(r.total.failed_latency, false));
+    }
     for (const auto& [name, s] : r.by_rpc) {
       absl::StrAppendFormat(&out, "  %s: %d ok, %d failed; %s\n", name, s.ok,
                             s.failed(), latency(s.latency, false));
@@ -403,11 +410,13 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
   }
   std::string out = absl::StrFormat(
       "{\"calls\":%d,\"seconds\":%.3f,\"rate\":%.1f,\"ok\":%d,\"failed\":%d,"
-      "\"errors\":{%s},%s,\"events_sent\":%d,\"events_duplicate\":%d,"
+      "\"errors\":{%s},%s,\"failed_latency\":{%s},"
+      "\"events_sent\":%d,\"events_duplicate\":%d,"
       "\"version_regressions\":%d,"
       "\"versions\":[%s],\"by_rpc\":{",
       r.calls, r.seconds, r.achieved_rate(), r.total.ok, r.total.failed(),
-      errors(r.total, true), latency(r.total.latency, true), r.events_sent,
+      errors(r.total, true), latency(r.total.latency, true),
+      latency(r.total.failed_latency, true), r.events_sent,
       r.events_duplicate, r.version_regressions,
       absl::StrJoin(r.versions, ",", [](std::string* o, const std::string& v) {
         absl::StrAppend(o, "\"", v, "\"");

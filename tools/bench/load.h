@@ -48,6 +48,9 @@ struct LoadOptions {
 // Calls of one kind (or all).
 struct CallStats {
   LatencyHistogram latency;  // successful calls, microseconds
+  // Failed calls, microseconds: how long a refusal (RESOURCE_EXHAUSTED)
+  // or a timeout took to arrive.
+  LatencyHistogram failed_latency;
   int64_t ok = 0;
   std::map<std::string, int64_t> errors;  // by status code name
   int64_t failed() const;

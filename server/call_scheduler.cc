@@ -1,0 +1,231 @@
+#include "server/call_scheduler.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/base/logging.h"
+#include "core/base/parallel.h"
+#include "server/thread_priority.h"
+
+namespace tailor {
+namespace {
+
+constexpr std::array<absl::string_view, kCallMethods> kNames = {
+    "RecommendFor", "SimilarItems",   "BoughtTogether", "GetSegment",
+    "ListSegments", "TargetAudience", "RecordEvents",   "StreamEvents"};
+
+int DefaultLimit(CallMethod method, int workers) {
+  switch (method) {
+    case CallMethod::kListSegments:
+    case CallMethod::kTargetAudience:
+      return std::max(1, workers / 2);
+    case CallMethod::kStreamEvents:
+      return 4 * workers;
+    case CallMethod::kRecordEvents:  // held while the disk syncs, not a worker
+      return 16 * workers;
+    default:
+      return 8 * workers;
+  }
+}
+
+int IndexOf(absl::string_view name) {
+  for (int m = 0; m < kCallMethods; ++m) {
+    if (kNames[m] == name) return m;
+  }
+  return -1;
+}
+
+}  // namespace
+
+absl::string_view CallMethodName(CallMethod method) {
+  return kNames[static_cast<int>(method)];
+}
+
+absl::Status ParseMaxInFlight(absl::string_view spec, absl::string_view flag,
+                              absl::flat_hash_map<std::string, int>* limits) {
+  for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(part, absl::MaxSplits('=', 1));
+    int limit = 0;
+    if (IndexOf(kv.first) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, ": unknown method '", kv.first, "' in '", part,
+          "' (one of RecommendFor, SimilarItems, BoughtTogether, GetSegment, "
+          "ListSegments, TargetAudience, RecordEvents, StreamEvents)"));
+    }
+    if (!absl::SimpleAtoi(kv.second, &limit) || limit < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": the bound in '", part,
+                       "' must be a whole number >= 1 (Method=N)"));
+    }
+    (*limits)[std::string(kv.first)] = limit;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<CallScheduler>> CallScheduler::Create(
+    const CallSchedulerOptions& options) {
+  if (options.workers < 0) {
+    return absl::InvalidArgumentError(
+        "workers: must be >= 0 (0: one per hardware thread)");
+  }
+  if (options.worker_nice < 0 || options.worker_nice > 19) {
+    return absl::InvalidArgumentError("worker_nice: must be in 0..19");
+  }
+  if (options.max_queue_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "max_queue_wait: must be >= 0 (0: no bound)");
+  }
+  const int workers = ResolveThreadCount(options.workers);
+  std::unique_ptr<CallScheduler> s(new CallScheduler(options.max_queue_wait));
+  for (int m = 0; m < kCallMethods; ++m) {
+    s->methods_[m].limit = DefaultLimit(static_cast<CallMethod>(m), workers);
+  }
+  for (const auto& [name, limit] : options.max_in_flight) {
+    const int m = IndexOf(name);
+    if (m < 0 || limit < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "max_in_flight: '", name, "=", limit,
+          "' needs a Recommender method with unary calls or StreamEvents, "
+          "and a bound >= 1"));
+    }
+    s->methods_[m].limit = limit;
+  }
+  s->threads_.reserve(workers);
+  for (int w = 0; w < workers; ++w) {
+    s->threads_.emplace_back([p = s.get(), nice = options.worker_nice] {
+      // Failure leaves the workers at gRPC's priority, which only matters
+      // under overload.
+      if (absl::Status st = SetThisThreadNice(nice); nice != 0 && !st.ok()) {
+        LogWarning(absl::StrCat("call workers: ", st.message()));
+      }
+      p->Work();
+    });
+  }
+  return s;
+}
+
+CallScheduler::~CallScheduler() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) t.join();
+}
+
+absl::StatusOr<CallScheduler::Slot> CallScheduler::Enter(CallMethod method) {
+  Method& m = methods_[static_cast<int>(method)];
+  // Take a place first, so that two racing calls cannot both see the last
+  // one free.
+  const int before = m.in_flight.fetch_add(1, std::memory_order_acq_rel);
+  Slot slot(&m.in_flight);
+  if (before >= m.limit) {
+    m.refused.fetch_add(1, std::memory_order_relaxed);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        CallMethodName(method), ": the server is overloaded (", m.limit,
+        " calls in flight, the --max_in_flight bound); retry with backoff "
+        "or on another replica"));
+  }
+  m.admitted.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
+
+absl::StatusOr<CallScheduler::Slot> CallScheduler::Admit(CallMethod method) {
+  return Enter(method);
+}
+
+void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
+                             absl::AnyInvocable<bool() const> cancelled,
+                             Run run) {
+  absl::StatusOr<Slot> slot = Enter(method);
+  if (!slot.ok()) {
+    std::move(run)(slot.status());
+    return;
+  }
+  const absl::Time now = absl::Now();
+  Method* m = &methods_[static_cast<int>(method)];
+  if (now >= deadline) {
+    m->expired.fetch_add(1, std::memory_order_relaxed);
+    std::move(run)(absl::DeadlineExceededError(
+        absl::StrCat(CallMethodName(method),
+                     ": the deadline passed before the call "
+                     "arrived; nothing was done")));
+    return;
+  }
+  MutexLock lock(&mu_);
+  queue_.push_back(Task{m, *std::move(slot), deadline, now,
+                        std::move(cancelled), std::move(run)});
+}
+
+void CallScheduler::Work() {
+  while (true) {
+    std::optional<Task> task;
+    {
+      MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and nothing queued
+      task.emplace(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    Dispatch(*std::move(task));
+  }
+}
+
+void CallScheduler::Dispatch(Task task) {
+  Method& m = *task.method;
+  const CallMethod method = static_cast<CallMethod>(&m - methods_.data());
+  const absl::Time now = absl::Now();
+  if (now >= task.deadline) {
+    m.expired.fetch_add(1, std::memory_order_relaxed);
+    std::move(task.run)(absl::DeadlineExceededError(
+        absl::StrCat(CallMethodName(method),
+                     ": the deadline passed while the call waited for a "
+                     "worker; nothing was done")));
+    return;
+  }
+  if (task.cancelled && task.cancelled()) {
+    m.expired.fetch_add(1, std::memory_order_relaxed);
+    std::move(task.run)(absl::CancelledError(absl::StrCat(
+        CallMethodName(method), ": the client cancelled the call")));
+    return;
+  }
+  const absl::Duration waited = now - task.queued_at;
+  if (max_queue_wait_ > absl::ZeroDuration() && waited > max_queue_wait_) {
+    m.queue_timeouts.fetch_add(1, std::memory_order_relaxed);
+    std::move(task.run)(absl::ResourceExhaustedError(absl::StrCat(
+        CallMethodName(method), ": the server is overloaded (the call waited ",
+        absl::FormatDuration(waited),
+        " for a worker, longer than "
+        "--max_queue_wait=",
+        absl::FormatDuration(max_queue_wait_),
+        "); retry with backoff or on another replica")));
+    return;
+  }
+  std::move(task.run)(std::move(task.slot));
+}
+
+CallScheduler::MethodStats CallScheduler::Stats(CallMethod method) const {
+  const Method& m = methods_[static_cast<int>(method)];
+  MethodStats s;
+  s.limit = m.limit;
+  s.in_flight = std::min(m.in_flight.load(std::memory_order_acquire), m.limit);
+  s.admitted = m.admitted.load(std::memory_order_relaxed);
+  s.refused = m.refused.load(std::memory_order_relaxed);
+  s.queue_timeouts = m.queue_timeouts.load(std::memory_order_relaxed);
+  s.expired = m.expired.load(std::memory_order_relaxed);
+  return s;
+}
+
+int CallScheduler::queued() const {
+  MutexLock lock(&mu_);
+  return static_cast<int>(queue_.size());
+}
+
+}  // namespace tailor

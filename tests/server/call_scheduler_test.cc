@@ -1,0 +1,240 @@
+// The overload protection on its own: bounds, refusals, dropped calls and
+// slots, with calls held on a worker by a Notification.
+#include "server/call_scheduler.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "core/base/mutex.h"
+#include "gtest/gtest.h"
+
+namespace tailor {
+namespace {
+
+// What one scheduled call was answered with.
+struct Outcome {
+  Notification done;
+  absl::Status status;           // OK when it ran
+  bool answered_inline = false;  // on the thread that scheduled it
+};
+
+// Schedules a call of `method` that records its outcome and, when it runs,
+// waits for `hold` (if any) before giving up its slot.
+void Submit(CallScheduler* s, CallMethod method, Outcome* out,
+            Notification* hold = nullptr,
+            absl::Time deadline = absl::InfiniteFuture(),
+            std::function<bool()> cancelled = nullptr) {
+  const std::thread::id caller = std::this_thread::get_id();
+  s->Schedule(
+      method, deadline,
+      [cancelled] { return cancelled != nullptr && cancelled(); },
+      [out, hold, caller](absl::StatusOr<CallScheduler::Slot> slot) {
+        out->answered_inline = std::this_thread::get_id() == caller;
+        out->status = slot.status();
+        if (slot.ok() && hold != nullptr) hold->WaitForNotification();
+        out->done.Notify();
+      });
+}
+
+CallSchedulerOptions Options(
+    int workers, absl::flat_hash_map<std::string, int> max_in_flight = {},
+    absl::Duration max_queue_wait = absl::Milliseconds(5)) {
+  CallSchedulerOptions o;
+  o.workers = workers;
+  o.max_in_flight = std::move(max_in_flight);
+  o.max_queue_wait = max_queue_wait;
+  return o;
+}
+
+std::unique_ptr<CallScheduler> Make(CallSchedulerOptions options) {
+  absl::StatusOr<std::unique_ptr<CallScheduler>> s =
+      CallScheduler::Create(options);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *std::move(s) : nullptr;
+}
+
+// Waits until the scheduler's only worker has taken everything queued.
+void WaitUntilTaken(const CallScheduler& s) {
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (s.queued() > 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(s.queued(), 0);
+}
+
+TEST(CallSchedulerTest, RefusesACallBeyondItsMethodsBoundAtOnce) {
+  auto s = Make(Options(1, {{"RecommendFor", 2}}, absl::ZeroDuration()));
+  Notification hold;
+  Outcome running, waiting, refused, other;
+  Submit(s.get(), CallMethod::kRecommendFor, &running, &hold);
+  WaitUntilTaken(*s);
+  Submit(s.get(), CallMethod::kRecommendFor, &waiting);
+  Submit(s.get(), CallMethod::kRecommendFor, &refused);
+  // Refused on the caller's thread, before Schedule returned.
+  ASSERT_TRUE(refused.done.HasBeenNotified());
+  EXPECT_TRUE(refused.answered_inline);
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status.message().find("RecommendFor"), std::string::npos);
+  EXPECT_NE(refused.status.message().find("2 calls in flight"),
+            std::string::npos)
+      << refused.status;
+  // Another method has its own bound.
+  Submit(s.get(), CallMethod::kGetSegment, &other);
+  EXPECT_FALSE(other.done.HasBeenNotified());
+
+  CallScheduler::MethodStats stats = s->Stats(CallMethod::kRecommendFor);
+  EXPECT_EQ(stats.limit, 2);
+  EXPECT_EQ(stats.in_flight, 2);
+  EXPECT_EQ(stats.admitted, 2);
+  EXPECT_EQ(stats.refused, 1);
+
+  hold.Notify();
+  for (Outcome* o : {&running, &waiting, &other}) {
+    ASSERT_TRUE(o->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(o->status.ok()) << o->status;
+    EXPECT_FALSE(o->answered_inline);
+  }
+  s.reset();  // joins the workers: every slot is back
+}
+
+TEST(CallSchedulerTest, SlotsComeBackWhenTheCallEnds) {
+  auto s = Make(Options(1, {{"RecordEvents", 1}}));
+  // A call that keeps its slot past its run (an answer that comes later).
+  std::optional<CallScheduler::Slot> kept;
+  Notification ran;
+  s->Schedule(CallMethod::kRecordEvents, absl::InfiniteFuture(), nullptr,
+              [&](absl::StatusOr<CallScheduler::Slot> slot) {
+                ASSERT_TRUE(slot.ok());
+                kept.emplace(*std::move(slot));
+                ran.Notify();
+              });
+  ASSERT_TRUE(ran.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(s->Stats(CallMethod::kRecordEvents).in_flight, 1);
+  Outcome refused;
+  Submit(s.get(), CallMethod::kRecordEvents, &refused);
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kResourceExhausted);
+  kept.reset();
+  EXPECT_EQ(s->Stats(CallMethod::kRecordEvents).in_flight, 0);
+  Outcome admitted;
+  Submit(s.get(), CallMethod::kRecordEvents, &admitted);
+  ASSERT_TRUE(admitted.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(admitted.status.ok()) << admitted.status;
+
+  // A stream's slot, taken on the caller's thread.
+  auto streams = Make(Options(1, {{"StreamEvents", 1}}));
+  absl::StatusOr<CallScheduler::Slot> open =
+      streams->Admit(CallMethod::kStreamEvents);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(streams->Admit(CallMethod::kStreamEvents).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  open = absl::CancelledError("closed");  // releases the slot
+  EXPECT_TRUE(streams->Admit(CallMethod::kStreamEvents).ok());
+}
+
+TEST(CallSchedulerTest, DropsCallsWhoseDeadlinePassedOrWhoseClientLeft) {
+  auto s = Make(Options(1, {}, absl::ZeroDuration()));
+  Outcome late;
+  Submit(s.get(), CallMethod::kRecommendFor, &late, nullptr,
+         absl::Now() - absl::Milliseconds(1));
+  EXPECT_TRUE(late.answered_inline);
+  EXPECT_EQ(late.status.code(), absl::StatusCode::kDeadlineExceeded);
+
+  Notification hold;
+  Outcome running, expires, gone;
+  Submit(s.get(), CallMethod::kRecommendFor, &running, &hold);
+  WaitUntilTaken(*s);
+  Submit(s.get(), CallMethod::kSimilarItems, &expires, nullptr,
+         absl::Now() + absl::Milliseconds(20));
+  std::atomic<bool> client_gone{false};
+  Submit(s.get(), CallMethod::kGetSegment, &gone, nullptr,
+         absl::InfiniteFuture(), [&] { return client_gone.load(); });
+  absl::SleepFor(absl::Milliseconds(40));  // past `expires`' deadline
+  client_gone = true;
+  hold.Notify();
+  ASSERT_TRUE(expires.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(expires.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(expires.status.message().find("waited for a worker"),
+            std::string::npos);
+  ASSERT_TRUE(gone.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(gone.status.code(), absl::StatusCode::kCancelled);
+
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).expired, 1);
+  EXPECT_EQ(s->Stats(CallMethod::kSimilarItems).expired, 1);
+  EXPECT_EQ(s->Stats(CallMethod::kGetSegment).expired, 1);
+}
+
+TEST(CallSchedulerTest, RefusesACallThatWaitedTooLongForAWorker) {
+  auto s = Make(Options(1, {}, absl::Milliseconds(10)));
+  Notification hold;
+  Outcome running, stale;
+  Submit(s.get(), CallMethod::kRecommendFor, &running, &hold);
+  WaitUntilTaken(*s);
+  Submit(s.get(), CallMethod::kRecommendFor, &stale);
+  absl::SleepFor(absl::Milliseconds(30));
+  hold.Notify();
+  ASSERT_TRUE(stale.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(stale.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(stale.status.message().find("--max_queue_wait=10ms"),
+            std::string::npos)
+      << stale.status;
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).queue_timeouts, 1);
+  EXPECT_TRUE(running.status.ok());
+}
+
+TEST(CallSchedulerTest, DestructionRunsWhatIsQueued) {
+  auto s = Make(Options(2, {{"RecommendFor", 20}}, absl::ZeroDuration()));
+  std::vector<Outcome> outcomes(20);
+  for (Outcome& o : outcomes) Submit(s.get(), CallMethod::kRecommendFor, &o);
+  s.reset();
+  for (const Outcome& o : outcomes) {
+    EXPECT_TRUE(o.done.HasBeenNotified());
+    EXPECT_TRUE(o.status.ok()) << o.status;
+  }
+}
+
+TEST(CallSchedulerTest, DefaultsFollowTheWorkers) {
+  auto s = Make(Options(4));
+  EXPECT_EQ(s->workers(), 4);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).limit, 32);
+  EXPECT_EQ(s->Stats(CallMethod::kRecordEvents).limit, 64);
+  EXPECT_EQ(s->Stats(CallMethod::kTargetAudience).limit, 2);
+  EXPECT_EQ(s->Stats(CallMethod::kListSegments).limit, 2);
+  EXPECT_EQ(s->Stats(CallMethod::kStreamEvents).limit, 16);
+  auto one = Make(Options(1));
+  EXPECT_EQ(one->Stats(CallMethod::kTargetAudience).limit, 1);
+}
+
+TEST(CallSchedulerTest, OptionsAreChecked) {
+  absl::flat_hash_map<std::string, int> limits;
+  ASSERT_TRUE(
+      ParseMaxInFlight("RecommendFor=64,TargetAudience=2", "--f", &limits)
+          .ok());
+  EXPECT_EQ(limits["RecommendFor"], 64);
+  EXPECT_EQ(limits["TargetAudience"], 2);
+  EXPECT_TRUE(ParseMaxInFlight("", "--f", &limits).ok());
+  for (const char* bad : {"Recommend=3", "RecommendFor=0", "RecommendFor",
+                          "RecommendFor=x", "GetModelInfo=2"}) {
+    absl::Status st = ParseMaxInFlight(bad, "--max_in_flight", &limits);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(st.message().find("--max_in_flight"), std::string::npos) << st;
+  }
+  EXPECT_EQ(CallScheduler::Create(Options(-1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CallScheduler::Create(Options(1, {{"Nope", 1}})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CallScheduler::Create(Options(1, {}, absl::Milliseconds(-1)))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tailor
