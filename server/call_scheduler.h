@@ -72,7 +72,7 @@ struct CallSchedulerOptions {
   // An admitted call that waited longer than this for a worker is refused
   // (RESOURCE_EXHAUSTED) instead of run: its answer would come too late to
   // be of use. Zero: no bound.
-  absl::Duration max_queue_wait = absl::Milliseconds(5);
+  absl::Duration max_queue_wait = absl::Milliseconds(10);
 };
 
 // Parses "RecommendFor=64,TargetAudience=2" into `limits`;

@@ -109,12 +109,15 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
       reactor->Finish(ToGrpcStatus(s));
       return;
     }
-    RecordAsync(req, [reactor, response, slot = std::move(slot)](
-                         absl::StatusOr<v1::RecordEventsResponse> recorded) {
-      reactor->Finish(ToGrpcStatus(recorded.ok()
-                                       ? SerializeResponse(*recorded, response)
-                                       : recorded.status()));
-    });
+    RecordAsync(
+        req, [reactor, response, slot = std::move(slot)](
+                 absl::StatusOr<v1::RecordEventsResponse> recorded) mutable {
+          absl::Status status = recorded.ok()
+                                    ? SerializeResponse(*recorded, response)
+                                    : recorded.status();
+          slot.reset();  // free before the client sees the answer
+          reactor->Finish(ToGrpcStatus(status));
+        });
   };
   if (scheduler_ == nullptr) {
     record(std::nullopt);
@@ -159,7 +162,9 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed the stream (or the call ended)
-      Finish(ToGrpcStatus(SerializeResponse(totals_, response_)));
+      absl::Status status = SerializeResponse(totals_, response_);
+      slot_.reset();  // free before the client sees the answer
+      Finish(ToGrpcStatus(status));
       return;
     }
     if (absl::Status s = ParseRequest(batch_, &request_); !s.ok()) {
@@ -183,6 +188,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   static constexpr int kMaxInvalidListed = 1000;
 
   void Fail(const absl::Status& s) {
+    slot_.reset();  // free before the client sees the answer
     Finish(ToGrpcStatus(absl::Status(
         s.code(), absl::StrCat("batch ", totals_.batches() + 1, ": ",
                                s.message(), " (", totals_.recorded(),

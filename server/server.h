@@ -66,6 +66,8 @@ class TailorServer {
   const CallScheduler& calls() const { return *scheduler_; }
   // Loads CURRENT now if it changed (what polling does).
   absl::Status RefreshSnapshot() { return manager_->Refresh(); }
+  // Snapshot refreshes that failed (see SnapshotManager::failures).
+  int64_t snapshot_failures() const { return manager_->failures(); }
   // Stops accepting calls and finishes in-flight ones within `deadline`.
   void Shutdown(absl::Duration deadline = absl::Seconds(5));
   // Blocks until Shutdown.

@@ -78,8 +78,28 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
 
 absl::Status SnapshotManager::Refresh() {
   MutexLock lock(&refresh_mu_);
-  TAILOR_ASSIGN_OR_RETURN(std::string version, snapshots_->CurrentVersion());
+  absl::Status s = RefreshLocked();
+  // Nothing published yet is not a failure; a version rejected earlier was
+  // counted when it was.
+  const bool serving = holder_->Get() != nullptr;
+  if (!s.ok() && !absl::IsFailedPrecondition(s) &&
+      (serving || !absl::IsNotFound(s))) {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return s;
+}
+
+absl::Status SnapshotManager::RefreshLocked() {
+  absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
   std::shared_ptr<const ServingState> active = holder_->Get();
+  if (!current.ok()) {
+    if (active == nullptr) return current.status();
+    // The snapshot directory is gone or unreadable: what is loaded stays.
+    return absl::Status(current.status().code(),
+                        absl::StrCat(current.status().message(),
+                                     "; still serving ", active->version));
+  }
+  const std::string& version = *current;
   if (active != nullptr && active->version == version) return absl::OkStatus();
   if (version == failed_version_) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -200,6 +220,7 @@ void SnapshotManager::PollLoop(absl::Duration interval) {
       LogWarning(absl::StrCat("snapshot poll: ", s.message()));
     }
   }
+  std::string last_logged;
   for (;;) {
     {
       MutexLock lock(&stop_mu_);
@@ -209,9 +230,14 @@ void SnapshotManager::PollLoop(absl::Duration interval) {
       if (stop_mu_.AwaitWithTimeout(absl::Condition(&stop), interval)) return;
     }
     absl::Status s = Refresh();
-    if (!s.ok() && !absl::IsNotFound(s) && !absl::IsFailedPrecondition(s)) {
+    // Logged once per change of reason (a rejected version was logged when
+    // it was rejected; nothing published yet is no news).
+    const bool news = !s.ok() && !absl::IsFailedPrecondition(s) &&
+                      (holder_->Get() != nullptr || !absl::IsNotFound(s));
+    if (news && s.message() != last_logged) {
       LogWarning(absl::StrCat("snapshot poll: ", s.message()));
     }
+    last_logged = news ? std::string(s.message()) : std::string();
   }
 }
 

@@ -2,6 +2,7 @@
 #ifndef TAILOR_SERVER_SNAPSHOT_MANAGER_H_
 #define TAILOR_SERVER_SNAPSHOT_MANAGER_H_
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -52,8 +53,15 @@ class SnapshotManager {
   ~SnapshotManager();
 
   // Loads CURRENT when it names a version other than the active one.
-  // OK when nothing changed; NOT_FOUND when nothing was published yet.
+  // OK when nothing changed; NOT_FOUND when nothing was published yet (or
+  // CURRENT is gone: the loaded version keeps serving); the reason when
+  // CURRENT's version fails to load, FAILED_PRECONDITION when it failed
+  // earlier.
   absl::Status Refresh();
+  // Refreshes that failed: CURRENT unreadable or the snapshot directory
+  // gone while a version is served, or a version that failed to load
+  // (counted once, not at each later refresh).
+  int64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
   // Serves `version` and points CURRENT at it. INVALID_ARGUMENT for a
   // malformed version, NOT_FOUND for a missing one, FAILED_PRECONDITION
@@ -76,6 +84,7 @@ class SnapshotManager {
   // Serves `state` (no cleanup).
   void Install(std::shared_ptr<const ServingState> state)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  absl::Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   absl::Status ActivateLocked(const std::string& version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // Deletes versions beyond the newest keep_snapshots (never the active one
@@ -92,6 +101,7 @@ class SnapshotManager {
 
   Mutex refresh_mu_;
   std::string failed_version_ ABSL_GUARDED_BY(refresh_mu_);
+  std::atomic<int64_t> failures_{0};
 
   Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;

@@ -78,9 +78,13 @@ grpc::ServerUnaryReactor* ServeScheduled(CallScheduler* scheduler,
       [context] { return context->IsCancelled(); },
       [reactor, request, response, handle = std::move(handle)](
           absl::StatusOr<CallScheduler::Slot> slot) mutable {
-        reactor->Finish(ToGrpcStatus(
+        absl::Status status =
             slot.ok() ? AnswerRaw<Request, Response>(*request, response, handle)
-                      : slot.status()));
+                      : slot.status();
+        // The place is free before the client can see the answer and send
+        // its next call.
+        slot = absl::CancelledError();
+        reactor->Finish(ToGrpcStatus(status));
       });
   return reactor;
 }

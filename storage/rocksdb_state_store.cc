@@ -36,7 +36,8 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
     return absl::UnavailableError(absl::StrCat(
         msg,
         " (the data volume is full: nothing of this write was stored; "
-        "writing resumes by itself once space is freed)"));
+        "writing resumes by itself within seconds of 64 MB being free "
+        "again)"));
   }
   if (s.IsIOError()) return absl::UnavailableError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
@@ -452,15 +453,15 @@ class RocksDbStateStore : public StateStore {
   // back by itself.
   absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what) {
     if (write_failed_.load(std::memory_order_acquire)) {
-      if (rocksdb::Status r = db_->Resume(); !r.ok()) {
-        return FromRocks(r, absl::StrCat(what,
-                                         " (resuming after a failed "
-                                         "write)"));
+      // Busy: RocksDB is recovering by itself (it does from a full
+      // volume); the write below fails until it has.
+      if (rocksdb::Status r = db_->Resume(); !r.ok() && !r.IsBusy()) {
+        return FromRocks(
+            r, absl::StrCat(what, " (resuming after a failed write)"));
       }
-      write_failed_.store(false, std::memory_order_release);
     }
     rocksdb::Status s = db_->Write(sync_, batch);
-    if (!s.ok()) write_failed_.store(true, std::memory_order_release);
+    write_failed_.store(!s.ok(), std::memory_order_release);
     return FromRocks(s, what);
   }
 

@@ -241,19 +241,9 @@ absl::StatusOr<std::vector<std::string>> SnapshotStore::ListVersions() const {
   return versions;
 }
 
-absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
-  TAILOR_RETURN_IF_ERROR(snapshot.Validate());
-  TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
-  TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> versions, ListVersions());
-  uint64_t next = 1;
-  if (!versions.empty()) {
-    uint64_t last;
-    if (absl::SimpleAtoi(versions.back(), &last)) next = last + 1;
-  }
-  const std::string version = absl::StrFormat("%0*d", kVersionDigits, next);
-  const std::string tmp = absl::StrCat(dir_, "/", version, ".tmp");
-  const std::string final_dir = absl::StrCat(dir_, "/", version);
-
+absl::Status SnapshotStore::WriteVersion(const Snapshot& snapshot,
+                                         const std::string& version,
+                                         const std::string& tmp) const {
   TAILOR_RETURN_IF_ERROR(env_->RemoveAll(tmp));
   TAILOR_RETURN_IF_ERROR(env_->CreateDirs(tmp));
   auto write = [&](const char* name, const std::string& payload) {
@@ -337,9 +327,40 @@ absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
     }
     TAILOR_RETURN_IF_ERROR(write(kAnn, e.buffer()));
   }
-  TAILOR_RETURN_IF_ERROR(env_->SyncDir(tmp));
-  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
-  TAILOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SnapshotStore::Publish(const Snapshot& snapshot) {
+  TAILOR_RETURN_IF_ERROR(snapshot.Validate());
+  TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
+  TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> versions, ListVersions());
+  uint64_t next = 1;
+  if (!versions.empty()) {
+    uint64_t last;
+    if (absl::SimpleAtoi(versions.back(), &last)) next = last + 1;
+  }
+  const std::string version = absl::StrFormat("%0*d", kVersionDigits, next);
+  const std::string tmp = absl::StrCat(dir_, "/", version, ".tmp");
+  const std::string final_dir = absl::StrCat(dir_, "/", version);
+
+  absl::Status written = [&] {
+    TAILOR_RETURN_IF_ERROR(WriteVersion(snapshot, version, tmp));
+    TAILOR_RETURN_IF_ERROR(env_->SyncDir(tmp));
+    TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, final_dir));
+    return env_->SyncDir(dir_);
+  }();
+  if (!written.ok()) {
+    // A partial copy would only take space (a full disk is the likely
+    // cause); CURRENT was not touched.
+    (void)env_->RemoveAll(tmp);
+    (void)env_->RemoveAll(final_dir);
+    absl::StatusOr<std::string> current = CurrentVersion();
+    return absl::Status(
+        written.code(),
+        absl::StrCat("publishing snapshot ", version, ": ", written.message(),
+                     "; nothing was published (CURRENT still names ",
+                     current.ok() ? *current : std::string("no version"), ")"));
+  }
 
   TAILOR_RETURN_IF_ERROR(WriteCurrent(env_, dir_, version));
   return version;

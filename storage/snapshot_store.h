@@ -47,7 +47,9 @@ class SnapshotStore {
   SnapshotStore(Env* env, std::string dir);
 
   // Writes `snapshot` as the next version (its `version` field is ignored)
-  // and points CURRENT at it. Returns the new version.
+  // and points CURRENT at it. Returns the new version. On failure (a full
+  // disk, say) the partial copy is removed and CURRENT is untouched; the
+  // error says so.
   absl::StatusOr<std::string> Publish(const Snapshot& snapshot);
 
   // The version CURRENT names. NOT_FOUND when nothing was published yet.
@@ -70,6 +72,11 @@ class SnapshotStore {
   const std::string& dir() const { return dir_; }
 
  private:
+  // Writes `snapshot`'s files into `tmp` (created afresh).
+  absl::Status WriteVersion(const Snapshot& snapshot,
+                            const std::string& version,
+                            const std::string& tmp) const;
+
   Env* env_;
   std::string dir_;
 };

@@ -130,7 +130,8 @@ struct StateStoreOptions {
 // salvaging), and UNAVAILABLE when it cannot be written (a read-only or
 // full volume). After a write fails (UNAVAILABLE; a full volume says so),
 // the next write resumes the database first, so writing comes back once
-// the cause is gone.
+// the cause is gone (for a full volume: RocksDB's own recovery, which
+// checks every 5 s for room to flush a write buffer, 64 MB).
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path, const StateStoreOptions& options = {});
 

@@ -209,6 +209,37 @@ TEST_F(ServerTest, NewSnapshotIsPickedUpAndACorruptOneIsRejected) {
   EXPECT_THAT(refreshed.message(), HasSubstr("item_factors"));
   EXPECT_EQ(Ask("alice", 1).model_version(), "00000002");
   EXPECT_EQ(Health(""), "SERVING");
+  EXPECT_EQ(server_->snapshot_failures(), 1);
+  // Asked again, the rejected version is not loaded (nor counted) again.
+  EXPECT_EQ(server_->RefreshSnapshot().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(server_->snapshot_failures(), 1);
+}
+
+TEST_F(ServerTest, ASnapshotDirectoryThatDisappearsLeavesTheModelServing) {
+  Publish(TinySnapshot());
+  StartServer();
+  std::filesystem::remove_all(dir_.Join("snapshots"));
+  absl::Status refreshed = server_->RefreshSnapshot();
+  EXPECT_EQ(refreshed.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(refreshed.message(), HasSubstr("still serving 00000001"));
+  EXPECT_EQ(server_->snapshot_failures(), 1);
+  EXPECT_EQ(Ask("alice", 1).model_version(), "00000001");
+  EXPECT_EQ(Health(""), "SERVING");
+  // A directory that cannot be read: the same.
+  std::filesystem::create_directories(dir_.Join("snapshots/CURRENT"));
+  refreshed = server_->RefreshSnapshot();
+  EXPECT_FALSE(refreshed.ok());
+  EXPECT_THAT(refreshed.message(), HasSubstr("still serving 00000001"));
+  EXPECT_EQ(server_->snapshot_failures(), 2);
+  EXPECT_EQ(Ask("alice", 1).model_version(), "00000001");
+  // Published again (the versions start again at 1), the new one is
+  // picked up.
+  std::filesystem::remove_all(dir_.Join("snapshots"));
+  Publish(TinySnapshot());
+  Publish(TinySnapshot(2.0f));
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  EXPECT_EQ(Ask("alice", 1).model_version(), "00000002");
 }
 
 TEST_F(ServerTest, ReflectionListsAndDescribesTheServices) {
@@ -334,6 +365,15 @@ TEST(ServerStartTest, BadOptionsAreClearErrors) {
   EXPECT_EQ(TailorServer::Start(options).status().code(),
             absl::StatusCode::kNotFound);
   options.require_snapshot = false;
+  options.calls.max_in_flight = {{"Recommend", 4}};
+  EXPECT_EQ(TailorServer::Start(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.calls.max_in_flight = {{"RecommendFor", 4}};
+  {
+    auto server = TailorServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    EXPECT_EQ((*server)->calls().Stats(CallMethod::kRecommendFor).limit, 4);
+  }
   options.address = "not an address";
   EXPECT_EQ(TailorServer::Start(options).status().code(),
             absl::StatusCode::kUnavailable);

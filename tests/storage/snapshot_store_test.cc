@@ -11,6 +11,7 @@
 #include "storage/coding.h"
 #include "tests/customer_records.h"
 #include "tests/test_util.h"
+#include "tests/tmpfs_volume.h"
 
 namespace tailor {
 namespace {
@@ -354,6 +355,30 @@ TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
     ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(second).ok());
     EXPECT_EQ(reader.LoadCurrent()->model.users.size(), 9);
   }
+}
+
+// A disk that fills up while the trainer publishes: nothing half-written
+// becomes CURRENT, the partial copy is removed, and the error says so.
+TEST(SnapshotStoreDiskTest, AFullDiskPublishesNothing) {
+  auto volume = testing::TmpfsVolume::Mount(4 << 20);
+  if (!volume.ok()) GTEST_SKIP() << volume.status().message();
+  SnapshotStore store(Env::Default(), (*volume)->Join("snapshots"));
+  ASSERT_TRUE(store.Publish(MakeSnapshot(20, 10, 4, 1.0f)).ok());
+  // Bigger than what is left of the volume.
+  const Snapshot big = MakeSnapshot(20000, 10000, 32, 2.0f);
+  absl::StatusOr<std::string> published = store.Publish(big);
+  ASSERT_FALSE(published.ok());
+  EXPECT_THAT(published.status().message(),
+              HasSubstr("No space left on device"));
+  EXPECT_THAT(published.status().message(),
+              HasSubstr("nothing was published (CURRENT still names "
+                        "00000001)"));
+  EXPECT_EQ(*store.CurrentVersion(), "00000001");
+  EXPECT_EQ(*store.ListVersions(), std::vector<std::string>{"00000001"});
+  EXPECT_FALSE(std::filesystem::exists((*volume)->Join("snapshots/00000002")));
+  EXPECT_FALSE(
+      std::filesystem::exists((*volume)->Join("snapshots/00000002.tmp")));
+  EXPECT_TRUE(store.LoadCurrent().ok());
 }
 
 }  // namespace

@@ -416,8 +416,8 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
       "\"versions\":[%s],\"by_rpc\":{",
       r.calls, r.seconds, r.achieved_rate(), r.total.ok, r.total.failed(),
       errors(r.total, true), latency(r.total.latency, true),
-      latency(r.total.failed_latency, true), r.events_sent,
-      r.events_duplicate, r.version_regressions,
+      latency(r.total.failed_latency, true), r.events_sent, r.events_duplicate,
+      r.version_regressions,
       absl::StrJoin(r.versions, ",", [](std::string* o, const std::string& v) {
         absl::StrAppend(o, "\"", v, "\"");
       }));
@@ -593,13 +593,20 @@ std::string FormatWindowSplit(const WindowSplit& split) {
                  std::max<int64_t>(1, split.outside.Percentile(0.99)));
 }
 
-std::string FormatTimeline(const LoadReport& r) {
-  std::string out = "second\tok\terrors\tp50_us\tp99_us\tmax_us\n";
-  for (size_t t = 0; t < r.timeline.size(); ++t) {
-    const SecondStats& s = r.timeline[t];
-    absl::StrAppendFormat(
-        &out, "%d\t%d\t%d\t%d\t%d\t%d\n", t, s.latency.count(), s.errors,
-        s.latency.Percentile(0.5), s.latency.Percentile(0.99), s.latency.max());
+std::string FormatTimeline(const LoadReport& r, int bucket_seconds) {
+  bucket_seconds = std::max(1, bucket_seconds);
+  std::string out = "second\tok\terrors\tp50_us\tp99_us\tp999_us\tmax_us\n";
+  for (size_t t = 0; t < r.timeline.size(); t += bucket_seconds) {
+    SecondStats s;
+    for (size_t k = t; k < std::min(r.timeline.size(), t + bucket_seconds);
+         ++k) {
+      s.latency.Merge(r.timeline[k].latency);
+      s.errors += r.timeline[k].errors;
+    }
+    absl::StrAppendFormat(&out, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", t,
+                          s.latency.count(), s.errors,
+                          s.latency.Percentile(0.5), s.latency.Percentile(0.99),
+                          s.latency.Percentile(0.999), s.latency.max());
   }
   return out;
 }

@@ -129,9 +129,10 @@ std::string FormatWindowSplit(const WindowSplit& split);
 // weights (unnamed kinds get 0); INVALID_ARGUMENT naming --mix.
 absl::Status ParseMix(absl::string_view spec, LoadOptions* options);
 
-// The timeline as tab-separated lines: second, ok, errors, p50, p99, max
-// (microseconds), with a header line.
-std::string FormatTimeline(const LoadReport& report);
+// The timeline as tab-separated lines, one per `bucket_seconds` (from the
+// start): first second, ok, errors, p50, p99, p99.9, max (microseconds),
+// with a header line.
+std::string FormatTimeline(const LoadReport& report, int bucket_seconds = 1);
 
 // The first column of a CSV file (a header whose first field ends in "_id"
 // is skipped; quotes are not interpreted): user or item ids for the mix.

@@ -52,7 +52,9 @@ ABSL_FLAG(std::string, windows, "",
           "others, e.g. 12:15,24:27 (BEGIN:END from the start)");
 ABSL_FLAG(bool, json, false, "print one JSON object (with the timeline)");
 ABSL_FLAG(std::string, timeline, "",
-          "also write per-second ok/errors/p50/p99/max to this TSV file");
+          "also write ok/errors/p50/p99/p99.9/max per --timeline_bucket to "
+          "this TSV file");
+ABSL_FLAG(int, timeline_bucket, 1, "seconds per line of --timeline");
 
 namespace {
 
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
       stdout);
   if (const std::string f = absl::GetFlag(FLAGS_timeline); !f.empty()) {
     std::ofstream out(f);
-    out << tailor::FormatTimeline(*report);
+    out << tailor::FormatTimeline(*report,
+                                  absl::GetFlag(FLAGS_timeline_bucket));
     if (!out) return Fail(absl::UnavailableError("cannot write --timeline"));
   }
   return report->total.failed() == 0 ? 0 : 1;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Soak: MINUTES (default 30) of mixed load on the 100k-item store:
+# RecommendFor, GetSegment and RecordEvents (MIX, at RATE calls/s, open
+# loop) while a new snapshot is published every SWAP_MINUTES (default 5).
+# Prints one line per minute: calls answered and failed, p99 / p99.9 / max
+# latency, the server's RSS and open files, and whether a snapshot was
+# published in it; then the slopes of RSS and open files after WARMUP
+# minutes (least squares, per hour) and the goals: no failed call, p99.9
+# <= 20 ms in every minute, RSS and open files flat.
+#   ./bench/soak.sh   # MINUTES=30 RATE=2000 MIX=recommend:85,segment:10,record:5
+#                     # BATCH=10 SWAP_MINUTES=5 WARMUP=5 ITEMS=100000
+#                     # USERS=100000 EVENTS=5000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITEMS=${ITEMS:-100000}
+USERS=${USERS:-100000}
+EVENTS=${EVENTS:-5000000}
+MINUTES=${MINUTES:-30}
+RATE=${RATE:-2000}
+MIX=${MIX:-recommend:85,segment:10,record:5}
+BATCH=${BATCH:-10}
+SWAP_MINUTES=${SWAP_MINUTES:-5}
+WARMUP=${WARMUP:-5}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+make_work_dir
+swaps=$((MINUTES / SWAP_MINUTES))
+# The snapshots to publish, trained beforehand (training beside the soak
+# would measure the trainer): versions 1..swaps+1 in a staging directory.
+store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
+mv "$work/snapshots" "$work/staging"
+for _ in $(seq "$swaps"); do
+  "$BIN/tailor-trainer" train --events="$work/store/events.csv" \
+    --catalog="$work/store/catalog.csv" --snapshot_dir="$work/staging" \
+    --factors=64 --iterations=10 >>"$work/train.log" 2>&1
+done
+# publish VERSION: copies a staged version into the served directory and
+# points CURRENT at it, as a trainer's publish does (whole, then renamed).
+publish() {
+  cp -r "$work/staging/$1" "$work/snapshots/$1.tmp"
+  mv "$work/snapshots/$1.tmp" "$work/snapshots/$1"
+  echo "$1" >"$work/snapshots/CURRENT.tmp"
+  mv "$work/snapshots/CURRENT.tmp" "$work/snapshots/CURRENT"
+}
+mkdir -p "$work/snapshots"
+publish 00000001
+start_server "$work" "$work/snapshots"
+"$BIN/tailor-bench" --address="$addr" --users_file="$work/store/users.csv" \
+  --rate=0 --concurrency=8 --duration=5s >/dev/null || true  # warm-up
+
+"$BIN/tailor-bench" --address="$addr" --users_file="$work/store/users.csv" \
+  --items_file="$work/store/catalog.csv" --mix="$MIX" --batch="$BATCH" \
+  --rate="$RATE" --duration="${MINUTES}m" --concurrency=2000 \
+  --event_id_prefix=soak --timeline="$work/timeline.tsv" \
+  --timeline_bucket=60 >"$work/bench.txt" &
+bench=$!
+start=$(date +%s)
+declare -a rss fds swapped
+for minute in $(seq 0 $((MINUTES - 1))); do
+  if [ "$minute" -gt 0 ] && [ $((minute % SWAP_MINUTES)) = 0 ]; then
+    publish "$(printf '%08d' $((minute / SWAP_MINUTES + 1)))"
+    swapped[$minute]=" <- publish"
+  fi
+  # Sample at the end of the minute.
+  wait_s=$((start + (minute + 1) * 60 - $(date +%s)))
+  [ "$wait_s" -gt 0 ] && sleep "$wait_s"
+  rss[$minute]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status")
+  fds[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
+done
+wait "$bench" || true
+
+echo "$MINUTES minutes at $RATE calls/s ($MIX, batches of $BATCH events)," \
+  "a snapshot published every $SWAP_MINUTES minutes:"
+grep -E "rejected snapshot|serving snapshot" "$work/server.log" |
+  sed 's/^/  server: /'
+ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
+printf '%6s %8s %6s %9s %9s %9s %8s %6s\n' minute ok failed "p99 ms" \
+  "p99.9 ms" "max ms" "RSS MiB" files
+awk 'NR > 1' "$work/timeline.tsv" | while read -r second ok errors _ p99 p999 max; do
+  m=$((second / 60))
+  [ "$m" -lt "$MINUTES" ] || continue
+  printf '%6d %8d %6d %9.1f %9.1f %9.1f %8s %6s%s\n' "$m" "$ok" "$errors" \
+    "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" "${rss[$m]}" "${fds[$m]}" \
+    "${swapped[$m]:-}"
+done
+# slope_per_hour VALUES...: least-squares slope over minutes WARMUP.., per
+# hour.
+slope_per_hour() {
+  printf '%s\n' "$@" | awk -v w="$WARMUP" '
+    NR > w { x = NR - 1; n++; sx += x; sy += $1; sxx += x * x; sxy += x * $1 }
+    END { if (n < 2) { print "n/a"; exit }
+          printf "%.1f", 60 * (n * sxy - sx * sy) / (n * sxx - sx * sx) }'
+}
+echo "after minute $WARMUP: RSS $(slope_per_hour "${rss[@]}") MiB/hour" \
+  "(from ${rss[$WARMUP]} MiB), open files $(slope_per_hour "${fds[@]}")/hour" \
+  "(from ${fds[$WARMUP]})"
+worst=$(awk 'NR > 1 { if ($6 > w) w = $6 } END { printf "%.1f", w / 1000 }' \
+  "$work/timeline.tsv")
+echo "worst minute's p99.9: $worst ms (goal <= 20 ms)"
+sed 's/^/  /' "$work/bench.txt"
