@@ -8,9 +8,10 @@
 // deadline. With it a call beyond its method's bound is refused at once
 // with RESOURCE_EXHAUSTED (the client backs off or tries another replica),
 // a call whose deadline has passed or whose client went away is dropped
-// before any work, and the calls admitted are answered within their
-// latency target. gRPC's threads only read, refuse and write, so the
-// health service and the refusals stay prompt under any load.
+// before any work, and an admitted call waits for a worker behind a few
+// calls at most. gRPC's threads only read, refuse and write, and run above
+// the workers, so that the health service and the refusals keep up under
+// overload.
 #ifndef TAILOR_SERVER_CALL_SCHEDULER_H_
 #define TAILOR_SERVER_CALL_SCHEDULER_H_
 
@@ -63,16 +64,17 @@ struct CallSchedulerOptions {
   // TargetAudience), so that they never hold every worker; and 4 per worker
   // for StreamEvents.
   absl::flat_hash_map<std::string, int> max_in_flight;
-  // How much lower than gRPC's threads the workers run (a nice value added
-  // to theirs, 0-19): under overload gRPC's threads must still get the CPU
-  // to read every call and refuse the excess at once, or calls queue inside
+  // The workers' nice value (0-19; gRPC's threads keep the process's,
+  // normally 0): under overload gRPC's threads must still get the CPU to
+  // read every call and refuse the excess at once, or calls queue inside
   // gRPC, unseen by the bounds, until they miss their deadlines. The
   // workers still get all the CPU gRPC's threads leave.
   int worker_nice = 10;
   // An admitted call that waited longer than this for a worker is refused
   // (RESOURCE_EXHAUSTED) instead of run: its answer would come too late to
-  // be of use. Zero: no bound.
-  absl::Duration max_queue_wait = absl::Milliseconds(10);
+  // be of use. Longer than any pause of a healthy server (a snapshot swap's
+  // included), so that it only acts under overload. Zero: no bound.
+  absl::Duration max_queue_wait = absl::Milliseconds(50);
 };
 
 // Parses "RecommendFor=64,TargetAudience=2" into `limits`;

@@ -61,10 +61,10 @@ ABSL_FLAG(std::string, max_in_flight, "",
           "ListSegments and TargetAudience half the workers; StreamEvents 4 "
           "open streams per worker)");
 ABSL_FLAG(int, worker_nice, 10,
-          "how much lower than gRPC's threads the workers run (a nice value "
-          "0-19 added to theirs), so that under overload gRPC's threads keep "
-          "reading calls and refusing the excess at once");
-ABSL_FLAG(absl::Duration, max_queue_wait, absl::Milliseconds(10),
+          "the call workers' nice value (0-19), above gRPC's threads', so "
+          "that under overload gRPC's threads keep reading calls and "
+          "refusing the excess at once");
+ABSL_FLAG(absl::Duration, max_queue_wait, absl::Milliseconds(50),
           "an admitted call that waited longer than this for a worker is "
           "refused (RESOURCE_EXHAUSTED) rather than answered late (0: no "
           "bound)");

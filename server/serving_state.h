@@ -89,13 +89,15 @@ class ServingStateHolder {
     return state_;
   }
   void Set(std::shared_ptr<const ServingState> state) {
-    std::shared_ptr<const ServingState> old;
-    {
-      MutexLock lock(&mu_);
-      old = std::move(state_);
-      state_ = std::move(state);
-    }
-    // `old` is released here, outside the lock.
+    Exchange(std::move(state));  // the old one is released outside the lock
+  }
+  // Installs `state` and returns the one it replaces (null if none).
+  std::shared_ptr<const ServingState> Exchange(
+      std::shared_ptr<const ServingState> state) {
+    MutexLock lock(&mu_);
+    std::shared_ptr<const ServingState> old = std::move(state_);
+    state_ = std::move(state);
+    return old;
   }
 
  private:

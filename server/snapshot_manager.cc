@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/base/logging.h"
 #include "core/base/status_macros.h"
 #include "server/thread_priority.h"
@@ -59,8 +61,16 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
 }
 
 void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
-  holder_->Set(state);
-  ReleaseFreedMemory();  // the replaced state, unless requests still hold it
+  std::shared_ptr<const ServingState> old = holder_->Exchange(state);
+  // Requests still scoring with the old state hold it for a millisecond or
+  // so; once they are done it is freed here, not by the last of them (at
+  // 100 k items, tens of milliseconds of freeing added to that call).
+  const absl::Time until = absl::Now() + absl::Seconds(2);
+  while (old != nullptr && old.use_count() > 1 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  old.reset();
+  ReleaseFreedMemory();  // the replaced state
   const Model& model = state->recommender->model();
   constexpr double kMiB = 1 << 20;
   LogInfo(absl::StrFormat(
