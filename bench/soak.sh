@@ -94,6 +94,10 @@ slope_per_hour() {
 echo "after minute $WARMUP: RSS $(slope_per_hour "${rss[@]}") MiB/hour" \
   "(from ${rss[$WARMUP]} MiB), open files $(slope_per_hour "${fds[@]}")/hour" \
   "(from ${fds[$WARMUP]})"
+# RocksDB's own account of the run (its info logs in the data directory).
+events_in_logs() { cat "$work"/data/LOG* | grep -c "\"event\": \"$1\"" || true; }
+echo "RocksDB: $(events_in_logs flush_finished) write buffers flushed," \
+  "$(events_in_logs compaction_finished) compactions"
 worst=$(awk 'NR > 1 { if ($6 > w) w = $6 } END { printf "%.1f", w / 1000 }' \
   "$work/timeline.tsv")
 echo "worst minute's p99.9: $worst ms (goal <= 20 ms)"
