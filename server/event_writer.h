@@ -27,10 +27,10 @@ struct EventWriterOptions {
 // Appends submitted batches to the store's event log in submission order.
 // Batches queued while a write runs go into the next write together (one
 // synced store write for all of them), so the disk syncs once per group,
-// not once per call. gRPC's callback threads (two in gRPC 1.51) then only
+// not once per call. The call workers (see call_scheduler.h) then only
 // parse and validate: a sync that takes milliseconds, or much longer on a
-// busy volume, delays event acknowledgements but never blocks the
-// RecommendFor calls queued behind them.
+// busy volume, delays event acknowledgements but never holds a worker from
+// the RecommendFor calls queued behind them.
 // Thread safety: Submit may be called from any thread; callbacks run on the
 // writer's thread, one at a time, in submission order.
 class EventWriter {
