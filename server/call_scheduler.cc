@@ -117,7 +117,7 @@ CallScheduler::~CallScheduler() {
   for (std::thread& t : threads_) t.join();
 }
 
-absl::StatusOr<CallScheduler::Slot> CallScheduler::Enter(CallMethod method) {
+absl::StatusOr<CallScheduler::Slot> CallScheduler::Admit(CallMethod method) {
   Method& m = methods_[static_cast<int>(method)];
   // Take a place first, so that two racing calls cannot both see the last
   // one free.
@@ -134,14 +134,10 @@ absl::StatusOr<CallScheduler::Slot> CallScheduler::Enter(CallMethod method) {
   return slot;
 }
 
-absl::StatusOr<CallScheduler::Slot> CallScheduler::Admit(CallMethod method) {
-  return Enter(method);
-}
-
 void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
                              absl::AnyInvocable<bool() const> cancelled,
                              Run run) {
-  absl::StatusOr<Slot> slot = Enter(method);
+  absl::StatusOr<Slot> slot = Admit(method);
   if (!slot.ok()) {
     std::move(run)(slot.status());
     return;

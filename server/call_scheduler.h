@@ -176,7 +176,6 @@ class CallScheduler {
 
   explicit CallScheduler(absl::Duration max_queue_wait)
       : max_queue_wait_(max_queue_wait) {}
-  absl::StatusOr<Slot> Enter(CallMethod method);
   void Work();
   // Runs `task`, or answers it with why it no longer runs.
   void Dispatch(Task task);

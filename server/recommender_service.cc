@@ -123,9 +123,8 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     record(std::nullopt);
     return reactor;
   }
-  scheduler_->Schedule(
-      CallMethod::kRecordEvents, DeadlineOf(*context),
-      [context] { return context->IsCancelled(); },
+  ScheduleCall(
+      scheduler_, CallMethod::kRecordEvents, context,
       [reactor, record](absl::StatusOr<CallScheduler::Slot> slot) mutable {
         if (!slot.ok()) {
           reactor->Finish(ToGrpcStatus(slot.status()));

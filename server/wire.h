@@ -58,6 +58,16 @@ grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
 // The call's deadline as absl::Time (InfiniteFuture when it has none).
 absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
 
+// Schedules `run` as a call of `method` with `context`'s deadline and
+// cancellation (see CallScheduler::Schedule).
+inline void ScheduleCall(CallScheduler* scheduler, CallMethod method,
+                         grpc::CallbackServerContext* context,
+                         CallScheduler::Run run) {
+  scheduler->Schedule(
+      method, DeadlineOf(*context),
+      [context] { return context->IsCancelled(); }, std::move(run));
+}
+
 // ServeRaw through `scheduler`: the call is admitted as `method` or refused
 // at once, and runs on a worker unless it is refused or dropped there (see
 // CallScheduler::Schedule). A null `scheduler` is ServeRaw.
@@ -73,19 +83,18 @@ grpc::ServerUnaryReactor* ServeScheduled(CallScheduler* scheduler,
                                        std::move(handle));
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  scheduler->Schedule(
-      method, DeadlineOf(*context),
-      [context] { return context->IsCancelled(); },
-      [reactor, request, response, handle = std::move(handle)](
-          absl::StatusOr<CallScheduler::Slot> slot) mutable {
-        absl::Status status =
-            slot.ok() ? AnswerRaw<Request, Response>(*request, response, handle)
-                      : slot.status();
-        // The place is free before the client can see the answer and send
-        // its next call.
-        slot = absl::CancelledError();
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  ScheduleCall(scheduler, method, context,
+               [reactor, request, response, handle = std::move(handle)](
+                   absl::StatusOr<CallScheduler::Slot> slot) mutable {
+                 absl::Status status = slot.ok()
+                                           ? AnswerRaw<Request, Response>(
+                                                 *request, response, handle)
+                                           : slot.status();
+                 // The place is free before the client can see the answer and
+                 // send its next call.
+                 slot = absl::CancelledError();
+                 reactor->Finish(ToGrpcStatus(status));
+               });
   return reactor;
 }
 
