@@ -38,8 +38,13 @@ void Submit(CallScheduler* s, CallMethod method, Outcome* out,
       [cancelled] { return cancelled != nullptr && cancelled(); },
       [out, hold, caller](absl::StatusOr<CallScheduler::Slot> slot) {
         out->answered_inline = std::this_thread::get_id() == caller;
-        out->status = slot.status();
+        // A fresh copy: the test thread never shares a Status payload with
+        // this worker (Debian's Abseil is not built with TSan, so the
+        // payload's reference count is invisible to it).
+        out->status = absl::Status(slot.status().code(),
+                                   std::string(slot.status().message()));
         if (slot.ok() && hold != nullptr) hold->WaitForNotification();
+        slot = absl::CancelledError("done");  // gives the slot back
         out->done.Notify();
       });
 }
