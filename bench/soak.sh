@@ -7,9 +7,10 @@
 # published in it; then the slopes of RSS and open files after WARMUP
 # minutes (least squares, per hour) and the goals: no failed call, p99.9
 # <= 20 ms in every minute, RSS and open files flat.
+# Extra server flags go in SERVER_FLAGS.
 #   ./bench/soak.sh   # MINUTES=30 RATE=2000 MIX=recommend:85,segment:10,record:5
 #                     # BATCH=10 SWAP_MINUTES=5 WARMUP=5 ITEMS=100000
-#                     # USERS=100000 EVENTS=5000000
+#                     # USERS=100000 EVENTS=5000000 SERVER_FLAGS=
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ITEMS=${ITEMS:-100000}
@@ -44,7 +45,8 @@ publish() {
 }
 mkdir -p "$work/snapshots"
 publish 00000001
-start_server "$work" "$work/snapshots"
+# shellcheck disable=SC2086
+start_server "$work" "$work/snapshots" ${SERVER_FLAGS:-}
 "$BIN/tailor-bench" --address="$addr" --users_file="$work/store/users.csv" \
   --rate=0 --concurrency=8 --duration=5s >/dev/null || true  # warm-up
 

@@ -80,8 +80,19 @@ absl::StatusOr<std::unique_ptr<CallScheduler>> CallScheduler::Create(
     return absl::InvalidArgumentError(
         "max_queue_wait: must be >= 0 (0: no bound)");
   }
+  if (options.target_queue_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "target_queue_wait: must be >= 0 (0: off)");
+  }
+  if (options.max_queue_wait > absl::ZeroDuration() &&
+      2 * options.target_queue_wait > options.max_queue_wait) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target_queue_wait: must be at most half max_queue_wait (",
+                     absl::FormatDuration(options.max_queue_wait), "), got ",
+                     absl::FormatDuration(options.target_queue_wait)));
+  }
   const int workers = ResolveThreadCount(options.workers);
-  std::unique_ptr<CallScheduler> s(new CallScheduler(options.max_queue_wait));
+  std::unique_ptr<CallScheduler> s(new CallScheduler(options));
   for (int m = 0; m < kCallMethods; ++m) {
     s->methods_[m].limit = DefaultLimit(static_cast<CallMethod>(m), workers);
   }
@@ -109,6 +120,14 @@ absl::StatusOr<std::unique_ptr<CallScheduler>> CallScheduler::Create(
   return s;
 }
 
+CallScheduler::CallScheduler(const CallSchedulerOptions& options)
+    : max_queue_wait_(options.max_queue_wait),
+      target_queue_wait_(options.target_queue_wait),
+      clock_(options.clock) {
+  MutexLock lock(&mu_);
+  last_short_ = Now();
+}
+
 CallScheduler::~CallScheduler() {
   {
     MutexLock lock(&mu_);
@@ -117,7 +136,7 @@ CallScheduler::~CallScheduler() {
   for (std::thread& t : threads_) t.join();
 }
 
-absl::StatusOr<CallScheduler::Slot> CallScheduler::Admit(CallMethod method) {
+absl::StatusOr<CallScheduler::Slot> CallScheduler::TakeSlot(CallMethod method) {
   Method& m = methods_[static_cast<int>(method)];
   // Take a place first, so that two racing calls cannot both see the last
   // one free.
@@ -130,21 +149,30 @@ absl::StatusOr<CallScheduler::Slot> CallScheduler::Admit(CallMethod method) {
         " calls in flight, the --max_in_flight bound); retry with backoff "
         "or on another replica"));
   }
-  m.admitted.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
+
+absl::StatusOr<CallScheduler::Slot> CallScheduler::Admit(CallMethod method) {
+  absl::StatusOr<Slot> slot = TakeSlot(method);
+  if (slot.ok()) {
+    methods_[static_cast<int>(method)].admitted.fetch_add(
+        1, std::memory_order_relaxed);
+  }
   return slot;
 }
 
 void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
                              absl::AnyInvocable<bool() const> cancelled,
                              Run run) {
-  absl::StatusOr<Slot> slot = Admit(method);
+  absl::StatusOr<Slot> slot = TakeSlot(method);
   if (!slot.ok()) {
     std::move(run)(slot.status());
     return;
   }
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   Method* m = &methods_[static_cast<int>(method)];
   if (now >= deadline) {
+    m->admitted.fetch_add(1, std::memory_order_relaxed);
     m->expired.fetch_add(1, std::memory_order_relaxed);
     std::move(run)(absl::DeadlineExceededError(
         absl::StrCat(CallMethodName(method),
@@ -152,32 +180,101 @@ void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
                      "arrived; nothing was done")));
     return;
   }
-  MutexLock lock(&mu_);
-  queue_.push_back(Task{m, *std::move(slot), deadline, now,
-                        std::move(cancelled), std::move(run)});
+  const int64_t estimate = m->run_nanos.load(std::memory_order_relaxed);
+  absl::Duration ahead;
+  {
+    MutexLock lock(&mu_);
+    ahead = absl::Nanoseconds((queued_nanos_ + running_nanos_ / 2) / workers());
+    if (target_queue_wait_ <= absl::ZeroDuration() ||
+        ahead <= target_queue_wait_) {
+      if (queue_.empty()) last_short_ = now;  // empty until this call
+      queued_nanos_ += estimate;
+      queue_.push_back(Task{m, *std::move(slot), deadline, now, estimate,
+                            std::move(cancelled), std::move(run)});
+      m->admitted.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  m->refused.fetch_add(1, std::memory_order_relaxed);
+  { Slot give_back = *std::move(slot); }  // before answering
+  std::move(run)(absl::ResourceExhaustedError(absl::StrCat(
+      CallMethodName(method),
+      ": the server is overloaded (the calls ahead would keep this one "
+      "waiting about ",
+      absl::FormatDuration(absl::Trunc(ahead, absl::Microseconds(100))),
+      ", longer than --target_queue_wait=",
+      absl::FormatDuration(target_queue_wait_),
+      "); retry with backoff or on another replica")));
+}
+
+void CallScheduler::Unqueued(const Task& task) {
+  queued_nanos_ -= task.estimate_nanos;
 }
 
 void CallScheduler::Work() {
+  int64_t taken_nanos = 0;  // the estimate of the call this worker took last
   while (true) {
     std::optional<Task> task;
+    std::vector<Task> late;  // refused outside the lock
+    bool overloaded = false;
     {
       MutexLock lock(&mu_);
+      running_nanos_ -= taken_nanos;  // that call is done
+      taken_nanos = 0;
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || !queue_.empty();
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and nothing queued
-      task.emplace(std::move(queue_.front()));
-      queue_.pop_front();
+      const absl::Time now = Now();
+      if (now - queue_.front().queued_at <= target_queue_wait_) {
+        last_short_ = now;
+      }
+      // Overload lasts until the queue empties: the newest-first order
+      // keeps the oldest calls old, and going back to arrival order early
+      // would answer them all late.
+      if (target_queue_wait_ > absl::ZeroDuration() &&
+          now - last_short_ > kOverloadInterval) {
+        overloaded_ = true;
+      }
+      overloaded = overloaded_;
+      if (overloaded) {
+        // Newest first; the oldest, which waited too long, are refused now
+        // rather than when their turn comes.
+        while (target_queue_wait_ > absl::ZeroDuration() && !queue_.empty() &&
+               now - queue_.front().queued_at > 2 * target_queue_wait_) {
+          Unqueued(queue_.front());
+          late.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        if (!queue_.empty()) {
+          Unqueued(queue_.back());
+          task.emplace(std::move(queue_.back()));
+          queue_.pop_back();
+        }
+      } else {
+        Unqueued(queue_.front());
+        task.emplace(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (queue_.empty()) {
+        last_short_ = now;
+        overloaded_ = false;
+      }
+      if (task.has_value()) {
+        taken_nanos = task->estimate_nanos;
+        running_nanos_ += taken_nanos;
+      }
     }
-    Dispatch(*std::move(task));
+    for (Task& t : late) Dispatch(std::move(t), /*overloaded=*/true);
+    if (task.has_value()) Dispatch(*std::move(task), overloaded);
   }
 }
 
-void CallScheduler::Dispatch(Task task) {
+void CallScheduler::Dispatch(Task task, bool overloaded) {
   Method& m = *task.method;
   const CallMethod method = static_cast<CallMethod>(&m - methods_.data());
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   if (now >= task.deadline) {
     m.expired.fetch_add(1, std::memory_order_relaxed);
     std::move(task.run)(absl::DeadlineExceededError(
@@ -193,18 +290,27 @@ void CallScheduler::Dispatch(Task task) {
     return;
   }
   const absl::Duration waited = now - task.queued_at;
-  if (max_queue_wait_ > absl::ZeroDuration() && waited > max_queue_wait_) {
+  const absl::Duration bound =
+      overloaded ? 2 * target_queue_wait_ : max_queue_wait_;
+  if (bound > absl::ZeroDuration() && waited > bound) {
     m.queue_timeouts.fetch_add(1, std::memory_order_relaxed);
     std::move(task.run)(absl::ResourceExhaustedError(absl::StrCat(
         CallMethodName(method), ": the server is overloaded (the call waited ",
-        absl::FormatDuration(waited),
-        " for a worker, longer than "
-        "--max_queue_wait=",
-        absl::FormatDuration(max_queue_wait_),
+        absl::FormatDuration(waited), " for a worker, longer than ",
+        overloaded
+            ? absl::StrCat("twice --target_queue_wait=",
+                           absl::FormatDuration(target_queue_wait_),
+                           ", the bound while calls keep queueing")
+            : absl::StrCat("--max_queue_wait=", absl::FormatDuration(bound)),
         "); retry with backoff or on another replica")));
     return;
   }
   std::move(task.run)(std::move(task.slot));
+  // The method's recent run time, for the estimate of the queued work.
+  const int64_t took = absl::ToInt64Nanoseconds(Now() - now);
+  const int64_t average = m.run_nanos.load(std::memory_order_relaxed);
+  m.run_nanos.store(average == 0 ? took : average + (took - average) / 8,
+                    std::memory_order_relaxed);
 }
 
 CallScheduler::MethodStats CallScheduler::Stats(CallMethod method) const {
@@ -216,12 +322,19 @@ CallScheduler::MethodStats CallScheduler::Stats(CallMethod method) const {
   s.refused = m.refused.load(std::memory_order_relaxed);
   s.queue_timeouts = m.queue_timeouts.load(std::memory_order_relaxed);
   s.expired = m.expired.load(std::memory_order_relaxed);
+  s.recent_run_time =
+      absl::Nanoseconds(m.run_nanos.load(std::memory_order_relaxed));
   return s;
 }
 
 int CallScheduler::queued() const {
   MutexLock lock(&mu_);
   return static_cast<int>(queue_.size());
+}
+
+bool CallScheduler::overloaded() const {
+  MutexLock lock(&mu_);
+  return overloaded_;
 }
 
 }  // namespace tailor

@@ -1,17 +1,29 @@
-// Overload protection for the Recommender service's calls: a bound on the
-// calls in flight per method, worker threads that run the handlers off
-// gRPC's threads, and a bound on how long an admitted call may wait for a
-// worker.
+// Overload protection for the Recommender service's calls: bounds on the
+// calls in flight per method and on the work queued ahead of a call, worker
+// threads that run the handlers off gRPC's threads, and a bound on how long
+// an admitted call may wait for a worker.
 //
 // Without it a server offered more calls than it can answer queues them all
 // (inside gRPC, on its two callback threads) until every one misses its
-// deadline. With it a call beyond its method's bound is refused at once
-// with RESOURCE_EXHAUSTED (the client backs off or tries another replica),
-// a call whose deadline has passed or whose client went away is dropped
-// before any work, and an admitted call waits for a worker behind a few
-// calls at most. gRPC's threads only read, refuse and write, and run above
-// the workers, so that the health service and the refusals keep up under
-// overload.
+// deadline. With it a call is refused at once with RESOURCE_EXHAUSTED (the
+// client backs off or tries another replica) when its method already has
+// its bound of calls in flight or when the calls queued ahead of it would
+// keep it waiting longer than target_queue_wait (estimated from each
+// method's recent run times); a call whose deadline has passed or whose
+// client went away is dropped before any work. gRPC's threads only read,
+// refuse and write, so that the health service
+// and the refusals keep up under overload.
+//
+// The queue follows "controlled delay" with adaptive LIFO, as Facebook's
+// RPC servers do. A queue whose oldest call is now and then younger than
+// target_queue_wait is absorbing a burst or a pause: a call may wait up to
+// max_queue_wait in it, in arrival order. A queue whose oldest call has
+// stayed older than that for kOverloadInterval is a standing one: the
+// server takes more calls than it answers. Until the queue next empties,
+// the newest call runs first (it has the most time left; the oldest are
+// the ones to give up on) and a call that waited longer than twice
+// target_queue_wait is refused, so that the answered calls' latency stays
+// a few service times however far the offered load exceeds the capacity.
 #ifndef TAILOR_SERVER_CALL_SCHEDULER_H_
 #define TAILOR_SERVER_CALL_SCHEDULER_H_
 
@@ -19,6 +31,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -51,7 +64,8 @@ inline constexpr int kCallMethods = 8;
 absl::string_view CallMethodName(CallMethod method);
 
 struct CallSchedulerOptions {
-  // Threads that run the handlers; 0: one per hardware thread.
+  // Threads that run the handlers; 0: one per usable CPU (UsableCpus():
+  // the affinity mask and the cgroup's CPU quota).
   int workers = 0;
   // Calls of a method admitted and not yet answered (waiting for a worker
   // or running; for StreamEvents, open streams), by method name. A method
@@ -65,17 +79,31 @@ struct CallSchedulerOptions {
   // for StreamEvents.
   absl::flat_hash_map<std::string, int> max_in_flight;
   // The workers' nice value (0-19; gRPC's threads keep the process's,
-  // normally 0): under overload gRPC's threads must still get the CPU to
-  // read every call and refuse the excess at once, or calls queue inside
-  // gRPC, unseen by the bounds, until they miss their deadlines. The
-  // workers still get all the CPU gRPC's threads leave.
-  int worker_nice = 10;
+  // normally 0). Above 0 the workers yield to gRPC's threads, and also to
+  // every other busy thread at nice 0 on the machine (RocksDB's flushes, a
+  // neighbour process), which takes a nice-10 thread down to a tenth of a
+  // core: the bounds on the queued work keep gRPC's share small without
+  // it.
+  int worker_nice = 0;
   // An admitted call that waited longer than this for a worker is refused
   // (RESOURCE_EXHAUSTED) instead of run: its answer would come too late to
   // be of use. Longer than any pause of a healthy server (a snapshot swap's
   // included), so that it only acts under overload. Zero: no bound.
   absl::Duration max_queue_wait = absl::Milliseconds(50);
+  // The wait the queue is kept near: a call is refused on arrival when the
+  // work queued ahead of it, per worker, exceeds it; a queue whose oldest
+  // call stays older than it for kOverloadInterval is a standing one (see
+  // above), in which calls that waited twice as long are refused. Twice it
+  // must be at most max_queue_wait when that is set. Zero: none of this
+  // (only max_queue_wait and the in-flight bounds apply).
+  absl::Duration target_queue_wait = absl::Milliseconds(5);
+  // The clock the waits are measured by (tests); null: absl::Now.
+  std::function<absl::Time()> clock;
 };
+
+// How long the queue's oldest call must stay older than target_queue_wait
+// before the queue counts as a standing one.
+inline constexpr absl::Duration kOverloadInterval = absl::Milliseconds(100);
 
 // Parses "RecommendFor=64,TargetAudience=2" into `limits`;
 // INVALID_ARGUMENT naming `flag` for an unknown method or a bound below 1.
@@ -91,9 +119,12 @@ class CallScheduler {
     int limit = 0;
     int in_flight = 0;
     int64_t admitted = 0;
-    int64_t refused = 0;         // over the in-flight bound, at arrival
+    int64_t refused = 0;         // at arrival: in-flight bound, queued work
     int64_t queue_timeouts = 0;  // waited longer than max_queue_wait
     int64_t expired = 0;         // deadline passed or cancelled before running
+    // A moving average of the run time on a worker (of the last few dozen
+    // calls).
+    absl::Duration recent_run_time;
   };
 
   // Holds one of a method's in-flight places until destroyed. Move-only.
@@ -137,11 +168,13 @@ class CallScheduler {
   // handler, the answer for one that finishes later), or the refusal that
   // the caller must answer with instead of doing any work:
   //  - RESOURCE_EXHAUSTED, at once on this thread, when `method` already
-  //    has its bound of calls in flight;
+  //    has its bound of calls in flight, or when the calls queued would
+  //    keep this one waiting longer than target_queue_wait;
   //  - DEADLINE_EXCEEDED, at once, when `deadline` has passed;
   //  - on a worker: DEADLINE_EXCEEDED when the deadline passed while the
   //    call waited, CANCELLED when `cancelled()` says the client has gone,
-  //    RESOURCE_EXHAUSTED when it waited longer than max_queue_wait.
+  //    RESOURCE_EXHAUSTED when it waited longer than max_queue_wait (twice
+  //    target_queue_wait while the queue is a standing one).
   // Otherwise `run` gets the slot on a worker.
   using Run = absl::AnyInvocable<void(absl::StatusOr<Slot>) &&>;
   void Schedule(CallMethod method, absl::Time deadline,
@@ -155,6 +188,8 @@ class CallScheduler {
   int workers() const { return static_cast<int>(threads_.size()); }
   // Calls waiting for a worker.
   int queued() const;
+  // Whether the queue is a standing one now (as a worker last saw it).
+  bool overloaded() const;
 
  private:
   struct Method {
@@ -164,26 +199,48 @@ class CallScheduler {
     std::atomic<int64_t> refused{0};
     std::atomic<int64_t> queue_timeouts{0};
     std::atomic<int64_t> expired{0};
+    // Recent run time on a worker (a moving average), nanoseconds.
+    std::atomic<int64_t> run_nanos{0};
   };
   struct Task {
     Method* method;
     Slot slot;
     absl::Time deadline;
     absl::Time queued_at;
+    int64_t estimate_nanos;  // its method's run_nanos when it was queued
     absl::AnyInvocable<bool() const> cancelled;
     Run run;
   };
 
-  explicit CallScheduler(absl::Duration max_queue_wait)
-      : max_queue_wait_(max_queue_wait) {}
+  explicit CallScheduler(const CallSchedulerOptions& options);
+  absl::Time Now() const { return clock_ ? clock_() : absl::Now(); }
+  // One of `method`'s in-flight places, or RESOURCE_EXHAUSTED (counted).
+  absl::StatusOr<Slot> TakeSlot(CallMethod method);
+  // Takes `task` out of the queue's work estimate.
+  void Unqueued(const Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Work();
-  // Runs `task`, or answers it with why it no longer runs.
-  void Dispatch(Task task);
+  // Runs `task`, or answers it with why it no longer runs; `overloaded`
+  // says which bound on its wait applies.
+  void Dispatch(Task task, bool overloaded);
 
   const absl::Duration max_queue_wait_;
+  const absl::Duration target_queue_wait_;
+  const std::function<absl::Time()> clock_;
   std::array<Method, kCallMethods> methods_;
   mutable Mutex mu_;
   std::deque<Task> queue_ ABSL_GUARDED_BY(mu_);
+  // The queued calls' estimated run times, summed.
+  int64_t queued_nanos_ ABSL_GUARDED_BY(mu_) = 0;
+  // The estimated run times of the calls the workers took, summed (half of
+  // it is, on average, still to run).
+  int64_t running_nanos_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last moment the queue was seen empty, or a worker found its oldest
+  // call waiting for no longer than target_queue_wait.
+  absl::Time last_short_ ABSL_GUARDED_BY(mu_);
+  // Whether the queue is a standing one: set when the oldest call stayed
+  // older than target_queue_wait for kOverloadInterval, cleared when the
+  // queue empties.
+  bool overloaded_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;  // started last, in Create
 };

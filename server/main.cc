@@ -52,7 +52,8 @@ ABSL_FLAG(int64_t, max_queued_events, 200000,
           "recorded events that may wait for the disk before RecordEvents "
           "answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, workers, 0,
-          "threads that run the Recommender calls (0: one per core)");
+          "threads that run the Recommender calls (0: one per usable CPU: "
+          "the affinity mask and the cgroup's CPU quota)");
 ABSL_FLAG(std::string, max_in_flight, "",
           "bounds on the calls in flight per method, beyond which a call is "
           "refused at once with RESOURCE_EXHAUSTED, e.g. "
@@ -60,14 +61,20 @@ ABSL_FLAG(std::string, max_in_flight, "",
           "their defaults (8 per worker; RecordEvents 16 per worker; "
           "ListSegments and TargetAudience half the workers; StreamEvents 4 "
           "open streams per worker)");
-ABSL_FLAG(int, worker_nice, 10,
-          "the call workers' nice value (0-19), above gRPC's threads', so "
-          "that under overload gRPC's threads keep reading calls and "
-          "refusing the excess at once");
+ABSL_FLAG(int, worker_nice, 0,
+          "the call workers' nice value (0-19); above 0 they yield to "
+          "gRPC's threads and to every other busy thread at nice 0");
 ABSL_FLAG(absl::Duration, max_queue_wait, absl::Milliseconds(50),
           "an admitted call that waited longer than this for a worker is "
           "refused (RESOURCE_EXHAUSTED) rather than answered late (0: no "
           "bound)");
+ABSL_FLAG(absl::Duration, target_queue_wait, absl::Milliseconds(5),
+          "the wait for a worker the queue is kept near: a call is refused "
+          "on arrival when the calls queued ahead would keep it waiting "
+          "longer; once the oldest queued call has been older than this for "
+          "100 ms the newest calls run first and those that waited twice "
+          "this are refused, until the queue empties (0: off; at most half "
+          "--max_queue_wait)");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
@@ -98,6 +105,7 @@ int main(int argc, char** argv) {
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);
   options.calls.workers = absl::GetFlag(FLAGS_workers);
   options.calls.max_queue_wait = absl::GetFlag(FLAGS_max_queue_wait);
+  options.calls.target_queue_wait = absl::GetFlag(FLAGS_target_queue_wait);
   options.calls.worker_nice = absl::GetFlag(FLAGS_worker_nice);
   if (absl::Status s = tailor::ParseMaxInFlight(
           absl::GetFlag(FLAGS_max_in_flight), "--max_in_flight",
@@ -139,7 +147,8 @@ int main(int argc, char** argv) {
         absl::StrCat("cannot start: ", server.status().ToString()));
     return 1;
   }
-  tailor::LogInfo(absl::StrCat("listening on port ", (*server)->port()));
+  tailor::LogInfo(absl::StrCat("listening on port ", (*server)->port(), ", ",
+                               (*server)->calls().workers(), " call workers"));
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file);
       !port_file.empty()) {
     FILE* f = std::fopen(port_file.c_str(), "w");

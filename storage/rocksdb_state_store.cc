@@ -1,5 +1,6 @@
 // RocksDB implementation of StateStore.
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -616,6 +617,18 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
+  // Compactions run at the lowest priority (nice 19): they are never
+  // urgent, and at nice 0 they would take the CPU from the request path
+  // for tens of milliseconds at a time. Flushes keep theirs: a flush that
+  // falls behind stalls the writes.
+  if (rocksdb::Status st = options.env->LowerThreadPoolCPUPriority(
+          rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
+      !st.ok()) {
+    LogWarning(
+        absl::StrCat("cannot lower the priority of RocksDB's "
+                     "compactions: ",
+                     st.ToString()));
+  }
   // Every write is synced before it is acknowledged, so only the last
   // record of a log can be incomplete (a crash during its write, never
   // acknowledged): that is tolerated, and damage anywhere else fails the

@@ -131,7 +131,8 @@ struct StateStoreOptions {
 // full volume). After a write fails (UNAVAILABLE; a full volume says so),
 // the next write resumes the database first, so writing comes back once
 // the cause is gone (for a full volume: RocksDB's own recovery, which
-// checks every 5 s for room to flush a write buffer, 64 MB).
+// checks every 5 s for room to flush a write buffer, 64 MB). Compactions
+// run at the lowest CPU priority (nice 19).
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path, const StateStoreOptions& options = {});
 

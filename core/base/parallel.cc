@@ -5,18 +5,12 @@
 #include <thread>
 #include <vector>
 
+#include "core/base/cpus.h"
+
 namespace tailor {
 
 int ResolveThreadCount(int requested) {
-  if (requested > 0) return requested;
-  // glibc's hardware_concurrency opens, reads and closes
-  // /sys/devices/system/cpu/online on every call: about 7% of the server's
-  // CPU when every search asked. The count is read once.
-  static const int hw = [] {
-    const unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int>(n);
-  }();
-  return hw;
+  return requested > 0 ? requested : UsableCpus();
 }
 
 void ParallelFor(int64_t n, int num_threads, int64_t grain,

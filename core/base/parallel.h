@@ -7,7 +7,8 @@
 
 namespace tailor {
 
-// Number of worker threads to use when the caller asks for "all cores" (0).
+// Number of worker threads to use: `requested`, or when the caller asks for
+// "all cores" (0) the CPUs the process may use (UsableCpus(), read once).
 int ResolveThreadCount(int requested);
 
 // Calls fn(begin, end) on disjoint chunks that cover [0, n), using up to

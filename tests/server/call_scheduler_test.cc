@@ -24,6 +24,27 @@ struct Outcome {
   Notification done;
   absl::Status status;           // OK when it ran
   bool answered_inline = false;  // on the thread that scheduled it
+  int ran = -1;                  // when it ran: 0 first, 1 next, ...
+};
+
+// The order calls got their slots in, across a test.
+std::atomic<int> next_ran{0};
+
+// A clock that moves only when told to.
+class ManualClock {
+ public:
+  void Advance(absl::Duration d) {
+    nanos_.fetch_add(absl::ToInt64Nanoseconds(d), std::memory_order_acq_rel);
+  }
+  std::function<absl::Time()> Fn() {
+    return [this] {
+      return absl::UnixEpoch() +
+             absl::Nanoseconds(nanos_.load(std::memory_order_acquire));
+    };
+  }
+
+ private:
+  std::atomic<int64_t> nanos_{0};
 };
 
 // Schedules a call of `method` that records its outcome and, when it runs,
@@ -38,6 +59,7 @@ void Submit(CallScheduler* s, CallMethod method, Outcome* out,
       [cancelled] { return cancelled != nullptr && cancelled(); },
       [out, hold, caller](absl::StatusOr<CallScheduler::Slot> slot) {
         out->answered_inline = std::this_thread::get_id() == caller;
+        if (slot.ok()) out->ran = next_ran.fetch_add(1);
         // A fresh copy: the test thread never shares a Status payload with
         // this worker (Debian's Abseil is not built with TSan, so the
         // payload's reference count is invisible to it).
@@ -56,6 +78,8 @@ CallSchedulerOptions Options(
   o.workers = workers;
   o.max_in_flight = std::move(max_in_flight);
   o.max_queue_wait = max_queue_wait;
+  // The overload bound has tests of its own, on a clock of their own.
+  o.target_queue_wait = absl::ZeroDuration();
   return o;
 }
 
@@ -73,6 +97,21 @@ void WaitUntilTaken(const CallScheduler& s) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   ASSERT_EQ(s.queued(), 0);
+}
+
+// One worker on `clock`, with the bounds on queue waits given.
+CallSchedulerOptions OnClock(ManualClock* clock, absl::Duration max_queue_wait,
+                             absl::Duration target_queue_wait) {
+  CallSchedulerOptions o = Options(1, {}, max_queue_wait);
+  o.target_queue_wait = target_queue_wait;
+  o.clock = clock->Fn();
+  return o;
+}
+
+// Occupies the scheduler's only worker with `running` until `hold`.
+void HoldTheWorker(CallScheduler* s, Notification* hold, Outcome* running) {
+  Submit(s, CallMethod::kGetSegment, running, hold);
+  WaitUntilTaken(*s);
 }
 
 TEST(CallSchedulerTest, RefusesACallBeyondItsMethodsBoundAtOnce) {
@@ -194,6 +233,113 @@ TEST(CallSchedulerTest, RefusesACallThatWaitedTooLongForAWorker) {
   EXPECT_TRUE(running.status.ok());
 }
 
+TEST(CallSchedulerTest, ABurstRunsInArrivalOrderWithinMaxQueueWait) {
+  ManualClock clock;
+  auto s = Make(OnClock(&clock, absl::Milliseconds(50), absl::Milliseconds(2)));
+  Notification hold;
+  Outcome running, a, b, c;
+  HoldTheWorker(s.get(), &hold, &running);
+  Submit(s.get(), CallMethod::kRecommendFor, &a);
+  clock.Advance(absl::Milliseconds(1));
+  Submit(s.get(), CallMethod::kRecommendFor, &b);
+  clock.Advance(absl::Milliseconds(1));
+  Submit(s.get(), CallMethod::kRecommendFor, &c);
+  // 40 ms of a queue that emptied 40 ms ago: a burst, not overload.
+  clock.Advance(absl::Milliseconds(38));
+  hold.Notify();
+  for (Outcome* out : {&a, &b, &c}) {
+    ASSERT_TRUE(out->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(out->status.ok()) << out->status;
+  }
+  EXPECT_LT(a.ran, b.ran);
+  EXPECT_LT(b.ran, c.ran);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).queue_timeouts, 0);
+}
+
+TEST(CallSchedulerTest, AStandingQueueRunsNewestFirstAndRefusesTheStale) {
+  ManualClock clock;
+  auto s =
+      Make(OnClock(&clock, absl::Milliseconds(200), absl::Milliseconds(2)));
+  Notification hold;
+  Outcome running, a, b, c, d;
+  HoldTheWorker(s.get(), &hold, &running);
+  Submit(s.get(), CallMethod::kRecommendFor, &a);
+  clock.Advance(absl::Milliseconds(2));
+  Submit(s.get(), CallMethod::kGetSegment, &b);
+  // The queue has not emptied for 149 ms: more arrives than is answered.
+  clock.Advance(absl::Milliseconds(147));
+  Submit(s.get(), CallMethod::kRecommendFor, &c);
+  clock.Advance(absl::Milliseconds(1));
+  Submit(s.get(), CallMethod::kRecommendFor, &d);
+  hold.Notify();
+  for (Outcome* out : {&a, &b, &c, &d}) {
+    ASSERT_TRUE(out->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  }
+  // a and b waited 150 and 148 ms: within --max_queue_wait, but not within
+  // the bound of a standing queue.
+  for (Outcome* out : {&a, &b}) {
+    EXPECT_EQ(out->status.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(out->status.message().find("twice --target_queue_wait=2ms"),
+              std::string::npos)
+        << out->status;
+    EXPECT_EQ(out->ran, -1);
+  }
+  EXPECT_TRUE(c.status.ok()) << c.status;
+  EXPECT_TRUE(d.status.ok()) << d.status;
+  EXPECT_LT(d.ran, c.ran);  // newest first
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).queue_timeouts, 1);
+  EXPECT_EQ(s->Stats(CallMethod::kGetSegment).queue_timeouts, 1);
+  // The queue emptied: back to arrival order and the longer bound.
+  EXPECT_FALSE(s->overloaded());
+}
+
+TEST(CallSchedulerTest, RefusesOnArrivalWhenTheQueuedWorkExceedsTheTarget) {
+  ManualClock clock;
+  auto s = Make(OnClock(&clock, absl::Milliseconds(50), absl::Milliseconds(5)));
+  // A call that runs for 2 ms: the scheduler learns RecommendFor's cost.
+  s->Schedule(CallMethod::kRecommendFor, absl::InfiniteFuture(), nullptr,
+              [&](absl::StatusOr<CallScheduler::Slot> slot) {
+                ASSERT_TRUE(slot.ok());
+                clock.Advance(absl::Milliseconds(2));
+              });
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (s->Stats(CallMethod::kRecommendFor).recent_run_time !=
+             absl::Milliseconds(2) &&
+         absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(s->Stats(CallMethod::kRecommendFor).recent_run_time,
+            absl::Milliseconds(2));
+
+  Notification hold;
+  Outcome running, a, b, c, d, other;
+  HoldTheWorker(s.get(), &hold, &running);
+  // 0, 2 and 4 ms of work ahead: admitted; 6 ms: refused at once.
+  for (Outcome* out : {&a, &b, &c, &d}) {
+    Submit(s.get(), CallMethod::kRecommendFor, out);
+  }
+  ASSERT_TRUE(d.done.HasBeenNotified());
+  EXPECT_TRUE(d.answered_inline);
+  EXPECT_EQ(d.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(d.status.message().find("about 6ms, longer than "
+                                    "--target_queue_wait=5ms"),
+            std::string::npos)
+      << d.status;
+  // GetSegment has run no call to completion yet: its estimate is 0, and
+  // what waits ahead of it is still 6 ms.
+  Submit(s.get(), CallMethod::kGetSegment, &other);
+  EXPECT_EQ(other.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).refused, 1);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).admitted, 4);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).in_flight, 3);
+
+  hold.Notify();
+  for (Outcome* out : {&a, &b, &c}) {
+    ASSERT_TRUE(out->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(out->status.ok()) << out->status;
+  }
+}
+
 TEST(CallSchedulerTest, DestructionRunsWhatIsQueued) {
   auto s = Make(Options(2, {{"RecommendFor", 20}}, absl::ZeroDuration()));
   std::vector<Outcome> outcomes(20);
@@ -239,6 +385,11 @@ TEST(CallSchedulerTest, OptionsAreChecked) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+  CallSchedulerOptions longer = Options(1, {}, absl::Milliseconds(10));
+  longer.target_queue_wait = absl::Milliseconds(6);
+  absl::Status st = CallScheduler::Create(longer).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("target_queue_wait"), std::string::npos) << st;
 }
 
 }  // namespace

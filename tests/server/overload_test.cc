@@ -55,6 +55,7 @@ TEST(OverloadTest, RefusesBeyondTheBoundAtOnceAndStaysHealthy) {
   options.workers = 1;
   options.max_in_flight = {{"RecommendFor", 3}};
   options.max_queue_wait = absl::ZeroDuration();
+  options.target_queue_wait = absl::ZeroDuration();
   absl::StatusOr<std::unique_ptr<CallScheduler>> scheduler =
       CallScheduler::Create(options);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();

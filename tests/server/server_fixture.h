@@ -41,6 +41,7 @@ class ServerTest : public ::testing::Test {
     // may wait its turn for a core longer than the bound; the bound has
     // tests of its own (call_scheduler_test, overload_test).
     options.calls.max_queue_wait = absl::ZeroDuration();
+    options.calls.target_queue_wait = absl::ZeroDuration();
     return options;
   }
   void StartServer() {

@@ -146,6 +146,10 @@ class Driver {
       case Kind::kRecommend:
         p->recommend.set_user_id(o_.users[user_(rng_)]);
         p->recommend.set_count(o_.count);
+        if (o_.diversity > 0) p->recommend.set_diversity(o_.diversity);
+        if (o_.max_per_category > 0) {
+          p->recommend.set_max_per_category(o_.max_per_category);
+        }
         p->recommend_reader =
             stub->PrepareAsyncRecommendFor(&p->ctx, p->recommend, &cq_);
         p->recommend_reader->StartCall();

@@ -35,7 +35,11 @@ struct LoadOptions {
   double recommend_weight = 1;
   double segment_weight = 0;
   double record_weight = 0;
-  int count = 10;                  // RecommendFor count
+  int count = 10;  // RecommendFor count
+  // RecommendFor's diversity and max_per_category (a diversified listing
+  // page); 0 leaves them unset.
+  float diversity = 0;
+  int max_per_category = 0;
   int events_per_batch = 100;      // RecordEvents batch size
   std::vector<std::string> users;  // drawn uniformly
   std::vector<std::string> items;  // for RecordEvents

@@ -33,6 +33,10 @@ ABSL_FLAG(int, threads, 1,
 ABSL_FLAG(std::string, mix, "recommend:1",
           "call weights, e.g. recommend:90,segment:5,record:5");
 ABSL_FLAG(int, count, 10, "RecommendFor count");
+ABSL_FLAG(float, diversity, 0,
+          "RecommendFor diversity (0: unset), as a storefront asks for a "
+          "diversified listing page");
+ABSL_FLAG(int, max_per_category, 0, "RecommendFor max_per_category (0: unset)");
 ABSL_FLAG(int, batch, 100, "events per RecordEvents call");
 ABSL_FLAG(std::string, users_file, "",
           "CSV whose first column holds the user ids to call with");
@@ -80,6 +84,8 @@ int main(int argc, char** argv) {
   o.connections = absl::GetFlag(FLAGS_connections);
   o.threads = absl::GetFlag(FLAGS_threads);
   o.count = absl::GetFlag(FLAGS_count);
+  o.diversity = absl::GetFlag(FLAGS_diversity);
+  o.max_per_category = absl::GetFlag(FLAGS_max_per_category);
   o.events_per_batch = absl::GetFlag(FLAGS_batch);
   o.deadline = absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms));
   o.seed = absl::GetFlag(FLAGS_seed);
