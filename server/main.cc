@@ -51,6 +51,10 @@ ABSL_FLAG(bool, require_snapshot, false,
 ABSL_FLAG(int64_t, max_queued_events, 200000,
           "recorded events that may wait for the disk before RecordEvents "
           "answers RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, min_free_disk_mb, 128,
+          "refuse to record events (UNAVAILABLE) while the data_dir volume "
+          "has less than this many MB free, before RocksDB runs out of room "
+          "(0: no reserve)");
 ABSL_FLAG(int, workers, 0,
           "threads that run the Recommender calls (0: one per usable CPU: "
           "the affinity mask and the cgroup's CPU quota)");
@@ -100,6 +104,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.salvage_data_dir = absl::GetFlag(FLAGS_salvage_data_dir);
+  options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);

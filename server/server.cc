@@ -31,8 +31,10 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   TAILOR_ASSIGN_OR_RETURN(s->scheduler_, CallScheduler::Create(options.calls));
   TAILOR_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
   TAILOR_ASSIGN_OR_RETURN(
-      s->store_, OpenRocksDbStateStore(options.data_dir,
-                                       {.salvage = options.salvage_data_dir}));
+      s->store_,
+      OpenRocksDbStateStore(options.data_dir,
+                            {.salvage = options.salvage_data_dir,
+                             .min_free_bytes = options.min_free_disk_bytes}));
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(

@@ -32,6 +32,9 @@ struct ServerOptions {
   // When data_dir is damaged, salvage what checks out instead of refusing
   // to start (see StateStoreOptions::salvage).
   bool salvage_data_dir = false;
+  // Writes to data_dir are refused while its volume has less than this
+  // free (see StateStoreOptions::min_free_bytes).
+  int64_t min_free_disk_bytes = int64_t{128} << 20;
   // How often to look for a new CURRENT; zero disables polling.
   absl::Duration poll_interval = absl::Seconds(5);
   // Snapshot versions kept on disk (see SnapshotManagerOptions).

@@ -6,6 +6,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -175,8 +176,12 @@ absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
-                    std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(std::move(db)), handles_(std::move(handles)) {
+                    std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                    std::string path, int64_t min_free_bytes)
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        path_(std::move(path)),
+        min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
   }
 
@@ -448,11 +453,31 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
+  // UNAVAILABLE when the data volume has less than min_free_bytes_ free:
+  // the write is refused before RocksDB runs out of room. (A write that
+  // fails for want of room leaves RocksDB 7.8 able to reuse the failed log
+  // file after recovering, which Debian's build stops on with an
+  // assertion; and a flush needs room for a whole write buffer.)
+  absl::Status CheckFreeSpace(absl::string_view what) const {
+    if (min_free_bytes_ <= 0) return absl::OkStatus();
+    struct statvfs fs;
+    if (statvfs(path_.c_str(), &fs) != 0) return absl::OkStatus();
+    const int64_t free_bytes =
+        static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+    if (free_bytes >= min_free_bytes_) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        "rocksdb: ", what, ": the data volume is full: ", free_bytes >> 20,
+        " MB free in '", path_, "', less than the ", min_free_bytes_ >> 20,
+        " MB kept free (--min_free_disk_mb); nothing of this write was "
+        "stored; writing resumes by itself once more is free"));
+  }
+
   // A synced write. After a write fails (a full or read-only volume),
   // RocksDB refuses every write until resumed; the next write resumes it
   // first, which succeeds once the cause is gone, so that writing comes
   // back by itself.
   absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what) {
+    TAILOR_RETURN_IF_ERROR(CheckFreeSpace(what));
     if (write_failed_.load(std::memory_order_acquire)) {
       // Busy: RocksDB is recovering by itself (it does from a full
       // volume); the write below fails until it has.
@@ -478,6 +503,8 @@ class RocksDbStateStore : public StateStore {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
   std::atomic<bool> write_failed_{false};
+  const std::string path_;
+  const int64_t min_free_bytes_;
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
@@ -663,7 +690,8 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
   }
   if (!s.ok()) return OpenError(path, s);
   auto store = std::make_unique<RocksDbStateStore>(
-      std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
+      std::unique_ptr<rocksdb::DB>(raw), std::move(handles), path,
+      store_options.min_free_bytes);
   TAILOR_RETURN_IF_ERROR(store->Init());
   if (salvaged) {
     TAILOR_RETURN_IF_ERROR(store->ForgetImportedSnapshot());

@@ -119,6 +119,11 @@ struct StateStoreOptions {
   // checks out and moves the files it cannot read to `path`/lost; what was
   // moved is logged, and the next snapshot load imports its state again.
   bool salvage = false;
+  // Writes are refused (UNAVAILABLE, "the data volume is full") while the
+  // data volume has less than this free, before RocksDB runs out of room:
+  // it keeps room to flush its write buffers (64 MB each) and to recover.
+  // 0: no reserve (RocksDB's own errors on a full volume apply).
+  int64_t min_free_bytes = int64_t{128} << 20;
 };
 
 // Opens (creating if missing) a RocksDB database under `path` with column

@@ -19,10 +19,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class DiskTest : public ServerTest {
+// Param: the free space kept (--min_free_disk_mb): 128 MB, so that writes
+// are refused before RocksDB runs out of room, or none, so that RocksDB's
+// own error on a full volume is what the client sees.
+class DiskTest : public ServerTest,
+                 public ::testing::WithParamInterface<int64_t> {
  protected:
   void SetUp() override {
     ServerTest::SetUp();
+    min_free_disk_bytes_ = GetParam();
     auto volume = testing::TmpfsVolume::Mount(256 << 20);
     if (!volume.ok()) GTEST_SKIP() << volume.status().message();
     volume_ = *std::move(volume);
@@ -57,7 +62,7 @@ class DiskTest : public ServerTest {
   std::unique_ptr<testing::TmpfsVolume> volume_;
 };
 
-TEST_F(DiskTest, AFullVolumeRefusesEventsClearlyAndRecordingResumes) {
+TEST_P(DiskTest, AFullVolumeRefusesEventsClearlyAndRecordingResumes) {
   Publish(TinySnapshot());
   StartServer();
   std::vector<v1::RecordEventsRequest> acknowledged = {Batch("before", 50)};
@@ -81,7 +86,9 @@ TEST_F(DiskTest, AFullVolumeRefusesEventsClearlyAndRecordingResumes) {
   ASSERT_FALSE(refused.ok()) << "the volume never filled up";
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(refused.error_message(), HasSubstr("the data volume is full"));
-  EXPECT_THAT(refused.error_message(), HasSubstr("No space left on device"));
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr(GetParam() > 0 ? "128 MB kept free (--min_free_disk_mb)"
+                                       : "No space left on device"));
   // Still full: still refused, and reads go on.
   EXPECT_EQ(Record(Batch("still-full", 10), &resp).error_code(),
             grpc::StatusCode::UNAVAILABLE);
@@ -119,7 +126,7 @@ TEST_F(DiskTest, AFullVolumeRefusesEventsClearlyAndRecordingResumes) {
   }
 }
 
-TEST_F(DiskTest, AReadOnlyVolumeFailsTheStartClearly) {
+TEST_P(DiskTest, AReadOnlyVolumeFailsTheStartClearly) {
   Publish(TinySnapshot());
   StartServer();  // creates the database
   StopServer();
@@ -131,6 +138,13 @@ TEST_F(DiskTest, AReadOnlyVolumeFailsTheStartClearly) {
   EXPECT_THAT(server.status().message(), HasSubstr("must be writable"));
   ASSERT_TRUE(volume_->SetReadOnly(false).ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(Reserve, DiskTest,
+                         ::testing::Values(int64_t{128} << 20, int64_t{0}),
+                         [](const ::testing::TestParamInfo<int64_t>& info) {
+                           return info.param > 0 ? std::string("KeepsFree128MB")
+                                                 : std::string("NoReserve");
+                         });
 
 }  // namespace
 }  // namespace tailor

@@ -35,6 +35,9 @@ class ServerTest : public ::testing::Test {
     options.address = "127.0.0.1:0";
     options.snapshot_dir = dir_.Join("snapshots");
     options.data_dir = data_dir_.empty() ? dir_.Join("data") : data_dir_;
+    if (min_free_disk_bytes_.has_value()) {
+      options.min_free_disk_bytes = *min_free_disk_bytes_;
+    }
     options.poll_interval = absl::ZeroDuration();
     options.serving.retrieval = retrieval_;
     // The suite runs tests in parallel on loaded machines, where a worker
@@ -56,6 +59,8 @@ class ServerTest : public ::testing::Test {
   RecommenderOptions retrieval_;
   // Where its RocksDB lives (set before it; default: the fixture's folder).
   std::string data_dir_;
+  // The free space its RocksDB keeps (set before it; default: the server's).
+  std::optional<int64_t> min_free_disk_bytes_;
   void StopServer() {
     stub_.reset();
     channel_.reset();
