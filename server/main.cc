@@ -54,7 +54,7 @@ ABSL_FLAG(int64_t, max_queued_events, 200000,
 ABSL_FLAG(int64_t, min_free_disk_mb, 128,
           "refuse to record events (UNAVAILABLE) while the data_dir volume "
           "has less than this many MB free, before RocksDB runs out of room "
-          "(0: no reserve)");
+          "(at least 64)");
 ABSL_FLAG(int, workers, 0,
           "threads that run the Recommender calls (0: one per usable CPU: "
           "the affinity mask and the cgroup's CPU quota)");

@@ -103,6 +103,23 @@ class UserPrefixTransform : public rocksdb::SliceTransform {
   }
 };
 
+// The event log's families take a steady stream of small writes. With
+// RocksDB's default 64 MB write buffers each of the three would grow for
+// many minutes after start before its first flush (at 1,000 events/s,
+// about 20 MB a minute between them), and the server's memory with them;
+// 16 MB buffers level it off within a minute or two, for more and smaller
+// flushes.
+constexpr size_t kEventLogWriteBuffer = size_t{16} << 20;
+
+// The least free space StateStoreOptions::min_free_bytes may ask for.
+constexpr int64_t kMinFreeBytesFloor = int64_t{64} << 20;
+
+rocksdb::ColumnFamilyOptions EventLogFamily(
+    rocksdb::ColumnFamilyOptions options) {
+  options.write_buffer_size = kEventLogWriteBuffer;
+  return options;
+}
+
 // Families read by key on a hot path get bloom filters: user_events by user
 // prefix (a request's scan), event_ids by whole key (the writer's
 // idempotency check, mostly for ids never seen).
@@ -459,7 +476,6 @@ class RocksDbStateStore : public StateStore {
   // file after recovering, which Debian's build stops on with an
   // assertion; and a flush needs room for a whole write buffer.)
   absl::Status CheckFreeSpace(absl::string_view what) const {
-    if (min_free_bytes_ <= 0) return absl::OkStatus();
     struct statvfs fs;
     if (statvfs(path_.c_str(), &fs) != 0) return absl::OkStatus();
     const int64_t free_bytes =
@@ -640,6 +656,14 @@ absl::StatusOr<std::string> Salvage(
 
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path, const StateStoreOptions& store_options) {
+  if (store_options.min_free_bytes < kMinFreeBytesFloor) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_free_disk_mb: must be at least ", kMinFreeBytesFloor >> 20,
+        " (RocksDB needs room to flush its write buffers and to recover; "
+        "a write that fails inside it on a full volume can stop the "
+        "server), got ",
+        store_options.min_free_bytes >> 20));
+  }
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -668,9 +692,10 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {"history", rocksdb::ColumnFamilyOptions()},
       {"meta", rocksdb::ColumnFamilyOptions()},
       {"customers", rocksdb::ColumnFamilyOptions()},
-      {"events", rocksdb::ColumnFamilyOptions()},
-      {"user_events", WithBloomFilter(std::make_shared<UserPrefixTransform>())},
-      {"event_ids", WithBloomFilter(nullptr)}};
+      {"events", EventLogFamily(rocksdb::ColumnFamilyOptions())},
+      {"user_events", EventLogFamily(WithBloomFilter(
+                          std::make_shared<UserPrefixTransform>()))},
+      {"event_ids", EventLogFamily(WithBloomFilter(nullptr))}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =

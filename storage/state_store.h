@@ -121,8 +121,10 @@ struct StateStoreOptions {
   bool salvage = false;
   // Writes are refused (UNAVAILABLE, "the data volume is full") while the
   // data volume has less than this free, before RocksDB runs out of room:
-  // it keeps room to flush its write buffers (64 MB each) and to recover.
-  // 0: no reserve (RocksDB's own errors on a full volume apply).
+  // it keeps room to flush the write buffers and to recover, and no write
+  // fails inside RocksDB for want of room (after such a failure RocksDB
+  // 7.8 can reuse the failed log file, which Debian's build stops on with
+  // an assertion). At least 64 MB (INVALID_ARGUMENT below).
   int64_t min_free_bytes = int64_t{128} << 20;
 };
 
@@ -136,8 +138,9 @@ struct StateStoreOptions {
 // full volume). After a write fails (UNAVAILABLE; a full volume says so),
 // the next write resumes the database first, so writing comes back once
 // the cause is gone (for a full volume: RocksDB's own recovery, which
-// checks every 5 s for room to flush a write buffer, 64 MB). Compactions
-// run at the lowest CPU priority (nice 19).
+// checks every 5 s for room to flush a write buffer, 64 MB). The event
+// log's families flush every 16 MB, so that memory levels off soon after
+// start; compactions run at the lowest CPU priority (nice 19).
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path, const StateStoreOptions& options = {});
 
