@@ -207,8 +207,15 @@ void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
       "); retry with backoff or on another replica")));
 }
 
-void CallScheduler::Unqueued(const Task& task) {
+CallScheduler::Task CallScheduler::Take(bool newest) {
+  Task task = std::move(newest ? queue_.back() : queue_.front());
+  if (newest) {
+    queue_.pop_back();
+  } else {
+    queue_.pop_front();
+  }
   queued_nanos_ -= task.estimate_nanos;
+  return task;
 }
 
 void CallScheduler::Work() {
@@ -243,19 +250,11 @@ void CallScheduler::Work() {
         // rather than when their turn comes.
         while (target_queue_wait_ > absl::ZeroDuration() && !queue_.empty() &&
                now - queue_.front().queued_at > 2 * target_queue_wait_) {
-          Unqueued(queue_.front());
-          late.push_back(std::move(queue_.front()));
-          queue_.pop_front();
+          late.push_back(Take(/*newest=*/false));
         }
-        if (!queue_.empty()) {
-          Unqueued(queue_.back());
-          task.emplace(std::move(queue_.back()));
-          queue_.pop_back();
-        }
+        if (!queue_.empty()) task.emplace(Take(/*newest=*/true));
       } else {
-        Unqueued(queue_.front());
-        task.emplace(std::move(queue_.front()));
-        queue_.pop_front();
+        task.emplace(Take(/*newest=*/false));
       }
       if (queue_.empty()) {
         last_short_ = now;

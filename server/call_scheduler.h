@@ -216,8 +216,9 @@ class CallScheduler {
   absl::Time Now() const { return clock_ ? clock_() : absl::Now(); }
   // One of `method`'s in-flight places, or RESOURCE_EXHAUSTED (counted).
   absl::StatusOr<Slot> TakeSlot(CallMethod method);
-  // Takes `task` out of the queue's work estimate.
-  void Unqueued(const Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes the newest (or the oldest) call out of the non-empty queue and
+  // its estimate out of the queued work.
+  Task Take(bool newest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Work();
   // Runs `task`, or answers it with why it no longer runs; `overloaded`
   // says which bound on its wait applies.
