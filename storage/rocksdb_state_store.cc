@@ -111,6 +111,10 @@ class UserPrefixTransform : public rocksdb::SliceTransform {
 // flushes.
 constexpr size_t kEventLogWriteBuffer = size_t{16} << 20;
 
+// A bulk write (a snapshot import) goes to RocksDB in batches of about this
+// many bytes: inserting one takes a fraction of a millisecond.
+constexpr size_t kBulkBatchBytes = size_t{64} << 10;
+
 // The least free space StateStoreOptions::min_free_bytes may ask for.
 constexpr int64_t kMinFreeBytesFloor = int64_t{64} << 20;
 
@@ -200,6 +204,7 @@ class RocksDbStateStore : public StateStore {
         path_(std::move(path)),
         min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
+    bulk_.disableWAL = true;
   }
 
   // Reads the log's last sequence number (an unreadable one fails the open
@@ -229,13 +234,14 @@ class RocksDbStateStore : public StateStore {
   }
 
   absl::Status PutItems(const std::vector<Item>& items) override {
-    rocksdb::WriteBatch batch;
-    for (const Item& it : items) {
-      Encoder e;
-      EncodeItem(it, &e);
-      batch.Put(catalog(), it.item_id, e.buffer());
-    }
-    return Write(&batch, "writing catalog items");
+    return WriteBulk(
+        items.size(),
+        [&](size_t i, rocksdb::WriteBatch* batch) {
+          Encoder e;
+          EncodeItem(items[i], &e);
+          batch->Put(catalog(), items[i].item_id, e.buffer());
+        },
+        "writing catalog items");
   }
 
   absl::StatusOr<std::vector<Item>> LoadCatalog() override {
@@ -287,13 +293,14 @@ class RocksDbStateStore : public StateStore {
     if (ids.size() != histories.size()) {
       return absl::InvalidArgumentError("ids and histories: sizes differ");
     }
-    rocksdb::WriteBatch batch;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      Encoder e;
-      EncodeHistory(histories[i], &e);
-      batch.Put(history_cf(), ids[i], e.buffer());
-    }
-    return Write(&batch, "writing histories");
+    return WriteBulk(
+        ids.size(),
+        [&](size_t i, rocksdb::WriteBatch* batch) {
+          Encoder e;
+          EncodeHistory(histories[i], &e);
+          batch->Put(history_cf(), ids[i], e.buffer());
+        },
+        "writing histories");
   }
 
   absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override {
@@ -318,13 +325,14 @@ class RocksDbStateStore : public StateStore {
     if (ids.size() != records.size()) {
       return absl::InvalidArgumentError("ids and records: sizes differ");
     }
-    rocksdb::WriteBatch batch;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      Encoder e;
-      EncodeCustomerRecord(records[i], &e);
-      batch.Put(customers(), ids[i], e.buffer());
-    }
-    return Write(&batch, "writing customer records");
+    return WriteBulk(
+        ids.size(),
+        [&](size_t i, rocksdb::WriteBatch* batch) {
+          Encoder e;
+          EncodeCustomerRecord(records[i], &e);
+          batch->Put(customers(), ids[i], e.buffer());
+        },
+        "writing customer records");
   }
 
   absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
@@ -463,7 +471,7 @@ class RocksDbStateStore : public StateStore {
     return Write(&batch, "writing metadata");
   }
 
-  absl::Status ReleaseWriteBuffers() override {
+  absl::Status PersistBulkWrites() override {
     return FromRocks(db_->Flush(rocksdb::FlushOptions(),
                                 {catalog(), history_cf(), customers()}),
                      "flushing the imported snapshot state");
@@ -488,11 +496,33 @@ class RocksDbStateStore : public StateStore {
         "stored; writing resumes by itself once more is free"));
   }
 
-  // A synced write. After a write fails (a full or read-only volume),
-  // RocksDB refuses every write until resumed; the next write resumes it
-  // first, which succeeds once the cause is gone, so that writing comes
-  // back by itself.
+  // Bulk writes skip the write-ahead log (PersistBulkWrites flushes them)
+  // and go in batches of about kBulkBatchBytes: RocksDB writes batches one
+  // after another, so a synced event-log write waits behind at most one
+  // small batch, not a whole catalog, and its sync has none of the bulk
+  // data to write out. put(i, batch) adds the i-th of n records.
+  template <typename PutFn>
+  absl::Status WriteBulk(size_t n, PutFn put, absl::string_view what) {
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < n; ++i) {
+      put(i, &batch);
+      if (batch.GetDataSize() >= kBulkBatchBytes || i + 1 == n) {
+        TAILOR_RETURN_IF_ERROR(Write(&batch, what, bulk_));
+        batch.Clear();
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A write (synced unless `options` say otherwise). After a write fails
+  // (a full or read-only volume), RocksDB refuses every write until
+  // resumed; the next write resumes it first, which succeeds once the
+  // cause is gone, so that writing comes back by itself.
   absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what) {
+    return Write(batch, what, sync_);
+  }
+  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what,
+                     const rocksdb::WriteOptions& options) {
     TAILOR_RETURN_IF_ERROR(CheckFreeSpace(what));
     if (write_failed_.load(std::memory_order_acquire)) {
       // Busy: RocksDB is recovering by itself (it does from a full
@@ -502,7 +532,7 @@ class RocksDbStateStore : public StateStore {
             r, absl::StrCat(what, " (resuming after a failed write)"));
       }
     }
-    rocksdb::Status s = db_->Write(sync_, batch);
+    rocksdb::Status s = db_->Write(options, batch);
     write_failed_.store(!s.ok(), std::memory_order_release);
     return FromRocks(s, what);
   }
@@ -518,6 +548,7 @@ class RocksDbStateStore : public StateStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
+  rocksdb::WriteOptions bulk_;
   std::atomic<bool> write_failed_{false};
   const std::string path_;
   const int64_t min_free_bytes_;

@@ -49,9 +49,8 @@ absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
         absl::MakeConstSpan(seg.users.ids()).subspan(begin, n),
         absl::MakeConstSpan(seg.records).subspan(begin, n)));
   }
+  TAILOR_RETURN_IF_ERROR(store->PersistBulkWrites());
   TAILOR_RETURN_IF_ERROR(store->PutMeta(kKey, snapshot.version));
-  // At 1 M customers the import leaves hundreds of MB in write buffers.
-  TAILOR_RETURN_IF_ERROR(store->ReleaseWriteBuffers());
   return true;
 }
 

@@ -56,6 +56,11 @@ struct AppendOutcome {
                            // in the same batch): nothing was written
 };
 
+// PutItems, PutHistories and PutCustomerRecords are bulk writes (a snapshot
+// import): they may skip the write-ahead log, and are durable only once
+// PersistBulkWrites() returns or the store is closed; a crash before loses
+// them. Every other write is durable when it returns.
+//
 // Thread safety: implementations are safe to call from many threads at once.
 class StateStore {
  public:
@@ -66,7 +71,7 @@ class StateStore {
   // Every catalog item, in item_id byte order.
   virtual absl::StatusOr<std::vector<Item>> LoadCatalog() = 0;
 
-  // Inserts or replaces histories (atomically for the batch); ids[i]
+  // Inserts or replaces histories; ids[i]
   // names histories[i], whose entries must be sorted by item_id.
   virtual absl::Status PutHistories(
       absl::Span<const std::string> ids,
@@ -107,10 +112,10 @@ class StateStore {
   virtual absl::Status PutMeta(absl::string_view key,
                                absl::string_view value) = 0;
 
-  // Writes what bulk writes left in memory out to disk and frees it (after
-  // a snapshot import: RocksDB's write buffers). A no-op where nothing is
-  // buffered.
-  virtual absl::Status ReleaseWriteBuffers() { return absl::OkStatus(); }
+  // Makes every earlier bulk write durable and frees the memory holding it
+  // (RocksDB: flushes the write buffers of the catalog, histories and
+  // customer records to table files). A no-op where nothing is buffered.
+  virtual absl::Status PersistBulkWrites() { return absl::OkStatus(); }
 };
 
 struct StateStoreOptions {
@@ -147,8 +152,9 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
 // Writes a snapshot's catalog, training histories (replacing each of its
 // users' stored history, with through_seq = the snapshot's event_log_seq)
 // and customer records into `store` unless this version was already
-// imported (tracked under meta key "imported_version"). Returns whether
-// anything was written.
+// imported (tracked under meta key "imported_version", written once the
+// bulk writes are persisted, so that an import cut short by a crash is
+// done again). Returns whether anything was written.
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store);
 

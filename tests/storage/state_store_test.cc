@@ -124,6 +124,36 @@ TEST_P(StateStoreTest, SnapshotIsImportedOncePerVersion) {
             (UserHistory{9, {{"B", kInteracted, 4.0f, 0}}}));
 }
 
+// A store whose first PersistBulkWrites fails (a full volume at the end of
+// an import).
+class FailingPersistStore : public MemoryStateStore {
+ public:
+  absl::Status PersistBulkWrites() override {
+    if (fail_next_) {
+      fail_next_ = false;
+      return absl::UnavailableError("the data volume is full");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  bool fail_next_ = true;
+};
+
+TEST(ImportSnapshotStateTest, AnImportNotPersistedIsNotMarkedAndIsDoneAgain) {
+  FailingPersistStore store;
+  Snapshot s;
+  s.version = "00000001";
+  s.catalog = {{"A", "t", "c", "b", "x", 1, {}, true}};
+  absl::StatusOr<bool> first = ImportSnapshotState(s, &store);
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(store.GetMeta("imported_version")->has_value());
+  absl::StatusOr<bool> second = ImportSnapshotState(s, &store);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(*second);
+  EXPECT_EQ(*store.GetMeta("imported_version"), "00000001");
+}
+
 TEST_P(StateStoreTest, CustomerRecordsRoundTripAndSurviveAReopen) {
   const CustomerSegments seg = testing::MakeCustomerSegments(
       {"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"}, 3);
@@ -260,6 +290,43 @@ INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,
                          ::testing::Values(true, false), [](const auto& info) {
                            return info.param ? "RocksDb" : "Memory";
                          });
+
+// Bulk writes go to RocksDB in batches of 64 KB: every record of a write
+// several batches long is stored, and stays after a reopen.
+TEST(RocksDbStateStoreTest, ABulkWriteOfManyBatchesIsStoredWhole) {
+  TempDir dir;
+  std::vector<Item> items;
+  std::vector<std::string> ids;
+  std::vector<UserHistory> histories;
+  for (int i = 0; i < 5000; ++i) {
+    items.push_back({absl::StrCat("item-", i),
+                     "Wool coat",
+                     "outerwear",
+                     "Brand",
+                     "camel",
+                     10.0 + i,
+                     {"S", "M"},
+                     true});
+    ids.push_back(absl::StrCat("user-", i));
+    histories.push_back(
+        {static_cast<uint64_t>(i), {{absl::StrCat("item-", i), 1, 1.0f, 0}}});
+  }
+  {
+    auto store = OpenRocksDbStateStore(dir.Join("db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutItems(items).ok());
+    ASSERT_TRUE((*store)->PutHistories(ids, histories).ok());
+    ASSERT_TRUE((*store)->PersistBulkWrites().ok());
+  }
+  auto store = OpenRocksDbStateStore(dir.Join("db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::vector<Item>> catalog = (*store)->LoadCatalog();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ(catalog->size(), items.size());
+  for (int i : {0, 1, 2499, 4999}) {
+    EXPECT_EQ(*(*store)->GetHistory(ids[i]), histories[i]) << ids[i];
+  }
+}
 
 TEST(RocksDbStateStoreTest, UnopenablePathIsAClearError) {
   TempDir dir;
