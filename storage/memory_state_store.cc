@@ -1,6 +1,9 @@
 #include "storage/memory_state_store.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "core/base/status_macros.h"
 
 namespace tailor {
 
@@ -120,6 +123,69 @@ absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::EventsSince(
     out.push_back(it->second);
   }
   return out;
+}
+
+// Keeps the records until Commit, which applies them under the store's
+// lock. Thread safety: one thread at a time (BulkLoad).
+class MemoryStateStore::Load : public BulkLoad {
+ public:
+  explicit Load(MemoryStateStore* store) : store_(store) {}
+  ~Load() override {
+    MutexLock lock(&store_->mu_);
+    store_->loading_ = false;
+  }
+
+  absl::Status AddItem(const Item& item) override {
+    TAILOR_RETURN_IF_ERROR(item_order_.Next(item.item_id));
+    items_.push_back(item);
+    return absl::OkStatus();
+  }
+  absl::Status AddHistory(absl::string_view user_id,
+                          const UserHistory& history) override {
+    TAILOR_RETURN_IF_ERROR(history_order_.Next(user_id));
+    histories_.emplace_back(std::string(user_id), history);
+    return absl::OkStatus();
+  }
+  absl::Status AddCustomerRecord(absl::string_view user_id,
+                                 const CustomerRecord& record) override {
+    TAILOR_RETURN_IF_ERROR(customer_order_.Next(user_id));
+    customers_.emplace_back(std::string(user_id), record);
+    return absl::OkStatus();
+  }
+  absl::Status Commit() override {
+    if (committed_) {
+      return absl::FailedPreconditionError("bulk load: committed already");
+    }
+    committed_ = true;
+    MutexLock lock(&store_->mu_);
+    for (Item& item : items_) {
+      std::string id = item.item_id;
+      store_->catalog_[std::move(id)] = std::move(item);
+    }
+    for (auto& [id, h] : histories_) store_->history_[id] = std::move(h);
+    for (auto& [id, r] : customers_) store_->customers_[id] = std::move(r);
+    return absl::OkStatus();
+  }
+
+ private:
+  MemoryStateStore* const store_;
+  BulkKeyOrder item_order_{"catalog"};
+  BulkKeyOrder history_order_{"history"};
+  BulkKeyOrder customer_order_{"customer record"};
+  std::vector<Item> items_;
+  std::vector<std::pair<std::string, UserHistory>> histories_;
+  std::vector<std::pair<std::string, CustomerRecord>> customers_;
+  bool committed_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<BulkLoad>> MemoryStateStore::StartBulkLoad() {
+  MutexLock lock(&mu_);
+  if (loading_) {
+    return absl::FailedPreconditionError(
+        "bulk load: another load of this store is in progress");
+  }
+  loading_ = true;
+  return std::unique_ptr<BulkLoad>(new Load(this));
 }
 
 }  // namespace tailor

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,9 +47,13 @@ class MemoryStateStore : public StateStore {
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
+  absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override;
 
  private:
+  class Load;
+
   Mutex mu_;
+  bool loading_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Item> catalog_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, UserHistory> history_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);

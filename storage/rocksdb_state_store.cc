@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sys/statvfs.h>
@@ -111,10 +112,6 @@ class UserPrefixTransform : public rocksdb::SliceTransform {
 // flushes.
 constexpr size_t kEventLogWriteBuffer = size_t{16} << 20;
 
-// A bulk write (a snapshot import) goes to RocksDB in batches of about this
-// many bytes: inserting one takes a fraction of a millisecond.
-constexpr size_t kBulkBatchBytes = size_t{64} << 10;
-
 // The least free space StateStoreOptions::min_free_bytes may ask for.
 constexpr int64_t kMinFreeBytesFloor = int64_t{64} << 20;
 
@@ -204,7 +201,6 @@ class RocksDbStateStore : public StateStore {
         path_(std::move(path)),
         min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
-    bulk_.disableWAL = true;
   }
 
   // Reads the log's last sequence number (an unreadable one fails the open
@@ -234,14 +230,13 @@ class RocksDbStateStore : public StateStore {
   }
 
   absl::Status PutItems(const std::vector<Item>& items) override {
-    return WriteBulk(
-        items.size(),
-        [&](size_t i, rocksdb::WriteBatch* batch) {
-          Encoder e;
-          EncodeItem(items[i], &e);
-          batch->Put(catalog(), items[i].item_id, e.buffer());
-        },
-        "writing catalog items");
+    rocksdb::WriteBatch batch;
+    for (const Item& it : items) {
+      Encoder e;
+      EncodeItem(it, &e);
+      batch.Put(catalog(), it.item_id, e.buffer());
+    }
+    return Write(&batch, "writing catalog items");
   }
 
   absl::StatusOr<std::vector<Item>> LoadCatalog() override {
@@ -293,14 +288,13 @@ class RocksDbStateStore : public StateStore {
     if (ids.size() != histories.size()) {
       return absl::InvalidArgumentError("ids and histories: sizes differ");
     }
-    return WriteBulk(
-        ids.size(),
-        [&](size_t i, rocksdb::WriteBatch* batch) {
-          Encoder e;
-          EncodeHistory(histories[i], &e);
-          batch->Put(history_cf(), ids[i], e.buffer());
-        },
-        "writing histories");
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Encoder e;
+      EncodeHistory(histories[i], &e);
+      batch.Put(history_cf(), ids[i], e.buffer());
+    }
+    return Write(&batch, "writing histories");
   }
 
   absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override {
@@ -325,14 +319,13 @@ class RocksDbStateStore : public StateStore {
     if (ids.size() != records.size()) {
       return absl::InvalidArgumentError("ids and records: sizes differ");
     }
-    return WriteBulk(
-        ids.size(),
-        [&](size_t i, rocksdb::WriteBatch* batch) {
-          Encoder e;
-          EncodeCustomerRecord(records[i], &e);
-          batch->Put(customers(), ids[i], e.buffer());
-        },
-        "writing customer records");
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Encoder e;
+      EncodeCustomerRecord(records[i], &e);
+      batch.Put(customers(), ids[i], e.buffer());
+    }
+    return Write(&batch, "writing customer records");
   }
 
   absl::StatusOr<std::optional<CustomerRecord>> GetCustomerRecord(
@@ -471,13 +464,146 @@ class RocksDbStateStore : public StateStore {
     return Write(&batch, "writing metadata");
   }
 
-  absl::Status PersistBulkWrites() override {
-    return FromRocks(db_->Flush(rocksdb::FlushOptions(),
-                                {catalog(), history_cf(), customers()}),
-                     "flushing the imported snapshot state");
+  absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override {
+    bool idle = false;
+    if (!loading_.compare_exchange_strong(idle, true)) {
+      return absl::FailedPreconditionError(
+          "bulk load: another load of this store is in progress");
+    }
+    auto load = std::make_unique<TableFileLoad>(this);
+    TAILOR_RETURN_IF_ERROR(load->Init());
+    return std::unique_ptr<BulkLoad>(std::move(load));
   }
 
  private:
+  // Writes each family's records to a table file (SstFileWriter) in
+  // `<path>/bulk_load`, on the calling thread, and adds the files to the
+  // database in one atomic ingestion on Commit: no write-ahead log, no
+  // write buffer, no flush, and the event log's writes never queue behind
+  // the load's. The directory is emptied when a load starts (a crash
+  // leaves its files) and when it is destroyed.
+  // Thread safety: one thread at a time (BulkLoad).
+  class TableFileLoad : public BulkLoad {
+   public:
+    explicit TableFileLoad(RocksDbStateStore* store)
+        : store_(store),
+          dir_(store->path_ + "/bulk_load"),
+          families_{Family("catalog", store->catalog()),
+                    Family("history", store->history_cf()),
+                    Family("customer record", store->customers())} {}
+    ~TableFileLoad() override {
+      for (Family& f : families_) f.writer.reset();
+      RemoveDir();
+      store_->loading_.store(false, std::memory_order_release);
+    }
+
+    absl::Status Init() {
+      RemoveDir();
+      return FromRocks(store_->db_->GetEnv()->CreateDirIfMissing(dir_),
+                       "creating the bulk load's directory");
+    }
+
+    absl::Status AddItem(const Item& item) override {
+      Encoder e;
+      EncodeItem(item, &e);
+      return Add(&families_[0], item.item_id, e.buffer());
+    }
+    absl::Status AddHistory(absl::string_view user_id,
+                            const UserHistory& history) override {
+      Encoder e;
+      EncodeHistory(history, &e);
+      return Add(&families_[1], user_id, e.buffer());
+    }
+    absl::Status AddCustomerRecord(absl::string_view user_id,
+                                   const CustomerRecord& record) override {
+      Encoder e;
+      EncodeCustomerRecord(record, &e);
+      return Add(&families_[2], user_id, e.buffer());
+    }
+
+    absl::Status Commit() override {
+      if (committed_) {
+        return absl::FailedPreconditionError("bulk load: committed already");
+      }
+      committed_ = true;
+      std::vector<rocksdb::IngestExternalFileArg> args;
+      for (Family& f : families_) {
+        if (f.writer == nullptr) continue;
+        TAILOR_RETURN_IF_ERROR(FromRocks(
+            f.writer->Finish(),
+            absl::StrCat("finishing the bulk load's ", f.name, " table")));
+        f.writer.reset();
+        rocksdb::IngestExternalFileArg arg;
+        arg.column_family = f.cf;
+        arg.external_files = {f.file};
+        arg.options.move_files = true;  // a hard link: same volume
+        arg.options.write_global_seqno = false;
+        args.push_back(std::move(arg));
+      }
+      if (args.empty()) return absl::OkStatus();
+      TAILOR_RETURN_IF_ERROR(store_->CheckFreeSpace("adding a bulk load"));
+      return FromRocks(store_->db_->IngestExternalFiles(args),
+                       "adding the bulk load's table files");
+    }
+
+   private:
+    // The free space is checked every this many bytes of a table file.
+    static constexpr uint64_t kCheckSpaceEvery = uint64_t{4} << 20;
+
+    struct Family {
+      Family(const char* family_name, rocksdb::ColumnFamilyHandle* handle)
+          : name(family_name), cf(handle), order(family_name) {}
+      std::string name;
+      rocksdb::ColumnFamilyHandle* cf;
+      BulkKeyOrder order;
+      std::unique_ptr<rocksdb::SstFileWriter> writer;  // from the first add
+      std::string file;
+      uint64_t checked_at = 0;  // the file's size at the last space check
+    };
+
+    absl::Status Add(Family* f, absl::string_view key,
+                     absl::string_view value) {
+      TAILOR_RETURN_IF_ERROR(f->order.Next(key));
+      const std::string what =
+          absl::StrCat("writing the bulk load's ", f->name, " table");
+      if (f->writer == nullptr) {
+        TAILOR_RETURN_IF_ERROR(store_->CheckFreeSpace(what));
+        rocksdb::DB* db = store_->db_.get();
+        f->writer = std::make_unique<rocksdb::SstFileWriter>(
+            rocksdb::EnvOptions(db->GetDBOptions()), db->GetOptions(f->cf),
+            f->cf);
+        f->file = absl::StrCat(dir_, "/", f->cf->GetName(), ".sst");
+        TAILOR_RETURN_IF_ERROR(FromRocks(f->writer->Open(f->file), what));
+      }
+      TAILOR_RETURN_IF_ERROR(
+          FromRocks(f->writer->Put(rocksdb::Slice(key.data(), key.size()),
+                                   rocksdb::Slice(value.data(), value.size())),
+                    what));
+      if (const uint64_t size = f->writer->FileSize();
+          size >= f->checked_at + kCheckSpaceEvery) {
+        f->checked_at = size;
+        TAILOR_RETURN_IF_ERROR(store_->CheckFreeSpace(what));
+      }
+      return absl::OkStatus();
+    }
+
+    void RemoveDir() {
+      rocksdb::Env* env = store_->db_->GetEnv();
+      std::vector<std::string> children;
+      if (!env->GetChildren(dir_, &children).ok()) return;
+      for (const std::string& c : children) {
+        if (c == "." || c == "..") continue;
+        env->DeleteFile(absl::StrCat(dir_, "/", c)).PermitUncheckedError();
+      }
+      env->DeleteDir(dir_).PermitUncheckedError();
+    }
+
+    RocksDbStateStore* const store_;
+    const std::string dir_;
+    Family families_[3];
+    bool committed_ = false;
+  };
+
   // UNAVAILABLE when the data volume has less than min_free_bytes_ free:
   // the write is refused before RocksDB runs out of room. (A write that
   // fails for want of room leaves RocksDB 7.8 able to reuse the failed log
@@ -496,33 +622,11 @@ class RocksDbStateStore : public StateStore {
         "stored; writing resumes by itself once more is free"));
   }
 
-  // Bulk writes skip the write-ahead log (PersistBulkWrites flushes them)
-  // and go in batches of about kBulkBatchBytes: RocksDB writes batches one
-  // after another, so a synced event-log write waits behind at most one
-  // small batch, not a whole catalog, and its sync has none of the bulk
-  // data to write out. put(i, batch) adds the i-th of n records.
-  template <typename PutFn>
-  absl::Status WriteBulk(size_t n, PutFn put, absl::string_view what) {
-    rocksdb::WriteBatch batch;
-    for (size_t i = 0; i < n; ++i) {
-      put(i, &batch);
-      if (batch.GetDataSize() >= kBulkBatchBytes || i + 1 == n) {
-        TAILOR_RETURN_IF_ERROR(Write(&batch, what, bulk_));
-        batch.Clear();
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  // A write (synced unless `options` say otherwise). After a write fails
-  // (a full or read-only volume), RocksDB refuses every write until
-  // resumed; the next write resumes it first, which succeeds once the
-  // cause is gone, so that writing comes back by itself.
+  // A synced write. After a write fails (a full or read-only volume),
+  // RocksDB refuses every write until resumed; the next write resumes it
+  // first, which succeeds once the cause is gone, so that writing comes
+  // back by itself.
   absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what) {
-    return Write(batch, what, sync_);
-  }
-  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what,
-                     const rocksdb::WriteOptions& options) {
     TAILOR_RETURN_IF_ERROR(CheckFreeSpace(what));
     if (write_failed_.load(std::memory_order_acquire)) {
       // Busy: RocksDB is recovering by itself (it does from a full
@@ -532,7 +636,7 @@ class RocksDbStateStore : public StateStore {
             r, absl::StrCat(what, " (resuming after a failed write)"));
       }
     }
-    rocksdb::Status s = db_->Write(options, batch);
+    rocksdb::Status s = db_->Write(sync_, batch);
     write_failed_.store(!s.ok(), std::memory_order_release);
     return FromRocks(s, what);
   }
@@ -548,10 +652,10 @@ class RocksDbStateStore : public StateStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions sync_;
-  rocksdb::WriteOptions bulk_;
   std::atomic<bool> write_failed_{false};
   const std::string path_;
   const int64_t min_free_bytes_;
+  std::atomic<bool> loading_{false};  // a TableFileLoad exists
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;

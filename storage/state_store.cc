@@ -1,10 +1,38 @@
 #include "storage/state_store.h"
 
 #include <algorithm>
+#include <numeric>
 
+#include "absl/strings/str_cat.h"
 #include "core/base/status_macros.h"
 
 namespace tailor {
+
+absl::Status BulkKeyOrder::Next(absl::string_view key) {
+  if (any_ && key <= absl::string_view(last_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bulk load: ", family_, " key '", key, "' does not come after '", last_,
+        "': each family's records must be added in increasing key "
+        "order, each key once"));
+  }
+  last_.assign(key.data(), key.size());
+  any_ = true;
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Indices 0..n-1 ordered by key(i).
+template <typename KeyFn>
+std::vector<int32_t> OrderByKey(size_t n, KeyFn key) {
+  std::vector<int32_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return key(a) < key(b); });
+  return order;
+}
+
+}  // namespace
 
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store) {
@@ -13,18 +41,27 @@ absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                           store->GetMeta(kKey));
   if (imported.has_value() && *imported >= snapshot.version) return false;
 
-  TAILOR_RETURN_IF_ERROR(store->PutItems(snapshot.catalog));
+  TAILOR_ASSIGN_OR_RETURN(std::unique_ptr<BulkLoad> load,
+                          store->StartBulkLoad());
+  const std::vector<Item>& catalog = snapshot.catalog;
+  const std::vector<int32_t> items = OrderByKey(
+      catalog.size(),
+      [&](int32_t i) -> absl::string_view { return catalog[i].item_id; });
+  for (size_t k = 0; k < items.size(); ++k) {
+    // Of equal ids (adjacent, in catalog order) the last is kept.
+    if (k + 1 < items.size() &&
+        catalog[items[k]].item_id == catalog[items[k + 1]].item_id) {
+      continue;
+    }
+    TAILOR_RETURN_IF_ERROR(load->AddItem(catalog[items[k]]));
+  }
+
   const TrainingHistory& h = snapshot.history;
-  constexpr size_t kBatchUsers = 2048;
-  std::vector<std::string> ids;
-  std::vector<UserHistory> batch;
-  auto flush = [&] {
-    absl::Status s = store->PutHistories(ids, batch);
-    ids.clear();
-    batch.clear();
-    return s;
-  };
-  for (size_t u = 0; u + 1 < h.row_ptr.size(); ++u) {
+  const IdMap& users = snapshot.model.users;
+  const size_t history_users = h.row_ptr.empty() ? 0 : h.row_ptr.size() - 1;
+  for (int32_t u : OrderByKey(
+           history_users,
+           [&](int32_t u) -> const std::string& { return users.id(u); })) {
     if (h.row_ptr[u] == h.row_ptr[u + 1]) continue;
     UserHistory history;
     history.through_seq = snapshot.online.event_log_seq;
@@ -36,20 +73,17 @@ absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
               [](const HistoryEntry& a, const HistoryEntry& b) {
                 return a.item_id < b.item_id;
               });
-    ids.push_back(snapshot.model.users.id(static_cast<int32_t>(u)));
-    batch.push_back(std::move(history));
-    if (batch.size() == kBatchUsers) TAILOR_RETURN_IF_ERROR(flush());
+    TAILOR_RETURN_IF_ERROR(load->AddHistory(users.id(u), history));
   }
-  if (!batch.empty()) TAILOR_RETURN_IF_ERROR(flush());
+
   const CustomerSegments& seg = snapshot.segments;
-  constexpr size_t kBatchCustomers = 4096;
-  for (size_t begin = 0; begin < seg.records.size(); begin += kBatchCustomers) {
-    const size_t n = std::min(kBatchCustomers, seg.records.size() - begin);
-    TAILOR_RETURN_IF_ERROR(store->PutCustomerRecords(
-        absl::MakeConstSpan(seg.users.ids()).subspan(begin, n),
-        absl::MakeConstSpan(seg.records).subspan(begin, n)));
+  for (int32_t c : OrderByKey(
+           seg.records.size(),
+           [&](int32_t c) -> const std::string& { return seg.users.id(c); })) {
+    TAILOR_RETURN_IF_ERROR(
+        load->AddCustomerRecord(seg.users.id(c), seg.records[c]));
   }
-  TAILOR_RETURN_IF_ERROR(store->PersistBulkWrites());
+  TAILOR_RETURN_IF_ERROR(load->Commit());
   TAILOR_RETURN_IF_ERROR(store->PutMeta(kKey, snapshot.version));
   return true;
 }

@@ -56,11 +56,45 @@ struct AppendOutcome {
                            // in the same batch): nothing was written
 };
 
-// PutItems, PutHistories and PutCustomerRecords are bulk writes (a snapshot
-// import): they may skip the write-ahead log, and are durable only once
-// PersistBulkWrites() returns or the store is closed; a crash before loses
-// them. Every other write is durable when it returns.
-//
+// Many records written at once (a snapshot import): added, then made
+// visible and durable together by Commit(). Until Commit returns nothing is
+// visible, and a failure, a crash or destroying the load without committing
+// leaves the store as it was. Within each family (items, histories,
+// customer records) records must be added in strictly increasing key order
+// (item_id; user_id, by bytes): INVALID_ARGUMENT otherwise. Committed
+// records replace stored ones with the same key; others stay.
+// Thread safety: one thread at a time; several loads of one store do not
+// run at once (StartBulkLoad refuses a second).
+class BulkLoad {
+ public:
+  virtual ~BulkLoad() = default;
+
+  virtual absl::Status AddItem(const Item& item) = 0;
+  // `history`'s entries must be sorted by item_id.
+  virtual absl::Status AddHistory(absl::string_view user_id,
+                                  const UserHistory& history) = 0;
+  virtual absl::Status AddCustomerRecord(absl::string_view user_id,
+                                         const CustomerRecord& record) = 0;
+  // Makes every record added visible and durable. At most once.
+  virtual absl::Status Commit() = 0;
+};
+
+// For BulkLoad implementations: checks that one family's keys increase.
+// Thread safety: not thread-safe.
+class BulkKeyOrder {
+ public:
+  explicit BulkKeyOrder(absl::string_view family) : family_(family) {}
+  // INVALID_ARGUMENT naming the family and both keys unless `key` comes
+  // after the previous one.
+  absl::Status Next(absl::string_view key);
+  bool empty() const { return !any_; }
+
+ private:
+  std::string family_;
+  std::string last_;
+  bool any_ = false;
+};
+
 // Thread safety: implementations are safe to call from many threads at once.
 class StateStore {
  public:
@@ -71,7 +105,7 @@ class StateStore {
   // Every catalog item, in item_id byte order.
   virtual absl::StatusOr<std::vector<Item>> LoadCatalog() = 0;
 
-  // Inserts or replaces histories; ids[i]
+  // Inserts or replaces histories (atomically for the batch); ids[i]
   // names histories[i], whose entries must be sorted by item_id.
   virtual absl::Status PutHistories(
       absl::Span<const std::string> ids,
@@ -112,10 +146,12 @@ class StateStore {
   virtual absl::Status PutMeta(absl::string_view key,
                                absl::string_view value) = 0;
 
-  // Makes every earlier bulk write durable and frees the memory holding it
-  // (RocksDB: flushes the write buffers of the catalog, histories and
-  // customer records to table files). A no-op where nothing is buffered.
-  virtual absl::Status PersistBulkWrites() { return absl::OkStatus(); }
+  // Starts a BulkLoad (see above); FAILED_PRECONDITION while another load
+  // of this store is not yet destroyed. The load must not outlive the
+  // store. RocksDB: the records are written to table files beside the
+  // database and added to it whole on Commit, so that the event log's
+  // writes never wait behind them and no write buffer holds them.
+  virtual absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() = 0;
 };
 
 struct StateStoreOptions {
@@ -151,10 +187,11 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
 
 // Writes a snapshot's catalog, training histories (replacing each of its
 // users' stored history, with through_seq = the snapshot's event_log_seq)
-// and customer records into `store` unless this version was already
-// imported (tracked under meta key "imported_version", written once the
-// bulk writes are persisted, so that an import cut short by a crash is
-// done again). Returns whether anything was written.
+// and customer records into `store` in one BulkLoad, unless this version
+// was already imported (tracked under meta key "imported_version", written
+// after the load is committed, so that an import cut short is done again).
+// Of catalog items with the same item_id the last is kept. Returns whether
+// anything was written.
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store);
 

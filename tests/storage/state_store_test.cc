@@ -1,11 +1,14 @@
 #include "storage/state_store.h"
 
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/base/interactions.h"
+#include "core/base/status_macros.h"
 #include "gtest/gtest.h"
 #include "rocksdb/perf_context.h"
 #include "rocksdb/perf_level.h"
@@ -124,34 +127,145 @@ TEST_P(StateStoreTest, SnapshotIsImportedOncePerVersion) {
             (UserHistory{9, {{"B", kInteracted, 4.0f, 0}}}));
 }
 
-// A store whose first PersistBulkWrites fails (a full volume at the end of
-// an import).
-class FailingPersistStore : public MemoryStateStore {
+// A store whose first bulk load fails to commit (a full volume at the end
+// of an import).
+class FailingCommitStore : public MemoryStateStore {
  public:
-  absl::Status PersistBulkWrites() override {
-    if (fail_next_) {
-      fail_next_ = false;
-      return absl::UnavailableError("the data volume is full");
-    }
-    return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override {
+    TAILOR_ASSIGN_OR_RETURN(std::unique_ptr<BulkLoad> load,
+                            MemoryStateStore::StartBulkLoad());
+    if (!fail_next_) return load;
+    fail_next_ = false;
+    return std::unique_ptr<BulkLoad>(new FailingCommit(std::move(load)));
   }
 
  private:
+  class FailingCommit : public BulkLoad {
+   public:
+    explicit FailingCommit(std::unique_ptr<BulkLoad> load)
+        : load_(std::move(load)) {}
+    absl::Status AddItem(const Item& item) override {
+      return load_->AddItem(item);
+    }
+    absl::Status AddHistory(absl::string_view id,
+                            const UserHistory& h) override {
+      return load_->AddHistory(id, h);
+    }
+    absl::Status AddCustomerRecord(absl::string_view id,
+                                   const CustomerRecord& r) override {
+      return load_->AddCustomerRecord(id, r);
+    }
+    absl::Status Commit() override {
+      return absl::UnavailableError("the data volume is full");
+    }
+
+   private:
+    std::unique_ptr<BulkLoad> load_;
+  };
   bool fail_next_ = true;
 };
 
-TEST(ImportSnapshotStateTest, AnImportNotPersistedIsNotMarkedAndIsDoneAgain) {
-  FailingPersistStore store;
+TEST(ImportSnapshotStateTest, AnImportNotCommittedIsNotMarkedAndIsDoneAgain) {
+  FailingCommitStore store;
   Snapshot s;
   s.version = "00000001";
   s.catalog = {{"A", "t", "c", "b", "x", 1, {}, true}};
   absl::StatusOr<bool> first = ImportSnapshotState(s, &store);
   EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(store.GetMeta("imported_version")->has_value());
+  EXPECT_TRUE(store.LoadCatalog()->empty());
   absl::StatusOr<bool> second = ImportSnapshotState(s, &store);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_TRUE(*second);
   EXPECT_EQ(*store.GetMeta("imported_version"), "00000001");
+  EXPECT_EQ(store.LoadCatalog()->size(), 1u);
+}
+
+TEST_P(StateStoreTest, ImportKeepsTheLastOfItemsWithTheSameId) {
+  Snapshot s;
+  s.version = "00000001";
+  s.catalog = {{"B", "first", "c", "b", "x", 1, {}, true},
+               {"A", "t", "c", "b", "x", 1, {}, true},
+               {"B", "second", "c", "b", "x", 2, {}, true}};
+  ASSERT_TRUE(*ImportSnapshotState(s, store()));
+  absl::StatusOr<std::vector<Item>> catalog = store()->LoadCatalog();
+  ASSERT_EQ(catalog->size(), 2u);
+  EXPECT_EQ((*catalog)[1].title, "second");
+}
+
+// 5,000 items and histories: many blocks of table file (RocksDB).
+TEST_P(StateStoreTest, ABulkLoadIsInvisibleUntilCommittedAndThenWhole) {
+  std::vector<Item> items;
+  std::vector<std::string> ids;
+  std::vector<UserHistory> histories;
+  for (int i = 0; i < 5000; ++i) {
+    items.push_back({absl::StrFormat("item-%05d", i),
+                     "Wool coat",
+                     "outerwear",
+                     "Brand",
+                     "camel",
+                     10.0 + i,
+                     {"S", "M"},
+                     true});
+    ids.push_back(absl::StrFormat("user-%05d", i));
+    histories.push_back(
+        {static_cast<uint64_t>(i), {{items.back().item_id, 1, 1.0f, 0}}});
+  }
+  ASSERT_TRUE(store()->PutItems({items[7]}).ok());  // replaced by the load
+  {
+    absl::StatusOr<std::unique_ptr<BulkLoad>> load = store()->StartBulkLoad();
+    ASSERT_TRUE(load.ok()) << load.status();
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_TRUE((*load)->AddItem(items[i]).ok());
+      ASSERT_TRUE((*load)->AddHistory(ids[i], histories[i]).ok());
+    }
+    EXPECT_EQ(store()->LoadCatalog()->size(), 1u);
+    EXPECT_EQ(*store()->GetHistory(ids[0]), UserHistory());
+    absl::Status committed = (*load)->Commit();
+    ASSERT_TRUE(committed.ok()) << committed;
+    EXPECT_EQ((*load)->Commit().code(), absl::StatusCode::kFailedPrecondition);
+  }
+  Reopen();
+  absl::StatusOr<std::vector<Item>> catalog = store()->LoadCatalog();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ(catalog->size(), items.size());
+  for (int i : {0, 1, 2499, 4999}) {
+    EXPECT_EQ(*store()->GetHistory(ids[i]), histories[i]) << ids[i];
+  }
+}
+
+TEST_P(StateStoreTest, ABulkLoadRefusesKeysOutOfOrderAndOneLoadRunsAtATime) {
+  absl::StatusOr<std::unique_ptr<BulkLoad>> load = store()->StartBulkLoad();
+  ASSERT_TRUE(load.ok()) << load.status();
+  EXPECT_EQ(store()->StartBulkLoad().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE((*load)->AddHistory("u2", {1, {}}).ok());
+  const absl::Status s = (*load)->AddHistory("u1", {1, {}});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("history key 'u1' does not come after 'u2'"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ((*load)->AddHistory("u2", {1, {}}).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Families are ordered each on its own.
+  EXPECT_TRUE((*load)->AddCustomerRecord("u1", CustomerRecord()).ok());
+  load->reset();
+  EXPECT_TRUE(store()->StartBulkLoad().ok());
+}
+
+TEST_P(StateStoreTest, ABulkLoadNotCommittedLeavesTheStoreAsItWas) {
+  {
+    absl::StatusOr<std::unique_ptr<BulkLoad>> load = store()->StartBulkLoad();
+    ASSERT_TRUE(load.ok()) << load.status();
+    ASSERT_TRUE((*load)->AddItem({"A", "t", "c", "b", "x", 1, {}, true}).ok());
+    ASSERT_TRUE((*load)->AddHistory("u", {1, {{"A", 1, 1.0f, 0}}}).ok());
+  }
+  Reopen();
+  EXPECT_TRUE(store()->LoadCatalog()->empty());
+  EXPECT_EQ(*store()->GetHistory("u"), UserHistory());
+  if (GetParam()) {  // its table files are gone
+    EXPECT_FALSE(std::filesystem::exists(dir_.Join("db/bulk_load")));
+  }
 }
 
 TEST_P(StateStoreTest, CustomerRecordsRoundTripAndSurviveAReopen) {
@@ -290,43 +404,6 @@ INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,
                          ::testing::Values(true, false), [](const auto& info) {
                            return info.param ? "RocksDb" : "Memory";
                          });
-
-// Bulk writes go to RocksDB in batches of 64 KB: every record of a write
-// several batches long is stored, and stays after a reopen.
-TEST(RocksDbStateStoreTest, ABulkWriteOfManyBatchesIsStoredWhole) {
-  TempDir dir;
-  std::vector<Item> items;
-  std::vector<std::string> ids;
-  std::vector<UserHistory> histories;
-  for (int i = 0; i < 5000; ++i) {
-    items.push_back({absl::StrCat("item-", i),
-                     "Wool coat",
-                     "outerwear",
-                     "Brand",
-                     "camel",
-                     10.0 + i,
-                     {"S", "M"},
-                     true});
-    ids.push_back(absl::StrCat("user-", i));
-    histories.push_back(
-        {static_cast<uint64_t>(i), {{absl::StrCat("item-", i), 1, 1.0f, 0}}});
-  }
-  {
-    auto store = OpenRocksDbStateStore(dir.Join("db"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->PutItems(items).ok());
-    ASSERT_TRUE((*store)->PutHistories(ids, histories).ok());
-    ASSERT_TRUE((*store)->PersistBulkWrites().ok());
-  }
-  auto store = OpenRocksDbStateStore(dir.Join("db"));
-  ASSERT_TRUE(store.ok()) << store.status();
-  absl::StatusOr<std::vector<Item>> catalog = (*store)->LoadCatalog();
-  ASSERT_TRUE(catalog.ok()) << catalog.status();
-  EXPECT_EQ(catalog->size(), items.size());
-  for (int i : {0, 1, 2499, 4999}) {
-    EXPECT_EQ(*(*store)->GetHistory(ids[i]), histories[i]) << ids[i];
-  }
-}
 
 TEST(RocksDbStateStoreTest, UnopenablePathIsAClearError) {
   TempDir dir;
