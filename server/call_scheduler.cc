@@ -123,6 +123,9 @@ absl::StatusOr<std::unique_ptr<CallScheduler>> CallScheduler::Create(
 CallScheduler::CallScheduler(const CallSchedulerOptions& options)
     : max_queue_wait_(options.max_queue_wait),
       target_queue_wait_(options.target_queue_wait),
+      burst_queue_wait_(options.max_queue_wait > absl::ZeroDuration()
+                            ? options.max_queue_wait / 2
+                            : options.target_queue_wait),
       clock_(options.clock) {
   MutexLock lock(&mu_);
   last_short_ = Now();
@@ -181,12 +184,13 @@ void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
     return;
   }
   const int64_t estimate = m->run_nanos.load(std::memory_order_relaxed);
-  absl::Duration ahead;
+  absl::Duration ahead, bound;
   {
     MutexLock lock(&mu_);
     ahead = absl::Nanoseconds((queued_nanos_ + running_nanos_ / 2) / workers());
-    if (target_queue_wait_ <= absl::ZeroDuration() ||
-        ahead <= target_queue_wait_) {
+    const bool cautious = Standing(now) || now < cautious_until_;
+    bound = cautious ? target_queue_wait_ : burst_queue_wait_;
+    if (target_queue_wait_ <= absl::ZeroDuration() || ahead <= bound) {
       if (queue_.empty()) last_short_ = now;  // empty until this call
       queued_nanos_ += estimate;
       queue_.push_back(Task{m, *std::move(slot), deadline, now, estimate,
@@ -202,9 +206,23 @@ void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
       ": the server is overloaded (the calls ahead would keep this one "
       "waiting about ",
       absl::FormatDuration(absl::Trunc(ahead, absl::Microseconds(100))),
-      ", longer than --target_queue_wait=",
-      absl::FormatDuration(target_queue_wait_),
+      ", longer than ",
+      bound == target_queue_wait_
+          ? absl::StrCat("--target_queue_wait=",
+                         absl::FormatDuration(target_queue_wait_),
+                         ", the bound while calls keep queueing")
+          : absl::StrCat("half --max_queue_wait=",
+                         absl::FormatDuration(max_queue_wait_)),
       "); retry with backoff or on another replica")));
+}
+
+bool CallScheduler::Standing(absl::Time now) {
+  if (target_queue_wait_ > absl::ZeroDuration() && !queue_.empty() &&
+      now - last_short_ > kOverloadInterval) {
+    overloaded_ = true;
+  }
+  if (overloaded_) cautious_until_ = now + kOverloadCooldown;
+  return overloaded_;
 }
 
 CallScheduler::Task CallScheduler::Take(bool newest) {
@@ -240,11 +258,7 @@ void CallScheduler::Work() {
       // Overload lasts until the queue empties: the newest-first order
       // keeps the oldest calls old, and going back to arrival order early
       // would answer them all late.
-      if (target_queue_wait_ > absl::ZeroDuration() &&
-          now - last_short_ > kOverloadInterval) {
-        overloaded_ = true;
-      }
-      overloaded = overloaded_;
+      overloaded = Standing(now);
       if (overloaded) {
         // Newest first; the oldest, which waited too long, are refused now
         // rather than when their turn comes.

@@ -16,14 +16,19 @@
 //
 // The queue follows "controlled delay" with adaptive LIFO, as Facebook's
 // RPC servers do. A queue whose oldest call is now and then younger than
-// target_queue_wait is absorbing a burst or a pause: a call may wait up to
-// max_queue_wait in it, in arrival order. A queue whose oldest call has
-// stayed older than that for kOverloadInterval is a standing one: the
-// server takes more calls than it answers. Until the queue next empties,
-// the newest call runs first (it has the most time left; the oldest are
-// the ones to give up on) and a call that waited longer than twice
-// target_queue_wait is refused, so that the answered calls' latency stays
-// a few service times however far the offered load exceeds the capacity.
+// target_queue_wait is absorbing a burst or a pause (a snapshot swap, the
+// machine's neighbours): calls are admitted while the work ahead is under
+// half max_queue_wait and may wait up to max_queue_wait, in arrival order,
+// so that a pause of a few dozen milliseconds refuses nothing. A queue
+// whose oldest call has stayed older than target_queue_wait for
+// kOverloadInterval is a standing one: the server takes more calls than it
+// answers. Until the queue next empties, the newest call runs first (it
+// has the most time left; the oldest are the ones to give up on) and a
+// call that waited longer than twice target_queue_wait is refused; and
+// until kOverloadCooldown after that, calls are admitted only while the
+// work ahead is under target_queue_wait. So the answered calls' latency
+// stays a few service times however far the offered load exceeds the
+// capacity.
 #ifndef TAILOR_SERVER_CALL_SCHEDULER_H_
 #define TAILOR_SERVER_CALL_SCHEDULER_H_
 
@@ -90,12 +95,14 @@ struct CallSchedulerOptions {
   // be of use. Longer than any pause of a healthy server (a snapshot swap's
   // included), so that it only acts under overload. Zero: no bound.
   absl::Duration max_queue_wait = absl::Milliseconds(50);
-  // The wait the queue is kept near: a call is refused on arrival when the
-  // work queued ahead of it, per worker, exceeds it; a queue whose oldest
+  // The wait the queue is kept near under overload: a queue whose oldest
   // call stays older than it for kOverloadInterval is a standing one (see
-  // above), in which calls that waited twice as long are refused. Twice it
-  // must be at most max_queue_wait when that is set. Zero: none of this
-  // (only max_queue_wait and the in-flight bounds apply).
+  // above), in which calls that waited twice as long are refused, and
+  // until kOverloadCooldown after it a call is refused on arrival when the
+  // work queued ahead of it, per worker, exceeds it (otherwise: half
+  // max_queue_wait, or this when max_queue_wait is 0). Twice it must be at
+  // most max_queue_wait when that is set. Zero: none of this (only
+  // max_queue_wait and the in-flight bounds apply).
   absl::Duration target_queue_wait = absl::Milliseconds(5);
   // The clock the waits are measured by (tests); null: absl::Now.
   std::function<absl::Time()> clock;
@@ -104,6 +111,10 @@ struct CallSchedulerOptions {
 // How long the queue's oldest call must stay older than target_queue_wait
 // before the queue counts as a standing one.
 inline constexpr absl::Duration kOverloadInterval = absl::Milliseconds(100);
+// How long after a standing queue calls are still admitted only within
+// target_queue_wait: a load just above the capacity empties the queue now
+// and then, and would otherwise build a long one again each time.
+inline constexpr absl::Duration kOverloadCooldown = absl::Seconds(1);
 
 // Parses "RecommendFor=64,TargetAudience=2" into `limits`;
 // INVALID_ARGUMENT naming `flag` for an unknown method or a bound below 1.
@@ -219,6 +230,8 @@ class CallScheduler {
   // Takes the newest (or the oldest) call out of the non-empty queue and
   // its estimate out of the queued work.
   Task Take(bool newest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the queue is a standing one at `now` (and notes it).
+  bool Standing(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Work();
   // Runs `task`, or answers it with why it no longer runs; `overloaded`
   // says which bound on its wait applies.
@@ -226,6 +239,8 @@ class CallScheduler {
 
   const absl::Duration max_queue_wait_;
   const absl::Duration target_queue_wait_;
+  // The arrival bound on the work ahead outside overload.
+  const absl::Duration burst_queue_wait_;
   const std::function<absl::Time()> clock_;
   std::array<Method, kCallMethods> methods_;
   mutable Mutex mu_;
@@ -242,6 +257,8 @@ class CallScheduler {
   // older than target_queue_wait for kOverloadInterval, cleared when the
   // queue empties.
   bool overloaded_ ABSL_GUARDED_BY(mu_) = false;
+  // Until when arrivals are admitted within target_queue_wait only.
+  absl::Time cautious_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;  // started last, in Create
 };

@@ -121,6 +121,7 @@ absl::Status SnapshotManager::RefreshLocked() {
     failed_version_ = version;
     return state.status();
   }
+  active.reset();  // Install frees the old state once no one holds it
   Install(*std::move(state));
   CollectGarbage();
   return absl::OkStatus();
@@ -148,6 +149,7 @@ absl::Status SnapshotManager::ActivateLocked(const std::string& version) {
         absl::StrCat("cannot point CURRENT at ", version, ": ", s.message(),
                      "; still serving ", active ? active->version : "nothing"));
   }
+  active.reset();  // Install frees the old state once no one holds it
   if (state != nullptr) Install(std::move(state));
   CollectGarbage();
   return absl::OkStatus();
@@ -160,21 +162,23 @@ absl::Status SnapshotManager::Activate(const std::string& version) {
 
 absl::StatusOr<std::string> SnapshotManager::Rollback() {
   MutexLock lock(&refresh_mu_);
-  std::shared_ptr<const ServingState> active = holder_->Get();
-  if (active == nullptr) {
+  std::string active;
+  if (std::shared_ptr<const ServingState> state = holder_->Get()) {
+    active = state->version;
+  } else {
     return absl::FailedPreconditionError("no model is loaded to roll back");
   }
   TAILOR_ASSIGN_OR_RETURN(std::vector<std::string> versions,
                           snapshots_->ListVersions());
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (*it >= active->version) continue;
+    if (*it >= active) continue;
     absl::Status s = ActivateLocked(*it);
     if (s.ok()) return *it;
     LogWarning(
         absl::StrCat("rollback: skipping snapshot ", *it, ": ", s.message()));
   }
   return absl::FailedPreconditionError(absl::StrCat(
-      "no older snapshot than ", active->version, " loads; still serving it"));
+      "no older snapshot than ", active, " loads; still serving it"));
 }
 
 void SnapshotManager::CollectGarbage() {

@@ -109,8 +109,9 @@ CallSchedulerOptions OnClock(ManualClock* clock, absl::Duration max_queue_wait,
 }
 
 // Occupies the scheduler's only worker with `running` until `hold`.
-void HoldTheWorker(CallScheduler* s, Notification* hold, Outcome* running) {
-  Submit(s, CallMethod::kGetSegment, running, hold);
+void HoldTheWorker(CallScheduler* s, Notification* hold, Outcome* running,
+                   CallMethod method = CallMethod::kGetSegment) {
+  Submit(s, method, running, hold);
   WaitUntilTaken(*s);
 }
 
@@ -293,50 +294,145 @@ TEST(CallSchedulerTest, AStandingQueueRunsNewestFirstAndRefusesTheStale) {
   EXPECT_FALSE(s->overloaded());
 }
 
-TEST(CallSchedulerTest, RefusesOnArrivalWhenTheQueuedWorkExceedsTheTarget) {
-  ManualClock clock;
-  auto s = Make(OnClock(&clock, absl::Milliseconds(50), absl::Milliseconds(5)));
-  // A call that runs for 2 ms: the scheduler learns RecommendFor's cost.
+// Schedules a RecommendFor call that, when it runs, takes `cost` on
+// `clock`.
+void SubmitCosting(CallScheduler* s, ManualClock* clock, absl::Duration cost,
+                   Outcome* out) {
   s->Schedule(CallMethod::kRecommendFor, absl::InfiniteFuture(), nullptr,
-              [&](absl::StatusOr<CallScheduler::Slot> slot) {
-                ASSERT_TRUE(slot.ok());
-                clock.Advance(absl::Milliseconds(2));
+              [clock, cost, out](absl::StatusOr<CallScheduler::Slot> slot) {
+                if (slot.ok()) {
+                  out->ran = next_ran.fetch_add(1);
+                  clock->Advance(cost);
+                }
+                out->status = absl::Status(
+                    slot.status().code(), std::string(slot.status().message()));
+                slot = absl::CancelledError("done");
+                out->done.Notify();
               });
+}
+
+// One worker on `clock` (max_queue_wait 50 ms, target 5 ms) that has run a
+// RecommendFor call of 2 ms: its estimate of the queued work.
+std::unique_ptr<CallScheduler> MakeLearned(ManualClock* clock) {
+  CallSchedulerOptions o =
+      OnClock(clock, absl::Milliseconds(50), absl::Milliseconds(5));
+  o.max_in_flight["RecommendFor"] = 100;
+  auto s = Make(o);
+  Outcome learn;
+  SubmitCosting(s.get(), clock, absl::Milliseconds(2), &learn);
   const absl::Time until = absl::Now() + absl::Seconds(10);
   while (s->Stats(CallMethod::kRecommendFor).recent_run_time !=
              absl::Milliseconds(2) &&
          absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(1));
   }
-  ASSERT_EQ(s->Stats(CallMethod::kRecommendFor).recent_run_time,
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).recent_run_time,
             absl::Milliseconds(2));
+  return s;
+}
 
-  Notification hold;
-  Outcome running, a, b, c, d, other;
-  HoldTheWorker(s.get(), &hold, &running);
-  // 0, 2 and 4 ms of work ahead: admitted; 6 ms: refused at once.
-  for (Outcome* out : {&a, &b, &c, &d}) {
-    Submit(s.get(), CallMethod::kRecommendFor, out);
+// Submits calls behind a held worker until one is refused; the number
+// admitted. Each takes `cost` when it runs.
+int AdmittedUntilRefused(CallScheduler* s, ManualClock* clock,
+                         std::vector<std::unique_ptr<Outcome>>* outcomes,
+                         absl::Duration cost = absl::Milliseconds(2)) {
+  while (true) {
+    outcomes->push_back(std::make_unique<Outcome>());
+    SubmitCosting(s, clock, cost, outcomes->back().get());
+    if (outcomes->back()->done.HasBeenNotified()) {
+      EXPECT_TRUE(outcomes->back()->answered_inline ||
+                  !outcomes->back()->status.ok());
+      return static_cast<int>(outcomes->size()) - 1;
+    }
+    if (outcomes->size() > 100) return -1;
   }
-  ASSERT_TRUE(d.done.HasBeenNotified());
-  EXPECT_TRUE(d.answered_inline);
-  EXPECT_EQ(d.status.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(d.status.message().find("about 6ms, longer than "
-                                    "--target_queue_wait=5ms"),
-            std::string::npos)
-      << d.status;
-  // GetSegment has run no call to completion yet: its estimate is 0, and
-  // what waits ahead of it is still 6 ms.
-  Submit(s.get(), CallMethod::kGetSegment, &other);
-  EXPECT_EQ(other.status.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).refused, 1);
-  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).admitted, 4);
-  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).in_flight, 3);
+}
 
+TEST(CallSchedulerTest, OutsideOverloadAPauseOfDozensOfMillisecondsIsAbsorbed) {
+  ManualClock clock;
+  auto s = MakeLearned(&clock);
+  Notification hold;
+  Outcome running;
+  HoldTheWorker(s.get(), &hold, &running);
+  // 0, 2, ..., 24 ms of work ahead: admitted; 26 ms: refused at once.
+  // (They take no time when they run, so that none waits past the bound.)
+  std::vector<std::unique_ptr<Outcome>> calls;
+  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &calls, absl::ZeroDuration()),
+            13);
+  EXPECT_EQ(calls.back()->status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(calls.back()->status.message().find(
+                "about 26ms, longer than half --max_queue_wait=50ms"),
+            std::string::npos)
+      << calls.back()->status;
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).refused, 1);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).in_flight, 13);
+  // A 40 ms pause: every admitted call is answered, in arrival order.
+  clock.Advance(absl::Milliseconds(40));
   hold.Notify();
-  for (Outcome* out : {&a, &b, &c}) {
-    ASSERT_TRUE(out->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    EXPECT_TRUE(out->status.ok()) << out->status;
+  for (size_t i = 0; i + 1 < calls.size(); ++i) {
+    ASSERT_TRUE(
+        calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(calls[i]->status.ok()) << calls[i]->status;
+    if (i > 0) EXPECT_LT(calls[i - 1]->ran, calls[i]->ran);
+  }
+  EXPECT_FALSE(s->overloaded());
+}
+
+TEST(CallSchedulerTest,
+     AfterAStandingQueueArrivalsAreHeldToTheTargetForASecond) {
+  ManualClock clock;
+  auto s = MakeLearned(&clock);
+  Notification hold;
+  Outcome running, a;
+  HoldTheWorker(s.get(), &hold, &running);
+  SubmitCosting(s.get(), &clock, absl::Milliseconds(2), &a);
+  // The queue has not been short for 101 ms: a standing one. 2 and 4 ms
+  // ahead: admitted; 6 ms: refused.
+  clock.Advance(absl::Milliseconds(101));
+  std::vector<std::unique_ptr<Outcome>> calls;
+  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &calls), 2);
+  EXPECT_TRUE(s->overloaded());
+  EXPECT_NE(calls.back()->status.message().find(
+                "about 6ms, longer than --target_queue_wait=5ms"),
+            std::string::npos)
+      << calls.back()->status;
+  hold.Notify();
+  ASSERT_TRUE(a.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(a.status.code(), absl::StatusCode::kResourceExhausted);  // stale
+  for (int i : {0, 1}) {
+    ASSERT_TRUE(
+        calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(calls[i]->status.ok()) << calls[i]->status;
+  }
+  EXPECT_LT(calls[1]->ran, calls[0]->ran);  // newest first
+  WaitUntilTaken(*s);
+  EXPECT_FALSE(s->overloaded());  // the queue emptied
+
+  // Within a second of it, arrivals are still held to the target ...
+  // (Each hold is of a method that has not run yet: the held GetSegment
+  // took 105 ms on the clock, and would count as that much work ahead.)
+  Notification hold2;
+  Outcome running2;
+  HoldTheWorker(s.get(), &hold2, &running2, CallMethod::kSimilarItems);
+  std::vector<std::unique_ptr<Outcome>> cautious;
+  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &cautious), 3);
+  hold2.Notify();
+  for (int i : {0, 1, 2}) {
+    ASSERT_TRUE(
+        cautious[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  }
+  WaitUntilTaken(*s);
+  // ... and after it, to half max_queue_wait again.
+  clock.Advance(kOverloadCooldown);
+  Notification hold3;
+  Outcome running3;
+  HoldTheWorker(s.get(), &hold3, &running3, CallMethod::kBoughtTogether);
+  std::vector<std::unique_ptr<Outcome>> relaxed;
+  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &relaxed), 13);
+  hold3.Notify();
+  for (size_t i = 0; i + 1 < relaxed.size(); ++i) {
+    ASSERT_TRUE(
+        relaxed[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   }
 }
 
