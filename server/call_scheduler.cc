@@ -198,6 +198,8 @@ void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
       m->admitted.fetch_add(1, std::memory_order_relaxed);
       return;
     }
+    // Still more arrives than is answered: stay cautious.
+    if (cautious) cautious_until_ = now + kOverloadCooldown;
   }
   m->refused.fetch_add(1, std::memory_order_relaxed);
   { Slot give_back = *std::move(slot); }  // before answering
@@ -238,6 +240,7 @@ CallScheduler::Task CallScheduler::Take(bool newest) {
 
 void CallScheduler::Work() {
   int64_t taken_nanos = 0;  // the estimate of the call this worker took last
+  bool busy = false;        // whether it took one
   while (true) {
     std::optional<Task> task;
     std::vector<Task> late;  // refused outside the lock
@@ -246,6 +249,8 @@ void CallScheduler::Work() {
       MutexLock lock(&mu_);
       running_nanos_ -= taken_nanos;  // that call is done
       taken_nanos = 0;
+      if (busy) --running_;
+      busy = false;
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || !queue_.empty();
       };
@@ -277,6 +282,8 @@ void CallScheduler::Work() {
       if (task.has_value()) {
         taken_nanos = task->estimate_nanos;
         running_nanos_ += taken_nanos;
+        ++running_;
+        busy = true;
       }
     }
     for (Task& t : late) Dispatch(std::move(t), /*overloaded=*/true);
@@ -343,6 +350,11 @@ CallScheduler::MethodStats CallScheduler::Stats(CallMethod method) const {
 int CallScheduler::queued() const {
   MutexLock lock(&mu_);
   return static_cast<int>(queue_.size());
+}
+
+int CallScheduler::running() const {
+  MutexLock lock(&mu_);
+  return running_;
 }
 
 bool CallScheduler::overloaded() const {

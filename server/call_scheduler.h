@@ -25,8 +25,9 @@
 // answers. Until the queue next empties, the newest call runs first (it
 // has the most time left; the oldest are the ones to give up on) and a
 // call that waited longer than twice target_queue_wait is refused; and
-// until kOverloadCooldown after that, calls are admitted only while the
-// work ahead is under target_queue_wait. So the answered calls' latency
+// until kOverloadCooldown after that, and after the last call refused for
+// it, calls are admitted only while the work ahead is under
+// target_queue_wait. So the answered calls' latency
 // stays a few service times however far the offered load exceeds the
 // capacity.
 #ifndef TAILOR_SERVER_CALL_SCHEDULER_H_
@@ -111,9 +112,10 @@ struct CallSchedulerOptions {
 // How long the queue's oldest call must stay older than target_queue_wait
 // before the queue counts as a standing one.
 inline constexpr absl::Duration kOverloadInterval = absl::Milliseconds(100);
-// How long after a standing queue calls are still admitted only within
-// target_queue_wait: a load just above the capacity empties the queue now
-// and then, and would otherwise build a long one again each time.
+// How long after a standing queue, and after the last call refused for
+// exceeding target_queue_wait, calls are still admitted only within
+// target_queue_wait: a load above the capacity empties the queue now and
+// then, and would otherwise build a long one again each time.
 inline constexpr absl::Duration kOverloadCooldown = absl::Seconds(1);
 
 // Parses "RecommendFor=64,TargetAudience=2" into `limits`;
@@ -199,6 +201,8 @@ class CallScheduler {
   int workers() const { return static_cast<int>(threads_.size()); }
   // Calls waiting for a worker.
   int queued() const;
+  // Workers busy with a call (running it, or measuring it after).
+  int running() const;
   // Whether the queue is a standing one now (as a worker last saw it).
   bool overloaded() const;
 
@@ -250,6 +254,7 @@ class CallScheduler {
   // The estimated run times of the calls the workers took, summed (half of
   // it is, on average, still to run).
   int64_t running_nanos_ ABSL_GUARDED_BY(mu_) = 0;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;  // workers busy with a call
   // The last moment the queue was seen empty, or a worker found its oldest
   // call waiting for no longer than target_queue_wait.
   absl::Time last_short_ ABSL_GUARDED_BY(mu_);

@@ -331,6 +331,17 @@ std::unique_ptr<CallScheduler> MakeLearned(ManualClock* clock) {
   return s;
 }
 
+// Returns once the workers have finished every call (a worker measures a
+// call's run time after the call answers: the clock must not move until
+// then).
+void Drain(const CallScheduler& s) {
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while ((s.queued() > 0 || s.running() > 0) && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(s.running(), 0);
+}
+
 // Submits calls behind a held worker until one is refused; the number
 // admitted. Each takes `cost` when it runs.
 int AdmittedUntilRefused(CallScheduler* s, ManualClock* clock,
@@ -405,35 +416,38 @@ TEST(CallSchedulerTest,
     EXPECT_TRUE(calls[i]->status.ok()) << calls[i]->status;
   }
   EXPECT_LT(calls[1]->ran, calls[0]->ran);  // newest first
-  WaitUntilTaken(*s);
+  Drain(*s);
   EXPECT_FALSE(s->overloaded());  // the queue emptied
 
-  // Within a second of it, arrivals are still held to the target ...
-  // (Each hold is of a method that has not run yet: the held GetSegment
-  // took 105 ms on the clock, and would count as that much work ahead.)
-  Notification hold2;
-  Outcome running2;
-  HoldTheWorker(s.get(), &hold2, &running2, CallMethod::kSimilarItems);
-  std::vector<std::unique_ptr<Outcome>> cautious;
-  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &cautious), 3);
-  hold2.Notify();
-  for (int i : {0, 1, 2}) {
-    ASSERT_TRUE(
-        cautious[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  }
-  WaitUntilTaken(*s);
-  // ... and after it, to half max_queue_wait again.
+  // Half a second after it, arrivals are still held to the target; each
+  // refused one keeps them so for another second. (Each hold is of a
+  // method that has not run yet: the held GetSegment took 105 ms on the
+  // clock, and would count as that much work ahead.)
+  const CallMethod holds[] = {CallMethod::kSimilarItems,
+                              CallMethod::kBoughtTogether,
+                              CallMethod::kListSegments};
+  auto admitted_behind_a_hold = [&](CallMethod method) {
+    Notification hold;
+    Outcome running;
+    HoldTheWorker(s.get(), &hold, &running, method);
+    std::vector<std::unique_ptr<Outcome>> calls;
+    const int admitted = AdmittedUntilRefused(s.get(), &clock, &calls);
+    hold.Notify();
+    for (size_t i = 0; i + 1 < calls.size(); ++i) {
+      EXPECT_TRUE(
+          calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    }
+    EXPECT_TRUE(running.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    Drain(*s);
+    return admitted;
+  };
+  clock.Advance(kOverloadCooldown / 2);
+  EXPECT_EQ(admitted_behind_a_hold(holds[0]), 3);
+  clock.Advance(kOverloadCooldown * 6 / 10);  // past the first second
+  EXPECT_EQ(admitted_behind_a_hold(holds[1]), 3);
+  // A second after the last refusal: half max_queue_wait again.
   clock.Advance(kOverloadCooldown);
-  Notification hold3;
-  Outcome running3;
-  HoldTheWorker(s.get(), &hold3, &running3, CallMethod::kBoughtTogether);
-  std::vector<std::unique_ptr<Outcome>> relaxed;
-  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &relaxed), 13);
-  hold3.Notify();
-  for (size_t i = 0; i + 1 < relaxed.size(); ++i) {
-    ASSERT_TRUE(
-        relaxed[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  }
+  EXPECT_EQ(admitted_behind_a_hold(holds[2]), 13);
 }
 
 TEST(CallSchedulerTest, DestructionRunsWhatIsQueued) {
