@@ -77,9 +77,10 @@ ABSL_FLAG(absl::Duration, target_queue_wait, absl::Milliseconds(5),
           "once the oldest queued call has been older than this for 100 ms "
           "the newest calls run first and those that waited twice this are "
           "refused, until the queue empties, and until a second after that "
-          "a call is refused on arrival when the calls queued ahead would "
-          "keep it waiting longer (otherwise: half --max_queue_wait) (0: "
-          "off; at most half --max_queue_wait)");
+          "(and after the last call so refused) a call is refused on "
+          "arrival when the calls queued ahead would keep it waiting longer "
+          "(otherwise: half --max_queue_wait) (0: off; at most half "
+          "--max_queue_wait)");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
