@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/base/logging.h"
+#include "server/memory_releaser.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980",
@@ -85,10 +86,12 @@ ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
 int main(int argc, char** argv) {
+  const absl::Status mapped = tailor::MapLargeAllocations();
   absl::SetProgramUsageMessage(
       "Serves recommendations over gRPC.\n  tailor-server --snapshot_dir=DIR "
       "--data_dir=DIR [--address=HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
+  if (!mapped.ok()) tailor::LogWarning(mapped.ToString());
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles
   // (about 1.5% of the server's CPU under load); the tests keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

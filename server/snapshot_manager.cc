@@ -1,9 +1,5 @@
 #include "server/snapshot_manager.h"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -27,19 +23,6 @@ SnapshotManager::SnapshotManager(const SnapshotManagerOptions& options,
       env_(env),
       on_swap_(std::move(on_swap)) {}
 
-namespace {
-
-// Hands memory freed by a load (the decoded snapshot, a replaced state)
-// back to the kernel: glibc keeps freed heap pages otherwise, and a load
-// frees gigabytes at 1 M customers.
-void ReleaseFreedMemory() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-}
-
-}  // namespace
-
 SnapshotManager::~SnapshotManager() { Stop(); }
 
 absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
@@ -50,7 +33,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
     return BuildServingState(std::move(snapshot), store_,
                              env_->NowMicros() / 1000000, options_.serving);
   }();
-  ReleaseFreedMemory();  // the decoded snapshot
+  releaser_.Release();  // the decoded snapshot
   if (!state.ok()) {
     std::shared_ptr<const ServingState> active = holder_->Get();
     LogError(absl::StrCat("rejected snapshot ", version, ": ",
@@ -70,7 +53,7 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   old.reset();
-  ReleaseFreedMemory();  // the replaced state
+  releaser_.Release();  // the replaced state
   const Model& model = state->recommender->model();
   constexpr double kMiB = 1 << 20;
   LogInfo(absl::StrFormat(

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/base/mutex.h"
+#include "server/memory_releaser.h"
 #include "server/serving_state.h"
 #include "storage/env.h"
 #include "storage/snapshot_store.h"
@@ -102,6 +103,10 @@ class SnapshotManager {
   Mutex refresh_mu_;
   std::string failed_version_ ABSL_GUARDED_BY(refresh_mu_);
   std::atomic<int64_t> failures_{0};
+
+  // Returns the memory a load or a swap frees to the kernel, at the
+  // priority of the thread that creates the manager.
+  MemoryReleaser releaser_;
 
   Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;

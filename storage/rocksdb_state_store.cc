@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -189,8 +190,14 @@ absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
 }
 
 // Column family handles are owned by the DB wrapper and closed before it.
+// After each bulk load a thread of the store's compacts the imported
+// families: each import's table files land one level above the last
+// import's, and RocksDB's size-driven compactions would leave them there
+// (an import is far below a level's target size), so that the files and
+// the space of every import would pile up. The compaction runs on
+// RocksDB's low-priority pool (nice 19); the thread only waits for it.
 // Thread safety: RocksDB calls are thread-safe; event appends are
-// serialised by append_mu_.
+// serialised by append_mu_, the compactor's state by compact_mu_.
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
@@ -201,6 +208,7 @@ class RocksDbStateStore : public StateStore {
         path_(std::move(path)),
         min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
+    compactor_ = std::thread([this] { CompactImports(); });
   }
 
   // Reads the log's last sequence number (an unreadable one fails the open
@@ -224,6 +232,12 @@ class RocksDbStateStore : public StateStore {
   }
 
   ~RocksDbStateStore() override {
+    {
+      MutexLock lock(&compact_mu_);
+      stopping_ = true;
+    }
+    db_->DisableManualCompaction();  // ends one under way
+    compactor_.join();
     for (auto* h : handles_)
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
@@ -476,6 +490,34 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
+  // The compactor thread: compacts the imported families whole after each
+  // bulk load, until the store closes.
+  void CompactImports() {
+    while (true) {
+      {
+        MutexLock lock(&compact_mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_) {
+          return compact_requested_ || stopping_;
+        };
+        compact_mu_.Await(absl::Condition(&ready));
+        if (stopping_) return;
+        compact_requested_ = false;
+      }
+      rocksdb::CompactRangeOptions options;
+      options.exclusive_manual_compaction = false;  // the event log's go on
+      for (rocksdb::ColumnFamilyHandle* cf :
+           {catalog(), history_cf(), customers()}) {
+        rocksdb::Status s = db_->CompactRange(options, cf, nullptr, nullptr);
+        if (!s.ok()) {
+          MutexLock lock(&compact_mu_);
+          if (stopping_) return;
+          LogWarning(absl::StrCat("compacting the imported ", cf->GetName(),
+                                  " family: ", s.ToString()));
+        }
+      }
+    }
+  }
+
   // Writes each family's records to a table file (SstFileWriter) in
   // `<path>/bulk_load`, on the calling thread, and adds the files to the
   // database in one atomic ingestion on Commit: no write-ahead log, no
@@ -542,8 +584,11 @@ class RocksDbStateStore : public StateStore {
       }
       if (args.empty()) return absl::OkStatus();
       TAILOR_RETURN_IF_ERROR(store_->CheckFreeSpace("adding a bulk load"));
-      return FromRocks(store_->db_->IngestExternalFiles(args),
-                       "adding the bulk load's table files");
+      TAILOR_RETURN_IF_ERROR(FromRocks(store_->db_->IngestExternalFiles(args),
+                                       "adding the bulk load's table files"));
+      MutexLock lock(&store_->compact_mu_);
+      store_->compact_requested_ = true;
+      return absl::OkStatus();
     }
 
    private:
@@ -656,6 +701,10 @@ class RocksDbStateStore : public StateStore {
   const std::string path_;
   const int64_t min_free_bytes_;
   std::atomic<bool> loading_{false};  // a TableFileLoad exists
+  Mutex compact_mu_;
+  bool compact_requested_ ABSL_GUARDED_BY(compact_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(compact_mu_) = false;
+  std::thread compactor_;  // CompactImports; started last
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;

@@ -405,6 +405,52 @@ INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,
                            return info.param ? "RocksDb" : "Memory";
                          });
 
+// Each publish imports a whole snapshot again: the table files of the
+// imports before it are compacted away in the background rather than
+// piling up (one more file per family per publish).
+TEST(RocksDbStateStoreTest, RepeatedImportsDoNotPileUpTableFiles) {
+  TempDir dir;
+  auto store = OpenRocksDbStateStore(dir.Join("db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto table_files = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.Join("db"))) {
+      n += e.path().extension() == ".sst";
+    }
+    return n;
+  };
+  for (int version = 1; version <= 8; ++version) {
+    absl::StatusOr<std::unique_ptr<BulkLoad>> load = (*store)->StartBulkLoad();
+    ASSERT_TRUE(load.ok()) << load.status();
+    for (int i = 0; i < 2000; ++i) {
+      ASSERT_TRUE((*load)
+                      ->AddItem({absl::StrFormat("item-%05d", i),
+                                 "Coat",
+                                 "outerwear",
+                                 "B",
+                                 "camel",
+                                 1.0 * version,
+                                 {},
+                                 true})
+                      .ok());
+      ASSERT_TRUE((*load)
+                      ->AddHistory(absl::StrFormat("user-%05d", i),
+                                   {static_cast<uint64_t>(version), {}})
+                      .ok());
+    }
+    ASSERT_TRUE((*load)->Commit().ok());
+  }
+  // Compactions run in the background: give them a few seconds.
+  const absl::Time until = absl::Now() + absl::Seconds(20);
+  while (table_files() > 4 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_LE(table_files(), 4);  // 16 without the compactions
+  absl::StatusOr<std::vector<Item>> catalog = (*store)->LoadCatalog();
+  ASSERT_EQ(catalog->size(), 2000u);
+  EXPECT_EQ((*catalog)[0].price, 8.0);  // the last import's
+}
+
 TEST(RocksDbStateStoreTest, UnopenablePathIsAClearError) {
   TempDir dir;
   testing::WriteTextFile(dir.Join("file"), "not a directory");
