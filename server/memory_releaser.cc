@@ -11,45 +11,16 @@ namespace {
 
 constexpr int kLargeAllocationBytes = 4 << 20;
 
+void TrimMalloc() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 }  // namespace
 
 MemoryReleaser::MemoryReleaser(std::function<void()> release)
-    : release_(std::move(release)), thread_([this] { Loop(); }) {}
-
-MemoryReleaser::~MemoryReleaser() {
-  {
-    MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  thread_.join();
-}
-
-void MemoryReleaser::Release() {
-  MutexLock lock(&mu_);
-  requested_ = true;
-}
-
-void MemoryReleaser::Loop() {
-  while (true) {
-    {
-      MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return requested_ || stopping_;
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (stopping_) return;
-      requested_ = false;
-    }
-    if (release_) {
-      release_();
-    } else {
-#ifdef __GLIBC__
-      malloc_trim(0);
-#endif
-    }
-    releases_.fetch_add(1, std::memory_order_acq_rel);
-  }
-}
+    : task_(release ? std::move(release) : TrimMalloc) {}
 
 absl::Status MapLargeAllocations() {
 #ifdef __GLIBC__

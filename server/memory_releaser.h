@@ -3,14 +3,11 @@
 #ifndef TAILOR_SERVER_MEMORY_RELEASER_H_
 #define TAILOR_SERVER_MEMORY_RELEASER_H_
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "core/base/mutex.h"
+#include "core/base/background_task.h"
 
 namespace tailor {
 
@@ -22,30 +19,21 @@ namespace tailor {
 // is waiting for. The releaser runs it on a thread of its own, created
 // with the priority of the thread that creates the releaser (create it
 // from the server's main thread, nice 0); Release only asks for it.
-// Thread safety: Release and releases may be called from any thread.
+// Thread safety: Release and releases may be called from any thread;
+// destruction waits for a release under way.
 class MemoryReleaser {
  public:
   // `release` does the work (tests); by default glibc's malloc_trim(0).
   explicit MemoryReleaser(std::function<void()> release = nullptr);
-  ~MemoryReleaser();  // after a release under way
-  MemoryReleaser(const MemoryReleaser&) = delete;
-  MemoryReleaser& operator=(const MemoryReleaser&) = delete;
 
   // Asks for the freed memory to be returned soon; returns at once.
   // Requests made while one is pending are one.
-  void Release();
+  void Release() { task_.Request(); }
   // Releases done so far.
-  int64_t releases() const { return releases_.load(std::memory_order_acquire); }
+  int64_t releases() const { return task_.runs(); }
 
  private:
-  void Loop();
-
-  const std::function<void()> release_;
-  Mutex mu_;
-  bool requested_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<int64_t> releases_{0};
-  std::thread thread_;  // started last
+  BackgroundTask task_;
 };
 
 // Process-wide; call once, first thing in main: blocks of 4 MB and more are

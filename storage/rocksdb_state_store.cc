@@ -16,11 +16,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/base/background_task.h"
 #include "core/base/logging.h"
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
@@ -197,7 +197,7 @@ absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
 // the space of every import would pile up. The compaction runs on
 // RocksDB's low-priority pool (nice 19); the thread only waits for it.
 // Thread safety: RocksDB calls are thread-safe; event appends are
-// serialised by append_mu_, the compactor's state by compact_mu_.
+// serialised by append_mu_.
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
@@ -208,7 +208,7 @@ class RocksDbStateStore : public StateStore {
         path_(std::move(path)),
         min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
-    compactor_ = std::thread([this] { CompactImports(); });
+    compactor_ = std::make_unique<BackgroundTask>([this] { CompactImports(); });
   }
 
   // Reads the log's last sequence number (an unreadable one fails the open
@@ -232,12 +232,9 @@ class RocksDbStateStore : public StateStore {
   }
 
   ~RocksDbStateStore() override {
-    {
-      MutexLock lock(&compact_mu_);
-      stopping_ = true;
-    }
+    closing_.store(true, std::memory_order_release);
     db_->DisableManualCompaction();  // ends one under way
-    compactor_.join();
+    compactor_.reset();              // after its run under way
     for (auto* h : handles_)
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
@@ -490,30 +487,17 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
-  // The compactor thread: compacts the imported families whole after each
-  // bulk load, until the store closes.
+  // The compactor's run: compacts the imported families whole.
   void CompactImports() {
-    while (true) {
-      {
-        MutexLock lock(&compact_mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_) {
-          return compact_requested_ || stopping_;
-        };
-        compact_mu_.Await(absl::Condition(&ready));
-        if (stopping_) return;
-        compact_requested_ = false;
-      }
-      rocksdb::CompactRangeOptions options;
-      options.exclusive_manual_compaction = false;  // the event log's go on
-      for (rocksdb::ColumnFamilyHandle* cf :
-           {catalog(), history_cf(), customers()}) {
-        rocksdb::Status s = db_->CompactRange(options, cf, nullptr, nullptr);
-        if (!s.ok()) {
-          MutexLock lock(&compact_mu_);
-          if (stopping_) return;
-          LogWarning(absl::StrCat("compacting the imported ", cf->GetName(),
-                                  " family: ", s.ToString()));
-        }
+    rocksdb::CompactRangeOptions options;
+    options.exclusive_manual_compaction = false;  // the event log's go on
+    for (rocksdb::ColumnFamilyHandle* cf :
+         {catalog(), history_cf(), customers()}) {
+      rocksdb::Status s = db_->CompactRange(options, cf, nullptr, nullptr);
+      if (closing_.load(std::memory_order_acquire)) return;
+      if (!s.ok()) {
+        LogWarning(absl::StrCat("compacting the imported ", cf->GetName(),
+                                " family: ", s.ToString()));
       }
     }
   }
@@ -586,8 +570,7 @@ class RocksDbStateStore : public StateStore {
       TAILOR_RETURN_IF_ERROR(store_->CheckFreeSpace("adding a bulk load"));
       TAILOR_RETURN_IF_ERROR(FromRocks(store_->db_->IngestExternalFiles(args),
                                        "adding the bulk load's table files"));
-      MutexLock lock(&store_->compact_mu_);
-      store_->compact_requested_ = true;
+      store_->compactor_->Request();
       return absl::OkStatus();
     }
 
@@ -701,10 +684,8 @@ class RocksDbStateStore : public StateStore {
   const std::string path_;
   const int64_t min_free_bytes_;
   std::atomic<bool> loading_{false};  // a TableFileLoad exists
-  Mutex compact_mu_;
-  bool compact_requested_ ABSL_GUARDED_BY(compact_mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(compact_mu_) = false;
-  std::thread compactor_;  // CompactImports; started last
+  std::atomic<bool> closing_{false};
+  std::unique_ptr<BackgroundTask> compactor_;  // CompactImports
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
