@@ -440,10 +440,15 @@ TEST(RocksDbStateStoreTest, RepeatedImportsDoNotPileUpTableFiles) {
     }
     ASSERT_TRUE((*load)->Commit().ok());
   }
-  // Compactions run in the background: give them a few seconds.
+  // Compactions run in the background (a compaction's output appears
+  // before its inputs go): wait until the count stays down for 200 ms.
   const absl::Time until = absl::Now() + absl::Seconds(20);
-  while (table_files() > 4 && absl::Now() < until) {
-    absl::SleepFor(absl::Milliseconds(20));
+  int files = table_files();
+  while (absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(200));
+    const int now = table_files();
+    if (now <= 4 && files <= 4) break;
+    files = now;
   }
   EXPECT_LE(table_files(), 4);  // 16 without the compactions
   absl::StatusOr<std::vector<Item>> catalog = (*store)->LoadCatalog();
