@@ -327,9 +327,19 @@ void CallScheduler::Dispatch(Task task, bool overloaded) {
   }
   std::move(task.run)(std::move(task.slot));
   // The method's recent run time, for the estimate of the queued work.
+  // A call that takes far longer than the recent ones mostly waited (for
+  // a lock, the CPU, the disk) rather than worked, and the calls behind it
+  // will not take as long: counted whole, the few calls running during a
+  // pause of tens of milliseconds would make the queue look several times
+  // longer than it is and refuse calls the workers answer in time. So one
+  // call counts as at most twice the average: the average rises by at most
+  // an eighth per call, and a real slowdown (calls three times
+  // slower) is followed within a dozen calls.
   const int64_t took = absl::ToInt64Nanoseconds(Now() - now);
   const int64_t average = m.run_nanos.load(std::memory_order_relaxed);
-  m.run_nanos.store(average == 0 ? took : average + (took - average) / 8,
+  m.run_nanos.store(average == 0
+                        ? took
+                        : average + (std::min(took, 2 * average) - average) / 8,
                     std::memory_order_relaxed);
 }
 

@@ -86,12 +86,14 @@ ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
 int main(int argc, char** argv) {
-  const absl::Status mapped = tailor::MapLargeAllocations();
+  const absl::Status malloc_configured = tailor::ConfigureMalloc();
   absl::SetProgramUsageMessage(
       "Serves recommendations over gRPC.\n  tailor-server --snapshot_dir=DIR "
       "--data_dir=DIR [--address=HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
-  if (!mapped.ok()) tailor::LogWarning(mapped.ToString());
+  if (!malloc_configured.ok()) {
+    tailor::LogWarning(malloc_configured.ToString());
+  }
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles
   // (about 1.5% of the server's CPU under load); the tests keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -46,14 +46,14 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
 void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   std::shared_ptr<const ServingState> old = holder_->Exchange(state);
   // Requests still scoring with the old state hold it for a millisecond or
-  // so; once they are done it is freed here, not by the last of them (at
-  // 100 k items, tens of milliseconds of freeing added to that call).
+  // so; once they are done the releaser frees it, not the last of them (at
+  // 100 k items, tens of milliseconds of freeing added to that call) nor
+  // this thread (see MemoryReleaser).
   const absl::Time until = absl::Now() + absl::Seconds(2);
   while (old != nullptr && old.use_count() > 1 && absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(1));
   }
-  old.reset();
-  releaser_.Release();  // the replaced state
+  releaser_.Release(std::move(old));
   const Model& model = state->recommender->model();
   constexpr double kMiB = 1 << 20;
   LogInfo(absl::StrFormat(
@@ -104,7 +104,7 @@ absl::Status SnapshotManager::RefreshLocked() {
     failed_version_ = version;
     return state.status();
   }
-  active.reset();  // Install frees the old state once no one holds it
+  active.reset();  // Install hands the old state on once no one holds it
   Install(*std::move(state));
   CollectGarbage();
   return absl::OkStatus();
@@ -132,7 +132,7 @@ absl::Status SnapshotManager::ActivateLocked(const std::string& version) {
         absl::StrCat("cannot point CURRENT at ", version, ": ", s.message(),
                      "; still serving ", active ? active->version : "nothing"));
   }
-  active.reset();  // Install frees the old state once no one holds it
+  active.reset();  // Install hands the old state on once no one holds it
   if (state != nullptr) Install(std::move(state));
   CollectGarbage();
   return absl::OkStatus();

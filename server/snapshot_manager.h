@@ -104,8 +104,9 @@ class SnapshotManager {
   std::string failed_version_ ABSL_GUARDED_BY(refresh_mu_);
   std::atomic<int64_t> failures_{0};
 
-  // Returns the memory a load or a swap frees to the kernel, at the
-  // priority of the thread that creates the manager.
+  // Frees the states a swap replaces and returns the memory a load or a
+  // swap frees to the kernel, at the priority of the thread that creates
+  // the manager.
   MemoryReleaser releaser_;
 
   Mutex stop_mu_;

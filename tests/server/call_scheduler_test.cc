@@ -359,6 +359,32 @@ int AdmittedUntilRefused(CallScheduler* s, ManualClock* clock,
   }
 }
 
+// The estimate of a call's run time: a call stalled by a pause counts as
+// twice the average at most; a lasting slowdown (three times slower) is
+// followed within a dozen calls.
+TEST(CallSchedulerTest, RunTimeEstimateShrugsOffAPauseAndFollowsASlowdown) {
+  ManualClock clock;
+  auto s = MakeLearned(&clock);  // 2 ms
+  Outcome stalled;
+  SubmitCosting(s.get(), &clock, absl::Milliseconds(40), &stalled);
+  ASSERT_TRUE(stalled.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  Drain(*s);
+  // 2 ms + (4 ms - 2 ms) / 8, where the whole 40 ms would give 6.75 ms.
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).recent_run_time,
+            absl::Microseconds(2250));
+  int calls = 0;
+  while (s->Stats(CallMethod::kRecommendFor).recent_run_time <
+             absl::Milliseconds(5) &&
+         calls < 100) {
+    Outcome slower;
+    SubmitCosting(s.get(), &clock, absl::Milliseconds(6), &slower);
+    ASSERT_TRUE(slower.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    Drain(*s);
+    ++calls;
+  }
+  EXPECT_LE(calls, 12);
+}
+
 TEST(CallSchedulerTest, OutsideOverloadAPauseOfDozensOfMillisecondsIsAbsorbed) {
   ManualClock clock;
   auto s = MakeLearned(&clock);
