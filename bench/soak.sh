@@ -3,8 +3,9 @@
 # RecommendFor, GetSegment and RecordEvents (MIX, at RATE calls/s, open
 # loop) while a new snapshot is published every SWAP_MINUTES (default 5).
 # Prints one line per minute: calls answered and failed, p99 / p99.9 / max
-# latency, the server's RSS and open files, and whether a snapshot was
-# published in it; then the slopes of RSS and open files after WARMUP
+# latency, the server's RSS, its open files and how many of them are
+# RocksDB table files, and whether a snapshot was published in it; then the
+# slopes of RSS and open files (table files and the others) after WARMUP
 # minutes (least squares, per hour) and the goals: no failed call, p99.9
 # <= 20 ms in every minute, RSS and open files flat.
 # Extra server flags go in SERVER_FLAGS.
@@ -36,9 +37,17 @@ for _ in $(seq "$swaps"); do
     --factors=64 --iterations=10 >>"$work/train.log" 2>&1
 done
 # publish VERSION: copies a staged version into the served directory and
-# points CURRENT at it, as a trainer's publish does (whole, then renamed).
+# points CURRENT at it, as a trainer's publish does: whole, then renamed,
+# each file written in synced 4 MB steps (a plain cp would leave its 120
+# MB to the kernel's writeback, which sends it to the disk in one burst
+# half a minute later).
 publish() {
-  cp -r "$work/staging/$1" "$work/snapshots/$1.tmp"
+  local f
+  mkdir "$work/snapshots/$1.tmp"
+  for f in "$work/staging/$1"/*; do
+    dd if="$f" of="$work/snapshots/$1.tmp/${f##*/}" bs=4M oflag=dsync \
+      status=none
+  done
   mv "$work/snapshots/$1.tmp" "$work/snapshots/$1"
   echo "$1" >"$work/snapshots/CURRENT.tmp"
   mv "$work/snapshots/CURRENT.tmp" "$work/snapshots/CURRENT"
@@ -57,7 +66,7 @@ start_server "$work" "$work/snapshots" ${SERVER_FLAGS:-}
   --timeline_bucket=60 >"$work/bench.txt" &
 bench=$!
 start=$(date +%s)
-declare -a rss fds swapped
+declare -a rss fds tables swapped
 for minute in $(seq 0 $((MINUTES - 1))); do
   if [ "$minute" -gt 0 ] && [ $((minute % SWAP_MINUTES)) = 0 ]; then
     publish "$(printf '%08d' $((minute / SWAP_MINUTES + 1)))"
@@ -68,6 +77,8 @@ for minute in $(seq 0 $((MINUTES - 1))); do
   [ "$wait_s" -gt 0 ] && sleep "$wait_s"
   rss[$minute]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status")
   fds[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
+  tables[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 \
+    -lname '*.sst' | wc -l)
 done
 wait "$bench" || true
 
@@ -76,14 +87,14 @@ echo "$MINUTES minutes at $RATE calls/s ($MIX, batches of $BATCH events)," \
 grep -E "rejected snapshot|serving snapshot" "$work/server.log" |
   sed 's/^/  server: /'
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
-printf '%6s %8s %6s %9s %9s %9s %8s %6s\n' minute ok failed "p99 ms" \
-  "p99.9 ms" "max ms" "RSS MiB" files
+printf '%6s %8s %6s %9s %9s %9s %8s %6s %6s\n' minute ok failed "p99 ms" \
+  "p99.9 ms" "max ms" "RSS MiB" files tables
 awk 'NR > 1' "$work/timeline.tsv" | while read -r second ok errors _ p99 p999 max; do
   m=$((second / 60))
   [ "$m" -lt "$MINUTES" ] || continue
-  printf '%6d %8d %6d %9.1f %9.1f %9.1f %8s %6s%s\n' "$m" "$ok" "$errors" \
-    "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" "${rss[$m]}" "${fds[$m]}" \
-    "${swapped[$m]:-}"
+  printf '%6d %8d %6d %9.1f %9.1f %9.1f %8s %6s %6s%s\n' "$m" "$ok" \
+    "$errors" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" "${rss[$m]}" \
+    "${fds[$m]}" "${tables[$m]}" "${swapped[$m]:-}"
 done
 # slope_per_hour VALUES...: least-squares slope over minutes WARMUP.., per
 # hour.
@@ -93,9 +104,14 @@ slope_per_hour() {
     END { if (n < 2) { print "n/a"; exit }
           printf "%.1f", 60 * (n * sxy - sx * sy) / (n * sxx - sx * sx) }'
 }
+others=()
+for m in "${!fds[@]}"; do others[$m]=$((fds[m] - tables[m])); done
 echo "after minute $WARMUP: RSS $(slope_per_hour "${rss[@]}") MiB/hour" \
   "(from ${rss[$WARMUP]} MiB), open files $(slope_per_hour "${fds[@]}")/hour" \
-  "(from ${fds[$WARMUP]})"
+  "(from ${fds[$WARMUP]}): RocksDB table files" \
+  "$(slope_per_hour "${tables[@]}")/hour (from ${tables[$WARMUP]}, growing" \
+  "with the event log), others $(slope_per_hour "${others[@]}")/hour" \
+  "(from ${others[$WARMUP]})"
 # RocksDB's own account of the run (its info logs in the data directory).
 events_in_logs() { cat "$work"/data/LOG* | grep -c "\"event\": \"$1\"" || true; }
 echo "RocksDB: $(events_in_logs flush_finished) write buffers flushed," \
