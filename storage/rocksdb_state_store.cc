@@ -3,6 +3,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/rate_limiter.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
@@ -112,6 +113,11 @@ class UserPrefixTransform : public rocksdb::SliceTransform {
 // 16 MB buffers level it off within a minute or two, for more and smaller
 // flushes.
 constexpr size_t kEventLogWriteBuffer = size_t{16} << 20;
+
+// Flushes' and compactions' share of the disk, in bytes per second: well
+// above what the event log needs (at 1,000 events/s, a few MB/s written
+// by flushes and compactions together), well below what a disk takes.
+constexpr int64_t kBackgroundWriteRate = int64_t{64} << 20;
 
 // The least free space StateStoreOptions::min_free_bytes may ask for.
 constexpr int64_t kMinFreeBytesFloor = int64_t{64} << 20;
@@ -845,6 +851,15 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
                      "compactions: ",
                      st.ToString()));
   }
+  // Table files (flushes, compactions, bulk loads) are handed to the disk
+  // a megabyte at a time as they are written rather than synced whole at
+  // the end, and flushes and compactions together write at most
+  // kBackgroundWriteRate: a compaction's tens of MB sent to the disk at
+  // once kept each sync of the event log (every RecordEvents batch)
+  // waiting behind them for up to 180 ms.
+  options.bytes_per_sync = 1 << 20;
+  options.rate_limiter.reset(
+      rocksdb::NewGenericRateLimiter(kBackgroundWriteRate));
   // Every write is synced before it is acknowledged, so only the last
   // record of a log can be incomplete (a crash during its write, never
   // acknowledged): that is tolerated, and damage anywhere else fails the
