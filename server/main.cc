@@ -56,6 +56,10 @@ ABSL_FLAG(int64_t, min_free_disk_mb, 128,
           "refuse to record events (UNAVAILABLE) while the data_dir volume "
           "has less than this many MB free, before RocksDB runs out of room "
           "(at least 64)");
+ABSL_FLAG(int64_t, block_cache_mb, 64,
+          "memory for the data_dir's read cache, shared by its column "
+          "families: recently read blocks and the table files' index and "
+          "filter blocks (at least 1)");
 ABSL_FLAG(int, workers, 0,
           "threads that run the Recommender calls (0: one per usable CPU: "
           "the affinity mask and the cgroup's CPU quota)");
@@ -112,6 +116,7 @@ int main(int argc, char** argv) {
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.salvage_data_dir = absl::GetFlag(FLAGS_salvage_data_dir);
   options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
+  options.block_cache_bytes = absl::GetFlag(FLAGS_block_cache_mb) << 20;
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);

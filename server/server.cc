@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
       s->store_,
       OpenRocksDbStateStore(options.data_dir,
                             {.salvage = options.salvage_data_dir,
-                             .min_free_bytes = options.min_free_disk_bytes}));
+                             .min_free_bytes = options.min_free_disk_bytes,
+                             .block_cache_bytes = options.block_cache_bytes}));
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(

@@ -35,6 +35,8 @@ struct ServerOptions {
   // Writes to data_dir are refused while its volume has less than this
   // free (see StateStoreOptions::min_free_bytes).
   int64_t min_free_disk_bytes = int64_t{128} << 20;
+  // data_dir's block cache (see StateStoreOptions::block_cache_bytes).
+  int64_t block_cache_bytes = int64_t{64} << 20;
   // How often to look for a new CURRENT; zero disables polling.
   absl::Duration poll_interval = absl::Seconds(5);
   // Snapshot versions kept on disk (see SnapshotManagerOptions).

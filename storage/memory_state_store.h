@@ -48,6 +48,7 @@ class MemoryStateStore : public StateStore {
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
   absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override;
+  absl::StatusOr<StoreUsage> Usage() override { return StoreUsage(); }
 
  private:
   class Load;

@@ -1,4 +1,5 @@
 // RocksDB implementation of StateStore.
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
@@ -122,21 +123,37 @@ constexpr int64_t kBackgroundWriteRate = int64_t{64} << 20;
 // The least free space StateStoreOptions::min_free_bytes may ask for.
 constexpr int64_t kMinFreeBytesFloor = int64_t{64} << 20;
 
+// The smallest block cache StateStoreOptions::block_cache_bytes may ask for.
+constexpr int64_t kMinBlockCacheBytes = int64_t{1} << 20;
+
 rocksdb::ColumnFamilyOptions EventLogFamily(
     rocksdb::ColumnFamilyOptions options) {
   options.write_buffer_size = kEventLogWriteBuffer;
   return options;
 }
 
-// Families read by key on a hot path get bloom filters: user_events by user
-// prefix (a request's scan), event_ids by whole key (the writer's
+// What a family's table files keep in memory: every family shares `cache`,
+// and the files' index and filter blocks are kept there too (RocksDB's
+// default keeps them beside the cache, for as long as a file is open: a
+// memory that grows with the event log, every hour the server runs).
+// Level-0 files' index and filter blocks stay pinned (the newest events,
+// read by every request); the others are cached with high priority.
+// Families read by key on a hot path get bloom filters (`bloom`): user_events
+// by user prefix (a request's scan), event_ids by whole key (the writer's
 // idempotency check, mostly for ids never seen).
-rocksdb::ColumnFamilyOptions WithBloomFilter(
-    std::shared_ptr<const rocksdb::SliceTransform> prefix) {
+rocksdb::ColumnFamilyOptions CachedFamily(
+    std::shared_ptr<rocksdb::Cache> cache, bool bloom,
+    std::shared_ptr<const rocksdb::SliceTransform> prefix = nullptr) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.whole_key_filtering = prefix == nullptr;
+  table.block_cache = std::move(cache);
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (bloom) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = prefix == nullptr;
+  }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.prefix_extractor = std::move(prefix);
   return options;
@@ -208,9 +225,11 @@ class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
                     std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                    std::string path, int64_t min_free_bytes)
+                    std::shared_ptr<rocksdb::Cache> cache, std::string path,
+                    int64_t min_free_bytes)
       : db_(std::move(db)),
         handles_(std::move(handles)),
+        cache_(std::move(cache)),
         path_(std::move(path)),
         min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
@@ -492,6 +511,33 @@ class RocksDbStateStore : public StateStore {
     return std::unique_ptr<BulkLoad>(std::move(load));
   }
 
+  absl::StatusOr<StoreUsage> Usage() override {
+    StoreUsage usage;
+    const std::pair<const std::string*, int64_t*> sums[] = {
+        {&rocksdb::DB::Properties::kCurSizeAllMemTables,
+         &usage.write_buffer_bytes},
+        {&rocksdb::DB::Properties::kEstimateTableReadersMem,
+         &usage.table_reader_bytes},
+        {&rocksdb::DB::Properties::kEstimateLiveDataSize,
+         &usage.live_data_bytes},
+        {&rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+         &usage.pending_compaction_bytes}};
+    for (const auto& [name, out] : sums) {
+      uint64_t value = 0;
+      if (!db_->GetAggregatedIntProperty(*name, &value)) {
+        return absl::InternalError(
+            absl::StrCat("rocksdb: cannot read the property ", *name));
+      }
+      *out = static_cast<int64_t>(value);
+    }
+    usage.block_cache_bytes = static_cast<int64_t>(cache_->GetUsage());
+    usage.block_cache_capacity = static_cast<int64_t>(cache_->GetCapacity());
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db_->GetLiveFilesMetaData(&files);
+    usage.table_files = static_cast<int64_t>(files.size());
+    return usage;
+  }
+
  private:
   // The compactor's run: compacts the imported families whole.
   void CompactImports() {
@@ -685,6 +731,7 @@ class RocksDbStateStore : public StateStore {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const std::shared_ptr<rocksdb::Cache> cache_;  // every family's
   rocksdb::WriteOptions sync_;
   std::atomic<bool> write_failed_{false};
   const std::string path_;
@@ -827,6 +874,12 @@ absl::StatusOr<std::string> Salvage(
 
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
     const std::string& path, const StateStoreOptions& store_options) {
+  if (store_options.block_cache_bytes < kMinBlockCacheBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "block_cache_mb: must be at least ", kMinBlockCacheBytes >> 20,
+        " (the table files' index and filter blocks are kept in it), got ",
+        store_options.block_cache_bytes >> 20));
+  }
   if (store_options.min_free_bytes < kMinFreeBytesFloor) {
     return absl::InvalidArgumentError(absl::StrCat(
         "min_free_disk_mb: must be at least ", kMinFreeBytesFloor >> 20,
@@ -866,16 +919,21 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
   // open rather than dropping the acknowledged records after it.
   options.wal_recovery_mode =
       rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(
+      static_cast<size_t>(store_options.block_cache_bytes),
+      /*num_shard_bits=*/-1, /*strict_capacity_limit=*/false,
+      /*high_pri_pool_ratio=*/0.5);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"catalog", rocksdb::ColumnFamilyOptions()},
-      {"history", rocksdb::ColumnFamilyOptions()},
-      {"meta", rocksdb::ColumnFamilyOptions()},
-      {"customers", rocksdb::ColumnFamilyOptions()},
-      {"events", EventLogFamily(rocksdb::ColumnFamilyOptions())},
-      {"user_events", EventLogFamily(WithBloomFilter(
-                          std::make_shared<UserPrefixTransform>()))},
-      {"event_ids", EventLogFamily(WithBloomFilter(nullptr))}};
+      {rocksdb::kDefaultColumnFamilyName, CachedFamily(cache, false)},
+      {"catalog", CachedFamily(cache, false)},
+      {"history", CachedFamily(cache, false)},
+      {"meta", CachedFamily(cache, false)},
+      {"customers", CachedFamily(cache, false)},
+      {"events", EventLogFamily(CachedFamily(cache, false))},
+      {"user_events",
+       EventLogFamily(
+           CachedFamily(cache, true, std::make_shared<UserPrefixTransform>()))},
+      {"event_ids", EventLogFamily(CachedFamily(cache, true))}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
@@ -895,8 +953,8 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
   }
   if (!s.ok()) return OpenError(path, s);
   auto store = std::make_unique<RocksDbStateStore>(
-      std::unique_ptr<rocksdb::DB>(raw), std::move(handles), path,
-      store_options.min_free_bytes);
+      std::unique_ptr<rocksdb::DB>(raw), std::move(handles), std::move(cache),
+      path, store_options.min_free_bytes);
   TAILOR_RETURN_IF_ERROR(store->Init());
   if (salvaged) {
     TAILOR_RETURN_IF_ERROR(store->ForgetImportedSnapshot());

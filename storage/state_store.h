@@ -95,6 +95,24 @@ class BulkKeyOrder {
   bool any_ = false;
 };
 
+// What a store holds in memory and on disk, for monitoring. A MemoryStateStore
+// has no write buffers, cache or files: all zero.
+struct StoreUsage {
+  // Memory: the write buffers (RocksDB's memtables) of every family,
+  int64_t write_buffer_bytes = 0;
+  // the shared block cache's contents and capacity (data, index and filter
+  // blocks; contents may exceed the capacity while blocks are in use),
+  int64_t block_cache_bytes = 0;
+  int64_t block_cache_capacity = 0;
+  // and what open table files hold outside the cache.
+  int64_t table_reader_bytes = 0;
+  // Disk: the estimated size of the live records, the bytes compactions
+  // still have to rewrite, and the table files.
+  int64_t live_data_bytes = 0;
+  int64_t pending_compaction_bytes = 0;
+  int64_t table_files = 0;
+};
+
 // Thread safety: implementations are safe to call from many threads at once.
 class StateStore {
  public:
@@ -152,6 +170,9 @@ class StateStore {
   // database and added to it whole on Commit, so that the event log's
   // writes never wait behind them and no write buffer holds them.
   virtual absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() = 0;
+
+  // What the store holds now (see StoreUsage).
+  virtual absl::StatusOr<StoreUsage> Usage() = 0;
 };
 
 struct StateStoreOptions {
@@ -167,6 +188,12 @@ struct StateStoreOptions {
   // 7.8 can reuse the failed log file, which Debian's build stops on with
   // an assertion). At least 64 MB (INVALID_ARGUMENT below).
   int64_t min_free_bytes = int64_t{128} << 20;
+  // The block cache every family shares: the table files' recently read
+  // data blocks and their index and filter blocks, so that the store's
+  // memory stays within its write buffers and this however large the event
+  // log grows (StoreUsage::table_reader_bytes stays near 0). At least 1 MB
+  // (INVALID_ARGUMENT below).
+  int64_t block_cache_bytes = int64_t{64} << 20;
 };
 
 // Opens (creating if missing) a RocksDB database under `path` with column

@@ -513,6 +513,56 @@ TEST(RocksDbStateStoreTest, EventReadsSkipFilesThatCannotHoldTheKey) {
   EXPECT_EQ(store->UserEvents("a", 0, 10)->size(), 4u);
 }
 
+// The table files' index and filter blocks are held in the bounded block
+// cache, not beside it: what open files hold outside the cache does not
+// grow with the event log (RocksDB's default kept a file's filter, here
+// about 10 bits per event, for as long as the file was open).
+TEST(RocksDbStateStoreTest, TableFilesKeepTheirIndexAndFiltersInTheCache) {
+  TempDir dir;
+  const StateStoreOptions options{.block_cache_bytes = int64_t{1} << 20};
+  auto opened = OpenRocksDbStateStore(dir.Join("db"), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<StateStore> store = std::move(*opened);
+  uint64_t seq = 0;
+  for (int b = 0; b < 40; ++b) {
+    std::vector<LoggedEvent> batch;
+    for (int k = 0; k < 5000; ++k) {
+      ++seq;
+      batch.push_back(Logged(absl::StrCat("event-", seq),
+                             absl::StrCat("user-", seq % 10007), "A", seq));
+    }
+    ASSERT_TRUE(store->AppendEvents(batch).ok());
+  }
+  store.reset();  // the reopen writes the recovered log to table files
+  opened = OpenRocksDbStateStore(dir.Join("db"), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  store = std::move(*opened);
+  for (int u = 0; u < 2000; ++u) {
+    auto events = store->UserEvents(absl::StrCat("user-", u), 0, 100);
+    ASSERT_TRUE(events.ok()) << events.status();
+    ASSERT_FALSE(events->empty());
+  }
+
+  absl::StatusOr<StoreUsage> usage = store->Usage();
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_GE(usage->table_files, 3);  // events, user_events, event_ids
+  EXPECT_GT(usage->live_data_bytes, 1 << 20);
+  EXPECT_EQ(usage->block_cache_capacity, 1 << 20);
+  EXPECT_GT(usage->block_cache_bytes, 0);
+  EXPECT_LE(usage->block_cache_bytes, int64_t{3} << 19);
+  // 200,000 event ids: a 250 KB filter if held beside the cache.
+  EXPECT_LT(usage->table_reader_bytes, 64 << 10);
+}
+
+TEST(RocksDbStateStoreTest, ABlockCacheBelowAMegabyteIsRefused) {
+  TempDir dir;
+  auto s = OpenRocksDbStateStore(dir.Join("db"),
+                                 {.block_cache_bytes = int64_t{1} << 19});
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("block_cache_mb"), std::string::npos)
+      << s.status();
+}
+
 }  // namespace
 }  // namespace tailor
 
