@@ -28,8 +28,16 @@ int DefaultLimit(CallMethod method, int workers) {
     case CallMethod::kRecordEvents:  // held while the disk syncs, not a worker
       return 16 * workers;
     default:
-      return 8 * workers;
+      return 64 * workers;
   }
+}
+
+// The per-page calls: those held to kOverloadCallsPerWorker under overload.
+bool PerPage(CallMethod method) {
+  return method == CallMethod::kRecommendFor ||
+         method == CallMethod::kSimilarItems ||
+         method == CallMethod::kBoughtTogether ||
+         method == CallMethod::kGetSegment;
 }
 
 int IndexOf(absl::string_view name) {
@@ -106,6 +114,13 @@ absl::StatusOr<std::unique_ptr<CallScheduler>> CallScheduler::Create(
     }
     s->methods_[m].limit = limit;
   }
+  for (int m = 0; m < kCallMethods; ++m) {
+    Method& method = s->methods_[m];
+    method.overload_limit =
+        PerPage(static_cast<CallMethod>(m))
+            ? std::min(method.limit, kOverloadCallsPerWorker * workers)
+            : method.limit;
+  }
   s->threads_.reserve(workers);
   for (int w = 0; w < workers; ++w) {
     s->threads_.emplace_back([p = s.get(), nice = options.worker_nice] {
@@ -145,12 +160,22 @@ absl::StatusOr<CallScheduler::Slot> CallScheduler::TakeSlot(CallMethod method) {
   // one free.
   const int before = m.in_flight.fetch_add(1, std::memory_order_acq_rel);
   Slot slot(&m.in_flight);
-  if (before >= m.limit) {
+  const bool cautious = cautious_.load(std::memory_order_relaxed);
+  const int limit = cautious ? m.overload_limit : m.limit;
+  if (before >= limit) {
     m.refused.fetch_add(1, std::memory_order_relaxed);
+    // More still arrives than is answered: stay cautious (see Schedule).
+    if (cautious) {
+      cautious_refusal_nanos_.store(absl::ToUnixNanos(Now()),
+                                    std::memory_order_relaxed);
+    }
     return absl::ResourceExhaustedError(absl::StrCat(
-        CallMethodName(method), ": the server is overloaded (", m.limit,
-        " calls in flight, the --max_in_flight bound); retry with backoff "
-        "or on another replica"));
+        CallMethodName(method), ": the server is overloaded (", limit,
+        " calls in flight, ",
+        limit < m.limit ? absl::StrCat("the bound while calls keep queueing, ",
+                                       kOverloadCallsPerWorker, " per worker")
+                        : std::string("the --max_in_flight bound"),
+        "); retry with backoff or on another replica"));
   }
   return slot;
 }
@@ -188,7 +213,12 @@ void CallScheduler::Schedule(CallMethod method, absl::Time deadline,
   {
     MutexLock lock(&mu_);
     ahead = absl::Nanoseconds((queued_nanos_ + running_nanos_ / 2) / workers());
+    cautious_until_ = std::max(cautious_until_,
+                               absl::FromUnixNanos(cautious_refusal_nanos_.load(
+                                   std::memory_order_relaxed)) +
+                                   kOverloadCooldown);
     const bool cautious = Standing(now) || now < cautious_until_;
+    cautious_.store(cautious, std::memory_order_relaxed);
     bound = cautious ? target_queue_wait_ : burst_queue_wait_;
     if (target_queue_wait_ <= absl::ZeroDuration() || ahead <= bound) {
       if (queue_.empty()) last_short_ = now;  // empty until this call
@@ -223,7 +253,10 @@ bool CallScheduler::Standing(absl::Time now) {
       now - last_short_ > kOverloadInterval) {
     overloaded_ = true;
   }
-  if (overloaded_) cautious_until_ = now + kOverloadCooldown;
+  if (overloaded_) {
+    cautious_until_ = now + kOverloadCooldown;
+    cautious_.store(true, std::memory_order_relaxed);
+  }
   return overloaded_;
 }
 

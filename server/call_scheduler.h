@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -75,10 +76,12 @@ struct CallSchedulerOptions {
   int workers = 0;
   // Calls of a method admitted and not yet answered (waiting for a worker
   // or running; for StreamEvents, open streams), by method name. A method
-  // not named gets its default: 8 per worker for the per-page calls
-  // (RecommendFor, SimilarItems, BoughtTogether, GetSegment): enough that
-  // a worker always has its next call waiting, few enough that the wait
-  // stays a few calls long; 16 per worker for RecordEvents, whose calls
+  // not named gets its default: 64 per worker for the per-page calls
+  // (RecommendFor, SimilarItems, BoughtTogether, GetSegment), so that a
+  // pause of a healthy server (a few dozen milliseconds at thousands of
+  // calls per second) refuses nothing, and the bound on the queued work
+  // decides; under overload they are held to kOverloadCallsPerWorker
+  // (below); 16 per worker for RecordEvents, whose calls
   // wait for the disk's sync rather than a worker; half the workers (at
   // least 1) for the scans over every shopper (ListSegments,
   // TargetAudience), so that they never hold every worker; and 4 per worker
@@ -117,6 +120,14 @@ inline constexpr absl::Duration kOverloadInterval = absl::Milliseconds(100);
 // target_queue_wait: a load above the capacity empties the queue now and
 // then, and would otherwise build a long one again each time.
 inline constexpr absl::Duration kOverloadCooldown = absl::Seconds(1);
+// The calls in flight per worker each per-page method (RecommendFor,
+// SimilarItems, BoughtTogether, GetSegment) is held to while a standing
+// queue lasts and until kOverloadCooldown after it and after the last call
+// refused for it (or its max_in_flight, if lower): enough that a worker always
+// has its next call waiting, few enough that the wait stays a few calls long
+// whatever the estimates of the run times say (they miss the time gRPC's
+// threads take from the workers under overload).
+inline constexpr int kOverloadCallsPerWorker = 8;
 
 // Parses "RecommendFor=64,TargetAudience=2" into `limits`;
 // INVALID_ARGUMENT naming `flag` for an unknown method or a bound below 1.
@@ -209,6 +220,7 @@ class CallScheduler {
  private:
   struct Method {
     int limit = 0;
+    int overload_limit = 0;  // while cautious_
     std::atomic<int> in_flight{0};
     std::atomic<int64_t> admitted{0};
     std::atomic<int64_t> refused{0};
@@ -264,6 +276,15 @@ class CallScheduler {
   bool overloaded_ ABSL_GUARDED_BY(mu_) = false;
   // Until when arrivals are admitted within target_queue_wait only.
   absl::Time cautious_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Whether the last call scheduled found the queue standing or within its
+  // cooldown: the per-page calls are then held to their overload_limit.
+  // Written under mu_, read without it on arrival.
+  std::atomic<bool> cautious_{false};
+  // When a call was last refused on arrival for the overload bound on the
+  // calls in flight (Unix nanoseconds): like a refusal for the queued
+  // work, it keeps the scheduler cautious for kOverloadCooldown more.
+  std::atomic<int64_t> cautious_refusal_nanos_{
+      std::numeric_limits<int64_t>::min()};
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;  // started last, in Create
 };

@@ -67,7 +67,8 @@ ABSL_FLAG(std::string, max_in_flight, "",
           "bounds on the calls in flight per method, beyond which a call is "
           "refused at once with RESOURCE_EXHAUSTED, e.g. "
           "\"RecommendFor=64,TargetAudience=2\"; methods not named keep "
-          "their defaults (8 per worker; RecordEvents 16 per worker; "
+          "their defaults (64 per worker, 8 under overload; RecordEvents 16 "
+          "per worker; "
           "ListSegments and TargetAudience half the workers; StreamEvents 4 "
           "open streams per worker)");
 ABSL_FLAG(int, worker_nice, 0,

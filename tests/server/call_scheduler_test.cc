@@ -355,7 +355,7 @@ int AdmittedUntilRefused(CallScheduler* s, ManualClock* clock,
                   !outcomes->back()->status.ok());
       return static_cast<int>(outcomes->size()) - 1;
     }
-    if (outcomes->size() > 100) return -1;
+    if (outcomes->size() > 1000) return -1;
   }
 }
 
@@ -410,9 +410,41 @@ TEST(CallSchedulerTest, OutsideOverloadAPauseOfDozensOfMillisecondsIsAbsorbed) {
     ASSERT_TRUE(
         calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
     EXPECT_TRUE(calls[i]->status.ok()) << calls[i]->status;
-    if (i > 0) EXPECT_LT(calls[i - 1]->ran, calls[i]->ran);
+    if (i > 0) {
+      EXPECT_LT(calls[i - 1]->ran, calls[i]->ran);
+    }
   }
   EXPECT_FALSE(s->overloaded());
+}
+
+// With the default bounds what refuses a call during a pause of a healthy
+// server is the work queued ahead, not the number of calls: half
+// --max_queue_wait (25 ms) is 51 calls of 0.5 ms. (A bound of 8 calls per
+// worker refused the ninth after a pause of 4 ms.)
+TEST(CallSchedulerTest, TheDefaultCountBoundLeavesAPauseToTheWorkBound) {
+  ManualClock clock;
+  auto s = Make(OnClock(&clock, absl::Milliseconds(50), absl::Milliseconds(5)));
+  Outcome learn;
+  SubmitCosting(s.get(), &clock, absl::Microseconds(500), &learn);
+  ASSERT_TRUE(learn.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  Drain(*s);
+  ASSERT_EQ(s->Stats(CallMethod::kRecommendFor).recent_run_time,
+            absl::Microseconds(500));
+  Notification hold;
+  Outcome running;
+  HoldTheWorker(s.get(), &hold, &running);
+  std::vector<std::unique_ptr<Outcome>> calls;
+  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &calls, absl::ZeroDuration()),
+            51);
+  EXPECT_NE(calls.back()->status.message().find("half --max_queue_wait"),
+            std::string::npos)
+      << calls.back()->status;
+  hold.Notify();
+  for (size_t i = 0; i + 1 < calls.size(); ++i) {
+    ASSERT_TRUE(
+        calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(calls[i]->status.ok()) << calls[i]->status;
+  }
 }
 
 TEST(CallSchedulerTest,
@@ -476,6 +508,68 @@ TEST(CallSchedulerTest,
   EXPECT_EQ(admitted_behind_a_hold(holds[2]), 13);
 }
 
+// Outside overload a per-page method may have 64 calls per worker in flight;
+// while a standing queue lasts, 8 (the run-time estimates miss what gRPC's
+// threads take from the workers then, and the count keeps the wait short).
+TEST(CallSchedulerTest, UnderOverloadPerPageCallsAreHeldToEightPerWorker) {
+  ManualClock clock;
+  auto s = Make(OnClock(&clock, absl::Milliseconds(50), absl::Milliseconds(5)));
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).limit, 64);
+  // Calls that take no time: only the counts refuse.
+  Notification hold;
+  Outcome running;
+  HoldTheWorker(s.get(), &hold, &running);
+  std::vector<std::unique_ptr<Outcome>> calls;
+  EXPECT_EQ(AdmittedUntilRefused(s.get(), &clock, &calls, absl::ZeroDuration()),
+            64);
+  EXPECT_NE(calls.back()->status.message().find(
+                "64 calls in flight, the --max_in_flight bound"),
+            std::string::npos)
+      << calls.back()->status;
+  hold.Notify();
+  Drain(*s);
+
+  Notification hold2;
+  Outcome running2, first;
+  HoldTheWorker(s.get(), &hold2, &running2);
+  SubmitCosting(s.get(), &clock, absl::ZeroDuration(), &first);
+  clock.Advance(absl::Milliseconds(101));  // the queue is a standing one
+  std::vector<std::unique_ptr<Outcome>> more;
+  AdmittedUntilRefused(s.get(), &clock, &more, absl::ZeroDuration());
+  EXPECT_TRUE(s->overloaded());
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).in_flight, 8);
+  EXPECT_NE(more.back()->status.message().find(
+                "8 calls in flight, the bound while calls keep queueing, 8 "
+                "per worker"),
+            std::string::npos)
+      << more.back()->status;
+  // Other methods keep their bounds: RecordEvents waits for the disk.
+  EXPECT_EQ(s->Stats(CallMethod::kRecordEvents).limit, 16);
+  hold2.Notify();
+  Drain(*s);
+  EXPECT_FALSE(s->overloaded());  // the queue emptied
+
+  // Within the second after it, calls are still held to 8; a call refused
+  // for it keeps them so for another second.
+  auto admitted_behind_a_hold = [&](CallMethod method) {
+    Notification hold;
+    Outcome running;
+    HoldTheWorker(s.get(), &hold, &running, method);
+    std::vector<std::unique_ptr<Outcome>> calls;
+    const int admitted =
+        AdmittedUntilRefused(s.get(), &clock, &calls, absl::ZeroDuration());
+    hold.Notify();
+    Drain(*s);
+    return admitted;
+  };
+  clock.Advance(kOverloadCooldown * 9 / 10);
+  EXPECT_EQ(admitted_behind_a_hold(CallMethod::kSimilarItems), 8);
+  clock.Advance(kOverloadCooldown * 6 / 10);  // past the first second
+  EXPECT_EQ(admitted_behind_a_hold(CallMethod::kBoughtTogether), 8);
+  clock.Advance(kOverloadCooldown * 11 / 10);
+  EXPECT_EQ(admitted_behind_a_hold(CallMethod::kListSegments), 64);
+}
+
 TEST(CallSchedulerTest, DestructionRunsWhatIsQueued) {
   auto s = Make(Options(2, {{"RecommendFor", 20}}, absl::ZeroDuration()));
   std::vector<Outcome> outcomes(20);
@@ -490,7 +584,7 @@ TEST(CallSchedulerTest, DestructionRunsWhatIsQueued) {
 TEST(CallSchedulerTest, DefaultsFollowTheWorkers) {
   auto s = Make(Options(4));
   EXPECT_EQ(s->workers(), 4);
-  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).limit, 32);
+  EXPECT_EQ(s->Stats(CallMethod::kRecommendFor).limit, 256);
   EXPECT_EQ(s->Stats(CallMethod::kRecordEvents).limit, 64);
   EXPECT_EQ(s->Stats(CallMethod::kTargetAudience).limit, 2);
   EXPECT_EQ(s->Stats(CallMethod::kListSegments).limit, 2);

@@ -210,6 +210,8 @@ class Driver {
           static_cast<absl::StatusCode>(p->status.error_code()));
       ++report.total.errors[code];
       ++by_kind.errors[code];
+      report.total.first_messages.try_emplace(code, p->status.error_message());
+      by_kind.first_messages.try_emplace(code, p->status.error_message());
       report.total.failed_latency.Record(micros);
       by_kind.failed_latency.Record(micros);
       ++report.timeline[second].errors;
@@ -237,6 +239,9 @@ void MergeCallStats(const CallStats& from, CallStats* into) {
   into->failed_latency.Merge(from.failed_latency);
   into->ok += from.ok;
   for (const auto& [code, count] : from.errors) into->errors[code] += count;
+  for (const auto& [code, message] : from.first_messages) {
+    into->first_messages.try_emplace(code, message);
+  }
 }
 
 int64_t CountRegressions(std::vector<Answer> answers,
@@ -395,6 +400,9 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
     if (r.total.failed() > 0) {
       absl::StrAppendFormat(&out, "  failed calls: %s\n",
                             latency(r.total.failed_latency, false));
+      for (const auto& [code, message] : r.total.first_messages) {
+        absl::StrAppendFormat(&out, "  first %s: %s\n", code, message);
+      }
     }
     for (const auto& [name, s] : r.by_rpc) {
       absl::StrAppendFormat(&out, "  %s: %d ok, %d failed; %s\n", name, s.ok,

@@ -57,6 +57,9 @@ struct CallStats {
   LatencyHistogram failed_latency;
   int64_t ok = 0;
   std::map<std::string, int64_t> errors;  // by status code name
+  // A failed call's message (the first one a client thread saw), by status
+  // code name: why calls were refused (which bound) or failed.
+  std::map<std::string, std::string> first_messages;
   int64_t failed() const;
 };
 

@@ -46,6 +46,12 @@ TEST_F(LoadTest, OpenLoopCountsEveryCallByKindAndStatus) {
   EXPECT_EQ(ev.failed(), 0);
   ASSERT_EQ(seg.errors.size(), 1u);
   EXPECT_EQ(seg.errors.begin()->first, "NOT_FOUND");
+  // Why they failed, as the server said it.
+  ASSERT_EQ(seg.first_messages.count("NOT_FOUND"), 1u);
+  EXPECT_THAT(seg.first_messages.at("NOT_FOUND"), HasSubstr("user_id"));
+  EXPECT_THAT(
+      FormatLoadReport(*r, false),
+      HasSubstr("first NOT_FOUND: " + seg.first_messages.at("NOT_FOUND")));
   EXPECT_EQ(r->total.failed(), seg.failed());
   EXPECT_EQ(rec.ok + seg.ok + seg.failed() + ev.ok, 200);
   EXPECT_GT(rec.ok, seg.ok + seg.failed());  // weights 2:1
