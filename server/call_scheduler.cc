@@ -18,26 +18,26 @@ constexpr std::array<absl::string_view, kCallMethods> kNames = {
     "RecommendFor", "SimilarItems",   "BoughtTogether", "GetSegment",
     "ListSegments", "TargetAudience", "RecordEvents",   "StreamEvents"};
 
+// The per-page calls: 64 in flight per worker by default, held to
+// kOverloadCallsPerWorker under overload.
+bool PerPage(CallMethod method) {
+  return method == CallMethod::kRecommendFor ||
+         method == CallMethod::kSimilarItems ||
+         method == CallMethod::kBoughtTogether ||
+         method == CallMethod::kGetSegment;
+}
+
 int DefaultLimit(CallMethod method, int workers) {
+  if (PerPage(method)) return 64 * workers;
   switch (method) {
     case CallMethod::kListSegments:
     case CallMethod::kTargetAudience:
       return std::max(1, workers / 2);
     case CallMethod::kStreamEvents:
       return 4 * workers;
-    case CallMethod::kRecordEvents:  // held while the disk syncs, not a worker
+    default:  // RecordEvents: held while the disk syncs, not a worker
       return 16 * workers;
-    default:
-      return 64 * workers;
   }
-}
-
-// The per-page calls: those held to kOverloadCallsPerWorker under overload.
-bool PerPage(CallMethod method) {
-  return method == CallMethod::kRecommendFor ||
-         method == CallMethod::kSimilarItems ||
-         method == CallMethod::kBoughtTogether ||
-         method == CallMethod::kGetSegment;
 }
 
 int IndexOf(absl::string_view name) {

@@ -359,6 +359,26 @@ int AdmittedUntilRefused(CallScheduler* s, ManualClock* clock,
   }
 }
 
+// Holds the only worker with a call of `method`, submits RecommendFor calls
+// (each taking `cost`) behind it until one is refused, then lets every one
+// run; the number admitted.
+int AdmittedBehindAHold(CallScheduler* s, ManualClock* clock, CallMethod method,
+                        absl::Duration cost = absl::Milliseconds(2)) {
+  Notification hold;
+  Outcome running;
+  HoldTheWorker(s, &hold, &running, method);
+  std::vector<std::unique_ptr<Outcome>> calls;
+  const int admitted = AdmittedUntilRefused(s, clock, &calls, cost);
+  hold.Notify();
+  for (size_t i = 0; i + 1 < calls.size(); ++i) {
+    EXPECT_TRUE(
+        calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  }
+  EXPECT_TRUE(running.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  Drain(*s);
+  return admitted;
+}
+
 // The estimate of a call's run time: a call stalled by a pause counts as
 // twice the average at most; a lasting slowdown (three times slower) is
 // followed within a dozen calls.
@@ -481,31 +501,15 @@ TEST(CallSchedulerTest,
   // refused one keeps them so for another second. (Each hold is of a
   // method that has not run yet: the held GetSegment took 105 ms on the
   // clock, and would count as that much work ahead.)
-  const CallMethod holds[] = {CallMethod::kSimilarItems,
-                              CallMethod::kBoughtTogether,
-                              CallMethod::kListSegments};
-  auto admitted_behind_a_hold = [&](CallMethod method) {
-    Notification hold;
-    Outcome running;
-    HoldTheWorker(s.get(), &hold, &running, method);
-    std::vector<std::unique_ptr<Outcome>> calls;
-    const int admitted = AdmittedUntilRefused(s.get(), &clock, &calls);
-    hold.Notify();
-    for (size_t i = 0; i + 1 < calls.size(); ++i) {
-      EXPECT_TRUE(
-          calls[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    }
-    EXPECT_TRUE(running.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    Drain(*s);
-    return admitted;
-  };
   clock.Advance(kOverloadCooldown / 2);
-  EXPECT_EQ(admitted_behind_a_hold(holds[0]), 3);
+  EXPECT_EQ(AdmittedBehindAHold(s.get(), &clock, CallMethod::kSimilarItems), 3);
   clock.Advance(kOverloadCooldown * 6 / 10);  // past the first second
-  EXPECT_EQ(admitted_behind_a_hold(holds[1]), 3);
+  EXPECT_EQ(AdmittedBehindAHold(s.get(), &clock, CallMethod::kBoughtTogether),
+            3);
   // A second after the last refusal: half max_queue_wait again.
   clock.Advance(kOverloadCooldown);
-  EXPECT_EQ(admitted_behind_a_hold(holds[2]), 13);
+  EXPECT_EQ(AdmittedBehindAHold(s.get(), &clock, CallMethod::kListSegments),
+            13);
 }
 
 // Outside overload a per-page method may have 64 calls per worker in flight;
@@ -551,23 +555,19 @@ TEST(CallSchedulerTest, UnderOverloadPerPageCallsAreHeldToEightPerWorker) {
 
   // Within the second after it, calls are still held to 8; a call refused
   // for it keeps them so for another second.
-  auto admitted_behind_a_hold = [&](CallMethod method) {
-    Notification hold;
-    Outcome running;
-    HoldTheWorker(s.get(), &hold, &running, method);
-    std::vector<std::unique_ptr<Outcome>> calls;
-    const int admitted =
-        AdmittedUntilRefused(s.get(), &clock, &calls, absl::ZeroDuration());
-    hold.Notify();
-    Drain(*s);
-    return admitted;
-  };
+  const absl::Duration no_time = absl::ZeroDuration();
   clock.Advance(kOverloadCooldown * 9 / 10);
-  EXPECT_EQ(admitted_behind_a_hold(CallMethod::kSimilarItems), 8);
+  EXPECT_EQ(
+      AdmittedBehindAHold(s.get(), &clock, CallMethod::kSimilarItems, no_time),
+      8);
   clock.Advance(kOverloadCooldown * 6 / 10);  // past the first second
-  EXPECT_EQ(admitted_behind_a_hold(CallMethod::kBoughtTogether), 8);
+  EXPECT_EQ(AdmittedBehindAHold(s.get(), &clock, CallMethod::kBoughtTogether,
+                                no_time),
+            8);
   clock.Advance(kOverloadCooldown * 11 / 10);
-  EXPECT_EQ(admitted_behind_a_hold(CallMethod::kListSegments), 64);
+  EXPECT_EQ(
+      AdmittedBehindAHold(s.get(), &clock, CallMethod::kListSegments, no_time),
+      64);
 }
 
 TEST(CallSchedulerTest, DestructionRunsWhatIsQueued) {
