@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -127,7 +128,7 @@ class Driver {
   }
 
   LoadReport& report() { return report_; }
-  std::vector<Answer>& answers() { return answers_; }
+  std::deque<Answer>& answers() { return answers_; }
   absl::Time last_done() const { return last_done_; }
   int64_t calls() const { return calls_; }
   int64_t events_sent() const { return events_sent_; }
@@ -230,7 +231,10 @@ class Driver {
   int in_flight_ = 0;
   int64_t calls_ = 0, events_sent_ = 0;
   LoadReport report_;
-  std::vector<Answer> answers_;
+  // A deque, not a vector: a vector's doubling copies every answer so far
+  // (hundreds of MB into a long run) on this thread, and the calls
+  // completing meanwhile would be timed late by that stall.
+  std::deque<Answer> answers_;
   absl::Time last_done_ = absl::InfinitePast();
 };
 
