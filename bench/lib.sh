@@ -42,13 +42,18 @@ start_server() {
 # current=$BIN/tailor-server) with FLAGs on the snapshots in
 # $work/snapshots, warms each up (5 s of closed-loop RecommendFor pages in
 # the factors and the histories), and sets the arrays `names`, `addrs` and
-# `pids`, in SERVERS' order.
+# `pids`, in SERVERS' order. "name=path@FLAG@FLAG" gives one server flags
+# of its own (one build with and without a feature, side by side).
 start_servers() {
   names=() addrs=() pids=()
-  local spec
+  local spec binary
+  local -a own
   for spec in ${SERVERS:-current=$BIN/tailor-server}; do
-    TAG=-${spec%%=*} SERVER_BIN=${spec#*=} start_server "$work" \
-      "$work/snapshots" "$@"
+    binary=${spec#*=}
+    IFS=@ read -r -a own <<<"${binary#*@}"
+    [ "$binary" = "${binary%%@*}" ] && own=()
+    TAG=-${spec%%=*} SERVER_BIN=${binary%%@*} start_server "$work" \
+      "$work/snapshots" "$@" "${own[@]}"
     names+=("${spec%%=*}") addrs+=("$addr") pids+=("$server")
     "$BIN/tailor-bench" --address="$addr" \
       --users_file="$work/store/users.csv" --mix=recommend:1 --rate=0 \

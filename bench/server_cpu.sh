@@ -9,6 +9,10 @@
 # the cores stolen; then the medians per build. E.g.
 #   SERVERS="before=/tmp/old/tailor-server current=build/bin/tailor-server" \
 #     ./bench/server_cpu.sh   # RATE=5000 RUNS=3 SECONDS_PER_RUN=10
+# or one build with and without a feature ("name=path@FLAG@FLAG"):
+#   SERVERS="off=build/bin/tailor-server \
+#     on=build/bin/tailor-server@--metrics_address=127.0.0.1:0" \
+#     ./bench/server_cpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${RATE:-5000}

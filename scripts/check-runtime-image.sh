@@ -47,7 +47,8 @@ chroot "$ROOTFS" sh -c 'id tailor >/dev/null 2>&1 ||
 
 ENVS=(TAILOR_ADDRESS=127.0.0.1:18980 TAILOR_SNAPSHOT_DIR=/var/lib/tailor/snapshots
       TAILOR_DATA_DIR=/var/lib/tailor/data TAILOR_POLL_INTERVAL=5s
-      TAILOR_REQUIRE_SNAPSHOT=false HOME=/var/lib/tailor
+      TAILOR_REQUIRE_SNAPSHOT=false TAILOR_METRICS_ADDRESS=127.0.0.1:19464
+      HOME=/var/lib/tailor
       PATH=/usr/local/bin:/usr/bin:/bin)
 as_tailor() { chroot --userspec=tailor:tailor "$ROOTFS" env -i "${ENVS[@]}" "$@"; }
 
@@ -72,7 +73,15 @@ HEALTH=$(sed -n 's/^  CMD \["sh", "-c", "\(.*\)"\]$/\1/p' Dockerfile)
 for _ in $(seq 1 50); do
   if as_tailor sh -c "$HEALTH" >/dev/null 2>&1; then
     as_tailor tailor recommend U000001 --count=3 --address=127.0.0.1:18980
-    echo "OK: runtime stage works (packages, non-root user, entrypoint, healthcheck)"
+    # The metrics endpoint (prometheus-cpp's runtime libraries).
+    exec 3<>/dev/tcp/127.0.0.1/19464
+    printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+    grep -q '^tailor_serving 1' <&3 || {
+      echo "FAIL: the metrics endpoint does not report tailor_serving 1" >&2
+      exit 1
+    }
+    echo "OK: runtime stage works (packages, non-root user, entrypoint," \
+      "healthcheck, metrics)"
     exit 0
   fi
   sleep 0.2

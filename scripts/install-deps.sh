@@ -9,6 +9,13 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libeigen3-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhnswlib-dev
+  # The metrics endpoint (prometheus-cpp), and Prometheus itself: promtool
+  # checks the exposition in the tests, deploy/monitoring/check.sh scrapes a
+  # server with it.
+  prometheus-cpp-dev prometheus
+  # SHA-256 of bearer tokens, checks of TLS certificates; openssl makes the
+  # tests' certificates.
+  libssl-dev openssl
 )
 if [ "${1:-}" = "--fuzz" ]; then
   # Clang with libFuzzer and the sanitizer runtimes, and llvm-symbolizer

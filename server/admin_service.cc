@@ -42,6 +42,11 @@ void FillState(const ServingState& s, v1::ModelInfo* out) {
 grpc::ServerUnaryReactor* AdminService::GetModelInfo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s =
+          Authorize(authorizer_, *context, kRoleAdmin, "GetModelInfo");
+      !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeRaw<v1::GetModelInfoRequest, v1::ModelInfo>(
       context, request, response,
       [this](const auto&, auto* resp) { return Info(resp); });
@@ -50,6 +55,11 @@ grpc::ServerUnaryReactor* AdminService::GetModelInfo(
 grpc::ServerUnaryReactor* AdminService::ListSnapshots(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s =
+          Authorize(authorizer_, *context, kRoleAdmin, "ListSnapshots");
+      !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeRaw<v1::ListSnapshotsRequest, v1::ListSnapshotsResponse>(
       context, request, response,
       [this](const auto&, auto* resp) { return List(resp); });
@@ -58,6 +68,11 @@ grpc::ServerUnaryReactor* AdminService::ListSnapshots(
 grpc::ServerUnaryReactor* AdminService::ActivateSnapshot(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s =
+          Authorize(authorizer_, *context, kRoleAdmin, "ActivateSnapshot");
+      !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeRaw<v1::ActivateSnapshotRequest, v1::ModelInfo>(
       context, request, response,
       [this](const auto& req, auto* resp) { return Activate(req, resp); });
@@ -66,6 +81,10 @@ grpc::ServerUnaryReactor* AdminService::ActivateSnapshot(
 grpc::ServerUnaryReactor* AdminService::Rollback(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Authorize(authorizer_, *context, kRoleAdmin, "Rollback");
+      !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeRaw<v1::RollbackRequest, v1::ModelInfo>(
       context, request, response,
       [this](const auto&, auto* resp) { return RollBack(resp); });

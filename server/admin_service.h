@@ -4,6 +4,7 @@
 #define TAILOR_SERVER_ADMIN_SERVICE_H_
 
 #include "absl/status/status.h"
+#include "server/authorizer.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
 #include "storage/snapshot_store.h"
@@ -24,9 +25,13 @@ class AdminService final
                       v1::Admin::Service>>>> {
  public:
   // All pointers must outlive the service.
+  // Without `authorizer` every caller may call every method.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
-               SnapshotManager* manager)
-      : state_(state), snapshots_(snapshots), manager_(manager) {}
+               SnapshotManager* manager, const Authorizer* authorizer = nullptr)
+      : state_(state),
+        snapshots_(snapshots),
+        manager_(manager),
+        authorizer_(authorizer) {}
 
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -52,6 +57,7 @@ class AdminService final
   const ServingStateHolder* state_;
   const SnapshotStore* snapshots_;
   SnapshotManager* manager_;
+  const Authorizer* authorizer_;
 };
 
 }  // namespace tailor

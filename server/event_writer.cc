@@ -3,11 +3,16 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace tailor {
 
-EventWriter::EventWriter(StateStore* store, EventWriterOptions options)
-    : store_(store), options_(options), thread_([this] { Run(); }) {}
+EventWriter::EventWriter(StateStore* store, EventWriterOptions options,
+                         ServerMetrics* metrics)
+    : store_(store),
+      options_(options),
+      metrics_(metrics),
+      thread_([this] { Run(); }) {}
 
 EventWriter::~EventWriter() {
   {
@@ -66,8 +71,13 @@ void EventWriter::Run() {
       all.insert(all.end(), std::make_move_iterator(b.events.begin()),
                  std::make_move_iterator(b.events.end()));
     }
+    const absl::Time start = absl::Now();
     absl::StatusOr<std::vector<AppendOutcome>> outcomes =
         store_->AppendEvents(all);
+    if (metrics_ != nullptr) {
+      metrics_->CountEventWrite(
+          absl::Now() - start, static_cast<int64_t>(all.size()), outcomes.ok());
+    }
     {
       MutexLock lock(&mu_);
       queued_events_ -= static_cast<int64_t>(all.size());

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/base/mutex.h"
+#include "server/metrics.h"
 #include "storage/state_store.h"
 
 namespace tailor {
@@ -40,8 +41,10 @@ class EventWriter {
   using Done =
       absl::AnyInvocable<void(absl::StatusOr<std::vector<AppendOutcome>>) &&>;
 
-  // `store` must outlive the writer.
-  explicit EventWriter(StateStore* store, EventWriterOptions options = {});
+  // `store` and `metrics` (may be null: nothing counted) must outlive the
+  // writer.
+  explicit EventWriter(StateStore* store, EventWriterOptions options = {},
+                       ServerMetrics* metrics = nullptr);
   // Writes every batch submitted so far (running their callbacks), then
   // stops.
   ~EventWriter();
@@ -69,6 +72,7 @@ class EventWriter {
 
   StateStore* const store_;
   const EventWriterOptions options_;
+  ServerMetrics* const metrics_;
   mutable Mutex mu_;
   std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);
   int64_t queued_events_ ABSL_GUARDED_BY(mu_) = 0;

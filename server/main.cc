@@ -87,6 +87,38 @@ ABSL_FLAG(absl::Duration, target_queue_wait, absl::Milliseconds(5),
           "arrival when the calls queued ahead would keep it waiting longer "
           "(otherwise: half --max_queue_wait) (0: off; at most half "
           "--max_queue_wait)");
+ABSL_FLAG(std::string, metrics_address, "",
+          "host:port of the Prometheus metrics endpoint (GET /metrics, plain "
+          "HTTP), apart from the gRPC port; empty: no metrics");
+ABSL_FLAG(double, drain_seconds, 5,
+          "on SIGTERM: how long to go on answering calls while the health "
+          "service reports NOT_SERVING, so that load balancers move away "
+          "first (SIGINT: none)");
+ABSL_FLAG(double, grace_seconds, 10,
+          "after the drain: how long calls in flight may take to finish once "
+          "the port is closed");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "close a client connection once it is this old (give or take 10%) "
+          "so that long-lived clients spread over new replicas (0: never)");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(30),
+          "how long calls on a connection closed for its age may go on");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain for TLS on the gRPC port (with "
+          "--tls_key_file; re-read when it changes)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA certificates that sign accepted client certificates "
+          "(mutual TLS)");
+ABSL_FLAG(bool, tls_require_client_cert, true,
+          "with --tls_client_ca_file: refuse clients without a valid "
+          "certificate (false: check one only when sent)");
+ABSL_FLAG(std::string, tokens_file, "",
+          "bearer tokens and their roles (read, ingest, admin), one per line "
+          "as NAME ROLES sha256:HEX; re-read when it changes. Empty: no "
+          "tokens are asked for");
+ABSL_FLAG(bool, allow_insecure, false,
+          "allow listening beyond loopback with neither TLS nor tokens "
+          "(e.g. behind a proxy that does both)");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the bound port to this file once serving");
 
@@ -121,6 +153,24 @@ int main(int argc, char** argv) {
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.tls.require_client_cert =
+      absl::GetFlag(FLAGS_tls_require_client_cert);
+  options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
+  options.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
+  options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  options.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace);
+  const double drain_seconds = absl::GetFlag(FLAGS_drain_seconds);
+  const double grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
+  if (!(drain_seconds >= 0 && drain_seconds <= 3600) ||
+      !(grace_seconds >= 0 && grace_seconds <= 3600)) {
+    tailor::LogError("--drain_seconds, --grace_seconds: must be in 0..3600");
+    return 1;
+  }
   options.calls.workers = absl::GetFlag(FLAGS_workers);
   options.calls.max_queue_wait = absl::GetFlag(FLAGS_max_queue_wait);
   options.calls.target_queue_wait = absl::GetFlag(FLAGS_target_queue_wait);
@@ -165,8 +215,12 @@ int main(int argc, char** argv) {
         absl::StrCat("cannot start: ", server.status().ToString()));
     return 1;
   }
-  tailor::LogInfo(absl::StrCat("listening on port ", (*server)->port(), ", ",
-                               (*server)->calls().workers(), " call workers"));
+  tailor::LogInfo(absl::StrCat(
+      "listening on port ", (*server)->port(), ", ",
+      (*server)->calls().workers(), " call workers",
+      (*server)->metrics_port() != 0
+          ? absl::StrCat("; metrics on port ", (*server)->metrics_port())
+          : ""));
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file);
       !port_file.empty()) {
     FILE* f = std::fopen(port_file.c_str(), "w");
@@ -179,7 +233,14 @@ int main(int argc, char** argv) {
 
   int signal = 0;
   sigwait(&signals, &signal);
-  tailor::LogInfo("shutting down");
-  (*server)->Shutdown();
+  if (signal == SIGTERM) {
+    (*server)->Drain(absl::Seconds(drain_seconds),
+                     absl::Seconds(grace_seconds));
+  } else {
+    (*server)->Shutdown(absl::Seconds(grace_seconds));
+  }
+  // Destroying the server writes every queued event and closes the store.
+  server->reset();
+  tailor::LogInfo("stopped");
   return 0;
 }

@@ -51,6 +51,9 @@ void FillItem(const ServingState& state, int32_t item, float score,
 grpc::ServerUnaryReactor* RecommenderService::RecommendFor(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kRecommendFor); !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeScheduled<v1::RecommendRequest, v1::RecommendResponse>(
       scheduler_, CallMethod::kRecommendFor, context, request, response,
       [this](const auto& req, auto* resp) { return Recommend(req, resp); });
@@ -59,6 +62,10 @@ grpc::ServerUnaryReactor* RecommenderService::RecommendFor(
 grpc::ServerUnaryReactor* RecommenderService::BoughtTogether(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kBoughtTogether);
+      !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeScheduled<v1::BoughtTogetherRequest, v1::BoughtTogetherResponse>(
       scheduler_, CallMethod::kBoughtTogether, context, request, response,
       [this](const auto& req, auto* resp) { return Together(req, resp); });
@@ -67,6 +74,9 @@ grpc::ServerUnaryReactor* RecommenderService::BoughtTogether(
 grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kSimilarItems); !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeScheduled<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
       scheduler_, CallMethod::kSimilarItems, context, request, response,
       [this](const auto& req, auto* resp) { return Similar(req, resp); });
@@ -75,6 +85,9 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
 grpc::ServerUnaryReactor* RecommenderService::GetSegment(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kGetSegment); !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeScheduled<v1::GetSegmentRequest, v1::Segment>(
       scheduler_, CallMethod::kGetSegment, context, request, response,
       [this](const auto& req, auto* resp) { return Segment(req, resp); });
@@ -83,6 +96,9 @@ grpc::ServerUnaryReactor* RecommenderService::GetSegment(
 grpc::ServerUnaryReactor* RecommenderService::ListSegments(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kListSegments); !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeScheduled<v1::ListSegmentsRequest, v1::ListSegmentsResponse>(
       scheduler_, CallMethod::kListSegments, context, request, response,
       [this](const auto& req, auto* resp) { return Segments(req, resp); });
@@ -91,6 +107,10 @@ grpc::ServerUnaryReactor* RecommenderService::ListSegments(
 grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kTargetAudience);
+      !s.ok()) {
+    return Refuse(context, s);
+  }
   return ServeScheduled<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
       scheduler_, CallMethod::kTargetAudience, context, request, response,
       [this](const auto& req, auto* resp) { return Audience(req, resp); });
@@ -99,6 +119,9 @@ grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  if (absl::Status s = Allowed(*context, CallMethod::kRecordEvents); !s.ok()) {
+    return Refuse(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // Parses and checks the batch and hands it to the writer; `slot` (empty
   // without a scheduler) stays taken until the answer.
@@ -229,9 +252,11 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 }  // namespace
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
-    grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
   absl::StatusOr<std::optional<CallScheduler::Slot>> slot = std::nullopt;
-  if (scheduler_ != nullptr) {
+  if (absl::Status s = Allowed(*context, CallMethod::kStreamEvents); !s.ok()) {
+    slot = s;  // refused before a place is taken
+  } else if (scheduler_ != nullptr) {
     absl::StatusOr<CallScheduler::Slot> admitted =
         scheduler_->Admit(CallMethod::kStreamEvents);
     if (admitted.ok()) {
@@ -243,6 +268,15 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
   return new StreamEventsReactor(this, response, std::move(slot));
 }
 
+absl::Status RecommenderService::Allowed(
+    const grpc::CallbackServerContext& context, CallMethod method) const {
+  const Role role =
+      method == CallMethod::kRecordEvents || method == CallMethod::kStreamEvents
+          ? kRoleIngest
+          : kRoleRead;
+  return Authorize(authorizer_, context, role, CallMethodName(method));
+}
+
 namespace {
 
 // A RecordEvents request checked: the response with its invalid events
@@ -251,11 +285,13 @@ struct EventBatch {
   v1::RecordEventsResponse response;
   std::vector<LoggedEvent> valid;
   std::vector<int> index_of;  // the request index of valid[k]
+  std::vector<int> type_of;   // the v1::EventType of valid[k]
 };
 
 // INVALID_ARGUMENT for a malformed request as a whole (no events, too
 // many); an invalid event only marks its own result.
-absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request) {
+absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request,
+                                       ServerMetrics* metrics) {
   TAILOR_RETURN_IF_ERROR(ValidateRecordEventsRequest(request));
   EventBatch batch;
   v1::RecordEventsResponse* response = &batch.response;
@@ -267,10 +303,14 @@ absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request) {
       r->set_status(v1::EventResult::STATUS_INVALID);
       r->set_error(std::string(e.status().message()));
       response->set_invalid(response->invalid() + 1);
+      if (metrics != nullptr) {
+        metrics->CountEvent(request.events(i).type(), EventOutcome::kInvalid);
+      }
       continue;
     }
     batch.valid.push_back(*std::move(e));
     batch.index_of.push_back(i);
+    batch.type_of.push_back(request.events(i).type());
   }
   return batch;
 }
@@ -278,7 +318,8 @@ absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request) {
 // `batch`'s response completed with the store's outcomes for its valid
 // events, or the error that stored none of them.
 absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
-    absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch batch) {
+    absl::StatusOr<std::vector<AppendOutcome>> outcomes, EventBatch batch,
+    ServerMetrics* metrics) {
   if (!outcomes.ok()) {
     // Nothing of the batch was stored: the client must retry it whole.
     return absl::Status(
@@ -290,6 +331,11 @@ absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
     v1::EventResult* r = response->mutable_results(batch.index_of[k]);
     const AppendOutcome& o = (*outcomes)[k];
     r->set_sequence(o.seq);
+    if (metrics != nullptr) {
+      metrics->CountEvent(batch.type_of[k], o.duplicate
+                                                ? EventOutcome::kDuplicate
+                                                : EventOutcome::kRecorded);
+    }
     if (o.duplicate) {
       r->set_status(v1::EventResult::STATUS_DUPLICATE);
       response->set_duplicates(response->duplicates() + 1);
@@ -305,7 +351,7 @@ absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
 
 void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
                                      RecordDone done) const {
-  absl::StatusOr<EventBatch> batch = CheckEvents(request);
+  absl::StatusOr<EventBatch> batch = CheckEvents(request, metrics_);
   if (!batch.ok()) {
     std::move(done)(batch.status());
     return;
@@ -320,10 +366,11 @@ void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
   auto reply = std::make_shared<RecordDone>(std::move(done));
   absl::Status queued = writer_->Submit(
       std::move(valid),
-      [reply, b = *std::move(batch)](
+      [reply, b = *std::move(batch), metrics = metrics_](
           absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
         RecordDone& answer = *reply;
-        std::move(answer)(AnswerEvents(std::move(outcomes), std::move(b)));
+        std::move(answer)(
+            AnswerEvents(std::move(outcomes), std::move(b), metrics));
       });
   if (!queued.ok()) {
     RecordDone& answer = *reply;
@@ -373,6 +420,9 @@ absl::Status RecommenderService::Together(
     ev->set_confidence(t.rule->confidence);
     ev->set_lift(t.rule->lift);
   }
+  if (metrics_ != nullptr) {
+    metrics_->CountItems(v1::REASON_BOUGHT_TOGETHER, response->items_size());
+  }
   return absl::OkStatus();
 }
 
@@ -394,6 +444,9 @@ absl::Status RecommenderService::Similar(
   for (const ScoredItem& s : state->recommender->SimilarItems(*item, count)) {
     FillItem(*state, s.item, s.score, v1::REASON_SIMILAR,
              response->add_items());
+  }
+  if (metrics_ != nullptr) {
+    metrics_->CountItems(v1::REASON_SIMILAR, response->items_size());
   }
   return absl::OkStatus();
 }
@@ -462,6 +515,18 @@ absl::Status RecommenderService::Recommend(
       reason = v1::REASON_SEGMENT_POPULAR;
     }
     FillItem(*state, r.item, r.score, reason, response->add_items());
+  }
+  if (metrics_ != nullptr) {
+    if (shopper.solved_now) {
+      metrics_->CountFoldIn(shopper.fold_in_time);
+    } else if (shopper.embedding_source ==
+               Shopper::EmbeddingSource::kFoldedIn) {
+      metrics_->CountFoldInCached();
+    }
+    metrics_->CountRecommendation(
+        *response, shopper.embedding.has_value()
+                       ? ScoringPathOf(state->recommender->path())
+                       : ScoringPath::kFallback);
   }
   return absl::OkStatus();
 }

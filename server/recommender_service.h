@@ -5,8 +5,10 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/authorizer.h"
 #include "server/call_scheduler.h"
 #include "server/event_writer.h"
+#include "server/metrics.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
 #include "tailor/v1/recommender.grpc.pb.h"
@@ -35,10 +37,19 @@ class RecommenderService final
  public:
   // The pointers must outlive the service. Events are stored through
   // `writer`, which writes to `store`. Without a `scheduler` the handlers
-  // run on gRPC's threads with no bound (for tests of the logic alone).
+  // run on gRPC's threads with no bound (for tests of the logic alone);
+  // without `metrics` nothing is counted; without `authorizer` every caller
+  // may call every method.
   RecommenderService(const ServingStateHolder* state, StateStore* store,
-                     EventWriter* writer, CallScheduler* scheduler = nullptr)
-      : state_(state), store_(store), writer_(writer), scheduler_(scheduler) {}
+                     EventWriter* writer, CallScheduler* scheduler = nullptr,
+                     ServerMetrics* metrics = nullptr,
+                     const Authorizer* authorizer = nullptr)
+      : state_(state),
+        store_(store),
+        writer_(writer),
+        scheduler_(scheduler),
+        metrics_(metrics),
+        authorizer_(authorizer) {}
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -98,7 +109,14 @@ class RecommenderService final
   const ServingStateHolder* state_;
   StateStore* store_;
   EventWriter* writer_;
+  // The call's credentials checked for `method`'s role (read, or ingest
+  // for RecordEvents and StreamEvents).
+  absl::Status Allowed(const grpc::CallbackServerContext& context,
+                       CallMethod method) const;
+
   CallScheduler* scheduler_;
+  ServerMetrics* metrics_;
+  const Authorizer* authorizer_;
 };
 
 }  // namespace tailor

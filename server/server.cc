@@ -7,9 +7,13 @@
 
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "core/base/logging.h"
 #include "core/base/status_macros.h"
+#include "server/grpc_metrics.h"
 
 namespace tailor {
 
@@ -27,7 +31,46 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
         "events: max_queued_events (--max_queued_events) and "
         "max_events_per_write must be >= 1");
   }
+  if (options.max_connection_age < absl::ZeroDuration() ||
+      options.max_connection_age > absl::Hours(24 * 24) ||
+      options.max_connection_age_grace < absl::ZeroDuration() ||
+      options.max_connection_age_grace > absl::Hours(24 * 24)) {
+    return absl::InvalidArgumentError(
+        "max_connection_age, max_connection_age_grace: must be in 0..24 days");
+  }
+  const bool secured = TlsEnabled(options.tls) || !options.tokens_file.empty();
+  if (!secured && !IsLocalAddress(options.address)) {
+    if (!options.allow_insecure) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "address: '", options.address,
+          "' accepts connections from other machines, and neither TLS "
+          "(--tls_cert_file, --tls_key_file) nor tokens (--tokens_file) are "
+          "set: anyone who reaches the port could record events and switch "
+          "snapshots. Set them, or --allow_insecure to accept that (behind "
+          "a proxy that does both)"));
+    }
+    LogWarning(absl::StrCat(
+        "--allow_insecure: listening on '", options.address,
+        "' with neither TLS nor tokens: every caller may call every "
+        "method, in plain text"));
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (TlsEnabled(options.tls)) {
+    TAILOR_ASSIGN_OR_RETURN(credentials, TlsCredentials(options.tls));
+  }
   std::unique_ptr<TailorServer> s(new TailorServer());
+  ServerMetrics* metrics = nullptr;
+  if (!options.metrics_address.empty()) {
+    s->metrics_ = std::make_unique<ServerMetrics>();
+    metrics = s->metrics_.get();
+  }
+  if (!options.tokens_file.empty()) {
+    TAILOR_ASSIGN_OR_RETURN(
+        s->authorizer_,
+        Authorizer::Create(options.tokens_file, env,
+                           options.tokens_reload_interval, metrics));
+  }
   TAILOR_ASSIGN_OR_RETURN(s->scheduler_, CallScheduler::Create(options.calls));
   TAILOR_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
   TAILOR_ASSIGN_OR_RETURN(
@@ -42,7 +85,7 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
       SnapshotManagerOptions{.keep_snapshots = options.keep_snapshots,
                              .serving = options.serving},
       s->snapshots_.get(), s->store_.get(), &s->holder_, env,
-      [self](const ServingState&) { self->SetServing(true); });
+      [self](const ServingState&) { self->SetServing(true); }, metrics);
 
   absl::Status loaded = s->manager_->Refresh();
   if (!loaded.ok()) {
@@ -50,18 +93,47 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
     LogWarning(absl::StrCat("starting without a model: ", loaded.message()));
   }
 
-  s->writer_ = std::make_unique<EventWriter>(s->store_.get(), options.events);
+  s->writer_ =
+      std::make_unique<EventWriter>(s->store_.get(), options.events, metrics);
   s->recommender_ = std::make_unique<RecommenderService>(
-      &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get());
+      &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get(),
+      metrics, s->authorizer_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(),
-                           &s->port_);
-  s->admin_ = std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
-                                             s->manager_.get());
+  if (options.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(
+                                   options.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(
+                                   options.max_connection_age_grace)));
+  }
+  builder.AddListeningPort(options.address, credentials, &s->port_);
+  s->admin_ =
+      std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
+                                     s->manager_.get(), s->authorizer_.get());
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
+  if (metrics != nullptr) {
+    LiveSources sources;
+    sources.holder = &s->holder_;
+    sources.store = s->store_.get();
+    sources.writer = s->writer_.get();
+    sources.scheduler = s->scheduler_.get();
+    sources.manager = s->manager_.get();
+    s->live_metrics_ = std::make_shared<LiveMetrics>(std::move(sources));
+    TAILOR_ASSIGN_OR_RETURN(
+        s->endpoint_,
+        MetricsEndpoint::Start(options.metrics_address,
+                               {metrics->registry(), s->live_metrics_}));
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(NewGrpcMetricsInterceptorFactory(
+        metrics->registry().get(), TailorServerMethods()));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
@@ -82,6 +154,7 @@ TailorServer::~TailorServer() {
 
 void TailorServer::SetServing(bool serving) {
   if (server_ == nullptr) return;
+  if (serving && draining_.load(std::memory_order_acquire)) return;
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
   health->SetServingStatus(serving);
@@ -92,6 +165,26 @@ void TailorServer::Shutdown(absl::Duration deadline) {
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(deadline));
+}
+
+bool IsLocalAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:") ||
+      absl::StartsWith(address, "unix-abstract:")) {
+    return true;
+  }
+  absl::string_view host = address.substr(0, address.rfind(':'));
+  absl::ConsumePrefix(&host, "[");
+  absl::ConsumeSuffix(&host, "]");
+  return absl::StartsWith(host, "127.") || host == "::1" || host == "localhost";
+}
+
+void TailorServer::Drain(absl::Duration drain, absl::Duration grace) {
+  draining_.store(true, std::memory_order_release);
+  SetServing(false);
+  LogInfo(absl::StrCat("draining: health reports NOT_SERVING; answering for ",
+                       absl::FormatDuration(drain), " more"));
+  absl::SleepFor(drain);
+  Shutdown(grace);
 }
 
 void TailorServer::Wait() {

@@ -5,17 +5,24 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/admin_service.h"
+#include "server/authorizer.h"
 #include "server/call_scheduler.h"
 #include "server/event_writer.h"
+#include "server/live_metrics.h"
+#include "server/metrics.h"
+#include "server/metrics_endpoint.h"
 #include "server/recommender_service.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
+#include "server/tls.h"
 #include "storage/env.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
@@ -52,7 +59,28 @@ struct ServerOptions {
   // Overload protection: workers, per-method bounds on the calls in flight,
   // the longest wait for a worker (see CallScheduler).
   CallSchedulerOptions calls;
+  // host:port of the Prometheus endpoint (GET /metrics; port 0 picks a free
+  // port, see TailorServer::metrics_port); empty: no metrics are kept.
+  std::string metrics_address;
+  // A client connection is closed (GOAWAY: the client reconnects, to any
+  // replica behind the balancer) once it is this old, give or take 10%;
+  // calls still running on it get `max_connection_age_grace`. Zero: never.
+  absl::Duration max_connection_age = absl::Minutes(5);
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+  // TLS on the gRPC port (none when no certificate is set).
+  TlsOptions tls;
+  // Bearer tokens and their roles (see access_tokens.h), re-read every
+  // tokens_reload_interval; empty: every caller may call everything.
+  std::string tokens_file;
+  absl::Duration tokens_reload_interval = absl::Seconds(10);
+  // Listening beyond loopback with neither TLS nor tokens is refused
+  // unless this is set (then the log says so at start).
+  bool allow_insecure = false;
 };
+
+// Whether `address` (host:port, [v6]:port, unix:...) only accepts local
+// connections: a loopback host or a Unix socket.
+bool IsLocalAddress(absl::string_view address);
 
 // Besides tailor.v1.Recommender and tailor.v1.Admin the server registers
 // grpc.health.v1.Health (SERVING once a snapshot is loaded) and server
@@ -67,6 +95,8 @@ class TailorServer {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The metrics endpoint's port (0 without one).
+  int metrics_port() const { return endpoint_ ? endpoint_->port() : 0; }
   // The overload protection's counts.
   const CallScheduler& calls() const { return *scheduler_; }
   // Loads CURRENT now if it changed (what polling does).
@@ -75,6 +105,12 @@ class TailorServer {
   int64_t snapshot_failures() const { return manager_->failures(); }
   // Stops accepting calls and finishes in-flight ones within `deadline`.
   void Shutdown(absl::Duration deadline = absl::Seconds(5));
+  // A graceful stop: the health service reports NOT_SERVING at once (load
+  // balancers and Kubernetes stop sending calls) while calls go on being
+  // answered for `drain`; then Shutdown(grace). A snapshot loaded meanwhile
+  // does not turn health back to SERVING. Destroying the server afterwards
+  // writes every queued event and closes the store.
+  void Drain(absl::Duration drain, absl::Duration grace);
   // Blocks until Shutdown.
   void Wait();
 
@@ -82,6 +118,10 @@ class TailorServer {
   TailorServer() = default;
   void SetServing(bool serving);
 
+  // First: counted into by everything below (null without metrics).
+  std::unique_ptr<ServerMetrics> metrics_;
+  // Checks the services' calls (null without a tokens file).
+  std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<StateStore> store_;
   // After store_ and before the services: it outlives every call that
   // submitted to it (destroying it writes what is still queued).
@@ -97,6 +137,10 @@ class TailorServer {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::atomic<bool> draining_{false};
+  // Last: stops scraping before what it reads goes.
+  std::shared_ptr<LiveMetrics> live_metrics_;
+  std::unique_ptr<MetricsEndpoint> endpoint_;
 };
 
 }  // namespace tailor

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/base/event.h"
 #include "core/base/interactions.h"
 #include "core/customers/live_profile.h"
@@ -93,7 +94,10 @@ void ResolveItems(const ServingState& state, absl::string_view user_id,
             state.fold_in_cache->Find(user_id, last_seq)) {
       shopper->embedding = std::move(x);
     } else {
+      const absl::Time start = absl::Now();
       Vector solved = state.fold_in->Solve(shopper->activity);
+      shopper->fold_in_time = absl::Now() - start;
+      shopper->solved_now = true;
       state.fold_in_cache->Put(user_id, last_seq, solved);
       shopper->embedding = std::move(solved);
     }

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "core/base/matrix.h"
 #include "core/customers/customer_record.h"
 #include "core/serving/fold_in.h"
@@ -59,6 +60,10 @@ struct Shopper {
   // [items] The vector to score with; nullopt when there is none.
   std::optional<Vector> embedding;
   EmbeddingSource embedding_source = EmbeddingSource::kNone;
+  // [items] For kFoldedIn: whether the vector was solved for this request
+  // (false: the fold-in cache had it), and how long that took.
+  bool solved_now = false;
+  absl::Duration fold_in_time;
   // [items] Without an embedding, a clustered customer's cluster's popular
   // items (model item indexes, best first); otherwise null.
   const std::vector<int32_t>* segment_popular = nullptr;

@@ -15,18 +15,20 @@ namespace tailor {
 SnapshotManager::SnapshotManager(const SnapshotManagerOptions& options,
                                  SnapshotStore* snapshots, StateStore* store,
                                  ServingStateHolder* holder, Env* env,
-                                 SwapCallback on_swap)
+                                 SwapCallback on_swap, ServerMetrics* metrics)
     : options_(options),
       snapshots_(snapshots),
       store_(store),
       holder_(holder),
       env_(env),
-      on_swap_(std::move(on_swap)) {}
+      on_swap_(std::move(on_swap)),
+      metrics_(metrics) {}
 
 SnapshotManager::~SnapshotManager() { Stop(); }
 
 absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
     const std::string& version) {
+  const absl::Time start = absl::Now();
   absl::StatusOr<std::shared_ptr<const ServingState>> state =
       [&]() -> absl::StatusOr<std::shared_ptr<const ServingState>> {
     TAILOR_ASSIGN_OR_RETURN(Snapshot snapshot, snapshots_->Load(version));
@@ -34,6 +36,13 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
                              env_->NowMicros() / 1000000, options_.serving);
   }();
   releaser_.Release();  // the decoded snapshot
+  if (metrics_ != nullptr) {
+    if (state.ok()) {
+      metrics_->CountSnapshotLoad(absl::Now() - start);
+    } else {
+      metrics_->CountSnapshotRejected(state.status().code());
+    }
+  }
   if (!state.ok()) {
     std::shared_ptr<const ServingState> active = holder_->Get();
     LogError(absl::StrCat("rejected snapshot ", version, ": ",
@@ -44,6 +53,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
 }
 
 void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
+  const absl::Time start = absl::Now();
   std::shared_ptr<const ServingState> old = holder_->Exchange(state);
   // Requests still scoring with the old state hold it for a millisecond or
   // so; once they are done the releaser frees it, not the last of them (at
@@ -54,6 +64,7 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   releaser_.Release(std::move(old));
+  if (metrics_ != nullptr) metrics_->CountSnapshotSwap(absl::Now() - start);
   const Model& model = state->recommender->model();
   constexpr double kMiB = 1 << 20;
   LogInfo(absl::StrFormat(

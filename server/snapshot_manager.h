@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "core/base/mutex.h"
 #include "server/memory_releaser.h"
+#include "server/metrics.h"
 #include "server/serving_state.h"
 #include "storage/env.h"
 #include "storage/snapshot_store.h"
@@ -46,11 +47,12 @@ class SnapshotManager {
  public:
   using SwapCallback = std::function<void(const ServingState&)>;
 
-  // All pointers must outlive the manager.
+  // All pointers must outlive the manager; `metrics` may be null (nothing
+  // counted).
   SnapshotManager(const SnapshotManagerOptions& options,
                   SnapshotStore* snapshots, StateStore* store,
                   ServingStateHolder* holder, Env* env,
-                  SwapCallback on_swap = {});
+                  SwapCallback on_swap = {}, ServerMetrics* metrics = nullptr);
   ~SnapshotManager();
 
   // Loads CURRENT when it names a version other than the active one.
@@ -99,6 +101,7 @@ class SnapshotManager {
   ServingStateHolder* holder_;
   Env* env_;
   SwapCallback on_swap_;
+  ServerMetrics* metrics_;
 
   Mutex refresh_mu_;
   std::string failed_version_ ABSL_GUARDED_BY(refresh_mu_);

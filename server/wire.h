@@ -55,6 +55,14 @@ grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// A unary call answered at once with `status` (an error: a refusal).
+inline grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context,
+                                        const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
 // The call's deadline as absl::Time (InfiniteFuture when it has none).
 absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
 

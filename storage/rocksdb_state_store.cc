@@ -16,10 +16,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/base/background_task.h"
@@ -537,6 +539,15 @@ class RocksDbStateStore : public StateStore {
             absl::StrCat("rocksdb: cannot read the property ", *name));
       }
       *out = static_cast<int64_t>(value);
+    }
+    std::map<std::string, std::string> db_stats;
+    if (db_->GetMapProperty(rocksdb::DB::Properties::kDBStats, &db_stats)) {
+      auto it = db_stats.find("db.user_write_stall_micros");
+      if (it != db_stats.end() &&
+          absl::SimpleAtoi(it->second, &usage.write_stall_micros)) {
+        usage.write_stall_micros =
+            std::max<int64_t>(0, usage.write_stall_micros);
+      }
     }
     usage.block_cache_bytes = static_cast<int64_t>(cache_->GetUsage());
     usage.block_cache_capacity = static_cast<int64_t>(cache_->GetCapacity());

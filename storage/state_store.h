@@ -111,6 +111,9 @@ struct StoreUsage {
   int64_t live_data_bytes = 0;
   int64_t pending_compaction_bytes = 0;
   int64_t table_files = 0;
+  // Time writes waited for flushes and compactions to catch up (RocksDB's
+  // write stalls and slowdowns), since the store was opened.
+  int64_t write_stall_micros = 0;
 };
 
 // Thread safety: implementations are safe to call from many threads at once.

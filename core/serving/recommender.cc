@@ -21,17 +21,29 @@ RowMatrix UnitRows(const RowMatrix& m) {
   return out;
 }
 
+// The path `options` asks for, kAuto resolved.
+RetrievalPath ResolvePath(const RowMatrix& items,
+                          const RecommenderOptions& options,
+                          const IvfPartition* ann) {
+  const bool has_ann = ann != nullptr && !ann->empty();
+  if (has_ann && (options.path == RetrievalPath::kAnn ||
+                  options.path == RetrievalPath::kAuto)) {
+    return RetrievalPath::kAnn;
+  }
+  if (options.path == RetrievalPath::kInt8 ||
+      (options.path == RetrievalPath::kAuto &&
+       items.rows() >= options.int8_min_items)) {
+    return RetrievalPath::kInt8;
+  }
+  return RetrievalPath::kExact;
+}
+
 std::unique_ptr<const Retriever> MakeRetriever(
     const RowMatrix& items, const RecommenderOptions& options,
     const IvfPartition* ann) {
-  const bool has_ann = ann != nullptr && !ann->empty();
-  const bool use_ann = has_ann && (options.path == RetrievalPath::kAnn ||
-                                   options.path == RetrievalPath::kAuto);
-  const bool int8 = options.path == RetrievalPath::kInt8 ||
-                    (options.path == RetrievalPath::kAuto &&
-                     items.rows() >= options.int8_min_items);
+  const RetrievalPath path = ResolvePath(items, options, ann);
   std::unique_ptr<const Retriever> retriever;
-  if (use_ann) {
+  if (path == RetrievalPath::kAnn) {
     IvfOptions ivf;
     if (options.ann_probe > 0) {
       ivf.probe = options.ann_probe;
@@ -41,7 +53,7 @@ std::unique_ptr<const Retriever> MakeRetriever(
     }
     ivf.kernels = options.exact.kernels;
     retriever = std::make_unique<IvfRetriever>(items, *ann, ivf);
-  } else if (int8) {
+  } else if (path == RetrievalPath::kInt8) {
     retriever = std::make_unique<QuantizedRetriever>(items, options.exact);
   } else {
     retriever = std::make_unique<ExactRetriever>(items, options.exact);
@@ -79,6 +91,7 @@ Recommender::Recommender(std::shared_ptr<const Model> model,
                          const RecommenderOptions& options,
                          const IvfPartition* ann)
     : model_(std::move(model)),
+      path_(ResolvePath(model_->item_factors, options, ann)),
       retriever_(MakeRetriever(model_->item_factors, options, ann)),
       popular_order_(PopularityOrder(model_->popularity)),
       unit_retriever_(std::make_unique<ExactRetriever>(

@@ -91,6 +91,9 @@ class Recommender {
 
   const Model& model() const { return *model_; }
   const Retriever& retriever() const { return *retriever_; }
+  // The path personalised lists are scored with: kExact, kInt8 or kAnn
+  // (kAuto resolved).
+  RetrievalPath path() const { return path_; }
 
   // The best options.count items for model user `user` (nullopt: unknown
   // user) that options.filter accepts, shaped by the caps, boosts and
@@ -139,6 +142,7 @@ class Recommender {
                                     const RecommendOptions& options) const;
 
   std::shared_ptr<const Model> model_;
+  RetrievalPath path_;
   std::unique_ptr<const Retriever> retriever_;
   std::vector<int32_t> popular_order_;
   // Unit-length item embeddings (zero rows stay zero), for cosine search.

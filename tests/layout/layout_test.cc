@@ -136,13 +136,14 @@ TEST(LayoutTest, EveryUnitIncludesOnlyWhatItMayUse) {
       << absl::StrJoin(violations, "\n");
 }
 
-TEST(LayoutTest, CoreNeverReachesGrpcProtobufOrRocksDb) {
+TEST(LayoutTest, CoreNeverReachesGrpcProtobufRocksDbOrPrometheus) {
   const auto files = ReadTree({"core"});
   std::vector<std::string> violations;
   for (const auto& [file, includes] : files) {
     for (const Include& inc : includes) {
-      for (const char* banned : {"grpc", "google/protobuf", "rocksdb",
-                                 "tailor/v1", "storage/", "server/"}) {
+      for (const char* banned :
+           {"grpc", "google/protobuf", "rocksdb", "prometheus", "tailor/v1",
+            "storage/", "server/"}) {
         if (inc.path.rfind(banned, 0) == 0) {
           violations.push_back(
               absl::StrCat(file, ":", inc.line, ": includes ", inc.path));

@@ -26,6 +26,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/base/mutex.h"
 #include "gtest/gtest.h"
 #include "storage/state_store.h"
 #include "tailor/v1/recommender.grpc.pb.h"
@@ -40,11 +42,12 @@ namespace {
 class ChildServer {
  public:
   ChildServer(const std::string& snapshots, const std::string& data,
-              const std::string& dir)
+              const std::string& dir, std::vector<std::string> flags = {})
       : port_file_(dir + "/port"), log_(dir + "/server.log") {
     args_ = {TAILOR_SERVER_BINARY,          "--address=127.0.0.1:0",
              "--snapshot_dir=" + snapshots, "--data_dir=" + data,
              "--poll_interval=100ms",       "--port_file=" + port_file_};
+    args_.insert(args_.end(), flags.begin(), flags.end());
   }
   ~ChildServer() { Kill(); }
 
@@ -81,6 +84,15 @@ class ChildServer {
     int status;
     waitpid(pid_, &status, 0);
     pid_ = 0;
+  }
+  // Sends SIGTERM without waiting.
+  void Terminate() { kill(pid_, SIGTERM); }
+  // Waits for the process to end; its exit code (-1: killed by a signal).
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
  private:
@@ -303,6 +315,124 @@ TEST(CrashTest, AcknowledgedEventsSurviveKill9ExactlyOnce) {
       acknowledged.size(), events->size(), lost, doubled,
       static_cast<long long>(resent_stored_before),
       static_cast<long long>(resent_new));
+}
+
+// SIGTERM under load: health turns NOT_SERVING at once, every call sent
+// before the drain's end is answered, later ones fail only as UNAVAILABLE
+// (the port is closed) or CANCELLED (arriving as it closes), the process
+// exits 0, and every acknowledged event is stored, once.
+TEST(DrainTest, SigtermUnderLoadFailsNoAcceptedCallAndKeepsEveryEvent) {
+  testing::TempDir dir;
+  SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
+  ASSERT_TRUE(snapshots.Publish(TinySnapshot()).ok());
+  constexpr auto kDrain = std::chrono::milliseconds(1500);
+  ChildServer server(dir.Join("snapshots"), dir.Join("data"), dir.path(),
+                     {"--drain_seconds=1.5", "--grace_seconds=10"});
+  const int port = server.Start();
+  ASSERT_GT(port, 0) << "see " << dir.Join("server.log");
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::Recommender::NewStub(channel);
+
+  using Clock = std::chrono::steady_clock;
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> term_at{0};  // Clock ticks; 0 until SIGTERM
+  Mutex mu;
+  std::set<std::string> acknowledged;
+  std::vector<std::string> other_failures;
+  // Calls that failed although sent before the drain ended, and calls that
+  // failed with anything but UNAVAILABLE.
+  std::atomic<int> failed_early{0}, failed_otherwise{0}, answered{0};
+  auto sent_before_drain_end = [&](Clock::time_point sent) {
+    const int64_t t = term_at.load();
+    // 200 ms of margin for the signal's delivery and the client's clock.
+    return t == 0 || sent < Clock::time_point(Clock::duration(t)) + kDrain -
+                                std::chrono::milliseconds(200);
+  };
+  auto client = [&](int id) {
+    for (int n = 0; !stop.load(); ++n) {
+      const Clock::time_point sent = Clock::now();
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+      grpc::Status status;
+      if (n % 2 == 0) {
+        v1::RecommendRequest req;
+        req.set_user_id("alice");
+        v1::RecommendResponse resp;
+        status = stub->RecommendFor(&ctx, req, &resp);
+      } else {
+        v1::RecordEventsRequest req = MakeBatch(id * 1000000 + n * 10, 10);
+        v1::RecordEventsResponse resp;
+        status = stub->RecordEvents(&ctx, req, &resp);
+        if (status.ok()) {
+          MutexLock lock(&mu);
+          for (int i = 0; i < resp.results_size(); ++i) {
+            acknowledged.insert(req.events(i).event_id());
+          }
+        }
+      }
+      if (status.ok()) {
+        ++answered;
+        continue;
+      }
+      if (sent_before_drain_end(sent)) ++failed_early;
+      // Calls arriving as the port closes are cancelled by gRPC (never
+      // run) or find it closed.
+      if (status.error_code() != grpc::UNAVAILABLE &&
+          status.error_code() != grpc::CANCELLED) {
+        ++failed_otherwise;
+        MutexLock lock(&mu);
+        other_failures.push_back(absl::StrCat(
+            status.error_code(), " ", status.error_message(), " sent ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                sent.time_since_epoch() - Clock::duration(term_at.load()))
+                .count(),
+            " ms after SIGTERM"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) clients.emplace_back(client, c);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int answered_before = answered.load();
+  term_at = Clock::now().time_since_epoch().count();
+  server.Terminate();
+
+  // The health service turns NOT_SERVING within the drain's first moments.
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  bool not_serving = false;
+  for (int i = 0; i < 50 && !not_serving; ++i) {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    not_serving =
+        health->Check(&ctx, req, &resp).ok() &&
+        resp.status() == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+    if (!not_serving)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(not_serving) << "health still SERVING 500 ms into the drain";
+  EXPECT_EQ(server.Wait(), 0) << "see " << dir.Join("server.log");
+  stop = true;
+  for (std::thread& t : clients) t.join();
+
+  EXPECT_GT(answered_before, 0);
+  EXPECT_GT(answered.load(), answered_before)
+      << "nothing answered in the drain";
+  EXPECT_EQ(failed_early.load(), 0);
+  EXPECT_EQ(failed_otherwise.load(), 0) << absl::StrJoin(other_failures, "; ");
+  auto store = OpenRocksDbStateStore(dir.Join("data"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto events = (*store)->EventsSince(0, 1 << 30);
+  ASSERT_TRUE(events.ok()) << events.status();
+  std::map<std::string, int> count;
+  for (const LoggedEvent& e : *events) ++count[e.event_id];
+  int lost = 0;
+  for (const std::string& id : acknowledged) lost += count[id] != 1;
+  EXPECT_EQ(lost, 0);
+  EXPECT_GT(acknowledged.size(), 0u);
 }
 
 }  // namespace

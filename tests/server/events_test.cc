@@ -10,18 +10,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-v1::Event MakeEvent(const std::string& id, const std::string& user,
-                    const std::string& item, v1::EventType type,
-                    int64_t t = 1767225600) {
-  v1::Event e;
-  e.set_event_id(id);
-  e.set_user_id(user);
-  e.set_item_id(item);
-  e.set_type(type);
-  e.set_timestamp(t);
-  return e;
-}
-
 class EventsTest : public ServerTest {
  protected:
   grpc::Status Record(const v1::RecordEventsRequest& req,

@@ -11,17 +11,6 @@
 namespace tailor {
 namespace {
 
-v1::Event Ev(const std::string& id, const std::string& user,
-             const std::string& item, v1::EventType type) {
-  v1::Event e;
-  e.set_event_id(id);
-  e.set_user_id(user);
-  e.set_item_id(item);
-  e.set_type(type);
-  e.set_timestamp(1767225600);
-  return e;
-}
-
 // Two tastes: A > B > C along the first factor, D > E > F along the second.
 // alice likes the first; bob bought A in training. Popularity: F > ... > A.
 Snapshot TwoTastes(float scale = 1.0f) {
@@ -75,12 +64,12 @@ TEST_F(OnlineTest, NewShopperIsPersonalisedAfterOneEvent) {
   // Unknown: the popularity fallback.
   v1::RecommendResponse before = Ask("carol", 3);
   EXPECT_TRUE(before.fallback_used());
-  Record({Ev("c1", "carol", "E", v1::EVENT_TYPE_ADD_TO_CART)});
+  Record({MakeEvent("c1", "carol", "E", v1::EVENT_TYPE_ADD_TO_CART)});
   v1::RecommendResponse after = Ask("carol", 3);
   EXPECT_THAT(after.items(0).item_id(), "D");
   ExpectFoldedIn(after, s, {{4, 4.0f, 0}});
   // A second event moves the vector again (a purchase: E is excluded).
-  Record({Ev("c2", "carol", "E", v1::EVENT_TYPE_PURCHASE)});
+  Record({MakeEvent("c2", "carol", "E", v1::EVENT_TYPE_PURCHASE)});
   v1::RecommendResponse third = Ask("carol", 5);
   ASSERT_EQ(third.items_size(), 5);
   for (const auto& item : third.items()) EXPECT_NE(item.item_id(), "E");
@@ -92,9 +81,9 @@ TEST_F(OnlineTest, KnownShoppersVectorFollowsTheirNewEvents) {
   Publish(s);
   StartServer();
   EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"A", "B", "C"}));
-  Record({Ev("a1", "alice", "D", v1::EVENT_TYPE_PURCHASE),
-          Ev("a2", "alice", "E", v1::EVENT_TYPE_PURCHASE),
-          Ev("a3", "alice", "F", v1::EVENT_TYPE_ADD_TO_CART)});
+  Record({MakeEvent("a1", "alice", "D", v1::EVENT_TYPE_PURCHASE),
+          MakeEvent("a2", "alice", "E", v1::EVENT_TYPE_PURCHASE),
+          MakeEvent("a3", "alice", "F", v1::EVENT_TYPE_ADD_TO_CART)});
   v1::RecommendResponse resp = Ask("alice", 3);
   // alice had no training history: only the new events count.
   ExpectFoldedIn(resp, s, {{3, 8.0f, 1}, {4, 8.0f, 1}, {5, 4.0f, 0}});
@@ -107,7 +96,7 @@ TEST_F(OnlineTest, AReturnBringsThePurchasedItemBack) {
   StartServer();
   // bob bought A in training: excluded.
   EXPECT_THAT(Ids("bob", 6), ::testing::Not(::testing::Contains("A")));
-  Record({Ev("b1", "bob", "A", v1::EVENT_TYPE_RETURN)});
+  Record({MakeEvent("b1", "bob", "A", v1::EVENT_TYPE_RETURN)});
   const std::vector<std::string> after = Ids("bob", 6);
   EXPECT_THAT(after, ::testing::Contains("A"));
   // Training's A (8, one purchase) and B (1) plus the return (-6).
@@ -118,7 +107,7 @@ TEST_F(OnlineTest, FoldedInShoppersStayPersonalisedAcrossASwap) {
   const Snapshot first = TwoTastes();
   Publish(first);
   StartServer();
-  Record({Ev("c1", "carol", "B", v1::EVENT_TYPE_PURCHASE)});
+  Record({MakeEvent("c1", "carol", "B", v1::EVENT_TYPE_PURCHASE)});
   ExpectFoldedIn(Ask("carol", 3), first, {{1, 8.0f, 1}});
   // A retrain that did not see carol (trained from files only).
   const Snapshot second = TwoTastes(2.0f);
@@ -132,7 +121,7 @@ TEST_F(OnlineTest, FoldedInShoppersStayPersonalisedAcrossASwap) {
 TEST_F(OnlineTest, EventsTheSnapshotIncludesAreNotCountedTwice) {
   Publish(TwoTastes());
   StartServer();
-  Record({Ev("c1", "carol", "D", v1::EVENT_TYPE_PURCHASE)});
+  Record({MakeEvent("c1", "carol", "D", v1::EVENT_TYPE_PURCHASE)});
   // A retrain that read the event log through sequence 1: carol is in the
   // model with the purchase in her training history.
   Snapshot trained = TwoTastes();
@@ -154,7 +143,7 @@ TEST_F(OnlineTest, EventsTheSnapshotIncludesAreNotCountedTwice) {
   EXPECT_EQ(resp.items(0).item_id(), "E");
   EXPECT_FLOAT_EQ(resp.items(0).score(), 0.25f * 0.1f + 0.5f * 2.0f);
   // A later event is added to the training row, not to nothing.
-  Record({Ev("c2", "carol", "A", v1::EVENT_TYPE_VIEW)});
+  Record({MakeEvent("c2", "carol", "A", v1::EVENT_TYPE_VIEW)});
   ExpectFoldedIn(Ask("carol", 3), trained, {{0, 1.0f, 0}, {3, 8.0f, 1}});
 }
 

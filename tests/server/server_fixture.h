@@ -3,6 +3,7 @@
 #ifndef TAILOR_TESTS_SERVER_SERVER_FIXTURE_H_
 #define TAILOR_TESTS_SERVER_SERVER_FIXTURE_H_
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -21,6 +22,41 @@
 #include "tests/test_util.h"
 
 namespace tailor {
+
+// An event as a client sends it (timestamp 2026-01-01 unless given).
+inline v1::Event MakeEvent(const std::string& id, const std::string& user,
+                           const std::string& item, v1::EventType type,
+                           int64_t t = 1767225600) {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_user_id(user);
+  e.set_item_id(item);
+  e.set_type(type);
+  e.set_timestamp(t);
+  return e;
+}
+
+// Calls `path` (any method, known or not) with an empty request message;
+// the status.
+inline grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
+                            const std::string& path) {
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::ByteBuffer in, out;
+  grpc::CompletionQueue cq;
+  auto call = generic.PrepareUnaryCall(&ctx, path, in, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&out, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  EXPECT_TRUE(cq.Next(&tag, &ok));
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
 
 class ServerTest : public ::testing::Test {
  protected:

@@ -375,6 +375,7 @@ TEST(ServerStartTest, BadOptionsAreClearErrors) {
     EXPECT_EQ((*server)->calls().Stats(CallMethod::kRecommendFor).limit, 4);
   }
   options.address = "not an address";
+  options.allow_insecure = true;  // else refused as not loopback, unprotected
   EXPECT_EQ(TailorServer::Start(options).status().code(),
             absl::StatusCode::kUnavailable);
 }

@@ -329,8 +329,10 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& o) {
   for (int c = 0; c < o.connections; ++c) {
     grpc::ChannelArguments args;
     args.SetInt("tailor.bench.channel", c);  // distinct channels
-    stubs.push_back(v1::Recommender::NewStub(grpc::CreateCustomChannel(
-        o.address, grpc::InsecureChannelCredentials(), args)));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        MakeChannel(o.address, o.security, args);
+    if (!channel.ok()) return channel.status();
+    stubs.push_back(v1::Recommender::NewStub(*std::move(channel)));
   }
   const absl::Time start = absl::Now() + absl::Milliseconds(20);
   std::vector<std::unique_ptr<Driver>> drivers;
@@ -463,8 +465,10 @@ absl::StatusOr<FreshnessReport> RunFreshness(const LoadOptions& o, int probes,
   if (probes < 1) {
     return absl::InvalidArgumentError("--freshness: must be >= 1");
   }
-  auto stub = v1::Recommender::NewStub(
-      grpc::CreateChannel(o.address, grpc::InsecureChannelCredentials()));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannel(o.address, o.security);
+  if (!channel.ok()) return channel.status();
+  auto stub = v1::Recommender::NewStub(*std::move(channel));
   auto recommend =
       [&](const std::string& user) -> absl::StatusOr<std::vector<std::string>> {
     grpc::ClientContext ctx;

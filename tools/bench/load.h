@@ -14,11 +14,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "tools/bench/histogram.h"
+#include "tools/channel/secure_channel.h"
 
 namespace tailor {
 
 struct LoadOptions {
   std::string address = "127.0.0.1:8980";
+  // TLS and the bearer token (none by default).
+  ClientSecurity security;
   // Calls per second, spread evenly; 0 runs closed loop (`concurrency`
   // calls always in flight).
   double rate = 1000;

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tools/bench/load.h"
+#include "tools/channel/security_flags.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980", "tailor-server host:port");
 ABSL_FLAG(double, rate, 1000, "calls per second (0: closed loop)");
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   tailor::LoadOptions o;
   o.address = absl::GetFlag(FLAGS_address);
+  o.security = tailor::ClientSecurityFromFlags();
   o.rate = absl::GetFlag(FLAGS_rate);
   o.duration = absl::GetFlag(FLAGS_duration);
   o.max_calls = absl::GetFlag(FLAGS_max_calls);

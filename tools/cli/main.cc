@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/status_macros.h"
+#include "tools/channel/security_flags.h"
 #include "tools/cli/client.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980", "tailor-server host:port");
@@ -358,9 +359,12 @@ int main(int argc, char** argv) {
     if (name != command.name || args.size() != command.positional + 2) {
       continue;
     }
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        tailor::MakeChannel(absl::GetFlag(FLAGS_address),
+                            tailor::ClientSecurityFromFlags());
+    if (!channel.ok()) return Fail(channel.status());
     tailor::TailorClient client(
-        grpc::CreateChannel(absl::GetFlag(FLAGS_address),
-                            grpc::InsecureChannelCredentials()),
+        *std::move(channel),
         absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
     const absl::StatusOr<int> code = command.run(client, args);
     return code.ok() ? *code : Fail(code.status());
