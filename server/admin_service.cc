@@ -39,54 +39,67 @@ void FillState(const ServingState& s, v1::ModelInfo* out) {
 
 }  // namespace
 
+MeteredUnaryReactor* AdminService::Reactor(absl::string_view method) const {
+  GrpcMetrics* rpc = metrics_ != nullptr ? metrics_->rpc() : nullptr;
+  return new MeteredUnaryReactor(
+      rpc, rpc != nullptr
+               ? rpc->Id(absl::StrCat("/", v1::Admin::service_full_name(), "/",
+                                      method))
+               : 0);
+}
+
 grpc::ServerUnaryReactor* AdminService::GetModelInfo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  MeteredUnaryReactor* reactor = Reactor("GetModelInfo");
   if (absl::Status s =
           Authorize(authorizer_, *context, kRoleAdmin, "GetModelInfo");
       !s.ok()) {
-    return Refuse(context, s);
+    return Refuse(reactor, s);
   }
   return ServeRaw<v1::GetModelInfoRequest, v1::ModelInfo>(
-      context, request, response,
+      reactor, request, response,
       [this](const auto&, auto* resp) { return Info(resp); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListSnapshots(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  MeteredUnaryReactor* reactor = Reactor("ListSnapshots");
   if (absl::Status s =
           Authorize(authorizer_, *context, kRoleAdmin, "ListSnapshots");
       !s.ok()) {
-    return Refuse(context, s);
+    return Refuse(reactor, s);
   }
   return ServeRaw<v1::ListSnapshotsRequest, v1::ListSnapshotsResponse>(
-      context, request, response,
+      reactor, request, response,
       [this](const auto&, auto* resp) { return List(resp); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ActivateSnapshot(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  MeteredUnaryReactor* reactor = Reactor("ActivateSnapshot");
   if (absl::Status s =
           Authorize(authorizer_, *context, kRoleAdmin, "ActivateSnapshot");
       !s.ok()) {
-    return Refuse(context, s);
+    return Refuse(reactor, s);
   }
   return ServeRaw<v1::ActivateSnapshotRequest, v1::ModelInfo>(
-      context, request, response,
+      reactor, request, response,
       [this](const auto& req, auto* resp) { return Activate(req, resp); });
 }
 
 grpc::ServerUnaryReactor* AdminService::Rollback(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  MeteredUnaryReactor* reactor = Reactor("Rollback");
   if (absl::Status s = Authorize(authorizer_, *context, kRoleAdmin, "Rollback");
       !s.ok()) {
-    return Refuse(context, s);
+    return Refuse(reactor, s);
   }
   return ServeRaw<v1::RollbackRequest, v1::ModelInfo>(
-      context, request, response,
+      reactor, request, response,
       [this](const auto&, auto* resp) { return RollBack(resp); });
 }
 

@@ -5,6 +5,8 @@
 
 #include "absl/status/status.h"
 #include "server/authorizer.h"
+#include "server/grpc_metrics.h"
+#include "server/metrics.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
 #include "storage/snapshot_store.h"
@@ -25,13 +27,16 @@ class AdminService final
                       v1::Admin::Service>>>> {
  public:
   // All pointers must outlive the service.
-  // Without `authorizer` every caller may call every method.
+  // Without `authorizer` every caller may call every method; without
+  // `metrics` nothing is counted.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
-               SnapshotManager* manager, const Authorizer* authorizer = nullptr)
+               SnapshotManager* manager, const Authorizer* authorizer = nullptr,
+               ServerMetrics* metrics = nullptr)
       : state_(state),
         snapshots_(snapshots),
         manager_(manager),
-        authorizer_(authorizer) {}
+        authorizer_(authorizer),
+        metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -56,8 +61,13 @@ class AdminService final
  private:
   const ServingStateHolder* state_;
   const SnapshotStore* snapshots_;
+  // A new reactor for a call of `method`, counting it (admin calls are
+  // rare: the id is looked up per call).
+  MeteredUnaryReactor* Reactor(absl::string_view method) const;
+
   SnapshotManager* manager_;
   const Authorizer* authorizer_;
+  ServerMetrics* metrics_;
 };
 
 }  // namespace tailor

@@ -22,7 +22,9 @@ double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 }  // namespace
 
 ServerMetrics::ServerMetrics()
-    : registry_(std::make_shared<prometheus::Registry>()) {
+    : registry_(std::make_shared<prometheus::Registry>()),
+      rpc_(std::make_unique<GrpcMetrics>(registry_.get(),
+                                         TailorServiceMethods())) {
   auto& items = prometheus::BuildCounter()
                     .Name("tailor_recommended_items_total")
                     .Help("Items returned, by why each was chosen")

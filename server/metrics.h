@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/serving/recommender.h"
+#include "server/grpc_metrics.h"
 #include "tailor/v1/recommender.pb.h"
 
 namespace tailor {
@@ -51,6 +52,8 @@ class ServerMetrics {
   const std::shared_ptr<prometheus::Registry>& registry() const {
     return registry_;
   }
+  // The per-RPC metrics of the Recommender and Admin services.
+  GrpcMetrics* rpc() { return rpc_.get(); }
 
   // One RecommendFor answer: its items by reason, their count, the path.
   void CountRecommendation(const v1::RecommendResponse& response,
@@ -80,6 +83,7 @@ class ServerMetrics {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<GrpcMetrics> rpc_;
   // By v1::Reason value (the enum's range is small and fixed).
   std::array<prometheus::Counter*, v1::Reason_ARRAYSIZE> items_by_reason_;
   std::array<prometheus::Counter*, kScoringPaths> calls_by_path_;

@@ -1,5 +1,6 @@
 #include "server/recommender_service.h"
 
+#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -48,81 +49,99 @@ void FillItem(const ServingState& state, int32_t item, float score,
 
 }  // namespace
 
+RecommenderService::RecommenderService(const ServingStateHolder* state,
+                                       StateStore* store, EventWriter* writer,
+                                       CallScheduler* scheduler,
+                                       ServerMetrics* metrics,
+                                       const Authorizer* authorizer)
+    : state_(state),
+      store_(store),
+      writer_(writer),
+      scheduler_(scheduler),
+      metrics_(metrics),
+      authorizer_(authorizer),
+      rpc_(metrics != nullptr ? metrics->rpc() : nullptr) {
+  if (rpc_ == nullptr) return;
+  for (int m = 0; m < kCallMethods; ++m) {
+    rpc_ids_[m] =
+        rpc_->Id(absl::StrCat("/", v1::Recommender::service_full_name(), "/",
+                              CallMethodName(static_cast<CallMethod>(m))));
+  }
+}
+
+MeteredUnaryReactor* RecommenderService::Reactor(CallMethod method) const {
+  return new MeteredUnaryReactor(rpc_, rpc_ids_[static_cast<int>(method)]);
+}
+
+template <typename Request, typename Response, typename Handle>
+grpc::ServerUnaryReactor* RecommenderService::Serve(
+    CallMethod method, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+    Handle handle) {
+  MeteredUnaryReactor* reactor = Reactor(method);
+  if (absl::Status s = Allowed(*context, method); !s.ok()) {
+    return Refuse(reactor, s);
+  }
+  return ServeScheduled<Request, Response>(scheduler_, method, context, reactor,
+                                           request, response,
+                                           std::move(handle));
+}
+
 grpc::ServerUnaryReactor* RecommenderService::RecommendFor(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  if (absl::Status s = Allowed(*context, CallMethod::kRecommendFor); !s.ok()) {
-    return Refuse(context, s);
-  }
-  return ServeScheduled<v1::RecommendRequest, v1::RecommendResponse>(
-      scheduler_, CallMethod::kRecommendFor, context, request, response,
+  return Serve<v1::RecommendRequest, v1::RecommendResponse>(
+      CallMethod::kRecommendFor, context, request, response,
       [this](const auto& req, auto* resp) { return Recommend(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::BoughtTogether(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  if (absl::Status s = Allowed(*context, CallMethod::kBoughtTogether);
-      !s.ok()) {
-    return Refuse(context, s);
-  }
-  return ServeScheduled<v1::BoughtTogetherRequest, v1::BoughtTogetherResponse>(
-      scheduler_, CallMethod::kBoughtTogether, context, request, response,
+  return Serve<v1::BoughtTogetherRequest, v1::BoughtTogetherResponse>(
+      CallMethod::kBoughtTogether, context, request, response,
       [this](const auto& req, auto* resp) { return Together(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  if (absl::Status s = Allowed(*context, CallMethod::kSimilarItems); !s.ok()) {
-    return Refuse(context, s);
-  }
-  return ServeScheduled<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
-      scheduler_, CallMethod::kSimilarItems, context, request, response,
+  return Serve<v1::SimilarItemsRequest, v1::SimilarItemsResponse>(
+      CallMethod::kSimilarItems, context, request, response,
       [this](const auto& req, auto* resp) { return Similar(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::GetSegment(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  if (absl::Status s = Allowed(*context, CallMethod::kGetSegment); !s.ok()) {
-    return Refuse(context, s);
-  }
-  return ServeScheduled<v1::GetSegmentRequest, v1::Segment>(
-      scheduler_, CallMethod::kGetSegment, context, request, response,
+  return Serve<v1::GetSegmentRequest, v1::Segment>(
+      CallMethod::kGetSegment, context, request, response,
       [this](const auto& req, auto* resp) { return Segment(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::ListSegments(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  if (absl::Status s = Allowed(*context, CallMethod::kListSegments); !s.ok()) {
-    return Refuse(context, s);
-  }
-  return ServeScheduled<v1::ListSegmentsRequest, v1::ListSegmentsResponse>(
-      scheduler_, CallMethod::kListSegments, context, request, response,
+  return Serve<v1::ListSegmentsRequest, v1::ListSegmentsResponse>(
+      CallMethod::kListSegments, context, request, response,
       [this](const auto& req, auto* resp) { return Segments(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  if (absl::Status s = Allowed(*context, CallMethod::kTargetAudience);
-      !s.ok()) {
-    return Refuse(context, s);
-  }
-  return ServeScheduled<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
-      scheduler_, CallMethod::kTargetAudience, context, request, response,
+  return Serve<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
+      CallMethod::kTargetAudience, context, request, response,
       [this](const auto& req, auto* resp) { return Audience(req, resp); });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  MeteredUnaryReactor* reactor = Reactor(CallMethod::kRecordEvents);
   if (absl::Status s = Allowed(*context, CallMethod::kRecordEvents); !s.ok()) {
-    return Refuse(context, s);
+    return Refuse(reactor, s);
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // Parses and checks the batch and hands it to the writer; `slot` (empty
   // without a scheduler) stays taken until the answer.
   auto record = [this, reactor, request,
@@ -172,10 +191,16 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   // an empty `slot` is no bound.
   StreamEventsReactor(const RecommenderService* service,
                       grpc::ByteBuffer* response,
-                      absl::StatusOr<std::optional<CallScheduler::Slot>> slot)
-      : service_(service), response_(response) {
+                      absl::StatusOr<std::optional<CallScheduler::Slot>> slot,
+                      GrpcMetrics* rpc, int rpc_id)
+      : service_(service),
+        response_(response),
+        rpc_(rpc),
+        rpc_id_(rpc_id),
+        start_(std::chrono::steady_clock::now()) {
+    if (rpc_ != nullptr) rpc_->Started(rpc_id_);
     if (!slot.ok()) {
-      Finish(ToGrpcStatus(slot.status()));
+      Done(ToGrpcStatus(slot.status()));
       return;
     }
     slot_ = *std::move(slot);
@@ -186,9 +211,10 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     if (!ok) {  // the client closed the stream (or the call ended)
       absl::Status status = SerializeResponse(totals_, response_);
       slot_.reset();  // free before the client sees the answer
-      Finish(ToGrpcStatus(status));
+      Done(ToGrpcStatus(status));
       return;
     }
+    if (rpc_ != nullptr) rpc_->Received(rpc_id_);
     if (absl::Status s = ParseRequest(batch_, &request_); !s.ok()) {
       Fail(s);
       return;
@@ -207,11 +233,23 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   void OnDone() override { delete this; }
 
  private:
+  // Counts the call and finishes it.
+  void Done(grpc::Status status) {
+    if (rpc_ != nullptr) {
+      if (status.ok()) rpc_->Sent(rpc_id_);
+      rpc_->Handled(rpc_id_, status.error_code(),
+                    std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start_)
+                        .count());
+    }
+    Finish(std::move(status));
+  }
+
   static constexpr int kMaxInvalidListed = 1000;
 
   void Fail(const absl::Status& s) {
     slot_.reset();  // free before the client sees the answer
-    Finish(ToGrpcStatus(absl::Status(
+    Done(ToGrpcStatus(absl::Status(
         s.code(), absl::StrCat("batch ", totals_.batches() + 1, ": ",
                                s.message(), " (", totals_.recorded(),
                                " events of earlier batches are stored)"))));
@@ -242,6 +280,9 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   const RecommenderService* service_;
   grpc::ByteBuffer* response_;
+  GrpcMetrics* const rpc_;
+  const int rpc_id_;
+  const std::chrono::steady_clock::time_point start_;
   std::optional<CallScheduler::Slot> slot_;  // held while the stream is open
   grpc::ByteBuffer batch_;
   v1::RecordEventsRequest request_;  // the batch being written
@@ -265,7 +306,9 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
       slot = admitted.status();
     }
   }
-  return new StreamEventsReactor(this, response, std::move(slot));
+  return new StreamEventsReactor(
+      this, response, std::move(slot), rpc_,
+      rpc_ids_[static_cast<int>(CallMethod::kStreamEvents)]);
 }
 
 absl::Status RecommenderService::Allowed(

@@ -2,6 +2,8 @@
 #ifndef TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 #define TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 
+#include <array>
+
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,13 +45,7 @@ class RecommenderService final
   RecommenderService(const ServingStateHolder* state, StateStore* store,
                      EventWriter* writer, CallScheduler* scheduler = nullptr,
                      ServerMetrics* metrics = nullptr,
-                     const Authorizer* authorizer = nullptr)
-      : state_(state),
-        store_(store),
-        writer_(writer),
-        scheduler_(scheduler),
-        metrics_(metrics),
-        authorizer_(authorizer) {}
+                     const Authorizer* authorizer = nullptr);
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -113,10 +109,21 @@ class RecommenderService final
   // for RecordEvents and StreamEvents).
   absl::Status Allowed(const grpc::CallbackServerContext& context,
                        CallMethod method) const;
+  // A new reactor for a call of `method`, counting it.
+  MeteredUnaryReactor* Reactor(CallMethod method) const;
+  // A unary call of `method`: reactor, credentials, then ServeScheduled.
+  template <typename Request, typename Response, typename Handle>
+  grpc::ServerUnaryReactor* Serve(CallMethod method,
+                                  grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response, Handle handle);
 
   CallScheduler* scheduler_;
   ServerMetrics* metrics_;
   const Authorizer* authorizer_;
+  // Per-RPC counting (null without metrics) and each method's id in it.
+  GrpcMetrics* rpc_;
+  std::array<int, kCallMethods> rpc_ids_{};
 };
 
 }  // namespace tailor

@@ -110,11 +110,15 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                                    options.max_connection_age_grace)));
   }
   builder.AddListeningPort(options.address, credentials, &s->port_);
-  s->admin_ =
-      std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
-                                     s->manager_.get(), s->authorizer_.get());
+  s->admin_ = std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
+                                             s->manager_.get(),
+                                             s->authorizer_.get(), metrics);
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
+  // Methods no service has: UNIMPLEMENTED, counted as one unknown method.
+  s->unknown_ = std::make_unique<UnknownMethodService>(
+      metrics != nullptr ? metrics->rpc() : nullptr);
+  builder.RegisterCallbackGenericService(s->unknown_.get());
   if (metrics != nullptr) {
     LiveSources sources;
     sources.holder = &s->holder_;
@@ -127,12 +131,6 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
         s->endpoint_,
         MetricsEndpoint::Start(options.metrics_address,
                                {metrics->registry(), s->live_metrics_}));
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
-    interceptors.push_back(NewGrpcMetricsInterceptorFactory(
-        metrics->registry().get(), TailorServerMethods()));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {

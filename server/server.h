@@ -16,6 +16,7 @@
 #include "server/authorizer.h"
 #include "server/call_scheduler.h"
 #include "server/event_writer.h"
+#include "server/grpc_metrics.h"
 #include "server/live_metrics.h"
 #include "server/metrics.h"
 #include "server/metrics_endpoint.h"
@@ -135,6 +136,7 @@ class TailorServer {
   std::unique_ptr<CallScheduler> scheduler_;
   std::unique_ptr<RecommenderService> recommender_;
   std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<UnknownMethodService> unknown_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::atomic<bool> draining_{false};

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "core/base/status_macros.h"
 #include "server/call_scheduler.h"
+#include "server/grpc_metrics.h"
 #include "server/status_util.h"
 
 namespace tailor {
@@ -43,22 +44,21 @@ absl::Status AnswerRaw(const grpc::ByteBuffer& request,
   return SerializeResponse(resp, response);
 }
 
-// A raw unary callback handler run on gRPC's thread (AnswerRaw, then the
-// call finished with the mapped status).
+// A raw unary callback handler run on gRPC's thread (AnswerRaw, then
+// `reactor`, the call's, finished with the mapped status).
 template <typename Request, typename Response, typename Handle>
-grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* ServeRaw(MeteredUnaryReactor* reactor,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response, Handle handle) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(
       ToGrpcStatus(AnswerRaw<Request, Response>(*request, response, handle)));
   return reactor;
 }
 
-// A unary call answered at once with `status` (an error: a refusal).
-inline grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* context,
+// The call of `reactor` answered at once with `status` (an error: a
+// refusal).
+inline grpc::ServerUnaryReactor* Refuse(MeteredUnaryReactor* reactor,
                                         const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
@@ -83,14 +83,14 @@ template <typename Request, typename Response, typename Handle>
 grpc::ServerUnaryReactor* ServeScheduled(CallScheduler* scheduler,
                                          CallMethod method,
                                          grpc::CallbackServerContext* context,
+                                         MeteredUnaryReactor* reactor,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response,
                                          Handle handle) {
   if (scheduler == nullptr) {
-    return ServeRaw<Request, Response>(context, request, response,
+    return ServeRaw<Request, Response>(reactor, request, response,
                                        std::move(handle));
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScheduleCall(scheduler, method, context,
                [reactor, request, response, handle = std::move(handle)](
                    absl::StatusOr<CallScheduler::Slot> slot) mutable {

@@ -206,13 +206,13 @@ TEST_F(MetricsTest, UnknownMethodsCollapseIntoOneSeries) {
   const std::vector<Sample> m = ParseExposition(Scrape());
   const std::map<std::string, std::string> unknown = {
       {"grpc_service", "unknown"}, {"grpc_method", "unknown"}};
-  // gRPC answers an unknown method itself: it either reaches the
-  // interceptor (one series for all three) or counts nowhere; never a
-  // series of its own.
-  const std::optional<double> started =
-      Find(m, "grpc_server_started_total", unknown);
-  ASSERT_TRUE(started.has_value());
-  EXPECT_TRUE(*started == 0 || *started == 3) << *started;
+  // One series for all three.
+  EXPECT_EQ(Find(m, "grpc_server_started_total", unknown), 3);
+  EXPECT_EQ(Find(m, "grpc_server_handled_total",
+                 {{"grpc_service", "unknown"},
+                  {"grpc_method", "unknown"},
+                  {"grpc_code", "Unimplemented"}}),
+            3);
   for (const Sample& s : m) {
     auto it = s.labels.find("grpc_method");
     if (it == s.labels.end()) continue;
