@@ -48,6 +48,8 @@ chroot "$ROOTFS" sh -c 'id tailor >/dev/null 2>&1 ||
 ENVS=(TAILOR_ADDRESS=127.0.0.1:18980 TAILOR_SNAPSHOT_DIR=/var/lib/tailor/snapshots
       TAILOR_DATA_DIR=/var/lib/tailor/data TAILOR_POLL_INTERVAL=5s
       TAILOR_REQUIRE_SNAPSHOT=false TAILOR_METRICS_ADDRESS=127.0.0.1:19464
+      TAILOR_TOKENS_FILE= TAILOR_TLS_CERT_FILE= TAILOR_TLS_KEY_FILE=
+      TAILOR_TLS_CLIENT_CA_FILE= TAILOR_ALLOW_INSECURE=false
       HOME=/var/lib/tailor
       PATH=/usr/local/bin:/usr/bin:/bin)
 as_tailor() { chroot --userspec=tailor:tailor "$ROOTFS" env -i "${ENVS[@]}" "$@"; }
