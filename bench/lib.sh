@@ -61,6 +61,16 @@ start_servers() {
   done
 }
 
+# free_port: a loopback port nothing listens on (for a server that must
+# keep its port across a restart, or a tool that cannot pick its own).
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
 # median VALUE...: the median (the mean of the middle two for an even count).
 median() {
   printf '%s\n' "$@" | sort -g |

@@ -16,6 +16,8 @@ PACKAGES=(
   # SHA-256 of bearer tokens, checks of TLS certificates; openssl makes the
   # tests' certificates.
   libssl-dev openssl
+  # The HTTP/2 proxy bench/rolling_restart.sh puts in front of two servers.
+  haproxy
 )
 if [ "${1:-}" = "--fuzz" ]; then
   # Clang with libFuzzer and the sanitizer runtimes, and llvm-symbolizer

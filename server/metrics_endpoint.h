@@ -1,32 +1,41 @@
-// The HTTP endpoint Prometheus scrapes: GET /metrics in the text exposition
-// format, on an address of its own (--metrics_address), off the gRPC port.
+// The HTTP endpoint beside the gRPC port (--metrics_address), for
+// Prometheus and load balancers:
+//   GET /metrics  Prometheus' text exposition format;
+//   GET /ready    200 while the server takes calls, 503 before a snapshot
+//                 is loaded and while it drains (an HTTP check for proxies
+//                 that cannot speak gRPC's health service);
+//   GET /healthz  200 while the process runs.
 #ifndef TAILOR_SERVER_METRICS_ENDPOINT_H_
 #define TAILOR_SERVER_METRICS_ENDPOINT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
+class CivetHandler;
+class CivetServer;
+
 namespace prometheus {
 class Collectable;
-class Exposer;
 }  // namespace prometheus
 
 namespace tailor {
 
-// Thread safety: serves scrapes on threads of its own, collecting each
-// collectable (which must be thread-safe) at every scrape.
+// Thread safety: serves requests on threads of its own; the collectables
+// and `ready` must be safe to call from them at any time.
 class MetricsEndpoint {
  public:
-  // Listens on `address` (host:port; port 0 picks a free one) and serves
-  // `collectables` (each must outlive the endpoint) at /metrics.
-  // UNAVAILABLE naming the address when it cannot listen.
+  // Listens on `address` (host:port; port 0 picks a free one). The
+  // collectables (each must outlive the endpoint) are collected at every
+  // scrape; `ready` answers /ready. UNAVAILABLE naming the address when it
+  // cannot listen.
   static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(
       const std::string& address,
-      const std::vector<std::shared_ptr<prometheus::Collectable>>&
-          collectables);
+      std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
+      std::function<bool()> ready);
   ~MetricsEndpoint();
 
   // The port actually bound.
@@ -35,7 +44,8 @@ class MetricsEndpoint {
  private:
   MetricsEndpoint() = default;
 
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::vector<std::unique_ptr<CivetHandler>> handlers_;
+  std::unique_ptr<CivetServer> server_;  // after the handlers it calls
   int port_ = 0;
 };
 

@@ -130,7 +130,8 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
     TAILOR_ASSIGN_OR_RETURN(
         s->endpoint_,
         MetricsEndpoint::Start(options.metrics_address,
-                               {metrics->registry(), s->live_metrics_}));
+                               {metrics->registry(), s->live_metrics_},
+                               [self] { return self->Ready(); }));
   }
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
@@ -148,6 +149,10 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
 TailorServer::~TailorServer() {
   Shutdown();
   if (manager_) manager_->Stop();
+}
+
+bool TailorServer::Ready() const {
+  return holder_.Get() != nullptr && !draining_.load(std::memory_order_acquire);
 }
 
 void TailorServer::SetServing(bool serving) {

@@ -114,6 +114,9 @@ class TailorServer {
   void Drain(absl::Duration drain, absl::Duration grace);
   // Blocks until Shutdown.
   void Wait();
+  // Whether the server takes calls: a snapshot is loaded and it is not
+  // draining (what the health service and /ready report).
+  bool Ready() const;
 
  private:
   TailorServer() = default;

@@ -34,14 +34,6 @@ for tool in prometheus promtool; do
 done
 make_work_dir
 
-# free_port: a loopback port nothing listens on.
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
 # scrape PORT: the body of GET /metrics.
 scrape() {
   exec 3<>"/dev/tcp/127.0.0.1/$1"

@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/server/scrape.h"
 #include "tests/server/server_fixture.h"
@@ -185,7 +186,6 @@ TEST_F(MetricsTest, CountsExactlyTheCallsMadeFailuresIncluded) {
                          "Nope", "made.Up"}) {
     EXPECT_EQ(text.find(id), std::string::npos) << id;
   }
-  // (quantile: prometheus-cpp's own exposer_request_latencies summary.)
   const std::set<std::string> allowed = {
       "grpc_type", "grpc_service", "grpc_method", "grpc_code",
       "le",        "reason",       "path",        "type",
@@ -293,6 +293,34 @@ TEST_F(MetricsTest, DashboardAndAlertsNameOnlyExportedMetrics) {
           << file << " names " << name << ", which the server does not export";
     }
   }
+}
+
+TEST_F(MetricsTest, ReadyFollowsTheSnapshotAndTheDrain) {
+  ServerOptions options = Options();
+  options.metrics_address = "127.0.0.1:0";
+  auto server = TailorServer::Start(options);  // nothing published yet
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  const int port = server_->metrics_port();
+  EXPECT_EQ(testing::HttpStatus(port, "/ready"), 503);
+  EXPECT_EQ(testing::HttpStatus(port, "/healthz"), 200);
+  Publish(TinySnapshot());
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  EXPECT_EQ(testing::HttpStatus(port, "/ready"), 200);
+  EXPECT_EQ(testing::HttpStatus(port, "/nope"), 404);
+
+  // Draining: not ready at once, while the process still answers.
+  std::thread drain(
+      [&] { server_->Drain(absl::Milliseconds(800), absl::Seconds(1)); });
+  int ready = 200;
+  for (int i = 0; i < 50 && ready == 200; ++i) {
+    ready = testing::HttpStatus(port, "/ready");
+    if (ready == 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ready, 503);
+  EXPECT_EQ(testing::HttpStatus(port, "/healthz"), 200);
+  drain.join();
 }
 
 TEST_F(MetricsTest, NoMetricsAddressKeepsNoEndpoint) {

@@ -20,9 +20,9 @@
 
 namespace tailor::testing {
 
-// The body of GET `path` from 127.0.0.1:`port` ("" when the request
-// fails or the status is not 200).
-inline std::string HttpGet(int port, const std::string& path) {
+// The whole response (status line, headers, body) to GET `path` from
+// 127.0.0.1:`port` ("" when the connection fails).
+inline std::string HttpResponse(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
   sockaddr_in addr{};
@@ -42,6 +42,24 @@ inline std::string HttpGet(int port, const std::string& path) {
     }
   }
   ::close(fd);
+  return response;
+}
+
+// The status code of GET `path` (0 when the request fails).
+inline int HttpStatus(int port, const std::string& path) {
+  const std::string response = HttpResponse(port, path);
+  int code = 0;
+  if (response.size() > 12 &&
+      absl::SimpleAtoi(absl::string_view(response).substr(9, 3), &code)) {
+    return code;
+  }
+  return 0;
+}
+
+// The body of GET `path` from 127.0.0.1:`port` ("" when the request
+// fails or the status is not 200).
+inline std::string HttpGet(int port, const std::string& path) {
+  const std::string response = HttpResponse(port, path);
   const size_t body = response.find("\r\n\r\n");
   const bool ok = absl::StartsWith(response, "HTTP/1.1 200") ||
                   absl::StartsWith(response, "HTTP/1.0 200");
