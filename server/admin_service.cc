@@ -39,67 +39,55 @@ void FillState(const ServingState& s, v1::ModelInfo* out) {
 
 }  // namespace
 
-MeteredUnaryReactor* AdminService::Reactor(absl::string_view method) const {
+template <typename Request, typename Response, typename Handle>
+grpc::ServerUnaryReactor* AdminService::Serve(
+    absl::string_view method, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+    Handle handle) {
+  // Admin calls are rare: the method's id is looked up per call.
   GrpcMetrics* rpc = metrics_ != nullptr ? metrics_->rpc() : nullptr;
-  return new MeteredUnaryReactor(
+  auto* reactor = new MeteredUnaryReactor(
       rpc, rpc != nullptr
                ? rpc->Id(absl::StrCat("/", v1::Admin::service_full_name(), "/",
                                       method))
                : 0);
+  if (absl::Status s = Authorize(authorizer_, *context, kRoleAdmin, method);
+      !s.ok()) {
+    return Refuse(reactor, s);
+  }
+  return ServeRaw<Request, Response>(reactor, request, response,
+                                     std::move(handle));
 }
 
 grpc::ServerUnaryReactor* AdminService::GetModelInfo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  MeteredUnaryReactor* reactor = Reactor("GetModelInfo");
-  if (absl::Status s =
-          Authorize(authorizer_, *context, kRoleAdmin, "GetModelInfo");
-      !s.ok()) {
-    return Refuse(reactor, s);
-  }
-  return ServeRaw<v1::GetModelInfoRequest, v1::ModelInfo>(
-      reactor, request, response,
+  return Serve<v1::GetModelInfoRequest, v1::ModelInfo>(
+      "GetModelInfo", context, request, response,
       [this](const auto&, auto* resp) { return Info(resp); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListSnapshots(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  MeteredUnaryReactor* reactor = Reactor("ListSnapshots");
-  if (absl::Status s =
-          Authorize(authorizer_, *context, kRoleAdmin, "ListSnapshots");
-      !s.ok()) {
-    return Refuse(reactor, s);
-  }
-  return ServeRaw<v1::ListSnapshotsRequest, v1::ListSnapshotsResponse>(
-      reactor, request, response,
+  return Serve<v1::ListSnapshotsRequest, v1::ListSnapshotsResponse>(
+      "ListSnapshots", context, request, response,
       [this](const auto&, auto* resp) { return List(resp); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ActivateSnapshot(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  MeteredUnaryReactor* reactor = Reactor("ActivateSnapshot");
-  if (absl::Status s =
-          Authorize(authorizer_, *context, kRoleAdmin, "ActivateSnapshot");
-      !s.ok()) {
-    return Refuse(reactor, s);
-  }
-  return ServeRaw<v1::ActivateSnapshotRequest, v1::ModelInfo>(
-      reactor, request, response,
+  return Serve<v1::ActivateSnapshotRequest, v1::ModelInfo>(
+      "ActivateSnapshot", context, request, response,
       [this](const auto& req, auto* resp) { return Activate(req, resp); });
 }
 
 grpc::ServerUnaryReactor* AdminService::Rollback(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  MeteredUnaryReactor* reactor = Reactor("Rollback");
-  if (absl::Status s = Authorize(authorizer_, *context, kRoleAdmin, "Rollback");
-      !s.ok()) {
-    return Refuse(reactor, s);
-  }
-  return ServeRaw<v1::RollbackRequest, v1::ModelInfo>(
-      reactor, request, response,
+  return Serve<v1::RollbackRequest, v1::ModelInfo>(
+      "Rollback", context, request, response,
       [this](const auto&, auto* resp) { return RollBack(resp); });
 }
 

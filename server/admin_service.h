@@ -61,9 +61,13 @@ class AdminService final
  private:
   const ServingStateHolder* state_;
   const SnapshotStore* snapshots_;
-  // A new reactor for a call of `method`, counting it (admin calls are
-  // rare: the id is looked up per call).
-  MeteredUnaryReactor* Reactor(absl::string_view method) const;
+  // A call of `method`: counted, its credentials checked (admin), then
+  // ServeRaw.
+  template <typename Request, typename Response, typename Handle>
+  grpc::ServerUnaryReactor* Serve(absl::string_view method,
+                                  grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response, Handle handle);
 
   SnapshotManager* manager_;
   const Authorizer* authorizer_;

@@ -73,7 +73,6 @@ absl::Status Authorizer::Reload() {
   tokens_ = *std::move(parsed);
   text_ = *std::move(text);
   last_error_.clear();
-  loads_.fetch_add(1, std::memory_order_relaxed);
   if (!first) {
     LogInfo(absl::StrCat("tokens_file '", path_,
                          "' reloaded: ", tokens_->size(), " tokens"));

@@ -6,7 +6,6 @@
 
 #include <grpcpp/server_context.h>
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,8 +48,6 @@ class Authorizer {
 
   // Re-reads the file; OK when it is unchanged or was loaded.
   absl::Status Reload();
-  // Loads that replaced the tokens, the first one included.
-  int64_t loads() const { return loads_.load(std::memory_order_relaxed); }
 
  private:
   Authorizer(std::string path, Env* env, ServerMetrics* metrics)
@@ -64,7 +61,6 @@ class Authorizer {
   std::shared_ptr<const TokenSet> tokens_ ABSL_GUARDED_BY(mu_);
   std::string text_ ABSL_GUARDED_BY(mu_);  // the file as last loaded
   std::string last_error_ ABSL_GUARDED_BY(mu_);
-  std::atomic<int64_t> loads_{0};
   Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::thread reloader_;

@@ -152,20 +152,10 @@ void GrpcMetrics::Handled(int id, int code, double seconds) {
   series_[id]->Handled(code, seconds);
 }
 
-MeteredUnaryReactor::MeteredUnaryReactor(GrpcMetrics* metrics, int id)
-    : metrics_(metrics), id_(id), start_(std::chrono::steady_clock::now()) {
-  if (metrics_ != nullptr) {
-    metrics_->Started(id_);
-    metrics_->Received(id_);
-  }
-}
-
-void MeteredUnaryReactor::Finish(grpc::Status status) {
-  if (metrics_ != nullptr) {
-    if (status.ok()) metrics_->Sent(id_);
-    metrics_->Handled(id_, status.error_code(), SecondsSince(start_));
-  }
-  grpc::ServerUnaryReactor::Finish(std::move(status));
+void RpcCount::Finished(const grpc::Status& status) {
+  if (metrics_ == nullptr) return;
+  if (status.ok()) metrics_->Sent(id_);
+  metrics_->Handled(id_, status.error_code(), SecondsSince(start_));
 }
 
 namespace {
@@ -173,14 +163,10 @@ namespace {
 class UnknownMethodReactor : public grpc::ServerGenericBidiReactor {
  public:
   UnknownMethodReactor(GrpcMetrics* metrics, const std::string& method) {
-    const auto start = std::chrono::steady_clock::now();
+    RpcCount count(metrics, metrics != nullptr ? metrics->unknown_id() : 0);
     grpc::Status status(grpc::StatusCode::UNIMPLEMENTED,
                         absl::StrCat("no method ", method, " on this server"));
-    if (metrics != nullptr) {
-      const int id = metrics->unknown_id();
-      metrics->Started(id);
-      metrics->Handled(id, status.error_code(), SecondsSince(start));
-    }
+    count.Finished(status);
     Finish(std::move(status));
   }
   void OnDone() override { delete this; }

@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/time/clock.h"
 #include "server/process_stats.h"
 
 namespace tailor {
@@ -190,8 +189,7 @@ void AddProcess(const ProcessStats& p, std::vector<MetricFamily>* out) {
 
 std::vector<MetricFamily> LiveMetrics::Collect() const {
   std::vector<MetricFamily> out;
-  const int64_t now =
-      s_.now_unix ? s_.now_unix() : absl::ToUnixSeconds(absl::Now());
+  const int64_t now = s_.env->NowMicros() / 1000000;
   std::shared_ptr<const ServingState> state =
       s_.holder != nullptr ? s_.holder->Get() : nullptr;
   out.push_back(Gauge("tailor_serving",

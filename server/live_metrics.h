@@ -10,13 +10,13 @@
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 #include "server/call_scheduler.h"
 #include "server/event_writer.h"
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
+#include "storage/env.h"
 #include "storage/state_store.h"
 
 namespace tailor {
@@ -28,8 +28,8 @@ struct LiveSources {
   const EventWriter* writer = nullptr;
   const CallScheduler* scheduler = nullptr;
   const SnapshotManager* manager = nullptr;
-  // Seconds since the epoch (tests); null: the system clock.
-  std::function<int64_t()> now_unix;
+  // The clock the snapshot's age is read by.
+  Env* env = Env::Default();
 };
 
 // A source that cannot be read at a scrape (RocksDB's properties, /proc)

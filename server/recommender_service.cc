@@ -1,6 +1,5 @@
 #include "server/recommender_service.h"
 
-#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -193,12 +192,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                       grpc::ByteBuffer* response,
                       absl::StatusOr<std::optional<CallScheduler::Slot>> slot,
                       GrpcMetrics* rpc, int rpc_id)
-      : service_(service),
-        response_(response),
-        rpc_(rpc),
-        rpc_id_(rpc_id),
-        start_(std::chrono::steady_clock::now()) {
-    if (rpc_ != nullptr) rpc_->Started(rpc_id_);
+      : service_(service), response_(response), count_(rpc, rpc_id) {
     if (!slot.ok()) {
       Done(ToGrpcStatus(slot.status()));
       return;
@@ -214,7 +208,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       Done(ToGrpcStatus(status));
       return;
     }
-    if (rpc_ != nullptr) rpc_->Received(rpc_id_);
+    count_.Received();
     if (absl::Status s = ParseRequest(batch_, &request_); !s.ok()) {
       Fail(s);
       return;
@@ -235,13 +229,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  private:
   // Counts the call and finishes it.
   void Done(grpc::Status status) {
-    if (rpc_ != nullptr) {
-      if (status.ok()) rpc_->Sent(rpc_id_);
-      rpc_->Handled(rpc_id_, status.error_code(),
-                    std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start_)
-                        .count());
-    }
+    count_.Finished(status);
     Finish(std::move(status));
   }
 
@@ -280,9 +268,7 @@ class StreamEventsReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   const RecommenderService* service_;
   grpc::ByteBuffer* response_;
-  GrpcMetrics* const rpc_;
-  const int rpc_id_;
-  const std::chrono::steady_clock::time_point start_;
+  RpcCount count_;
   std::optional<CallScheduler::Slot> slot_;  // held while the stream is open
   grpc::ByteBuffer batch_;
   v1::RecordEventsRequest request_;  // the batch being written

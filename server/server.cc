@@ -126,6 +126,7 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
     sources.writer = s->writer_.get();
     sources.scheduler = s->scheduler_.get();
     sources.manager = s->manager_.get();
+    sources.env = env;
     s->live_metrics_ = std::make_shared<LiveMetrics>(std::move(sources));
     TAILOR_ASSIGN_OR_RETURN(
         s->endpoint_,
