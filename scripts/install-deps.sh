@@ -18,7 +18,15 @@ PACKAGES=(
   libssl-dev openssl
   # The HTTP/2 proxy bench/rolling_restart.sh puts in front of two servers.
   haproxy
+  # deploy_test reads the rendered Kubernetes manifests as JSON.
+  python3-yaml
 )
+# kubectl renders deploy/kubernetes (kubectl kustomize) in deploy_test:
+# Debian's kubernetes-client, unless a kubectl is installed already (one
+# from another source conflicts with it).
+if ! command -v kubectl >/dev/null 2>&1; then
+  PACKAGES+=(kubernetes-client)
+fi
 if [ "${1:-}" = "--fuzz" ]; then
   # Clang with libFuzzer and the sanitizer runtimes, and llvm-symbolizer
   # for readable sanitizer reports.

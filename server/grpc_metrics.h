@@ -9,8 +9,8 @@
 // MeteredUnaryReactor (and StreamEvents' reactor): every call of the
 // Recommender and Admin services, refusals, invalid requests and failures
 // included. A gRPC server interceptor would see gRPC's own services too,
-// but adds several percent to the server's CPU per call. Methods no service has are
-// answered by UnknownMethodService (UNIMPLEMENTED) and counted under
+// but adds several percent to the server's CPU per call. Methods no service has
+// are answered by UnknownMethodService (UNIMPLEMENTED) and counted under
 // grpc_service="unknown", grpc_method="unknown", so that a client cannot
 // add series by calling made-up names. gRPC's health and reflection
 // services are not counted.

@@ -116,6 +116,10 @@ ABSL_FLAG(std::string, tokens_file, "",
           "bearer tokens and their roles (read, ingest, admin), one per line "
           "as NAME ROLES sha256:HEX; re-read when it changes. Empty: no "
           "tokens are asked for");
+ABSL_FLAG(bool, accept_events, true,
+          "take RecordEvents and StreamEvents (false: refuse them with "
+          "FAILED_PRECONDITION, for read replicas beside the one server "
+          "whose --data_dir keeps the event log)");
 ABSL_FLAG(bool, allow_insecure, false,
           "allow listening beyond loopback with neither TLS nor tokens "
           "(e.g. behind a proxy that does both)");
@@ -160,6 +164,7 @@ int main(int argc, char** argv) {
   options.tls.require_client_cert =
       absl::GetFlag(FLAGS_tls_require_client_cert);
   options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
+  options.accept_events = absl::GetFlag(FLAGS_accept_events);
   options.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.max_connection_age_grace =

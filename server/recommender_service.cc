@@ -52,13 +52,15 @@ RecommenderService::RecommenderService(const ServingStateHolder* state,
                                        StateStore* store, EventWriter* writer,
                                        CallScheduler* scheduler,
                                        ServerMetrics* metrics,
-                                       const Authorizer* authorizer)
+                                       const Authorizer* authorizer,
+                                       bool accept_events)
     : state_(state),
       store_(store),
       writer_(writer),
       scheduler_(scheduler),
       metrics_(metrics),
       authorizer_(authorizer),
+      accept_events_(accept_events),
       rpc_(metrics != nullptr ? metrics->rpc() : nullptr) {
   if (rpc_ == nullptr) return;
   for (int m = 0; m < kCallMethods; ++m) {
@@ -299,11 +301,18 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
 
 absl::Status RecommenderService::Allowed(
     const grpc::CallbackServerContext& context, CallMethod method) const {
-  const Role role =
-      method == CallMethod::kRecordEvents || method == CallMethod::kStreamEvents
-          ? kRoleIngest
-          : kRoleRead;
-  return Authorize(authorizer_, context, role, CallMethodName(method));
+  const bool ingest = method == CallMethod::kRecordEvents ||
+                      method == CallMethod::kStreamEvents;
+  TAILOR_RETURN_IF_ERROR(Authorize(authorizer_, context,
+                                   ingest ? kRoleIngest : kRoleRead,
+                                   CallMethodName(method)));
+  if (ingest && !accept_events_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        CallMethodName(method),
+        ": this server does not take events (--accept_events=false): send "
+        "them to the server that keeps the event log"));
+  }
+  return absl::OkStatus();
 }
 
 namespace {

@@ -41,11 +41,14 @@ class RecommenderService final
   // `writer`, which writes to `store`. Without a `scheduler` the handlers
   // run on gRPC's threads with no bound (for tests of the logic alone);
   // without `metrics` nothing is counted; without `authorizer` every caller
-  // may call every method.
+  // may call every method. Unless `accept_events`, RecordEvents and
+  // StreamEvents answer FAILED_PRECONDITION and store nothing (a replica
+  // that serves reads only, beside the one that keeps the event log).
   RecommenderService(const ServingStateHolder* state, StateStore* store,
                      EventWriter* writer, CallScheduler* scheduler = nullptr,
                      ServerMetrics* metrics = nullptr,
-                     const Authorizer* authorizer = nullptr);
+                     const Authorizer* authorizer = nullptr,
+                     bool accept_events = true);
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -121,6 +124,7 @@ class RecommenderService final
   CallScheduler* scheduler_;
   ServerMetrics* metrics_;
   const Authorizer* authorizer_;
+  const bool accept_events_;
   // Per-RPC counting (null without metrics) and each method's id in it.
   GrpcMetrics* rpc_;
   std::array<int, kCallMethods> rpc_ids_{};

@@ -97,7 +97,7 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
       std::make_unique<EventWriter>(s->store_.get(), options.events, metrics);
   s->recommender_ = std::make_unique<RecommenderService>(
       &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get(),
-      metrics, s->authorizer_.get());
+      metrics, s->authorizer_.get(), options.accept_events);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -161,8 +161,9 @@ void TailorServer::SetServing(bool serving) {
   if (serving && draining_.load(std::memory_order_acquire)) return;
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
-  health->SetServingStatus(serving);
+  health->SetServingStatus(serving);  // every service, liveness included
   health->SetServingStatus("tailor.v1.Recommender", serving);
+  health->SetServingStatus(kLivenessService, true);
 }
 
 void TailorServer::Shutdown(absl::Duration deadline) {

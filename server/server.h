@@ -73,11 +73,21 @@ struct ServerOptions {
   // Bearer tokens and their roles (see access_tokens.h), re-read every
   // tokens_reload_interval; empty: every caller may call everything.
   std::string tokens_file;
+  // False: RecordEvents and StreamEvents are refused (FAILED_PRECONDITION)
+  // and nothing is stored; for replicas that serve reads beside the one
+  // server that keeps the event log the trainer reads.
+  bool accept_events = true;
   absl::Duration tokens_reload_interval = absl::Seconds(10);
   // Listening beyond loopback with neither TLS nor tokens is refused
   // unless this is set (then the log says so at start).
   bool allow_insecure = false;
 };
+
+// The health service's name for liveness probes: SERVING from the start to
+// the stop, whatever the snapshot ("" and tailor.v1.Recommender report
+// readiness: SERVING once a snapshot is loaded, NOT_SERVING while
+// draining).
+inline constexpr char kLivenessService[] = "liveness";
 
 // Whether `address` (host:port, [v6]:port, unix:...) only accepts local
 // connections: a loopback host or a Unix socket.

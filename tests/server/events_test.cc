@@ -129,6 +129,38 @@ TEST_F(EventsTest, EventsAreAcceptedBeforeAnyModelIsLoaded) {
   EXPECT_EQ(resp.recorded(), 1);
 }
 
+TEST_F(EventsTest, AReadReplicaRefusesEventsAndStoresNone) {
+  Publish(TinySnapshot());
+  accept_events_ = false;
+  StartServer();
+  v1::RecordEventsRequest req;
+  *req.add_events() = MakeEvent("r1", "alice", "A", v1::EVENT_TYPE_PURCHASE);
+  v1::RecordEventsResponse resp;
+  grpc::Status s = Record(req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("--accept_events=false"));
+  {
+    grpc::ClientContext ctx;
+    v1::StreamEventsResponse streamed;
+    auto writer = stub_->StreamEvents(&ctx, &streamed);
+    writer->Write(req);  // may fail: the server has answered already
+    writer->WritesDone();
+    grpc::Status st = writer->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(), HasSubstr("StreamEvents"));
+  }
+  // Reads are served; the purchase was not taken.
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"A", "B", "C"}));
+
+  // The same data directory, taking events: nothing was stored before.
+  StopServer();
+  accept_events_ = true;
+  StartServer();
+  ASSERT_TRUE(Record(req, &resp).ok());
+  EXPECT_EQ(resp.recorded(), 1);
+  EXPECT_EQ(resp.results(0).sequence(), 1u);
+}
+
 }  // namespace
 }  // namespace tailor
 

@@ -81,6 +81,7 @@ class ServerTest : public ::testing::Test {
     // tests of its own (call_scheduler_test, overload_test).
     options.calls.max_queue_wait = absl::ZeroDuration();
     options.calls.target_queue_wait = absl::ZeroDuration();
+    options.accept_events = accept_events_;
     return options;
   }
   void StartServer() {
@@ -95,6 +96,8 @@ class ServerTest : public ::testing::Test {
   RecommenderOptions retrieval_;
   // Where its RocksDB lives (set before it; default: the fixture's folder).
   std::string data_dir_;
+  // Whether it takes events (set before it).
+  bool accept_events_ = true;
   // The free space its RocksDB keeps (set before it; default: the server's).
   std::optional<int64_t> min_free_disk_bytes_;
   void StopServer() {

@@ -162,6 +162,7 @@ TEST_F(ServerTest, HealthIsServingOnceAModelIsLoaded) {
   StartServer();  // nothing published yet
   EXPECT_EQ(Health(""), "NOT_SERVING");
   EXPECT_EQ(Health("tailor.v1.Recommender"), "NOT_SERVING");
+  EXPECT_EQ(Health(kLivenessService), "SERVING");
   v1::RecommendRequest req;
   req.set_user_id("alice");
   v1::RecommendResponse resp;
@@ -173,7 +174,28 @@ TEST_F(ServerTest, HealthIsServingOnceAModelIsLoaded) {
   ASSERT_TRUE(server_->RefreshSnapshot().ok());
   EXPECT_EQ(Health(""), "SERVING");
   EXPECT_EQ(Health("tailor.v1.Recommender"), "SERVING");
+  EXPECT_EQ(Health(kLivenessService), "SERVING");
   EXPECT_EQ(Ids("alice").size(), 3u);
+}
+
+// What a Kubernetes liveness probe asks stays SERVING while readiness
+// turns NOT_SERVING for the drain.
+TEST_F(ServerTest, LivenessStaysServingThroughTheDrain) {
+  Publish(TinySnapshot());
+  StartServer();
+  std::thread drain(
+      [&] { server_->Drain(absl::Milliseconds(800), absl::Seconds(1)); });
+  std::string ready = "SERVING";
+  for (int i = 0; i < 50 && ready == "SERVING"; ++i) {
+    ready = Health("");
+    if (ready == "SERVING") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_EQ(ready, "NOT_SERVING");
+  EXPECT_EQ(Health("tailor.v1.Recommender"), "NOT_SERVING");
+  EXPECT_EQ(Health(kLivenessService), "SERVING");
+  drain.join();
 }
 
 TEST_F(ServerTest, RestartedServerAnswersTheSame) {
