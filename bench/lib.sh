@@ -110,8 +110,10 @@ hz=$(getconf CLK_TCK)
 # /proc/PID/stat: FIELD 14 for the process itself, 16 for its waited-for
 # children.
 ticks() { awk -v f="$2" '{ print $f + $(f + 1) }' "/proc/$1/stat"; }
-# per_call TICKS CALLS: microseconds of CPU per call.
-per_call() { echo $(($1 * 1000000 / hz / $2)); }
+# per_call TICKS CALLS: microseconds of CPU per call (one decimal).
+per_call() {
+  awk -v t="$1" -v c="$2" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / c }'
+}
 # The machine's stolen time so far (ticks): the hypervisor running other
 # guests on our cores. Shared machines steal in bursts, and a burst inside
 # a run shows in its tail, so each run reports its share.

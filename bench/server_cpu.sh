@@ -9,7 +9,11 @@
 # the cores stolen; then the medians per build. E.g.
 #   SERVERS="before=/tmp/old/tailor-server current=build/bin/tailor-server" \
 #     ./bench/server_cpu.sh   # RATE=5000 RUNS=3 SECONDS_PER_RUN=10
-# or one build with and without a feature ("name=path@FLAG@FLAG"):
+# Each round runs the servers in turn, in reverse order every other round,
+# and reports each server's CPU per call as a ratio to the first server's
+# in the same round; the median of those paired ratios is the comparison
+# (a second copy of the first build, "a=B b=B", shows the noise floor).
+# One build with and without a feature ("name=path@FLAG@FLAG"):
 #   SERVERS="off=build/bin/tailor-server \
 #     on=build/bin/tailor-server@--metrics_address=127.0.0.1:0" \
 #     ./bench/server_cpu.sh
@@ -23,9 +27,12 @@ SECS=${SECONDS_PER_RUN:-10}
 make_work_dir
 store_and_snapshot 100000 100000 5000000
 start_servers
-declare -A cpu p99
+declare -A cpu p99 ratio this
+order=("${!names[@]}")
 for r in $(seq "$RUNS"); do
-  for i in "${!names[@]}"; do
+  for ((k = 0; k < ${#order[@]}; ++k)); do
+    i=${order[$k]}
+    [ $((r % 2)) -eq 0 ] && i=${order[$((${#order[@]} - 1 - k))]}
     name=${names[$i]}
     before=$(ticks "${pids[$i]}" 14)
     stolen_before=$(steal_ticks)
@@ -38,12 +45,19 @@ for r in $(seq "$RUNS"); do
     echo "run $r, $name server: $us us of server CPU per call," \
       "${stolen}% of the cores stolen; $(grep '^  all:' <<<"$out" | sed 's/^ *//')"
     cpu[$name]+=" $us"
+    this[$name]=$us
     p99[$name]+=" $(field p99 <<<"$out")"
+  done
+  for name in "${names[@]}"; do
+    ratio[$name]+=" $(awk -v a="${this[$name]}" -v b="${this[${names[0]}]}" \
+      'BEGIN { printf "%.3f", a / b }')"
   done
 done
 for name in "${names[@]}"; do
   # shellcheck disable=SC2086  # word-split the recorded values
   echo "medians of $RUNS runs, $name server, RecommendFor at $RATE/s:" \
     "server CPU per call $(median ${cpu[$name]}) us (runs: ${cpu[$name]# })," \
-    "p99 $(median ${p99[$name]}) us"
+    "p99 $(median ${p99[$name]}) us;" \
+    "CPU per call / ${names[0]}'s in the same round: median $(median ${ratio[$name]})" \
+    "(rounds: ${ratio[$name]# })"
 done
