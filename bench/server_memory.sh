@@ -18,13 +18,21 @@
 # (its files user_factors, item_factors and segments, as stored), plus, in
 # memory mode, its training histories (file history): what each mode holds.
 #   ./bench/server_memory.sh        # OUT=/tmp/tailor-profiles RUNS=2
+# Another store size (a small shop, say) in another OUT:
+#   OUT=/tmp/tailor-small SHOPPERS=100000 PRODUCTS=100000 EVENTS=5000000 \
+#     ./bench/server_memory.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tailor-profiles}
 RUNS=${RUNS:-2}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-million_shopper_store "$OUT/store"
+if [ -z "${SHOPPERS:-}${PRODUCTS:-}${EVENTS:-}" ]; then
+  million_shopper_store "$OUT/store"
+else
+  generate_store_once "$OUT/store" "${SHOPPERS:-1000000}" \
+    "${PRODUCTS:-30000}" "${EVENTS:-50000000}"
+fi
 if [ ! -s "$OUT/snapshots/CURRENT" ]; then
   "$BIN/tailor-trainer" train --events="$OUT/store/events.csv" \
     --catalog="$OUT/store/catalog.csv" --snapshot_dir="$OUT/snapshots" \
