@@ -17,7 +17,7 @@ make_work_dir() {
   work=$(mktemp -d)
   server=
   servers=
-  trap '[ -n "$servers" ] && kill $servers 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+  trap '[ -n "$servers" ] && { kill $servers 2>/dev/null || true; }; wait 2>/dev/null; rm -rf "$work"' EXIT
 }
 
 # start_server WORK SNAPSHOTS [FLAG...]: starts tailor-server in the
