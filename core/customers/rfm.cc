@@ -120,7 +120,8 @@ RfmScores RfmScorer::Score(const RfmValues& v) const {
     if (sorted.empty()) return 1;
     const auto below = static_cast<size_t>(
         std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin());
-    return 1 + static_cast<int>((5 * below) / sorted.size());
+    // Above every member of the base (below == size): 5, as the best.
+    return std::min(5, 1 + static_cast<int>((5 * below) / sorted.size()));
   };
   RfmScores s;
   s.r = score(recency_, -v.recency_days);

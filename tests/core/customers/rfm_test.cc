@@ -136,7 +136,12 @@ TEST(RfmScorerTest, ReproducesScoreRfmForEveryMemberOfTheBase) {
     EXPECT_EQ(scorer.Score(base[c]), expected[c]) << c;
   }
   // A new customer better than everyone: 5s; worse than everyone: 1s.
-  EXPECT_EQ(scorer.Score({0, 100, 1e6}).segment, RfmSegment::kChampions);
+  const RfmScores best = scorer.Score({0, 100, 1e6});
+  EXPECT_EQ(best.r, 5);
+  EXPECT_EQ(best.f, 5);
+  EXPECT_EQ(best.m, 5);
+  EXPECT_EQ(best.fm, 5);
+  EXPECT_EQ(best.segment, RfmSegment::kChampions);
   EXPECT_EQ(scorer.Score({kNeverBoughtDays, 0, -1e6}).segment,
             RfmSegment::kLost);
   EXPECT_EQ(RfmScorer().Score({1, 1, 1}).r, 1);
