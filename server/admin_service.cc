@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/status_macros.h"
+#include "server/customer_answers.h"
 #include "server/wire.h"
 
 namespace tailor {
@@ -57,6 +58,20 @@ grpc::ServerUnaryReactor* AdminService::Serve(
   }
   return ServeRaw<Request, Response>(reactor, request, response,
                                      std::move(handle));
+}
+
+grpc::ServerUnaryReactor* AdminService::ExportUser(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::ExportUserRequest, v1::UserExport>(
+      "ExportUser", context, request, response,
+      [this](const auto& req, auto* resp) { return Export(req, resp); });
+}
+
+absl::Status AdminService::Export(const v1::ExportUserRequest& request,
+                                  v1::UserExport* response) const {
+  std::shared_ptr<const ServingState> state = state_->Get();
+  return tailor::ExportUser(state.get(), store_, request, response);
 }
 
 grpc::ServerUnaryReactor* AdminService::GetModelInfo(

@@ -1,5 +1,6 @@
 // The tailor.v1.Admin gRPC service (callback API): which snapshot serves,
-// which are on disk, and switching between them.
+// which are on disk, switching between them, and what is held about one
+// person.
 #ifndef TAILOR_SERVER_ADMIN_SERVICE_H_
 #define TAILOR_SERVER_ADMIN_SERVICE_H_
 
@@ -10,6 +11,7 @@
 #include "server/serving_state.h"
 #include "server/snapshot_manager.h"
 #include "storage/snapshot_store.h"
+#include "storage/state_store.h"
 #include "tailor/v1/admin.grpc.pb.h"
 
 namespace tailor {
@@ -24,16 +26,20 @@ class AdminService final
           v1::Admin::WithRawCallbackMethod_ListSnapshots<
               v1::Admin::WithRawCallbackMethod_ActivateSnapshot<
                   v1::Admin::WithRawCallbackMethod_Rollback<
-                      v1::Admin::Service>>>> {
+                      v1::Admin::WithRawCallbackMethod_ExportUser<
+                          v1::Admin::Service>>>>> {
  public:
   // All pointers must outlive the service.
   // Without `authorizer` every caller may call every method; without
   // `metrics` nothing is counted.
+  // ExportUser reads `store`.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
-               SnapshotManager* manager, const Authorizer* authorizer = nullptr,
+               SnapshotManager* manager, StateStore* store,
+               const Authorizer* authorizer = nullptr,
                ServerMetrics* metrics = nullptr)
       : state_(state),
         snapshots_(snapshots),
+        store_(store),
         manager_(manager),
         authorizer_(authorizer),
         metrics_(metrics) {}
@@ -50,6 +56,9 @@ class AdminService final
   grpc::ServerUnaryReactor* Rollback(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ExportUser(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
   // The handlers' logic, callable without gRPC.
   absl::Status Info(v1::ModelInfo* response) const;
@@ -57,10 +66,13 @@ class AdminService final
   absl::Status Activate(const v1::ActivateSnapshotRequest& request,
                         v1::ModelInfo* response);
   absl::Status RollBack(v1::ModelInfo* response);
+  absl::Status Export(const v1::ExportUserRequest& request,
+                      v1::UserExport* response) const;
 
  private:
   const ServingStateHolder* state_;
   const SnapshotStore* snapshots_;
+  StateStore* store_;
   // A call of `method`: counted, its credentials checked (admin), then
   // ServeRaw.
   template <typename Request, typename Response, typename Handle>

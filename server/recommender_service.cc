@@ -8,6 +8,7 @@
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
 #include "core/customers/segment_index.h"
+#include "server/customer_answers.h"
 #include "server/shopper.h"
 #include "server/status_util.h"
 #include "server/validation.h"
@@ -571,15 +572,6 @@ absl::Status RecommenderService::Recommend(
 
 namespace {
 
-void FillPreferences(const std::vector<Share>& shares,
-                     google::protobuf::RepeatedPtrField<v1::Preference>* out) {
-  for (const Share& s : shares) {
-    v1::Preference* p = out->Add();
-    p->set_value(s.value);
-    p->set_share(s.share);
-  }
-}
-
 // FAILED_PRECONDITION when the snapshot has no customer segments.
 absl::Status NeedSegments(const ServingState& state) {
   if (state.segments->segments().empty()) {
@@ -598,60 +590,7 @@ absl::Status RecommenderService::Segment(const v1::GetSegmentRequest& request,
   TAILOR_RETURN_IF_ERROR(ValidateGetSegmentRequest(request));
   TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
                           Active(state_));
-  const SegmentIndex& index = *state->segments;
-  TAILOR_ASSIGN_OR_RETURN(Shopper shopper,
-                          ResolveShopper(*state, store_, request.user_id(),
-                                         {.items = false, .customer = true}));
-  if (!shopper.customer.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("user_id: '", request.user_id(),
-                     "' has no customer profile in model "
-                     "version ",
-                     state->version,
-                     " and no events recorded since (a new shopper: treat "
-                     "them as new)"));
-  }
-  const CustomerRecord& r = *shopper.customer;
-  if (shopper.events_since_profile > 0) {
-    response->set_events_since_profile(shopper.events_since_profile);
-  }
-  const UserProfile& p = r.profile;
-  response->set_user_id(request.user_id());
-  if (r.rfm.has_value()) {
-    v1::RfmScores* rfm = response->mutable_rfm();
-    rfm->set_recency(r.rfm->r);
-    rfm->set_frequency(r.rfm->f);
-    rfm->set_monetary(r.rfm->m);
-    rfm->set_segment(RfmSegmentName(r.rfm->segment));
-  }
-  response->set_cluster_id(r.cluster);
-  if (r.cluster >= 0) {
-    response->set_cluster_descriptor(
-        index.segments().clusters[r.cluster].descriptor);
-  }
-  if (!std::isnan(r.purchase_propensity)) {
-    response->set_purchase_propensity(r.purchase_propensity);
-  }
-  if (!std::isnan(r.churn_risk)) response->set_churn_risk(r.churn_risk);
-  v1::CustomerProfile* out = response->mutable_profile();
-  if (p.recency_days >= 0) out->set_recency_days(p.recency_days);
-  out->set_orders(p.orders);
-  out->set_net_spend(p.net());
-  out->set_gross_spend(p.gross);
-  out->set_returned_value(p.returned);
-  out->set_tenure_days(p.tenure_days);
-  out->set_average_order_value(p.average_order_value);
-  out->set_return_rate(p.return_rate);
-  out->set_last_active_unix(p.last_active_unix);
-  out->set_events(p.events);
-  FillPreferences(p.categories, response->mutable_top_categories());
-  FillPreferences(p.brands, response->mutable_top_brands());
-  FillPreferences(p.colors, response->mutable_top_colors());
-  FillPreferences(p.sizes, response->mutable_top_sizes());
-  FillPreferences(p.price_bands, response->mutable_top_price_bands());
-  response->set_profile_as_of_unix(index.segments().reference_unix);
-  response->set_model_version(state->version);
-  return absl::OkStatus();
+  return AnswerSegment(*state, store_, request.user_id(), response);
 }
 
 absl::Status RecommenderService::Segments(

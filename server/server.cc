@@ -111,7 +111,7 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   }
   builder.AddListeningPort(options.address, credentials, &s->port_);
   s->admin_ = std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
-                                             s->manager_.get(),
+                                             s->manager_.get(), s->store_.get(),
                                              s->authorizer_.get(), metrics);
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());

@@ -109,6 +109,26 @@ absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEvents(
   return out;
 }
 
+absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEventsBefore(
+    absl::string_view user_id, const EventPosition* before, size_t limit) {
+  MutexLock lock(&mu_);
+  auto position = [](const LoggedEvent& e) {
+    return EventPosition{e.event.timestamp, e.seq};
+  };
+  std::vector<LoggedEvent> out;
+  for (const auto& [seq, e] : events_) {
+    if (e.event.user_id != user_id) continue;
+    if (before != nullptr && !(position(e) < *before)) continue;
+    out.push_back(e);
+  }
+  std::sort(out.begin(), out.end(),
+            [&](const LoggedEvent& a, const LoggedEvent& b) {
+              return position(b) < position(a);
+            });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 uint64_t MemoryStateStore::LastSequence() {
   MutexLock lock(&mu_);
   return events_.empty() ? 0 : events_.rbegin()->first;

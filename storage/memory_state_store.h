@@ -41,6 +41,9 @@ class MemoryStateStore : public StateStore {
   absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
                                                       uint64_t after,
                                                       size_t limit) override;
+  absl::StatusOr<std::vector<LoggedEvent>> UserEventsBefore(
+      absl::string_view user_id, const EventPosition* before,
+      size_t limit) override;
   uint64_t LastSequence() override;
   absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
                                                        size_t limit) override;

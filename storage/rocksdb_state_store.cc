@@ -442,40 +442,19 @@ class RocksDbStateStore : public StateStore {
   absl::StatusOr<std::vector<LoggedEvent>> UserEvents(absl::string_view user_id,
                                                       uint64_t after,
                                                       size_t limit) override {
-    // Newest first from the end of the user's range, so that a request
-    // reads at most `limit` events however long the user's log is. Values
-    // hold the event itself (databases written before that hold nothing:
-    // the event is then read from the events family).
-    const std::string prefix = UserPrefix(user_id);
-    std::string end = prefix;
-    end.append(16, '\xff');
     std::vector<LoggedEvent> out;
-    rocksdb::ReadOptions read;
-    read.prefix_same_as_start = true;  // this user's files only
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(read, user_events()));
-    for (it->SeekForPrev(end);
-         it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
-         it->Prev()) {
-      if (it->key().size() != prefix.size() + 16) {
-        return absl::DataLossError("rocksdb: a user_events key is corrupt");
-      }
-      const uint64_t seq = GetBigEndian64(
-          absl::string_view(it->key().data() + prefix.size() + 8, 8));
-      if (seq <= after) continue;
-      std::string stored;
-      absl::string_view value(it->value().data(), it->value().size());
-      if (value.empty()) {
-        TAILOR_RETURN_IF_ERROR(FromRocks(
-            db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &stored),
-            "reading an event"));
-        value = stored;
-      }
-      TAILOR_ASSIGN_OR_RETURN(LoggedEvent e, DecodeEvent(value, seq));
-      out.push_back(std::move(e));
-    }
-    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning user events"));
+    TAILOR_RETURN_IF_ERROR(
+        ScanUserEvents(user_id, /*before=*/nullptr, after, limit, &out));
     std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+  absl::StatusOr<std::vector<LoggedEvent>> UserEventsBefore(
+      absl::string_view user_id, const EventPosition* before,
+      size_t limit) override {
+    std::vector<LoggedEvent> out;
+    TAILOR_RETURN_IF_ERROR(
+        ScanUserEvents(user_id, before, /*after=*/0, limit, &out));
     return out;
   }
 
@@ -558,6 +537,52 @@ class RocksDbStateStore : public StateStore {
   }
 
  private:
+  // Appends to `out` the user's events with a sequence number above
+  // `after`, newest first from just before `before` (or from the newest),
+  // at most `limit`. Reading from the end of the user's range, a request
+  // reads at most `limit` events however long the user's log is. Values
+  // hold the event itself (databases written before that hold nothing: the
+  // event is then read from the events family).
+  absl::Status ScanUserEvents(absl::string_view user_id,
+                              const EventPosition* before, uint64_t after,
+                              size_t limit, std::vector<LoggedEvent>* out) {
+    const std::string prefix = UserPrefix(user_id);
+    std::string end = prefix;
+    if (before != nullptr) {
+      PutBigEndian64(
+          static_cast<uint64_t>(before->timestamp) ^ (uint64_t{1} << 63), &end);
+      PutBigEndian64(before->seq, &end);
+    } else {
+      end.append(16, '\xff');
+    }
+    rocksdb::ReadOptions read;
+    read.prefix_same_as_start = true;  // this user's files only
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read, user_events()));
+    for (it->SeekForPrev(end);
+         it->Valid() && it->key().starts_with(prefix) && out->size() < limit;
+         it->Prev()) {
+      if (it->key().size() != prefix.size() + 16) {
+        return absl::DataLossError("rocksdb: a user_events key is corrupt");
+      }
+      if (before != nullptr && it->key() == rocksdb::Slice(end)) continue;
+      const uint64_t seq = GetBigEndian64(
+          absl::string_view(it->key().data() + prefix.size() + 8, 8));
+      if (seq <= after) continue;
+      std::string stored;
+      absl::string_view value(it->value().data(), it->value().size());
+      if (value.empty()) {
+        TAILOR_RETURN_IF_ERROR(FromRocks(
+            db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &stored),
+            "reading an event"));
+        value = stored;
+      }
+      TAILOR_ASSIGN_OR_RETURN(LoggedEvent e, DecodeEvent(value, seq));
+      out->push_back(std::move(e));
+    }
+    return FromRocks(it->status(), "scanning user events");
+  }
+
   // The compactor's run: compacts the imported families whole.
   void CompactImports() {
     rocksdb::CompactRangeOptions options;

@@ -48,6 +48,13 @@ struct LoggedEvent {
   uint64_t seq = 0;
 };
 
+// Where an event sits in its user's log: by timestamp, then sequence.
+struct EventPosition {
+  int64_t timestamp = 0;
+  uint64_t seq = 0;
+  auto operator<=>(const EventPosition&) const = default;
+};
+
 // What AppendEvents did with one event of a batch.
 struct AppendOutcome {
   uint64_t seq = 0;        // the event's sequence number (the first one's,
@@ -154,6 +161,12 @@ class StateStore {
   // (ties by sequence), at most `limit` of the latest.
   virtual absl::StatusOr<std::vector<LoggedEvent>> UserEvents(
       absl::string_view user_id, uint64_t after, size_t limit) = 0;
+  // A page of the user's events, newest first (by timestamp, then
+  // sequence): the `limit` that come before `before` in that order (all of
+  // them from the newest when `before` is null). Every event the user has
+  // in the log, whatever the snapshot saw.
+  virtual absl::StatusOr<std::vector<LoggedEvent>> UserEventsBefore(
+      absl::string_view user_id, const EventPosition* before, size_t limit) = 0;
   // The highest sequence number given so far (0: none).
   virtual uint64_t LastSequence() = 0;
   // Events with a sequence number above `after`, in sequence order, at most

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "google/protobuf/descriptor.h"
 #include "server/access_tokens.h"
 #include "tailor/v1/admin.grpc.pb.h"
 #include "tests/server/scrape.h"
@@ -164,9 +165,16 @@ TEST_F(SecurityTest, EveryMethodChecksItsRoleAndNeverEchoesTheToken) {
     methods.push_back({absl::StrCat("/tailor.v1.Recommender/", m), kRoleRead});
   }
   methods.push_back({"/tailor.v1.Recommender/RecordEvents", kRoleIngest});
-  for (const char* m :
-       {"GetModelInfo", "ListSnapshots", "ActivateSnapshot", "Rollback"}) {
-    methods.push_back({absl::StrCat("/tailor.v1.Admin/", m), kRoleAdmin});
+  // Every method of the Admin service, as its descriptor lists them.
+  const google::protobuf::ServiceDescriptor* admin =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          v1::Admin::service_full_name());
+  ASSERT_NE(admin, nullptr);
+  ASSERT_GE(admin->method_count(), 5);
+  for (int i = 0; i < admin->method_count(); ++i) {
+    methods.push_back(
+        {absl::StrCat("/tailor.v1.Admin/", admin->method(i)->name()),
+         kRoleAdmin});
   }
   struct Caller {
     std::string token;

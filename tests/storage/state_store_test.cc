@@ -370,6 +370,50 @@ TEST_P(StateStoreTest, EventsGetSequenceNumbersAndDuplicatesAreNotStored) {
   EXPECT_EQ(store()->UserEvents("u", 0, 10)->size(), 3u);
 }
 
+TEST_P(StateStoreTest, UserEventsBeforePagesNewestFirst) {
+  // u: seq 1 at t=10, 2 at 30, 3 at 20, 4 at 30 (a tie: by sequence),
+  // 6 at -5; uu (an id u is a prefix of) and v in between.
+  ASSERT_TRUE(
+      store()
+          ->AppendEvents({Logged("a", "u", "A", 10), Logged("b", "u", "B", 30),
+                          Logged("c", "u", "C", 20), Logged("d", "u", "D", 30),
+                          Logged("e", "uu", "E", 25), Logged("f", "u", "F", -5),
+                          Logged("g", "v", "G", 15)})
+          .ok());
+  auto ids = [](const std::vector<LoggedEvent>& events) {
+    std::vector<std::string> out;
+    for (const LoggedEvent& e : events) out.push_back(e.event_id);
+    return out;
+  };
+  auto all = store()->UserEventsBefore("u", nullptr, 100);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(ids(*all), (std::vector<std::string>{"d", "b", "c", "a", "f"}));
+  // Pages of two, each starting after the previous page's oldest.
+  std::vector<std::string> paged;
+  const EventPosition* before = nullptr;
+  EventPosition cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto events = store()->UserEventsBefore("u", before, 2);
+    ASSERT_TRUE(events.ok()) << events.status();
+    for (const std::string& id : ids(*events)) paged.push_back(id);
+    if (events->size() < 2) break;
+    cursor = {events->back().event.timestamp, events->back().seq};
+    before = &cursor;
+  }
+  EXPECT_EQ(paged, ids(*all));
+  // From the middle of a tie; from before the oldest.
+  const EventPosition tie{30, 4};
+  EXPECT_EQ(ids(*store()->UserEventsBefore("u", &tie, 100)),
+            (std::vector<std::string>{"b", "c", "a", "f"}));
+  const EventPosition oldest{-5, 6};
+  EXPECT_TRUE(store()->UserEventsBefore("u", &oldest, 100)->empty());
+  EXPECT_TRUE(store()->UserEventsBefore("nobody", nullptr, 100)->empty());
+  EXPECT_TRUE(store()->UserEventsBefore("u", nullptr, 0)->empty());
+  Reopen();
+  EXPECT_EQ(ids(*store()->UserEventsBefore("u", nullptr, 3)),
+            (std::vector<std::string>{"d", "b", "c"}));
+}
+
 TEST_P(StateStoreTest, ConcurrentAppendsGetDistinctSequenceNumbers) {
   constexpr int kThreads = 4, kBatches = 25, kBatch = 8;
   std::vector<std::thread> threads;

@@ -60,6 +60,25 @@ absl::StatusOr<v1::ModelInfo> TailorClient::Rollback() const {
                              v1::RollbackRequest());
 }
 
+absl::StatusOr<v1::UserExport> TailorClient::ExportUser(
+    const std::string& user_id) const {
+  v1::ExportUserRequest req;
+  req.set_user_id(user_id);
+  req.set_page_size(kExportPageSize);
+  absl::StatusOr<v1::UserExport> all =
+      Call<v1::UserExport>(admin_.get(), &v1::Admin::Stub::ExportUser, req);
+  if (!all.ok()) return all.status();
+  while (!all->next_page_token().empty()) {
+    req.set_page_token(all->next_page_token());
+    absl::StatusOr<v1::UserExport> page =
+        Call<v1::UserExport>(admin_.get(), &v1::Admin::Stub::ExportUser, req);
+    if (!page.ok()) return page.status();
+    all->mutable_events()->MergeFrom(page->events());
+    all->set_next_page_token(page->next_page_token());
+  }
+  return all;
+}
+
 double LatencyReport::Percentile(double p) const {
   if (micros.empty()) return 0;
   const auto rank = static_cast<size_t>(std::ceil(p * micros.size()));

@@ -17,6 +17,8 @@ namespace tailor {
 
 // Page size `tailor audience --all` fetches with.
 inline constexpr int kCliAudiencePage = 5000;
+// Events per ExportUser page the CLI asks for (the server's largest).
+inline constexpr int kExportPageSize = 10000;
 
 // Latencies of a run of calls, in microseconds, sorted ascending.
 struct LatencyReport {
@@ -54,6 +56,9 @@ class TailorClient {
   absl::StatusOr<v1::ListSnapshotsResponse> ListSnapshots() const;
   absl::StatusOr<v1::ModelInfo> Activate(const std::string& version) const;
   absl::StatusOr<v1::ModelInfo> Rollback() const;
+  // Everything the server holds about `user_id`: ExportUser's first page
+  // with the events of every later page appended (next_page_token empty).
+  absl::StatusOr<v1::UserExport> ExportUser(const std::string& user_id) const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
   // Calls RecommendFor (with `count`) or GetSegment `requests` times one

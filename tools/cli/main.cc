@@ -7,6 +7,8 @@
 //   tailor latency --users=ID,ID,... [--requests=N] [--rpc=segment]
 //   tailor record USER_ID ITEM_ID TYPE [--value=V] [--event_id=ID]
 //   tailor model | snapshots | activate VERSION | rollback
+//   tailor export USER_ID                 everything held about them, JSON
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
@@ -95,6 +97,9 @@ constexpr const char* kUsage =
     "tailor snapshots             every snapshot version on disk\n"
     "tailor activate VERSION      serve VERSION (CURRENT follows)\n"
     "tailor rollback              serve the newest older version that loads\n"
+    "tailor export USER_ID        everything the server holds about USER_ID, "
+    "as\n"
+    "                             JSON (found: false when nothing)\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -298,6 +303,23 @@ absl::StatusOr<int> Activate(tailor::TailorClient& client, const Args& args) {
   return Print(tailor::FormatModelInfo(resp));
 }
 
+// As JSON (proto3's mapping, fields at their defaults left out).
+absl::StatusOr<int> Export(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::UserExport resp,
+                          client.ExportUser(args[2]));
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  if (auto s =
+          google::protobuf::util::MessageToJsonString(resp, &json, options);
+      !s.ok()) {
+    return absl::InternalError(absl::StrCat("export as JSON: ", s.ToString()));
+  }
+  std::fputs(json.c_str(), stdout);
+  return 0;
+}
+
 absl::StatusOr<int> Snapshots(tailor::TailorClient& client, const Args&) {
   TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ListSnapshotsResponse resp,
                           client.ListSnapshots());
@@ -346,7 +368,7 @@ constexpr Command kCommands[] = {
     {"record", 3, Record},       {"model", 0, Model},
     {"rollback", 0, Rollback},   {"activate", 1, Activate},
     {"snapshots", 0, Snapshots}, {"health", 0, Health},
-    {"latency", 0, Latency},
+    {"latency", 0, Latency},     {"export", 1, Export},
 };
 
 }  // namespace

@@ -206,5 +206,33 @@ TEST_F(CliAdminTest, RecordModelSnapshotsActivateRollbackAndFormats) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// tailor export: every page of the user's events gathered into one answer.
+TEST_F(CliAdminTest, ExportGathersEveryPage) {
+  Publish(TinySnapshot());
+  StartServer();
+  constexpr int kEvents = kExportPageSize + 5;
+  for (int first = 0; first < kEvents; first += 1000) {
+    v1::RecordEventsRequest req;
+    for (int i = first; i < std::min(kEvents, first + 1000); ++i) {
+      v1::Event* e = req.add_events();
+      e->set_event_id(absl::StrCat("x", i));
+      e->set_user_id("zoe");
+      e->set_item_id("A");
+      e->set_type(v1::EVENT_TYPE_VIEW);
+      e->set_timestamp(1767225600 + i);
+    }
+    ASSERT_TRUE(Client().Record(req).ok());
+  }
+  auto exported = Client().ExportUser("zoe");
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  EXPECT_TRUE(exported->found());
+  ASSERT_EQ(exported->events_size(), kEvents);
+  for (int k = 0; k < kEvents; ++k) {
+    ASSERT_EQ(exported->events(k).event().event_id(),
+              absl::StrCat("x", kEvents - 1 - k));
+  }
+  EXPECT_TRUE(exported->next_page_token().empty());
+}
+
 }  // namespace
 }  // namespace tailor
