@@ -43,7 +43,10 @@ ABSL_FLAG(std::string, event_log, "",
 ABSL_FLAG(std::string, event_log_secondary, "",
           "scratch directory for the --event_log reader (default: a fresh "
           "directory under the system temp dir, removed at exit)");
-ABSL_FLAG(std::string, format, "events", "input format: events | movielens");
+ABSL_FLAG(std::string, format, "events",
+          "input format: events | movielens | online-retail (the UCI Online "
+          "Retail export: orders as purchases, cancellations as returns, "
+          "the catalog from the lines when --catalog is not given)");
 ABSL_FLAG(std::string, movielens_dir, "",
           "shortcut for --format=movielens --events=DIR/u.data "
           "--catalog=DIR/u.item");
@@ -284,9 +287,12 @@ absl::Status ContextFromFlags(Context* context) {
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format == "movielens") {
     input.format = tailor::TrainingInput::Format::kMovieLens;
+  } else if (format == "online-retail") {
+    input.format = tailor::TrainingInput::Format::kOnlineRetail;
   } else if (format != "events") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--format: '", format, "' is not one of events, movielens"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format: '", format,
+                     "' is not one of events, movielens, online-retail"));
   }
   if (const std::string dir = absl::GetFlag(FLAGS_movielens_dir);
       !dir.empty()) {
@@ -545,8 +551,8 @@ absl::Status Train(Context& context) {
   TAILOR_ASSIGN_OR_RETURN(tailor::TrainingResult result,
                           tailor::RunTraining(input, training, Log));
   if (absl::GetFlag(FLAGS_segments)) {
-    if (input.format == tailor::TrainingInput::Format::kEvents &&
-        !input.catalog_file.empty()) {
+    if (input.format != tailor::TrainingInput::Format::kMovieLens &&
+        tailor::HasCatalog(input)) {
       tailor::CustomerModelOptions customers;
       customers.propensity = PropensityFromFlags();
       customers.segmentation =
@@ -580,6 +586,8 @@ constexpr Command kCommands[] = {
     {"train",
      "train --events=FILE[,FILE] [--catalog=FILE] --snapshot_dir=DIR\n"
      "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
+     "  tailor-trainer train --format=online-retail --events=FILE "
+     "--snapshot_dir=DIR\n"
      "  tailor-trainer train [--events=FILE] --event_log=SERVER_DATA_DIR "
      "[--catalog=FILE] --snapshot_dir=DIR",
      Train},

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "core/base/interactions.h"
 #include "core/base/status_macros.h"
+#include "core/data/order_lines.h"
 #include "core/models/popularity.h"
 
 namespace tailor {
@@ -52,15 +53,25 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
     return absl::InvalidArgumentError(
         "events: no input file given (and no event log)");
   }
-  const bool movielens = input.format == TrainingInput::Format::kMovieLens;
   for (const std::string& file : input.event_files) {
     ReadReport report;
-    TAILOR_RETURN_IF_ERROR(
-        movielens
-            ? ReadMovieLensRatings(file, input.read_options, sink, &report)
-        : pipelined
-            ? ReadEventsCsvPipelined(file, input.read_options, sink, &report)
-            : ReadEventsCsv(file, input.read_options, sink, &report));
+    switch (input.format) {
+      case TrainingInput::Format::kMovieLens:
+        TAILOR_RETURN_IF_ERROR(
+            ReadMovieLensRatings(file, input.read_options, sink, &report));
+        break;
+      case TrainingInput::Format::kOnlineRetail:
+        TAILOR_RETURN_IF_ERROR(ReadOnlineRetailCsv(
+            file, input.read_options,
+            [&](OrderLine&& line) { sink(EventOfOrderLine(line)); }, &report));
+        break;
+      case TrainingInput::Format::kEvents:
+        TAILOR_RETURN_IF_ERROR(
+            pipelined ? ReadEventsCsvPipelined(file, input.read_options, sink,
+                                               &report)
+                      : ReadEventsCsv(file, input.read_options, sink, &report));
+        break;
+    }
     if (on_report) on_report(std::move(report));
   }
   if (input.event_log != nullptr) {
@@ -69,6 +80,36 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
     if (on_report) on_report(std::move(report));
   }
   return absl::OkStatus();
+}
+
+bool HasCatalog(const TrainingInput& input) {
+  return !input.catalog_file.empty() ||
+         (input.format == TrainingInput::Format::kOnlineRetail &&
+          !input.event_files.empty());
+}
+
+absl::StatusOr<std::vector<Item>> ReadInputCatalog(const TrainingInput& input,
+                                                   ReadReport* report) {
+  if (!input.catalog_file.empty()) {
+    return input.format == TrainingInput::Format::kMovieLens
+               ? ReadMovieLensItems(input.catalog_file, input.read_options,
+                                    report)
+               : ReadCatalogCsv(input.catalog_file, input.read_options, report);
+  }
+  if (input.format != TrainingInput::Format::kOnlineRetail) {
+    return std::vector<Item>();
+  }
+  OrderLineCatalog catalog;
+  for (const std::string& file : input.event_files) {
+    ReadReport lines;  // the event pass reports the rows
+    TAILOR_RETURN_IF_ERROR(ReadOnlineRetailCsv(
+        file, input.read_options, [&](OrderLine&& line) { catalog.Add(line); },
+        &lines));
+  }
+  std::vector<Item> items = catalog.Items();
+  report->source = "catalog from the order lines";
+  report->rows = report->accepted = static_cast<int64_t>(items.size());
+  return items;
 }
 
 absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
@@ -86,16 +127,10 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
     }
     data.reports.push_back(std::move(report));
   };
-  const bool movielens = input.format == TrainingInput::Format::kMovieLens;
   const auto read_start = std::chrono::steady_clock::now();
-  if (!input.catalog_file.empty()) {
+  if (HasCatalog(input)) {
     ReadReport report;
-    TAILOR_ASSIGN_OR_RETURN(
-        data.catalog,
-        movielens
-            ? ReadMovieLensItems(input.catalog_file, input.read_options,
-                                 &report)
-            : ReadCatalogCsv(input.catalog_file, input.read_options, &report));
+    TAILOR_ASSIGN_OR_RETURN(data.catalog, ReadInputCatalog(input, &report));
     report_file(std::move(report));
   }
   InteractionBuilder builder(input.weights);

@@ -36,13 +36,18 @@ class EventSource {
 };
 
 struct TrainingInput {
-  enum class Format { kEvents, kMovieLens };
+  // kOnlineRetail: order exports in the UCI Online Retail layout
+  // (ReadOnlineRetailCsv), each line a purchase or, when cancelled, a
+  // return (EventOfOrderLine).
+  enum class Format { kEvents, kMovieLens, kOnlineRetail };
   Format format = Format::kEvents;
-  // Events CSVs, or MovieLens ratings files (u.data, u1.base, ...).
+  // Events CSVs, MovieLens ratings files (u.data, u1.base, ...) or order
+  // exports.
   std::vector<std::string> event_files;
   // Read after the files (may be null; must outlive the input).
   const EventSource* event_log = nullptr;
-  // Catalog CSV, or MovieLens u.item; optional.
+  // Catalog CSV, or MovieLens u.item; optional. Without one, order exports
+  // give the catalog their lines imply (OrderLineCatalog).
   std::string catalog_file;
   ReadOptions read_options;
   EventWeights weights;
@@ -55,6 +60,16 @@ struct TrainingInput {
 absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
                              const EventSink& sink,
                              const std::function<void(ReadReport)>& on_report);
+
+// Whether `input` has a catalog: a file, or order exports to derive one
+// from.
+bool HasCatalog(const TrainingInput& input);
+
+// The input's catalog: its catalog file, or the one its order exports
+// imply (read once more for it). Empty when it has none. `report` gets the
+// catalog file's report (or the exports' items, as accepted rows).
+absl::StatusOr<std::vector<Item>> ReadInputCatalog(const TrainingInput& input,
+                                                   ReadReport* report);
 
 using ProgressFn = std::function<void(const std::string&)>;
 

@@ -84,14 +84,13 @@ absl::StatusOr<std::vector<PropensityReport>> RunPropensity(
   if (o.purchase_horizon_days < 1 || o.churn_horizon_days < 1) {
     return absl::InvalidArgumentError("horizons: must be at least 1 day");
   }
-  if (input.catalog_file.empty()) {
+  if (!HasCatalog(input)) {
     return absl::InvalidArgumentError(
         "propensity: needs a catalog for prices and attributes");
   }
   ReadReport report;
-  TAILOR_ASSIGN_OR_RETURN(
-      std::vector<Item> catalog,
-      ReadCatalogCsv(input.catalog_file, input.read_options, &report));
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Item> catalog,
+                          ReadInputCatalog(input, &report));
   // Pass 1, unless the caller knows it: the latest event fixes the windows.
   int64_t end = o.end_unix;
   if (end == 0) {

@@ -22,20 +22,19 @@ absl::StatusOr<ProfilingResult> RunProfiling(
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
-  if (input.format != TrainingInput::Format::kEvents) {
+  if (input.format == TrainingInput::Format::kMovieLens) {
     return absl::InvalidArgumentError(
-        "profiles: need events and a catalog (--format=events)");
+        "profiles: need events and a catalog (--format=events or "
+        "online-retail)");
   }
-  if (input.catalog_file.empty()) {
+  if (!HasCatalog(input)) {
     return absl::InvalidArgumentError(
         "profiles: need a catalog for prices and attributes");
   }
   const auto start = std::chrono::steady_clock::now();
   ProfilingResult r;
   ReadReport catalog_report;
-  TAILOR_ASSIGN_OR_RETURN(
-      r.catalog,
-      ReadCatalogCsv(input.catalog_file, input.read_options, &catalog_report));
+  TAILOR_ASSIGN_OR_RETURN(r.catalog, ReadInputCatalog(input, &catalog_report));
   say(catalog_report.Summary());
   r.builder = std::make_unique<ProfileBuilder>(r.catalog, options);
   ProfileBuilder& profiles = *r.builder;

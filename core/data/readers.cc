@@ -372,6 +372,8 @@ absl::Status ReadOnlineRetailCsv(const std::string& path,
         TAILOR_RETURN_IF_ERROR(ValidateId("InvoiceNo", l.order_id));
         l.item_id = std::string(absl::StripAsciiWhitespace(cols.Get(row, 1)));
         TAILOR_RETURN_IF_ERROR(ValidateId("StockCode", l.item_id));
+        l.description =
+            std::string(absl::StripAsciiWhitespace(cols.Get(row, 2)));
         TAILOR_ASSIGN_OR_RETURN(l.quantity,
                                 ParseNumber("Quantity", cols.Get(row, 3)));
         TAILOR_ASSIGN_OR_RETURN(l.timestamp, ParseTimestamp(cols.Get(row, 4)));

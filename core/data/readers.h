@@ -90,6 +90,7 @@ struct OrderLine {
   int64_t timestamp = 0;  // Unix seconds
   double quantity = 0;
   double unit_price = 0;
+  std::string description;  // the product's name, as the export has it
 };
 using OrderLineSink = std::function<void(OrderLine&&)>;
 

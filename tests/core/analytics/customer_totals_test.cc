@@ -18,7 +18,7 @@ using ::testing::HasSubstr;
 
 OrderLine Line(const char* customer, const char* order, double quantity,
                double price, int64_t ts) {
-  return {customer, order, "sku", ts, quantity, price};
+  return {customer, order, "sku", ts, quantity, price, "a product"};
 }
 
 TEST(CustomersTest, OrdersAreDistinctAndReturnsReduceSpend) {
