@@ -509,9 +509,15 @@ absl::Status RecommenderService::Recommend(
   for (const std::string& id : request.exclude_item_ids()) {
     if (auto index = model.items.Find(id)) exclude_index(*index);
   }
-  TAILOR_ASSIGN_OR_RETURN(const Shopper shopper,
-                          ResolveShopper(*state, store_, request.user_id(),
-                                         {.items = true, .customer = false}));
+  TAILOR_ASSIGN_OR_RETURN(const ConsumedTypes also_consumed,
+                          AlsoConsumedOf(request));
+  TAILOR_ASSIGN_OR_RETURN(
+      const Shopper shopper,
+      ResolveShopper(
+          *state, store_, request.user_id(),
+          {.items = true,
+           .customer = false,
+           .also_consumed = exclude_seen ? also_consumed : ConsumedTypes{0}}));
   if (exclude_seen) {
     for (int32_t item : shopper.consumed) exclude_index(item);
   }

@@ -41,8 +41,9 @@ absl::StatusOr<uint64_t> ReadTrainingActivity(const ServingState& state,
     const int64_t end = trained.row_ptr[*shopper->model_user + 1];
     activity.reserve(end - begin);
     for (int64_t p = begin; p < end; ++p) {
-      activity.push_back(
-          {trained.item[p], trained.weight_sum[p], trained.net_purchases[p]});
+      activity.push_back({trained.item[p], trained.weight_sum[p],
+                          trained.net_purchases[p],
+                          static_cast<uint8_t>(trained.flags[p] & kTypeFlags)});
     }
   } else {
     // Not a model user, or a snapshot without histories: what an earlier
@@ -55,7 +56,8 @@ absl::StatusOr<uint64_t> ReadTrainingActivity(const ServingState& state,
     activity.reserve(history->entries.size());
     for (const HistoryEntry& e : history->entries) {
       if (auto index = model.items.Find(e.item_id)) {
-        activity.push_back({*index, e.weight_sum, e.net_purchases});
+        activity.push_back({*index, e.weight_sum, e.net_purchases,
+                            static_cast<uint8_t>(e.flags & kTypeFlags)});
       }
     }
   }
@@ -70,7 +72,7 @@ absl::StatusOr<uint64_t> ReadTrainingActivity(const ServingState& state,
 // chooses the vector to score with.
 void ResolveItems(const ServingState& state, absl::string_view user_id,
                   const std::vector<LoggedEvent>& events, uint64_t through_seq,
-                  Shopper* shopper) {
+                  ConsumedTypes also_consumed, Shopper* shopper) {
   const Model& model = state.recommender->model();
   std::vector<std::pair<int32_t, EventContribution>> contributions;
   uint64_t last_seq = 0;
@@ -84,8 +86,9 @@ void ResolveItems(const ServingState& state, absl::string_view user_id,
     }
   }
   AddContributions(contributions, &shopper->activity);
+  const ConsumedTypes rule = state.online.consumed | also_consumed;
   for (const ItemActivity& a : shopper->activity) {
-    if (a.purchased()) shopper->consumed.push_back(a.item);
+    if (a.consumed(rule)) shopper->consumed.push_back(a.item);
   }
 
   if (shopper->live_events > 0 && state.fold_in->enabled()) {
@@ -177,7 +180,8 @@ absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
       store->UserEvents(user_id, after, kMaxLiveEvents);
   if (!events.ok()) return WithUserContext(events.status(), "events", user_id);
   if (parts.items) {
-    ResolveItems(state, user_id, *events, through_seq, &shopper);
+    ResolveItems(state, user_id, *events, through_seq, parts.also_consumed,
+                 &shopper);
   }
   if (parts.customer) ResolveCustomer(state, user_id, *events, &shopper);
   return shopper;

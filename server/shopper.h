@@ -36,6 +36,9 @@ struct ShopperParts {
   // The customer record as of now: the snapshot's, moved forward by the
   // events logged since its profiles were built.
   bool customer = true;
+  // [items] Event types that make an item had besides the snapshot's rule
+  // (OnlineParams::consumed): a request's widening of exclude_seen.
+  ConsumedTypes also_consumed = 0;
 };
 
 // One shopper as of the request. Fields marked [items] or [customer] are
@@ -54,8 +57,9 @@ struct Shopper {
   // [items] Per model item, sorted by item: training's aggregate plus the
   // live events' contributions (items outside the model are left out).
   std::vector<ItemActivity> activity;
-  // [items] Model item indexes the shopper has (purchased, net of
-  // returns), ascending.
+  // [items] Model item indexes the shopper has, ascending: those the
+  // snapshot's consumption rule, widened by ShopperParts::also_consumed,
+  // counts (by default purchased net of returns, or rated).
   std::vector<int32_t> consumed;
   // [items] The vector to score with; nullopt when there is none.
   std::optional<Vector> embedding;

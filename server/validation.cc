@@ -77,6 +77,52 @@ absl::Status ValidateRecordEventsRequest(
   return absl::OkStatus();
 }
 
+absl::StatusOr<EventType> EventTypeOf(v1::EventType type,
+                                      absl::string_view field) {
+  switch (type) {
+    case v1::EVENT_TYPE_VIEW:
+      return EventType::kView;
+    case v1::EVENT_TYPE_CLICK:
+      return EventType::kClick;
+    case v1::EVENT_TYPE_ADD_TO_CART:
+      return EventType::kAddToCart;
+    case v1::EVENT_TYPE_PURCHASE:
+      return EventType::kPurchase;
+    case v1::EVENT_TYPE_RETURN:
+      return EventType::kReturn;
+    case v1::EVENT_TYPE_RATING:
+      return EventType::kRating;
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": ", static_cast<int>(type),
+                   " is not an event type (view, click, add_to_cart, "
+                   "purchase, return, rating)"));
+}
+
+absl::StatusOr<ConsumedTypes> AlsoConsumedOf(
+    const v1::RecommendRequest& request) {
+  ConsumedTypes rule = 0;
+  for (int i = 0; i < request.also_exclude_types_size(); ++i) {
+    const std::string field = absl::StrCat("also_exclude_types[", i, "]");
+    TAILOR_ASSIGN_OR_RETURN(const EventType type,
+                            EventTypeOf(request.also_exclude_types(i), field));
+    if (type == EventType::kReturn) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field,
+          ": a return does not make an item had (purchases count net "
+          "of returns)"));
+    }
+    if (rule & TypeFlag(type)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", EventTypeName(type), " is named twice"));
+    }
+    rule |= TypeFlag(type);
+  }
+  return rule;
+}
+
 absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& e) {
   TAILOR_RETURN_IF_ERROR(ValidateId("event_id", e.event_id()));
   TAILOR_RETURN_IF_ERROR(ValidateId("user_id", e.user_id()));
@@ -85,31 +131,7 @@ absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& e) {
   out.event_id = e.event_id();
   out.event.user_id = e.user_id();
   out.event.item_id = e.item_id();
-  switch (e.type()) {
-    case v1::EVENT_TYPE_VIEW:
-      out.event.type = EventType::kView;
-      break;
-    case v1::EVENT_TYPE_CLICK:
-      out.event.type = EventType::kClick;
-      break;
-    case v1::EVENT_TYPE_ADD_TO_CART:
-      out.event.type = EventType::kAddToCart;
-      break;
-    case v1::EVENT_TYPE_PURCHASE:
-      out.event.type = EventType::kPurchase;
-      break;
-    case v1::EVENT_TYPE_RETURN:
-      out.event.type = EventType::kReturn;
-      break;
-    case v1::EVENT_TYPE_RATING:
-      out.event.type = EventType::kRating;
-      break;
-    default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("type: ", static_cast<int>(e.type()),
-                       " is not an event type (view, click, add_to_cart, "
-                       "purchase, return, rating)"));
-  }
+  TAILOR_ASSIGN_OR_RETURN(out.event.type, EventTypeOf(e.type(), "type"));
   if (e.timestamp() <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "timestamp: must be positive Unix seconds, got ", e.timestamp()));
@@ -266,6 +288,7 @@ uint64_t AudienceFingerprint(const v1::TargetAudienceRequest& request) {
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request) {
   TAILOR_RETURN_IF_ERROR(ValidateId("user_id", request.user_id()));
   TAILOR_RETURN_IF_ERROR(ValidateCount(request));
+  TAILOR_RETURN_IF_ERROR(AlsoConsumedOf(request).status());
   TAILOR_RETURN_IF_ERROR(ValidateIdList(
       "exclude_item_ids", request.exclude_item_ids(), kMaxExcludeIds));
   if (!request.size().empty()) {

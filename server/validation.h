@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/base/interactions.h"
 #include "core/customers/segment_index.h"
 #include "storage/state_store.h"
 #include "tailor/v1/recommender.pb.h"
@@ -19,6 +20,15 @@ inline constexpr float kMaxBoost = 100;
 
 // INVALID_ARGUMENT with "field: reason" for the first problem found.
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request);
+// The request's also_exclude_types as a rule (interactions.h);
+// INVALID_ARGUMENT naming the entry for an unknown type, a return or a
+// type named twice.
+absl::StatusOr<ConsumedTypes> AlsoConsumedOf(
+    const v1::RecommendRequest& request);
+// `type` in core's terms; INVALID_ARGUMENT naming `field` when it is not
+// an event type.
+absl::StatusOr<EventType> EventTypeOf(v1::EventType type,
+                                      absl::string_view field);
 inline constexpr int kMaxTogetherIds = 100;
 absl::Status ValidateBoughtTogetherRequest(
     const v1::BoughtTogetherRequest& request);

@@ -17,9 +17,11 @@ namespace {
 
 // Format 2 added the rules file, format 3 the segments file, format 4 the
 // online parameters (MANIFEST) and the history's weights and purchases,
-// format 5 the ann file (the IVF partition; empty when none was built).
-// Format 4 snapshots still load, without an IVF partition.
-constexpr uint32_t kFormatVersion = 5;
+// format 5 the ann file (the IVF partition; empty when none was built),
+// format 6 the consumption rule (MANIFEST) and a flag per event type in the
+// history's flags. Format 4 snapshots still load, without an IVF
+// partition; formats 4 and 5 with purchases as the consumption rule.
+constexpr uint32_t kFormatVersion = 6;
 constexpr uint32_t kOldestFormat = 4;
 constexpr size_t kVersionDigits = 8;
 
@@ -136,9 +138,11 @@ void EncodeOnlineParams(const OnlineParams& p, Encoder* e) {
   e->PutF32(p.frequency_scaling);
   e->PutF64(p.mean_row_mass);
   e->PutU64(p.event_log_seq);
+  e->PutU8(p.consumed);
 }
 
-bool DecodeOnlineParams(Decoder* d, OnlineParams* p) {
+// `format`: the MANIFEST's (the consumption rule since 6).
+bool DecodeOnlineParams(Decoder* d, uint32_t format, OnlineParams* p) {
   for (float& w : p->event_weights.weight) {
     if (!d->GetF32(&w)) return false;
   }
@@ -149,6 +153,8 @@ bool DecodeOnlineParams(Decoder* d, OnlineParams* p) {
     return false;
   }
   p->fold_in = fold_in == 1;
+  p->consumed = TypeFlag(EventType::kPurchase);
+  if (format >= 6 && !d->GetU8(&p->consumed)) return false;
   return true;
 }
 
@@ -439,7 +445,7 @@ absl::StatusOr<SnapshotManifest> SnapshotStore::ReadManifest(
       return Corrupt(path, "truncated info");
     }
   }
-  if (!DecodeOnlineParams(&d, &m.online) || d.remaining() != 0) {
+  if (!DecodeOnlineParams(&d, format, &m.online) || d.remaining() != 0) {
     return Corrupt(path, "bad online parameters");
   }
   return m;

@@ -71,6 +71,11 @@ ABSL_FLAG(int64_t, rule_min_count, 3,
 ABSL_FLAG(int, rule_max_size, 3, "bought together: largest itemset mined");
 ABSL_FLAG(double, rule_min_confidence, 0.05,
           "bought together: weakest rule kept");
+ABSL_FLAG(std::string, consumed, "purchase,rating",
+          "event types that make an item one the shopper has (left out of "
+          "their recommendations by exclude_seen), recorded in the snapshot: "
+          "any of view, click, add_to_cart, purchase (net of returns), "
+          "rating");
 ABSL_FLAG(std::string, algorithm, "als",
           "train: the embedding model to publish: als | bpr");
 ABSL_FLAG(int, bpr_factors, 64, "bpr: latent factors");
@@ -520,6 +525,13 @@ absl::StatusOr<tailor::TrainingOptions> TrainingFromFlags(
   }
   training.bpr = BprFromFlags(als);
   training.cold_start_below_users = absl::GetFlag(FLAGS_cold_start_below_users);
+  absl::StatusOr<tailor::ConsumedTypes> consumed =
+      tailor::ParseConsumedTypes(absl::GetFlag(FLAGS_consumed));
+  if (!consumed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--consumed: ", consumed.status().message()));
+  }
+  training.consumed = *consumed;
   training.attributes.seed = absl::GetFlag(FLAGS_seed);
   training.baskets.min_count = absl::GetFlag(FLAGS_rule_min_count);
   training.baskets.max_size = absl::GetFlag(FLAGS_rule_max_size);

@@ -265,6 +265,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   s.history.weight_sum = std::move(m.weight_sum);
   s.history.net_purchases = std::move(m.net_purchases);
   s.online.event_weights = input.weights;
+  s.online.consumed = options.consumed;
   s.online.event_log_seq =
       input.event_log != nullptr ? input.event_log->through_seq() : 0;
   if (!bpr) {
@@ -320,6 +321,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
           {"data_from", UtcTime(data.first_event_unix)},
           {"data_to", UtcTime(data.last_event_unix)},
           {"event_log_seq", absl::StrCat(s.online.event_log_seq)},
+          {"consumed", ConsumedTypesName(s.online.consumed)},
           {"rows_skipped", absl::StrCat(skipped)},
           {"users", absl::StrCat(s.model.users.size())},
           {"items", absl::StrCat(s.model.items.size())},

@@ -115,6 +115,9 @@ struct TrainingOptions {
   int cold_start_below_users = 1;
   AttributeEmbeddingOptions attributes;
   AnnOptions ann;
+  // Which event types make an item one the shopper has (exclude_seen),
+  // recorded in the snapshot.
+  ConsumedTypes consumed = kDefaultConsumedTypes;
 };
 
 // Everything read from a TrainingInput.

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
 namespace tailor {
 
 InteractionBuilder::InteractionBuilder(EventWeights weights)
@@ -18,7 +22,42 @@ EventContribution ContributionOf(const Event& event,
   c.purchases = event.type == EventType::kPurchase ? 1
                 : event.type == EventType::kReturn ? -1
                                                    : 0;
+  c.type_flag = TypeFlag(event.type);
   return c;
+}
+
+bool IsConsumed(uint8_t flags, int net_purchases, ConsumedTypes rule) {
+  constexpr uint8_t kPurchase = TypeFlag(EventType::kPurchase);
+  constexpr uint8_t kReturn = TypeFlag(EventType::kReturn);
+  if ((rule & kPurchase) != 0 && net_purchases > 0) return true;
+  return (flags & rule & ~(kPurchase | kReturn)) != 0;
+}
+
+absl::StatusOr<ConsumedTypes> ParseConsumedTypes(absl::string_view spec) {
+  ConsumedTypes rule = 0;
+  for (absl::string_view name : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    absl::StatusOr<EventType> type =
+        ParseEventType(absl::StripAsciiWhitespace(name));
+    if (!type.ok() || *type == EventType::kReturn) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", name,
+          "' is not a consumption event type (view, click, add_to_cart, "
+          "purchase, rating)"));
+    }
+    rule |= TypeFlag(*type);
+  }
+  return rule;
+}
+
+std::string ConsumedTypesName(ConsumedTypes rule) {
+  std::string out;
+  for (int t = 0; t < kNumEventTypes; ++t) {
+    const auto type = static_cast<EventType>(t);
+    if (rule & TypeFlag(type)) {
+      absl::StrAppend(&out, out.empty() ? "" : ",", EventTypeName(type));
+    }
+  }
+  return out;
 }
 
 void InteractionBuilder::Add(const Event& event) {
@@ -28,6 +67,7 @@ void InteractionBuilder::Add(const Event& event) {
   const EventContribution c = ContributionOf(event, weights_);
   r.weight = c.weight;
   r.purchases = c.purchases;
+  r.type_flag = c.type_flag;
   r.time = event.timestamp;
   raw_.push_back(r);
 }
@@ -63,10 +103,12 @@ InteractionMatrix InteractionBuilder::Build() && {
       const int32_t item = it->item;
       double w = 0;
       int net_purchases = 0;
+      uint8_t types = 0;
       int64_t last = it->time;
       for (; it != end && it->item == item; ++it) {
         w += it->weight;
         net_purchases += it->purchases;
+        types |= it->type_flag;
         last = std::max(last, it->time);
       }
       m.item.push_back(item);
@@ -75,7 +117,8 @@ InteractionMatrix InteractionBuilder::Build() && {
       m.net_purchases.push_back(static_cast<int16_t>(std::clamp(
           net_purchases, static_cast<int>(std::numeric_limits<int16_t>::min()),
           static_cast<int>(std::numeric_limits<int16_t>::max()))));
-      m.flags.push_back(kInteracted | (net_purchases > 0 ? kPurchased : 0));
+      m.flags.push_back(kInteracted | (net_purchases > 0 ? kPurchased : 0) |
+                        types);
       m.time.push_back(last);
     }
     m.row_ptr[u + 1] = static_cast<int64_t>(m.item.size());

@@ -3,21 +3,47 @@
 #define TAILOR_CORE_BASE_INTERACTIONS_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/base/event.h"
 #include "core/base/id_map.h"
 
 namespace tailor {
 
-// Flags kept per (user, item) entry.
+// Flags kept per (user, item) entry: these two, and one bit per event type
+// the entry saw (TypeFlag).
 inline constexpr uint8_t kInteracted = 1;  // any event
 inline constexpr uint8_t kPurchased = 2;   // more purchases than returns
+inline constexpr uint8_t TypeFlag(EventType type) {
+  return static_cast<uint8_t>(4u << static_cast<unsigned>(type));
+}
+static_assert(kNumEventTypes <= 6, "one flag bit per event type");
+// The TypeFlag bits of an entry's flags.
+inline constexpr uint8_t kTypeFlags = 0xFC;
+
+// Which event types make an item one the shopper has (what exclude_seen
+// leaves out): TypeFlags or-ed together. A purchase counts net of returns
+// (more purchases than returns); a return alone means nothing.
+using ConsumedTypes = uint8_t;
+inline constexpr ConsumedTypes kDefaultConsumedTypes =
+    TypeFlag(EventType::kPurchase) | TypeFlag(EventType::kRating);
+// Whether an entry with `flags` and `net_purchases` is had under `rule`.
+bool IsConsumed(uint8_t flags, int net_purchases, ConsumedTypes rule);
+// "purchase,rating" (event type names, comma-separated; "return" is
+// refused, as meaning nothing alone) as a rule; INVALID_ARGUMENT naming the
+// bad name otherwise.
+absl::StatusOr<ConsumedTypes> ParseConsumedTypes(absl::string_view spec);
+// The rule's type names, comma-separated, in EventType order.
+std::string ConsumedTypesName(ConsumedTypes rule);
 
 // What one event adds to its (user, item) entry.
 struct EventContribution {
   float weight = 0;       // the type's weight (ratings: times the value)
   int16_t purchases = 0;  // +1 purchase, -1 return, else 0
+  uint8_t type_flag = 0;  // TypeFlag(its type)
 };
 EventContribution ContributionOf(const Event& event,
                                  const EventWeights& weights);
@@ -66,6 +92,7 @@ class InteractionBuilder {
     int32_t item;
     float weight;
     int16_t purchases;  // purchases minus returns
+    uint8_t type_flag;
     int64_t time;
   };
   EventWeights weights_;

@@ -16,6 +16,7 @@ void AddContributions(
     }
     it->weight_sum += c.weight;
     it->net_purchases += c.purchases;
+    it->flags |= c.type_flag;
   }
 }
 

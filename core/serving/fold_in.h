@@ -23,9 +23,13 @@ struct ItemActivity {
   int32_t item = 0;  // model item index
   float weight_sum = 0;
   int32_t net_purchases = 0;  // purchases minus returns
+  uint8_t flags = 0;  // the TypeFlags of its events (kTypeFlags bits only)
 
   float weight() const { return std::max(0.0f, weight_sum); }
   bool purchased() const { return net_purchases > 0; }
+  bool consumed(ConsumedTypes rule) const {
+    return IsConsumed(flags, net_purchases, rule);
+  }
   bool operator==(const ItemActivity&) const = default;
 };
 

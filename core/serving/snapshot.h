@@ -12,6 +12,7 @@
 #include "core/base/catalog.h"
 #include "core/base/event.h"
 #include "core/base/id_map.h"
+#include "core/base/interactions.h"
 #include "core/base/matrix.h"
 #include "core/customers/customer_record.h"
 #include "core/retrieval/ivf_partition.h"
@@ -71,6 +72,10 @@ struct OnlineParams {
   // The highest event-log sequence number the training data included (0:
   // trained from files only); logged events above it are new to the model.
   uint64_t event_log_seq = 0;
+  // Which event types make an item one the shopper has, left out by
+  // exclude_seen (interactions.h). Snapshots published before the rule was
+  // recorded (format 5 and older) hold purchases only.
+  ConsumedTypes consumed = kDefaultConsumedTypes;
 };
 
 // Everything a trainer publishes as one snapshot version.

@@ -77,6 +77,47 @@ TEST_F(ServerTest, ExcludeSeenDropsPurchasedItemsOnly) {
   EXPECT_EQ(Ids("bob", 3, false), (std::vector<std::string>{"A", "B", "C"}));
 }
 
+// What counts as had: the snapshot's rule (by default purchases net of
+// returns, and ratings) over training's history and the events recorded
+// since, widened per request.
+TEST_F(ServerTest, TheConsumptionRuleDecidesWhatIsSeen) {
+  Snapshot s = TinySnapshot();
+  // bob purchased A and rated B in training.
+  s.history.flags = {kInteracted | kPurchased | TypeFlag(EventType::kPurchase),
+                     kInteracted | TypeFlag(EventType::kRating)};
+  Publish(s);
+  StartServer();
+  EXPECT_EQ(Ids("bob"), (std::vector<std::string>{"C", "D", "E"}));
+  // alice rates A and puts B in her cart after the snapshot.
+  v1::RecordEventsRequest record;
+  v1::Event rating = MakeEvent("r1", "alice", "A", v1::EVENT_TYPE_RATING);
+  rating.set_rating(5);
+  *record.add_events() = rating;
+  *record.add_events() =
+      MakeEvent("c1", "alice", "B", v1::EVENT_TYPE_ADD_TO_CART);
+  {
+    grpc::ClientContext ctx;
+    v1::RecordEventsResponse resp;
+    ASSERT_TRUE(stub_->RecordEvents(&ctx, record, &resp).ok());
+  }
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"B", "C", "D"}));
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(3);
+  req.add_also_exclude_types(v1::EVENT_TYPE_ADD_TO_CART);
+  EXPECT_EQ(IdsOf(req), (std::vector<std::string>{"C", "D", "E"}));
+  req.set_exclude_seen(false);  // the widening goes with exclude_seen
+  EXPECT_EQ(IdsOf(req), (std::vector<std::string>{"A", "B", "C"}));
+
+  // A snapshot whose rule is purchases only: ratings leave items in.
+  StopServer();
+  s.online.consumed = TypeFlag(EventType::kPurchase);
+  Publish(s);
+  StartServer();
+  EXPECT_EQ(Ids("bob"), (std::vector<std::string>{"B", "C", "D"}));
+  EXPECT_EQ(Ids("alice"), (std::vector<std::string>{"A", "B", "C"}));
+}
+
 TEST_F(ServerTest, ExcludeItemIdsAreNeverReturned) {
   Publish(TinySnapshot());
   StartServer();
@@ -127,6 +168,20 @@ TEST_F(ServerTest, EveryInvalidArgumentNamesItsField) {
            r->add_exclude_item_ids(std::string("x"));
        },
        "exclude_item_ids: has 1001 entries, the limit is 1000"},
+      {[](auto* r) { r->add_also_exclude_types(v1::EVENT_TYPE_RETURN); },
+       "also_exclude_types[0]: a return does not make an item had "
+       "(purchases count net of returns)"},
+      {[](auto* r) {
+         r->add_also_exclude_types(v1::EVENT_TYPE_ADD_TO_CART);
+         r->add_also_exclude_types(static_cast<v1::EventType>(42));
+       },
+       "also_exclude_types[1]: 42 is not an event type (view, click, "
+       "add_to_cart, purchase, return, rating)"},
+      {[](auto* r) {
+         r->add_also_exclude_types(v1::EVENT_TYPE_CLICK);
+         r->add_also_exclude_types(v1::EVENT_TYPE_CLICK);
+       },
+       "also_exclude_types[1]: click is named twice"},
   };
   for (const Case& c : cases) {
     v1::RecommendRequest req;

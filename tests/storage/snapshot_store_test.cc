@@ -149,11 +149,17 @@ TEST(SnapshotStoreTest, SnapshotsWithoutAnIvfPartitionRoundTrip) {
 
 // Rewrites a version's MANIFEST to claim on-disk format `format` (framing
 // it again, checksum included).
+// Rewrites the version's MANIFEST as format `format` wrote it: below 6,
+// without the consumption rule (its last byte).
 void SetFormat(const std::string& vdir, uint32_t format) {
   const std::string path = vdir + "/MANIFEST";
   std::string data = *Env::Default()->ReadFile(path);
   constexpr size_t kHeader = 8 + 4 + 8;  // magic, CRC-32, length
   std::string payload = data.substr(kHeader);
+  Decoder d(payload);
+  uint32_t was = 0;
+  ASSERT_TRUE(d.GetU32(&was));
+  if (was >= 6 && format < 6) payload.pop_back();
   Encoder f;
   f.PutU32(format);
   payload.replace(0, 4, f.buffer());
@@ -167,23 +173,35 @@ void SetFormat(const std::string& vdir, uint32_t format) {
 }
 
 // Snapshots of format 4 (before the ann file) still load, without an
-// index; formats this build does not know are refused by name.
-TEST(SnapshotStoreTest, FormatFourLoadsWithoutAnIndexAndNewerIsRefused) {
+// index, and formats 4 and 5 with purchases as the consumption rule;
+// formats this build does not know are refused by name.
+TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   TempDir dir;
   SnapshotStore store(Env::Default(), dir.path());
   Snapshot s = MakeSnapshot(5, 4, 3, 0.5f);
+  s.online.consumed =
+      TypeFlag(EventType::kPurchase) | TypeFlag(EventType::kAddToCart);
   ASSERT_TRUE(store.Publish(s).ok());
+  auto current = store.LoadCurrent();
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(current->online.consumed, s.online.consumed);
   const std::string vdir = dir.path() + "/00000001";
+  SetFormat(vdir, 5);
+  auto five = store.LoadCurrent();
+  ASSERT_TRUE(five.ok()) << five.status();
+  EXPECT_EQ(five->online.consumed, TypeFlag(EventType::kPurchase));
+  EXPECT_FALSE(five->ann.empty());
   SetFormat(vdir, 4);
   std::filesystem::remove(vdir + "/ann");
   auto loaded = store.LoadCurrent();
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_TRUE(loaded->ann.empty());
   EXPECT_EQ(loaded->model.item_factors, s.model.item_factors);
-  SetFormat(vdir, 6);
+  EXPECT_EQ(loaded->online.consumed, TypeFlag(EventType::kPurchase));
+  SetFormat(vdir, 7);
   absl::Status st = store.LoadCurrent().status();
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(st.message(), HasSubstr("format 6"));
+  EXPECT_THAT(st.message(), HasSubstr("format 7"));
 }
 
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {

@@ -71,6 +71,10 @@ TEST(PipelineTest, TrainsFromCsvAndPublishesALoadableSnapshot) {
   bool has_rss = false;
   for (const auto& [k, v] : loaded->info) has_rss |= k == "peak_rss_mib";
   EXPECT_TRUE(has_rss);
+  // The consumption rule, recorded for the server and shown to operators.
+  EXPECT_EQ(loaded->online.consumed, kDefaultConsumedTypes);
+  EXPECT_THAT(loaded->info,
+              ::testing::Contains(Pair("consumed", "purchase,rating")));
 }
 
 // The trainer's IVF index: built on request, its search width tuned on the

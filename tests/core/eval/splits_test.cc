@@ -121,7 +121,9 @@ TEST(SplitsTest, PairsKeepTheirAggregatedValues) {
   ASSERT_EQ(s.test.nnz(), 1);
   EXPECT_EQ(s.test.item[0], *m.items.Find("a"));  // latest event at t=30
   EXPECT_EQ(s.test.weight[0], 9.0f);
-  EXPECT_EQ(s.test.flags[0], kInteracted | kPurchased);
+  EXPECT_EQ(s.test.flags[0], kInteracted | kPurchased |
+                                 TypeFlag(EventType::kView) |
+                                 TypeFlag(EventType::kPurchase));
 }
 
 }  // namespace

@@ -258,12 +258,43 @@ TEST(InteractionBuilderTest, AggregatesWeightsAndPurchaseFlags) {
   EXPECT_EQ(m.items.id(0), "catalog-only");
   ASSERT_EQ(m.row_ptr, (std::vector<int64_t>{0, 2, 3}));
   EXPECT_EQ(m.weight[0], 9.0f);  // view 1 + purchase 8
-  EXPECT_EQ(m.flags[0], kInteracted | kPurchased);
-  EXPECT_EQ(m.weight[1], 2.0f);        // purchase 8 + return -6
-  EXPECT_EQ(m.flags[1], kInteracted);  // returned: no longer purchased
-  EXPECT_EQ(m.weight[2], 4.0f);        // rating 1 * 4
+  EXPECT_EQ(m.flags[0], kInteracted | kPurchased | TypeFlag(EventType::kView) |
+                            TypeFlag(EventType::kPurchase));
+  EXPECT_EQ(m.weight[1], 2.0f);  // purchase 8 + return -6
+  // Returned: no longer purchased; both types seen.
+  EXPECT_EQ(m.flags[1], kInteracted | TypeFlag(EventType::kPurchase) |
+                            TypeFlag(EventType::kReturn));
+  EXPECT_EQ(m.weight[2], 4.0f);  // rating 1 * 4
+  EXPECT_EQ(m.flags[2], kInteracted | TypeFlag(EventType::kRating));
+  // Under the default rule (purchases net of returns, ratings) a and the
+  // rated b are had; the returned b is not; carts alone only when named.
+  EXPECT_TRUE(
+      IsConsumed(m.flags[0], m.net_purchases[0], kDefaultConsumedTypes));
+  EXPECT_FALSE(
+      IsConsumed(m.flags[1], m.net_purchases[1], kDefaultConsumedTypes));
+  EXPECT_TRUE(
+      IsConsumed(m.flags[2], m.net_purchases[2], kDefaultConsumedTypes));
+  EXPECT_FALSE(IsConsumed(m.flags[2], m.net_purchases[2],
+                          TypeFlag(EventType::kPurchase)));
+  EXPECT_FALSE(IsConsumed(m.flags[0], m.net_purchases[0],
+                          TypeFlag(EventType::kAddToCart)));
+  EXPECT_TRUE(
+      IsConsumed(m.flags[0], m.net_purchases[0], TypeFlag(EventType::kView)));
   std::vector<float> pop = ComputePopularity(m);
   EXPECT_EQ(pop, (std::vector<float>{0, 2, 2}));
+}
+
+TEST(InteractionBuilderTest, ConsumptionRulesParseAndName) {
+  EXPECT_EQ(*ParseConsumedTypes("purchase,rating"), kDefaultConsumedTypes);
+  EXPECT_EQ(ConsumedTypesName(kDefaultConsumedTypes), "purchase,rating");
+  auto wide = ParseConsumedTypes(" add_to_cart , purchase ");
+  ASSERT_TRUE(wide.ok()) << wide.status();
+  EXPECT_EQ(ConsumedTypesName(*wide), "add_to_cart,purchase");
+  EXPECT_EQ(*ParseConsumedTypes(""), 0);
+  EXPECT_EQ(ParseConsumedTypes("purchase,return").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ParseConsumedTypes("buy").status().message()),
+              ::testing::HasSubstr("'buy'"));
 }
 
 }  // namespace

@@ -45,8 +45,9 @@ TEST(OnlineTest, TrainingAggregatePlusLiveEventsEqualsAggregatingEverything) {
 
   std::vector<ItemActivity> activity;
   for (int64_t p = before.row_ptr[u]; p < before.row_ptr[u + 1]; ++p) {
-    activity.push_back(
-        {before.item[p], before.weight_sum[p], before.net_purchases[p]});
+    activity.push_back({before.item[p], before.weight_sum[p],
+                        before.net_purchases[p],
+                        static_cast<uint8_t>(before.flags[p] & kTypeFlags)});
   }
   std::vector<std::pair<int32_t, EventContribution>> live;
   for (const Event& e : new_events) {
@@ -57,8 +58,9 @@ TEST(OnlineTest, TrainingAggregatePlusLiveEventsEqualsAggregatingEverything) {
 
   std::vector<ItemActivity> expected;
   for (int64_t p = after.row_ptr[u]; p < after.row_ptr[u + 1]; ++p) {
-    expected.push_back(
-        {after.item[p], after.weight_sum[p], after.net_purchases[p]});
+    expected.push_back({after.item[p], after.weight_sum[p],
+                        after.net_purchases[p],
+                        static_cast<uint8_t>(after.flags[p] & kTypeFlags)});
     EXPECT_EQ(after.weight[p], expected.back().weight());
     EXPECT_EQ((after.flags[p] & kPurchased) != 0, expected.back().purchased());
   }
