@@ -12,6 +12,7 @@
 #include "core/base/text.h"
 #include "core/customers/segment_index.h"
 #include "server/shopper.h"
+#include "server/validation.h"
 
 namespace tailor {
 namespace {
@@ -25,24 +26,6 @@ void FillPreferences(const std::vector<Share>& shares,
   }
 }
 
-v1::EventType ProtoType(EventType type) {
-  switch (type) {
-    case EventType::kView:
-      return v1::EVENT_TYPE_VIEW;
-    case EventType::kClick:
-      return v1::EVENT_TYPE_CLICK;
-    case EventType::kAddToCart:
-      return v1::EVENT_TYPE_ADD_TO_CART;
-    case EventType::kPurchase:
-      return v1::EVENT_TYPE_PURCHASE;
-    case EventType::kReturn:
-      return v1::EVENT_TYPE_RETURN;
-    case EventType::kRating:
-      return v1::EVENT_TYPE_RATING;
-  }
-  return v1::EVENT_TYPE_UNSPECIFIED;
-}
-
 // The event as RecordEvents took it (a quantity the client left out is
 // the 1 it stood for).
 void FillEvent(const LoggedEvent& logged, v1::LoggedEvent* out) {
@@ -51,7 +34,7 @@ void FillEvent(const LoggedEvent& logged, v1::LoggedEvent* out) {
   event->set_event_id(logged.event_id);
   event->set_user_id(e.user_id);
   event->set_item_id(e.item_id);
-  event->set_type(ProtoType(e.type));
+  event->set_type(WireEventType(e.type));
   event->set_timestamp(e.timestamp);
   if (e.type == EventType::kRating) {
     event->set_rating(e.value);
@@ -63,10 +46,10 @@ void FillEvent(const LoggedEvent& logged, v1::LoggedEvent* out) {
 }
 
 // Page tokens name the oldest event of the page before: "TIMESTAMP:SEQ".
-std::string PageToken(const LoggedEvent& e) {
+std::string ExportPageToken(const LoggedEvent& e) {
   return absl::StrCat(e.event.timestamp, ":", e.seq);
 }
-absl::StatusOr<std::optional<EventPosition>> ParsePageToken(
+absl::StatusOr<std::optional<EventPosition>> ParseExportPageToken(
     absl::string_view token) {
   if (token.empty()) return std::nullopt;
   std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
@@ -153,7 +136,7 @@ absl::Status ExportUser(const ServingState* state, StateStore* store,
   const size_t page_size =
       request.page_size() == 0 ? kDefaultExportPageSize : request.page_size();
   TAILOR_ASSIGN_OR_RETURN(std::optional<EventPosition> before,
-                          ParsePageToken(request.page_token()));
+                          ParseExportPageToken(request.page_token()));
   response->set_user_id(user_id);
 
   // One more than a page says whether another follows.
@@ -164,7 +147,7 @@ absl::Status ExportUser(const ServingState* state, StateStore* store,
   const bool more = events.size() > page_size;
   if (more) events.resize(page_size);
   for (const LoggedEvent& e : events) FillEvent(e, response->add_events());
-  if (more) response->set_next_page_token(PageToken(events.back()));
+  if (more) response->set_next_page_token(ExportPageToken(events.back()));
   bool found = !events.empty();
   if (before.has_value()) {
     response->set_found(found);

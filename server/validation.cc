@@ -77,28 +77,28 @@ absl::Status ValidateRecordEventsRequest(
   return absl::OkStatus();
 }
 
+namespace {
+
+// Each core EventType's wire value, by EventType.
+constexpr v1::EventType kWireTypes[kNumEventTypes] = {
+    v1::EVENT_TYPE_VIEW,     v1::EVENT_TYPE_CLICK,  v1::EVENT_TYPE_ADD_TO_CART,
+    v1::EVENT_TYPE_PURCHASE, v1::EVENT_TYPE_RETURN, v1::EVENT_TYPE_RATING};
+
+}  // namespace
+
 absl::StatusOr<EventType> EventTypeOf(v1::EventType type,
                                       absl::string_view field) {
-  switch (type) {
-    case v1::EVENT_TYPE_VIEW:
-      return EventType::kView;
-    case v1::EVENT_TYPE_CLICK:
-      return EventType::kClick;
-    case v1::EVENT_TYPE_ADD_TO_CART:
-      return EventType::kAddToCart;
-    case v1::EVENT_TYPE_PURCHASE:
-      return EventType::kPurchase;
-    case v1::EVENT_TYPE_RETURN:
-      return EventType::kReturn;
-    case v1::EVENT_TYPE_RATING:
-      return EventType::kRating;
-    default:
-      break;
+  for (int t = 0; t < kNumEventTypes; ++t) {
+    if (kWireTypes[t] == type) return static_cast<EventType>(t);
   }
   return absl::InvalidArgumentError(
       absl::StrCat(field, ": ", static_cast<int>(type),
                    " is not an event type (view, click, add_to_cart, "
                    "purchase, return, rating)"));
+}
+
+v1::EventType WireEventType(EventType type) {
+  return kWireTypes[static_cast<int>(type)];
 }
 
 absl::StatusOr<ConsumedTypes> AlsoConsumedOf(

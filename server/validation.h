@@ -29,6 +29,8 @@ absl::StatusOr<ConsumedTypes> AlsoConsumedOf(
 // an event type.
 absl::StatusOr<EventType> EventTypeOf(v1::EventType type,
                                       absl::string_view field);
+// The reverse: `type` as the API spells it.
+v1::EventType WireEventType(EventType type);
 inline constexpr int kMaxTogetherIds = 100;
 absl::Status ValidateBoughtTogetherRequest(
     const v1::BoughtTogetherRequest& request);

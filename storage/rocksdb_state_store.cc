@@ -169,11 +169,16 @@ rocksdb::ColumnFamilyOptions CachedFamily(
   return options;
 }
 
+// Appends where an event sits in its user's range: the timestamp (sign bit
+// flipped, so that negative ones sort first), then the sequence number.
+void PutEventPosition(const EventPosition& p, std::string* key) {
+  PutBigEndian64(static_cast<uint64_t>(p.timestamp) ^ (uint64_t{1} << 63), key);
+  PutBigEndian64(p.seq, key);
+}
+
 std::string UserEventKey(const Event& e, uint64_t seq) {
   std::string key = UserPrefix(e.user_id);
-  PutBigEndian64(static_cast<uint64_t>(e.timestamp) ^ (uint64_t{1} << 63),
-                 &key);
-  PutBigEndian64(seq, &key);
+  PutEventPosition({e.timestamp, seq}, &key);
   return key;
 }
 
@@ -549,9 +554,7 @@ class RocksDbStateStore : public StateStore {
     const std::string prefix = UserPrefix(user_id);
     std::string end = prefix;
     if (before != nullptr) {
-      PutBigEndian64(
-          static_cast<uint64_t>(before->timestamp) ^ (uint64_t{1} << 63), &end);
-      PutBigEndian64(before->seq, &end);
+      PutEventPosition(*before, &end);
     } else {
       end.append(16, '\xff');
     }

@@ -506,9 +506,10 @@ TEST_P(KubernetesTest, TheTrainerSharesTheWritersEventLogAndTheSnapshots) {
   // Servers on several nodes need the claim ReadWriteMany.
   for (const Value* pvc : OfKind("PersistentVolumeClaim")) {
     if (Str(*pvc, "metadata.name") != snapshots) continue;
-    const std::string mode =
-        List(*pvc, "spec.accessModes").values(0).string_value();
-    EXPECT_EQ(mode, servers.size() > 1 ? "ReadWriteMany" : mode);
+    if (servers.size() > 1) {
+      EXPECT_EQ(List(*pvc, "spec.accessModes").values(0).string_value(),
+                "ReadWriteMany");
+    }
   }
 }
 
