@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/status_macros.h"
+#include "core/base/text.h"
 #include "server/customer_answers.h"
 #include "server/wire.h"
 
@@ -72,6 +73,47 @@ absl::Status AdminService::Export(const v1::ExportUserRequest& request,
                                   v1::UserExport* response) const {
   std::shared_ptr<const ServingState> state = state_->Get();
   return tailor::ExportUser(state.get(), store_, request, response);
+}
+
+grpc::ServerUnaryReactor* AdminService::EraseUser(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::EraseUserRequest, v1::UserErasure>(
+      "EraseUser", context, request, response,
+      [this](const auto& req, auto* resp) { return Erase(req, resp); });
+}
+
+absl::Status AdminService::Erase(const v1::EraseUserRequest& request,
+                                 v1::UserErasure* response) {
+  const std::string& user_id = request.user_id();
+  TAILOR_RETURN_IF_ERROR(ValidateId("user_id", user_id));
+  if (std::shared_ptr<const ServingState> state = state_->Get()) {
+    response->set_model_vector(
+        state->recommender->model().users.Find(user_id).has_value());
+  }
+  TAILOR_ASSIGN_OR_RETURN(const ErasureReport report,
+                          store_->EraseUser(user_id));
+  response->set_user_id(user_id);
+  response->set_already_erased(report.already_erased);
+  response->set_events(report.events);
+  response->set_history(report.history);
+  response->set_customer_record(report.customer_record);
+  response->set_files_purged(report.purged);
+  if (manager_ != nullptr) {
+    if (absl::Status s = manager_->ReloadActive(); !s.ok()) {
+      return absl::Status(
+          s.code(),
+          absl::StrCat("user_id: erased from the data directory, but the "
+                       "serving snapshot could not be rebuilt without them: ",
+                       s.message(),
+                       "; requests are checked against the erasure list "
+                       "meanwhile; call EraseUser again to retry"));
+    }
+  }
+  if (std::shared_ptr<const ServingState> state = state_->Get()) {
+    response->set_model_version(state->version);
+  }
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* AdminService::GetModelInfo(

@@ -27,12 +27,14 @@ class AdminService final
               v1::Admin::WithRawCallbackMethod_ActivateSnapshot<
                   v1::Admin::WithRawCallbackMethod_Rollback<
                       v1::Admin::WithRawCallbackMethod_ExportUser<
-                          v1::Admin::Service>>>>> {
+                          v1::Admin::WithRawCallbackMethod_EraseUser<
+                              v1::Admin::Service>>>>>> {
  public:
   // All pointers must outlive the service.
   // Without `authorizer` every caller may call every method; without
   // `metrics` nothing is counted.
-  // ExportUser reads `store`.
+  // ExportUser reads `store`; EraseUser erases from it and has `manager`
+  // rebuild the active state.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
                SnapshotManager* manager, StateStore* store,
                const Authorizer* authorizer = nullptr,
@@ -59,6 +61,9 @@ class AdminService final
   grpc::ServerUnaryReactor* ExportUser(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* EraseUser(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
 
   // The handlers' logic, callable without gRPC.
   absl::Status Info(v1::ModelInfo* response) const;
@@ -68,6 +73,8 @@ class AdminService final
   absl::Status RollBack(v1::ModelInfo* response);
   absl::Status Export(const v1::ExportUserRequest& request,
                       v1::UserExport* response) const;
+  absl::Status Erase(const v1::EraseUserRequest& request,
+                     v1::UserErasure* response);
 
  private:
   const ServingStateHolder* state_;

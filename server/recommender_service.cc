@@ -369,6 +369,17 @@ absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
   for (size_t k = 0; k < batch.index_of.size(); ++k) {
     v1::EventResult* r = response->mutable_results(batch.index_of[k]);
     const AppendOutcome& o = (*outcomes)[k];
+    if (o.erased) {
+      r->set_status(v1::EventResult::STATUS_INVALID);
+      r->set_error(
+          "user_id: this user was erased (Admin.EraseUser); their events "
+          "are not recorded");
+      response->set_invalid(response->invalid() + 1);
+      if (metrics != nullptr) {
+        metrics->CountEvent(batch.type_of[k], EventOutcome::kInvalid);
+      }
+      continue;
+    }
     r->set_sequence(o.seq);
     if (metrics != nullptr) {
       metrics->CountEvent(batch.type_of[k], o.duplicate
@@ -666,9 +677,12 @@ absl::Status RecommenderService::Audience(
                           index.Audience(query, start, page_size));
   response->mutable_members()->Reserve(static_cast<int>(page.users.size()));
   for (int32_t u : page.users) {
+    const std::string& user_id = index.segments().users.id(u);
+    // Erased since the state was built (it is being rebuilt without them).
+    if (ErasedSince(*state, store_, user_id)) continue;
     const CustomerRecord r = index.record(u);
     v1::AudienceMember* m = response->add_members();
-    m->set_user_id(index.segments().users.id(u));
+    m->set_user_id(user_id);
     if (!std::isnan(r.purchase_propensity)) {
       m->set_purchase_propensity(r.purchase_propensity);
     }

@@ -14,9 +14,26 @@ void AttachDerived(ServingState* state) {
   state->fold_in_cache = std::make_unique<FoldInCache>();
 }
 
+bool ErasedSince(const ServingState& state, StateStore* store,
+                 absl::string_view user_id) {
+  return store->ErasureCount() > state.erasures_applied &&
+         store->Erasures()->Contains(user_id);
+}
+
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store, int64_t loaded_unix,
     const ServingOptions& options) {
+  const std::shared_ptr<const ErasureList> erasures = store->Erasures();
+  if (!erasures->empty()) {
+    const RemovedUsers removed = RemoveUsers(
+        [&](absl::string_view user_id) { return erasures->Contains(user_id); },
+        &snapshot);
+    if (removed.model_users > 0 || removed.customers > 0) {
+      LogInfo(absl::StrCat("left out of snapshot ", snapshot.version,
+                           " the erased users it held: ", removed.model_users,
+                           " model users, ", removed.customers, " customers"));
+    }
+  }
   TAILOR_ASSIGN_OR_RETURN(bool imported, ImportSnapshotState(snapshot, store));
   if (imported) {
     LogInfo(
@@ -53,6 +70,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
       state->recommender,
       Recommender::Create(std::move(model), options.retrieval, &snapshot.ann));
   state->online = snapshot.online;
+  state->erasures_applied = erasures->size();
   AttachDerived(state.get());
   return std::shared_ptr<const ServingState>(std::move(state));
 }

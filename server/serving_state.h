@@ -49,7 +49,17 @@ struct ServingState {
   OnlineParams online;
   std::unique_ptr<const FoldIn> fold_in;
   std::unique_ptr<FoldInCache> fold_in_cache;
+  // How many users were on the store's erasure list when this state was
+  // built: they are not in it. Users erased since (StateStore::
+  // ErasureCount() is larger) are checked per request until the state is
+  // rebuilt (SnapshotManager::ReloadActive).
+  size_t erasures_applied = 0;
 };
+
+// Whether `user_id` was erased after `state` was built (so that `state`
+// may still hold them). Costs an atomic load unless someone was.
+bool ErasedSince(const ServingState& state, StateStore* store,
+                 absl::string_view user_id);
 
 struct ServingOptions {
   // How the recommender scores (see RecommenderOptions).
@@ -63,10 +73,11 @@ struct ServingOptions {
 };
 
 // Builds a ServingState from a snapshot that SnapshotStore::Load has
-// already validated (it is not validated again here): imports the snapshot's
-// catalog, histories and customer records into `store` (once per version)
-// and reads the
-// catalog back from the store, so that the store stays the source of truth.
+// already validated (it is not validated again here): leaves out the users
+// on `store`'s erasure list (RemoveUsers), imports the snapshot's catalog,
+// histories and customer records into `store` (once per version) and reads
+// the catalog back from the store, so that the store stays the source of
+// truth.
 // `loaded_unix` is recorded as the state's load time.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store, int64_t loaded_unix = 0,

@@ -162,6 +162,9 @@ absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
                                        absl::string_view user_id,
                                        const ShopperParts& parts) {
   Shopper shopper;
+  // Erased since the state was built: an unknown visitor, whatever the
+  // state still holds of them (the store holds nothing).
+  if (ErasedSince(state, store, user_id)) return shopper;
   shopper.model_user = state.recommender->model().users.Find(user_id);
   if (!parts.items && !parts.customer) return shopper;
   // One read of the event log serves both parts: the latest kMaxLiveEvents

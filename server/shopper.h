@@ -88,8 +88,9 @@ struct Shopper {
 // as an earlier snapshot left it. Live events are read from `store` once
 // for both parts. The vector is the fold-in of the shopper's activity when
 // they have live events and the snapshot has fold-in parameters (cached in
-// the state until their next event), else the model's row. Errors (a store
-// that cannot be read) name the user.
+// the state until their next event), else the model's row. A user erased
+// since the state was built resolves to nothing (an unknown visitor).
+// Errors (a store that cannot be read) name the user.
 absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
                                        StateStore* store,
                                        absl::string_view user_id,

@@ -154,6 +154,19 @@ absl::Status SnapshotManager::Activate(const std::string& version) {
   return ActivateLocked(version);
 }
 
+absl::Status SnapshotManager::ReloadActive() {
+  MutexLock lock(&refresh_mu_);
+  std::shared_ptr<const ServingState> active = holder_->Get();
+  if (active == nullptr || active->erasures_applied >= store_->ErasureCount()) {
+    return absl::OkStatus();
+  }
+  TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
+                          Build(active->version));
+  active.reset();  // Install hands the old state on once no one holds it
+  Install(std::move(state));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> SnapshotManager::Rollback() {
   MutexLock lock(&refresh_mu_);
   std::string active;

@@ -75,6 +75,14 @@ class SnapshotManager {
   // Returns it; FAILED_PRECONDITION when there is none.
   absl::StatusOr<std::string> Rollback();
 
+  // Builds the active version again from its files and serves it, when the
+  // store's erasure list has grown since it was built (a build leaves out
+  // everyone on the list): after StateStore::EraseUser, so that the
+  // serving state holds nothing of the erased. OK when nothing is active
+  // or nothing changed; the reason when the build fails (the active state
+  // keeps serving).
+  absl::Status ReloadActive();
+
   // Calls Refresh every `interval` until Stop() or destruction.
   void StartPolling(absl::Duration interval);
   void Stop();

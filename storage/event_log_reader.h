@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "storage/erasure_list.h"
 #include "storage/state_store.h"
 
 namespace tailor {
@@ -30,6 +31,11 @@ class EventLogReader {
   virtual absl::Status ReadEvents(
       uint64_t after, uint64_t through,
       const std::function<void(LoggedEvent&&)>& fn) = 0;
+
+  // The server's erasure list as of the last CatchUp (StateStore::
+  // EraseUser): the erased users' events are gone from the log, and a
+  // trainer leaves them out of its other inputs too.
+  virtual absl::StatusOr<ErasureList> Erasures() = 0;
 };
 
 // Opens the event log of the RocksDB database at `db_path` as a secondary

@@ -79,8 +79,12 @@ absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
   MutexLock lock(&mu_);
   std::vector<AppendOutcome> out;
   out.reserve(events.size());
-  uint64_t last = events_.empty() ? 0 : events_.rbegin()->first;
+  uint64_t last = last_seq_;
   for (const LoggedEvent& e : events) {
+    if (erasures_->Contains(e.event.user_id)) {
+      out.push_back({0, false, true});
+      continue;
+    }
     auto [it, inserted] = event_ids_.try_emplace(e.event_id, last + 1);
     if (!inserted) {
       out.push_back({it->second, true});
@@ -91,8 +95,44 @@ absl::StatusOr<std::vector<AppendOutcome>> MemoryStateStore::AppendEvents(
     events_.emplace(stored.seq, std::move(stored));
     out.push_back({last, false});
   }
+  last_seq_ = last;
   return out;
 }
+
+absl::StatusOr<ErasureReport> MemoryStateStore::EraseUser(
+    absl::string_view user_id) {
+  MutexLock lock(&mu_);
+  ErasureReport report;
+  std::string key = erasures_->key();
+  if (key.empty()) {
+    TAILOR_ASSIGN_OR_RETURN(key, NewErasureKey());
+  }
+  const std::string digest = ErasureDigest(key, user_id);
+  report.already_erased = erasures_->digests().contains(digest);
+  for (auto it = events_.begin(); it != events_.end();) {
+    if (it->second.event.user_id == user_id) {
+      event_ids_.erase(it->second.event_id);
+      it = events_.erase(it);
+      ++report.events;
+    } else {
+      ++it;
+    }
+  }
+  report.history = history_.erase(user_id) > 0;
+  report.customer_record = customers_.erase(user_id) > 0;
+  absl::flat_hash_set<std::string> digests = erasures_->digests();
+  digests.insert(digest);
+  erasures_ = std::make_shared<const ErasureList>(key, std::move(digests));
+  report.purged = true;  // nothing is kept elsewhere
+  return report;
+}
+
+std::shared_ptr<const ErasureList> MemoryStateStore::Erasures() {
+  MutexLock lock(&mu_);
+  return erasures_;
+}
+
+size_t MemoryStateStore::ErasureCount() { return Erasures()->size(); }
 
 absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEvents(
     absl::string_view user_id, uint64_t after, size_t limit) {
@@ -131,7 +171,7 @@ absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::UserEventsBefore(
 
 uint64_t MemoryStateStore::LastSequence() {
   MutexLock lock(&mu_);
-  return events_.empty() ? 0 : events_.rbegin()->first;
+  return last_seq_;
 }
 
 absl::StatusOr<std::vector<LoggedEvent>> MemoryStateStore::EventsSince(

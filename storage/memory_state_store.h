@@ -50,6 +50,10 @@ class MemoryStateStore : public StateStore {
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
+  absl::StatusOr<ErasureReport> EraseUser(absl::string_view user_id) override;
+  std::shared_ptr<const ErasureList> Erasures() override;
+  size_t ErasureCount() override;
+  absl::Status PurgeErased() override { return absl::OkStatus(); }
   absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override;
   absl::StatusOr<StoreUsage> Usage() override { return StoreUsage(); }
 
@@ -65,6 +69,9 @@ class MemoryStateStore : public StateStore {
       ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, LoggedEvent> events_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint64_t> event_ids_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const ErasureList> erasures_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const ErasureList>();
 };
 
 }  // namespace tailor

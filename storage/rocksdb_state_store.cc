@@ -206,6 +206,47 @@ absl::StatusOr<uint64_t> LastSequenceIn(rocksdb::DB* db,
   return GetBigEndian64(absl::string_view(it->key().data(), 8));
 }
 
+// Meta keys of the erasure list: the key its digests are made with, one
+// key per erased user (kErasedPrefix + digest, empty value), the sequence
+// number the log's numbering never goes below (its newest events may have
+// been erased), and a purge still to do.
+constexpr absl::string_view kErasureKeyMeta = "erasure_key";
+constexpr absl::string_view kErasedPrefix = "erased/";
+constexpr absl::string_view kSequenceFloorMeta = "sequence_floor";
+constexpr absl::string_view kPurgePendingMeta = "purge_pending";
+
+rocksdb::Slice ToSlice(absl::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+// The erasure list held in a meta family.
+absl::StatusOr<ErasureList> ReadErasureList(rocksdb::DB* db,
+                                            rocksdb::ColumnFamilyHandle* meta) {
+  std::string key;
+  rocksdb::Status s =
+      db->Get(rocksdb::ReadOptions(), meta, ToSlice(kErasureKeyMeta), &key);
+  if (s.IsNotFound()) return ErasureList();
+  TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading the erasure key"));
+  absl::flat_hash_set<std::string> digests;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), meta));
+  for (it->Seek(ToSlice(kErasedPrefix));
+       it->Valid() && it->key().starts_with(ToSlice(kErasedPrefix));
+       it->Next()) {
+    absl::string_view digest(it->key().data() + kErasedPrefix.size(),
+                             it->key().size() - kErasedPrefix.size());
+    if (digest.size() != kErasureDigestBytes) {
+      return absl::DataLossError("rocksdb: an erasure list entry is corrupt");
+    }
+    digests.emplace(digest);
+  }
+  TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the erasure list"));
+  if (key.size() != kErasureDigestBytes) {
+    return absl::DataLossError("rocksdb: the erasure key is corrupt");
+  }
+  return ErasureList(std::move(key), std::move(digests));
+}
+
 // Calls `fn` with each event of an events family above sequence number
 // `after`, in order, while it returns true.
 absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
@@ -234,8 +275,8 @@ absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
 // (an import is far below a level's target size), so that the files and
 // the space of every import would pile up. The compaction runs on
 // RocksDB's low-priority pool (nice 19); the thread only waits for it.
-// Thread safety: RocksDB calls are thread-safe; event appends are
-// serialised by append_mu_.
+// Thread safety: RocksDB calls are thread-safe; event appends and erasures
+// are serialised by append_mu_, purges by purge_mu_.
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db,
@@ -249,16 +290,39 @@ class RocksDbStateStore : public StateStore {
         min_free_bytes_(min_free_bytes) {
     sync_.sync = true;
     compactor_ = std::make_unique<BackgroundTask>([this] { CompactImports(); });
+    purger_ = std::make_unique<BackgroundTask>([this] {
+      if (absl::Status s = PurgeErased(); !s.ok()) {
+        LogError(absl::StrCat("purging erased records: ", s.ToString(),
+                              "; done again at the next erasure or start"));
+      }
+    });
   }
 
   // Reads the log's last sequence number (an unreadable one fails the open
-  // rather than numbering new events over old ones) and upgrades old
-  // histories.
+  // rather than numbering new events over old ones) and the erasure list,
+  // starts a purge an erasure left undone, and upgrades old histories.
   absl::Status Init() {
     TAILOR_ASSIGN_OR_RETURN(uint64_t last, LastSequenceIn(db_.get(), events()));
+    TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> floor,
+                            GetMeta(kSequenceFloorMeta));
+    if (floor.has_value()) {
+      if (floor->size() != 8) {
+        return absl::DataLossError("rocksdb: the sequence floor is corrupt");
+      }
+      last = std::max(last, GetBigEndian64(*floor));
+    }
+    TAILOR_ASSIGN_OR_RETURN(ErasureList erasures,
+                            ReadErasureList(db_.get(), meta()));
     {
       MutexLock lock(&append_mu_);
       last_seq_ = last;
+      SetErasures(std::make_shared<const ErasureList>(std::move(erasures)));
+    }
+    TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> pending,
+                            GetMeta(kPurgePendingMeta));
+    if (pending.has_value()) {
+      LogInfo("an erasure's purge was left undone: purging now");
+      purger_->Request();
     }
     return UpgradeHistoryFormat();
   }
@@ -275,6 +339,7 @@ class RocksDbStateStore : public StateStore {
     closing_.store(true, std::memory_order_release);
     db_->DisableManualCompaction();  // ends one under way
     compactor_.reset();              // after its run under way
+    purger_.reset();
     for (auto* h : handles_)
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
@@ -404,7 +469,12 @@ class RocksDbStateStore : public StateStore {
     absl::flat_hash_map<std::string, uint64_t> in_batch;
     rocksdb::WriteBatch batch;
     uint64_t last = last_seq_;
+    const std::shared_ptr<const ErasureList> erasures = Erasures();
     for (const LoggedEvent& e : events) {
+      if (erasures->Contains(e.event.user_id)) {
+        out.push_back({0, false, true});
+        continue;
+      }
       if (auto it = in_batch.find(e.event_id); it != in_batch.end()) {
         out.push_back({it->second, true});
         continue;
@@ -473,6 +543,107 @@ class RocksDbStateStore : public StateStore {
           return out.size() < limit;
         }));
     return out;
+  }
+
+  absl::StatusOr<ErasureReport> EraseUser(absl::string_view user_id) override {
+    ErasureReport report;
+    {
+      // No event of theirs is appended meanwhile, and none after.
+      MutexLock lock(&append_mu_);
+      const std::shared_ptr<const ErasureList> erasures = Erasures();
+      rocksdb::WriteBatch batch;
+      std::string key = erasures->key();
+      if (key.empty()) {
+        TAILOR_ASSIGN_OR_RETURN(key, NewErasureKey());
+        batch.Put(meta(), ToSlice(kErasureKeyMeta), key);
+      }
+      const std::string digest = ErasureDigest(key, user_id);
+      report.already_erased = erasures->digests().contains(digest);
+      TAILOR_RETURN_IF_ERROR(DeleteUserEvents(user_id, &batch, &report));
+      for (auto [cf, removed] :
+           {std::pair(history_cf(), &report.history),
+            std::pair(customers(), &report.customer_record)}) {
+        std::string value;
+        rocksdb::Status s =
+            db_->Get(rocksdb::ReadOptions(), cf, ToSlice(user_id), &value);
+        if (!s.IsNotFound()) {
+          TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading a record to erase"));
+          batch.Delete(cf, ToSlice(user_id));
+          *removed = true;
+        }
+      }
+      batch.Put(meta(), absl::StrCat(kErasedPrefix, digest), "");
+      std::string floor;
+      PutBigEndian64(last_seq_, &floor);
+      batch.Put(meta(), ToSlice(kSequenceFloorMeta), floor);
+      batch.Put(meta(), ToSlice(kPurgePendingMeta), "");
+      TAILOR_RETURN_IF_ERROR(Write(&batch, "erasing a user"));
+      // No id in the log: it would outlive the erasure.
+      LogInfo(absl::StrCat("erased a user (", report.events,
+                           " events): purging the data directory"));
+      if (!report.already_erased) {
+        absl::flat_hash_set<std::string> digests = erasures->digests();
+        digests.insert(digest);
+        SetErasures(
+            std::make_shared<const ErasureList>(key, std::move(digests)));
+      }
+    }
+    if (absl::Status s = PurgeErased(); !s.ok()) {
+      LogError(absl::StrCat("purging an erasure's records: ", s.ToString(),
+                            "; done again at the next erasure or start"));
+    } else {
+      report.purged = true;
+    }
+    return report;
+  }
+
+  std::shared_ptr<const ErasureList> Erasures() override {
+    MutexLock lock(&erasures_mu_);
+    return erasures_;
+  }
+
+  size_t ErasureCount() override {
+    return erasure_count_.load(std::memory_order_acquire);
+  }
+
+  absl::Status PurgeErased() override {
+    MutexLock lock(&purge_mu_);
+    // Every write buffer to a table file, so that no log holds a removed
+    // record (or a deletion's key) once the files are compacted.
+    rocksdb::FlushOptions flush;
+    flush.allow_write_stall = true;
+    TAILOR_RETURN_IF_ERROR(
+        FromRocks(db_->Flush(flush, handles_), "flushing the write buffers"));
+    rocksdb::CompactRangeOptions compact;
+    compact.exclusive_manual_compaction = false;  // the event log's go on
+    compact.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForce;
+    for (rocksdb::ColumnFamilyHandle* cf :
+         {events(), user_events(), event_ids(), history_cf(), customers()}) {
+      if (closing_.load(std::memory_order_acquire)) {
+        return absl::CancelledError("purge: the store is closing");
+      }
+      TAILOR_RETURN_IF_ERROR(
+          FromRocks(db_->CompactRange(compact, cf, nullptr, nullptr),
+                    absl::StrCat("compacting the ", cf->GetName(), " family")));
+    }
+    // One more change to the table files (the flush of this deletion):
+    // the manifest is started afresh at every change
+    // (max_manifest_file_size), so that it then names only the files that
+    // are left, not the first and last keys of those compacted away.
+    rocksdb::WriteBatch done;
+    done.Delete(meta(), ToSlice(kPurgePendingMeta));
+    TAILOR_RETURN_IF_ERROR(Write(&done, "recording the purge"));
+    TAILOR_RETURN_IF_ERROR(
+        FromRocks(db_->Flush(flush, meta()), "flushing the metadata"));
+    // The logs, table files and manifests left obsolete are deleted now
+    // rather than at RocksDB's next periodic cleanup.
+    TAILOR_RETURN_IF_ERROR(
+        FromRocks(db_->DisableFileDeletions(), "pausing file deletions"));
+    TAILOR_RETURN_IF_ERROR(FromRocks(db_->EnableFileDeletions(/*force=*/true),
+                                     "deleting obsolete files"));
+    LogInfo("purged the data directory of erased records");
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<std::string>> GetMeta(
@@ -584,6 +755,48 @@ class RocksDbStateStore : public StateStore {
       out->push_back(std::move(e));
     }
     return FromRocks(it->status(), "scanning user events");
+  }
+
+  // Adds to `batch` the deletion of every logged event of `user_id` (by
+  // user, by sequence, and its idempotency key), counting them in
+  // `report`.
+  absl::Status DeleteUserEvents(absl::string_view user_id,
+                                rocksdb::WriteBatch* batch,
+                                ErasureReport* report)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_) {
+    const std::string prefix = UserPrefix(user_id);
+    rocksdb::ReadOptions read;
+    read.prefix_same_as_start = true;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read, user_events()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      if (it->key().size() != prefix.size() + 16) {
+        return absl::DataLossError("rocksdb: a user_events key is corrupt");
+      }
+      const uint64_t seq = GetBigEndian64(
+          absl::string_view(it->key().data() + prefix.size() + 8, 8));
+      std::string stored;
+      absl::string_view value(it->value().data(), it->value().size());
+      if (value.empty()) {
+        TAILOR_RETURN_IF_ERROR(FromRocks(
+            db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &stored),
+            "reading an event to erase"));
+        value = stored;
+      }
+      TAILOR_ASSIGN_OR_RETURN(LoggedEvent e, DecodeEvent(value, seq));
+      batch->Delete(user_events(), it->key());
+      batch->Delete(events(), SeqKey(seq));
+      batch->Delete(event_ids(), e.event_id);
+      ++report->events;
+    }
+    return FromRocks(it->status(), "scanning events to erase");
+  }
+
+  void SetErasures(std::shared_ptr<const ErasureList> erasures) {
+    MutexLock lock(&erasures_mu_);
+    erasure_count_.store(erasures->size(), std::memory_order_release);
+    erasures_ = std::move(erasures);
   }
 
   // The compactor's run: compacts the imported families whole.
@@ -786,12 +999,18 @@ class RocksDbStateStore : public StateStore {
   std::atomic<bool> loading_{false};  // a TableFileLoad exists
   std::atomic<bool> closing_{false};
   std::unique_ptr<BackgroundTask> compactor_;  // CompactImports
+  std::unique_ptr<BackgroundTask> purger_;     // PurgeErased, after a crash
+  Mutex purge_mu_;                             // one purge at a time
+  Mutex erasures_mu_;
+  std::shared_ptr<const ErasureList> erasures_ ABSL_GUARDED_BY(erasures_mu_) =
+      std::make_shared<const ErasureList>();
+  std::atomic<size_t> erasure_count_{0};
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
 };
 
-// The events column family of a secondary instance.
+// The events and meta column families of a secondary instance.
 // Thread safety: not thread-safe (see EventLogReader).
 class RocksDbEventLogReader : public EventLogReader {
  public:
@@ -821,6 +1040,10 @@ class RocksDbEventLogReader : public EventLogReader {
     });
   }
 
+  absl::StatusOr<ErasureList> Erasures() override {
+    return ReadErasureList(db_.get(), handles_[2]);
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -834,7 +1057,8 @@ absl::StatusOr<std::unique_ptr<EventLogReader>> OpenEventLogReader(
   options.max_open_files = -1;  // required for a secondary instance
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"events", rocksdb::ColumnFamilyOptions()}};
+      {"events", rocksdb::ColumnFamilyOptions()},
+      {"meta", rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenAsSecondary(
@@ -917,6 +1141,42 @@ absl::StatusOr<std::string> Salvage(
   return moved.empty() ? std::string("nothing") : absl::StrJoin(moved, ", ");
 }
 
+// Opens the database at `path` with `options`, except that its manifest
+// is started afresh (with the live table files only) at every change to the
+// table files, rather than appended to until it reaches 1 GB: the manifest
+// names each table file's first and last key, which must not outlive an
+// erasure's purge (PurgeErased). A few kilobytes written per flush or
+// compaction. RocksDB 7.8 cannot start a manifest while it creates a
+// column family (an assertion in Debian's build), so a database missing
+// some of `families` (a new or a salvaged one) is first opened once with
+// the default manifest size to create them.
+rocksdb::Status OpenWithFreshManifests(
+    rocksdb::Options options, const std::string& path,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& families,
+    std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db) {
+  std::vector<std::string> names;
+  bool complete = rocksdb::DB::ListColumnFamilies(options, path, &names).ok();
+  for (const rocksdb::ColumnFamilyDescriptor& f : families) {
+    complete = complete &&
+               std::find(names.begin(), names.end(), f.name) != names.end();
+  }
+  if (!complete) {
+    rocksdb::DB* created = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> created_handles;
+    rocksdb::Status s =
+        rocksdb::DB::Open(options, path, families, &created_handles, &created);
+    if (!s.ok()) return s;
+    for (rocksdb::ColumnFamilyHandle* h : created_handles) {
+      created->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    s = created->Close();
+    delete created;
+    if (!s.ok()) return s;
+  }
+  options.max_manifest_file_size = 1;
+  return rocksdb::DB::Open(options, path, families, handles, db);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
@@ -986,14 +1246,14 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
-      rocksdb::DB::Open(options, path, families, &handles, &raw);
+      OpenWithFreshManifests(options, path, families, &handles, &raw);
   bool salvaged = false;
   if (s.IsCorruption() && store_options.salvage) {
     LogWarning(absl::StrCat("data_dir '", path, "' is damaged (", s.ToString(),
                             "): salvaging it"));
     TAILOR_ASSIGN_OR_RETURN(std::string moved,
                             Salvage(path, options, families));
-    s = rocksdb::DB::Open(options, path, families, &handles, &raw);
+    s = OpenWithFreshManifests(options, path, families, &handles, &raw);
     if (s.ok()) {
       LogWarning(absl::StrCat("salvaged data_dir '", path,
                               "': moved what could not be read: ", moved));

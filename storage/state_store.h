@@ -17,6 +17,7 @@
 #include "core/base/event.h"
 #include "core/customers/customer_record.h"
 #include "core/serving/snapshot.h"
+#include "storage/erasure_list.h"
 
 namespace tailor {
 
@@ -61,6 +62,22 @@ struct AppendOutcome {
                            // for a duplicate)
   bool duplicate = false;  // its event_id was recorded before (or earlier
                            // in the same batch): nothing was written
+  bool erased = false;     // its user was erased (StateStore::EraseUser):
+                           // nothing was written, seq is 0
+};
+
+// What StateStore::EraseUser removed.
+struct ErasureReport {
+  // The user was on the erasure list before this call.
+  bool already_erased = false;
+  // Logged events removed (each with its idempotency key).
+  int64_t events = 0;
+  // Whether a training history and a customer record were removed.
+  bool history = false;
+  bool customer_record = false;
+  // Whether the store's files were rewritten without the removed records
+  // before EraseUser returned (PurgeErased succeeded).
+  bool purged = false;
 };
 
 // Many records written at once (a snapshot import): added, then made
@@ -167,12 +184,41 @@ class StateStore {
   // in the log, whatever the snapshot saw.
   virtual absl::StatusOr<std::vector<LoggedEvent>> UserEventsBefore(
       absl::string_view user_id, const EventPosition* before, size_t limit) = 0;
-  // The highest sequence number given so far (0: none).
+  // The highest sequence number given so far (0: none). Never goes back,
+  // even when the newest events are erased.
   virtual uint64_t LastSequence() = 0;
   // Events with a sequence number above `after`, in sequence order, at most
   // `limit` (the trainer's incremental read).
   virtual absl::StatusOr<std::vector<LoggedEvent>> EventsSince(
       uint64_t after, size_t limit) = 0;
+
+  // Erasure (a data subject's right to be forgotten). Removes, in one
+  // atomic synced write, every record of `user_id`: their logged events,
+  // the events' idempotency keys, their training history and customer
+  // record; and adds them to the erasure list, so that AppendEvents
+  // refuses their events from then on (AppendOutcome::erased) and every
+  // snapshot load and training run leaves them out. Then purges
+  // (PurgeErased) before returning; a purge that fails, or one cut short by
+  // a crash, is done again when the store is next opened. Erasing a user
+  // the store holds nothing about, or one erased before, succeeds: the
+  // report says what was there.
+  virtual absl::StatusOr<ErasureReport> EraseUser(
+      absl::string_view user_id) = 0;
+  // The erasure list as of now (empty when nobody was erased).
+  virtual std::shared_ptr<const ErasureList> Erasures() = 0;
+  // How many users are on the erasure list: Erasures()->size() without
+  // taking a lock (for a reader that only needs to know whether the list
+  // grew since it last looked).
+  virtual size_t ErasureCount() = 0;
+  // Rewrites the store's files so that no byte of an erased record is left
+  // in them: the write buffers are flushed, every family with erased
+  // records is compacted down to its last level (dropping the removed
+  // values and the deletions' own keys), the logs holding them are
+  // removed, and the manifest is started afresh (it names each table
+  // file's first and last key). Reads and writes go on meanwhile. Takes
+  // as long as rewriting the store (RocksDB: at most its background write
+  // rate).
+  virtual absl::Status PurgeErased() = 0;
 
   // Small metadata values; nullopt when absent.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(

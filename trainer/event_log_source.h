@@ -3,10 +3,13 @@
 #ifndef TAILOR_TRAINER_EVENT_LOG_SOURCE_H_
 #define TAILOR_TRAINER_EVENT_LOG_SOURCE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/serving/snapshot.h"
 #include "storage/event_log_reader.h"
 #include "trainer/pipeline.h"
 
@@ -27,16 +30,32 @@ class EventLogSource : public EventSource {
                        ReadReport* report) const override;
   uint64_t through_seq() const override { return through_; }
 
+  // The server's erasure list when the source was opened: ForEach leaves
+  // their events out (the log holds none of them by then, but for events
+  // of someone erased while this source reads), and a trainer leaves them
+  // out of its other inputs too (TrainingInput::erased).
+  const ErasureList& erasures() const { return erasures_; }
+  // erasures() as TrainingInput::erased (unset when nobody was erased).
+  // The source must outlive it.
+  std::function<bool(absl::string_view)> ErasedCheck() const;
+  // The last check before publishing: removes from `snapshot` everyone on
+  // the server's erasure list as it is now (someone may have been erased
+  // while the trainer ran) and records the list's size in its info
+  // ("erasure_list_size").
+  absl::StatusOr<RemovedUsers> RemoveErased(Snapshot* snapshot);
+
  private:
   EventLogSource(std::unique_ptr<EventLogReader> reader, std::string data_dir,
-                 uint64_t through)
+                 uint64_t through, ErasureList erasures)
       : reader_(std::move(reader)),
         data_dir_(std::move(data_dir)),
-        through_(through) {}
+        through_(through),
+        erasures_(std::move(erasures)) {}
 
   std::unique_ptr<EventLogReader> reader_;
   std::string data_dir_;
   uint64_t through_;
+  ErasureList erasures_;
 };
 
 }  // namespace tailor

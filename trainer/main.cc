@@ -317,6 +317,8 @@ absl::Status ContextFromFlags(Context* context) {
     TAILOR_ASSIGN_OR_RETURN(context->event_log,
                             tailor::EventLogSource::Open(dir, secondary));
     input.event_log = context->event_log.get();
+    // The server's erased users are left out of the files too.
+    input.erased = context->event_log->ErasedCheck();
   }
   input.read_options.strict = absl::GetFlag(FLAGS_strict);
   input.read_options.background_parsing =
@@ -575,6 +577,16 @@ absl::Status Train(Context& context) {
       tailor::LogInfo(
           "segments: skipped (they need events and a catalog; pass "
           "--segments=false to silence this)");
+    }
+  }
+  // Nobody erased while the trainer ran is published.
+  if (context.event_log != nullptr) {
+    TAILOR_ASSIGN_OR_RETURN(const tailor::RemovedUsers removed,
+                            context.event_log->RemoveErased(&result.snapshot));
+    if (removed.model_users > 0 || removed.customers > 0) {
+      Log(absl::StrCat(
+          "left out users erased while training: ", removed.model_users,
+          " model users, ", removed.customers, " customers"));
     }
   }
   tailor::SnapshotStore store(tailor::Env::Default(),

@@ -47,14 +47,23 @@ double PeakRssMiB() {
 }
 
 absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
-                             const EventSink& sink,
+                             const EventSink& all_sink,
                              const std::function<void(ReadReport)>& on_report) {
   if (input.event_files.empty() && input.event_log == nullptr) {
     return absl::InvalidArgumentError(
         "events: no input file given (and no event log)");
   }
+  ReadReport report;
+  const EventSink erased_out = [&](Event&& e) {
+    if (input.erased(e.user_id)) {
+      ++report.erased;
+    } else {
+      all_sink(std::move(e));
+    }
+  };
+  const EventSink& sink = input.erased ? erased_out : all_sink;
   for (const std::string& file : input.event_files) {
-    ReadReport report;
+    report = ReadReport();
     switch (input.format) {
       case TrainingInput::Format::kMovieLens:
         TAILOR_RETURN_IF_ERROR(
@@ -75,7 +84,7 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
     if (on_report) on_report(std::move(report));
   }
   if (input.event_log != nullptr) {
-    ReadReport report;
+    report = ReadReport();
     TAILOR_RETURN_IF_ERROR(input.event_log->ForEach(sink, &report));
     if (on_report) on_report(std::move(report));
   }

@@ -51,9 +51,15 @@ struct TrainingInput {
   std::string catalog_file;
   ReadOptions read_options;
   EventWeights weights;
+  // Whether a user was erased (the server's erasure list, EventLogSource::
+  // erasures): their events are left out of every source, files included,
+  // so that re-training or re-importing never brings them back. Unset:
+  // nobody is left out.
+  std::function<bool(absl::string_view user_id)> erased;
 };
 
-// Calls `sink` for every event of the input: each file in turn (parsed on a
+// Calls `sink` for every event of the input but those of erased users
+// (counted in the reports' `erased`): each file in turn (parsed on a
 // background thread when `pipelined` and the read options allow), then the
 // event log. `on_report` gets each source's report once it is read. Fails
 // when there is neither a file nor an event log.

@@ -260,8 +260,12 @@ absl::Status ReadRows(const std::string& path, absl::string_view what,
 }  // namespace
 
 std::string ReadReport::Summary() const {
-  return absl::StrCat(source, ": ", rows, " rows, ", accepted, " accepted, ",
-                      skipped, " skipped");
+  std::string out = absl::StrCat(source, ": ", rows, " rows, ", accepted,
+                                 " accepted, ", skipped, " skipped");
+  if (erased > 0) {
+    absl::StrAppend(&out, " (", erased, " of erased users left out)");
+  }
+  return out;
 }
 
 absl::Status ReadEventsCsv(const std::string& path, const ReadOptions& options,

@@ -32,9 +32,12 @@ struct ReadOptions {
 
 struct ReadReport {
   std::string source;
-  int64_t rows = 0;                 // data rows seen (header excluded)
-  int64_t accepted = 0;             // rows passed to the caller
-  int64_t skipped = 0;              // rows rejected
+  int64_t rows = 0;      // data rows seen (header excluded)
+  int64_t accepted = 0;  // rows passed to the caller
+  int64_t skipped = 0;   // rows rejected
+  // Rows accepted but left out because their user was erased (a trainer's
+  // erasure list): not passed to the caller.
+  int64_t erased = 0;
   std::vector<std::string> errors;  // the first rejections, "file:line: why"
 
   // One line, e.g. "events.csv: 1000 rows, 998 accepted, 2 skipped".

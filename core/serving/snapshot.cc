@@ -105,4 +105,83 @@ absl::Status Snapshot::Validate() const {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The ids of `ids` at `keep`, in order.
+IdMap Kept(const IdMap& ids, const std::vector<int32_t>& keep) {
+  std::vector<std::string> kept;
+  kept.reserve(keep.size());
+  for (int32_t i : keep) kept.push_back(ids.id(i));
+  return IdMap(std::move(kept));
+}
+
+// The indexes of `ids` that `removed` says no to.
+std::vector<int32_t> KeptIndexes(
+    const IdMap& ids, const std::function<bool(absl::string_view)>& removed) {
+  std::vector<int32_t> keep;
+  keep.reserve(ids.size());
+  for (int32_t i = 0; i < ids.size(); ++i) {
+    if (!removed(ids.id(i))) keep.push_back(i);
+  }
+  return keep;
+}
+
+}  // namespace
+
+RemovedUsers RemoveUsers(const std::function<bool(absl::string_view)>& removed,
+                         Snapshot* snapshot) {
+  RemovedUsers out;
+  Model& model = snapshot->model;
+  CustomerSegments& segments = snapshot->segments;
+  const bool shared = segments.users.SharesWith(model.users);
+  const std::vector<int32_t> keep_users = KeptIndexes(model.users, removed);
+  const std::vector<int32_t> keep_customers =
+      shared ? keep_users : KeptIndexes(segments.users, removed);
+  const IdMap model_users = model.users;  // before it is replaced
+
+  if (keep_users.size() < static_cast<size_t>(model.users.size())) {
+    out.model_users =
+        model.users.size() - static_cast<int64_t>(keep_users.size());
+    RowMatrix factors(static_cast<Eigen::Index>(keep_users.size()),
+                      model.user_factors.cols());
+    for (size_t k = 0; k < keep_users.size(); ++k) {
+      factors.row(static_cast<Eigen::Index>(k)) =
+          model.user_factors.row(keep_users[k]);
+    }
+    model.user_factors = std::move(factors);
+    model.users = Kept(model_users, keep_users);
+
+    TrainingHistory& h = snapshot->history;
+    if (!h.row_ptr.empty()) {
+      TrainingHistory kept;
+      kept.row_ptr.reserve(keep_users.size() + 1);
+      kept.row_ptr.push_back(0);
+      for (int32_t u : keep_users) {
+        for (int64_t p = h.row_ptr[u]; p < h.row_ptr[u + 1]; ++p) {
+          kept.item.push_back(h.item[p]);
+          kept.flags.push_back(h.flags[p]);
+          kept.weight_sum.push_back(h.weight_sum[p]);
+          kept.net_purchases.push_back(h.net_purchases[p]);
+        }
+        kept.row_ptr.push_back(static_cast<int64_t>(kept.item.size()));
+      }
+      h = std::move(kept);
+    }
+  }
+
+  if (keep_customers.size() < static_cast<size_t>(segments.users.size())) {
+    out.customers =
+        segments.users.size() - static_cast<int64_t>(keep_customers.size());
+    std::vector<CustomerRecord> records;
+    records.reserve(keep_customers.size());
+    for (int32_t c : keep_customers) {
+      records.push_back(std::move(segments.records[c]));
+    }
+    segments.records = std::move(records);
+    segments.users =
+        shared ? model.users : Kept(segments.users, keep_customers);
+  }
+  return out;
+}
+
 }  // namespace tailor

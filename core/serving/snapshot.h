@@ -4,11 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "core/base/catalog.h"
 #include "core/base/event.h"
 #include "core/base/id_map.h"
@@ -102,6 +104,22 @@ struct Snapshot {
 
   absl::Status Validate() const;
 };
+
+// What RemoveUsers took out of a snapshot.
+struct RemovedUsers {
+  int64_t model_users = 0;  // rows of user factors (and training histories)
+  int64_t customers = 0;    // customer records
+};
+
+// Removes from `snapshot` every user `removed` says yes to (an erasure
+// list's check): their row of user factors and of training history, and
+// their customer record; the other users keep theirs, in the same order.
+// Items, popularity, rules and clusters, which aggregate many users, are
+// left as trained. Calls `removed` once per distinct user id (once for a
+// user who is both a model user and a customer, when the two share their
+// dictionary).
+RemovedUsers RemoveUsers(const std::function<bool(absl::string_view)>& removed,
+                         Snapshot* snapshot);
 
 }  // namespace tailor
 

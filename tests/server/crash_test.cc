@@ -30,6 +30,7 @@
 #include "core/base/mutex.h"
 #include "gtest/gtest.h"
 #include "storage/state_store.h"
+#include "tailor/v1/admin.grpc.pb.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 #include "tests/server/server_fixture.h"
 
@@ -321,6 +322,112 @@ TEST(CrashTest, AcknowledgedEventsSurviveKill9ExactlyOnce) {
 // before the drain's end is answered, later ones fail only as UNAVAILABLE
 // (the port is closed) or CANCELLED (arriving as it closes), the process
 // exits 0, and every acknowledged event is stored, once.
+// Lines of `path` so far.
+std::vector<std::string> LinesOf(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Waits up to `seconds` for a line of `path` holding `text` after its
+// first `skip` lines; whether one came.
+bool WaitForLine(const std::string& path, const std::string& text, size_t skip,
+                 int seconds) {
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    const std::vector<std::string> lines = LinesOf(path);
+    for (size_t k = skip; k < lines.size(); ++k) {
+      if (lines[k].find(text) != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+// Whether any file under `dir` holds `needle`.
+bool AnyFileHolds(const std::string& dir, const std::string& needle) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The server is killed once the erasure is written and while it purges
+// the data directory; after the restart the purge is done again, the user
+// is gone from every file, and their events are refused.
+TEST(CrashTest, AnErasureCutShortByKill9CompletesOnRestart) {
+  testing::TempDir dir;
+  SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
+  ASSERT_TRUE(snapshots.Publish(TinySnapshot()).ok());
+  const std::string log = dir.Join("server.log");
+  ChildServer server(dir.Join("snapshots"), dir.Join("data"), dir.path());
+  int port = server.Start();
+  ASSERT_GT(port, 0) << "see " << log;
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::Recommender::NewStub(channel);
+  // Enough events that the purge rewrites megabytes: it is still running
+  // when the kill comes.
+  const std::string victim = "victim-0c5e";
+  constexpr int kBatch = 1000, kEvents = 60000;
+  for (int first = 0; first < kEvents; first += kBatch) {
+    v1::RecordEventsRequest req = MakeBatch(first, kBatch);
+    for (int k = 0; k < kBatch; k += 4) {
+      req.mutable_events(k)->set_user_id(victim);
+    }
+    grpc::ClientContext ctx;
+    v1::RecordEventsResponse resp;
+    ASSERT_TRUE(stub->RecordEvents(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.recorded(), kBatch);
+  }
+
+  const size_t before = LinesOf(log).size();
+  std::thread eraser([&] {
+    grpc::ClientContext ctx;
+    v1::EraseUserRequest req;
+    req.set_user_id(victim);
+    v1::UserErasure out;
+    v1::Admin::NewStub(channel)->EraseUser(&ctx, req, &out);  // cut short
+  });
+  ASSERT_TRUE(WaitForLine(log, "purging the data directory", before, 60))
+      << "see " << log;
+  server.Kill();
+  eraser.join();
+  const size_t killed_at = LinesOf(log).size();
+  ASSERT_FALSE(WaitForLine(log, "purged the data directory", before, 0))
+      << "the purge ended before the kill: see " << log;
+
+  port = server.Start();
+  ASSERT_GT(port, 0) << "see " << log;
+  EXPECT_TRUE(WaitForLine(log, "purge was left undone", killed_at, 10))
+      << "see " << log;
+  ASSERT_TRUE(WaitForLine(log, "purged the data directory", killed_at, 120))
+      << "see " << log;
+  EXPECT_FALSE(AnyFileHolds(dir.Join("data"), victim));
+  channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                grpc::InsecureChannelCredentials());
+  stub = v1::Recommender::NewStub(channel);
+  v1::RecordEventsRequest again = MakeBatch(kEvents, 2);
+  again.mutable_events(0)->set_user_id(victim);
+  grpc::ClientContext ctx;
+  v1::RecordEventsResponse resp;
+  ASSERT_TRUE(stub->RecordEvents(&ctx, again, &resp).ok());
+  EXPECT_EQ(resp.invalid(), 1);
+  EXPECT_EQ(resp.recorded(), 1);
+  server.Kill();
+  auto store = OpenRocksDbStateStore(dir.Join("data"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->UserEvents(victim, 0, 10)->empty());
+  EXPECT_EQ((*store)->EventsSince(0, 1 << 30)->size(),
+            static_cast<size_t>(kEvents - kEvents / 4 + 1));
+}
+
 TEST(DrainTest, SigtermUnderLoadFailsNoAcceptedCallAndKeepsEveryEvent) {
   testing::TempDir dir;
   SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));

@@ -217,6 +217,56 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
   EXPECT_EQ(s.history.row_ptr[u1 + 1] - s.history.row_ptr[u1], 2);
 }
 
+// A user erased on the server is left out of the files and the log alike,
+// and one erased while the trainer runs is left out before publishing.
+TEST(PipelineTest, ErasedUsersAreLeftOutOfEveryInput) {
+  TempDir dir;
+  WriteTextFile(dir.Join("events.csv"),
+                "user_id,item_id,event_type,timestamp\n"
+                "u1,A,purchase,1700000000\n"
+                "gone,A,purchase,1700000000\n"
+                "gone,B,view,1700000001\n"
+                "late,B,purchase,1700000002\n"
+                "u2,B,view,1700000000\n");
+  auto server_store = OpenRocksDbStateStore(dir.Join("server-data"));
+  ASSERT_TRUE(server_store.ok()) << server_store.status();
+  ASSERT_TRUE(
+      (*server_store)
+          ->AppendEvents({LoggedEvent{
+              "e1", Event{"gone", "C", EventType::kPurchase, 1700000500, 1.0},
+              0}})
+          .ok());
+  ASSERT_TRUE((*server_store)->EraseUser("gone").ok());
+  auto log = EventLogSource::Open(dir.Join("server-data"), dir.Join("sec"));
+  ASSERT_TRUE(log.ok()) << log.status();
+
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  input.event_log = log->get();
+  input.erased = (*log)->ErasedCheck();
+  TrainingOptions options;
+  options.als.factors = 4;
+  options.als.iterations = 2;
+  std::vector<std::string> lines;
+  auto result = RunTraining(input, options,
+                            [&](const std::string& l) { lines.push_back(l); });
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->events, 3);
+  EXPECT_FALSE(result->snapshot.model.users.Find("gone").has_value());
+  EXPECT_TRUE(result->snapshot.model.users.Find("late").has_value());
+  EXPECT_THAT(lines,
+              ::testing::Contains(HasSubstr("(2 of erased users left out)")));
+
+  // Erased while training ran: left out before publishing.
+  ASSERT_TRUE((*server_store)->EraseUser("late").ok());
+  auto removed = (*log)->RemoveErased(&result->snapshot);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->model_users, 1);
+  EXPECT_FALSE(result->snapshot.model.users.Find("late").has_value());
+  EXPECT_TRUE(result->snapshot.model.users.Find("u1").has_value());
+  EXPECT_TRUE(result->snapshot.Validate().ok());
+}
+
 // A catalog product nobody has touched yet gets a vector from its
 // attributes: it is recommended to the shoppers of its kind and has
 // similar items of its own category.

@@ -79,6 +79,13 @@ absl::StatusOr<v1::UserExport> TailorClient::ExportUser(
   return all;
 }
 
+absl::StatusOr<v1::UserErasure> TailorClient::EraseUser(
+    const std::string& user_id) const {
+  v1::EraseUserRequest req;
+  req.set_user_id(user_id);
+  return Call<v1::UserErasure>(admin_.get(), &v1::Admin::Stub::EraseUser, req);
+}
+
 double LatencyReport::Percentile(double p) const {
   if (micros.empty()) return 0;
   const auto rank = static_cast<size_t>(std::ceil(p * micros.size()));

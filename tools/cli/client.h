@@ -59,6 +59,8 @@ class TailorClient {
   // Everything the server holds about `user_id`: ExportUser's first page
   // with the events of every later page appended (next_page_token empty).
   absl::StatusOr<v1::UserExport> ExportUser(const std::string& user_id) const;
+  // Admin.EraseUser.
+  absl::StatusOr<v1::UserErasure> EraseUser(const std::string& user_id) const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
   // Calls RecommendFor (with `count`) or GetSegment `requests` times one

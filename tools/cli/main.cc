@@ -8,6 +8,7 @@
 //   tailor record USER_ID ITEM_ID TYPE [--value=V] [--event_id=ID]
 //   tailor model | snapshots | activate VERSION | rollback
 //   tailor export USER_ID                 everything held about them, JSON
+//   tailor erase USER_ID                  erase them (right to be forgotten)
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -100,6 +101,11 @@ constexpr const char* kUsage =
     "tailor export USER_ID        everything the server holds about USER_ID, "
     "as\n"
     "                             JSON (found: false when nothing)\n"
+    "tailor erase USER_ID         erase everything held about USER_ID, "
+    "for good;\n"
+    "                             prints what was removed as JSON (give a "
+    "large\n"
+    "                             --timeout_ms on a large data directory)\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -303,21 +309,32 @@ absl::StatusOr<int> Activate(tailor::TailorClient& client, const Args& args) {
   return Print(tailor::FormatModelInfo(resp));
 }
 
-// As JSON (proto3's mapping, fields at their defaults left out).
-absl::StatusOr<int> Export(tailor::TailorClient& client, const Args& args) {
-  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::UserExport resp,
-                          client.ExportUser(args[2]));
+// `message` as JSON on stdout (proto3's mapping, fields at their defaults
+// left out).
+absl::StatusOr<int> PrintJson(const google::protobuf::Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   if (auto s =
-          google::protobuf::util::MessageToJsonString(resp, &json, options);
+          google::protobuf::util::MessageToJsonString(message, &json, options);
       !s.ok()) {
-    return absl::InternalError(absl::StrCat("export as JSON: ", s.ToString()));
+    return absl::InternalError(absl::StrCat("as JSON: ", s.ToString()));
   }
   std::fputs(json.c_str(), stdout);
   return 0;
+}
+
+absl::StatusOr<int> Export(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::UserExport resp,
+                          client.ExportUser(args[2]));
+  return PrintJson(resp);
+}
+
+absl::StatusOr<int> Erase(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::UserErasure resp,
+                          client.EraseUser(args[2]));
+  return PrintJson(resp);
 }
 
 absl::StatusOr<int> Snapshots(tailor::TailorClient& client, const Args&) {
@@ -369,6 +386,7 @@ constexpr Command kCommands[] = {
     {"rollback", 0, Rollback},   {"activate", 1, Activate},
     {"snapshots", 0, Snapshots}, {"health", 0, Health},
     {"latency", 0, Latency},     {"export", 1, Export},
+    {"erase", 1, Erase},
 };
 
 }  // namespace
