@@ -87,6 +87,12 @@ absl::Status AdminService::Erase(const v1::EraseUserRequest& request,
                                  v1::UserErasure* response) {
   const std::string& user_id = request.user_id();
   TAILOR_RETURN_IF_ERROR(ValidateId("user_id", user_id));
+  if (!erases_) {
+    return absl::FailedPreconditionError(
+        "this server is a read replica (--accept_events=false): erase on "
+        "the server that takes events; the replicas take its erasures from "
+        "the snapshot directory");
+  }
   if (std::shared_ptr<const ServingState> state = state_->Get()) {
     response->set_model_vector(
         state->recommender->model().users.Find(user_id).has_value());
@@ -100,14 +106,14 @@ absl::Status AdminService::Erase(const v1::EraseUserRequest& request,
   response->set_customer_record(report.customer_record);
   response->set_files_purged(report.purged);
   if (manager_ != nullptr) {
-    if (absl::Status s = manager_->ReloadActive(); !s.ok()) {
+    if (absl::Status s = manager_->ApplyErasures(); !s.ok()) {
       return absl::Status(
           s.code(),
-          absl::StrCat("user_id: erased from the data directory, but the "
-                       "serving snapshot could not be rebuilt without them: ",
+          absl::StrCat("user_id: erased from the data directory, but not "
+                       "yet everywhere: ",
                        s.message(),
-                       "; requests are checked against the erasure list "
-                       "meanwhile; call EraseUser again to retry"));
+                       "; this server checks requests against the erasure "
+                       "list meanwhile; call EraseUser again to retry"));
     }
   }
   if (std::shared_ptr<const ServingState> state = state_->Get()) {

@@ -34,17 +34,19 @@ class AdminService final
   // Without `authorizer` every caller may call every method; without
   // `metrics` nothing is counted.
   // ExportUser reads `store`; EraseUser erases from it and has `manager`
-  // rebuild the active state.
+  // apply the erasure (FAILED_PRECONDITION without `erases`: a read
+  // replica, whose erasures come from the writer).
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
                SnapshotManager* manager, StateStore* store,
                const Authorizer* authorizer = nullptr,
-               ServerMetrics* metrics = nullptr)
+               ServerMetrics* metrics = nullptr, bool erases = true)
       : state_(state),
         snapshots_(snapshots),
         store_(store),
         manager_(manager),
         authorizer_(authorizer),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        erases_(erases) {}
 
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -91,6 +93,7 @@ class AdminService final
   SnapshotManager* manager_;
   const Authorizer* authorizer_;
   ServerMetrics* metrics_;
+  const bool erases_;
 };
 
 }  // namespace tailor

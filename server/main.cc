@@ -117,9 +117,10 @@ ABSL_FLAG(std::string, tokens_file, "",
           "as NAME ROLES sha256:HEX; re-read when it changes. Empty: no "
           "tokens are asked for");
 ABSL_FLAG(bool, accept_events, true,
-          "take RecordEvents and StreamEvents (false: refuse them with "
-          "FAILED_PRECONDITION, for read replicas beside the one server "
-          "whose --data_dir keeps the event log)");
+          "take RecordEvents, StreamEvents and EraseUser (false: refuse "
+          "them with FAILED_PRECONDITION, for read replicas beside the one "
+          "server whose --data_dir keeps the event log; they take its "
+          "erasures from the snapshot directory)");
 ABSL_FLAG(bool, allow_insecure, false,
           "allow listening beyond loopback with neither TLS nor tokens "
           "(e.g. behind a proxy that does both)");

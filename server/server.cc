@@ -83,10 +83,19 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(
       SnapshotManagerOptions{.keep_snapshots = options.keep_snapshots,
-                             .serving = options.serving},
+                             .serving = options.serving,
+                             .publish_erasures = options.accept_events,
+                             .follow_erasures = !options.accept_events},
       s->snapshots_.get(), s->store_.get(), &s->holder_, env,
       [self](const ServingState&) { self->SetServing(true); }, metrics);
 
+  // The read replicas get the erasure list even if publishing it failed
+  // before.
+  if (options.accept_events && !s->store_->Erasures()->empty()) {
+    if (absl::Status e = s->manager_->ApplyErasures(); !e.ok()) {
+      LogError(e.ToString());
+    }
+  }
   absl::Status loaded = s->manager_->Refresh();
   if (!loaded.ok()) {
     if (options.require_snapshot) return loaded;
@@ -112,7 +121,8 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   builder.AddListeningPort(options.address, credentials, &s->port_);
   s->admin_ = std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
                                              s->manager_.get(), s->store_.get(),
-                                             s->authorizer_.get(), metrics);
+                                             s->authorizer_.get(), metrics,
+                                             options.accept_events);
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
   // Methods no service has: UNIMPLEMENTED, counted as one unknown method.

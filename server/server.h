@@ -73,9 +73,12 @@ struct ServerOptions {
   // Bearer tokens and their roles (see access_tokens.h), re-read every
   // tokens_reload_interval; empty: every caller may call everything.
   std::string tokens_file;
-  // False: RecordEvents and StreamEvents are refused (FAILED_PRECONDITION)
-  // and nothing is stored; for replicas that serve reads beside the one
-  // server that keeps the event log the trainer reads.
+  // False: RecordEvents, StreamEvents and EraseUser are refused
+  // (FAILED_PRECONDITION) and nothing is stored; for replicas that serve
+  // reads beside the one server that keeps the event log the trainer
+  // reads. Such a replica takes on that server's erasures from the
+  // snapshot directory (ERASURES) at every poll; a server that takes
+  // events publishes them there.
   bool accept_events = true;
   absl::Duration tokens_reload_interval = absl::Seconds(10);
   // Listening beyond loopback with neither TLS nor tokens is refused

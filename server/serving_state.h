@@ -52,7 +52,7 @@ struct ServingState {
   // How many users were on the store's erasure list when this state was
   // built: they are not in it. Users erased since (StateStore::
   // ErasureCount() is larger) are checked per request until the state is
-  // rebuilt (SnapshotManager::ReloadActive).
+  // rebuilt (SnapshotManager::ApplyErasures).
   size_t erasures_applied = 0;
 };
 

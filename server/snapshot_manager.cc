@@ -94,6 +94,12 @@ absl::Status SnapshotManager::Refresh() {
 }
 
 absl::Status SnapshotManager::RefreshLocked() {
+  // Before any load: a version loaded now leaves the erased out.
+  if (absl::Status s = FollowErasuresLocked(); !s.ok()) {
+    LogError(absl::StrCat("cannot take on the writer's erasures: ",
+                          s.ToString()));
+    return s;
+  }
   absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
   std::shared_ptr<const ServingState> active = holder_->Get();
   if (!current.ok()) {
@@ -104,7 +110,10 @@ absl::Status SnapshotManager::RefreshLocked() {
                                      "; still serving ", active->version));
   }
   const std::string& version = *current;
-  if (active != nullptr && active->version == version) return absl::OkStatus();
+  if (active != nullptr && active->version == version) {
+    active.reset();
+    return RebuildIfErasedLocked();
+  }
   if (version == failed_version_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "snapshot ", version, " was rejected earlier; still serving ",
@@ -154,8 +163,22 @@ absl::Status SnapshotManager::Activate(const std::string& version) {
   return ActivateLocked(version);
 }
 
-absl::Status SnapshotManager::ReloadActive() {
+absl::Status SnapshotManager::ApplyErasures() {
   MutexLock lock(&refresh_mu_);
+  if (options_.publish_erasures) {
+    if (absl::Status s = snapshots_->PublishErasures(*store_->Erasures());
+        !s.ok()) {
+      return absl::Status(
+          s.code(), absl::StrCat("publishing the erasure list to the read "
+                                 "replicas (ERASURES in the snapshot "
+                                 "directory): ",
+                                 s.message()));
+    }
+  }
+  return RebuildIfErasedLocked();
+}
+
+absl::Status SnapshotManager::RebuildIfErasedLocked() {
   std::shared_ptr<const ServingState> active = holder_->Get();
   if (active == nullptr || active->erasures_applied >= store_->ErasureCount()) {
     return absl::OkStatus();
@@ -164,6 +187,18 @@ absl::Status SnapshotManager::ReloadActive() {
                           Build(active->version));
   active.reset();  // Install hands the old state on once no one holds it
   Install(std::move(state));
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotManager::FollowErasuresLocked() {
+  if (!options_.follow_erasures) return absl::OkStatus();
+  TAILOR_ASSIGN_OR_RETURN(const ErasureList list, snapshots_->ReadErasures());
+  if (list.size() <= store_->ErasureCount()) return absl::OkStatus();
+  TAILOR_ASSIGN_OR_RETURN(const size_t added, store_->AdoptErasures(list));
+  if (added > 0) {
+    LogInfo(absl::StrCat("took on ", added,
+                         " erasures from the snapshot directory"));
+  }
   return absl::OkStatus();
 }
 

@@ -32,6 +32,14 @@ struct SnapshotManagerOptions {
   int loader_nice = 19;
   // How each loaded snapshot is served (scoring path, histories).
   ServingOptions serving;
+  // Erasures between servers that share the snapshot directory but not a
+  // data directory (SnapshotStore::PublishErasures): the writer publishes
+  // its store's erasure list there after each erasure
+  // (`publish_erasures`); read replicas take it into their own store at
+  // every refresh, before a load (`follow_erasures`), and rebuild the
+  // active state when it grew.
+  bool publish_erasures = false;
+  bool follow_erasures = false;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off
@@ -75,13 +83,14 @@ class SnapshotManager {
   // Returns it; FAILED_PRECONDITION when there is none.
   absl::StatusOr<std::string> Rollback();
 
-  // Builds the active version again from its files and serves it, when the
-  // store's erasure list has grown since it was built (a build leaves out
-  // everyone on the list): after StateStore::EraseUser, so that the
+  // After StateStore::EraseUser: publishes the store's erasure list to the
+  // snapshot directory (publish_erasures), then builds the active version
+  // again from its files and serves it, when the list has grown since it
+  // was built (a build leaves out everyone on the list), so that the
   // serving state holds nothing of the erased. OK when nothing is active
-  // or nothing changed; the reason when the build fails (the active state
-  // keeps serving).
-  absl::Status ReloadActive();
+  // or nothing changed; the reason when publishing or the build fails (the
+  // active state keeps serving).
+  absl::Status ApplyErasures();
 
   // Calls Refresh every `interval` until Stop() or destruction.
   void StartPolling(absl::Duration interval);
@@ -96,6 +105,12 @@ class SnapshotManager {
   void Install(std::shared_ptr<const ServingState> state)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   absl::Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  // follow_erasures: takes the snapshot directory's erasure list into the
+  // store.
+  absl::Status FollowErasuresLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  // Rebuilds the active state when the store's erasure list outgrew it.
+  absl::Status RebuildIfErasedLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   absl::Status ActivateLocked(const std::string& version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // Deletes versions beyond the newest keep_snapshots (never the active one

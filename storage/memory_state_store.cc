@@ -127,6 +127,26 @@ absl::StatusOr<ErasureReport> MemoryStateStore::EraseUser(
   return report;
 }
 
+absl::StatusOr<size_t> MemoryStateStore::AdoptErasures(
+    const ErasureList& list) {
+  MutexLock lock(&mu_);
+  if (list.empty()) return size_t{0};
+  if (!erasures_->key().empty() && erasures_->key() != list.key()) {
+    return absl::FailedPreconditionError(
+        "erasure list: made with another key than this store's");
+  }
+  absl::flat_hash_set<std::string> digests = erasures_->digests();
+  size_t added = 0;
+  for (const std::string& d : list.digests()) added += digests.insert(d).second;
+  auto named = [&](const std::string& user) {
+    return digests.contains(ErasureDigest(list.key(), user));
+  };
+  absl::erase_if(history_, [&](const auto& kv) { return named(kv.first); });
+  absl::erase_if(customers_, [&](const auto& kv) { return named(kv.first); });
+  erasures_ = std::make_shared<const ErasureList>(list.key(), std::move(digests));
+  return added;
+}
+
 std::shared_ptr<const ErasureList> MemoryStateStore::Erasures() {
   MutexLock lock(&mu_);
   return erasures_;

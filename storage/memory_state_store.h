@@ -51,6 +51,7 @@ class MemoryStateStore : public StateStore {
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
   absl::StatusOr<ErasureReport> EraseUser(absl::string_view user_id) override;
+  absl::StatusOr<size_t> AdoptErasures(const ErasureList& list) override;
   std::shared_ptr<const ErasureList> Erasures() override;
   size_t ErasureCount() override;
   absl::Status PurgeErased() override { return absl::OkStatus(); }

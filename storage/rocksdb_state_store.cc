@@ -247,6 +247,23 @@ absl::StatusOr<ErasureList> ReadErasureList(rocksdb::DB* db,
   return ErasureList(std::move(key), std::move(digests));
 }
 
+// The digests of `list` that `mine` lacks; FAILED_PRECONDITION when the two
+// lists were made with different keys.
+absl::StatusOr<absl::flat_hash_set<std::string>> NewDigests(
+    const ErasureList& mine, const ErasureList& list) {
+  absl::flat_hash_set<std::string> fresh;
+  if (list.empty()) return fresh;
+  if (!mine.key().empty() && mine.key() != list.key()) {
+    return absl::FailedPreconditionError(
+        "erasure list: made with another key than this data directory's "
+        "(this server erased users of its own: only the writer erases)");
+  }
+  for (const std::string& d : list.digests()) {
+    if (!mine.digests().contains(d)) fresh.insert(d);
+  }
+  return fresh;
+}
+
 // Calls `fn` with each event of an events family above sequence number
 // `after`, in order, while it returns true.
 absl::Status ScanEvents(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
@@ -595,6 +612,49 @@ class RocksDbStateStore : public StateStore {
       report.purged = true;
     }
     return report;
+  }
+
+  absl::StatusOr<size_t> AdoptErasures(const ErasureList& list) override {
+    size_t added = 0;
+    {
+      MutexLock lock(&append_mu_);
+      const std::shared_ptr<const ErasureList> erasures = Erasures();
+      TAILOR_ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> fresh,
+                              NewDigests(*erasures, list));
+      if (fresh.empty()) return size_t{0};
+      rocksdb::WriteBatch batch;
+      if (erasures->key().empty()) {
+        batch.Put(meta(), ToSlice(kErasureKeyMeta), list.key());
+      }
+      // Only digests are known: every key of the families keyed by user
+      // is digested and compared.
+      for (rocksdb::ColumnFamilyHandle* cf : {history_cf(), customers()}) {
+        std::unique_ptr<rocksdb::Iterator> it(
+            db_->NewIterator(rocksdb::ReadOptions(), cf));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          const absl::string_view user(it->key().data(), it->key().size());
+          if (fresh.contains(ErasureDigest(list.key(), user))) {
+            batch.Delete(cf, it->key());
+          }
+        }
+        TAILOR_RETURN_IF_ERROR(
+            FromRocks(it->status(), "scanning records to erase"));
+      }
+      absl::flat_hash_set<std::string> digests = erasures->digests();
+      for (const std::string& d : fresh) {
+        batch.Put(meta(), absl::StrCat(kErasedPrefix, d), "");
+        digests.insert(d);
+      }
+      batch.Put(meta(), ToSlice(kPurgePendingMeta), "");
+      TAILOR_RETURN_IF_ERROR(Write(&batch, "adopting an erasure list"));
+      SetErasures(
+          std::make_shared<const ErasureList>(list.key(), std::move(digests)));
+      added = fresh.size();
+      LogInfo(absl::StrCat("took on ", added,
+                           " erasures: purging the data directory"));
+    }
+    TAILOR_RETURN_IF_ERROR(PurgeErased());
+    return added;
   }
 
   std::shared_ptr<const ErasureList> Erasures() override {

@@ -1,11 +1,15 @@
 #include "storage/snapshot_store.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/base/status_macros.h"
 #include "storage/coding.h"
@@ -384,6 +388,63 @@ absl::Status SnapshotStore::SetCurrent(const std::string& version) {
 absl::Status SnapshotStore::Remove(const std::string& version) {
   TAILOR_RETURN_IF_ERROR(CheckVersion(version));
   return env_->RemoveAll(absl::StrCat(dir_, "/", version));
+}
+
+namespace {
+
+constexpr absl::string_view kErasuresHeader = "tailor-erasures 1";
+
+// `hex` as bytes, when it is 2 * kErasureDigestBytes hex digits.
+std::optional<std::string> DigestOfHex(absl::string_view hex) {
+  if (hex.size() != 2 * kErasureDigestBytes) return std::nullopt;
+  for (char c : hex) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+  }
+  return absl::HexStringToBytes(hex);
+}
+
+}  // namespace
+
+absl::Status SnapshotStore::PublishErasures(const ErasureList& list) {
+  std::vector<std::string> digests(list.digests().begin(),
+                                   list.digests().end());
+  std::sort(digests.begin(), digests.end());
+  std::string text = absl::StrCat(kErasuresHeader, "\n",
+                                  absl::BytesToHexString(list.key()), "\n");
+  for (const std::string& d : digests) {
+    absl::StrAppend(&text, absl::BytesToHexString(d), "\n");
+  }
+  TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
+  const std::string tmp = absl::StrCat(dir_, "/ERASURES.tmp");
+  TAILOR_RETURN_IF_ERROR(env_->WriteFile(tmp, text));
+  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, dir_ + "/ERASURES"));
+  return env_->SyncDir(dir_);
+}
+
+absl::StatusOr<ErasureList> SnapshotStore::ReadErasures() const {
+  const std::string path = dir_ + "/ERASURES";
+  if (!env_->Exists(path)) return ErasureList();
+  TAILOR_ASSIGN_OR_RETURN(const std::string text, env_->ReadFile(path));
+  std::vector<absl::string_view> lines =
+      absl::StrSplit(text, '\n', absl::SkipEmpty());
+  auto bad = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat("'", path, "' is malformed: ", why));
+  };
+  if (lines.empty() || lines[0] != kErasuresHeader) {
+    return bad(absl::StrCat("its first line is not '", kErasuresHeader, "'"));
+  }
+  if (lines.size() < 2) return bad("it has no key");
+  std::optional<std::string> key = DigestOfHex(lines[1]);
+  if (!key.has_value()) return bad("line 2 is not a key");
+  absl::flat_hash_set<std::string> digests;
+  for (size_t k = 2; k < lines.size(); ++k) {
+    std::optional<std::string> d = DigestOfHex(lines[k]);
+    if (!d.has_value()) return bad(absl::StrCat("line ", k + 1, " is not a digest"));
+    digests.insert(*std::move(d));
+  }
+  return ErasureList(*std::move(key), std::move(digests));
 }
 
 absl::StatusOr<std::string> SnapshotStore::CurrentVersion() const {

@@ -2,6 +2,9 @@
 //
 // Layout under the snapshot directory:
 //   CURRENT            one line: the version the server should serve
+//   ERASURES           the writer's erasure list (StateStore::EraseUser), for
+//                      servers that share this directory but not its data
+//                      directory: keyed digests, never an id
 //   00000001/          one directory per version, never modified once named:
 //     MANIFEST         format version, snapshot version, counts, training info
 //     users, items     id dictionaries
@@ -23,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "core/serving/snapshot.h"
 #include "storage/env.h"
+#include "storage/erasure_list.h"
 
 namespace tailor {
 
@@ -68,6 +72,12 @@ class SnapshotStore {
   // Deletes a version's directory. The caller makes sure it is not the one
   // CURRENT names.
   absl::Status Remove(const std::string& version);
+
+  // Replaces ERASURES with `list`, atomically (as CURRENT).
+  absl::Status PublishErasures(const ErasureList& list);
+  // The list ERASURES holds; empty when there is none. DATA_LOSS naming the
+  // file when it is malformed.
+  absl::StatusOr<ErasureList> ReadErasures() const;
 
   const std::string& dir() const { return dir_; }
 

@@ -204,6 +204,14 @@ class StateStore {
   // report says what was there.
   virtual absl::StatusOr<ErasureReport> EraseUser(
       absl::string_view user_id) = 0;
+  // Takes on another store's erasure list (a read replica, the writer's
+  // list from the snapshot directory): adds its digests to this store's
+  // list (taking its key when this store has none) and deletes the
+  // training histories and customer records of the users they name, then
+  // purges. FAILED_PRECONDITION when this store's list was made with
+  // another key (it erased users of its own). Returns how many digests
+  // were new.
+  virtual absl::StatusOr<size_t> AdoptErasures(const ErasureList& list) = 0;
   // The erasure list as of now (empty when nobody was erased).
   virtual std::shared_ptr<const ErasureList> Erasures() = 0;
   // How many users are on the erasure list: Erasures()->size() without

@@ -40,6 +40,12 @@ bool AnyFileHolds(const std::string& dir, const std::string& needle) {
 
 class EraseUserTest : public ServerTest {
  protected:
+  // Points the fixture's channel and stub at the server on `port`.
+  void Use(int port) {
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::Recommender::NewStub(channel_);
+  }
   grpc::Status Erase(const std::string& user, v1::UserErasure* out) {
     grpc::ClientContext ctx;
     v1::EraseUserRequest req;
@@ -218,6 +224,55 @@ TEST_F(EraseUserTest, WithoutASnapshotTheStoreIsErased) {
   StartServer();
   ExpectNoTrace("bob");
   EXPECT_EQ(Info().users(), 1);
+}
+
+TEST_F(EraseUserTest, ReadReplicasTakeTheWritersErasuresFromTheSnapshotDir) {
+  Publish(WithCustomers("00000001"));
+  StartServer();  // the writer
+  const int writer = server_->port();
+  // A read replica already serving, with a data directory of its own.
+  ServerOptions options = Options();
+  options.data_dir = dir_.Join("replica-data");
+  options.accept_events = false;
+  auto replica = TailorServer::Start(options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  Use((*replica)->port());
+  v1::Segment segment;
+  ASSERT_TRUE(Segment("bob", &segment).ok());
+  EXPECT_TRUE(AnyFileHolds(dir_.Join("replica-data"), "bob"));
+
+  Use(writer);
+  v1::UserErasure erased;
+  grpc::Status s = Erase("bob", &erased);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  // What the replicas read holds no id.
+  std::ifstream in(dir_.Join("snapshots/ERASURES"));
+  const std::string list((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_THAT(list, HasSubstr("tailor-erasures"));
+  EXPECT_THAT(list, ::testing::Not(HasSubstr("bob")));
+
+  // At its next poll the replica takes the erasure on.
+  ASSERT_TRUE((*replica)->RefreshSnapshot().ok());
+  Use((*replica)->port());
+  ExpectNoTrace("bob");
+  EXPECT_EQ(Info().users(), 1);
+  EXPECT_FALSE(AnyFileHolds(dir_.Join("replica-data"), "bob"));
+  // Replicas do not erase: the writer does.
+  s = Erase("alice", &erased);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("read replica"));
+  EXPECT_TRUE(Export("alice").found());
+
+  // A replica started afterwards, with an empty data directory, never
+  // imports him.
+  replica->reset();
+  options.data_dir = dir_.Join("replica-data-2");
+  auto later = TailorServer::Start(options);
+  ASSERT_TRUE(later.ok()) << later.status();
+  Use((*later)->port());
+  ExpectNoTrace("bob");
+  EXPECT_FALSE(AnyFileHolds(dir_.Join("replica-data-2"), "bob"));
 }
 
 }  // namespace

@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/erasure_list.h"
 #include "storage/event_log_reader.h"
 #include "storage/memory_state_store.h"
+#include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 #include "tests/customer_records.h"
 #include "tests/test_util.h"
@@ -152,6 +154,37 @@ TEST_P(EraseUserTest, ErasingAgainOrSomeoneUnknownSucceedsAndSaysSo) {
   EXPECT_TRUE(store()->Erasures()->Contains("nobody"));
 }
 
+// A read replica takes on the writer's list: the records of the users it
+// names go, even though the replica only has their digests.
+TEST_P(EraseUserTest, AnAdoptedListRemovesTheRecordsOfThoseItNames) {
+  MemoryStateStore writer;
+  ASSERT_TRUE(writer.EraseUser("ann").ok());
+  UserHistory h{.through_seq = 0, .entries = {{"X", 3, 1.0f, 1}}};
+  ASSERT_TRUE(store()->PutHistories({"ann", "bob"}, {h, h}).ok());
+  const CustomerSegments customers =
+      testing::MakeCustomerSegments({"ann", "bob"}, 1);
+  ASSERT_TRUE(
+      store()->PutCustomerRecords({"ann", "bob"}, customers.records).ok());
+
+  auto added = store()->AdoptErasures(*writer.Erasures());
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, 1u);
+  EXPECT_EQ(*store()->GetHistory("ann"), UserHistory());
+  EXPECT_FALSE(store()->GetCustomerRecord("ann")->has_value());
+  EXPECT_EQ(*store()->GetHistory("bob"), h);
+  EXPECT_TRUE(store()->Erasures()->Contains("ann"));
+  EXPECT_EQ(*store()->AdoptErasures(*writer.Erasures()), 0u);  // known
+  Reopen();
+  EXPECT_TRUE(store()->Erasures()->Contains("ann"));
+
+  // A list made with another key cannot be merged with this one.
+  MemoryStateStore other;
+  ASSERT_TRUE(other.EraseUser("bob").ok());
+  auto refused = store()->AdoptErasures(*other.Erasures());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store()->GetCustomerRecord("bob")->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Implementations, EraseUserTest,
                          ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
@@ -231,6 +264,35 @@ TEST(RocksDbErasureTest, NoFileOfTheStoreHoldsTheIdAfterwards) {
     ASSERT_TRUE((*store)->AppendEvents({Logged("n1", "ann", "X", 6000)}).ok());
   }
   EXPECT_EQ(FilesHolding(db, erased), std::vector<std::string>());
+}
+
+TEST(SnapshotStoreErasuresTest, TheListRoundTripsAndAMalformedOneIsNamed) {
+  TempDir dir;
+  SnapshotStore snapshots(Env::Default(), dir.Join("snapshots"));
+  auto none = snapshots.ReadErasures();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  MemoryStateStore store;
+  ASSERT_TRUE(store.EraseUser("ann").ok());
+  ASSERT_TRUE(store.EraseUser("bob").ok());
+  ASSERT_TRUE(snapshots.PublishErasures(*store.Erasures()).ok());
+  auto read = snapshots.ReadErasures();
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->key(), store.Erasures()->key());
+  EXPECT_EQ(read->digests(), store.Erasures()->digests());
+  EXPECT_TRUE(read->Contains("bob"));
+
+  for (const std::string& bad :
+       {std::string("tailor-erasures 2\n"), std::string("tailor-erasures 1\n"),
+        std::string("tailor-erasures 1\nabc\n"),
+        absl::StrCat("tailor-erasures 1\n", std::string(64, 'a'), "\nxyz\n")}) {
+    ASSERT_TRUE(
+        Env::Default()->WriteFile(dir.Join("snapshots/ERASURES"), bad).ok());
+    auto s = snapshots.ReadErasures();
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << bad;
+    EXPECT_THAT(std::string(s.status().message()),
+                ::testing::HasSubstr("ERASURES"));
+  }
 }
 
 TEST(RocksDbErasureTest, ATrainersReaderSeesTheListAndNoneOfTheEvents) {
