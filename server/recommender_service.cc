@@ -411,13 +411,24 @@ void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
     return;
   }
   std::vector<LoggedEvent> valid = std::move(batch->valid);
+  std::vector<std::string> users;
+  users.reserve(valid.size());
+  for (const LoggedEvent& e : valid) users.push_back(e.event.user_id);
   // The callback is moved into Submit only if it queues the batch, so a
   // refusal can still answer through it.
   auto reply = std::make_shared<RecordDone>(std::move(done));
   absl::Status queued = writer_->Submit(
       std::move(valid),
-      [reply, b = *std::move(batch), metrics = metrics_](
+      [reply, b = *std::move(batch), users = std::move(users),
+       metrics = metrics_, holder = state_](
           absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
+        // The customers' live records moved (audiences).
+        if (outcomes.ok()) {
+          std::shared_ptr<const ServingState> state = holder->Get();
+          if (state != nullptr && state->live_customers != nullptr) {
+            state->live_customers->Touch(users);
+          }
+        }
         RecordDone& answer = *reply;
         std::move(answer)(
             AnswerEvents(std::move(outcomes), std::move(b), metrics));
@@ -625,11 +636,16 @@ absl::Status RecommenderService::Segments(
       out->set_mean_churn_risk(s.mean_churn_risk);
     }
   };
+  // RFM segments as the customers' live records place them.
+  const std::shared_ptr<const CustomerMoves> moves =
+      state->live_customers != nullptr ? state->live_customers->Moves()
+                                       : nullptr;
+  const std::vector<SegmentSummary> rfm = index.RfmSummaries(moves.get());
   for (int s = 0; s < kNumRfmSegments; ++s) {
     v1::SegmentSummary* out = response->add_rfm_segments();
     out->set_name(RfmSegmentName(static_cast<RfmSegment>(s)));
     out->set_cluster_id(-1);
-    fill(index.rfm_summaries()[s], out);
+    fill(rfm[s], out);
   }
   const auto& clusters = index.segments().clusters;
   for (size_t c = 0; c < clusters.size(); ++c) {
@@ -653,7 +669,7 @@ absl::Status RecommenderService::Audience(
   TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
                           Active(state_));
   TAILOR_RETURN_IF_ERROR(NeedSegments(*state));
-  int64_t start = 0;
+  std::optional<AudienceCursor> after;
   if (!request.page_token().empty()) {
     TAILOR_ASSIGN_OR_RETURN(PageToken token,
                             DecodePageToken(request.page_token()));
@@ -662,38 +678,53 @@ absl::Status RecommenderService::Audience(
           "page_token: was issued for other filters or another order; "
           "repeat the first request's filters and order_by");
     }
-    if (token.version != state->version) {
+    if (token.version != state->version ||
+        token.erasures != state->erasures_applied) {
       return absl::AbortedError(absl::StrCat(
           "page_token: was issued by model version ", token.version,
+          token.erasures != state->erasures_applied
+              ? " before a customer was erased"
+              : "",
           ", now serving ", state->version,
           "; the audience changed, start again from the first page"));
     }
-    start = token.next;
+    after = AudienceCursor{token.score, token.user};
   }
   const int page_size =
       request.has_page_size() ? request.page_size() : kDefaultPageSize;
   const SegmentIndex& index = *state->segments;
-  TAILOR_ASSIGN_OR_RETURN(AudiencePage page,
-                          index.Audience(query, start, page_size));
+  // Customers with events since the snapshot, by their live records.
+  const std::shared_ptr<const CustomerMoves> moves =
+      state->live_customers != nullptr ? state->live_customers->Moves()
+                                       : nullptr;
+  TAILOR_ASSIGN_OR_RETURN(
+      AudiencePage page,
+      index.Audience(query, after ? &*after : nullptr, page_size, moves.get()));
   response->mutable_members()->Reserve(static_cast<int>(page.users.size()));
   for (int32_t u : page.users) {
     const std::string& user_id = index.segments().users.id(u);
     // Erased since the state was built (it is being rebuilt without them).
     if (ErasedSince(*state, store_, user_id)) continue;
     const CustomerRecord r = index.record(u);
+    const MovedCustomer* live = moves != nullptr ? moves->Find(u) : nullptr;
     v1::AudienceMember* m = response->add_members();
     m->set_user_id(user_id);
     if (!std::isnan(r.purchase_propensity)) {
       m->set_purchase_propensity(r.purchase_propensity);
     }
     if (!std::isnan(r.churn_risk)) m->set_churn_risk(r.churn_risk);
-    if (r.rfm.has_value()) m->set_rfm_segment(RfmSegmentName(r.rfm->segment));
+    const int rfm = live != nullptr     ? live->rfm
+                    : r.rfm.has_value() ? static_cast<int>(r.rfm->segment)
+                                        : -1;
+    if (rfm >= 0)
+      m->set_rfm_segment(RfmSegmentName(static_cast<RfmSegment>(rfm)));
     m->set_cluster_id(r.cluster);
-    m->set_net_spend(r.profile.net());
+    m->set_net_spend(live != nullptr ? live->monetary : r.profile.net());
   }
   if (page.next.has_value()) {
     response->set_next_page_token(
-        EncodePageToken({state->version, fingerprint, *page.next}));
+        EncodePageToken({state->version, fingerprint, state->erasures_applied,
+                         page.next->score, page.next->user}));
   }
   response->set_total_size(page.total);
   response->set_model_version(state->version);

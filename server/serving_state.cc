@@ -72,6 +72,8 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->online = snapshot.online;
   state->erasures_applied = erasures->size();
   AttachDerived(state.get());
+  state->live_customers = std::make_unique<LiveCustomers>(state.get(), store);
+  TAILOR_RETURN_IF_ERROR(state->live_customers->TouchLogged());
   return std::shared_ptr<const ServingState>(std::move(state));
 }
 

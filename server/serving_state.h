@@ -16,12 +16,14 @@
 #include "core/serving/fold_in.h"
 #include "core/serving/recommender.h"
 #include "server/fold_in_cache.h"
+#include "server/live_customers.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 
 namespace tailor {
 
-// Thread safety: immutable once built; shared by all request handlers.
+// Thread safety: immutable once built (but for the internally synchronised
+// caches it holds); shared by all request handlers.
 struct ServingState {
   std::string version;
   int64_t created_unix = 0;
@@ -54,6 +56,9 @@ struct ServingState {
   // ErasureCount() is larger) are checked per request until the state is
   // rebuilt (SnapshotManager::ApplyErasures).
   size_t erasures_applied = 0;
+  // Customers whose records moved since the snapshot's profiles, for
+  // audiences (internally synchronised; null for states built by hand).
+  std::unique_ptr<LiveCustomers> live_customers;
 };
 
 // Whether `user_id` was erased after `state` was built (so that `state`

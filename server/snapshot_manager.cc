@@ -55,6 +55,12 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
 void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   const absl::Time start = absl::Now();
   std::shared_ptr<const ServingState> old = holder_->Exchange(state);
+  // Events stored while the state was built moved its customers too.
+  if (state->live_customers != nullptr) {
+    if (absl::Status s = state->live_customers->TouchLogged(); !s.ok()) {
+      LogWarning(absl::StrCat("live audiences: ", s.ToString()));
+    }
+  }
   // Requests still scoring with the old state hold it for a millisecond or
   // so; once they are done the releaser frees it, not the last of them (at
   // 100 k items, tens of milliseconds of freeing added to that call) nor
@@ -96,8 +102,8 @@ absl::Status SnapshotManager::Refresh() {
 absl::Status SnapshotManager::RefreshLocked() {
   // Before any load: a version loaded now leaves the erased out.
   if (absl::Status s = FollowErasuresLocked(); !s.ok()) {
-    LogError(absl::StrCat("cannot take on the writer's erasures: ",
-                          s.ToString()));
+    LogError(
+        absl::StrCat("cannot take on the writer's erasures: ", s.ToString()));
     return s;
   }
   absl::StatusOr<std::string> current = snapshots_->CurrentVersion();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "absl/base/casts.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -249,13 +250,14 @@ absl::StatusOr<AudienceQuery> ValidateTargetAudienceRequest(
 }
 
 namespace {
-constexpr absl::string_view kTokenPrefix = "tk1.";
+constexpr absl::string_view kTokenPrefix = "tk2.";
 }  // namespace
 
 std::string EncodePageToken(const PageToken& t) {
-  return absl::StrCat(kTokenPrefix,
-                      absl::WebSafeBase64Escape(absl::StrCat(
-                          t.version, ":", t.query_fingerprint, ":", t.next)));
+  return absl::StrCat(
+      kTokenPrefix, absl::WebSafeBase64Escape(absl::StrCat(
+                        t.version, ":", t.query_fingerprint, ":", t.erasures,
+                        ":", absl::bit_cast<uint64_t>(t.score), ":", t.user)));
 }
 
 absl::StatusOr<PageToken> DecodePageToken(absl::string_view token) {
@@ -267,12 +269,16 @@ absl::StatusOr<PageToken> DecodePageToken(absl::string_view token) {
   if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
   std::vector<std::string> parts = absl::StrSplit(raw, ':');
   PageToken t;
-  if (parts.size() != 3 || parts[0].empty() ||
+  uint64_t score_bits = 0;
+  if (parts.size() != 5 || parts[0].empty() ||
       !absl::SimpleAtoi(parts[1], &t.query_fingerprint) ||
-      !absl::SimpleAtoi(parts[2], &t.next) || t.next < 0) {
+      !absl::SimpleAtoi(parts[2], &t.erasures) ||
+      !absl::SimpleAtoi(parts[3], &score_bits) ||
+      !absl::SimpleAtoi(parts[4], &t.user) || t.user < 0) {
     return bad;
   }
   t.version = parts[0];
+  t.score = absl::bit_cast<double>(score_bits);
   return t;
 }
 

@@ -55,10 +55,15 @@ absl::StatusOr<AudienceQuery> ValidateTargetAudienceRequest(
 
 // Page tokens of TargetAudience: where the next page starts in the order,
 // bound to the model version and the request's filters and order.
+// A TargetAudience page token: the model version and the erasures its
+// state applied, the query it was issued for, and the customer the page
+// ended with (AudienceCursor).
 struct PageToken {
   std::string version;
   uint64_t query_fingerprint = 0;
-  int64_t next = 0;
+  size_t erasures = 0;
+  double score = 0;
+  int32_t user = 0;
 };
 std::string EncodePageToken(const PageToken& token);
 // INVALID_ARGUMENT naming page_token when `token` is not one of ours.

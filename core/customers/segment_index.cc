@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "absl/container/flat_hash_map.h"
@@ -187,18 +188,76 @@ SegmentIndex::SegmentIndex(CustomerSegments segments)
 SegmentIndex::Order SegmentIndex::MakeOrder(std::vector<int32_t> users) const {
   Order o;
   o.keys.reserve(users.size());
-  for (int32_t u : users) {
-    const CompactRecord& r = compact_[u];
-    o.keys.push_back({r.purchase_propensity, r.churn_risk,
-                      static_cast<int16_t>(r.cluster), r.rfm[4]});
-  }
+  for (int32_t u : users) o.keys.push_back(KeyOf(u));
   o.users = std::move(users);
   return o;
 }
 
-absl::StatusOr<AudiencePage> SegmentIndex::Audience(const AudienceQuery& q,
-                                                    int64_t start,
-                                                    int limit) const {
+CustomerMoves::CustomerMoves(int32_t users, std::vector<MovedCustomer> moved)
+    : by_monetary_(std::move(moved)), moved_bits_(users, false) {
+  std::sort(by_monetary_.begin(), by_monetary_.end(),
+            [](const MovedCustomer& a, const MovedCustomer& b) {
+              return a.monetary > b.monetary ||
+                     (a.monetary == b.monetary && a.user < b.user);
+            });
+  slot_.reserve(by_monetary_.size());
+  for (size_t k = 0; k < by_monetary_.size(); ++k) {
+    moved_bits_[by_monetary_[k].user] = true;
+    slot_[by_monetary_[k].user] = static_cast<int32_t>(k);
+  }
+}
+
+std::vector<SegmentSummary> SegmentIndex::RfmSummaries(
+    const CustomerMoves* moves) const {
+  if (moves == nullptr || moves->size() == 0) return rfm_summaries_;
+  // Sums back from the means, then each moved customer taken out of the
+  // snapshot's segment and put into the live one.
+  struct Acc {
+    int64_t users = 0, np = 0, nc = 0;
+    double sp = 0, sc = 0;
+  };
+  std::vector<Acc> acc(kNumRfmSegments);
+  for (const CompactRecord& r : compact_) {
+    if (r.rfm[4] < 0) continue;
+    Acc& a = acc[r.rfm[4]];
+    ++a.users;
+    Accumulate(r.purchase_propensity, &a.sp, &a.np);
+    Accumulate(r.churn_risk, &a.sc, &a.nc);
+  }
+  for (const MovedCustomer& m : moves->by_monetary()) {
+    const CompactRecord& r = compact_[m.user];
+    if (r.rfm[4] == m.rfm) continue;
+    if (r.rfm[4] >= 0) {
+      Acc& a = acc[r.rfm[4]];
+      --a.users;
+      if (!std::isnan(r.purchase_propensity)) {
+        a.sp -= r.purchase_propensity;
+        --a.np;
+      }
+      if (!std::isnan(r.churn_risk)) {
+        a.sc -= r.churn_risk;
+        --a.nc;
+      }
+    }
+    if (m.rfm >= 0) {
+      Acc& a = acc[m.rfm];
+      ++a.users;
+      Accumulate(r.purchase_propensity, &a.sp, &a.np);
+      Accumulate(r.churn_risk, &a.sc, &a.nc);
+    }
+  }
+  std::vector<SegmentSummary> out(kNumRfmSegments);
+  for (int s = 0; s < kNumRfmSegments; ++s) {
+    out[s].users = acc[s].users;
+    if (acc[s].np > 0) out[s].mean_purchase_propensity = acc[s].sp / acc[s].np;
+    if (acc[s].nc > 0) out[s].mean_churn_risk = acc[s].sc / acc[s].nc;
+  }
+  return out;
+}
+
+absl::StatusOr<AudiencePage> SegmentIndex::Audience(
+    const AudienceQuery& q, const AudienceCursor* after, int limit,
+    const CustomerMoves* moves) const {
   const int32_t k = static_cast<int32_t>(segments_.clusters.size());
   for (int32_t c : q.clusters) {
     if (c < 0 || c >= k) {
@@ -218,15 +277,11 @@ absl::StatusOr<AudiencePage> SegmentIndex::Audience(const AudienceQuery& q,
     return absl::InvalidArgumentError(
         absl::StrCat("limit: must be >= 1, got ", limit));
   }
+  if (moves != nullptr && moves->size() == 0) moves = nullptr;
+  const bool monetary = q.order == AudienceQuery::Order::kMonetary;
   const Order& order = q.order == AudienceQuery::Order::kChurnRisk ? by_churn_
-                       : q.order == AudienceQuery::Order::kMonetary
-                           ? by_monetary_
-                           : by_propensity_;
-  const int64_t n = static_cast<int64_t>(order.users.size());
-  if (start < 0 || start > n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("start: ", start, " is outside 0..", n));
-  }
+                       : monetary ? by_monetary_
+                                  : by_propensity_;
   // The filters as lookup tables; index 0 is "no RFM" / "no cluster".
   std::vector<char> rfm_ok(kNumRfmSegments + 1, q.rfm_segments.empty());
   for (RfmSegment seg : q.rfm_segments) rfm_ok[static_cast<int>(seg) + 1] = 1;
@@ -237,23 +292,74 @@ absl::StatusOr<AudiencePage> SegmentIndex::Audience(const AudienceQuery& q,
   const bool need_c = q.min_churn_risk.has_value();
   const float min_p = q.min_purchase_propensity.value_or(0.0f);
   const float min_c = q.min_churn_risk.value_or(0.0f);
+  // A score as the orders sort it: no score last.
+  auto sort_score = [](double v) {
+    return std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
+  };
   AudiencePage page;
-  for (int64_t i = 0; i < n; ++i) {
-    const Key& key = order.keys[i];
+  // Visits one customer of the live order with their key and score.
+  auto visit = [&](int32_t user, const Key& key, double score) {
     if (!rfm_ok[key.rfm + 1] || !cluster_ok[key.cluster + 1] ||
         (need_p && !(key.purchase_propensity >= min_p)) ||
         (need_c && !(key.churn_risk >= min_c))) {
-      continue;
+      return;
     }
     ++page.total;
-    if (i < start) continue;
-    if (static_cast<int>(page.users.size()) < limit) {
-      page.users.push_back(order.users[i]);
-    } else if (!page.next.has_value()) {
-      page.next = i;
+    if (after != nullptr && !(score < after->score ||
+                              (score == after->score && user > after->user))) {
+      return;
     }
+    if (static_cast<int>(page.users.size()) < limit) {
+      page.users.push_back(user);
+      page.next = AudienceCursor{score, user};
+    } else {
+      page.more = true;
+    }
+  };
+  const int64_t n = static_cast<int64_t>(order.users.size());
+  // Moved customers leave the monetary order and come back at their live
+  // net spend (merged in); in the others they keep their place.
+  const std::vector<MovedCustomer> none;
+  const std::vector<MovedCustomer>& moved =
+      monetary && moves != nullptr ? moves->by_monetary() : none;
+  size_t m = 0;
+  auto live_key = [&](const MovedCustomer& c) {
+    Key key = KeyOf(c.user);
+    key.rfm = c.rfm;
+    return key;
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t user = order.users[i];
+    Key key = order.keys[i];
+    const double score =
+        monetary ? compact_[user].gross - compact_[user].returned
+                 : sort_score(q.order == AudienceQuery::Order::kChurnRisk
+                                  ? key.churn_risk
+                                  : key.purchase_propensity);
+    for (; m < moved.size() &&
+           (moved[m].monetary > score ||
+            (moved[m].monetary == score && moved[m].user < user));
+         ++m) {
+      visit(moved[m].user, live_key(moved[m]), moved[m].monetary);
+    }
+    if (const MovedCustomer* c =
+            moves != nullptr ? moves->Find(user) : nullptr) {
+      if (monetary) continue;  // visited at its live place
+      key.rfm = c->rfm;
+    }
+    visit(user, key, score);
   }
+  for (; m < moved.size(); ++m) {
+    visit(moved[m].user, live_key(moved[m]), moved[m].monetary);
+  }
+  if (!page.more) page.next.reset();
   return page;
+}
+
+SegmentIndex::Key SegmentIndex::KeyOf(int32_t user) const {
+  const CompactRecord& r = compact_[user];
+  return {r.purchase_propensity, r.churn_risk, static_cast<int16_t>(r.cluster),
+          r.rfm[4]};
 }
 
 }  // namespace tailor

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/customers/customer_record.h"
@@ -30,12 +31,61 @@ struct AudienceQuery {
   Order order = Order::kPurchasePropensity;
 };
 
+// A place in an audience's order: the order's score of a customer
+// (-infinity for one without the score) and their user index. The order
+// is by score, highest first, then by user index.
+struct AudienceCursor {
+  double score = 0;
+  int32_t user = 0;
+  bool operator==(const AudienceCursor&) const = default;
+};
+
 struct AudiencePage {
   std::vector<int32_t> users;
-  // Where the next page starts; nullopt when this was the last page.
-  std::optional<int64_t> next;
+  // Where the next page starts (after this customer); nullopt when this was
+  // the last page.
+  std::optional<AudienceCursor> next;
   // How many users match the query in all.
   int64_t total = 0;
+  // Whether matches follow this page (next is set then).
+  bool more = false;
+};
+
+// What the audience filters and orders see of a customer whose record
+// moved since the snapshot's profiles (events logged since): their live
+// RFM segment and net spend. Scores and clusters move only with a new
+// snapshot.
+struct MovedCustomer {
+  int32_t user = 0;     // the SegmentIndex's user
+  int8_t rfm = -1;      // RfmSegment; -1 without RFM scores
+  double monetary = 0;  // net spend
+};
+
+// The moved customers of one SegmentIndex, as one query sees them.
+// Thread safety: immutable once built; safe to share between threads.
+class CustomerMoves {
+ public:
+  CustomerMoves() = default;
+  // `users`: the index's number of users; each user at most once in
+  // `moved`.
+  CustomerMoves(int32_t users, std::vector<MovedCustomer> moved);
+
+  // User `user`'s live inputs; null when they did not move.
+  const MovedCustomer* Find(int32_t user) const {
+    if (user < 0 || static_cast<size_t>(user) >= moved_bits_.size() ||
+        !moved_bits_[user]) {
+      return nullptr;
+    }
+    return &by_monetary_[slot_.at(user)];
+  }
+  // By live net spend, highest first, then by user.
+  const std::vector<MovedCustomer>& by_monetary() const { return by_monetary_; }
+  size_t size() const { return by_monetary_.size(); }
+
+ private:
+  std::vector<MovedCustomer> by_monetary_;
+  std::vector<bool> moved_bits_;  // by user: a cheap test before slot_
+  absl::flat_hash_map<int32_t, int32_t> slot_;  // user -> by_monetary_ index
 };
 
 // Per-segment totals for ListSegments.
@@ -76,12 +126,20 @@ class SegmentIndex {
     return cluster_summaries_;
   }
 
-  // Up to `limit` matching users in the query's order, starting at
-  // position `start` of that order (0, or a previous page's `next`).
-  // INVALID_ARGUMENT for an unknown cluster, a threshold outside [0, 1],
-  // limit < 1 or a start outside the order.
-  absl::StatusOr<AudiencePage> Audience(const AudienceQuery& query,
-                                        int64_t start, int limit) const;
+  // The RFM segments' summaries with `moves` (may be null) in their live
+  // segments.
+  std::vector<SegmentSummary> RfmSummaries(const CustomerMoves* moves) const;
+
+  // Up to `limit` matching users in the query's order, from the first
+  // (`after` null) or after `after` (a previous page's `next`). With
+  // `moves` (may be null), moved customers are filtered by their live RFM
+  // segment and ordered by their live net spend: a customer who moves
+  // across the cursor between two pages is either skipped or listed again.
+  // INVALID_ARGUMENT for an unknown cluster, a threshold outside [0, 1] or
+  // limit < 1.
+  absl::StatusOr<AudiencePage> Audience(
+      const AudienceQuery& query, const AudienceCursor* after, int limit,
+      const CustomerMoves* moves = nullptr) const;
 
  private:
   // What the audience filters look at, stored in each order's sequence so
@@ -98,6 +156,7 @@ class SegmentIndex {
     std::vector<Key> keys;       // keys[i] describes users[i]
   };
   Order MakeOrder(std::vector<int32_t> users) const;
+  Key KeyOf(int32_t user) const;
 
   // A record without its strings: preference values are indexes into
   // values_, and each user's shares are a slice of share_value_/share_.

@@ -37,7 +37,107 @@ class SegmentsTest : public ServerTest {
     grpc::ClientContext ctx;
     return stub_->TargetAudience(&ctx, req, out);
   }
+  // Every member of the audience with `order` (and the RFM segment, when
+  // given), every page.
+  std::vector<v1::AudienceMember> Members(v1::AudienceOrder order,
+                                          const std::string& rfm = "") {
+    v1::TargetAudienceRequest req;
+    req.set_order_by(order);
+    if (!rfm.empty()) req.add_rfm_segments(rfm);
+    req.set_page_size(7);
+    std::vector<v1::AudienceMember> out;
+    for (int page = 0; page < 100; ++page) {
+      v1::TargetAudienceResponse resp;
+      grpc::Status s = Audience(req, &resp);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      out.insert(out.end(), resp.members().begin(), resp.members().end());
+      if (!s.ok() || resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+    return out;
+  }
+  // The users of ListSegments's RFM segment `name`.
+  int64_t SegmentUsers(const std::string& name) {
+    grpc::ClientContext ctx;
+    v1::ListSegmentsResponse resp;
+    EXPECT_TRUE(stub_->ListSegments(&ctx, {}, &resp).ok());
+    for (const auto& s : resp.rfm_segments()) {
+      if (s.name() == name) return s.users();
+    }
+    return -1;
+  }
 };
+
+// Whether `members` lists `user`; its entry in `*found`.
+bool Lists(const std::vector<v1::AudienceMember>& members,
+           const std::string& user, v1::AudienceMember* found = nullptr) {
+  for (const v1::AudienceMember& m : members) {
+    if (m.user_id() != user) continue;
+    if (found != nullptr) *found = m;
+    return true;
+  }
+  return false;
+}
+
+// A purchase moves a customer to another RFM segment at once for GetSegment
+// and, a moment later, for TargetAudience and ListSegments: the audience of
+// their old segment no longer lists them, the new one does, with the live
+// segment and spend; the spend order places them by it. The same after a
+// restart (the live records are rebuilt from the event log).
+TEST_F(SegmentsTest, AudiencesAndSummariesFollowRecordedPurchases) {
+  Publish(SegmentedSnapshot());
+  StartServer();
+  v1::Segment before;
+  ASSERT_TRUE(GetSegment("c20", &before).ok());
+  const std::string old_segment = before.rfm().segment();
+  const int64_t old_count = SegmentUsers(old_segment);
+  ASSERT_TRUE(Lists(
+      Members(v1::AUDIENCE_ORDER_PURCHASE_PROPENSITY, old_segment), "c20"));
+
+  v1::Event sale =
+      MakeEvent("s1", "c20", "A", v1::EVENT_TYPE_PURCHASE, 1767225600 + 3600);
+  sale.set_price(900);
+  v1::RecordEventsRequest req;
+  *req.add_events() = sale;
+  {
+    grpc::ClientContext ctx;
+    v1::RecordEventsResponse resp;
+    ASSERT_TRUE(stub_->RecordEvents(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.recorded(), 1);
+  }
+  v1::Segment after;
+  ASSERT_TRUE(GetSegment("c20", &after).ok());
+  const std::string new_segment = after.rfm().segment();
+  ASSERT_NE(new_segment, old_segment);
+
+  for (int restart = 0; restart < 2; ++restart) {
+    SCOPED_TRACE(restart ? "after a restart" : "while running");
+    v1::AudienceMember member;
+    bool moved = false;
+    for (int attempt = 0; attempt < 1000 && !moved; ++attempt) {
+      moved =
+          Lists(Members(v1::AUDIENCE_ORDER_PURCHASE_PROPENSITY, new_segment),
+                "c20", &member);
+      if (!moved) absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_TRUE(moved) << "c20 never joined " << new_segment;
+    EXPECT_EQ(member.rfm_segment(), new_segment);
+    EXPECT_DOUBLE_EQ(member.net_spend(), after.profile().net_spend());
+    EXPECT_FALSE(
+        Lists(Members(v1::AUDIENCE_ORDER_CHURN_RISK, old_segment), "c20"));
+    EXPECT_EQ(SegmentUsers(old_segment), old_count - 1);
+    // By spend: c20 is now the biggest spender, and the order holds.
+    const std::vector<v1::AudienceMember> by_spend =
+        Members(v1::AUDIENCE_ORDER_MONETARY);
+    ASSERT_EQ(by_spend.size(), 30u);
+    EXPECT_EQ(by_spend.front().user_id(), "c20");
+    for (size_t k = 1; k < by_spend.size(); ++k) {
+      EXPECT_GE(by_spend[k - 1].net_spend(), by_spend[k].net_spend()) << k;
+    }
+    StopServer();
+    StartServer();
+  }
+}
 
 TEST_F(SegmentsTest, GetSegmentReturnsTheWholePortrait) {
   Publish(SegmentedSnapshot());

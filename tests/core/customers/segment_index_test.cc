@@ -23,19 +23,20 @@ std::vector<std::string> UserIds(int n) {
 
 // Pages through the whole audience, `limit` at a time.
 std::vector<int32_t> AllPages(const SegmentIndex& index, const AudienceQuery& q,
-                              int limit, int64_t* total) {
+                              int limit, int64_t* total,
+                              const CustomerMoves* moves = nullptr) {
   std::vector<int32_t> out;
-  int64_t start = 0;
+  std::optional<AudienceCursor> after;
   for (int page = 0; page < 1000; ++page) {
-    auto p = index.Audience(q, start, limit);
+    auto p = index.Audience(q, after ? &*after : nullptr, limit, moves);
     EXPECT_TRUE(p.ok()) << p.status();
     if (!p.ok()) break;
     EXPECT_LE(static_cast<int>(p->users.size()), limit);
     out.insert(out.end(), p->users.begin(), p->users.end());
     *total = p->total;
     if (!p->next.has_value()) break;
-    EXPECT_GT(*p->next, start);
-    start = *p->next;
+    EXPECT_EQ(p->next->user, p->users.back());
+    after = p->next;
   }
   return out;
 }
@@ -125,16 +126,91 @@ TEST(SegmentIndexTest, BadQueriesAreClearErrors) {
   const SegmentIndex index(testing::MakeCustomerSegments(UserIds(10), 2));
   AudienceQuery q;
   q.clusters = {2};
-  EXPECT_THAT(index.Audience(q, 0, 10).status().message(),
+  EXPECT_THAT(index.Audience(q, nullptr, 10).status().message(),
               HasSubstr("cluster_ids: 2 is not a cluster (there are 2)"));
   q = {};
   q.min_purchase_propensity = 1.5f;
-  EXPECT_THAT(index.Audience(q, 0, 10).status().message(),
+  EXPECT_THAT(index.Audience(q, nullptr, 10).status().message(),
               HasSubstr("min_purchase_propensity"));
   q = {};
-  EXPECT_THAT(index.Audience(q, 11, 10).status().message(),
-              HasSubstr("start: 11"));
-  EXPECT_THAT(index.Audience(q, 0, 0).status().message(), HasSubstr("limit"));
+  EXPECT_THAT(index.Audience(q, nullptr, 0).status().message(),
+              HasSubstr("limit"));
+}
+
+// Moved customers are filtered by their live RFM segment and ordered by
+// their live net spend, exactly as if the index had been built with their
+// live records; the summaries count them in their live segments.
+TEST(SegmentIndexTest, MovedCustomersAreSelectedAndOrderedByTheirLiveRecords) {
+  CustomerSegments base = testing::MakeCustomerSegments(UserIds(60), 3);
+  CustomerSegments live = base;
+  std::vector<MovedCustomer> moved;
+  for (int u : {3, 10, 22, 35, 41, 58}) {
+    CustomerRecord& r = live.records[u];
+    // New spend that jumps over others, and a new segment.
+    r.profile.gross += 37.0 * (u % 4 + 1);
+    const auto seg = static_cast<RfmSegment>((u * 5) % kNumRfmSegments);
+    if (!r.rfm.has_value()) r.rfm = RfmScores{.r = 5, .f = 1, .m = 1, .fm = 1};
+    r.rfm->segment = seg;
+    moved.push_back({u, static_cast<int8_t>(seg), r.profile.net()});
+  }
+  const SegmentIndex index(base);
+  const SegmentIndex rebuilt(live);
+  const CustomerMoves moves(60, moved);
+  ASSERT_NE(moves.Find(22), nullptr);
+  EXPECT_EQ(moves.Find(22)->user, 22);
+  EXPECT_EQ(moves.Find(23), nullptr);
+
+  for (auto order :
+       {AudienceQuery::Order::kPurchasePropensity,
+        AudienceQuery::Order::kChurnRisk, AudienceQuery::Order::kMonetary}) {
+    for (std::vector<RfmSegment> segments :
+         {std::vector<RfmSegment>{},
+          std::vector<RfmSegment>{RfmSegment::kChampions, RfmSegment::kAtRisk,
+                                  RfmSegment::kLost}}) {
+      AudienceQuery q;
+      q.order = order;
+      q.rfm_segments = segments;
+      for (int limit : {1, 4, 100}) {
+        int64_t total = 0, expected_total = 0;
+        EXPECT_EQ(AllPages(index, q, limit, &total, &moves),
+                  AllPages(rebuilt, q, limit, &expected_total));
+        EXPECT_EQ(total, expected_total);
+      }
+    }
+  }
+  const std::vector<SegmentSummary> summaries = index.RfmSummaries(&moves);
+  for (int s = 0; s < kNumRfmSegments; ++s) {
+    EXPECT_EQ(summaries[s].users, rebuilt.rfm_summaries()[s].users) << s;
+    if (!std::isnan(rebuilt.rfm_summaries()[s].mean_churn_risk)) {
+      EXPECT_NEAR(summaries[s].mean_churn_risk,
+                  rebuilt.rfm_summaries()[s].mean_churn_risk, 1e-9)
+          << s;
+    }
+  }
+}
+
+// A customer who moves between two pages across the cursor is skipped or
+// listed again; everyone else is listed exactly once.
+TEST(SegmentIndexTest, PagesFollowTheCursorWhileCustomersMove) {
+  const SegmentIndex index(testing::MakeCustomerSegments(UserIds(30), 2));
+  AudienceQuery q;
+  q.order = AudienceQuery::Order::kMonetary;
+  auto first = index.Audience(q, nullptr, 10);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->next.has_value());
+  // u29 (listed first) now spends nothing; u0 (not yet listed) spends most.
+  const CustomerMoves moves(30, {{29, -1, 0.0}, {0, -1, 1e6}});
+  std::vector<int32_t> rest;
+  std::optional<AudienceCursor> after = first->next;
+  for (int page = 0; page < 10 && after.has_value(); ++page) {
+    auto p = index.Audience(q, &*after, 10, &moves);
+    ASSERT_TRUE(p.ok());
+    rest.insert(rest.end(), p->users.begin(), p->users.end());
+    after = p->next;
+  }
+  EXPECT_THAT(rest, ::testing::Contains(29));  // listed again, at its new place
+  EXPECT_THAT(rest, ::testing::Not(::testing::Contains(0)));  // skipped
+  EXPECT_EQ(first->users.size() + rest.size(), 30u);
 }
 
 TEST(SegmentIndexTest, CompactRecordsGiveBackEveryRecordExactly) {

@@ -1,0 +1,130 @@
+#include "server/live_customers.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/logging.h"
+#include "server/serving_state.h"
+#include "server/shopper.h"
+
+namespace tailor {
+
+namespace {
+
+// Users recomputed between two publications of the moves.
+constexpr size_t kRecomputeBatch = 4096;
+
+}  // namespace
+
+LiveCustomers::LiveCustomers(const ServingState* state, StateStore* store)
+    : state_(state),
+      store_(store),
+      moves_(std::make_shared<const CustomerMoves>()),
+      task_(std::make_unique<BackgroundTask>([this] { Run(); })) {}
+
+LiveCustomers::~LiveCustomers() { task_.reset(); }
+
+void LiveCustomers::Touch(absl::Span<const std::string> user_ids) {
+  if (state_->segments == nullptr || state_->segments->segments().empty()) {
+    return;
+  }
+  {
+    MutexLock lock(&mu_);
+    for (const std::string& id : user_ids) {
+      if (!state_->segments->Find(id).has_value()) continue;
+      if (dirty_.insert(id).second) ++touched_;
+    }
+  }
+  task_->Request();
+}
+
+absl::Status LiveCustomers::TouchLogged() {
+  if (state_->segments == nullptr || state_->segments->segments().empty()) {
+    return absl::OkStatus();
+  }
+  MutexLock lock(&scan_mu_);
+  uint64_t& after = scanned_through_;
+  after = std::max(after, state_->online.event_log_seq);
+  constexpr size_t kPage = 10000;
+  for (;;) {
+    absl::StatusOr<std::vector<LoggedEvent>> events =
+        store_->EventsSince(after, kPage);
+    if (!events.ok()) return events.status();
+    std::vector<std::string> users;
+    users.reserve(events->size());
+    for (LoggedEvent& e : *events) users.push_back(std::move(e.event.user_id));
+    Touch(users);
+    if (!events->empty()) after = events->back().seq;
+    if (events->size() < kPage) return absl::OkStatus();
+  }
+}
+
+std::shared_ptr<const CustomerMoves> LiveCustomers::Moves() const {
+  MutexLock lock(&mu_);
+  return moves_;
+}
+
+void LiveCustomers::Settle() {
+  int64_t target;
+  {
+    MutexLock lock(&mu_);
+    target = touched_;
+  }
+  for (;;) {
+    {
+      MutexLock lock(&mu_);
+      if (done_ >= target) return;
+    }
+    task_->Request();
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
+void LiveCustomers::Run() {
+  const SegmentIndex& index = *state_->segments;
+  for (;;) {
+    std::vector<std::string> batch;
+    {
+      MutexLock lock(&mu_);
+      if (dirty_.empty()) return;
+      for (auto it = dirty_.begin();
+           it != dirty_.end() && batch.size() < kRecomputeBatch;) {
+        batch.push_back(*it);
+        dirty_.erase(it++);
+      }
+    }
+    for (const std::string& id : batch) {
+      const std::optional<int32_t> user = index.Find(id);
+      if (!user.has_value()) continue;
+      absl::StatusOr<Shopper> shopper = ResolveShopper(
+          *state_, store_, id, {.items = false, .customer = true});
+      if (!shopper.ok()) {
+        // Tried again with the user's next event.
+        LogWarning(
+            absl::StrCat("live audiences: ", shopper.status().ToString()));
+        continue;
+      }
+      if (!shopper->customer.has_value()) {
+        moved_.erase(*user);  // erased since
+        continue;
+      }
+      const CustomerRecord& r = *shopper->customer;
+      moved_[*user] = MovedCustomer{
+          *user,
+          static_cast<int8_t>(
+              r.rfm.has_value() ? static_cast<int>(r.rfm->segment) : -1),
+          r.profile.net()};
+    }
+    std::vector<MovedCustomer> moved;
+    moved.reserve(moved_.size());
+    for (const auto& [user, m] : moved_) moved.push_back(m);
+    auto moves = std::make_shared<const CustomerMoves>(
+        index.segments().users.size(), std::move(moved));
+    MutexLock lock(&mu_);
+    moves_ = std::move(moves);
+    done_ += static_cast<int64_t>(batch.size());
+  }
+}
+
+}  // namespace tailor

@@ -1,0 +1,77 @@
+// The customers of one ServingState whose records moved since its
+// snapshot's profiles, as audiences and segment summaries see them.
+#ifndef TAILOR_SERVER_LIVE_CUSTOMERS_H_
+#define TAILOR_SERVER_LIVE_CUSTOMERS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "core/base/background_task.h"
+#include "core/base/mutex.h"
+#include "core/customers/segment_index.h"
+#include "storage/state_store.h"
+
+namespace tailor {
+
+struct ServingState;
+
+// Each customer of the state's snapshot who has events logged since is
+// recomputed, on a thread of this object's own (at the priority of the
+// thread that builds the state), with the code GetSegment answers with
+// (ResolveShopper): so TargetAudience and ListSegments place a customer
+// by the same live record (RFM segment, net spend) GetSegment gives them,
+// a moment after their events are stored. Customers the snapshot does not
+// know join audiences with the next snapshot.
+// Memory: about 100 bytes per customer with events since the snapshot.
+// Thread safety: all methods may be called concurrently.
+class LiveCustomers {
+ public:
+  // `state` owns this object; `store` must outlive it.
+  LiveCustomers(const ServingState* state, StateStore* store);
+  ~LiveCustomers();
+  LiveCustomers(const LiveCustomers&) = delete;
+  LiveCustomers& operator=(const LiveCustomers&) = delete;
+
+  // Users with events stored since the last call: recomputed soon.
+  void Touch(absl::Span<const std::string> user_ids);
+  // Touches every user with an event above the snapshot's event-log
+  // position not touched by an earlier call: what a state built at
+  // start-up or at a swap owes the events logged before it (called once
+  // when it is built and again once it is installed, for the events stored
+  // in between).
+  absl::Status TouchLogged();
+  // The moved customers as of now.
+  std::shared_ptr<const CustomerMoves> Moves() const;
+  // Blocks until every user touched before the call is recomputed.
+  void Settle();
+
+ private:
+  void Run();
+
+  const ServingState* const state_;
+  StateStore* const store_;
+  mutable Mutex mu_;
+  absl::flat_hash_set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
+  // Touches so far and recomputed so far (Settle waits for the second to
+  // reach the first).
+  int64_t touched_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
+  // Moved customers by the index's user (the recomputing thread's).
+  absl::flat_hash_map<int32_t, MovedCustomer> moved_;
+  std::shared_ptr<const CustomerMoves> moves_ ABSL_GUARDED_BY(mu_);
+  // The log position TouchLogged has read through.
+  Mutex scan_mu_;
+  uint64_t scanned_through_ ABSL_GUARDED_BY(scan_mu_) = 0;
+  std::unique_ptr<BackgroundTask> task_;  // last: stopped first
+};
+
+}  // namespace tailor
+
+#endif  // TAILOR_SERVER_LIVE_CUSTOMERS_H_
