@@ -43,6 +43,10 @@ ABSL_FLAG(int, batch_wait_us, 0,
           "micro-batching: how long a personalised search waits for others "
           "to be scored with it, in microseconds (0: off)");
 ABSL_FLAG(int, max_batch, 16, "micro-batching: the most searches per batch");
+ABSL_FLAG(int64_t, live_events_mb, 512,
+          "hold the events logged since the snapshot in memory, up to this "
+          "many MB, so that requests read none from the data directory "
+          "(0: read them there)");
 ABSL_FLAG(bool, histories_in_memory, true,
           "keep each snapshot's training histories in memory (about 11 "
           "bytes per user-item pair), so that recommendations read none "
@@ -213,6 +217,12 @@ int main(int argc, char** argv) {
   options.serving.retrieval.batching.max_batch = absl::GetFlag(FLAGS_max_batch);
   options.serving.histories_in_memory =
       absl::GetFlag(FLAGS_histories_in_memory);
+  if (absl::GetFlag(FLAGS_live_events_mb) < 0 ||
+      absl::GetFlag(FLAGS_live_events_mb) > (int64_t{1} << 30)) {
+    tailor::LogError("--live_events_mb: must be in 0..1073741824");
+    return 1;
+  }
+  options.serving.live_events_bytes = absl::GetFlag(FLAGS_live_events_mb) << 20;
 
   absl::StatusOr<std::unique_ptr<tailor::TailorServer>> server =
       tailor::TailorServer::Start(options);

@@ -397,6 +397,31 @@ absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
   return std::move(batch.response);
 }
 
+// Tells `state` (may be null) of the events of a batch the store took
+// (`outcomes`, in `events`' order), before the batch is answered: the
+// shoppers' live events (so that their next request sees them) and the
+// customers whose records moved (audiences).
+void NoteStored(const std::shared_ptr<const ServingState>& state,
+                const std::vector<AppendOutcome>& outcomes,
+                std::vector<LoggedEvent> events) {
+  if (state == nullptr) return;
+  size_t kept = 0;
+  for (size_t k = 0; k < events.size() && k < outcomes.size(); ++k) {
+    if (outcomes[k].duplicate || outcomes[k].erased) continue;
+    events[k].seq = outcomes[k].seq;
+    if (kept != k) events[kept] = std::move(events[k]);
+    ++kept;
+  }
+  events.resize(kept);
+  if (state->live_events != nullptr) state->live_events->Add(events);
+  if (state->live_customers != nullptr) {
+    std::vector<std::string> users;
+    users.reserve(events.size());
+    for (LoggedEvent& e : events) users.push_back(std::move(e.event.user_id));
+    state->live_customers->Touch(users);
+  }
+}
+
 }  // namespace
 
 void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
@@ -411,23 +436,18 @@ void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
     return;
   }
   std::vector<LoggedEvent> valid = std::move(batch->valid);
-  std::vector<std::string> users;
-  users.reserve(valid.size());
-  for (const LoggedEvent& e : valid) users.push_back(e.event.user_id);
+  // What the serving state learns of the batch once it is stored.
+  std::vector<LoggedEvent> stored = valid;
   // The callback is moved into Submit only if it queues the batch, so a
   // refusal can still answer through it.
   auto reply = std::make_shared<RecordDone>(std::move(done));
   absl::Status queued = writer_->Submit(
       std::move(valid),
-      [reply, b = *std::move(batch), users = std::move(users),
+      [reply, b = *std::move(batch), stored = std::move(stored),
        metrics = metrics_, holder = state_](
           absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
-        // The customers' live records moved (audiences).
         if (outcomes.ok()) {
-          std::shared_ptr<const ServingState> state = holder->Get();
-          if (state != nullptr && state->live_customers != nullptr) {
-            state->live_customers->Touch(users);
-          }
+          NoteStored(holder->Get(), *outcomes, std::move(stored));
         }
         RecordDone& answer = *reply;
         std::move(answer)(

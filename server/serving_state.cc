@@ -4,6 +4,7 @@
 #include "core/base/logging.h"
 #include "core/base/status_macros.h"
 #include "core/customers/segment_index.h"
+#include "server/shopper.h"
 
 namespace tailor {
 
@@ -72,6 +73,11 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->online = snapshot.online;
   state->erasures_applied = erasures->size();
   AttachDerived(state.get());
+  if (options.live_events_bytes > 0) {
+    state->live_events = std::make_unique<LiveEvents>(
+        state->online.event_log_seq, options.live_events_bytes, kMaxLiveEvents);
+    TAILOR_RETURN_IF_ERROR(state->live_events->AddLogged(store));
+  }
   state->live_customers = std::make_unique<LiveCustomers>(state.get(), store);
   TAILOR_RETURN_IF_ERROR(state->live_customers->TouchLogged());
   return std::shared_ptr<const ServingState>(std::move(state));

@@ -17,6 +17,7 @@
 #include "core/serving/recommender.h"
 #include "server/fold_in_cache.h"
 #include "server/live_customers.h"
+#include "server/live_events.h"
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 
@@ -59,6 +60,10 @@ struct ServingState {
   // Customers whose records moved since the snapshot's profiles, for
   // audiences (internally synchronised; null for states built by hand).
   std::unique_ptr<LiveCustomers> live_customers;
+  // The events logged since the snapshot, in memory, so that resolving a
+  // shopper reads none from the store (internally synchronised; null when
+  // ServingOptions::live_events_bytes is 0, and for states built by hand).
+  std::unique_ptr<LiveEvents> live_events;
 };
 
 // Whether `user_id` was erased after `state` was built (so that `state`
@@ -75,6 +80,12 @@ struct ServingOptions {
   // shoppers with 27 M pairs. false reads them from the store per request
   // instead, where a block not in RocksDB's cache waits for the disk.
   bool histories_in_memory = true;
+  // Hold the events logged since the snapshot in memory, decoded, up to
+  // this many bytes (LiveEvents), so that a request reads none from the
+  // store and costs the same however long the server has run since the
+  // snapshot; shoppers beyond it are read from the store. 0: every request
+  // reads the store.
+  int64_t live_events_bytes = int64_t{512} << 20;
 };
 
 // Builds a ServingState from a snapshot that SnapshotStore::Load has

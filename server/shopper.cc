@@ -179,8 +179,14 @@ absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
     through_seq = *through;
     after = parts.customer ? std::min(after, through_seq) : through_seq;
   }
+  // Held in memory, unless the shopper's are not all there.
+  std::optional<std::vector<LoggedEvent>> held;
+  if (state.live_events != nullptr) {
+    held = state.live_events->Get(user_id, after, kMaxLiveEvents);
+  }
   absl::StatusOr<std::vector<LoggedEvent>> events =
-      store->UserEvents(user_id, after, kMaxLiveEvents);
+      held.has_value() ? *std::move(held)
+                       : store->UserEvents(user_id, after, kMaxLiveEvents);
   if (!events.ok()) return WithUserContext(events.status(), "events", user_id);
   if (parts.items) {
     ResolveItems(state, user_id, *events, through_seq, parts.also_consumed,

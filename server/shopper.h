@@ -85,11 +85,12 @@ struct Shopper {
 // Resolves `user_id` against `state`. A model user's training history is
 // the snapshot's, held in memory (ServingState::history); other users'
 // (and everyone's when the snapshot has no histories) is read from `store`,
-// as an earlier snapshot left it. Live events are read from `store` once
-// for both parts. The vector is the fold-in of the shopper's activity when
-// they have live events and the snapshot has fold-in parameters (cached in
-// the state until their next event), else the model's row. A user erased
-// since the state was built resolves to nothing (an unknown visitor).
+// as an earlier snapshot left it. Live events are read once for both
+// parts: from the state's LiveEvents when it holds all of the shopper's
+// (model users), else from `store`. The vector is the fold-in of the shopper's
+// activity when they have live events and the snapshot has fold-in parameters
+// (cached in the state until their next event), else the model's row. A user
+// erased since the state was built resolves to nothing (an unknown visitor).
 // Errors (a store that cannot be read) name the user.
 absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
                                        StateStore* store,

@@ -55,7 +55,12 @@ absl::StatusOr<std::shared_ptr<const ServingState>> SnapshotManager::Build(
 void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   const absl::Time start = absl::Now();
   std::shared_ptr<const ServingState> old = holder_->Exchange(state);
-  // Events stored while the state was built moved its customers too.
+  // Events stored while the state was built.
+  if (state->live_events != nullptr) {
+    if (absl::Status s = state->live_events->AddLogged(store_); !s.ok()) {
+      LogWarning(absl::StrCat("live events: ", s.ToString()));
+    }
+  }
   if (state->live_customers != nullptr) {
     if (absl::Status s = state->live_customers->TouchLogged(); !s.ok()) {
       LogWarning(absl::StrCat("live audiences: ", s.ToString()));

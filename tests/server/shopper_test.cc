@@ -3,13 +3,16 @@
 #include "server/shopper.h"
 
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "server/live_events.h"
 #include "server/serving_state.h"
 #include "storage/memory_state_store.h"
+#include "tests/customer_records.h"
 #include "tests/server/server_fixture.h"
 
 namespace tailor {
@@ -31,11 +34,18 @@ class ShopperTest : public ::testing::Test {
     ASSERT_TRUE(state.ok()) << state.status();
     state_ = *std::move(state);
   }
+  // Stores an event and tells the state, as RecordEvents does.
   void Log(const std::string& user, const std::string& item, EventType type) {
     LoggedEvent e;
     e.event_id = absl::StrCat("e", ++events_);
     e.event = {user, item, type, kNow + events_, 1.0, -1.0};
-    ASSERT_TRUE(store_.AppendEvents({e}).ok());
+    absl::StatusOr<std::vector<AppendOutcome>> stored =
+        store_.AppendEvents({e});
+    ASSERT_TRUE(stored.ok());
+    e.seq = (*stored)[0].seq;
+    if (state_ != nullptr && state_->live_events != nullptr) {
+      state_->live_events->Add({e});
+    }
   }
   Shopper Resolve(const std::string& user, const ShopperParts& parts = {}) {
     absl::StatusOr<Shopper> shopper =
@@ -147,6 +157,176 @@ TEST_F(ShopperTest, BothPartsAtOnceEqualEachPartAlone) {
       EXPECT_EQ(both.customer->profile.gross, customer.customer->profile.gross)
           << user;
     }
+  }
+}
+
+// Two shoppers resolved alike, field by field.
+void ExpectSameShopper(const Shopper& a, const Shopper& b,
+                       const std::string& who) {
+  EXPECT_EQ(a.model_user, b.model_user) << who;
+  EXPECT_EQ(a.activity, b.activity) << who;
+  EXPECT_EQ(a.consumed, b.consumed) << who;
+  EXPECT_EQ(a.live_events, b.live_events) << who;
+  EXPECT_EQ(a.embedding_source, b.embedding_source) << who;
+  ASSERT_EQ(a.embedding.has_value(), b.embedding.has_value()) << who;
+  if (a.embedding.has_value()) EXPECT_EQ(*a.embedding, *b.embedding) << who;
+  EXPECT_EQ(a.events_since_profile, b.events_since_profile) << who;
+  ASSERT_EQ(a.customer.has_value(), b.customer.has_value()) << who;
+  if (a.customer.has_value()) {
+    testing::ExpectSameRecord(*a.customer, *b.customer);
+  }
+}
+
+// The events held in memory give every shopper exactly what reading the
+// store gives them, on random streams: model users and strangers, every
+// event type, equal timestamps, events stored before the state was built
+// and after, a snapshot that trained on part of the log, and shoppers
+// with more events than a request reads.
+TEST(LiveEventsTest, ShoppersResolveAsFromTheStoreOnRandomStreams) {
+  for (uint64_t seed : {1, 2, 3}) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed);
+    MemoryStateStore store;
+    const std::vector<std::string> users = {"alice", "bob", "zoe", "yan",
+                                            "xia"};
+    const std::vector<std::string> items = {"A", "B", "C",      "D",
+                                            "E", "F", "unknown"};
+    int next_id = 0;
+    auto random_events = [&](int n) {
+      std::vector<LoggedEvent> out;
+      for (int k = 0; k < n; ++k) {
+        LoggedEvent e;
+        e.event_id = absl::StrCat("e", next_id++);
+        e.event.user_id = users[rng() % users.size()];
+        e.event.item_id = items[rng() % items.size()];
+        e.event.type = static_cast<EventType>(rng() % kNumEventTypes);
+        e.event.timestamp = kNow + static_cast<int64_t>(rng() % 50);
+        e.event.value = e.event.type == EventType::kRating
+                            ? 1.0 + static_cast<double>(rng() % 5)
+                            : 1.0 + static_cast<double>(rng() % 2);
+        e.event.price = rng() % 3 == 0 ? 10.0 + rng() % 90 : -1.0;
+        out.push_back(std::move(e));
+      }
+      return out;
+    };
+    // Logged before the snapshot; the snapshot trained through half.
+    ASSERT_TRUE(store.AppendEvents(random_events(300)).ok());
+    // A history a newer snapshot left (a rollback): zoe's events count from
+    // sequence 200 on, above what this snapshot trained on.
+    ASSERT_TRUE(store
+                    .PutHistories({"zoe"},
+                                  {UserHistory{.through_seq = 200,
+                                               .entries = {{"A", 3, 2.0f, 1}}}})
+                    .ok());
+    Snapshot s = TinySnapshot();
+    s.online.fold_in = true;
+    s.online.alpha = 1.0f;
+    s.online.regularization = 0.1f;
+    s.online.event_log_seq = 150;
+    s.segments = testing::MakeCustomerSegments({"alice", "bob", "yan"}, 1);
+    ServingOptions from_store;
+    from_store.live_events_bytes = 0;
+    auto held = BuildServingState(s, &store);
+    auto read = BuildServingState(s, &store, 0, from_store);
+    ASSERT_TRUE(held.ok() && read.ok());
+    ASSERT_NE((*held)->live_events, nullptr);
+    ASSERT_EQ((*read)->live_events, nullptr);
+    for (int round = 0; round < 6; ++round) {
+      // Stored since, in batches, as RecordEvents stores them.
+      std::vector<LoggedEvent> batch = random_events(round == 3 ? 6000 : 80);
+      absl::StatusOr<std::vector<AppendOutcome>> outcomes =
+          store.AppendEvents(batch);
+      ASSERT_TRUE(outcomes.ok());
+      for (size_t k = 0; k < batch.size(); ++k)
+        batch[k].seq = (*outcomes)[k].seq;
+      (*held)->live_events->Add(batch);
+      for (const std::string& user : users) {
+        for (const ShopperParts& parts :
+             {ShopperParts{}, ShopperParts{.items = true, .customer = false},
+              ShopperParts{.items = false, .customer = true},
+              ShopperParts{.also_consumed = TypeFlag(EventType::kView)}}) {
+          auto a = ResolveShopper(**held, &store, user, parts);
+          auto b = ResolveShopper(**read, &store, user, parts);
+          ASSERT_TRUE(a.ok() && b.ok());
+          ExpectSameShopper(*a, *b, user);
+        }
+      }
+    }
+    EXPECT_GT((*held)->live_events->events(), 0);
+    EXPECT_GT((*held)->live_events->bytes(), 0);
+  }
+}
+
+// Get answers as StateStore::UserEvents does: above `after`, by time then
+// sequence, the latest `limit`; and says when it cannot.
+TEST(LiveEventsTest, GetAnswersLikeTheStore) {
+  LiveEvents live(/*after_seq=*/10, /*budget_bytes=*/1 << 20, /*per_user=*/4);
+  std::vector<LoggedEvent> events;
+  for (uint64_t seq : {9, 11, 12, 13}) {
+    events.push_back(
+        {absl::StrCat("e", seq),
+         {"u", "A", EventType::kView, kNow - static_cast<int64_t>(seq)},
+         seq});
+  }
+  live.Add(events);
+  live.Add(events);  // again: held already
+  EXPECT_EQ(live.events(), 3);
+  auto seqs = [](const std::optional<std::vector<LoggedEvent>>& got) {
+    std::vector<uint64_t> out;
+    for (const LoggedEvent& e : got.value_or(std::vector<LoggedEvent>())) {
+      out.push_back(e.seq);
+    }
+    return out;
+  };
+  EXPECT_EQ(seqs(live.Get("u", 10, 4)), (std::vector<uint64_t>{13, 12, 11}));
+  EXPECT_EQ(seqs(live.Get("u", 11, 4)), (std::vector<uint64_t>{13, 12}));
+  EXPECT_EQ(seqs(live.Get("u", 10, 2)), (std::vector<uint64_t>{12, 11}));
+  EXPECT_TRUE(live.Get("stranger", 10, 4)->empty());
+  EXPECT_FALSE(live.Get("u", 9, 4).has_value());   // below what it holds
+  EXPECT_FALSE(live.Get("u", 10, 5).has_value());  // more than it keeps
+  // Beyond per_user the oldest go: only reads from after_seq are whole.
+  live.Add({{"e14", {"u", "A", EventType::kView, kNow - 30}, 14},
+            {"e15", {"u", "A", EventType::kView, kNow - 40}, 15}});
+  EXPECT_EQ(seqs(live.Get("u", 10, 4)),
+            (std::vector<uint64_t>{14, 13, 12, 11}));
+  EXPECT_FALSE(live.Get("u", 11, 4).has_value());
+}
+
+// Beyond its budget a state leaves shoppers to the store: still the same
+// answers.
+TEST(LiveEventsTest, ShoppersBeyondTheBudgetAreReadFromTheStore) {
+  MemoryStateStore store;
+  ServingOptions small;
+  small.live_events_bytes = 2000;  // a dozen events
+  auto state = BuildServingState(TinySnapshot(), &store, 0, small);
+  ServingOptions none;
+  none.live_events_bytes = 0;
+  auto read = BuildServingState(TinySnapshot(), &store, 0, none);
+  ASSERT_TRUE(state.ok() && read.ok());
+  std::vector<LoggedEvent> batch;
+  for (int k = 0; k < 60; ++k) {
+    LoggedEvent e;
+    e.event_id = absl::StrCat("e", k);
+    e.event = {absl::StrCat("u", k % 6),
+               k % 2 ? "A" : "B",
+               EventType::kPurchase,
+               kNow + k,
+               1.0,
+               -1.0};
+    batch.push_back(e);
+  }
+  auto outcomes = store.AppendEvents(batch);
+  ASSERT_TRUE(outcomes.ok());
+  for (size_t k = 0; k < batch.size(); ++k) batch[k].seq = (*outcomes)[k].seq;
+  (*state)->live_events->Add(batch);
+  EXPECT_LE((*state)->live_events->bytes(), 2000);
+  for (int u = 0; u < 6; ++u) {
+    const std::string user = absl::StrCat("u", u);
+    auto a = ResolveShopper(**state, &store, user);
+    auto b = ResolveShopper(**read, &store, user);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ExpectSameShopper(*a, *b, user);
+    EXPECT_EQ(a->live_events, 10u);
   }
 }
 
