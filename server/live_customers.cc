@@ -20,7 +20,7 @@ constexpr size_t kRecomputeBatch = 4096;
 LiveCustomers::LiveCustomers(const ServingState* state, StateStore* store)
     : state_(state),
       store_(store),
-      moves_(std::make_shared<const CustomerMoves>()),
+      view_(std::make_shared<const CustomerMoves>()),
       task_(std::make_unique<BackgroundTask>([this] { Run(); })) {}
 
 LiveCustomers::~LiveCustomers() { task_.reset(); }
@@ -61,8 +61,18 @@ absl::Status LiveCustomers::TouchLogged() {
 }
 
 std::shared_ptr<const CustomerMoves> LiveCustomers::Moves() const {
-  MutexLock lock(&mu_);
-  return moves_;
+  MutexLock view_lock(&view_mu_);
+  std::vector<MovedCustomer> moved;
+  {
+    MutexLock lock(&mu_);
+    if (view_changes_ == changes_) return view_;
+    view_changes_ = changes_;
+    moved.reserve(moved_.size());
+    for (const auto& [user, m] : moved_) moved.push_back(m);
+  }
+  view_ = std::make_shared<const CustomerMoves>(
+      state_->segments->segments().users.size(), std::move(moved));
+  return view_;
 }
 
 void LiveCustomers::Settle() {
@@ -105,6 +115,8 @@ void LiveCustomers::Run() {
             absl::StrCat("live audiences: ", shopper.status().ToString()));
         continue;
       }
+      MutexLock lock(&mu_);
+      ++changes_;
       if (!shopper->customer.has_value()) {
         moved_.erase(*user);  // erased since
         continue;
@@ -116,13 +128,7 @@ void LiveCustomers::Run() {
               r.rfm.has_value() ? static_cast<int>(r.rfm->segment) : -1),
           r.profile.net()};
     }
-    std::vector<MovedCustomer> moved;
-    moved.reserve(moved_.size());
-    for (const auto& [user, m] : moved_) moved.push_back(m);
-    auto moves = std::make_shared<const CustomerMoves>(
-        index.segments().users.size(), std::move(moved));
     MutexLock lock(&mu_);
-    moves_ = std::move(moves);
     done_ += static_cast<int64_t>(batch.size());
   }
 }

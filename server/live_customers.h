@@ -47,7 +47,8 @@ class LiveCustomers {
   // when it is built and again once it is installed, for the events stored
   // in between).
   absl::Status TouchLogged();
-  // The moved customers as of now.
+  // The moved customers as of now (sorted when first asked for after a
+  // change: O(moved customers) then).
   std::shared_ptr<const CustomerMoves> Moves() const;
   // Blocks until every user touched before the call is recomputed.
   void Settle();
@@ -63,9 +64,14 @@ class LiveCustomers {
   // reach the first).
   int64_t touched_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
-  // Moved customers by the index's user (the recomputing thread's).
-  absl::flat_hash_map<int32_t, MovedCustomer> moved_;
-  std::shared_ptr<const CustomerMoves> moves_ ABSL_GUARDED_BY(mu_);
+  // Moved customers by the index's user, and how many times it changed.
+  absl::flat_hash_map<int32_t, MovedCustomer> moved_ ABSL_GUARDED_BY(mu_);
+  uint64_t changes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Moves() builds the sorted view when a reader asks for it after a
+  // change (a recompute costs a map update, not a sort of everyone moved).
+  mutable Mutex view_mu_;
+  mutable std::shared_ptr<const CustomerMoves> view_ ABSL_GUARDED_BY(view_mu_);
+  mutable uint64_t view_changes_ ABSL_GUARDED_BY(view_mu_) = 0;
   // The log position TouchLogged has read through.
   Mutex scan_mu_;
   uint64_t scanned_through_ ABSL_GUARDED_BY(scan_mu_) = 0;
