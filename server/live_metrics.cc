@@ -198,6 +198,16 @@ std::vector<MetricFamily> LiveMetrics::Collect() const {
   if (state != nullptr && s_.store != nullptr) {
     AddSnapshot(*state, now, s_.store, &out);
   }
+  if (state != nullptr && state->live_events != nullptr) {
+    out.push_back(Gauge("tailor_live_events_held",
+                        "Events logged since the snapshot held in memory",
+                        static_cast<double>(state->live_events->events())));
+    out.push_back(
+        Gauge("tailor_live_events_held_bytes",
+              "Memory the events held since the snapshot take (at most "
+              "--live_events_mb; beyond it shoppers are read from the store)",
+              static_cast<double>(state->live_events->bytes())));
+  }
   if (s_.manager != nullptr) {
     out.push_back(Counter(
         "tailor_snapshot_refresh_failures_total",

@@ -57,13 +57,15 @@ struct ServingState {
   // ErasureCount() is larger) are checked per request until the state is
   // rebuilt (SnapshotManager::ApplyErasures).
   size_t erasures_applied = 0;
-  // Customers whose records moved since the snapshot's profiles, for
-  // audiences (internally synchronised; null for states built by hand).
-  std::unique_ptr<LiveCustomers> live_customers;
   // The events logged since the snapshot, in memory, so that resolving a
   // shopper reads none from the store (internally synchronised; null when
   // ServingOptions::live_events_bytes is 0, and for states built by hand).
   std::unique_ptr<LiveEvents> live_events;
+  // Customers whose records moved since the snapshot's profiles, for
+  // audiences (internally synchronised; null for states built by hand).
+  // Last: its thread resolves shoppers against everything above, so it is
+  // stopped first.
+  std::unique_ptr<LiveCustomers> live_customers;
 };
 
 // Whether `user_id` was erased after `state` was built (so that `state`

@@ -165,6 +165,9 @@ TEST_F(MetricsTest, CountsExactlyTheCallsMadeFailuresIncluded) {
   EXPECT_EQ(Find(m, "tailor_model_items"), 6);
   EXPECT_EQ(Find(m, "tailor_live_events"), 4);
   EXPECT_EQ(Find(m, "tailor_event_queue_events"), 0);
+  // All of them held in memory.
+  EXPECT_EQ(Find(m, "tailor_live_events_held"), 4);
+  EXPECT_GT(Find(m, "tailor_live_events_held_bytes"), 4 * 100);
   EXPECT_EQ(Find(m, "tailor_calls_refused_total",
                  {{"grpc_method", "RecommendFor"}, {"reason", "overload"}}),
             0);
