@@ -60,6 +60,9 @@ ABSL_FLAG(int64_t, min_free_disk_mb, 128,
           "refuse to record events (UNAVAILABLE) while the data_dir volume "
           "has less than this many MB free, before RocksDB runs out of room "
           "(at least 64)");
+ABSL_FLAG(int64_t, event_retention_days, 0,
+          "drop raw events older than this many days from the event log "
+          "(within a day of passing it; 0 keeps them all)");
 ABSL_FLAG(int64_t, block_cache_mb, 64,
           "memory for the data_dir's read cache, shared by its column "
           "families: recently read blocks and the table files' index and "
@@ -159,6 +162,13 @@ int main(int argc, char** argv) {
   options.salvage_data_dir = absl::GetFlag(FLAGS_salvage_data_dir);
   options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
   options.block_cache_bytes = absl::GetFlag(FLAGS_block_cache_mb) << 20;
+  if (absl::GetFlag(FLAGS_event_retention_days) < 0 ||
+      absl::GetFlag(FLAGS_event_retention_days) > 36500) {
+    tailor::LogError("--event_retention_days: must be in 0..36500");
+    return 1;
+  }
+  options.event_retention_seconds =
+      absl::GetFlag(FLAGS_event_retention_days) * 86400;
   options.require_snapshot = absl::GetFlag(FLAGS_require_snapshot);
   options.keep_snapshots = absl::GetFlag(FLAGS_keep_snapshots);
   options.events.max_queued_events = absl::GetFlag(FLAGS_max_queued_events);

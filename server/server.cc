@@ -75,10 +75,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   TAILOR_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
   TAILOR_ASSIGN_OR_RETURN(
       s->store_,
-      OpenRocksDbStateStore(options.data_dir,
-                            {.salvage = options.salvage_data_dir,
-                             .min_free_bytes = options.min_free_disk_bytes,
-                             .block_cache_bytes = options.block_cache_bytes}));
+      OpenRocksDbStateStore(
+          options.data_dir,
+          {.salvage = options.salvage_data_dir,
+           .min_free_bytes = options.min_free_disk_bytes,
+           .block_cache_bytes = options.block_cache_bytes,
+           .event_retention_seconds = options.event_retention_seconds}));
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(
@@ -119,10 +121,9 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                                    options.max_connection_age_grace)));
   }
   builder.AddListeningPort(options.address, credentials, &s->port_);
-  s->admin_ = std::make_unique<AdminService>(&s->holder_, s->snapshots_.get(),
-                                             s->manager_.get(), s->store_.get(),
-                                             s->authorizer_.get(), metrics,
-                                             options.accept_events);
+  s->admin_ = std::make_unique<AdminService>(
+      &s->holder_, s->snapshots_.get(), s->manager_.get(), s->store_.get(),
+      s->authorizer_.get(), metrics, options.accept_events);
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
   // Methods no service has: UNIMPLEMENTED, counted as one unknown method.

@@ -45,6 +45,9 @@ struct ServerOptions {
   int64_t min_free_disk_bytes = int64_t{128} << 20;
   // data_dir's block cache (see StateStoreOptions::block_cache_bytes).
   int64_t block_cache_bytes = int64_t{64} << 20;
+  // Raw events older than this are dropped from the event log (see
+  // StateStoreOptions::event_retention_seconds); 0 keeps them all.
+  int64_t event_retention_seconds = 0;
   // How often to look for a new CURRENT; zero disables polling.
   absl::Duration poll_interval = absl::Seconds(5);
   // Snapshot versions kept on disk (see SnapshotManagerOptions).

@@ -1,5 +1,6 @@
 // RocksDB implementation of StateStore.
 #include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -180,6 +182,96 @@ std::string UserEventKey(const Event& e, uint64_t seq) {
   std::string key = UserPrefix(e.user_id);
   PutEventPosition({e.timestamp, seq}, &key);
   return key;
+}
+
+// An event_ids value: the event's sequence number, then its timestamp
+// (sign bit flipped), which retention reads. Databases written before
+// hold the sequence number alone.
+std::string EventIdValue(const LoggedEvent& e) {
+  std::string value = SeqKey(e.seq);
+  PutBigEndian64(static_cast<uint64_t>(e.event.timestamp) ^ (uint64_t{1} << 63),
+                 &value);
+  return value;
+}
+
+// A timestamp written by PutEventPosition or EventIdValue.
+int64_t GetTimestamp(absl::string_view in) {
+  return static_cast<int64_t>(GetBigEndian64(in) ^ (uint64_t{1} << 63));
+}
+
+// The time of the event an event-log entry holds (nullopt: unknown, kept).
+using EventTimeOf = std::optional<int64_t> (*)(const rocksdb::Slice& key,
+                                               const rocksdb::Slice& value);
+
+std::optional<int64_t> EventsEntryTime(const rocksdb::Slice&,
+                                       const rocksdb::Slice& value) {
+  Decoder d(absl::string_view(value.data(), value.size()));
+  LoggedEvent e;
+  if (!DecodeLoggedEvent(&d, &e)) return std::nullopt;
+  return e.event.timestamp;
+}
+
+std::optional<int64_t> UserEventsEntryTime(const rocksdb::Slice& key,
+                                           const rocksdb::Slice&) {
+  if (key.size() < 4 + 16) return std::nullopt;
+  return GetTimestamp(absl::string_view(key.data() + key.size() - 16, 8));
+}
+
+std::optional<int64_t> EventIdsEntryTime(const rocksdb::Slice&,
+                                         const rocksdb::Slice& value) {
+  if (value.size() != 16) return std::nullopt;
+  return GetTimestamp(absl::string_view(value.data() + 8, 8));
+}
+
+// Retention (StateStoreOptions::event_retention_seconds): drops the
+// event-log entries of events older than the retention when RocksDB
+// compacts their files; every family of the log gets one, so an event
+// goes from all three. The cut-off is taken when each compaction starts.
+// Thread safety: a filter serves one compaction; the factory is shared and
+// immutable.
+class RetentionFilter : public rocksdb::CompactionFilter {
+ public:
+  RetentionFilter(int64_t cutoff, EventTimeOf time_of)
+      : cutoff_(cutoff), time_of_(time_of) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value,
+              std::string*, bool*) const override {
+    const std::optional<int64_t> t = time_of_(key, value);
+    return t.has_value() && *t < cutoff_;
+  }
+  const char* Name() const override { return "tailor.EventRetention"; }
+
+ private:
+  const int64_t cutoff_;
+  const EventTimeOf time_of_;
+};
+
+class RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  RetentionFilterFactory(int64_t retention_seconds, EventTimeOf time_of)
+      : retention_(retention_seconds), time_of_(time_of) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<RetentionFilter>(
+        static_cast<int64_t>(std::time(nullptr)) - retention_, time_of_);
+  }
+  const char* Name() const override { return "tailor.EventRetention"; }
+
+ private:
+  const int64_t retention_;
+  const EventTimeOf time_of_;
+};
+
+// `options` with retention over an event-log family (none for 0): the
+// filter, and a compaction of every file at least daily, so that an event
+// goes within a day of passing the retention.
+rocksdb::ColumnFamilyOptions WithRetention(rocksdb::ColumnFamilyOptions options,
+                                           int64_t retention_seconds,
+                                           EventTimeOf time_of) {
+  if (retention_seconds <= 0) return options;
+  options.compaction_filter_factory =
+      std::make_shared<RetentionFilterFactory>(retention_seconds, time_of);
+  options.periodic_compaction_seconds = 86400;
+  return options;
 }
 
 absl::StatusOr<LoggedEvent> DecodeEvent(absl::string_view value, uint64_t seq) {
@@ -499,7 +591,7 @@ class RocksDbStateStore : public StateStore {
       std::string seen;
       rocksdb::Status st =
           db_->Get(rocksdb::ReadOptions(), event_ids(), e.event_id, &seen);
-      if (st.ok() && seen.size() == 8) {
+      if (st.ok() && seen.size() >= 8) {
         out.push_back({GetBigEndian64(seen), true});
         continue;
       }
@@ -515,11 +607,16 @@ class RocksDbStateStore : public StateStore {
       // request's read, one range scan).
       batch.Put(user_events(), UserEventKey(stored.event, stored.seq),
                 enc.buffer());
-      batch.Put(event_ids(), e.event_id, SeqKey(stored.seq));
+      batch.Put(event_ids(), e.event_id, EventIdValue(stored));
       in_batch.emplace(e.event_id, stored.seq);
       out.push_back({stored.seq, false});
     }
     if (batch.Count() > 0) {
+      // The numbering resumes from here after a restart even if the newest
+      // events are gone by then (erased, or past the retention).
+      std::string floor;
+      PutBigEndian64(last, &floor);
+      batch.Put(meta(), ToSlice(kSequenceFloorMeta), floor);
       TAILOR_RETURN_IF_ERROR(Write(&batch, "writing events"));
     }
     last_seq_ = last;
@@ -1255,6 +1352,12 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
         "server), got ",
         store_options.min_free_bytes >> 20));
   }
+  if (store_options.event_retention_seconds < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event_retention_days: must be >= 0 (0 keeps every event), got ",
+        store_options.event_retention_seconds / 86400));
+  }
+  const int64_t retention = store_options.event_retention_seconds;
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -1298,11 +1401,14 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
       {"history", CachedFamily(cache, false)},
       {"meta", CachedFamily(cache, false)},
       {"customers", CachedFamily(cache, false)},
-      {"events", EventLogFamily(CachedFamily(cache, false))},
+      {"events", WithRetention(EventLogFamily(CachedFamily(cache, false)),
+                               retention, EventsEntryTime)},
       {"user_events",
-       EventLogFamily(
-           CachedFamily(cache, true, std::make_shared<UserPrefixTransform>()))},
-      {"event_ids", EventLogFamily(CachedFamily(cache, true))}};
+       WithRetention(EventLogFamily(CachedFamily(
+                         cache, true, std::make_shared<UserPrefixTransform>())),
+                     retention, UserEventsEntryTime)},
+      {"event_ids", WithRetention(EventLogFamily(CachedFamily(cache, true)),
+                                  retention, EventIdsEntryTime)}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =

@@ -264,6 +264,15 @@ struct StateStoreOptions {
   // log grows (StoreUsage::table_reader_bytes stays near 0). At least 1 MB
   // (INVALID_ARGUMENT below).
   int64_t block_cache_bytes = int64_t{64} << 20;
+  // Events whose timestamp is older than this (seconds before now) are
+  // dropped from the event log, with their idempotency keys, when RocksDB
+  // next compacts their files, at the latest a day after they pass it
+  // (every file is compacted at least daily then). Histories, customer
+  // records and snapshots are not touched: a model trained before keeps
+  // what it learnt, and the next one trains on what remains. Events
+  // recorded with an old timestamp go as soon as their file is compacted.
+  // 0 keeps every event; INVALID_ARGUMENT below 0.
+  int64_t event_retention_seconds = 0;
 };
 
 // Opens (creating if missing) a RocksDB database under `path` with column
