@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -36,6 +38,30 @@ class TempDir {
 inline void WriteTextFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+// The files under `path` (itself, or recursively below a directory) whose
+// bytes hold `needle`, by name: what an erasure must leave none of.
+inline std::vector<std::string> FilesHolding(const std::string& path,
+                                             const std::string& needle) {
+  std::vector<std::string> found;
+  auto check = [&](const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) {
+      found.push_back(file.filename().string());
+    }
+  };
+  if (std::filesystem::is_regular_file(path)) {
+    check(path);
+    return found;
+  }
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(path)) {
+    if (entry.is_regular_file()) check(entry.path());
+  }
+  return found;
 }
 
 // ../shared/data beside the repository (configurable at CMake time).

@@ -346,18 +346,6 @@ bool WaitForLine(const std::string& path, const std::string& text, size_t skip,
   return false;
 }
 
-// Whether any file under `dir` holds `needle`.
-bool AnyFileHolds(const std::string& dir, const std::string& needle) {
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
-
 // The server is killed once the erasure is written and while it purges
 // the data directory; after the restart the purge is done again, the user
 // is gone from every file, and their events are refused.
@@ -409,7 +397,8 @@ TEST(CrashTest, AnErasureCutShortByKill9CompletesOnRestart) {
       << "see " << log;
   ASSERT_TRUE(WaitForLine(log, "purged the data directory", killed_at, 120))
       << "see " << log;
-  EXPECT_FALSE(AnyFileHolds(dir.Join("data"), victim));
+  EXPECT_EQ(testing::FilesHolding(dir.Join("data"), victim),
+            std::vector<std::string>());
   channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
                                 grpc::InsecureChannelCredentials());
   stub = v1::Recommender::NewStub(channel);

@@ -28,14 +28,7 @@ Snapshot WithCustomers(const std::string& version) {
 
 // Whether any file under `dir` holds `needle`.
 bool AnyFileHolds(const std::string& dir, const std::string& needle) {
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) return true;
-  }
-  return false;
+  return !testing::FilesHolding(dir, needle).empty();
 }
 
 class EraseUserTest : public ServerTest {

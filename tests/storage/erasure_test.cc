@@ -15,6 +15,7 @@
 #include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 #include "tests/customer_records.h"
+#include "tests/storage/both_stores.h"
 #include "tests/test_util.h"
 
 namespace tailor {
@@ -48,27 +49,7 @@ TEST(ErasureListTest, DigestsAreKeyedAndHoldNoId) {
 }
 
 // The contract, against both implementations.
-class EraseUserTest : public ::testing::TestWithParam<bool> {
- protected:
-  void SetUp() override { Reopen(); }
-  void Reopen() {
-    store_.reset();
-    if (GetParam()) {
-      auto s = OpenRocksDbStateStore(dir_.Join("db"));
-      ASSERT_TRUE(s.ok()) << s.status();
-      store_ = std::move(*s);
-    } else if (memory_ == nullptr) {
-      memory_ = std::make_shared<MemoryStateStore>();
-    }
-  }
-  StateStore* store() {
-    return GetParam() ? store_.get() : static_cast<StateStore*>(memory_.get());
-  }
-
-  TempDir dir_;
-  std::unique_ptr<StateStore> store_;
-  std::shared_ptr<MemoryStateStore> memory_;
-};
+class EraseUserTest : public BothStores {};
 
 TEST_P(EraseUserTest, RemovesEveryRecordOfTheUserAndNoOneElses) {
   ASSERT_TRUE(store()
@@ -186,27 +167,7 @@ TEST_P(EraseUserTest, AnAdoptedListRemovesTheRecordsOfThoseItNames) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Implementations, EraseUserTest,
-                         ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "RocksDb" : "Memory";
-                         });
-
-// Every file under `dir` (recursively) holding `needle`, with its size.
-std::vector<std::string> FilesHolding(const std::string& dir,
-                                      const std::string& needle) {
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) {
-      found.push_back(absl::StrCat(entry.path().filename().string(), " (",
-                                   bytes.size(), " bytes)"));
-    }
-  }
-  return found;
-}
+                         ::testing::Values(false, true), StoreName);
 
 // The user's id is written into the log, the write buffers, table files
 // (imported ones and flushed ones), and into keys that are table files'
@@ -247,7 +208,7 @@ TEST(RocksDbErasureTest, NoFileOfTheStoreHoldsTheIdAfterwards) {
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE(
         (*store)->AppendEvents({Logged("late", erased, "item1", 5000)}).ok());
-    EXPECT_FALSE(FilesHolding(db, erased).empty());  // the check can fail
+    EXPECT_FALSE(testing::FilesHolding(db, erased).empty());  // the check can fail
 
     auto report = (*store)->EraseUser(erased);
     ASSERT_TRUE(report.ok()) << report.status();
@@ -255,15 +216,15 @@ TEST(RocksDbErasureTest, NoFileOfTheStoreHoldsTheIdAfterwards) {
     EXPECT_TRUE(report->history);
     EXPECT_TRUE(report->customer_record);
     EXPECT_TRUE(report->purged);
-    EXPECT_EQ(FilesHolding(db, erased), std::vector<std::string>());
+    EXPECT_EQ(testing::FilesHolding(db, erased), std::vector<std::string>());
     // Ann is all there.
     EXPECT_EQ((*store)->UserEvents("ann", 0, 5000)->size(), 1000u);
     EXPECT_TRUE((*store)->GetCustomerRecord("ann")->has_value());
-    EXPECT_FALSE(FilesHolding(db, "ann").empty());
+    EXPECT_FALSE(testing::FilesHolding(db, "ann").empty());
     // Writing goes on after the purge, and nothing of the id comes back.
     ASSERT_TRUE((*store)->AppendEvents({Logged("n1", "ann", "X", 6000)}).ok());
   }
-  EXPECT_EQ(FilesHolding(db, erased), std::vector<std::string>());
+  EXPECT_EQ(testing::FilesHolding(db, erased), std::vector<std::string>());
 }
 
 TEST(SnapshotStoreErasuresTest, TheListRoundTripsAndAMalformedOneIsNamed) {

@@ -15,6 +15,7 @@
 #include "storage/event_log_reader.h"
 #include "storage/memory_state_store.h"
 #include "tests/customer_records.h"
+#include "tests/storage/both_stores.h"
 #include "tests/test_util.h"
 
 namespace tailor {
@@ -23,27 +24,7 @@ namespace {
 using testing::TempDir;
 
 // Runs the same contract tests against both implementations.
-class StateStoreTest : public ::testing::TestWithParam<bool> {
- protected:
-  void SetUp() override { Reopen(); }
-  void Reopen() {
-    store_.reset();
-    if (GetParam()) {
-      auto s = OpenRocksDbStateStore(dir_.Join("db"));
-      ASSERT_TRUE(s.ok()) << s.status();
-      store_ = std::move(*s);
-    } else if (memory_ == nullptr) {
-      memory_ = std::make_shared<MemoryStateStore>();
-    }
-  }
-  StateStore* store() {
-    return GetParam() ? store_.get() : static_cast<StateStore*>(memory_.get());
-  }
-
-  TempDir dir_;
-  std::unique_ptr<StateStore> store_;
-  std::shared_ptr<MemoryStateStore> memory_;
-};
+class StateStoreTest : public BothStores {};
 
 TEST_P(StateStoreTest, CatalogPutReplaceAndLoad) {
   Item a{"A", "Coat", "outerwear", "Halden", "camel", 149.99, {"S"}, true};
@@ -445,9 +426,7 @@ TEST_P(StateStoreTest, ConcurrentAppendsGetDistinctSequenceNumbers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Implementations, StateStoreTest,
-                         ::testing::Values(true, false), [](const auto& info) {
-                           return info.param ? "RocksDb" : "Memory";
-                         });
+                         ::testing::Values(true, false), StoreName);
 
 // Each publish imports a whole snapshot again: the table files of the
 // imports before it are compacted away in the background rather than
