@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Soak: MINUTES (default 30) of mixed load on the 100k-item store:
 # RecommendFor, GetSegment and RecordEvents (MIX, at RATE calls/s, open
-# loop) while a new snapshot is published every SWAP_MINUTES (default 5).
-# Prints one line per minute: calls answered and failed, p99 / p99.9 / max
-# latency, the server's RSS, its open files and how many of them are
+# loop) while a new snapshot is published every SWAP_MINUTES (default 5;
+# 0: none, the cost of a server between retrains). Prints one line per
+# minute: calls answered and failed, p99 / p99.9 / max latency, the
+# server's CPU per answered call, the share of the cores stolen by the
+# hypervisor, the server's RSS, its open files and how many of them are
 # RocksDB table files, and whether a snapshot was published in it; then the
 # slopes of RSS and open files (table files and the others) after WARMUP
-# minutes (least squares, per hour) and the goals: no failed call, p99.9
+# minutes (least squares, per hour), the CPU per call of the last five
+# minutes against the first five, and the goals: no failed call, p99.9
 # <= 20 ms in every minute, RSS and open files flat.
-# Extra server flags go in SERVER_FLAGS.
+# Extra server flags go in SERVER_FLAGS. Between retrains at 5,000
+# RecommendFor/s beside 1,000 events/s:
+#   MIX=recommend:50,record:1 RATE=5100 SWAP_MINUTES=0 ./bench/soak.sh
 #   ./bench/soak.sh   # MINUTES=30 RATE=2000 MIX=recommend:85,segment:10,record:5
 #                     # BATCH=10 SWAP_MINUTES=5 WARMUP=5 ITEMS=100000
 #                     # USERS=100000 EVENTS=5000000 SERVER_FLAGS=
@@ -26,7 +31,8 @@ WARMUP=${WARMUP:-5}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 make_work_dir
-swaps=$((MINUTES / SWAP_MINUTES))
+swaps=0
+[ "$SWAP_MINUTES" -gt 0 ] && swaps=$((MINUTES / SWAP_MINUTES))
 # The snapshots to publish, trained beforehand (training beside the soak
 # would measure the trainer): versions 1..swaps+1 in a staging directory.
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
@@ -66,9 +72,11 @@ start_server "$work" "$work/snapshots" ${SERVER_FLAGS:-}
   --timeline_bucket=60 >"$work/bench.txt" &
 bench=$!
 start=$(date +%s)
-declare -a rss fds tables swapped
+declare -a rss fds tables swapped cpu steal
+cpu_before=$(ticks "$server" 14) steal_before=$(steal_ticks)
 for minute in $(seq 0 $((MINUTES - 1))); do
-  if [ "$minute" -gt 0 ] && [ $((minute % SWAP_MINUTES)) = 0 ]; then
+  if [ "$swaps" -gt 0 ] && [ "$minute" -gt 0 ] &&
+    [ $((minute % SWAP_MINUTES)) = 0 ]; then
     publish "$(printf '%08d' $((minute / SWAP_MINUTES + 1)))"
     swapped[$minute]=" <- publish"
   fi
@@ -79,23 +87,42 @@ for minute in $(seq 0 $((MINUTES - 1))); do
   fds[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
   tables[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 \
     -lname '*.sst' | wc -l)
+  cpu_now=$(ticks "$server" 14) steal_now=$(steal_ticks)
+  cpu[$minute]=$((cpu_now - cpu_before)) steal[$minute]=$((steal_now - steal_before))
+  cpu_before=$cpu_now steal_before=$steal_now
 done
 wait "$bench" || true
 
-echo "$MINUTES minutes at $RATE calls/s ($MIX, batches of $BATCH events)," \
-  "a snapshot published every $SWAP_MINUTES minutes:"
+if [ "$swaps" -gt 0 ]; then
+  echo "$MINUTES minutes at $RATE calls/s ($MIX, batches of $BATCH events)," \
+    "a snapshot published every $SWAP_MINUTES minutes:"
+else
+  echo "$MINUTES minutes at $RATE calls/s ($MIX, batches of $BATCH events)," \
+    "no snapshot published:"
+fi
 grep -E "rejected snapshot|serving snapshot" "$work/server.log" |
   sed 's/^/  server: /'
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
-printf '%6s %8s %6s %9s %9s %9s %8s %6s %6s\n' minute ok failed "p99 ms" \
-  "p99.9 ms" "max ms" "RSS MiB" files tables
-awk 'NR > 1' "$work/timeline.tsv" | while read -r second ok errors _ p99 p999 max; do
+printf '%6s %8s %6s %9s %9s %9s %9s %7s %8s %6s %6s\n' minute ok failed \
+  "p99 ms" "p99.9 ms" "max ms" "CPU us" stolen "RSS MiB" files tables
+declare -a per_call
+while read -r second ok errors _ p99 p999 max; do
   m=$((second / 60))
   [ "$m" -lt "$MINUTES" ] || continue
-  printf '%6d %8d %6d %9.1f %9.1f %9.1f %8s %6s %6s%s\n' "$m" "$ok" \
-    "$errors" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" "${rss[$m]}" \
+  per_call[$m]=$(per_call "${cpu[$m]}" "$((ok > 0 ? ok : 1))")
+  printf '%6d %8d %6d %9.1f %9.1f %9.1f %9s %6s%% %8s %6s %6s%s\n' "$m" \
+    "$ok" "$errors" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" \
+    "${per_call[$m]}" "$(steal_percent "${steal[$m]}" 60)" "${rss[$m]}" \
     "${fds[$m]}" "${tables[$m]}" "${swapped[$m]:-}"
-done
+done < <(awk 'NR > 1' "$work/timeline.tsv")
+# The server's CPU per answered call, last five minutes against first five.
+if [ "$MINUTES" -ge 10 ]; then
+  mean5() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.1f", s / NR }'; }
+  first=$(mean5 "${per_call[@]:0:5}")
+  last=$(mean5 "${per_call[@]:$((MINUTES - 5)):5}")
+  echo "server CPU per call: first five minutes $first us, last five $last us" \
+    "($(awk -v a="$first" -v b="$last" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')%; goal within 10%)"
+fi
 # slope_per_hour VALUES...: least-squares slope over minutes WARMUP.., per
 # hour.
 slope_per_hour() {
