@@ -107,7 +107,8 @@ class SnapshotManager {
   absl::Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // follow_erasures: takes the snapshot directory's erasure list into the
   // store.
-  absl::Status FollowErasuresLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  absl::Status FollowErasuresLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // Rebuilds the active state when the store's erasure list outgrew it.
   absl::Status RebuildIfErasedLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);

@@ -143,7 +143,8 @@ absl::StatusOr<size_t> MemoryStateStore::AdoptErasures(
   };
   absl::erase_if(history_, [&](const auto& kv) { return named(kv.first); });
   absl::erase_if(customers_, [&](const auto& kv) { return named(kv.first); });
-  erasures_ = std::make_shared<const ErasureList>(list.key(), std::move(digests));
+  erasures_ =
+      std::make_shared<const ErasureList>(list.key(), std::move(digests));
   return added;
 }
 

@@ -430,7 +430,8 @@ absl::StatusOr<ErasureList> SnapshotStore::ReadErasures() const {
   std::vector<absl::string_view> lines =
       absl::StrSplit(text, '\n', absl::SkipEmpty());
   auto bad = [&](absl::string_view why) {
-    return absl::DataLossError(absl::StrCat("'", path, "' is malformed: ", why));
+    return absl::DataLossError(
+        absl::StrCat("'", path, "' is malformed: ", why));
   };
   if (lines.empty() || lines[0] != kErasuresHeader) {
     return bad(absl::StrCat("its first line is not '", kErasuresHeader, "'"));
@@ -441,7 +442,8 @@ absl::StatusOr<ErasureList> SnapshotStore::ReadErasures() const {
   absl::flat_hash_set<std::string> digests;
   for (size_t k = 2; k < lines.size(); ++k) {
     std::optional<std::string> d = DigestOfHex(lines[k]);
-    if (!d.has_value()) return bad(absl::StrCat("line ", k + 1, " is not a digest"));
+    if (!d.has_value())
+      return bad(absl::StrCat("line ", k + 1, " is not a digest"));
     digests.insert(*std::move(d));
   }
   return ErasureList(*std::move(key), std::move(digests));

@@ -208,7 +208,8 @@ TEST(RocksDbErasureTest, NoFileOfTheStoreHoldsTheIdAfterwards) {
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE(
         (*store)->AppendEvents({Logged("late", erased, "item1", 5000)}).ok());
-    EXPECT_FALSE(testing::FilesHolding(db, erased).empty());  // the check can fail
+    EXPECT_FALSE(
+        testing::FilesHolding(db, erased).empty());  // the check can fail
 
     auto report = (*store)->EraseUser(erased);
     ASSERT_TRUE(report.ok()) << report.status();
