@@ -1,6 +1,5 @@
 #include "server/live_customers.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -33,31 +32,10 @@ void LiveCustomers::Touch(absl::Span<const std::string> user_ids) {
     MutexLock lock(&mu_);
     for (const std::string& id : user_ids) {
       if (!state_->segments->Find(id).has_value()) continue;
-      if (dirty_.insert(id).second) ++touched_;
+      dirty_.insert(id);
     }
   }
   task_->Request();
-}
-
-absl::Status LiveCustomers::TouchLogged() {
-  if (state_->segments == nullptr || state_->segments->segments().empty()) {
-    return absl::OkStatus();
-  }
-  MutexLock lock(&scan_mu_);
-  uint64_t& after = scanned_through_;
-  after = std::max(after, state_->online.event_log_seq);
-  constexpr size_t kPage = 10000;
-  for (;;) {
-    absl::StatusOr<std::vector<LoggedEvent>> events =
-        store_->EventsSince(after, kPage);
-    if (!events.ok()) return events.status();
-    std::vector<std::string> users;
-    users.reserve(events->size());
-    for (LoggedEvent& e : *events) users.push_back(std::move(e.event.user_id));
-    Touch(users);
-    if (!events->empty()) after = events->back().seq;
-    if (events->size() < kPage) return absl::OkStatus();
-  }
 }
 
 std::shared_ptr<const CustomerMoves> LiveCustomers::Moves() const {
@@ -73,22 +51,6 @@ std::shared_ptr<const CustomerMoves> LiveCustomers::Moves() const {
   view_ = std::make_shared<const CustomerMoves>(
       state_->segments->segments().users.size(), std::move(moved));
   return view_;
-}
-
-void LiveCustomers::Settle() {
-  int64_t target;
-  {
-    MutexLock lock(&mu_);
-    target = touched_;
-  }
-  for (;;) {
-    {
-      MutexLock lock(&mu_);
-      if (done_ >= target) return;
-    }
-    task_->Request();
-    absl::SleepFor(absl::Milliseconds(1));
-  }
 }
 
 void LiveCustomers::Run() {
@@ -128,8 +90,6 @@ void LiveCustomers::Run() {
               r.rfm.has_value() ? static_cast<int>(r.rfm->segment) : -1),
           r.profile.net()};
     }
-    MutexLock lock(&mu_);
-    done_ += static_cast<int64_t>(batch.size());
   }
 }
 

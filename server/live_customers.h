@@ -11,7 +11,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "core/base/background_task.h"
 #include "core/base/mutex.h"
@@ -41,17 +40,9 @@ class LiveCustomers {
 
   // Users with events stored since the last call: recomputed soon.
   void Touch(absl::Span<const std::string> user_ids);
-  // Touches every user with an event above the snapshot's event-log
-  // position not touched by an earlier call: what a state built at
-  // start-up or at a swap owes the events logged before it (called once
-  // when it is built and again once it is installed, for the events stored
-  // in between).
-  absl::Status TouchLogged();
   // The moved customers as of now (sorted when first asked for after a
   // change: O(moved customers) then).
   std::shared_ptr<const CustomerMoves> Moves() const;
-  // Blocks until every user touched before the call is recomputed.
-  void Settle();
 
  private:
   void Run();
@@ -60,10 +51,6 @@ class LiveCustomers {
   StateStore* const store_;
   mutable Mutex mu_;
   absl::flat_hash_set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
-  // Touches so far and recomputed so far (Settle waits for the second to
-  // reach the first).
-  int64_t touched_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
   // Moved customers by the index's user, and how many times it changed.
   absl::flat_hash_map<int32_t, MovedCustomer> moved_ ABSL_GUARDED_BY(mu_);
   uint64_t changes_ ABSL_GUARDED_BY(mu_) = 0;
@@ -72,9 +59,6 @@ class LiveCustomers {
   mutable Mutex view_mu_;
   mutable std::shared_ptr<const CustomerMoves> view_ ABSL_GUARDED_BY(view_mu_);
   mutable uint64_t view_changes_ ABSL_GUARDED_BY(view_mu_) = 0;
-  // The log position TouchLogged has read through.
-  Mutex scan_mu_;
-  uint64_t scanned_through_ ABSL_GUARDED_BY(scan_mu_) = 0;
   std::unique_ptr<BackgroundTask> task_;  // last: stopped first
 };
 

@@ -18,10 +18,7 @@ bool Before(const LoggedEvent& a, const LoggedEvent& b) {
 
 LiveEvents::LiveEvents(uint64_t after_seq, int64_t budget_bytes,
                        size_t per_user)
-    : after_seq_(after_seq),
-      budget_bytes_(budget_bytes),
-      per_user_(per_user),
-      scanned_through_(after_seq) {}
+    : after_seq_(after_seq), budget_bytes_(budget_bytes), per_user_(per_user) {}
 
 int64_t LiveEvents::BytesOf(const LoggedEvent& e) {
   // The struct, its strings beyond the small-string buffer, and a share of
@@ -82,19 +79,6 @@ void LiveEvents::Add(absl::Span<const LoggedEvent> events) {
       log.erase(log.begin());
       it->second.trimmed = true;
     }
-  }
-}
-
-absl::Status LiveEvents::AddLogged(StateStore* store) {
-  MutexLock lock(&scan_mu_);
-  constexpr size_t kPage = 10000;
-  for (;;) {
-    absl::StatusOr<std::vector<LoggedEvent>> events =
-        store->EventsSince(scanned_through_, kPage);
-    if (!events.ok()) return events.status();
-    Add(*events);
-    if (!events->empty()) scanned_through_ = events->back().seq;
-    if (events->size() < kPage) return absl::OkStatus();
   }
 }
 

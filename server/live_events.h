@@ -14,7 +14,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/base/mutex.h"
@@ -25,13 +24,13 @@ namespace tailor {
 // So that resolving a shopper (server/shopper.h) reads no event from the
 // store: a request's cost stays flat however long the server has run since
 // the snapshot, instead of growing with RocksDB's write buffers and level-0
-// files. Filled as events are stored (Add: RecordEvents, before it answers)
-// and from the event log when the state is built and again once it is
-// installed (AddLogged). At most `per_user` latest events per shopper are
-// kept (what a request reads), and at most `budget_bytes` in all: beyond
-// it, shoppers not held yet, and those whose next event does not fit, are
-// left to the store (Get answers nullopt for them).
-// Memory: each event is counted as about 160 bytes (the event, its ids,
+// files. Filled as events are stored (RecordEvents, before it answers) and
+// from the event log when the state is built and again once it is
+// installed (NoteStored, NoteLogged in server/serving_state.h). At most
+// `per_user` latest events per shopper are kept (what a request reads), and at
+// most `budget_bytes` in all: beyond it, shoppers not held yet, and those whose
+// next event does not fit, are left to the store (Get answers nullopt for
+// them). Memory: each event is counted as about 160 bytes (the event, its ids,
 // its place; resident memory grows by about 76 per event held,
 // bench/live_memory.sh).
 // Thread safety: all methods may be called concurrently.
@@ -46,9 +45,6 @@ class LiveEvents {
   // Adds stored events (with their sequence numbers); those at or below
   // after_seq, and those held already, are skipped.
   void Add(absl::Span<const LoggedEvent> events);
-  // Adds the events `store` logged above after_seq that no earlier call
-  // read.
-  absl::Status AddLogged(StateStore* store);
 
   // The user's events above `after`, by timestamp then sequence, at most
   // `limit` of the latest, as StateStore::UserEvents answers; nullopt when
@@ -86,8 +82,6 @@ class LiveEvents {
   // Once the budget was reached, users not held are left to the store.
   std::atomic<bool> full_{false};
   std::array<Shard, kShards> shards_;
-  Mutex scan_mu_;
-  uint64_t scanned_through_ ABSL_GUARDED_BY(scan_mu_) = 0;
 };
 
 }  // namespace tailor

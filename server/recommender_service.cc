@@ -398,12 +398,10 @@ absl::StatusOr<v1::RecordEventsResponse> AnswerEvents(
 }
 
 // Tells `state` (may be null) of the events of a batch the store took
-// (`outcomes`, in `events`' order), before the batch is answered: the
-// shoppers' live events (so that their next request sees them) and the
-// customers whose records moved (audiences).
-void NoteStored(const std::shared_ptr<const ServingState>& state,
-                const std::vector<AppendOutcome>& outcomes,
-                std::vector<LoggedEvent> events) {
+// (`outcomes`, in `events`' order), before the batch is answered.
+void NoteBatchStored(const std::shared_ptr<const ServingState>& state,
+                     const std::vector<AppendOutcome>& outcomes,
+                     std::vector<LoggedEvent> events) {
   if (state == nullptr) return;
   size_t kept = 0;
   for (size_t k = 0; k < events.size() && k < outcomes.size(); ++k) {
@@ -413,13 +411,7 @@ void NoteStored(const std::shared_ptr<const ServingState>& state,
     ++kept;
   }
   events.resize(kept);
-  if (state->live_events != nullptr) state->live_events->Add(events);
-  if (state->live_customers != nullptr) {
-    std::vector<std::string> users;
-    users.reserve(events.size());
-    for (LoggedEvent& e : events) users.push_back(std::move(e.event.user_id));
-    state->live_customers->Touch(users);
-  }
+  NoteStored(*state, events);
 }
 
 }  // namespace
@@ -447,7 +439,7 @@ void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
        metrics = metrics_, holder = state_](
           absl::StatusOr<std::vector<AppendOutcome>> outcomes) mutable {
         if (outcomes.ok()) {
-          NoteStored(holder->Get(), *outcomes, std::move(stored));
+          NoteBatchStored(holder->Get(), *outcomes, std::move(stored));
         }
         RecordDone& answer = *reply;
         std::move(answer)(

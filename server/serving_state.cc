@@ -1,5 +1,9 @@
 #include "server/serving_state.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "core/base/logging.h"
 #include "core/base/status_macros.h"
@@ -13,6 +17,34 @@ void AttachDerived(ServingState* state) {
   state->fold_in = std::make_unique<const FoldIn>(
       &state->recommender->model().item_factors, state->online);
   state->fold_in_cache = std::make_unique<FoldInCache>();
+}
+
+void NoteStored(const ServingState& state,
+                absl::Span<const LoggedEvent> events) {
+  if (state.live_events != nullptr) state.live_events->Add(events);
+  if (state.live_customers != nullptr) {
+    std::vector<std::string> users;
+    users.reserve(events.size());
+    for (const LoggedEvent& e : events) users.push_back(e.event.user_id);
+    state.live_customers->Touch(users);
+  }
+}
+
+absl::Status NoteLogged(const ServingState& state, StateStore* store) {
+  if (state.live_events == nullptr && state.live_customers == nullptr) {
+    return absl::OkStatus();
+  }
+  MutexLock lock(&state.logged->mu);
+  uint64_t& after = state.logged->through;
+  after = std::max(after, state.online.event_log_seq);
+  constexpr size_t kPage = 10000;
+  for (;;) {
+    TAILOR_ASSIGN_OR_RETURN(std::vector<LoggedEvent> events,
+                            store->EventsSince(after, kPage));
+    NoteStored(state, events);
+    if (!events.empty()) after = events.back().seq;
+    if (events.size() < kPage) return absl::OkStatus();
+  }
 }
 
 bool ErasedSince(const ServingState& state, StateStore* store,
@@ -76,10 +108,9 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   if (options.live_events_bytes > 0) {
     state->live_events = std::make_unique<LiveEvents>(
         state->online.event_log_seq, options.live_events_bytes, kMaxLiveEvents);
-    TAILOR_RETURN_IF_ERROR(state->live_events->AddLogged(store));
   }
   state->live_customers = std::make_unique<LiveCustomers>(state.get(), store);
-  TAILOR_RETURN_IF_ERROR(state->live_customers->TouchLogged());
+  TAILOR_RETURN_IF_ERROR(NoteLogged(*state, store));
   return std::shared_ptr<const ServingState>(std::move(state));
 }
 

@@ -66,7 +66,24 @@ struct ServingState {
   // Last: its thread resolves shoppers against everything above, so it is
   // stopped first.
   std::unique_ptr<LiveCustomers> live_customers;
+  // How far NoteLogged has read the event log (internally synchronised).
+  struct LogCursor {
+    Mutex mu;
+    uint64_t through ABSL_GUARDED_BY(mu) = 0;
+  };
+  std::unique_ptr<LogCursor> logged = std::make_unique<LogCursor>();
 };
+
+// Tells `state`'s live parts (the events held in memory, the live
+// customers) of events the store took, with their sequence numbers:
+// RecordEvents does, before it answers.
+void NoteStored(const ServingState& state,
+                absl::Span<const LoggedEvent> events);
+
+// The same for the events the store logged above the state's snapshot that
+// no earlier call read, in one pass over the log: once when the state is
+// built, and again once it is installed (for the events stored between).
+absl::Status NoteLogged(const ServingState& state, StateStore* store);
 
 // Whether `user_id` was erased after `state` was built (so that `state`
 // may still hold them). Costs an atomic load unless someone was.

@@ -56,15 +56,8 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   const absl::Time start = absl::Now();
   std::shared_ptr<const ServingState> old = holder_->Exchange(state);
   // Events stored while the state was built.
-  if (state->live_events != nullptr) {
-    if (absl::Status s = state->live_events->AddLogged(store_); !s.ok()) {
-      LogWarning(absl::StrCat("live events: ", s.ToString()));
-    }
-  }
-  if (state->live_customers != nullptr) {
-    if (absl::Status s = state->live_customers->TouchLogged(); !s.ok()) {
-      LogWarning(absl::StrCat("live audiences: ", s.ToString()));
-    }
+  if (absl::Status s = NoteLogged(*state, store_); !s.ok()) {
+    LogWarning(absl::StrCat("events since the snapshot: ", s.ToString()));
   }
   // Requests still scoring with the old state hold it for a millisecond or
   // so; once they are done the releaser frees it, not the last of them (at
