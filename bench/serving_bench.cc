@@ -98,7 +98,6 @@ struct Fixture {
     for (int i = 0; i < kItems; ++i) model->popularity[i] = kItems - i;
     auto state = std::make_shared<ServingState>();
     state->version = "00000001";
-    state->item_info.resize(kItems);
     state->recommender = *Recommender::Create(std::move(model));
     state->segments = std::make_unique<SegmentIndex>(MakeSegments());
     AttachDerived(state.get());

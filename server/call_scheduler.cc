@@ -15,8 +15,9 @@ namespace tailor {
 namespace {
 
 constexpr std::array<absl::string_view, kCallMethods> kNames = {
-    "RecommendFor", "SimilarItems",   "BoughtTogether", "GetSegment",
-    "ListSegments", "TargetAudience", "RecordEvents",   "StreamEvents"};
+    "RecommendFor", "SimilarItems", "BoughtTogether",
+    "GetSegment",   "ListSegments", "TargetAudience",
+    "RecordEvents", "StreamEvents", "UpdateCatalog"};
 
 // The per-page calls: 64 in flight per worker by default, held to
 // kOverloadCallsPerWorker under overload.
@@ -34,6 +35,7 @@ int DefaultLimit(CallMethod method, int workers) {
     case CallMethod::kTargetAudience:
       return std::max(1, workers / 2);
     case CallMethod::kStreamEvents:
+    case CallMethod::kUpdateCatalog:  // a worker each, waiting for the disk
       return 4 * workers;
     default:  // RecordEvents: held while the disk syncs, not a worker
       return 16 * workers;
@@ -63,7 +65,8 @@ absl::Status ParseMaxInFlight(absl::string_view spec, absl::string_view flag,
       return absl::InvalidArgumentError(absl::StrCat(
           flag, ": unknown method '", kv.first, "' in '", part,
           "' (one of RecommendFor, SimilarItems, BoughtTogether, GetSegment, "
-          "ListSegments, TargetAudience, RecordEvents, StreamEvents)"));
+          "ListSegments, TargetAudience, RecordEvents, StreamEvents, "
+          "UpdateCatalog)"));
     }
     if (!absl::SimpleAtoi(kv.second, &limit) || limit < 1) {
       return absl::InvalidArgumentError(

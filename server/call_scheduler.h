@@ -66,8 +66,9 @@ enum class CallMethod {
   kTargetAudience,
   kRecordEvents,
   kStreamEvents,  // bounds the open streams
+  kUpdateCatalog,
 };
-inline constexpr int kCallMethods = 8;
+inline constexpr int kCallMethods = 9;
 absl::string_view CallMethodName(CallMethod method);
 
 struct CallSchedulerOptions {

@@ -82,8 +82,8 @@ void AddSnapshot(const ServingState& state, int64_t now_unix, StateStore* store,
                {{"component", "retrieval"}})
           .Add(static_cast<double>(state.segments->records_bytes()),
                {{"component", "customer_records"}})
-          .Add(static_cast<double>(state.catalog->memory_bytes()),
-               {{"component", "catalog_filters"}})
+          .Add(static_cast<double>(state.catalog->Get()->memory_bytes()),
+               {{"component", "catalog"}})
           .Add(static_cast<double>(state.history.memory_bytes()),
                {{"component", "training_histories"}})
           .Done());

@@ -29,12 +29,12 @@ absl::StatusOr<std::shared_ptr<const ServingState>> Active(
 }
 
 // Fills one response item: id, score, reason and catalog attributes.
-void FillItem(const ServingState& state, int32_t item, float score,
+void FillItem(const CatalogView& catalog, int32_t item, float score,
               v1::Reason reason, v1::RecommendedItem* out) {
-  out->set_item_id(state.recommender->model().items.id(item));
+  out->set_item_id(catalog.id(item));
   out->set_score(score);
   out->set_reason(reason);
-  const Item& info = state.item_info[item];
+  const Item& info = catalog.item(item);
   if (!info.item_id.empty()) {
     v1::ItemInfo* i = out->mutable_info();
     i->set_title(info.title);
@@ -135,6 +135,83 @@ grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
   return Serve<v1::TargetAudienceRequest, v1::TargetAudienceResponse>(
       CallMethod::kTargetAudience, context, request, response,
       [this](const auto& req, auto* resp) { return Audience(req, resp); });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::UpdateCatalog(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::UpdateCatalogRequest, v1::UpdateCatalogResponse>(
+      CallMethod::kUpdateCatalog, context, request, response,
+      [this](const auto& req, auto* resp) { return Catalog(req, resp); });
+}
+
+absl::Status RecommenderService::Catalog(
+    const v1::UpdateCatalogRequest& request,
+    v1::UpdateCatalogResponse* response) const {
+  TAILOR_RETURN_IF_ERROR(ValidateUpdateCatalogRequest(request));
+  std::vector<CatalogChange> valid;
+  std::vector<int> valid_index;  // their positions in the request
+  response->mutable_results()->Reserve(request.changes_size());
+  for (int i = 0; i < request.changes_size(); ++i) {
+    v1::CatalogChangeResult* result = response->add_results();
+    absl::StatusOr<CatalogChange> change =
+        ValidateCatalogChange(request.changes(i));
+    if (!change.ok()) {
+      result->set_status(v1::CatalogChangeResult::STATUS_INVALID);
+      result->set_error(std::string(change.status().message()));
+      continue;
+    }
+    valid.push_back(*std::move(change));
+    valid_index.push_back(i);
+  }
+  if (!valid.empty()) {
+    TAILOR_ASSIGN_OR_RETURN(
+        CatalogWrite write,
+        store_->ChangeCatalog(valid, absl::ToUnixSeconds(absl::Now())));
+    // The state is taken after the write: a state installed since then
+    // was either built after it or lays the store's live catalog once
+    // installed (NoteCatalog), so no change is missed.
+    if (std::shared_ptr<const ServingState> state = state_->Get()) {
+      state->catalog->Lay(write.entries);
+    }
+    for (size_t k = 0; k < valid.size(); ++k) {
+      const CatalogChangeResult& r = write.results[k];
+      v1::CatalogChangeResult* result =
+          response->mutable_results(valid_index[k]);
+      switch (r.outcome) {
+        case CatalogChangeResult::Outcome::kApplied:
+          result->set_status(v1::CatalogChangeResult::STATUS_APPLIED);
+          break;
+        case CatalogChangeResult::Outcome::kUnchanged:
+          result->set_status(v1::CatalogChangeResult::STATUS_UNCHANGED);
+          break;
+        case CatalogChangeResult::Outcome::kStale:
+          result->set_status(v1::CatalogChangeResult::STATUS_STALE);
+          break;
+        case CatalogChangeResult::Outcome::kInvalid:
+          result->set_status(v1::CatalogChangeResult::STATUS_INVALID);
+          result->set_error(r.error);
+          break;
+      }
+    }
+  }
+  for (const v1::CatalogChangeResult& r : response->results()) {
+    switch (r.status()) {
+      case v1::CatalogChangeResult::STATUS_APPLIED:
+        response->set_applied(response->applied() + 1);
+        break;
+      case v1::CatalogChangeResult::STATUS_UNCHANGED:
+        response->set_unchanged(response->unchanged() + 1);
+        break;
+      case v1::CatalogChangeResult::STATUS_STALE:
+        response->set_stale(response->stale() + 1);
+        break;
+      default:
+        response->set_invalid(response->invalid() + 1);
+        break;
+    }
+  }
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
@@ -303,15 +380,17 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* RecommenderService::StreamEvents(
 absl::Status RecommenderService::Allowed(
     const grpc::CallbackServerContext& context, CallMethod method) const {
   const bool ingest = method == CallMethod::kRecordEvents ||
-                      method == CallMethod::kStreamEvents;
+                      method == CallMethod::kStreamEvents ||
+                      method == CallMethod::kUpdateCatalog;
   TAILOR_RETURN_IF_ERROR(Authorize(authorizer_, context,
                                    ingest ? kRoleIngest : kRoleRead,
                                    CallMethodName(method)));
   if (ingest && !accept_events_) {
     return absl::FailedPreconditionError(absl::StrCat(
         CallMethodName(method),
-        ": this server does not take events (--accept_events=false): send "
-        "them to the server that keeps the event log"));
+        ": this server does not take events or catalog changes "
+        "(--accept_events=false): send them to the server that keeps the "
+        "event log"));
   }
   return absl::OkStatus();
 }
@@ -473,16 +552,22 @@ absl::Status RecommenderService::Together(
   TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
                           Active(state_));
   const IdMap& items = state->recommender->model().items;
+  const std::shared_ptr<const CatalogView> catalog = state->catalog->Get();
   std::vector<int32_t> given;
   for (const std::string& id : request.item_ids()) {
     if (auto index = items.Find(id)) given.push_back(*index);
   }
   const int count = request.has_count() ? request.count() : kDefaultCount;
   response->set_model_version(state->version);
+  // Retired items are left out: ask for as many more.
+  const int64_t asked =
+      count + std::min<int64_t>(catalog->retired_count(), kMaxCount);
   for (const TogetherItem& t :
-       tailor::BoughtTogether(state->rules, given, count)) {
+       tailor::BoughtTogether(state->rules, given, static_cast<int>(asked))) {
+    if (catalog->retired(t.item)) continue;
+    if (response->items_size() >= count) break;
     v1::TogetherItem* out = response->add_items();
-    FillItem(*state, t.item, t.rule->lift, v1::REASON_BOUGHT_TOGETHER,
+    FillItem(*catalog, t.item, t.rule->lift, v1::REASON_BOUGHT_TOGETHER,
              out->mutable_item());
     v1::RuleEvidence* ev = out->mutable_evidence();
     for (int32_t a : t.rule->antecedent) {
@@ -505,17 +590,24 @@ absl::Status RecommenderService::Similar(
   TAILOR_RETURN_IF_ERROR(ValidateSimilarItemsRequest(request));
   TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
                           Active(state_));
-  const std::optional<int32_t> item =
-      state->recommender->model().items.Find(request.item_id());
+  const std::shared_ptr<const CatalogView> catalog = state->catalog->Get();
+  // Products added since training are found too; a retired item still has
+  // neighbours (a discontinued product's page), but is never one.
+  const std::optional<int32_t> item = catalog->Find(request.item_id());
   if (!item.has_value()) {
-    return absl::NotFoundError(absl::StrCat("item_id: '", request.item_id(),
-                                            "' is not in the model (version ",
-                                            state->version, ")"));
+    return absl::NotFoundError(absl::StrCat(
+        "item_id: '", request.item_id(), "' is neither in the model (version ",
+        state->version, ") nor in the live catalog"));
   }
   const int count = request.has_count() ? request.count() : kDefaultCount;
   response->set_model_version(state->version);
-  for (const ScoredItem& s : state->recommender->SimilarItems(*item, count)) {
-    FillItem(*state, s.item, s.score, v1::REASON_SIMILAR,
+  ItemFilter filter;
+  if (const ItemSet* listable = catalog->index().listable()) {
+    filter.require.push_back(listable);
+  }
+  for (const ScoredItem& s : state->recommender->SimilarItems(
+           *item, count, filter, &catalog->added())) {
+    FillItem(*catalog, s.item, s.score, v1::REASON_SIMILAR,
              response->add_items());
   }
   if (metrics_ != nullptr) {
@@ -530,18 +622,18 @@ absl::Status RecommenderService::Recommend(
   TAILOR_RETURN_IF_ERROR(ValidateRecommendRequest(request));
   TAILOR_ASSIGN_OR_RETURN(std::shared_ptr<const ServingState> state,
                           Active(state_));
-  const Model& model = state->recommender->model();
+  const std::shared_ptr<const CatalogView> catalog = state->catalog->Get();
   const int count = request.has_count() ? request.count() : kDefaultCount;
   const bool exclude_seen =
       request.has_exclude_seen() ? request.exclude_seen() : true;
 
   std::optional<ItemSet> exclude;
   auto exclude_index = [&](int32_t index) {
-    if (!exclude.has_value()) exclude.emplace(model.items.size());
+    if (!exclude.has_value()) exclude.emplace(catalog->num_items());
     exclude->Insert(index);
   };
   for (const std::string& id : request.exclude_item_ids()) {
-    if (auto index = model.items.Find(id)) exclude_index(*index);
+    if (auto index = catalog->Find(id)) exclude_index(*index);
   }
   TAILOR_ASSIGN_OR_RETURN(const ConsumedTypes also_consumed,
                           AlsoConsumedOf(request));
@@ -554,6 +646,9 @@ absl::Status RecommenderService::Recommend(
            .also_consumed = exclude_seen ? also_consumed : ConsumedTypes{0}}));
   if (exclude_seen) {
     for (int32_t item : shopper.consumed) exclude_index(item);
+    for (const std::string& id : shopper.consumed_outside_model) {
+      if (auto index = catalog->Find(id)) exclude_index(*index);
+    }
   }
 
   RecommendOptions options;
@@ -570,11 +665,12 @@ absl::Status RecommenderService::Recommend(
   query.max_per_category = request.max_per_category();
   CatalogFilterStorage filter_storage;
   TAILOR_RETURN_IF_ERROR(
-      ApplyCatalogQuery(*state->catalog, query, &filter_storage, &options));
+      ApplyCatalogQuery(catalog->index(), query, &filter_storage, &options));
   options.diversity = request.diversity();
+  if (!catalog->added().empty()) options.added = &catalog->added();
   for (const v1::ItemBoost& b : request.boosts()) {
-    // Items outside the model have no score to raise.
-    if (auto index = model.items.Find(b.item_id())) {
+    // Items neither the model nor the catalog knows have no score to raise.
+    if (auto index = catalog->Find(b.item_id())) {
       options.boosts.push_back({*index, b.boost()});
     }
   }
@@ -593,7 +689,7 @@ absl::Status RecommenderService::Recommend(
     } else if (r.source == Recommendation::Source::kSegmentPopular) {
       reason = v1::REASON_SEGMENT_POPULAR;
     }
-    FillItem(*state, r.item, r.score, reason, response->add_items());
+    FillItem(*catalog, r.item, r.score, reason, response->add_items());
   }
   if (metrics_ != nullptr) {
     if (shopper.solved_now) {

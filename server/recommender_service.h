@@ -31,19 +31,22 @@ class RecommenderService final
                   v1::Recommender::WithRawCallbackMethod_GetSegment<
                       v1::Recommender::WithRawCallbackMethod_ListSegments<
                           v1::Recommender::WithRawCallbackMethod_TargetAudience<
-                              v1::Recommender::
-                                  WithRawCallbackMethod_RecordEvents<
-                                      v1::Recommender::
-                                          WithRawCallbackMethod_StreamEvents<
-                                              v1::Recommender::Service>>>>>>>> {
+                              v1::Recommender::WithRawCallbackMethod_RecordEvents<
+                                  v1::Recommender::
+                                      WithRawCallbackMethod_StreamEvents<
+                                          v1::Recommender::
+                                              WithRawCallbackMethod_UpdateCatalog<
+                                                  v1::Recommender::
+                                                      Service>>>>>>>>> {
  public:
   // The pointers must outlive the service. Events are stored through
   // `writer`, which writes to `store`. Without a `scheduler` the handlers
   // run on gRPC's threads with no bound (for tests of the logic alone);
   // without `metrics` nothing is counted; without `authorizer` every caller
-  // may call every method. Unless `accept_events`, RecordEvents and
-  // StreamEvents answer FAILED_PRECONDITION and store nothing (a replica
-  // that serves reads only, beside the one that keeps the event log).
+  // may call every method. Unless `accept_events`, RecordEvents,
+  // StreamEvents and UpdateCatalog answer FAILED_PRECONDITION and store
+  // nothing (a replica that serves reads only, beside the one that keeps
+  // the event log).
   RecommenderService(const ServingStateHolder* state, StateStore* store,
                      EventWriter* writer, CallScheduler* scheduler = nullptr,
                      ServerMetrics* metrics = nullptr,
@@ -77,6 +80,9 @@ class RecommenderService final
   grpc::ServerReadReactor<grpc::ByteBuffer>* StreamEvents(
       grpc::CallbackServerContext* context,
       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdateCatalog(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
 
   // The handlers' logic, callable without gRPC.
   absl::Status Recommend(const v1::RecommendRequest& request,
@@ -103,13 +109,17 @@ class RecommenderService final
   // RecordAsync, waiting for the answer (for callers without gRPC).
   absl::Status Record(const v1::RecordEventsRequest& request,
                       v1::RecordEventsResponse* response) const;
+  // Checks each change, has the store apply the valid ones, and lays the
+  // stored entries over the active state's catalog view before answering.
+  absl::Status Catalog(const v1::UpdateCatalogRequest& request,
+                       v1::UpdateCatalogResponse* response) const;
 
  private:
   const ServingStateHolder* state_;
   StateStore* store_;
   EventWriter* writer_;
   // The call's credentials checked for `method`'s role (read, or ingest
-  // for RecordEvents and StreamEvents).
+  // for RecordEvents, StreamEvents and UpdateCatalog).
   absl::Status Allowed(const grpc::CallbackServerContext& context,
                        CallMethod method) const;
   // A new reactor for a call of `method`, counting it.

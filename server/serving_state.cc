@@ -12,8 +12,20 @@
 
 namespace tailor {
 
-void AttachDerived(ServingState* state) {
-  state->catalog = std::make_unique<const CatalogIndex>(state->item_info);
+void CatalogViewHolder::Lay(const std::vector<LiveItem>& entries) {
+  if (entries.empty()) return;
+  MutexLock lay(&lay_mu_);
+  std::shared_ptr<const CatalogView> next = Get()->With(entries);
+  MutexLock lock(&mu_);
+  std::swap(view_, next);  // the old view is released outside the lock
+}
+
+void AttachDerived(ServingState* state, std::vector<Item> catalog,
+                   const std::vector<LiveItem>& live,
+                   std::shared_ptr<const AttributeMap> attributes) {
+  state->catalog = std::make_unique<CatalogViewHolder>(
+      CatalogView::Build(state->recommender->shared_model(), std::move(catalog),
+                         live, std::move(attributes)));
   state->fold_in = std::make_unique<const FoldIn>(
       &state->recommender->model().item_factors, state->online);
   state->fold_in_cache = std::make_unique<FoldInCache>();
@@ -47,6 +59,12 @@ absl::Status NoteLogged(const ServingState& state, StateStore* store) {
   }
 }
 
+absl::Status NoteCatalog(const ServingState& state, StateStore* store) {
+  TAILOR_ASSIGN_OR_RETURN(std::vector<LiveItem> live, store->LoadLiveCatalog());
+  state.catalog->Lay(live);
+  return absl::OkStatus();
+}
+
 bool ErasedSince(const ServingState& state, StateStore* store,
                  absl::string_view user_id) {
   return store->ErasureCount() > state.erasures_applied &&
@@ -75,6 +93,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
                      snapshot.version, " into the state store"));
   }
   TAILOR_ASSIGN_OR_RETURN(std::vector<Item> catalog, store->LoadCatalog());
+  TAILOR_ASSIGN_OR_RETURN(std::vector<LiveItem> live, store->LoadLiveCatalog());
 
   auto state = std::make_shared<ServingState>();
   state->version = snapshot.version;
@@ -93,18 +112,13 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
   state->segments =
       std::make_unique<const SegmentIndex>(std::move(snapshot.segments));
   auto model = std::make_shared<const Model>(std::move(snapshot.model));
-  state->item_info.resize(model->items.size());
-  for (Item& item : catalog) {
-    if (auto index = model->items.Find(item.item_id)) {
-      state->item_info[*index] = std::move(item);
-    }
-  }
   TAILOR_ASSIGN_OR_RETURN(
       state->recommender,
       Recommender::Create(std::move(model), options.retrieval, &snapshot.ann));
   state->online = snapshot.online;
   state->erasures_applied = erasures->size();
-  AttachDerived(state.get());
+  AttachDerived(state.get(), std::move(catalog), live,
+                std::move(snapshot.attributes));
   if (options.live_events_bytes > 0) {
     state->live_events = std::make_unique<LiveEvents>(
         state->online.event_log_seq, options.live_events_bytes, kMaxLiveEvents);

@@ -13,6 +13,7 @@
 #include "core/base/mutex.h"
 #include "core/customers/segment_index.h"
 #include "core/serving/catalog_index.h"
+#include "core/serving/catalog_view.h"
 #include "core/serving/fold_in.h"
 #include "core/serving/recommender.h"
 #include "server/fold_in_cache.h"
@@ -23,6 +24,28 @@
 
 namespace tailor {
 
+// Holds a state's current catalog view and swaps it as live-catalog
+// changes are stored; readers copy the pointer and keep their copy.
+// Thread safety: all methods may be called concurrently.
+class CatalogViewHolder {
+ public:
+  explicit CatalogViewHolder(std::shared_ptr<const CatalogView> view)
+      : view_(std::move(view)) {}
+  std::shared_ptr<const CatalogView> Get() const {
+    MutexLock lock(&mu_);
+    return view_;
+  }
+  // Lays `entries` over the current view (CatalogView::With) and installs
+  // the result. Calls are serialised; readers are not held up while the
+  // new view is built.
+  void Lay(const std::vector<LiveItem>& entries);
+
+ private:
+  Mutex lay_mu_;  // one Lay at a time
+  mutable Mutex mu_;
+  std::shared_ptr<const CatalogView> view_ ABSL_GUARDED_BY(mu_);
+};
+
 // Thread safety: immutable once built (but for the internally synchronised
 // caches it holds); shared by all request handlers.
 struct ServingState {
@@ -31,12 +54,11 @@ struct ServingState {
   int64_t loaded_unix = 0;  // when this process loaded it
   std::vector<std::pair<std::string, std::string>> info;
   std::unique_ptr<const Recommender> recommender;
-  // Catalog attributes aligned with the model's item indexes; an entry with
-  // an empty item_id means "not in the catalog".
-  std::vector<Item> item_info;
-  // Stock, size, category and price filters over item_info, shared by all
-  // requests.
-  std::unique_ptr<const CatalogIndex> catalog;
+  // The catalog (attributes, and the stock, size, category and price
+  // filters over them): the snapshot's with the live catalog laid over it,
+  // swapped as live changes are stored (internally synchronised). A
+  // request takes the current view once and answers from it alone.
+  std::unique_ptr<CatalogViewHolder> catalog;
   // Bought-together rules over the model's item indexes.
   AssociationRules rules;
   // What training saw of each model user (rows by model user index, over
@@ -74,6 +96,11 @@ struct ServingState {
   std::unique_ptr<LogCursor> logged = std::make_unique<LogCursor>();
 };
 
+// Lays the live catalog's entries stored since `state`'s view was built
+// over it (the store's whole live catalog is read): once a state is
+// installed, for the changes stored while it was built.
+absl::Status NoteCatalog(const ServingState& state, StateStore* store);
+
 // Tells `state`'s live parts (the events held in memory, the live
 // customers) of events the store took, with their sequence numbers:
 // RecordEvents does, before it answers.
@@ -110,18 +137,22 @@ struct ServingOptions {
 // Builds a ServingState from a snapshot that SnapshotStore::Load has
 // already validated (it is not validated again here): leaves out the users
 // on `store`'s erasure list (RemoveUsers), imports the snapshot's catalog,
-// histories and customer records into `store` (once per version) and reads
+// histories and customer records into `store` (once per version), reads
 // the catalog back from the store, so that the store stays the source of
-// truth.
+// truth, and lays the store's live catalog over it (embedding the products
+// added since training with the snapshot's cold-start map).
 // `loaded_unix` is recorded as the state's load time.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
     Snapshot snapshot, StateStore* store, int64_t loaded_unix = 0,
     const ServingOptions& options = {});
 
-// Sets what a state derives from its recommender, item_info and online:
-// the catalog index, the fold-in over the item factors and an empty fold-in
-// cache (BuildServingState does this; for states built by hand).
-void AttachDerived(ServingState* state);
+// Sets what a state derives from its recommender, online and `catalog`
+// (catalog items in any order, for the model's items): the catalog view,
+// the fold-in over the item factors and an empty fold-in cache
+// (BuildServingState does this; for states built by hand).
+void AttachDerived(ServingState* state, std::vector<Item> catalog = {},
+                   const std::vector<LiveItem>& live = {},
+                   std::shared_ptr<const AttributeMap> attributes = nullptr);
 
 // Holds the active ServingState and swaps it atomically; readers copy the
 // pointer and keep using their copy while a newer one is installed (in the

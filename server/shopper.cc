@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/base/event.h"
@@ -75,20 +76,40 @@ void ResolveItems(const ServingState& state, absl::string_view user_id,
                   ConsumedTypes also_consumed, Shopper* shopper) {
   const Model& model = state.recommender->model();
   std::vector<std::pair<int32_t, EventContribution>> contributions;
+  // Items outside the model (products added since training), numbered
+  // here in order of appearance.
+  std::vector<std::string> other_ids;
+  absl::flat_hash_map<absl::string_view, int32_t> other_index;
+  std::vector<std::pair<int32_t, EventContribution>> other_contributions;
   uint64_t last_seq = 0;
   for (const LoggedEvent& e : events) {
     if (e.seq <= through_seq) continue;
     ++shopper->live_events;
     last_seq = std::max(last_seq, e.seq);
+    const EventContribution c =
+        ContributionOf(e.event, state.online.event_weights);
     if (auto index = model.items.Find(e.event.item_id)) {
-      contributions.emplace_back(
-          *index, ContributionOf(e.event, state.online.event_weights));
+      contributions.emplace_back(*index, c);
+    } else if (!e.event.item_id.empty()) {
+      auto [it, inserted] = other_index.try_emplace(
+          e.event.item_id, static_cast<int32_t>(other_ids.size()));
+      if (inserted) other_ids.push_back(e.event.item_id);
+      other_contributions.emplace_back(it->second, c);
     }
   }
   AddContributions(contributions, &shopper->activity);
   const ConsumedTypes rule = state.online.consumed | also_consumed;
   for (const ItemActivity& a : shopper->activity) {
     if (a.consumed(rule)) shopper->consumed.push_back(a.item);
+  }
+  if (!other_contributions.empty()) {
+    std::vector<ItemActivity> other;
+    AddContributions(other_contributions, &other);
+    for (const ItemActivity& a : other) {
+      if (a.consumed(rule)) {
+        shopper->consumed_outside_model.push_back(std::move(other_ids[a.item]));
+      }
+    }
   }
 
   if (shopper->live_events > 0 && state.fold_in->enabled()) {
@@ -136,15 +157,15 @@ void ResolveCustomer(const ServingState& state, absl::string_view user_id,
   if (!user.has_value() && events.empty()) return;
   CustomerRecord r = user.has_value() ? index.record(*user) : CustomerRecord();
   if (!events.empty()) {
-    const IdMap& items = state.recommender->model().items;
+    const std::shared_ptr<const CatalogView> catalog = state.catalog->Get();
     AdvanceProfile(
         events, index.segments().reference_unix,
         [&](absl::string_view id) -> std::optional<double> {
-          const std::optional<int32_t> i = items.Find(id);
-          if (!i.has_value() || state.item_info[*i].item_id.empty()) {
+          const std::optional<int32_t> i = catalog->Find(id);
+          if (!i.has_value() || catalog->item(*i).item_id.empty()) {
             return std::nullopt;
           }
-          return state.item_info[*i].price;
+          return catalog->item(*i).price;
         },
         &r.profile);
     if (HasRfm(r.profile) && !index.rfm_scorer().empty()) {

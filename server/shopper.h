@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,6 +62,9 @@ struct Shopper {
   // snapshot's consumption rule, widened by ShopperParts::also_consumed,
   // counts (by default purchased net of returns, or rated).
   std::vector<int32_t> consumed;
+  // [items] The same for items outside the model (products added to the
+  // catalog since training), by item id, from the live events.
+  std::vector<std::string> consumed_outside_model;
   // [items] The vector to score with; nullopt when there is none.
   std::optional<Vector> embedding;
   EmbeddingSource embedding_source = EmbeddingSource::kNone;

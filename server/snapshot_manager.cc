@@ -59,6 +59,10 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   if (absl::Status s = NoteLogged(*state, store_); !s.ok()) {
     LogWarning(absl::StrCat("events since the snapshot: ", s.ToString()));
   }
+  // Live-catalog changes stored while the state was built.
+  if (absl::Status s = NoteCatalog(*state, store_); !s.ok()) {
+    LogWarning(absl::StrCat("live catalog: ", s.ToString()));
+  }
   // Requests still scoring with the old state hold it for a millisecond or
   // so; once they are done the releaser frees it, not the last of them (at
   // 100 k items, tens of milliseconds of freeing added to that call) nor
@@ -74,12 +78,12 @@ void SnapshotManager::Install(std::shared_ptr<const ServingState> state) {
   LogInfo(absl::StrFormat(
       "serving snapshot %s (%d users, %d items, %d factors; in memory: "
       "user factors %.1f MiB, retrieval %.1f MiB, customer records %.1f "
-      "MiB, catalog filters %.1f MiB, training histories %.1f MiB)",
+      "MiB, catalog %.1f MiB, training histories %.1f MiB)",
       state->version, model.users.size(), model.items.size(), model.factors(),
       model.user_factors.size() * sizeof(float) / kMiB,
       state->recommender->retriever().memory_bytes() / kMiB,
       state->segments->records_bytes() / kMiB,
-      state->catalog->memory_bytes() / kMiB,
+      state->catalog->Get()->memory_bytes() / kMiB,
       state->history.memory_bytes() / kMiB));
   if (on_swap_) on_swap_(*state);
 }

@@ -1,9 +1,11 @@
 #include "server/validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 
 #include "absl/base/casts.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -122,6 +124,153 @@ absl::StatusOr<ConsumedTypes> AlsoConsumedOf(
     rule |= TypeFlag(type);
   }
   return rule;
+}
+
+absl::Status ValidateUpdateCatalogRequest(
+    const v1::UpdateCatalogRequest& request) {
+  if (request.changes_size() < 1 ||
+      request.changes_size() > kMaxCatalogChanges) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("changes: must hold 1..", kMaxCatalogChanges,
+                     " changes, got ", request.changes_size()));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status CheckText(absl::string_view field, const std::string& value,
+                       int max_bytes) {
+  if (static_cast<int>(value.size()) > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": at most ", max_bytes, " bytes, got ", value.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPrice(absl::string_view field, double price) {
+  if (!(price >= 0 && std::isfinite(price))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be a finite number >= 0, got ", price));
+  }
+  return absl::OkStatus();
+}
+
+// Sizes and their units; `units_required` for inventory changes.
+absl::Status CheckSizes(
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<v1::SizeStock>& sizes,
+    bool units_required) {
+  if (sizes.size() > kMaxSizes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": at most ", kMaxSizes, " sizes, got ", sizes.size()));
+  }
+  int with_units = 0;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (int k = 0; k < sizes.size(); ++k) {
+    const v1::SizeStock& s = sizes.Get(k);
+    const std::string at = absl::StrCat(field, "[", k, "]");
+    if (s.size().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".size: required"));
+    }
+    TAILOR_RETURN_IF_ERROR(
+        CheckText(absl::StrCat(at, ".size"), s.size(), kMaxAttributeBytes));
+    if (!seen.insert(s.size()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".size: '", s.size(), "' is given twice"));
+    }
+    if (s.has_units()) {
+      if (s.units() < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at, ".units: must be >= 0, got ", s.units()));
+      }
+      ++with_units;
+    } else if (units_required) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".units: required"));
+    }
+  }
+  if (with_units != 0 && with_units != sizes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": units are given for ", with_units, " of ",
+                     sizes.size(), " sizes: give them for all or none"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CatalogChange> ValidateCatalogChange(
+    const v1::CatalogChange& change) {
+  TAILOR_RETURN_IF_ERROR(ValidateId("item_id", change.item_id()));
+  CatalogChange out;
+  out.item_id = change.item_id();
+  out.version = change.version();
+  switch (change.change_case()) {
+    case v1::CatalogChange::kUpsert: {
+      const v1::CatalogItem& u = change.upsert();
+      out.kind = CatalogChange::Kind::kUpsert;
+      TAILOR_RETURN_IF_ERROR(
+          CheckText("upsert.title", u.title(), kMaxTitleBytes));
+      TAILOR_RETURN_IF_ERROR(
+          CheckText("upsert.category", u.category(), kMaxAttributeBytes));
+      TAILOR_RETURN_IF_ERROR(
+          CheckText("upsert.brand", u.brand(), kMaxAttributeBytes));
+      TAILOR_RETURN_IF_ERROR(
+          CheckText("upsert.color", u.color(), kMaxAttributeBytes));
+      if (!u.has_price()) {
+        return absl::InvalidArgumentError("upsert.price: required");
+      }
+      TAILOR_RETURN_IF_ERROR(CheckPrice("upsert.price", u.price()));
+      TAILOR_RETURN_IF_ERROR(CheckSizes("upsert.sizes", u.sizes(), false));
+      Item& item = out.item;
+      item.item_id = change.item_id();
+      item.title = u.title();
+      item.category = u.category();
+      item.brand = u.brand();
+      item.color = u.color();
+      item.price = u.price();
+      for (const v1::SizeStock& s : u.sizes()) {
+        item.sizes.push_back(s.size());
+        if (s.has_units()) item.size_stock.push_back(s.units());
+      }
+      item.in_stock =
+          u.has_in_stock()
+              ? u.in_stock()
+              : item.size_stock.empty() ||
+                    std::any_of(item.size_stock.begin(), item.size_stock.end(),
+                                [](int32_t units) { return units > 0; });
+      break;
+    }
+    case v1::CatalogChange::kInventory: {
+      const v1::InventoryChange& inv = change.inventory();
+      out.kind = CatalogChange::Kind::kInventory;
+      if (!inv.has_price() && !inv.has_in_stock() && inv.sizes().empty()) {
+        return absl::InvalidArgumentError(
+            "inventory: set price, in_stock or sizes (nothing would change)");
+      }
+      if (inv.has_price()) {
+        TAILOR_RETURN_IF_ERROR(CheckPrice("inventory.price", inv.price()));
+        out.price = inv.price();
+      }
+      if (inv.has_in_stock()) out.in_stock = inv.in_stock();
+      TAILOR_RETURN_IF_ERROR(CheckSizes("inventory.sizes", inv.sizes(), true));
+      for (const v1::SizeStock& s : inv.sizes()) {
+        out.size_stock.emplace_back(s.size(), s.units());
+      }
+      break;
+    }
+    case v1::CatalogChange::kRetire:
+      if (!change.retire()) {
+        return absl::InvalidArgumentError(
+            "retire: must be true (to bring an item back, upsert it)");
+      }
+      out.kind = CatalogChange::Kind::kRetire;
+      break;
+    case v1::CatalogChange::CHANGE_NOT_SET:
+      return absl::InvalidArgumentError(
+          "change: set one of upsert, inventory or retire");
+  }
+  return out;
 }
 
 absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& e) {

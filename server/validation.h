@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/base/catalog_change.h"
 #include "core/base/interactions.h"
 #include "core/customers/segment_index.h"
 #include "storage/state_store.h"
@@ -44,6 +45,19 @@ absl::Status ValidateRecordEventsRequest(
     const v1::RecordEventsRequest& request);
 // One event, translated; on failure "field: reason" (without the index).
 absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& event);
+
+inline constexpr int kMaxCatalogChanges = 1000;
+inline constexpr int kMaxSizes = 100;
+inline constexpr int kMaxAttributeBytes = 128;
+inline constexpr int kMaxTitleBytes = 1000;
+// The batch as a whole: 1..kMaxCatalogChanges changes.
+absl::Status ValidateUpdateCatalogRequest(
+    const v1::UpdateCatalogRequest& request);
+// One change, translated; on failure "field: reason" (without the index).
+// What needs the catalog (the item exists, lists the sizes) is checked when
+// the change is applied (StateStore::ChangeCatalog).
+absl::StatusOr<CatalogChange> ValidateCatalogChange(
+    const v1::CatalogChange& change);
 
 inline constexpr int kDefaultPageSize = 1000;
 inline constexpr int kMaxPageSize = 10000;

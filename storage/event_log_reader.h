@@ -36,6 +36,11 @@ class EventLogReader {
   // EraseUser): the erased users' events are gone from the log, and a
   // trainer leaves them out of its other inputs too.
   virtual absl::StatusOr<ErasureList> Erasures() = 0;
+
+  // The server's live catalog as of the last CatchUp (StateStore::
+  // ChangeCatalog): the products added, changed and retired since the
+  // catalog files, which a trainer lays over them.
+  virtual absl::StatusOr<std::vector<LiveItem>> LiveCatalog() = 0;
 };
 
 // Opens the event log of the RocksDB database at `db_path` as a secondary

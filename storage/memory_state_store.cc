@@ -21,6 +21,38 @@ absl::StatusOr<std::vector<Item>> MemoryStateStore::LoadCatalog() {
   return items;
 }
 
+absl::StatusOr<CatalogWrite> MemoryStateStore::ChangeCatalog(
+    absl::Span<const CatalogChange> changes, int64_t now_unix) {
+  MutexLock lock(&mu_);
+  TAILOR_ASSIGN_OR_RETURN(
+      CatalogWrite write,
+      PlanCatalogChanges(
+          changes, now_unix, live_catalog_seq_ + 1,
+          [&](const std::string& id, std::optional<LiveItem>* live,
+              std::optional<Item>* base) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            if (auto it = live_catalog_.find(id); it != live_catalog_.end()) {
+              *live = it->second;
+            }
+            if (auto it = catalog_.find(id); it != catalog_.end()) {
+              *base = it->second;
+            }
+            return absl::OkStatus();
+          }));
+  for (const LiveItem& entry : write.entries) {
+    live_catalog_[entry.item.item_id] = entry;
+    live_catalog_seq_ = entry.seq;
+  }
+  return write;
+}
+
+absl::StatusOr<std::vector<LiveItem>> MemoryStateStore::LoadLiveCatalog() {
+  MutexLock lock(&mu_);
+  std::vector<LiveItem> out;
+  out.reserve(live_catalog_.size());
+  for (const auto& [id, entry] : live_catalog_) out.push_back(entry);
+  return out;
+}
+
 absl::Status MemoryStateStore::PutHistories(
     absl::Span<const std::string> ids,
     absl::Span<const UserHistory> histories) {

@@ -28,6 +28,9 @@ class MemoryStateStore : public StateStore {
  public:
   absl::Status PutItems(const std::vector<Item>& items) override;
   absl::StatusOr<std::vector<Item>> LoadCatalog() override;
+  absl::StatusOr<CatalogWrite> ChangeCatalog(
+      absl::Span<const CatalogChange> changes, int64_t now_unix) override;
+  absl::StatusOr<std::vector<LiveItem>> LoadLiveCatalog() override;
   absl::Status PutHistories(absl::Span<const std::string> ids,
                             absl::Span<const UserHistory> histories) override;
   absl::StatusOr<UserHistory> GetHistory(absl::string_view user_id) override;
@@ -64,6 +67,8 @@ class MemoryStateStore : public StateStore {
   Mutex mu_;
   bool loading_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Item> catalog_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, LiveItem> live_catalog_ ABSL_GUARDED_BY(mu_);
+  uint64_t live_catalog_seq_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, UserHistory> history_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CustomerRecord> customers_

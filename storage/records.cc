@@ -32,6 +32,41 @@ bool DecodeItem(Decoder* d, Item* it) {
   return true;
 }
 
+void EncodeLiveItem(const LiveItem& entry, Encoder* e) {
+  EncodeItem(entry.item, e);
+  e->PutU32(static_cast<uint32_t>(entry.item.size_stock.size()));
+  for (int32_t units : entry.item.size_stock) {
+    e->PutU32(static_cast<uint32_t>(units));
+  }
+  e->PutU8(entry.retired ? 1 : 0);
+  e->PutU64(entry.version);
+  e->PutI64(entry.updated_unix);
+  e->PutU64(entry.seq);
+}
+
+bool DecodeLiveItem(Decoder* d, LiveItem* entry) {
+  uint32_t stocked;
+  uint8_t retired;
+  if (!DecodeItem(d, &entry->item) || !d->GetU32(&stocked) ||
+      !d->Has(stocked, 4) ||
+      (stocked != 0 && stocked != entry->item.sizes.size())) {
+    return false;
+  }
+  entry->item.size_stock.resize(stocked);
+  for (int32_t& units : entry->item.size_stock) {
+    uint32_t u;
+    if (!d->GetU32(&u)) return false;
+    units = static_cast<int32_t>(u);
+  }
+  if (!d->GetU8(&retired) || retired > 1 || !d->GetU64(&entry->version) ||
+      !d->GetI64(&entry->updated_unix) || !d->GetU64(&entry->seq) ||
+      d->remaining() != 0) {
+    return false;
+  }
+  entry->retired = retired == 1;
+  return true;
+}
+
 void EncodeHistory(const UserHistory& history, Encoder* e) {
   e->PutU64(history.through_seq);
   e->PutU32(static_cast<uint32_t>(history.entries.size()));

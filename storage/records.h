@@ -1,4 +1,5 @@
-// Binary encodings of the records the stores keep (catalog items, user
+// Binary encodings of the records the stores keep (catalog items and
+// live-catalog entries, user
 // histories, customer records), shared by the snapshot files and RocksDB
 // values.
 #ifndef TAILOR_STORAGE_RECORDS_H_
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "core/base/catalog.h"
+#include "core/base/catalog_change.h"
 #include "core/customers/customer_record.h"
 #include "storage/coding.h"
 #include "storage/state_store.h"
@@ -16,6 +18,13 @@ namespace tailor {
 void EncodeItem(const Item& item, Encoder* e);
 // False when the input is truncated.
 bool DecodeItem(Decoder* d, Item* item);
+
+// A live-catalog entry: the item (as EncodeItem, then its stock per size),
+// retired, version, update time and sequence number.
+void EncodeLiveItem(const LiveItem& entry, Encoder* e);
+// False when the input is truncated or the stock per size disagrees with
+// the sizes.
+bool DecodeLiveItem(Decoder* d, LiveItem* entry);
 
 void EncodeHistory(const UserHistory& history, Encoder* e);
 bool DecodeHistory(Decoder* d, UserHistory* history);

@@ -306,9 +306,30 @@ constexpr absl::string_view kErasureKeyMeta = "erasure_key";
 constexpr absl::string_view kErasedPrefix = "erased/";
 constexpr absl::string_view kSequenceFloorMeta = "sequence_floor";
 constexpr absl::string_view kPurgePendingMeta = "purge_pending";
+constexpr absl::string_view kLiveCatalogSeqMeta = "live_catalog_seq";
 
 rocksdb::Slice ToSlice(absl::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
+}
+
+// Every entry of a live_catalog family, in item_id byte order.
+absl::StatusOr<std::vector<LiveItem>> ReadLiveCatalog(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+  std::vector<LiveItem> entries;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), family));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    LiveItem entry;
+    Decoder d(absl::string_view(it->value().data(), it->value().size()));
+    if (!DecodeLiveItem(&d, &entry)) {
+      return absl::DataLossError(
+          absl::StrCat("rocksdb: live catalog record for '",
+                       it->key().ToString(), "' is corrupt"));
+    }
+    entries.push_back(std::move(entry));
+  }
+  TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the live catalog"));
+  return entries;
 }
 
 // The erasure list held in a meta family.
@@ -480,6 +501,70 @@ class RocksDbStateStore : public StateStore {
     }
     TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "scanning catalog"));
     return items;
+  }
+
+  absl::StatusOr<CatalogWrite> ChangeCatalog(
+      absl::Span<const CatalogChange> changes, int64_t now_unix) override {
+    MutexLock lock(&catalog_mu_);
+    if (!live_catalog_seq_.has_value()) {
+      TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> last,
+                              GetMeta(kLiveCatalogSeqMeta));
+      uint64_t seq = 0;
+      if (last.has_value() && !absl::SimpleAtoi(*last, &seq)) {
+        return absl::DataLossError(
+            absl::StrCat("rocksdb: meta key ", kLiveCatalogSeqMeta,
+                         " is not a number: '", *last, "'"));
+      }
+      live_catalog_seq_ = seq;
+    }
+    TAILOR_ASSIGN_OR_RETURN(
+        CatalogWrite write,
+        PlanCatalogChanges(
+            changes, now_unix, *live_catalog_seq_ + 1,
+            [&](const std::string& id, std::optional<LiveItem>* live,
+                std::optional<Item>* base) -> absl::Status {
+              std::string value;
+              rocksdb::Status st =
+                  db_->Get(rocksdb::ReadOptions(), live_catalog(), id, &value);
+              if (st.ok()) {
+                Decoder d(value);
+                if (!DecodeLiveItem(&d, &live->emplace())) {
+                  return absl::DataLossError(
+                      absl::StrCat("rocksdb: live catalog record for '", id,
+                                   "' is corrupt"));
+                }
+              } else if (!st.IsNotFound()) {
+                return FromRocks(st, "reading the live catalog");
+              }
+              st = db_->Get(rocksdb::ReadOptions(), catalog(), id, &value);
+              if (st.ok()) {
+                Decoder d(value);
+                if (!DecodeItem(&d, &base->emplace())) {
+                  return absl::DataLossError(absl::StrCat(
+                      "rocksdb: catalog record for '", id, "' is corrupt"));
+                }
+              } else if (!st.IsNotFound()) {
+                return FromRocks(st, "reading the catalog");
+              }
+              return absl::OkStatus();
+            }));
+    if (!write.entries.empty()) {
+      rocksdb::WriteBatch batch;
+      for (const LiveItem& entry : write.entries) {
+        Encoder e;
+        EncodeLiveItem(entry, &e);
+        batch.Put(live_catalog(), entry.item.item_id, e.buffer());
+      }
+      const uint64_t last = write.entries.back().seq;
+      batch.Put(meta(), ToSlice(kLiveCatalogSeqMeta), absl::StrCat(last));
+      TAILOR_RETURN_IF_ERROR(Write(&batch, "writing live catalog changes"));
+      live_catalog_seq_ = last;
+    }
+    return write;
+  }
+
+  absl::StatusOr<std::vector<LiveItem>> LoadLiveCatalog() override {
+    return ReadLiveCatalog(db_.get(), live_catalog());
   }
 
   // Histories written before format 2 (flags only, no through_seq) cannot
@@ -1145,6 +1230,7 @@ class RocksDbStateStore : public StateStore {
   rocksdb::ColumnFamilyHandle* events() const { return handles_[5]; }
   rocksdb::ColumnFamilyHandle* user_events() const { return handles_[6]; }
   rocksdb::ColumnFamilyHandle* event_ids() const { return handles_[7]; }
+  rocksdb::ColumnFamilyHandle* live_catalog() const { return handles_[8]; }
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -1162,12 +1248,17 @@ class RocksDbStateStore : public StateStore {
   std::shared_ptr<const ErasureList> erasures_ ABSL_GUARDED_BY(erasures_mu_) =
       std::make_shared<const ErasureList>();
   std::atomic<size_t> erasure_count_{0};
+  // Serialises live-catalog changes (each reads what the last stored).
+  Mutex catalog_mu_;
+  // The last live-catalog entry's number (read at the first change).
+  std::optional<uint64_t> live_catalog_seq_ ABSL_GUARDED_BY(catalog_mu_);
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
 };
 
-// The events and meta column families of a secondary instance.
+// The events, meta and live_catalog column families of a secondary
+// instance.
 // Thread safety: not thread-safe (see EventLogReader).
 class RocksDbEventLogReader : public EventLogReader {
  public:
@@ -1201,6 +1292,10 @@ class RocksDbEventLogReader : public EventLogReader {
     return ReadErasureList(db_.get(), handles_[2]);
   }
 
+  absl::StatusOr<std::vector<LiveItem>> LiveCatalog() override {
+    return ReadLiveCatalog(db_.get(), handles_[3]);
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -1215,7 +1310,8 @@ absl::StatusOr<std::unique_ptr<EventLogReader>> OpenEventLogReader(
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"events", rocksdb::ColumnFamilyOptions()},
-      {"meta", rocksdb::ColumnFamilyOptions()}};
+      {"meta", rocksdb::ColumnFamilyOptions()},
+      {"live_catalog", rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenAsSecondary(
@@ -1408,7 +1504,8 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
                          cache, true, std::make_shared<UserPrefixTransform>())),
                      retention, UserEventsEntryTime)},
       {"event_ids", WithRetention(EventLogFamily(CachedFamily(cache, true)),
-                                  retention, EventIdsEntryTime)}};
+                                  retention, EventIdsEntryTime)},
+      {"live_catalog", CachedFamily(cache, false)}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =

@@ -1,8 +1,11 @@
 #include "storage/snapshot_store.h"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -23,9 +26,10 @@ namespace {
 // online parameters (MANIFEST) and the history's weights and purchases,
 // format 5 the ann file (the IVF partition; empty when none was built),
 // format 6 the consumption rule (MANIFEST) and a flag per event type in the
-// history's flags. Format 4 snapshots still load, without an IVF
+// history's flags, format 7 the attributes file (the cold-start map; empty
+// when none was fitted). Format 4 snapshots still load, without an IVF
 // partition; formats 4 and 5 with purchases as the consumption rule.
-constexpr uint32_t kFormatVersion = 6;
+constexpr uint32_t kFormatVersion = 7;
 constexpr uint32_t kOldestFormat = 4;
 constexpr size_t kVersionDigits = 8;
 
@@ -40,6 +44,7 @@ constexpr const char* kHistory = "history";
 constexpr const char* kRules = "rules";
 constexpr const char* kSegments = "segments";
 constexpr const char* kAnn = "ann";
+constexpr const char* kAttributes = "attributes";
 
 absl::StatusOr<std::string> ReadFramed(Env* env, const std::string& path) {
   TAILOR_ASSIGN_OR_RETURN(std::string file, env->ReadFile(path));
@@ -132,6 +137,77 @@ bool GetArray(Decoder* d, std::vector<T>* v) {
   if (!d->GetU64(&n) || !d->Has(n, sizeof(T))) return false;
   v->resize(n);
   return d->GetRaw(v->data(), sizeof(T) * n);
+}
+
+void PutValues(const absl::flat_hash_map<std::string, int32_t>& values,
+               Encoder* e) {
+  std::vector<std::pair<std::string, int32_t>> sorted(values.begin(),
+                                                      values.end());
+  std::sort(sorted.begin(), sorted.end());
+  e->PutU64(sorted.size());
+  for (const auto& [value, feature] : sorted) {
+    e->PutString(value);
+    e->PutU32(static_cast<uint32_t>(feature));
+  }
+}
+
+bool GetValues(Decoder* d, absl::flat_hash_map<std::string, int32_t>* out) {
+  uint64_t n;
+  if (!d->GetU64(&n) || !d->Has(n, 8)) return false;
+  for (uint64_t k = 0; k < n; ++k) {
+    std::string value;
+    uint32_t feature;
+    if (!d->GetString(&value) || !d->GetU32(&feature) || feature > (1u << 30)) {
+      return false;
+    }
+    (*out)[value] = static_cast<int32_t>(feature);
+  }
+  return true;
+}
+
+// The cold-start map (a leading 0 when there is none).
+std::string EncodeAttributeMap(const AttributeMap* map) {
+  Encoder e;
+  e.PutU32(map == nullptr ? 0 : 1);
+  if (map != nullptr) {
+    const AttributeMapParts& p = map->parts();
+    PutValues(p.category, &e);
+    PutValues(p.brand, &e);
+    PutValues(p.color, &e);
+    PutArray(&e, p.band_edges);
+    e.PutU32(static_cast<uint32_t>(p.num_bands));
+    e.PutU32(static_cast<uint32_t>(p.band_offset));
+    e.PutU32(static_cast<uint32_t>(p.cross_offset));
+    e.PutString(EncodeMatrix(p.weights));
+  }
+  return std::move(e.buffer());
+}
+
+absl::StatusOr<std::shared_ptr<const AttributeMap>> DecodeAttributeMap(
+    const std::string& path, const std::string& payload) {
+  Decoder d(payload);
+  uint32_t present, num_bands, band_offset, cross_offset;
+  AttributeMapParts p;
+  std::string weights;
+  if (!d.GetU32(&present) || present > 1 ||
+      (present == 1 &&
+       (!GetValues(&d, &p.category) || !GetValues(&d, &p.brand) ||
+        !GetValues(&d, &p.color) || !GetArray(&d, &p.band_edges) ||
+        !d.GetU32(&num_bands) || !d.GetU32(&band_offset) ||
+        !d.GetU32(&cross_offset) || !d.GetString(&weights) ||
+        num_bands > (1u << 20) || band_offset > (1u << 30) ||
+        cross_offset > (1u << 30))) ||
+      d.remaining() != 0) {
+    return Corrupt(path, "bad cold-start map");
+  }
+  if (present == 0) return nullptr;
+  p.num_bands = static_cast<int32_t>(num_bands);
+  p.band_offset = static_cast<int32_t>(band_offset);
+  p.cross_offset = static_cast<int32_t>(cross_offset);
+  TAILOR_ASSIGN_OR_RETURN(p.weights, DecodeMatrix(path, weights));
+  absl::StatusOr<AttributeMap> map = AttributeMap::FromParts(std::move(p));
+  if (!map.ok()) return Corrupt(path, map.status().message());
+  return std::make_shared<const AttributeMap>(std::move(*map));
 }
 
 void EncodeOnlineParams(const OnlineParams& p, Encoder* e) {
@@ -337,6 +413,8 @@ absl::Status SnapshotStore::WriteVersion(const Snapshot& snapshot,
     }
     TAILOR_RETURN_IF_ERROR(write(kAnn, e.buffer()));
   }
+  TAILOR_RETURN_IF_ERROR(
+      write(kAttributes, EncodeAttributeMap(snapshot.attributes.get())));
   return absl::OkStatus();
 }
 
@@ -622,6 +700,11 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
       TAILOR_ASSIGN_OR_RETURN(s.ann.centroids,
                               DecodeMatrix(path(kAnn), centroids));
     }
+  }
+  if (manifest.format >= 7) {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kAttributes));
+    TAILOR_ASSIGN_OR_RETURN(s.attributes,
+                            DecodeAttributeMap(path(kAttributes), payload));
   }
   if (static_cast<uint64_t>(s.model.users.size()) != num_users ||
       static_cast<uint64_t>(s.model.items.size()) != num_items ||

@@ -1,6 +1,7 @@
 #include "storage/state_store.h"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,41 @@ std::vector<int32_t> OrderByKey(size_t n, KeyFn key) {
 }
 
 }  // namespace
+
+absl::StatusOr<CatalogWrite> PlanCatalogChanges(
+    absl::Span<const CatalogChange> changes, int64_t now_unix,
+    uint64_t next_seq, const CatalogLookup& lookup) {
+  struct Known {
+    std::optional<LiveItem> live;
+    std::optional<Item> base;
+    bool changed = false;
+  };
+  std::map<std::string, Known> items;
+  CatalogWrite out;
+  out.results.reserve(changes.size());
+  for (const CatalogChange& change : changes) {
+    auto [it, inserted] = items.try_emplace(change.item_id);
+    Known& known = it->second;
+    if (inserted) {
+      TAILOR_RETURN_IF_ERROR(lookup(change.item_id, &known.live, &known.base));
+    }
+    AppliedChange applied = ApplyCatalogChange(
+        change, known.live.has_value() ? &*known.live : nullptr,
+        known.base.has_value() ? &*known.base : nullptr, now_unix);
+    if (applied.entry.has_value()) {
+      known.live = std::move(*applied.entry);
+      known.changed = true;
+    }
+    out.results.push_back(std::move(applied.result));
+  }
+  for (auto& [id, known] : items) {
+    if (known.changed) {
+      known.live->seq = next_seq++;
+      out.entries.push_back(std::move(*known.live));
+    }
+  }
+  return out;
+}
 
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store) {

@@ -1,10 +1,11 @@
-// The server's durable state: the catalog, each user's interaction history,
-// each customer's profile and segments, the event log, and a few metadata
-// keys.
+// The server's durable state: the catalog and its live changes, each user's
+// interaction history, each customer's profile and segments, the event log, and
+// a few metadata keys.
 #ifndef TAILOR_STORAGE_STATE_STORE_H_
 #define TAILOR_STORAGE_STATE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/base/catalog.h"
+#include "core/base/catalog_change.h"
 #include "core/base/event.h"
 #include "core/customers/customer_record.h"
 #include "core/serving/snapshot.h"
@@ -140,6 +142,13 @@ struct StoreUsage {
   int64_t write_stall_micros = 0;
 };
 
+// What StateStore::ChangeCatalog did: a result per change, and the
+// entries it stored.
+struct CatalogWrite {
+  std::vector<CatalogChangeResult> results;
+  std::vector<LiveItem> entries;
+};
+
 // Thread safety: implementations are safe to call from many threads at once.
 class StateStore {
  public:
@@ -149,6 +158,18 @@ class StateStore {
   virtual absl::Status PutItems(const std::vector<Item>& items) = 0;
   // Every catalog item, in item_id byte order.
   virtual absl::StatusOr<std::vector<Item>> LoadCatalog() = 0;
+
+  // The live catalog (core/base/catalog_change.h): what changed since the
+  // catalogs snapshots carry, which snapshot imports never overwrite.
+  // Applies `changes` in order, each to the item as the changes before it
+  // left it (its live entry, else its catalog item), and stores the entries
+  // they produce, numbered on from the last entry stored (LiveItem::seq),
+  // in one synced write before returning them with one result per change.
+  // Changes are applied one batch at a time.
+  virtual absl::StatusOr<CatalogWrite> ChangeCatalog(
+      absl::Span<const CatalogChange> changes, int64_t now_unix) = 0;
+  // Every live-catalog entry, in item_id byte order.
+  virtual absl::StatusOr<std::vector<LiveItem>> LoadLiveCatalog() = 0;
 
   // Inserts or replaces histories (atomically for the batch); ids[i]
   // names histories[i], whose entries must be sorted by item_id.
@@ -300,6 +321,18 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
 // anything was written.
 absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store);
+
+// ChangeCatalog's plan, shared by the stores: applies `changes` in order,
+// reading each item's stored entries once through `lookup` (its live entry
+// and its catalog item, either absent), and returns the results and the
+// entries to store (one per item changed, in item_id order, numbered from
+// `next_seq`).
+using CatalogLookup = std::function<absl::Status(const std::string& item_id,
+                                                 std::optional<LiveItem>* live,
+                                                 std::optional<Item>* base)>;
+absl::StatusOr<CatalogWrite> PlanCatalogChanges(
+    absl::Span<const CatalogChange> changes, int64_t now_unix,
+    uint64_t next_seq, const CatalogLookup& lookup);
 
 }  // namespace tailor
 

@@ -11,8 +11,10 @@ absl::StatusOr<std::unique_ptr<EventLogSource>> EventLogSource::Open(
                           OpenEventLogReader(data_dir, secondary_dir));
   TAILOR_ASSIGN_OR_RETURN(uint64_t through, reader->CatchUp());
   TAILOR_ASSIGN_OR_RETURN(ErasureList erasures, reader->Erasures());
-  return std::unique_ptr<EventLogSource>(new EventLogSource(
-      std::move(reader), data_dir, through, std::move(erasures)));
+  TAILOR_ASSIGN_OR_RETURN(std::vector<LiveItem> live, reader->LiveCatalog());
+  return std::unique_ptr<EventLogSource>(
+      new EventLogSource(std::move(reader), data_dir, through,
+                         std::move(erasures), std::move(live)));
 }
 
 std::function<bool(absl::string_view)> EventLogSource::ErasedCheck() const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -43,19 +44,26 @@ class EventLogSource : public EventSource {
   // while the trainer ran) and records the list's size in its info
   // ("erasure_list_size").
   absl::StatusOr<RemovedUsers> RemoveErased(Snapshot* snapshot);
+  // The server's live catalog when the source was opened (products added,
+  // changed and retired through UpdateCatalog), for TrainingInput::
+  // live_catalog.
+  const std::vector<LiveItem>& live_catalog() const { return live_catalog_; }
 
  private:
   EventLogSource(std::unique_ptr<EventLogReader> reader, std::string data_dir,
-                 uint64_t through, ErasureList erasures)
+                 uint64_t through, ErasureList erasures,
+                 std::vector<LiveItem> live_catalog)
       : reader_(std::move(reader)),
         data_dir_(std::move(data_dir)),
         through_(through),
-        erasures_(std::move(erasures)) {}
+        erasures_(std::move(erasures)),
+        live_catalog_(std::move(live_catalog)) {}
 
   std::unique_ptr<EventLogReader> reader_;
   std::string data_dir_;
   uint64_t through_;
   ErasureList erasures_;
+  std::vector<LiveItem> live_catalog_;
 };
 
 }  // namespace tailor

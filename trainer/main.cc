@@ -319,6 +319,8 @@ absl::Status ContextFromFlags(Context* context) {
     input.event_log = context->event_log.get();
     // The server's erased users are left out of the files too.
     input.erased = context->event_log->ErasedCheck();
+    // And its live catalog is laid over the catalog file.
+    input.live_catalog = &context->event_log->live_catalog();
   }
   input.read_options.strict = absl::GetFlag(FLAGS_strict);
   input.read_options.background_parsing =

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -93,12 +94,16 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
 
 bool HasCatalog(const TrainingInput& input) {
   return !input.catalog_file.empty() ||
+         (input.live_catalog != nullptr && !input.live_catalog->empty()) ||
          (input.format == TrainingInput::Format::kOnlineRetail &&
           !input.event_files.empty());
 }
 
-absl::StatusOr<std::vector<Item>> ReadInputCatalog(const TrainingInput& input,
-                                                   ReadReport* report) {
+namespace {
+
+// The input's own catalog (files or order exports).
+absl::StatusOr<std::vector<Item>> ReadFileCatalog(const TrainingInput& input,
+                                                  ReadReport* report) {
   if (!input.catalog_file.empty()) {
     return input.format == TrainingInput::Format::kMovieLens
                ? ReadMovieLensItems(input.catalog_file, input.read_options,
@@ -118,6 +123,31 @@ absl::StatusOr<std::vector<Item>> ReadInputCatalog(const TrainingInput& input,
   std::vector<Item> items = catalog.Items();
   report->source = "catalog from the order lines";
   report->rows = report->accepted = static_cast<int64_t>(items.size());
+  return items;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Item>> ReadInputCatalog(const TrainingInput& input,
+                                                   ReadReport* report) {
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Item> items,
+                          ReadFileCatalog(input, report));
+  if (input.live_catalog == nullptr || input.live_catalog->empty()) {
+    return items;
+  }
+  absl::flat_hash_map<std::string, size_t> at;
+  for (size_t i = 0; i < items.size(); ++i) at[items[i].item_id] = i;
+  for (const LiveItem& entry : *input.live_catalog) {
+    auto [it, inserted] = at.try_emplace(entry.item.item_id, items.size());
+    if (inserted) {
+      items.push_back(entry.item);
+    } else {
+      items[it->second] = entry.item;
+    }
+  }
+  if (report->source.empty()) report->source = "live catalog";
+  report->source += absl::StrCat(" (with ", input.live_catalog->size(),
+                                 " live catalog entries laid over it)");
   return items;
 }
 
@@ -229,7 +259,10 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
     absl::StatusOr<ColdStartReport> cold =
         EmbedColdItems(m, catalog, options.cold_start_below_users,
                        options.attributes, &factors.item_factors);
-    if (cold.ok()) result.cold_start = *cold;
+    if (cold.ok()) {
+      result.cold_start = *cold;
+      result.snapshot.attributes = cold->map;
+    }
     if (cold.ok() && cold->embedded_items == 0 &&
         cold->cold_without_attributes == 0) {
       cold_start =

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/base/catalog_change.h"
 #include "core/base/event.h"
 #include "core/base/interactions.h"
 #include "core/data/readers.h"
@@ -56,6 +57,11 @@ struct TrainingInput {
   // so that re-training or re-importing never brings them back. Unset:
   // nobody is left out.
   std::function<bool(absl::string_view user_id)> erased;
+  // The server's live catalog (EventLogSource::live_catalog; may be null):
+  // its items replace or add to the catalog's, retired ones included (their
+  // events are still priced and learnt from; the server keeps them out of
+  // every list). Must outlive the input.
+  const std::vector<LiveItem>* live_catalog = nullptr;
 };
 
 // Calls `sink` for every event of the input but those of erased users
@@ -67,12 +73,13 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
                              const EventSink& sink,
                              const std::function<void(ReadReport)>& on_report);
 
-// Whether `input` has a catalog: a file, or order exports to derive one
-// from.
+// Whether `input` has a catalog: a file, order exports to derive one from,
+// or a live catalog.
 bool HasCatalog(const TrainingInput& input);
 
 // The input's catalog: its catalog file, or the one its order exports
-// imply (read once more for it). Empty when it has none. `report` gets the
+// imply (read once more for it), with the live catalog laid over it. Empty
+// when it has none. `report` gets the
 // catalog file's report (or the exports' items, as accepted rows).
 absl::StatusOr<std::vector<Item>> ReadInputCatalog(const TrainingInput& input,
                                                    ReadReport* report);

@@ -111,32 +111,6 @@ absl::Status ValidateAttributeEmbeddingOptions(
   return absl::OkStatus();
 }
 
-std::vector<int32_t> AttributeEmbedding::Features(const Item& item) const {
-  std::vector<int32_t> f = {0};
-  int32_t category = -1;
-  if (auto it = category_.find(item.category); it != category_.end()) {
-    category = it->second;
-    f.push_back(category);
-  }
-  if (auto it = brand_.find(item.brand); it != brand_.end()) {
-    f.push_back(it->second);
-  }
-  if (auto it = color_.find(item.color); it != color_.end()) {
-    f.push_back(it->second);
-  }
-  if (num_bands_ > 0 && item.price > 0 && std::isfinite(item.price)) {
-    const double lp = std::log(item.price);
-    const int32_t band = static_cast<int32_t>(
-        std::upper_bound(band_edges_.begin(), band_edges_.end(), lp) -
-        band_edges_.begin());
-    f.push_back(band_offset_ + band);
-    if (category >= 0) {
-      f.push_back(cross_offset_ + (category - 1) * num_bands_ + band);
-    }
-  }
-  return f;
-}
-
 absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
     const std::vector<const Item*>& catalog, const RowMatrix& item_factors,
     const std::vector<bool>& fit, const AttributeEmbeddingOptions& o) {
@@ -161,6 +135,7 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
   }
 
   AttributeEmbedding e;
+  AttributeMapParts parts;
   std::vector<const std::string*> categories, brands, colors;
   std::vector<double> log_prices;
   for (int32_t r : rows) {
@@ -171,32 +146,34 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
     if (p > 0 && std::isfinite(p)) log_prices.push_back(std::log(p));
   }
   int32_t next = 1;  // 0 is the intercept
-  e.category_ =
+  parts.category =
       Vocabulary(categories, o.min_value_items, o.max_values_per_kind, next);
-  next += static_cast<int32_t>(e.category_.size());
-  e.brand_ = Vocabulary(brands, o.min_value_items, o.max_values_per_kind, next);
-  next += static_cast<int32_t>(e.brand_.size());
-  e.color_ = Vocabulary(colors, o.min_value_items, o.max_values_per_kind, next);
-  next += static_cast<int32_t>(e.color_.size());
+  next += static_cast<int32_t>(parts.category.size());
+  parts.brand =
+      Vocabulary(brands, o.min_value_items, o.max_values_per_kind, next);
+  next += static_cast<int32_t>(parts.brand.size());
+  parts.color =
+      Vocabulary(colors, o.min_value_items, o.max_values_per_kind, next);
+  next += static_cast<int32_t>(parts.color.size());
   if (o.price_bands > 1 &&
       static_cast<int>(log_prices.size()) >= o.price_bands) {
     std::sort(log_prices.begin(), log_prices.end());
     for (int b = 1; b < o.price_bands; ++b) {
       const double edge = log_prices[log_prices.size() * b / o.price_bands];
-      if (e.band_edges_.empty() || edge > e.band_edges_.back()) {
-        e.band_edges_.push_back(edge);
+      if (parts.band_edges.empty() || edge > parts.band_edges.back()) {
+        parts.band_edges.push_back(edge);
       }
     }
-    e.num_bands_ = static_cast<int32_t>(e.band_edges_.size()) + 1;
+    parts.num_bands = static_cast<int32_t>(parts.band_edges.size()) + 1;
   }
-  e.band_offset_ = next;
-  next += e.num_bands_;
-  e.cross_offset_ = next;
-  next += static_cast<int32_t>(e.category_.size()) * e.num_bands_;
+  parts.band_offset = next;
+  next += parts.num_bands;
+  parts.cross_offset = next;
+  next += static_cast<int32_t>(parts.category.size()) * parts.num_bands;
   const int num_features = next;
 
   std::vector<std::vector<int32_t>> features(n);
-  for (int32_t r : rows) features[r] = e.Features(*catalog[r]);
+  for (int32_t r : rows) features[r] = AttributeFeatures(parts, *catalog[r]);
 
   // Choose the penalty on a seeded 10% of the fitted items.
   std::vector<int32_t> shuffled = rows;
@@ -227,19 +204,14 @@ absl::StatusOr<AttributeEmbedding> AttributeEmbedding::Fit(
     e.holdout_mse_of_mean_ =
         sse / (static_cast<double>(holdout.size()) * item_factors.cols());
   }
-  e.weights_ =
+  parts.weights =
       Ridge(features, item_factors, rows, num_features, e.regularization_)
           .cast<float>();
-  if (!e.weights_.allFinite()) {
+  if (!parts.weights.allFinite()) {
     return absl::InternalError("attribute embedding: non-finite weights");
   }
+  TAILOR_ASSIGN_OR_RETURN(e.map_, AttributeMap::FromParts(std::move(parts)));
   return e;
-}
-
-Vector AttributeEmbedding::Embed(const Item& item) const {
-  Vector v = Vector::Zero(weights_.cols());
-  for (int32_t a : Features(item)) v += weights_.row(a).transpose();
-  return v;
 }
 
 absl::StatusOr<ColdStartReport> EmbedColdItems(
@@ -282,10 +254,15 @@ absl::StatusOr<ColdStartReport> EmbedColdItems(
     fit[i] = users[i] >= options.fit_min_users && attributes[i] != nullptr;
     if (fit[i]) ++report.fitted_items;
   }
-  if (cold.empty()) return report;
-  TAILOR_ASSIGN_OR_RETURN(
-      AttributeEmbedding embedding,
-      AttributeEmbedding::Fit(attributes, *item_factors, fit, options));
+  absl::StatusOr<AttributeEmbedding> fitted =
+      AttributeEmbedding::Fit(attributes, *item_factors, fit, options);
+  // Without cold items the map is still fitted, for products added to the
+  // catalog after training; too little catalog to fit on is then no error.
+  if (cold.empty() && absl::IsFailedPrecondition(fitted.status())) {
+    return report;
+  }
+  TAILOR_RETURN_IF_ERROR(fitted.status());
+  const AttributeEmbedding& embedding = *fitted;
   report.num_features = embedding.num_features();
   report.regularization = embedding.regularization();
   report.holdout_mse = embedding.holdout_mse();
@@ -294,6 +271,7 @@ absl::StatusOr<ColdStartReport> EmbedColdItems(
     item_factors->row(i) = embedding.Embed(*attributes[i]).transpose();
     ++report.embedded_items;
   }
+  report.map = std::make_shared<const AttributeMap>(fitted->map());
   return report;
 }
 

@@ -1,13 +1,14 @@
-// The cold-start hybrid: a linear map from an item's catalog attributes
-// (category, brand, color, price band, and category x price band) to the
-// factor space of a trained model, fitted by ridge regression on the items
-// that do have interactions. A brand-new product with attributes only gets
+// The cold-start hybrid: fits the linear map from an item's catalog
+// attributes to the factor space of a trained model (AttributeMap,
+// core/serving/attribute_map.h) by ridge regression on the items that do
+// have interactions. A brand-new product with attributes only gets
 // the vector its attributes predict, so it can be recommended and appears
 // in similar-item lists next to the products it resembles.
 #ifndef TAILOR_CORE_MODELS_ATTRIBUTE_EMBEDDING_H_
 #define TAILOR_CORE_MODELS_ATTRIBUTE_EMBEDDING_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "core/base/catalog.h"
 #include "core/base/interactions.h"
 #include "core/base/matrix.h"
+#include "core/serving/attribute_map.h"
 
 namespace tailor {
 
@@ -51,11 +53,12 @@ class AttributeEmbedding {
       const std::vector<const Item*>& catalog, const RowMatrix& item_factors,
       const std::vector<bool>& fit, const AttributeEmbeddingOptions& options);
 
-  // The factor vector `item`'s attributes predict (the intercept alone, the
-  // mean fitted vector, when none of its attribute values is known).
-  Vector Embed(const Item& item) const;
+  // The factor vector `item`'s attributes predict (AttributeMap::Embed).
+  Vector Embed(const Item& item) const { return map_.Embed(item); }
 
-  int num_features() const { return static_cast<int>(weights_.rows()); }
+  // The fitted map, as snapshots ship it.
+  const AttributeMap& map() const { return map_; }
+  int num_features() const { return map_.num_features(); }
   double regularization() const { return regularization_; }
   // Mean squared error per factor on the held-out items at the chosen
   // regularization, and that of predicting the mean vector (for reference).
@@ -63,15 +66,7 @@ class AttributeEmbedding {
   double holdout_mse_of_mean() const { return holdout_mse_of_mean_; }
 
  private:
-  // Active feature indexes of `item` (intercept first).
-  std::vector<int32_t> Features(const Item& item) const;
-
-  absl::flat_hash_map<std::string, int32_t> category_, brand_, color_;
-  std::vector<double> band_edges_;  // ascending log-price cut points
-  int32_t band_offset_ = 0;         // first price-band feature
-  int32_t cross_offset_ = 0;        // first category x band feature
-  int32_t num_bands_ = 0;
-  RowMatrix weights_;  // features x factors
+  AttributeMap map_;
   double regularization_ = 0;
   double holdout_mse_ = 0;
   double holdout_mse_of_mean_ = 0;
@@ -85,11 +80,15 @@ struct ColdStartReport {
   double regularization = 0;
   double holdout_mse = 0;
   double holdout_mse_of_mean = 0;
+  // The fitted map, for products that join the catalog later (null when
+  // too few items could be fitted on).
+  std::shared_ptr<const AttributeMap> map;
 };
 
 // The trainer's step: items of `m` with fewer than `cold_below_users`
 // interacting users that have a catalog entry get their row of
 // `item_factors` replaced by the attribute embedding fitted on the others.
+// The map is fitted (and returned) even when no item is cold.
 // Cold items without a catalog entry are counted; those with no positive
 // interaction at all get a zero row (nothing is known about them), the
 // others keep theirs.

@@ -8,14 +8,23 @@
 
 namespace tailor {
 
-CatalogIndex::CatalogIndex(const std::vector<Item>& items)
+CatalogIndex::CatalogIndex(const std::vector<Item>& items,
+                           const std::vector<int32_t>& retired)
     : num_items_(static_cast<int32_t>(items.size())),
       sellable_(num_items_),
+      listable_(num_items_),
       category_of_(items.size(), -1),
       prices_(items.size(), std::numeric_limits<float>::quiet_NaN()) {
   std::vector<int32_t> one_size;
+  auto next_retired = retired.begin();
   for (int32_t i = 0; i < num_items_; ++i) {
     const Item& item = items[i];
+    while (next_retired != retired.end() && *next_retired < i) ++next_retired;
+    if (next_retired != retired.end() && *next_retired == i) {
+      ++retired_;
+      continue;
+    }
+    listable_.Insert(i);
     if (item.item_id.empty()) {
       sellable_.Insert(i);
       continue;
@@ -35,8 +44,12 @@ CatalogIndex::CatalogIndex(const std::vector<Item>& items)
       category_sets_[it->second].Insert(i);
     }
     if (item.sizes.empty()) one_size.push_back(i);
-    for (const std::string& size : item.sizes) {
-      size_sets_.try_emplace(size, num_items_).first->second.Insert(i);
+    for (size_t k = 0; k < item.sizes.size(); ++k) {
+      ItemSet& set =
+          size_sets_.try_emplace(item.sizes[k], num_items_).first->second;
+      const bool sold_out =
+          k < item.size_stock.size() && item.size_stock[k] <= 0;
+      if (!sold_out) set.Insert(i);
     }
   }
   for (auto& [size, set] : size_sets_) {
@@ -55,7 +68,7 @@ int32_t CatalogIndex::category_id(absl::string_view category) const {
 }
 
 size_t CatalogIndex::memory_bytes() const {
-  size_t bytes = sellable_.memory_bytes() +
+  size_t bytes = sellable_.memory_bytes() + listable_.memory_bytes() +
                  category_of_.size() * sizeof(int32_t) +
                  prices_.size() * sizeof(float);
   for (const auto& v : category_items_) bytes += v.size() * sizeof(int32_t);
@@ -79,7 +92,12 @@ absl::Status ApplyCatalogQuery(const CatalogIndex& index,
         "--catalog=...)");
   }
   ItemFilter& filter = options->filter;
-  if (query.in_stock_only) filter.require.push_back(&index.sellable());
+  // Retired items are not sellable either.
+  if (query.in_stock_only) {
+    filter.require.push_back(&index.sellable());
+  } else if (index.listable() != nullptr) {
+    filter.require.push_back(index.listable());
+  }
   if (!query.size.empty()) {
     const ItemSet* in_size = index.in_size(query.size);
     if (in_size == nullptr) {

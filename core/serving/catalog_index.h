@@ -22,9 +22,11 @@ namespace tailor {
 // concurrently.
 class CatalogIndex {
  public:
-  // `items` is aligned with the model's item indexes; an entry with an
-  // empty item_id is an item the catalog does not list.
-  explicit CatalogIndex(const std::vector<Item>& items);
+  // `items` is aligned with the item indexes; an entry with an empty
+  // item_id is an item the catalog does not list. The items at `retired`
+  // (ascending) are in no set and never listable.
+  explicit CatalogIndex(const std::vector<Item>& items,
+                        const std::vector<int32_t>& retired = {});
 
   int32_t num_items() const { return num_items_; }
   // Whether any item is listed.
@@ -33,8 +35,13 @@ class CatalogIndex {
   // Items not marked out of stock (items the catalog does not list are not
   // known to be out of stock, so they are in this set).
   const ItemSet& sellable() const { return sellable_; }
-  // Items available in `size`, plus listed items without sizes (one-size
-  // goods such as bags); null when no item lists that size.
+  // Every item but the retired ones; null when none is retired.
+  const ItemSet* listable() const {
+    return retired_ > 0 ? &listable_ : nullptr;
+  }
+  // Items available in `size` (listed in it, with stock unless a count
+  // of 0 units is known), plus listed items without sizes (one-size goods
+  // such as bags); null when no item lists that size.
   const ItemSet* in_size(absl::string_view size) const;
   // Category id of a category name, or -1.
   int32_t category_id(absl::string_view category) const;
@@ -53,7 +60,9 @@ class CatalogIndex {
  private:
   int32_t num_items_;
   int64_t listed_ = 0;
+  int64_t retired_ = 0;
   ItemSet sellable_;
+  ItemSet listable_;
   absl::flat_hash_map<std::string, int32_t> category_ids_;
   std::vector<int32_t> category_of_;
   std::vector<std::vector<int32_t>> category_items_;
@@ -85,10 +94,11 @@ struct CatalogFilterStorage {
 };
 
 // Adds `query`'s rules to `options` (filter and caps), pointing into
-// `index` and `storage`. Categories that keep under an eighth of the
-// catalog become a candidate list, so the search scores only them.
-// INVALID_ARGUMENT, naming the field, for a category or size the catalog
-// does not have, or any catalog rule when the snapshot has no catalog.
+// `index` and `storage`; retired items are always left out. Categories that
+// keep under an eighth of the catalog become a candidate list, so the search
+// scores only them. INVALID_ARGUMENT, naming the field, for a category or size
+// the catalog does not have, or any catalog rule when the snapshot has no
+// catalog.
 absl::Status ApplyCatalogQuery(const CatalogIndex& index,
                                const CatalogQuery& query,
                                CatalogFilterStorage* storage,

@@ -73,6 +73,42 @@ float Boosted(float score, float boost) {
 // The largest pool MMR re-ranks.
 constexpr int kMaxDiversityPool = 2000;
 
+// Pushes the items of `added` that `filter` accepts (its candidates too),
+// scored by `rows` (added.factors or added.unit) against `query`.
+void ScanAdded(const AddedItems& added, const RowMatrix& rows,
+               const float* query, const ItemFilter& filter,
+               CappedCollector* out) {
+  Eigen::Map<const Vector> q(query, rows.cols());
+  auto push = [&](int32_t item) {
+    if (!filter.Accepts(item)) return;
+    out->Push({item, rows.row(item - added.first).dot(q)});
+  };
+  const int32_t end = added.first + added.size();
+  if (filter.candidates != nullptr) {
+    const std::vector<int32_t>& c = *filter.candidates;
+    for (auto it = std::lower_bound(c.begin(), c.end(), added.first);
+         it != c.end() && *it < end; ++it) {
+      push(*it);
+    }
+    return;
+  }
+  for (int32_t item = added.first; item < end; ++item) push(item);
+}
+
+// `filter` for the model's items alone: candidates at or past `first` (the
+// added items') left out, in `storage` when there are any.
+ItemFilter ModelItemsOnly(const ItemFilter& filter, int32_t first,
+                          std::vector<int32_t>* storage) {
+  ItemFilter out = filter;
+  if (filter.candidates != nullptr && !filter.candidates->empty() &&
+      filter.candidates->back() >= first) {
+    const std::vector<int32_t>& c = *filter.candidates;
+    storage->assign(c.begin(), std::lower_bound(c.begin(), c.end(), first));
+    out.candidates = storage;
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Recommender>> Recommender::Create(
@@ -96,32 +132,60 @@ Recommender::Recommender(std::shared_ptr<const Model> model,
       popular_order_(PopularityOrder(model_->popularity)),
       unit_retriever_(std::make_unique<ExactRetriever>(
           UnitRows(model_->item_factors), options.exact)),
-      zero_rows_(static_cast<int32_t>(model_->item_factors.rows())) {
+      nonzero_rows_(static_cast<int32_t>(model_->item_factors.rows())) {
   for (Eigen::Index r = 0; r < model_->item_factors.rows(); ++r) {
-    if (model_->item_factors.row(r).isZero(0)) {
-      zero_rows_.Insert(static_cast<int32_t>(r));
+    if (!model_->item_factors.row(r).isZero(0)) {
+      nonzero_rows_.Insert(static_cast<int32_t>(r));
     }
   }
 }
 
-std::vector<ScoredItem> Recommender::SimilarItems(int32_t item,
-                                                  int count) const {
+std::vector<ScoredItem> Recommender::SimilarItems(
+    int32_t item, int count, const ItemFilter& filter,
+    const AddedItems* added) const {
   std::vector<ScoredItem> out;
-  if (item < 0 || item >= model_->item_factors.rows() ||
-      zero_rows_.Contains(item) || count <= 0) {
+  const int32_t n = static_cast<int32_t>(model_->item_factors.rows());
+  const bool has_added = added != nullptr && !added->empty();
+  const int32_t end = has_added ? added->first + added->size() : n;
+  if (item < 0 || item >= end || count <= 0) return out;
+  const float* query = UnitRow(item, added);
+  if (std::all_of(query, query + model_->factors(),
+                  [](float v) { return v == 0; })) {
     return out;
   }
   // Zero rows score 0 against everything: never neighbours. The item itself
   // is dropped from one extra result.
   SearchParams params;
   params.k = count + 1;
-  params.filter.exclude = &zero_rows_;
-  unit_retriever_->Search(unit_retriever_->row_of(item), params, &out);
+  params.filter = filter;
+  params.filter.candidates = nullptr;
+  params.filter.require.push_back(&nonzero_rows_);
+  unit_retriever_->Search(query, params, &out);
+  if (has_added) {
+    CappedCollector merged(params.k, nullptr, 0);
+    for (const ScoredItem& s : out) merged.Push(s);
+    ItemFilter added_filter = filter;
+    added_filter.candidates = nullptr;
+    ScanAdded(*added, added->unit, query, added_filter, &merged);
+    merged.Finish(&out);
+    // Added zero rows scored 0: drop them as the model's are.
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [&](const ScoredItem& s) {
+                               return s.item >= n &&
+                                      added->unit.row(s.item - n).isZero(0);
+                             }),
+              out.end());
+  }
   out.erase(std::remove_if(out.begin(), out.end(),
                            [&](const ScoredItem& s) { return s.item == item; }),
             out.end());
   if (static_cast<int>(out.size()) > count) out.resize(count);
   return out;
+}
+
+const float* Recommender::UnitRow(int32_t item, const AddedItems* added) const {
+  if (item < model_->item_factors.rows()) return unit_retriever_->row_of(item);
+  return added->unit.row(item - added->first).data();
 }
 
 RecommendResult Recommender::Recommend(
@@ -153,35 +217,53 @@ RecommendResult Recommender::RecommendWith(
 std::vector<ScoredItem> Recommender::Personalized(
     const float* embedding, const RecommendOptions& options) const {
   const int32_t n = retriever_->num_items();
+  const AddedItems* added = options.added != nullptr && !options.added->empty()
+                                ? options.added
+                                : nullptr;
+  const int32_t end = added != nullptr ? added->first + added->size() : n;
   SearchParams params;
-  params.filter = options.filter;
+  std::vector<int32_t> model_candidates;
+  params.filter = added != nullptr
+                      ? ModelItemsOnly(options.filter, n, &model_candidates)
+                      : options.filter;
   params.group_of = options.group_of;
   params.max_per_group = options.max_per_group;
   params.k = options.count;
   if (options.diversity > 0) {
     params.k = static_cast<int>(std::min<int64_t>(
-        {n, kMaxDiversityPool,
+        {end, kMaxDiversityPool,
          std::max<int64_t>(int64_t{4} * options.count, options.count + 20)}));
   }
   std::vector<ScoredItem> top;
   retriever_->Search(embedding, params, &top);
-  if (!options.boosts.empty()) {
-    // With boosts >= 0, every unboosted item of the boosted answer is also
-    // in the unboosted answer: merging the boosted items' raised scores into
-    // it and re-applying the caps gives the boosted answer exactly.
+  if (added != nullptr || !options.boosts.empty()) {
+    // The added items' best, and the boosted items' raised scores, merged
+    // with the model items' answer under the caps. With boosts >= 0, every
+    // unboosted item of the boosted answer is also in the unboosted answer,
+    // so the merge gives the boosted answer exactly.
     absl::flat_hash_map<int32_t, float> boost;  // the largest per item
     for (const ItemBoost& b : options.boosts) {
-      if (b.item < 0 || b.item >= n || !options.filter.Eligible(b.item)) {
+      if (b.item < 0 || b.item >= end || !options.filter.Eligible(b.item)) {
         continue;
       }
       auto [it, inserted] = boost.try_emplace(b.item, b.boost);
       if (!inserted) it->second = std::max(it->second, b.boost);
     }
+    CappedCollector pool(params.k, params.group_of, params.max_per_group);
+    for (const ScoredItem& s : top) pool.Push(s);
+    if (added != nullptr) {
+      ScanAdded(*added, added->factors, embedding, options.filter, &pool);
+    }
+    std::vector<ScoredItem> unboosted;
+    pool.Finish(&unboosted);
     absl::flat_hash_map<int32_t, float> scores;
-    for (const ScoredItem& s : top) scores[s.item] = s.score;
+    for (const ScoredItem& s : unboosted) scores[s.item] = s.score;
     Eigen::Map<const Vector> q(embedding, model_->factors());
     for (const auto& [item, b] : boost) {
-      scores[item] = Boosted(model_->item_factors.row(item).dot(q), b);
+      const float score = item < n
+                              ? model_->item_factors.row(item).dot(q)
+                              : added->factors.row(item - added->first).dot(q);
+      scores[item] = Boosted(score, b);
     }
     CappedCollector merged(params.k, params.group_of, params.max_per_group);
     for (const auto& [item, score] : scores) merged.Push({item, score});
@@ -198,7 +280,6 @@ std::vector<ScoredItem> Recommender::Diversify(
   const float lambda = std::clamp(options.diversity, 0.0f, 1.0f);
   const float hi = pool.front().score, lo = pool.back().score;
   const float span = hi > lo ? hi - lo : 1.0f;
-  const ExactRetriever& unit = *unit_retriever_;
   const int dim = model_->factors();
   // max_sim[i]: highest similarity of pool[i] to anything chosen so far.
   std::vector<float> max_sim(pool.size(), -1.0f);
@@ -220,10 +301,10 @@ std::vector<ScoredItem> Recommender::Diversify(
     }
     chosen[best] = true;
     out.push_back(pool[best]);
-    const float* b = unit.row_of(pool[best].item);
+    const float* b = UnitRow(pool[best].item, options.added);
     for (size_t i = 0; i < pool.size(); ++i) {
       if (chosen[i]) continue;
-      const float* r = unit.row_of(pool[i].item);
+      const float* r = UnitRow(pool[i].item, options.added);
       float sim = 0;
       for (int d = 0; d < dim; ++d) sim += r[d] * b[d];
       max_sim[i] = std::max(max_sim[i], sim);
@@ -278,6 +359,13 @@ RecommendResult Recommender::RecommendWith(
     if (full()) break;
     if (!take(item)) continue;
     result.items.push_back({item, model_->popularity[item], Source::kPopular});
+  }
+  // Items added since training have no popularity yet: they come last.
+  if (options.added != nullptr) {
+    const int32_t end = options.added->first + options.added->size();
+    for (int32_t item = options.added->first; item < end && !full(); ++item) {
+      if (take(item)) result.items.push_back({item, 0, Source::kPopular});
+    }
   }
   return result;
 }

@@ -37,6 +37,19 @@ struct ItemBoost {
   float boost;
 };
 
+// Items added to the catalog since the model was trained: indexes from
+// `first` (the model's item count) on, each with the vector its attributes
+// predict. Searched exactly, beside the model's items, by every list.
+// Thread safety: a plain value, shared read-only.
+struct AddedItems {
+  int32_t first = 0;
+  RowMatrix factors;  // a row per added item (zero: no vector)
+  RowMatrix unit;     // the rows at unit length (zero rows stay zero)
+
+  int32_t size() const { return static_cast<int32_t>(factors.rows()); }
+  bool empty() const { return factors.rows() == 0; }
+};
+
 // What a list may contain and how it is shaped.
 struct RecommendOptions {
   int count = 10;
@@ -52,6 +65,9 @@ struct RecommendOptions {
   float diversity = 0;
   // Boosts (>= 0) for items the request names; the filter still applies.
   std::vector<ItemBoost> boosts;
+  // Items added since training, listed beside the model's (may be null).
+  // The filter's sets, values and group_of then cover them too.
+  const AddedItems* added = nullptr;
 };
 
 // Which scoring path serves personalised lists.
@@ -90,6 +106,7 @@ class Recommender {
       const IvfPartition* ann = nullptr);
 
   const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& shared_model() const { return model_; }
   const Retriever& retriever() const { return *retriever_; }
   // The path personalised lists are scored with: kExact, kInt8 or kAnn
   // (kAuto resolved).
@@ -127,9 +144,13 @@ class Recommender {
   }
 
   // The `count` items whose embeddings have the highest cosine similarity
-  // with item `item`'s (itself excluded). An item with an all-zero
-  // embedding has no neighbours (empty result); so never appears in one.
-  std::vector<ScoredItem> SimilarItems(int32_t item, int count) const;
+  // with item `item`'s (itself excluded) that `filter` accepts (its
+  // candidates are ignored). An item with an all-zero embedding has no
+  // neighbours (empty result); so never appears in one. `added` (may be
+  // null) are searched too, and `item` may be one of them.
+  std::vector<ScoredItem> SimilarItems(int32_t item, int count,
+                                       const ItemFilter& filter = {},
+                                       const AddedItems* added = nullptr) const;
 
  private:
   Recommender(std::shared_ptr<const Model> model,
@@ -140,6 +161,8 @@ class Recommender {
   // Greedy maximal-marginal-relevance order of `pool` (best first).
   std::vector<ScoredItem> Diversify(std::vector<ScoredItem> pool,
                                     const RecommendOptions& options) const;
+  // The unit-length embedding of `item` (a model item, or one of `added`).
+  const float* UnitRow(int32_t item, const AddedItems* added) const;
 
   std::shared_ptr<const Model> model_;
   RetrievalPath path_;
@@ -147,7 +170,7 @@ class Recommender {
   std::vector<int32_t> popular_order_;
   // Unit-length item embeddings (zero rows stay zero), for cosine search.
   std::unique_ptr<const ExactRetriever> unit_retriever_;
-  ItemSet zero_rows_;
+  ItemSet nonzero_rows_;
 };
 
 }  // namespace tailor

@@ -102,6 +102,12 @@ absl::Status Snapshot::Validate() const {
       return absl::DataLossError(absl::StrCat("ann: ", s.message()));
     }
   }
+  if (attributes != nullptr && n > 0 &&
+      attributes->factors() != model.factors()) {
+    return absl::DataLossError(absl::StrCat(
+        "attributes: the cold-start map has ", attributes->factors(),
+        " factors, the model ", model.factors()));
+  }
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "core/base/matrix.h"
 #include "core/customers/customer_record.h"
 #include "core/retrieval/ivf_partition.h"
+#include "core/serving/attribute_map.h"
 #include "core/serving/bought_together.h"
 
 namespace tailor {
@@ -101,6 +103,10 @@ struct Snapshot {
   // The IVF partition of model.items for approximate retrieval, with its
   // search width (empty: none; built by the trainer for large catalogs).
   IvfPartition ann;
+  // The cold-start map from catalog attributes to item factors the trainer
+  // fitted: the server embeds products added to the catalog after training
+  // with it (null: none was fitted, or an older format).
+  std::shared_ptr<const AttributeMap> attributes;
 
   absl::Status Validate() const;
 };

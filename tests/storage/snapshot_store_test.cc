@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -72,6 +73,22 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
   s.online.frequency_scaling = 0.5f;
   s.online.mean_row_mass = items + 3.25;
   s.online.event_log_seq = 123456789012ull;
+  {
+    // A cold-start map: two categories, one brand, two price bands.
+    AttributeMapParts parts;
+    parts.category = {{"outerwear", 1}, {"tops", 2}};
+    parts.brand = {{"Halden", 3}};
+    parts.band_edges = {std::log(50.0)};
+    parts.num_bands = 2;
+    parts.band_offset = 4;
+    parts.cross_offset = 6;
+    parts.weights.resize(10, factors);
+    for (int k = 0; k < parts.weights.size(); ++k) {
+      parts.weights.data()[k] = 0.25f * k - seed;
+    }
+    s.attributes = std::make_shared<const AttributeMap>(
+        *AttributeMap::FromParts(std::move(parts)));
+  }
   if (items >= 2) {
     // Two lists: the first half of the items and the rest, reversed.
     s.ann.centroids = s.model.item_factors.topRows(2);
@@ -119,6 +136,21 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.ann.items, b.ann.items);
   EXPECT_EQ(a.ann.probe, b.ann.probe);
   EXPECT_EQ(a.ann.filtered_probe, b.ann.filtered_probe);
+  ASSERT_EQ(a.attributes == nullptr, b.attributes == nullptr);
+  if (a.attributes != nullptr) {
+    const AttributeMapParts& x = a.attributes->parts();
+    const AttributeMapParts& y = b.attributes->parts();
+    EXPECT_EQ(x.category, y.category);
+    EXPECT_EQ(x.brand, y.brand);
+    EXPECT_EQ(x.color, y.color);
+    EXPECT_EQ(x.band_edges, y.band_edges);
+    EXPECT_EQ(x.num_bands, y.num_bands);
+    EXPECT_EQ(x.band_offset, y.band_offset);
+    EXPECT_EQ(x.cross_offset, y.cross_offset);
+    EXPECT_EQ(x.weights, y.weights);
+    const Item probe{"X", "", "outerwear", "Halden", "", 80, {}, true};
+    EXPECT_EQ(a.attributes->Embed(probe), b.attributes->Embed(probe));
+  }
 }
 
 TEST(SnapshotStoreTest, RoundTripIsExact) {
@@ -185,7 +217,15 @@ TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   auto current = store.LoadCurrent();
   ASSERT_TRUE(current.ok()) << current.status();
   EXPECT_EQ(current->online.consumed, s.online.consumed);
+  EXPECT_NE(current->attributes, nullptr);
   const std::string vdir = dir.path() + "/00000001";
+  // Format 6: no cold-start map.
+  SetFormat(vdir, 6);
+  std::filesystem::remove(vdir + "/attributes");
+  auto six = store.LoadCurrent();
+  ASSERT_TRUE(six.ok()) << six.status();
+  EXPECT_EQ(six->attributes, nullptr);
+  EXPECT_EQ(six->online.consumed, s.online.consumed);
   SetFormat(vdir, 5);
   auto five = store.LoadCurrent();
   ASSERT_TRUE(five.ok()) << five.status();
@@ -198,10 +238,10 @@ TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   EXPECT_TRUE(loaded->ann.empty());
   EXPECT_EQ(loaded->model.item_factors, s.model.item_factors);
   EXPECT_EQ(loaded->online.consumed, TypeFlag(EventType::kPurchase));
-  SetFormat(vdir, 7);
+  SetFormat(vdir, 8);
   absl::Status st = store.LoadCurrent().status();
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(st.message(), HasSubstr("format 7"));
+  EXPECT_THAT(st.message(), HasSubstr("format 8"));
 }
 
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {
@@ -347,8 +387,8 @@ class FailingEnv : public EnvWrapper {
 TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
   Snapshot first = MakeSnapshot(6, 5, 3, 1);
   Snapshot second = MakeSnapshot(9, 5, 3, 2);
-  // 11 data files + CURRENT: fail at each one in turn.
-  for (int fail_at = 1; fail_at <= 12; ++fail_at) {
+  // 12 data files + CURRENT: fail at each one in turn.
+  for (int fail_at = 1; fail_at <= 13; ++fail_at) {
     TempDir dir;
     ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(first).ok());
     FailingEnv env(fail_at);
@@ -364,7 +404,7 @@ TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
     // A failure before the rename leaves no visible version 2; a failure
     // writing CURRENT leaves a complete but inactive version 2.
     auto versions = *reader.ListVersions();
-    if (fail_at <= 11) {
+    if (fail_at <= 12) {
       EXPECT_EQ(versions, (std::vector<std::string>{"00000001"}));
     } else {
       EXPECT_TRUE(reader.Load("00000002").ok());

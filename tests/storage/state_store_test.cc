@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -35,6 +36,82 @@ TEST_P(StateStoreTest, CatalogPutReplaceAndLoad) {
   auto items = store()->LoadCatalog();
   ASSERT_TRUE(items.ok()) << items.status();
   EXPECT_EQ(*items, (std::vector<Item>{a, b}));
+}
+
+CatalogChange Inventory(const std::string& id, std::optional<double> price,
+                        std::vector<std::pair<std::string, int32_t>> sizes,
+                        uint64_t version = 0) {
+  CatalogChange c;
+  c.kind = CatalogChange::Kind::kInventory;
+  c.item_id = id;
+  c.price = price;
+  c.size_stock = std::move(sizes);
+  c.version = version;
+  return c;
+}
+
+using Outcome = CatalogChangeResult::Outcome;
+
+std::vector<Outcome> Outcomes(const CatalogWrite& w) {
+  std::vector<Outcome> out;
+  for (const CatalogChangeResult& r : w.results) out.push_back(r.outcome);
+  return out;
+}
+
+TEST_P(StateStoreTest, LiveCatalogChangesApplyInOrderAndSurviveAReopen) {
+  Item a{"A", "Coat", "outerwear", "Halden", "camel", 149.99, {"S", "M"}, true};
+  ASSERT_TRUE(store()->PutItems({a}).ok());
+  CatalogChange upsert;
+  upsert.kind = CatalogChange::Kind::kUpsert;
+  upsert.item_id = "N";
+  upsert.item = {"N", "New", "tops", "B", "red", 20, {"L"}, true, {3}};
+  CatalogChange retire;
+  retire.kind = CatalogChange::Kind::kRetire;
+  retire.item_id = "N";
+  auto w = store()->ChangeCatalog(
+      {Inventory("A", 99, {{"M", 0}}, 7), Inventory("A", {}, {{"S", 2}}),
+       upsert, retire, Inventory("missing", 1, {}), Inventory("A", 5, {}, 3)},
+      1000);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(Outcomes(*w),
+            (std::vector<Outcome>{Outcome::kApplied, Outcome::kApplied,
+                                  Outcome::kApplied, Outcome::kApplied,
+                                  Outcome::kInvalid, Outcome::kStale}));
+  EXPECT_EQ(w->results[4].error,
+            "item_id: not in the catalog (upsert the item first)");
+  // One entry per item changed, numbered from 1 in item_id order.
+  ASSERT_EQ(w->entries.size(), 2u);
+  Item changed = a;
+  changed.price = 99;
+  changed.size_stock = {2, 0};
+  LiveItem want_a{changed, false, 7, 1000, 1};
+  LiveItem want_n{upsert.item, true, 0, 1000, 2};
+  EXPECT_EQ(w->entries[0], want_a);
+  EXPECT_EQ(w->entries[1], want_n);
+  // The same again changes nothing; the stored catalog is untouched.
+  w = store()->ChangeCatalog({Inventory("A", {}, {{"S", 2}})}, 2000);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(Outcomes(*w), std::vector<Outcome>{Outcome::kUnchanged});
+  EXPECT_EQ(*store()->LoadCatalog(), std::vector<Item>{a});
+  Reopen();
+  EXPECT_EQ(*store()->LoadLiveCatalog(),
+            (std::vector<LiveItem>{want_a, want_n}));
+  // Numbering goes on after a reopen.
+  w = store()->ChangeCatalog({Inventory("A", 1, {})}, 3000);
+  ASSERT_TRUE(w.ok());
+  ASSERT_EQ(w->entries.size(), 1u);
+  EXPECT_EQ(w->entries[0].seq, 3u);
+  // A snapshot import replaces the catalog, never the live catalog.
+  Snapshot s;
+  s.version = "00000001";
+  s.model.items = IdMap({"A"});
+  s.catalog = {{"A", "Coat v2", "outerwear", "Halden", "camel", 1, {}, true}};
+  ASSERT_TRUE(ImportSnapshotState(s, store()).ok());
+  auto live = store()->LoadLiveCatalog();
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 2u);
+  EXPECT_EQ((*live)[0].item.title, "Coat");
+  EXPECT_EQ((*live)[0].item.price, 1);
 }
 
 TEST_P(StateStoreTest, HistoriesArePutWholeAndReplaced) {

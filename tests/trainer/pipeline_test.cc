@@ -178,6 +178,11 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
                                   logged("e2", "u1", "B", EventType::kView),
                                   logged("e3", "u3", "A", EventType::kReturn)})
                   .ok());
+  // A product added through UpdateCatalog: the trainer's catalog has it.
+  CatalogChange added;
+  added.item_id = "C";
+  added.item = {"C", "Linen shirt", "tops", "Kai", "blue", 45, {"M"}, true};
+  ASSERT_TRUE((*server_store)->ChangeCatalog({added}, 1700000600).ok());
   auto log = EventLogSource::Open(dir.Join("server-data"), dir.Join("sec"));
   ASSERT_TRUE(log.ok()) << log.status();
   // Recorded after the trainer opened the log: not in this training run.
@@ -189,6 +194,7 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
   TrainingInput input;
   input.event_files = {dir.Join("events.csv")};
   input.event_log = log->get();
+  input.live_catalog = &(*log)->live_catalog();
   TrainingOptions options;
   options.als.factors = 4;
   options.als.iterations = 2;
@@ -215,6 +221,8 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
   // u1's row has the file's purchase and the log's view of B.
   const int32_t u1 = *s.model.users.Find("u1");
   EXPECT_EQ(s.history.row_ptr[u1 + 1] - s.history.row_ptr[u1], 2);
+  ASSERT_EQ(s.catalog.size(), 1u);
+  EXPECT_EQ(s.catalog[0].title, "Linen shirt");
 }
 
 // A user erased on the server is left out of the files and the log alike,
@@ -308,6 +316,13 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
 
   const Snapshot& s = result->snapshot;
   const int32_t fresh = *s.model.items.Find("NEW");
+  // The snapshot ships the map: the server embeds products added later
+  // exactly as the trainer embedded this one.
+  ASSERT_NE(s.attributes, nullptr);
+  const Item new_dress{"NEW", "New dress", "dresses", "Flora",
+                       "red", 65,          {"S"},     true};
+  EXPECT_TRUE(s.attributes->Embed(new_dress).isApprox(
+      s.model.item_factors.row(fresh).transpose()));
   const std::unique_ptr<Recommender> rec =
       *Recommender::Create(std::make_shared<Model>(s.model));
   const auto similar = rec->SimilarItems(fresh, 5);

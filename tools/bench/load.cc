@@ -20,7 +20,7 @@
 namespace tailor {
 namespace {
 
-enum class Kind { kRecommend, kSegment, kRecord };
+enum class Kind { kRecommend, kSegment, kRecord, kCatalog };
 
 const char* KindName(Kind k) {
   switch (k) {
@@ -30,6 +30,8 @@ const char* KindName(Kind k) {
       return "segment";
     case Kind::kRecord:
       return "record";
+    case Kind::kCatalog:
+      return "catalog";
   }
   return "?";
 }
@@ -50,6 +52,10 @@ struct Pending {
   v1::RecordEventsResponse recorded;
   std::unique_ptr<grpc::ClientAsyncResponseReader<v1::RecordEventsResponse>>
       record_reader;
+  v1::UpdateCatalogRequest catalog;
+  v1::UpdateCatalogResponse cataloged;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::UpdateCatalogResponse>>
+      catalog_reader;
   absl::Time scheduled;
   absl::Time sent;
 };
@@ -79,7 +85,8 @@ class Driver {
         concurrency_(concurrency),
         start_(start),
         rng_(o.seed + first),
-        mix_({o.recommend_weight, o.segment_weight, o.record_weight}),
+        mix_({o.recommend_weight, o.segment_weight, o.record_weight,
+              o.catalog_weight}),
         user_(0, o.users.size() - 1),
         item_(0, o.items.empty() ? 0 : o.items.size() - 1) {}
 
@@ -182,6 +189,23 @@ class Driver {
         p->record_reader->Finish(&p->recorded, &p->status, p);
         break;
       }
+      case Kind::kCatalog: {
+        // Call n changes items n * batch ... in turn: price and stock.
+        const size_t m = o_.items.size();
+        for (int k = 0; k < o_.catalog_batch; ++k) {
+          const int64_t at = n * o_.catalog_batch + k;
+          v1::CatalogChange* c = p->catalog.add_changes();
+          c->set_item_id(o_.items[static_cast<size_t>(at) % m]);
+          v1::InventoryChange* inv = c->mutable_inventory();
+          inv->set_price(10 + at % 90);
+          inv->set_in_stock(at % 10 != 0);
+        }
+        p->catalog_reader =
+            stub->PrepareAsyncUpdateCatalog(&p->ctx, p->catalog, &cq_);
+        p->catalog_reader->StartCall();
+        p->catalog_reader->Finish(&p->cataloged, &p->status, p);
+        break;
+      }
     }
   }
 
@@ -205,6 +229,9 @@ class Driver {
         answers_.push_back({p->sent, now, p->recommended.model_version()});
       } else if (p->kind == Kind::kRecord) {
         report.events_duplicate += p->recorded.duplicates();
+      } else if (p->kind == Kind::kCatalog) {
+        report.catalog_items +=
+            p->cataloged.applied() + p->cataloged.unchanged();
       }
     } else {
       const std::string code = absl::StatusCodeToString(
@@ -306,7 +333,10 @@ absl::Status ValidateLoadOptions(const LoadOptions& o) {
     return absl::InvalidArgumentError("--connections: must be in 1..256");
   }
   if (o.recommend_weight < 0 || o.segment_weight < 0 || o.record_weight < 0 ||
-      o.recommend_weight + o.segment_weight + o.record_weight <= 0) {
+      o.catalog_weight < 0 ||
+      o.recommend_weight + o.segment_weight + o.record_weight +
+              o.catalog_weight <=
+          0) {
     return absl::InvalidArgumentError(
         "--mix: weights must be >= 0 and not all 0");
   }
@@ -316,6 +346,13 @@ absl::Status ValidateLoadOptions(const LoadOptions& o) {
   if (o.record_weight > 0 && o.items.empty()) {
     return absl::InvalidArgumentError(
         "--items: RecordEvents needs item ids (--items_file=catalog.csv)");
+  }
+  if (o.catalog_weight > 0 && o.items.empty()) {
+    return absl::InvalidArgumentError(
+        "--items: UpdateCatalog needs item ids (--items_file=catalog.csv)");
+  }
+  if (o.catalog_batch < 1 || o.catalog_batch > 1000) {
+    return absl::InvalidArgumentError("--catalog_batch: must be in 1..1000");
   }
   if (o.events_per_batch < 1 || o.events_per_batch > 1000) {
     return absl::InvalidArgumentError("--batch: must be in 1..1000");
@@ -355,6 +392,7 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& o) {
     report.calls += d->calls();
     report.events_sent += d->events_sent();
     report.events_duplicate += r.events_duplicate;
+    report.catalog_items += r.catalog_items;
     MergeCallStats(r.total, &report.total);
     for (const auto& [name, stats] : r.by_rpc) {
       MergeCallStats(stats, &report.by_rpc[name]);
@@ -419,6 +457,10 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
                             r.events_sent, r.events_sent / r.seconds,
                             r.events_duplicate);
     }
+    if (r.catalog_items > 0) {
+      absl::StrAppendFormat(&out, "  catalog items changed: %d (%.0f/s)\n",
+                            r.catalog_items, r.catalog_items / r.seconds);
+    }
     absl::StrAppendFormat(&out,
                           "  model versions: %s; answers older than one "
                           "already seen: %d\n",
@@ -429,13 +471,13 @@ std::string FormatLoadReport(const LoadReport& r, bool json) {
   std::string out = absl::StrFormat(
       "{\"calls\":%d,\"seconds\":%.3f,\"rate\":%.1f,\"ok\":%d,\"failed\":%d,"
       "\"errors\":{%s},%s,\"failed_latency\":{%s},"
-      "\"events_sent\":%d,\"events_duplicate\":%d,"
+      "\"events_sent\":%d,\"events_duplicate\":%d,\"catalog_items\":%d,"
       "\"version_regressions\":%d,"
       "\"versions\":[%s],\"by_rpc\":{",
       r.calls, r.seconds, r.achieved_rate(), r.total.ok, r.total.failed(),
       errors(r.total, true), latency(r.total.latency, true),
       latency(r.total.failed_latency, true), r.events_sent, r.events_duplicate,
-      r.version_regressions,
+      r.catalog_items, r.version_regressions,
       absl::StrJoin(r.versions, ",", [](std::string* o, const std::string& v) {
         absl::StrAppend(o, "\"", v, "\"");
       }));
@@ -576,7 +618,8 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseWindows(
 }
 
 absl::Status ParseMix(absl::string_view spec, LoadOptions* o) {
-  o->recommend_weight = o->segment_weight = o->record_weight = 0;
+  o->recommend_weight = o->segment_weight = o->record_weight =
+      o->catalog_weight = 0;
   for (absl::string_view part : absl::StrSplit(spec, ',')) {
     std::vector<std::string> kv = absl::StrSplit(part, ':');
     double w = 0;
@@ -590,9 +633,12 @@ absl::Status ParseMix(absl::string_view spec, LoadOptions* o) {
       o->segment_weight = w;
     } else if (kv[0] == "record") {
       o->record_weight = w;
+    } else if (kv[0] == "catalog") {
+      o->catalog_weight = w;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--mix: '", kv[0], "' is not one of recommend, segment, record"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mix: '", kv[0],
+                       "' is not one of recommend, segment, record, catalog"));
     }
   }
   return absl::OkStatus();

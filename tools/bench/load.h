@@ -38,6 +38,11 @@ struct LoadOptions {
   double recommend_weight = 1;
   double segment_weight = 0;
   double record_weight = 0;
+  // UpdateCatalog calls: each changes the price and stock of
+  // catalog_batch items, taken in turn from `items` (a refresh of the
+  // whole catalog every items.size() / catalog_batch calls).
+  double catalog_weight = 0;
+  int catalog_batch = 1000;
   int count = 10;  // RecommendFor count
   // RecommendFor's diversity and max_per_category (a diversified listing
   // page); 0 leaves them unset.
@@ -45,7 +50,7 @@ struct LoadOptions {
   int max_per_category = 0;
   int events_per_batch = 100;      // RecordEvents batch size
   std::vector<std::string> users;  // drawn uniformly
-  std::vector<std::string> items;  // for RecordEvents
+  std::vector<std::string> items;  // for RecordEvents and UpdateCatalog
   absl::Duration deadline = absl::Seconds(2);
   uint64_t seed = 1;
   // Prefix of generated event_ids; distinct per run so events are new.
@@ -79,6 +84,9 @@ struct LoadReport {
   std::map<std::string, CallStats> by_rpc;  // "recommend", "segment", ...
   std::vector<SecondStats> timeline;
   int64_t events_sent = 0;
+  // Catalog items changed by UpdateCatalog calls that succeeded (applied
+  // or unchanged).
+  int64_t catalog_items = 0;
   // Events the server already held (RecordEvents' `duplicates`): 0 unless
   // an event_id_prefix is reused.
   int64_t events_duplicate = 0;

@@ -32,13 +32,16 @@ ABSL_FLAG(int, threads, 1,
           "client threads, each with its own completion queue (one keeps up "
           "with about 10,000 calls/s)");
 ABSL_FLAG(std::string, mix, "recommend:1",
-          "call weights, e.g. recommend:90,segment:5,record:5");
+          "call weights, e.g. recommend:90,segment:5,record:5,catalog:1");
 ABSL_FLAG(int, count, 10, "RecommendFor count");
 ABSL_FLAG(float, diversity, 0,
           "RecommendFor diversity (0: unset), as a storefront asks for a "
           "diversified listing page");
 ABSL_FLAG(int, max_per_category, 0, "RecommendFor max_per_category (0: unset)");
 ABSL_FLAG(int, batch, 100, "events per RecordEvents call");
+ABSL_FLAG(int, catalog_batch, 1000,
+          "items per UpdateCatalog call (mix catalog: price and stock of "
+          "the --items_file items in turn)");
 ABSL_FLAG(std::string, users_file, "",
           "CSV whose first column holds the user ids to call with");
 ABSL_FLAG(int, users, 10000,
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
   o.diversity = absl::GetFlag(FLAGS_diversity);
   o.max_per_category = absl::GetFlag(FLAGS_max_per_category);
   o.events_per_batch = absl::GetFlag(FLAGS_batch);
+  o.catalog_batch = absl::GetFlag(FLAGS_catalog_batch);
   o.deadline = absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms));
   o.seed = absl::GetFlag(FLAGS_seed);
   if (absl::Status s = tailor::ParseMix(absl::GetFlag(FLAGS_mix), &o);

@@ -36,6 +36,61 @@ absl::StatusOr<v1::RecordEventsResponse> TailorClient::Record(
       stub_.get(), &v1::Recommender::Stub::RecordEvents, request);
 }
 
+absl::StatusOr<v1::UpdateCatalogResponse> TailorClient::UpdateCatalog(
+    const v1::UpdateCatalogRequest& request) const {
+  return Call<v1::UpdateCatalogResponse>(
+      stub_.get(), &v1::Recommender::Stub::UpdateCatalog, request);
+}
+
+std::vector<v1::UpdateCatalogRequest> CatalogUpserts(
+    const std::vector<Item>& items, int batch) {
+  std::vector<v1::UpdateCatalogRequest> out;
+  for (const Item& item : items) {
+    if (out.empty() || out.back().changes_size() >= batch) out.emplace_back();
+    v1::CatalogChange* c = out.back().add_changes();
+    c->set_item_id(item.item_id);
+    v1::CatalogItem* u = c->mutable_upsert();
+    u->set_title(item.title);
+    u->set_category(item.category);
+    u->set_brand(item.brand);
+    u->set_color(item.color);
+    u->set_price(item.price);
+    for (size_t k = 0; k < item.sizes.size(); ++k) {
+      v1::SizeStock* s = u->add_sizes();
+      s->set_size(item.sizes[k]);
+      if (k < item.size_stock.size()) s->set_units(item.size_stock[k]);
+    }
+    u->set_in_stock(item.in_stock);
+  }
+  return out;
+}
+
+void CatalogTotals::Add(const v1::UpdateCatalogRequest& request,
+                        const v1::UpdateCatalogResponse& response,
+                        size_t max_errors) {
+  applied += response.applied();
+  unchanged += response.unchanged();
+  stale += response.stale();
+  invalid += response.invalid();
+  for (int i = 0; i < response.results_size() && i < request.changes_size();
+       ++i) {
+    const v1::CatalogChangeResult& r = response.results(i);
+    if (r.status() == v1::CatalogChangeResult::STATUS_INVALID &&
+        errors.size() < max_errors) {
+      errors.push_back(
+          absl::StrCat(request.changes(i).item_id(), ": ", r.error()));
+    }
+  }
+}
+
+std::string FormatCatalogTotals(const CatalogTotals& t) {
+  std::string out =
+      absl::StrFormat("applied %d, unchanged %d, stale %d, invalid %d\n",
+                      t.applied, t.unchanged, t.stale, t.invalid);
+  for (const std::string& e : t.errors) absl::StrAppend(&out, "  ", e, "\n");
+  return out;
+}
+
 absl::StatusOr<v1::ModelInfo> TailorClient::ModelInfo() const {
   return Call<v1::ModelInfo>(admin_.get(), &v1::Admin::Stub::GetModelInfo,
                              v1::GetModelInfoRequest());

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "core/base/catalog.h"
 #include "tailor/v1/admin.grpc.pb.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 
@@ -51,6 +52,8 @@ class TailorClient {
       v1::TargetAudienceRequest request) const;
   absl::StatusOr<v1::RecordEventsResponse> Record(
       const v1::RecordEventsRequest& request) const;
+  absl::StatusOr<v1::UpdateCatalogResponse> UpdateCatalog(
+      const v1::UpdateCatalogRequest& request) const;
   // The Admin service.
   absl::StatusOr<v1::ModelInfo> ModelInfo() const;
   absl::StatusOr<v1::ListSnapshotsResponse> ListSnapshots() const;
@@ -81,6 +84,20 @@ class TailorClient {
   std::unique_ptr<v1::Recommender::Stub> stub_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };
+
+// Upserts of `items` (a catalog CSV's rows), in requests of at most
+// `batch` changes.
+std::vector<v1::UpdateCatalogRequest> CatalogUpserts(
+    const std::vector<Item>& items, int batch = 1000);
+// Totals of UpdateCatalog answers, and the first `max_errors` invalid
+// changes with their item ids.
+struct CatalogTotals {
+  int64_t applied = 0, unchanged = 0, stale = 0, invalid = 0;
+  std::vector<std::string> errors;
+  void Add(const v1::UpdateCatalogRequest& request,
+           const v1::UpdateCatalogResponse& response, size_t max_errors = 20);
+};
+std::string FormatCatalogTotals(const CatalogTotals& totals);
 
 // The table the CLI prints for a response.
 std::string FormatRecommendations(const std::string& user_id,

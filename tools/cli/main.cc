@@ -9,6 +9,9 @@
 //   tailor model | snapshots | activate VERSION | rollback
 //   tailor export USER_ID                 everything held about them, JSON
 //   tailor erase USER_ID                  erase them (right to be forgotten)
+//   tailor catalog FILE.csv               upsert every item of a catalog CSV
+//   tailor stock ITEM_ID [--price=P] [--sizes=S:3,M:0] [--in_stock=false]
+//   tailor retire ITEM_ID
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/status_macros.h"
+#include "core/data/readers.h"
 #include "tools/channel/security_flags.h"
 #include "tools/cli/client.h"
 
@@ -58,6 +62,13 @@ ABSL_FLAG(double, value, 1.0, "record: quantity, or the rating's value");
 ABSL_FLAG(std::string, event_id, "",
           "record: the idempotency key (default: unique per call)");
 ABSL_FLAG(int64_t, timestamp, 0, "record: Unix seconds (default: now)");
+ABSL_FLAG(double, price, -1, "stock: the new price (-1: unchanged)");
+ABSL_FLAG(std::vector<std::string>, sizes, {},
+          "stock: units per size, e.g. S:3,M:0");
+ABSL_FLAG(std::string, in_stock, "",
+          "stock: true or false ('' : unchanged, or as the sizes say)");
+ABSL_FLAG(uint64_t, version, 0,
+          "stock, retire: the change's version (0: unordered)");
 ABSL_FLAG(std::vector<std::string>, rfm, {},
           "audience: RFM segment names (any of), e.g. 'At Risk,Can\'t Lose "
           "Them'");
@@ -106,6 +117,12 @@ constexpr const char* kUsage =
     "                             prints what was removed as JSON (give a "
     "large\n"
     "                             --timeout_ms on a large data directory)\n"
+    "tailor catalog FILE.csv      upsert every item of a catalog CSV (the\n"
+    "                             trainer's --catalog layout), 1000 a call\n"
+    "tailor stock ITEM_ID [--price=P] [--sizes=S:3,M:0] [--in_stock=BOOL]\n"
+    "                             change an item's price and stock\n"
+    "tailor retire ITEM_ID        never recommend ITEM_ID again (until "
+    "upserted)\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -293,6 +310,69 @@ absl::StatusOr<int> Record(tailor::TailorClient& client, const Args& args) {
   return resp.invalid() == 0 ? 0 : 1;
 }
 
+// Exit code 1 when a change was invalid.
+absl::StatusOr<int> SendCatalog(
+    tailor::TailorClient& client,
+    const std::vector<tailor::v1::UpdateCatalogRequest>& requests) {
+  tailor::CatalogTotals totals;
+  for (const tailor::v1::UpdateCatalogRequest& req : requests) {
+    TAILOR_ASSIGN_OR_RETURN(const tailor::v1::UpdateCatalogResponse resp,
+                            client.UpdateCatalog(req));
+    totals.Add(req, resp);
+  }
+  Print(tailor::FormatCatalogTotals(totals));
+  return totals.invalid == 0 ? 0 : 1;
+}
+
+absl::StatusOr<int> Catalog(tailor::TailorClient& client, const Args& args) {
+  tailor::ReadReport report;
+  TAILOR_ASSIGN_OR_RETURN(
+      const std::vector<tailor::Item> items,
+      tailor::ReadCatalogCsv(args[2], tailor::ReadOptions(), &report));
+  return SendCatalog(client, tailor::CatalogUpserts(items));
+}
+
+absl::StatusOr<int> Stock(tailor::TailorClient& client, const Args& args) {
+  tailor::v1::UpdateCatalogRequest req;
+  tailor::v1::CatalogChange* c = req.add_changes();
+  c->set_item_id(args[2]);
+  c->set_version(absl::GetFlag(FLAGS_version));
+  tailor::v1::InventoryChange* inv = c->mutable_inventory();
+  if (absl::GetFlag(FLAGS_price) >= 0)
+    inv->set_price(absl::GetFlag(FLAGS_price));
+  const std::string in_stock = absl::GetFlag(FLAGS_in_stock);
+  if (!in_stock.empty()) {
+    bool value;
+    if (!absl::SimpleAtob(in_stock, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--in_stock: '", in_stock, "' is not true or false"));
+    }
+    inv->set_in_stock(value);
+  }
+  for (const std::string& part : absl::GetFlag(FLAGS_sizes)) {
+    const std::vector<std::string> kv =
+        absl::StrSplit(part, absl::MaxSplits(':', 1));
+    int units;
+    if (kv.size() != 2 || !absl::SimpleAtoi(kv[1], &units)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--sizes: '", part, "' is not SIZE:UNITS"));
+    }
+    tailor::v1::SizeStock* s = inv->add_sizes();
+    s->set_size(kv[0]);
+    s->set_units(units);
+  }
+  return SendCatalog(client, {req});
+}
+
+absl::StatusOr<int> Retire(tailor::TailorClient& client, const Args& args) {
+  tailor::v1::UpdateCatalogRequest req;
+  tailor::v1::CatalogChange* c = req.add_changes();
+  c->set_item_id(args[2]);
+  c->set_version(absl::GetFlag(FLAGS_version));
+  c->set_retire(true);
+  return SendCatalog(client, {req});
+}
+
 absl::StatusOr<int> Model(tailor::TailorClient& client, const Args&) {
   TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ModelInfo resp, client.ModelInfo());
   return Print(tailor::FormatModelInfo(resp));
@@ -386,7 +466,8 @@ constexpr Command kCommands[] = {
     {"rollback", 0, Rollback},   {"activate", 1, Activate},
     {"snapshots", 0, Snapshots}, {"health", 0, Health},
     {"latency", 0, Latency},     {"export", 1, Export},
-    {"erase", 1, Erase},
+    {"erase", 1, Erase},         {"catalog", 1, Catalog},
+    {"stock", 1, Stock},         {"retire", 1, Retire},
 };
 
 }  // namespace

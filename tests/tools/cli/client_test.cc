@@ -149,6 +149,45 @@ TEST_F(CliClientTest, SegmentsAudienceAndTheirFormats) {
   EXPECT_THAT(FormatAudiencePage(*page), HasSubstr("next page: --page_token="));
 }
 
+TEST_F(CliClientTest, CatalogUpsertsInBatchesAndCountsTheAnswers) {
+  Publish(TinySnapshot());
+  StartServer();
+  std::vector<Item> items;
+  for (int i = 0; i < 2500; ++i) {
+    items.push_back({absl::StrCat("N", i),
+                     "Tee",
+                     "tops",
+                     "B",
+                     "white",
+                     10.0 + i % 7,
+                     {"S", "M"},
+                     true,
+                     {i % 3, 1}});
+  }
+  items.push_back({"BAD", "Tee", "tops", "B", "white", -5, {}, true});
+  const std::vector<v1::UpdateCatalogRequest> requests = CatalogUpserts(items);
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].changes_size(), 1000);
+  EXPECT_EQ(requests[2].changes_size(), 501);
+  EXPECT_EQ(requests[0].changes(1).upsert().sizes(0).units(), 1);
+  CatalogTotals totals;
+  for (const auto& req : requests) {
+    auto resp = Client().UpdateCatalog(req);
+    ASSERT_TRUE(resp.ok()) << resp.status();
+    totals.Add(req, *resp);
+  }
+  EXPECT_EQ(totals.applied, 2500);
+  EXPECT_EQ(totals.invalid, 1);
+  EXPECT_EQ(FormatCatalogTotals(totals),
+            "applied 2500, unchanged 0, stale 0, invalid 1\n"
+            "  BAD: upsert.price: must be a finite number >= 0, got -5\n");
+  // Sent again: nothing changes.
+  totals = CatalogTotals();
+  for (const auto& req : requests)
+    totals.Add(req, *Client().UpdateCatalog(req));
+  EXPECT_EQ(totals.unchanged, 2500);
+}
+
 TEST(CliClientNoServerTest, UnreachableServerIsAnError) {
   TailorClient client(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
