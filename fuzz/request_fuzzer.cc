@@ -1,5 +1,6 @@
 // libFuzzer target: request parsing, validation and the handler logic of
-// RecommendFor, GetSegment, TargetAudience and RecordEvents, on a small
+// RecommendFor, GetSegment, TargetAudience, RecordEvents and UpdateCatalog
+// (whose new and retired products the later requests then see), on a small
 // served snapshot over an in-memory store. The first byte picks the RPC; the
 // rest is the request's wire bytes, parsed as the server parses them
 // (server/wire.h). A request must be answered or refused with a status,
@@ -48,8 +49,8 @@ void Serve(const grpc::ByteBuffer& buffer, Handle handle) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tailor;  // NOLINT: a fuzz entry point outside the namespace
-  // Recorded events accumulate in the store: start afresh now and then, so
-  // that a long run's memory stays bounded.
+  // Recorded events and catalog changes accumulate in the store: start
+  // afresh now and then, so that a long run's memory stays bounded.
   static std::unique_ptr<Served> served;
   static int64_t inputs = 0;
   if (inputs++ % 50000 == 0) {
@@ -60,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   grpc::Slice slice(data + 1, size - 1);
   const grpc::ByteBuffer buffer(&slice, 1);
   const RecommenderService& s = served->service;
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       Serve<v1::RecommendRequest, v1::RecommendResponse>(
           buffer, [&](const auto& q, auto* r) { return s.Recommend(q, r); });
@@ -76,6 +77,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3:
       Serve<v1::RecordEventsRequest, v1::RecordEventsResponse>(
           buffer, [&](const auto& q, auto* r) { return s.Record(q, r); });
+      break;
+    case 4:
+      Serve<v1::UpdateCatalogRequest, v1::UpdateCatalogResponse>(
+          buffer, [&](const auto& q, auto* r) { return s.Catalog(q, r); });
       break;
   }
   return 0;

@@ -1,7 +1,8 @@
 // The snapshot the fuzzers serve and mutate: the server tests' tiny one
 // (two shoppers, six items, two of them in the catalog, two factors,
 // training histories) with fold-in parameters, a bought-together rule, two
-// customer records in one cluster, and an IVF partition of the items.
+// customer records in one cluster, an IVF partition of the items and a
+// cold-start map.
 #ifndef TAILOR_FUZZ_SMALL_SNAPSHOT_H_
 #define TAILOR_FUZZ_SMALL_SNAPSHOT_H_
 
@@ -41,6 +42,20 @@ inline Snapshot SmallSnapshot() {
   s.ann.items = {0, 1, 2, 3, 4, 5};
   s.ann.probe = 1;
   s.ann.filtered_probe = 2;
+  {
+    // A cold-start map: outerwear and one brand, two price bands.
+    AttributeMapParts parts;
+    parts.category = {{"outerwear", 1}};
+    parts.brand = {{"Halden", 2}};
+    parts.band_edges = {4.0};
+    parts.num_bands = 2;
+    parts.band_offset = 3;
+    parts.cross_offset = 5;
+    parts.weights.resize(7, 2);
+    parts.weights << 0.1, 0.1, 2, 0, 0.5, 0.5, 0, 1, 1, 0, 0.3, 0, 0, 0.3;
+    s.attributes = std::make_shared<const AttributeMap>(
+        *AttributeMap::FromParts(std::move(parts)));
+  }
   return s;
 }
 

@@ -68,6 +68,19 @@ void AddSnapshot(const ServingState& state, int64_t now_unix, StateStore* store,
                        static_cast<double>(model.users.size())));
   out->push_back(Gauge("tailor_model_items", "Items in the serving model",
                        static_cast<double>(model.items.size())));
+  {
+    const std::shared_ptr<const CatalogView> catalog = state.catalog->Get();
+    out->push_back(
+        FamilyBuilder("tailor_catalog_items",
+                      "Catalog items by live state: added (products the "
+                      "serving model does not know) and retired",
+                      MetricType::Gauge)
+            .Add(static_cast<double>(catalog->added().size()),
+                 {{"state", "added"}})
+            .Add(static_cast<double>(catalog->retired_count()),
+                 {{"state", "retired"}})
+            .Done());
+  }
   constexpr double kFloat = sizeof(float);
   out->push_back(
       FamilyBuilder("tailor_memory_bytes",

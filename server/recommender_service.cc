@@ -54,10 +54,12 @@ RecommenderService::RecommenderService(const ServingStateHolder* state,
                                        CallScheduler* scheduler,
                                        ServerMetrics* metrics,
                                        const Authorizer* authorizer,
-                                       bool accept_events)
+                                       bool accept_events,
+                                       CatalogWriter* catalog_writer)
     : state_(state),
       store_(store),
       writer_(writer),
+      catalog_writer_(catalog_writer),
       scheduler_(scheduler),
       metrics_(metrics),
       authorizer_(authorizer),
@@ -140,61 +142,74 @@ grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
 grpc::ServerUnaryReactor* RecommenderService::UpdateCatalog(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return Serve<v1::UpdateCatalogRequest, v1::UpdateCatalogResponse>(
-      CallMethod::kUpdateCatalog, context, request, response,
-      [this](const auto& req, auto* resp) { return Catalog(req, resp); });
+  MeteredUnaryReactor* reactor = Reactor(CallMethod::kUpdateCatalog);
+  if (absl::Status s = Allowed(*context, CallMethod::kUpdateCatalog); !s.ok()) {
+    return Refuse(reactor, s);
+  }
+  // Parses and checks the batch and hands it to the catalog writer; `slot`
+  // (empty without a scheduler) stays taken until the answer.
+  auto change = [this, reactor, request,
+                 response](std::optional<CallScheduler::Slot> slot) {
+    v1::UpdateCatalogRequest req;
+    if (absl::Status s = ParseRequest(*request, &req); !s.ok()) {
+      reactor->Finish(ToGrpcStatus(s));
+      return;
+    }
+    CatalogAsync(
+        req, [reactor, response, slot = std::move(slot)](
+                 absl::StatusOr<v1::UpdateCatalogResponse> changed) mutable {
+          absl::Status status = changed.ok()
+                                    ? SerializeResponse(*changed, response)
+                                    : changed.status();
+          slot.reset();  // free before the client sees the answer
+          reactor->Finish(ToGrpcStatus(status));
+        });
+  };
+  if (scheduler_ == nullptr) {
+    change(std::nullopt);
+    return reactor;
+  }
+  ScheduleCall(
+      scheduler_, CallMethod::kUpdateCatalog, context,
+      [reactor, change](absl::StatusOr<CallScheduler::Slot> slot) mutable {
+        if (!slot.ok()) {
+          reactor->Finish(ToGrpcStatus(slot.status()));
+          return;
+        }
+        change(*std::move(slot));
+      });
+  return reactor;
 }
 
-absl::Status RecommenderService::Catalog(
-    const v1::UpdateCatalogRequest& request,
-    v1::UpdateCatalogResponse* response) const {
-  TAILOR_RETURN_IF_ERROR(ValidateUpdateCatalogRequest(request));
-  std::vector<CatalogChange> valid;
-  std::vector<int> valid_index;  // their positions in the request
-  response->mutable_results()->Reserve(request.changes_size());
-  for (int i = 0; i < request.changes_size(); ++i) {
-    v1::CatalogChangeResult* result = response->add_results();
-    absl::StatusOr<CatalogChange> change =
-        ValidateCatalogChange(request.changes(i));
-    if (!change.ok()) {
-      result->set_status(v1::CatalogChangeResult::STATUS_INVALID);
-      result->set_error(std::string(change.status().message()));
-      continue;
-    }
-    valid.push_back(*std::move(change));
-    valid_index.push_back(i);
-  }
-  if (!valid.empty()) {
-    TAILOR_ASSIGN_OR_RETURN(
-        CatalogWrite write,
-        store_->ChangeCatalog(valid, absl::ToUnixSeconds(absl::Now())));
-    // The state is taken after the write: a state installed since then
-    // was either built after it or lays the store's live catalog once
-    // installed (NoteCatalog), so no change is missed.
-    if (std::shared_ptr<const ServingState> state = state_->Get()) {
-      state->catalog->Lay(write.entries);
-    }
-    for (size_t k = 0; k < valid.size(); ++k) {
-      const CatalogChangeResult& r = write.results[k];
-      v1::CatalogChangeResult* result =
-          response->mutable_results(valid_index[k]);
-      switch (r.outcome) {
-        case CatalogChangeResult::Outcome::kApplied:
-          result->set_status(v1::CatalogChangeResult::STATUS_APPLIED);
-          break;
-        case CatalogChangeResult::Outcome::kUnchanged:
-          result->set_status(v1::CatalogChangeResult::STATUS_UNCHANGED);
-          break;
-        case CatalogChangeResult::Outcome::kStale:
-          result->set_status(v1::CatalogChangeResult::STATUS_STALE);
-          break;
-        case CatalogChangeResult::Outcome::kInvalid:
-          result->set_status(v1::CatalogChangeResult::STATUS_INVALID);
-          result->set_error(r.error);
-          break;
-      }
+namespace {
+
+// The request's answers for the changes the store applied: `write`'s
+// results, in order, at `positions`; then the totals.
+void FillCatalogAnswers(const CatalogWrite& write,
+                        const std::vector<int>& positions,
+                        v1::UpdateCatalogResponse* response) {
+  for (size_t k = 0; k < positions.size(); ++k) {
+    const CatalogChangeResult& r = write.results[k];
+    v1::CatalogChangeResult* result = response->mutable_results(positions[k]);
+    switch (r.outcome) {
+      case CatalogChangeResult::Outcome::kApplied:
+        result->set_status(v1::CatalogChangeResult::STATUS_APPLIED);
+        break;
+      case CatalogChangeResult::Outcome::kUnchanged:
+        result->set_status(v1::CatalogChangeResult::STATUS_UNCHANGED);
+        break;
+      case CatalogChangeResult::Outcome::kStale:
+        result->set_status(v1::CatalogChangeResult::STATUS_STALE);
+        break;
+      case CatalogChangeResult::Outcome::kInvalid:
+        result->set_status(v1::CatalogChangeResult::STATUS_INVALID);
+        result->set_error(r.error);
+        break;
     }
   }
+}
+
+void CountCatalogAnswers(v1::UpdateCatalogResponse* response) {
   for (const v1::CatalogChangeResult& r : response->results()) {
     switch (r.status()) {
       case v1::CatalogChangeResult::STATUS_APPLIED:
@@ -211,6 +226,67 @@ absl::Status RecommenderService::Catalog(
         break;
     }
   }
+}
+
+}  // namespace
+
+void RecommenderService::CatalogAsync(const v1::UpdateCatalogRequest& request,
+                                      CatalogDone done) const {
+  if (absl::Status s = ValidateUpdateCatalogRequest(request); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  v1::UpdateCatalogResponse response;
+  std::vector<CatalogChange> valid;
+  std::vector<int> positions;  // of the valid changes in the request
+  response.mutable_results()->Reserve(request.changes_size());
+  for (int i = 0; i < request.changes_size(); ++i) {
+    v1::CatalogChangeResult* result = response.add_results();
+    absl::StatusOr<CatalogChange> change =
+        ValidateCatalogChange(request.changes(i));
+    if (!change.ok()) {
+      result->set_status(v1::CatalogChangeResult::STATUS_INVALID);
+      result->set_error(std::string(change.status().message()));
+      continue;
+    }
+    valid.push_back(*std::move(change));
+    positions.push_back(i);
+  }
+  if (valid.empty()) {
+    CountCatalogAnswers(&response);
+    std::move(done)(std::move(response));
+    return;
+  }
+  auto answer =
+      [response = std::move(response), positions = std::move(positions),
+       done = std::move(done)](absl::StatusOr<CatalogWrite> write) mutable {
+        if (!write.ok()) {
+          std::move(done)(write.status());
+          return;
+        }
+        FillCatalogAnswers(*write, positions, &response);
+        CountCatalogAnswers(&response);
+        std::move(done)(std::move(response));
+      };
+  if (catalog_writer_ != nullptr) {
+    catalog_writer_->Submit(std::move(valid), std::move(answer));
+  } else {
+    std::move(answer)(ApplyCatalogChanges(valid, store_, state_));
+  }
+}
+
+absl::Status RecommenderService::Catalog(
+    const v1::UpdateCatalogRequest& request,
+    v1::UpdateCatalogResponse* response) const {
+  Notification done;
+  absl::StatusOr<v1::UpdateCatalogResponse> changed;
+  CatalogAsync(request, [&](absl::StatusOr<v1::UpdateCatalogResponse> r) {
+    changed = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  TAILOR_RETURN_IF_ERROR(changed.status());
+  *response = *std::move(changed);
   return absl::OkStatus();
 }
 

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "server/authorizer.h"
 #include "server/call_scheduler.h"
+#include "server/catalog_writer.h"
 #include "server/event_writer.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
@@ -40,18 +41,20 @@ class RecommenderService final
                                                       Service>>>>>>>>> {
  public:
   // The pointers must outlive the service. Events are stored through
-  // `writer`, which writes to `store`. Without a `scheduler` the handlers
-  // run on gRPC's threads with no bound (for tests of the logic alone);
-  // without `metrics` nothing is counted; without `authorizer` every caller
-  // may call every method. Unless `accept_events`, RecordEvents,
-  // StreamEvents and UpdateCatalog answer FAILED_PRECONDITION and store
-  // nothing (a replica that serves reads only, beside the one that keeps
+  // `writer`, which writes to `store`; catalog changes through
+  // `catalog_writer` (without one, on the calling thread). Without a
+  // `scheduler` the handlers run on gRPC's threads with no bound (for tests of
+  // the logic alone); without `metrics` nothing is counted; without
+  // `authorizer` every caller may call every method. Unless `accept_events`,
+  // RecordEvents, StreamEvents and UpdateCatalog answer FAILED_PRECONDITION and
+  // store nothing (a replica that serves reads only, beside the one that keeps
   // the event log).
   RecommenderService(const ServingStateHolder* state, StateStore* store,
                      EventWriter* writer, CallScheduler* scheduler = nullptr,
                      ServerMetrics* metrics = nullptr,
                      const Authorizer* authorizer = nullptr,
-                     bool accept_events = true);
+                     bool accept_events = true,
+                     CatalogWriter* catalog_writer = nullptr);
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -109,8 +112,14 @@ class RecommenderService final
   // RecordAsync, waiting for the answer (for callers without gRPC).
   absl::Status Record(const v1::RecordEventsRequest& request,
                       v1::RecordEventsResponse* response) const;
-  // Checks each change, has the store apply the valid ones, and lays the
-  // stored entries over the active state's catalog view before answering.
+  // Checks each change, has the catalog writer apply the valid ones (on
+  // this thread without one: ApplyCatalogChanges) and calls `done` once
+  // with the whole response, or with the error that stored none of them.
+  using CatalogDone =
+      absl::AnyInvocable<void(absl::StatusOr<v1::UpdateCatalogResponse>) &&>;
+  void CatalogAsync(const v1::UpdateCatalogRequest& request,
+                    CatalogDone done) const;
+  // CatalogAsync, waiting for the answer.
   absl::Status Catalog(const v1::UpdateCatalogRequest& request,
                        v1::UpdateCatalogResponse* response) const;
 
@@ -118,6 +127,7 @@ class RecommenderService final
   const ServingStateHolder* state_;
   StateStore* store_;
   EventWriter* writer_;
+  CatalogWriter* catalog_writer_;
   // The call's credentials checked for `method`'s role (read, or ingest
   // for RecordEvents, StreamEvents and UpdateCatalog).
   absl::Status Allowed(const grpc::CallbackServerContext& context,

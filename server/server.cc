@@ -106,9 +106,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
 
   s->writer_ =
       std::make_unique<EventWriter>(s->store_.get(), options.events, metrics);
+  s->catalog_writer_ =
+      std::make_unique<CatalogWriter>(s->store_.get(), &s->holder_);
   s->recommender_ = std::make_unique<RecommenderService>(
       &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get(),
-      metrics, s->authorizer_.get(), options.accept_events);
+      metrics, s->authorizer_.get(), options.accept_events,
+      s->catalog_writer_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -15,6 +15,7 @@
 #include "server/admin_service.h"
 #include "server/authorizer.h"
 #include "server/call_scheduler.h"
+#include "server/catalog_writer.h"
 #include "server/event_writer.h"
 #include "server/grpc_metrics.h"
 #include "server/live_metrics.h"
@@ -149,6 +150,9 @@ class TailorServer {
   std::unique_ptr<SnapshotStore> snapshots_;
   ServingStateHolder holder_;
   std::unique_ptr<SnapshotManager> manager_;
+  // After store_ and holder_, which it writes to, and before the services,
+  // for the same reason as writer_.
+  std::unique_ptr<CatalogWriter> catalog_writer_;
   // Before the services and server_: its workers outlive every call (the
   // server's destruction waits for the calls; the scheduler's runs what is
   // still queued).

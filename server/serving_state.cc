@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/base/logging.h"
 #include "core/base/status_macros.h"
 #include "core/customers/segment_index.h"
@@ -15,9 +16,18 @@ namespace tailor {
 void CatalogViewHolder::Lay(const std::vector<LiveItem>& entries) {
   if (entries.empty()) return;
   MutexLock lay(&lay_mu_);
-  std::shared_ptr<const CatalogView> next = Get()->With(entries);
-  MutexLock lock(&mu_);
-  std::swap(view_, next);  // the old view is released outside the lock
+  std::shared_ptr<const CatalogView> old = Get()->With(entries);
+  {
+    MutexLock lock(&mu_);
+    std::swap(view_, old);
+  }
+  // Requests still answering from the old view hold it for a millisecond or
+  // so: wait (up to 100 ms) so that freeing it (a reference per item) falls
+  // on this thread rather than on the last request's.
+  const absl::Time until = absl::Now() + absl::Milliseconds(100);
+  while (old.use_count() > 1 && absl::Now() < until) {
+    absl::SleepFor(absl::Microseconds(500));
+  }
 }
 
 void AttachDerived(ServingState* state, std::vector<Item> catalog,

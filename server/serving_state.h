@@ -36,7 +36,8 @@ class CatalogViewHolder {
     return view_;
   }
   // Lays `entries` over the current view (CatalogView::With) and installs
-  // the result. Calls are serialised; readers are not held up while the
+  // the result, then frees the old view once no reader holds it (waiting up
+  // to 100 ms). Calls are serialised; readers are not held up while the
   // new view is built.
   void Lay(const std::vector<LiveItem>& entries);
 

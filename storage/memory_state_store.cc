@@ -26,18 +26,23 @@ absl::StatusOr<CatalogWrite> MemoryStateStore::ChangeCatalog(
   MutexLock lock(&mu_);
   TAILOR_ASSIGN_OR_RETURN(
       CatalogWrite write,
-      PlanCatalogChanges(
-          changes, now_unix, live_catalog_seq_ + 1,
-          [&](const std::string& id, std::optional<LiveItem>* live,
-              std::optional<Item>* base) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            if (auto it = live_catalog_.find(id); it != live_catalog_.end()) {
-              *live = it->second;
-            }
-            if (auto it = catalog_.find(id); it != catalog_.end()) {
-              *base = it->second;
-            }
-            return absl::OkStatus();
-          }));
+      PlanCatalogChanges(changes, now_unix, live_catalog_seq_ + 1,
+                         [&](const std::vector<std::string>& ids,
+                             std::vector<std::optional<LiveItem>>* live,
+                             std::vector<std::optional<Item>>* base)
+                             ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                               for (size_t k = 0; k < ids.size(); ++k) {
+                                 if (auto it = live_catalog_.find(ids[k]);
+                                     it != live_catalog_.end()) {
+                                   (*live)[k] = it->second;
+                                 }
+                                 if (auto it = catalog_.find(ids[k]);
+                                     it != catalog_.end()) {
+                                   (*base)[k] = it->second;
+                                 }
+                               }
+                               return absl::OkStatus();
+                             }));
   for (const LiveItem& entry : write.entries) {
     live_catalog_[entry.item.item_id] = entry;
     live_catalog_seq_ = entry.seq;

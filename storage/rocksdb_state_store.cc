@@ -521,30 +521,49 @@ class RocksDbStateStore : public StateStore {
         CatalogWrite write,
         PlanCatalogChanges(
             changes, now_unix, *live_catalog_seq_ + 1,
-            [&](const std::string& id, std::optional<LiveItem>* live,
-                std::optional<Item>* base) -> absl::Status {
-              std::string value;
-              rocksdb::Status st =
-                  db_->Get(rocksdb::ReadOptions(), live_catalog(), id, &value);
-              if (st.ok()) {
-                Decoder d(value);
-                if (!DecodeLiveItem(&d, &live->emplace())) {
-                  return absl::DataLossError(
-                      absl::StrCat("rocksdb: live catalog record for '", id,
-                                   "' is corrupt"));
+            [&](const std::vector<std::string>& ids,
+                std::vector<std::optional<LiveItem>>* live,
+                std::vector<std::optional<Item>>* base) -> absl::Status {
+              // Batched reads (the keys are sorted, as MultiGet likes): the
+              // live entries, then the catalog items of the ids without one
+              // (an item's live entry is all a change needs).
+              std::vector<size_t> wanted(ids.size());
+              for (size_t k = 0; k < ids.size(); ++k) wanted[k] = k;
+              for (const bool of_live : {true, false}) {
+                if (wanted.empty()) break;
+                std::vector<rocksdb::Slice> keys;
+                keys.reserve(wanted.size());
+                for (size_t k : wanted) keys.emplace_back(ids[k]);
+                std::vector<rocksdb::PinnableSlice> values(wanted.size());
+                std::vector<rocksdb::Status> statuses(wanted.size());
+                db_->MultiGet(rocksdb::ReadOptions(),
+                              of_live ? live_catalog() : catalog(), keys.size(),
+                              keys.data(), values.data(), statuses.data(),
+                              /*sorted_input=*/true);
+                std::vector<size_t> missing;
+                for (size_t j = 0; j < wanted.size(); ++j) {
+                  const size_t k = wanted[j];
+                  if (statuses[j].IsNotFound()) {
+                    missing.push_back(k);
+                    continue;
+                  }
+                  if (!statuses[j].ok()) {
+                    return FromRocks(statuses[j],
+                                     of_live ? "reading the live catalog"
+                                             : "reading the catalog");
+                  }
+                  Decoder d(
+                      absl::string_view(values[j].data(), values[j].size()));
+                  const bool decoded =
+                      of_live ? DecodeLiveItem(&d, &(*live)[k].emplace())
+                              : DecodeItem(&d, &(*base)[k].emplace());
+                  if (!decoded) {
+                    return absl::DataLossError(absl::StrCat(
+                        "rocksdb: ", of_live ? "live catalog" : "catalog",
+                        " record for '", ids[k], "' is corrupt"));
+                  }
                 }
-              } else if (!st.IsNotFound()) {
-                return FromRocks(st, "reading the live catalog");
-              }
-              st = db_->Get(rocksdb::ReadOptions(), catalog(), id, &value);
-              if (st.ok()) {
-                Decoder d(value);
-                if (!DecodeItem(&d, &base->emplace())) {
-                  return absl::DataLossError(absl::StrCat(
-                      "rocksdb: catalog record for '", id, "' is corrupt"));
-                }
-              } else if (!st.IsNotFound()) {
-                return FromRocks(st, "reading the catalog");
+                wanted = std::move(missing);
               }
               return absl::OkStatus();
             }));

@@ -44,14 +44,25 @@ absl::StatusOr<CatalogWrite> PlanCatalogChanges(
     bool changed = false;
   };
   std::map<std::string, Known> items;
+  for (const CatalogChange& change : changes) items[change.item_id];
+  {
+    std::vector<std::string> ids;
+    ids.reserve(items.size());
+    for (const auto& [id, known] : items) ids.push_back(id);
+    std::vector<std::optional<LiveItem>> live(ids.size());
+    std::vector<std::optional<Item>> base(ids.size());
+    TAILOR_RETURN_IF_ERROR(lookup(ids, &live, &base));
+    size_t k = 0;
+    for (auto& [id, known] : items) {
+      known.live = std::move(live[k]);
+      known.base = std::move(base[k]);
+      ++k;
+    }
+  }
   CatalogWrite out;
   out.results.reserve(changes.size());
   for (const CatalogChange& change : changes) {
-    auto [it, inserted] = items.try_emplace(change.item_id);
-    Known& known = it->second;
-    if (inserted) {
-      TAILOR_RETURN_IF_ERROR(lookup(change.item_id, &known.live, &known.base));
-    }
+    Known& known = items[change.item_id];
     AppliedChange applied = ApplyCatalogChange(
         change, known.live.has_value() ? &*known.live : nullptr,
         known.base.has_value() ? &*known.base : nullptr, now_unix);

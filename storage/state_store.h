@@ -323,13 +323,15 @@ absl::StatusOr<bool> ImportSnapshotState(const Snapshot& snapshot,
                                          StateStore* store);
 
 // ChangeCatalog's plan, shared by the stores: applies `changes` in order,
-// reading each item's stored entries once through `lookup` (its live entry
-// and its catalog item, either absent), and returns the results and the
-// entries to store (one per item changed, in item_id order, numbered from
-// `next_seq`).
-using CatalogLookup = std::function<absl::Status(const std::string& item_id,
-                                                 std::optional<LiveItem>* live,
-                                                 std::optional<Item>* base)>;
+// reading the items' stored entries through one call of `lookup` (for
+// each of `item_ids`, distinct and in byte order: its live entry, and its
+// catalog item when it has no live entry; either may be absent), and
+// returns the results and the entries to store (one per item changed, in
+// item_id order, numbered from `next_seq`).
+using CatalogLookup =
+    std::function<absl::Status(const std::vector<std::string>& item_ids,
+                               std::vector<std::optional<LiveItem>>* live,
+                               std::vector<std::optional<Item>>* base)>;
 absl::StatusOr<CatalogWrite> PlanCatalogChanges(
     absl::Span<const CatalogChange> changes, int64_t now_unix,
     uint64_t next_seq, const CatalogLookup& lookup);

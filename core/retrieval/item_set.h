@@ -14,6 +14,9 @@ class ItemSet {
  public:
   explicit ItemSet(int32_t size = 0) : bits_((size + 63) / 64, 0) {}
   void Insert(int32_t i) { bits_[i >> 6] |= uint64_t{1} << (i & 63); }
+  void Erase(int32_t i) { bits_[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
+  // Room for indexes below `size` (members kept; new indexes absent).
+  void Resize(int32_t size) { bits_.resize((size + 63) / 64, 0); }
   bool Contains(int32_t i) const { return (bits_[i >> 6] >> (i & 63)) & 1; }
   // Number of indexes in the set.
   int64_t Count() const;

@@ -9,51 +9,103 @@
 namespace tailor {
 
 CatalogIndex::CatalogIndex(const std::vector<Item>& items,
-                           const std::vector<int32_t>& retired)
-    : num_items_(static_cast<int32_t>(items.size())),
-      sellable_(num_items_),
-      listable_(num_items_),
-      category_of_(items.size(), -1),
-      prices_(items.size(), std::numeric_limits<float>::quiet_NaN()) {
-  std::vector<int32_t> one_size;
+                           const std::vector<int32_t>& retired) {
+  Grow(static_cast<int32_t>(items.size()));
   auto next_retired = retired.begin();
   for (int32_t i = 0; i < num_items_; ++i) {
-    const Item& item = items[i];
     while (next_retired != retired.end() && *next_retired < i) ++next_retired;
-    if (next_retired != retired.end() && *next_retired == i) {
-      ++retired_;
-      continue;
-    }
-    listable_.Insert(i);
-    if (item.item_id.empty()) {
-      sellable_.Insert(i);
-      continue;
-    }
-    ++listed_;
-    if (item.in_stock) sellable_.Insert(i);
-    prices_[i] = static_cast<float>(item.price);
-    if (!item.category.empty()) {
-      auto [it, inserted] = category_ids_.try_emplace(
-          item.category, static_cast<int32_t>(category_items_.size()));
-      if (inserted) {
-        category_items_.emplace_back();
-        category_sets_.emplace_back(num_items_);
-      }
-      category_of_[i] = it->second;
-      category_items_[it->second].push_back(i);
-      category_sets_[it->second].Insert(i);
-    }
-    if (item.sizes.empty()) one_size.push_back(i);
-    for (size_t k = 0; k < item.sizes.size(); ++k) {
-      ItemSet& set =
-          size_sets_.try_emplace(item.sizes[k], num_items_).first->second;
-      const bool sold_out =
-          k < item.size_stock.size() && item.size_stock[k] <= 0;
-      if (!sold_out) set.Insert(i);
+    const bool is_retired = next_retired != retired.end() && *next_retired == i;
+    if (is_retired || !items[i].item_id.empty()) {
+      Remove(i);
+      Place(i, items[i], is_retired);
     }
   }
-  for (auto& [size, set] : size_sets_) {
-    for (int32_t i : one_size) set.Insert(i);
+}
+
+std::unique_ptr<CatalogIndex> CatalogIndex::Updated(
+    int32_t num_items, const std::vector<IndexedItem>& changed) const {
+  std::unique_ptr<CatalogIndex> out(new CatalogIndex(*this));
+  out->Grow(num_items);
+  for (const IndexedItem& c : changed) {
+    out->Remove(c.index);
+    out->Place(c.index, *c.item, c.retired);
+  }
+  return out;
+}
+
+void CatalogIndex::Grow(int32_t n) {
+  if (n <= num_items_) return;
+  const int32_t old = num_items_;
+  num_items_ = n;
+  for (ItemSet* set : {&listed_set_, &sellable_, &listable_, &one_size_}) {
+    set->Resize(n);
+  }
+  for (ItemSet& set : category_sets_) set.Resize(n);
+  for (auto& [size, set] : size_sets_) set.Resize(n);
+  category_of_.resize(n, -1);
+  prices_.resize(n, std::numeric_limits<float>::quiet_NaN());
+  // Unlisted items are not known to be out of stock.
+  for (int32_t i = old; i < n; ++i) {
+    sellable_.Insert(i);
+    listable_.Insert(i);
+  }
+}
+
+void CatalogIndex::Remove(int32_t i) {
+  if (listed_set_.Contains(i)) {
+    --listed_;
+    listed_set_.Erase(i);
+  }
+  if (!listable_.Contains(i)) --retired_;
+  sellable_.Insert(i);
+  listable_.Insert(i);
+  if (const int32_t c = category_of_[i]; c >= 0) {
+    category_sets_[c].Erase(i);
+    std::vector<int32_t>& members = category_items_[c];
+    auto it = std::lower_bound(members.begin(), members.end(), i);
+    if (it != members.end() && *it == i) members.erase(it);
+    category_of_[i] = -1;
+  }
+  one_size_.Erase(i);
+  for (auto& [size, set] : size_sets_) set.Erase(i);
+  prices_[i] = std::numeric_limits<float>::quiet_NaN();
+}
+
+void CatalogIndex::Place(int32_t i, const Item& item, bool retired) {
+  if (retired) {
+    ++retired_;
+    sellable_.Erase(i);
+    listable_.Erase(i);
+    return;
+  }
+  if (item.item_id.empty()) return;  // unlisted: as Remove left it
+  ++listed_;
+  listed_set_.Insert(i);
+  if (!item.in_stock) sellable_.Erase(i);
+  prices_[i] = static_cast<float>(item.price);
+  if (!item.category.empty()) {
+    auto [it, inserted] = category_ids_.try_emplace(
+        item.category, static_cast<int32_t>(category_items_.size()));
+    if (inserted) {
+      category_items_.emplace_back();
+      category_sets_.emplace_back(num_items_);
+    }
+    category_of_[i] = it->second;
+    std::vector<int32_t>& members = category_items_[it->second];
+    members.insert(std::lower_bound(members.begin(), members.end(), i), i);
+    category_sets_[it->second].Insert(i);
+  }
+  if (item.sizes.empty()) {
+    one_size_.Insert(i);
+    for (auto& [size, set] : size_sets_) set.Insert(i);
+    return;
+  }
+  for (size_t k = 0; k < item.sizes.size(); ++k) {
+    // A size seen first has the one-size items already.
+    ItemSet& set =
+        size_sets_.try_emplace(item.sizes[k], one_size_).first->second;
+    const bool sold_out = k < item.size_stock.size() && item.size_stock[k] <= 0;
+    if (!sold_out) set.Insert(i);
   }
 }
 
@@ -69,6 +121,7 @@ int32_t CatalogIndex::category_id(absl::string_view category) const {
 
 size_t CatalogIndex::memory_bytes() const {
   size_t bytes = sellable_.memory_bytes() + listable_.memory_bytes() +
+                 listed_set_.memory_bytes() + one_size_.memory_bytes() +
                  category_of_.size() * sizeof(int32_t) +
                  prices_.size() * sizeof(float);
   for (const auto& v : category_items_) bytes += v.size() * sizeof(int32_t);

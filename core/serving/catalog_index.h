@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,14 @@
 
 namespace tailor {
 
+// One item placed anew by CatalogIndex::Updated: its index, its catalog
+// entry now (an empty item_id: unlisted) and whether it is retired.
+struct IndexedItem {
+  int32_t index;
+  const Item* item;
+  bool retired = false;
+};
+
 // Thread safety: immutable after construction; const methods may be called
 // concurrently.
 class CatalogIndex {
@@ -27,6 +36,13 @@ class CatalogIndex {
   // (ascending) are in no set and never listable.
   explicit CatalogIndex(const std::vector<Item>& items,
                         const std::vector<int32_t>& retired = {});
+
+  // This index over `num_items` items (at least num_items(); the new ones
+  // unlisted unless in `changed`), with the items of `changed` placed anew:
+  // what rebuilding it from every item would give, at the cost of copying
+  // its arrays and sets and of the changed items.
+  std::unique_ptr<CatalogIndex> Updated(
+      int32_t num_items, const std::vector<IndexedItem>& changed) const;
 
   int32_t num_items() const { return num_items_; }
   // Whether any item is listed.
@@ -58,11 +74,23 @@ class CatalogIndex {
   size_t memory_bytes() const;
 
  private:
-  int32_t num_items_;
+  CatalogIndex(const CatalogIndex&) = default;
+  // Takes item i out of every set (as if unlisted and not retired: the
+  // state a new index starts in, but for the sellable and listable sets).
+  void Remove(int32_t i);
+  // Puts item i, whose entry is `item`, into its sets.
+  void Place(int32_t i, const Item& item, bool retired);
+  // Room for `n` items; the new ones unlisted (sellable, listable).
+  void Grow(int32_t n);
+
+  int32_t num_items_ = 0;
   int64_t listed_ = 0;
   int64_t retired_ = 0;
+  ItemSet listed_set_;
   ItemSet sellable_;
   ItemSet listable_;
+  // Listed items without sizes: in every size's set.
+  ItemSet one_size_;
   absl::flat_hash_map<std::string, int32_t> category_ids_;
   std::vector<int32_t> category_of_;
   std::vector<std::vector<int32_t>> category_items_;

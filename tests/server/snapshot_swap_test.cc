@@ -60,6 +60,28 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
       }
     }
   });
+  // Another changes the live catalog throughout: new products, their
+  // prices, and retiring and bringing them back.
+  readers.emplace_back([&] {
+    for (int n = 0; !done.load(); ++n) {
+      v1::UpdateCatalogRequest req;
+      v1::CatalogChange* up = req.add_changes();
+      up->set_item_id(absl::StrCat("NEW-", n % 5));
+      up->mutable_upsert()->set_category("outerwear");
+      up->mutable_upsert()->set_price(10 + n % 7);
+      v1::CatalogChange* price = req.add_changes();
+      price->set_item_id(absl::StrCat("NEW-", (n + 1) % 5));
+      price->mutable_inventory()->set_price(20 + n % 3);
+      v1::CatalogChange* retire = req.add_changes();
+      retire->set_item_id(absl::StrCat("NEW-", (n + 2) % 5));
+      retire->set_retire(true);
+      v1::UpdateCatalogResponse resp;
+      if (!service.Catalog(req, &resp).ok() ||
+          resp.applied() + resp.unchanged() + resp.invalid() != 3) {
+        ++failures;
+      }
+    }
+  });
   for (int t = 0; t < kReaders; ++t) {
     readers.emplace_back([&, t] {
       std::string last_version;
@@ -94,6 +116,19 @@ TEST(SnapshotSwapTest, ReadersNeverFailAndSeeVersionsInOrder) {
   }
   done = true;
   for (auto& r : readers) r.join();
+  // Whatever the swaps, the state served holds every live change stored.
+  const std::shared_ptr<const CatalogView> view = holder.Get()->catalog->Get();
+  const std::vector<LiveItem> live = *store.LoadLiveCatalog();
+  EXPECT_FALSE(live.empty());
+  for (const LiveItem& entry : live) {
+    const std::optional<int32_t> i = view->Find(entry.item.item_id);
+    if (!i.has_value()) {
+      EXPECT_TRUE(entry.retired) << entry.item.item_id;
+      continue;
+    }
+    EXPECT_EQ(view->item(*i), entry.item) << entry.item.item_id;
+    EXPECT_EQ(view->retired(*i), entry.retired) << entry.item.item_id;
+  }
   EXPECT_GT(calls.load(), 100);
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(out_of_order.load(), 0);

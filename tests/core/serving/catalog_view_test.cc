@@ -1,8 +1,12 @@
 #include "core/serving/catalog_view.h"
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
+#include <random>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -50,6 +54,113 @@ LiveItem Entry(Item item, uint64_t seq, bool retired = false) {
   e.seq = seq;
   e.retired = retired;
   return e;
+}
+
+// Whether two indexes answer every filter alike (category ids may be
+// numbered differently: compared by name).
+void ExpectSameIndex(const CatalogIndex& a, const CatalogIndex& b,
+                     const std::vector<std::string>& categories,
+                     const std::vector<std::string>& sizes) {
+  ASSERT_EQ(a.num_items(), b.num_items());
+  EXPECT_EQ(a.has_catalog(), b.has_catalog());
+  EXPECT_EQ(a.sellable().words(), b.sellable().words());
+  EXPECT_EQ(a.listable() == nullptr, b.listable() == nullptr);
+  if (a.listable() != nullptr && b.listable() != nullptr) {
+    EXPECT_EQ(a.listable()->words(), b.listable()->words());
+  }
+  for (const std::string& size : sizes) {
+    const ItemSet* x = a.in_size(size);
+    const ItemSet* y = b.in_size(size);
+    if (y == nullptr) {
+      // A size no item lists any more may keep an empty set.
+      EXPECT_TRUE(x == nullptr || x->Count() == 0) << size;
+    } else {
+      ASSERT_NE(x, nullptr) << size;
+      EXPECT_EQ(x->words(), y->words()) << size;
+    }
+  }
+  for (const std::string& c : categories) {
+    const int32_t x = a.category_id(c), y = b.category_id(c);
+    if (y < 0) {
+      EXPECT_TRUE(x < 0 || a.category_items(x).empty()) << c;
+      continue;
+    }
+    ASSERT_GE(x, 0) << c;
+    EXPECT_EQ(a.category_items(x), b.category_items(y)) << c;
+    EXPECT_EQ(a.category_set(x).words(), b.category_set(y).words()) << c;
+  }
+  for (int32_t i = 0; i < a.num_items(); ++i) {
+    const int32_t x = a.category_of()[i], y = b.category_of()[i];
+    EXPECT_EQ(x < 0, y < 0) << i;
+    const float p = a.prices()[i], q = b.prices()[i];
+    EXPECT_TRUE(p == q || (std::isnan(p) && std::isnan(q))) << i;
+  }
+}
+
+TEST(CatalogIndexTest, UpdatedEqualsARebuildOnRandomChanges) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> categories = {"dresses", "tops", "shoes",
+                                               "bags", "hats"};
+  const std::vector<std::string> sizes = {"XS", "S", "M", "L", "42"};
+  auto random_item = [&](int32_t i) {
+    Item item;
+    if (rng() % 6 == 0) return item;  // unlisted
+    item.item_id = absl::StrCat("I", i);
+    item.category = rng() % 8 == 0 ? "" : categories[rng() % 4 + (i > 300)];
+    item.price = 5.0 + rng() % 200;
+    item.in_stock = rng() % 5 != 0;
+    for (const std::string& size : sizes) {
+      if (rng() % 3 == 0) item.sizes.push_back(size);
+    }
+    if (rng() % 2 == 0) {
+      for (size_t k = 0; k < item.sizes.size(); ++k) {
+        item.size_stock.push_back(static_cast<int32_t>(rng() % 3));
+      }
+    }
+    return item;
+  };
+  std::vector<Item> items;
+  for (int32_t i = 0; i < 300; ++i) items.push_back(random_item(i));
+  std::vector<bool> retired(items.size(), false);
+  auto retired_list = [&] {
+    std::vector<int32_t> out;
+    for (size_t i = 0; i < retired.size(); ++i) {
+      if (retired[i]) out.push_back(static_cast<int32_t>(i));
+    }
+    return out;
+  };
+  std::unique_ptr<CatalogIndex> index =
+      std::make_unique<CatalogIndex>(items, retired_list());
+  for (int round = 0; round < 20; ++round) {
+    // Change some items, retire or bring back others, add a few.
+    std::vector<IndexedItem> changed;
+    const int32_t grow = static_cast<int32_t>(rng() % 5);
+    for (int32_t k = 0; k < grow; ++k) {
+      items.push_back(random_item(static_cast<int32_t>(items.size())));
+      retired.push_back(false);
+    }
+    std::vector<int32_t> touched;
+    for (int k = 0; k < 30; ++k) {
+      touched.push_back(static_cast<int32_t>(rng() % items.size()));
+    }
+    for (int32_t k = 0; k < grow; ++k) {
+      touched.push_back(static_cast<int32_t>(items.size()) - 1 - k);
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (int32_t i : touched) {
+      if (rng() % 4 == 0) {
+        retired[i] = !retired[i];
+      } else {
+        items[i] = random_item(i);
+      }
+      changed.push_back({i, &items[i], retired[i]});
+    }
+    index = index->Updated(static_cast<int32_t>(items.size()), changed);
+    SCOPED_TRACE(round);
+    ExpectSameIndex(*index, CatalogIndex(items, retired_list()), categories,
+                    sizes);
+  }
 }
 
 TEST(CatalogViewTest, LaysLiveEntriesOverTheSnapshotCatalog) {
