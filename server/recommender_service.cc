@@ -139,46 +139,55 @@ grpc::ServerUnaryReactor* RecommenderService::TargetAudience(
       [this](const auto& req, auto* resp) { return Audience(req, resp); });
 }
 
-grpc::ServerUnaryReactor* RecommenderService::UpdateCatalog(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response) {
-  MeteredUnaryReactor* reactor = Reactor(CallMethod::kUpdateCatalog);
-  if (absl::Status s = Allowed(*context, CallMethod::kUpdateCatalog); !s.ok()) {
+template <typename Request, typename Response, typename Async>
+grpc::ServerUnaryReactor* RecommenderService::ServeAsync(
+    CallMethod method, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response, Async async) {
+  MeteredUnaryReactor* reactor = Reactor(method);
+  if (absl::Status s = Allowed(*context, method); !s.ok()) {
     return Refuse(reactor, s);
   }
-  // Parses and checks the batch and hands it to the catalog writer; `slot`
-  // (empty without a scheduler) stays taken until the answer.
-  auto change = [this, reactor, request,
-                 response](std::optional<CallScheduler::Slot> slot) {
-    v1::UpdateCatalogRequest req;
+  // Parses the request and hands it to `async`; `slot` (empty without a
+  // scheduler) stays taken until the answer.
+  auto start = [reactor, request, response,
+                async](std::optional<CallScheduler::Slot> slot) mutable {
+    Request req;
     if (absl::Status s = ParseRequest(*request, &req); !s.ok()) {
       reactor->Finish(ToGrpcStatus(s));
       return;
     }
-    CatalogAsync(
-        req, [reactor, response, slot = std::move(slot)](
-                 absl::StatusOr<v1::UpdateCatalogResponse> changed) mutable {
-          absl::Status status = changed.ok()
-                                    ? SerializeResponse(*changed, response)
-                                    : changed.status();
-          slot.reset();  // free before the client sees the answer
-          reactor->Finish(ToGrpcStatus(status));
-        });
+    async(req, [reactor, response, slot = std::move(slot)](
+                   absl::StatusOr<Response> answer) mutable {
+      absl::Status status =
+          answer.ok() ? SerializeResponse(*answer, response) : answer.status();
+      slot.reset();  // free before the client sees the answer
+      reactor->Finish(ToGrpcStatus(status));
+    });
   };
   if (scheduler_ == nullptr) {
-    change(std::nullopt);
+    start(std::nullopt);
     return reactor;
   }
   ScheduleCall(
-      scheduler_, CallMethod::kUpdateCatalog, context,
-      [reactor, change](absl::StatusOr<CallScheduler::Slot> slot) mutable {
+      scheduler_, method, context,
+      [reactor, start](absl::StatusOr<CallScheduler::Slot> slot) mutable {
         if (!slot.ok()) {
           reactor->Finish(ToGrpcStatus(slot.status()));
           return;
         }
-        change(*std::move(slot));
+        start(*std::move(slot));
       });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* RecommenderService::UpdateCatalog(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeAsync<v1::UpdateCatalogRequest, v1::UpdateCatalogResponse>(
+      CallMethod::kUpdateCatalog, context, request, response,
+      [this](const v1::UpdateCatalogRequest& req, CatalogDone done) {
+        CatalogAsync(req, std::move(done));
+      });
 }
 
 namespace {
@@ -293,43 +302,11 @@ absl::Status RecommenderService::Catalog(
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  MeteredUnaryReactor* reactor = Reactor(CallMethod::kRecordEvents);
-  if (absl::Status s = Allowed(*context, CallMethod::kRecordEvents); !s.ok()) {
-    return Refuse(reactor, s);
-  }
-  // Parses and checks the batch and hands it to the writer; `slot` (empty
-  // without a scheduler) stays taken until the answer.
-  auto record = [this, reactor, request,
-                 response](std::optional<CallScheduler::Slot> slot) {
-    v1::RecordEventsRequest req;
-    if (absl::Status s = ParseRequest(*request, &req); !s.ok()) {
-      reactor->Finish(ToGrpcStatus(s));
-      return;
-    }
-    RecordAsync(
-        req, [reactor, response, slot = std::move(slot)](
-                 absl::StatusOr<v1::RecordEventsResponse> recorded) mutable {
-          absl::Status status = recorded.ok()
-                                    ? SerializeResponse(*recorded, response)
-                                    : recorded.status();
-          slot.reset();  // free before the client sees the answer
-          reactor->Finish(ToGrpcStatus(status));
-        });
-  };
-  if (scheduler_ == nullptr) {
-    record(std::nullopt);
-    return reactor;
-  }
-  ScheduleCall(
-      scheduler_, CallMethod::kRecordEvents, context,
-      [reactor, record](absl::StatusOr<CallScheduler::Slot> slot) mutable {
-        if (!slot.ok()) {
-          reactor->Finish(ToGrpcStatus(slot.status()));
-          return;
-        }
-        record(*std::move(slot));
+  return ServeAsync<v1::RecordEventsRequest, v1::RecordEventsResponse>(
+      CallMethod::kRecordEvents, context, request, response,
+      [this](const v1::RecordEventsRequest& req, RecordDone done) {
+        RecordAsync(req, std::move(done));
       });
-  return reactor;
 }
 
 namespace {

@@ -134,6 +134,14 @@ class RecommenderService final
                        CallMethod method) const;
   // A new reactor for a call of `method`, counting it.
   MeteredUnaryReactor* Reactor(CallMethod method) const;
+  // A unary call of `method` answered by `async(request, done)` (which
+  // calls `done` once, on any thread): reactor, credentials, a scheduler
+  // slot held until the answer, the request parsed on a worker.
+  template <typename Request, typename Response, typename Async>
+  grpc::ServerUnaryReactor* ServeAsync(CallMethod method,
+                                       grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response, Async async);
   // A unary call of `method`: reactor, credentials, then ServeScheduled.
   template <typename Request, typename Response, typename Handle>
   grpc::ServerUnaryReactor* Serve(CallMethod method,

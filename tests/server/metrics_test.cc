@@ -182,6 +182,7 @@ TEST_F(MetricsTest, CountsExactlyTheCallsMadeFailuresIncluded) {
   EXPECT_GT(Find(m, "process_resident_memory_bytes").value_or(0), 0);
   EXPECT_GT(Find(m, "process_open_fds").value_or(0), 0);
   EXPECT_GT(Find(m, "process_threads").value_or(0), 0);
+  EXPECT_EQ(Find(m, "tailor_catalog_items", {{"state", "added"}}), 0);
 
   // Bounded labels: no id of a user, an item or an event, and only these
   // label names.
@@ -190,9 +191,9 @@ TEST_F(MetricsTest, CountsExactlyTheCallsMadeFailuresIncluded) {
     EXPECT_EQ(text.find(id), std::string::npos) << id;
   }
   const std::set<std::string> allowed = {
-      "grpc_type", "grpc_service", "grpc_method", "grpc_code",
-      "le",        "reason",       "path",        "type",
-      "outcome",   "component",    "version",     "quantile"};
+      "grpc_type", "grpc_service", "grpc_method", "grpc_code", "le",
+      "reason",    "path",         "type",        "outcome",   "component",
+      "version",   "quantile",     "state"};
   for (const Sample& s : m) {
     for (const auto& [name, value] : s.labels) {
       EXPECT_TRUE(allowed.contains(name)) << s.name << " " << name;
