@@ -28,8 +28,9 @@ inline Snapshot TinySnapshot(float scale = 1.0f) {
        "camel",
        149.99,
        {"S", "M"},
-       true},
-      {"F", "Basic Tee", "tops", "Basico", "white", 9.99, {"M"}, true}};
+       true,
+       {}},
+      {"F", "Basic Tee", "tops", "Basico", "white", 9.99, {"M"}, true, {}}};
   s.history.row_ptr = {0, 0, 2};
   s.history.item = {0, 1};
   s.history.flags = {kInteracted | kPurchased, kInteracted};
