@@ -45,7 +45,7 @@ class CatalogView {
   // (LiveItem::seq) than the one the view holds for its item is skipped,
   // so entries may be laid in any order, and twice. Costs a copy of the
   // view's arrays and sets (item entries are shared) plus the changed
-  // items, not a rebuild: about 3 MB copied at 100 k items (and, once
+  // items, not a rebuild: about 2 MB copied at 100 k items (and, once
   // replaced entries outnumber the current ones, a copy of the entries).
   std::shared_ptr<const CatalogView> With(
       const std::vector<LiveItem>& changed) const;
