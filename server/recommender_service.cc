@@ -28,6 +28,22 @@ absl::StatusOr<std::shared_ptr<const ServingState>> Active(
   return state;
 }
 
+// Runs `start(done)`, which calls `done` once on any thread, and waits for
+// its answer.
+template <typename Response, typename Start>
+absl::Status Await(Start start, Response* response) {
+  Notification done;
+  absl::StatusOr<Response> answer;
+  start([&](absl::StatusOr<Response> r) {
+    answer = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  TAILOR_RETURN_IF_ERROR(answer.status());
+  *response = *std::move(answer);
+  return absl::OkStatus();
+}
+
 // Fills one response item: id, score, reason and catalog attributes.
 void FillItem(const CatalogView& catalog, int32_t item, float score,
               v1::Reason reason, v1::RecommendedItem* out) {
@@ -287,16 +303,9 @@ void RecommenderService::CatalogAsync(const v1::UpdateCatalogRequest& request,
 absl::Status RecommenderService::Catalog(
     const v1::UpdateCatalogRequest& request,
     v1::UpdateCatalogResponse* response) const {
-  Notification done;
-  absl::StatusOr<v1::UpdateCatalogResponse> changed;
-  CatalogAsync(request, [&](absl::StatusOr<v1::UpdateCatalogResponse> r) {
-    changed = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  TAILOR_RETURN_IF_ERROR(changed.status());
-  *response = *std::move(changed);
-  return absl::OkStatus();
+  return Await(
+      [&](CatalogDone done) { CatalogAsync(request, std::move(done)); },
+      response);
 }
 
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
@@ -586,16 +595,8 @@ void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
 absl::Status RecommenderService::Record(
     const v1::RecordEventsRequest& request,
     v1::RecordEventsResponse* response) const {
-  Notification done;
-  absl::StatusOr<v1::RecordEventsResponse> recorded;
-  RecordAsync(request, [&](absl::StatusOr<v1::RecordEventsResponse> r) {
-    recorded = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  TAILOR_RETURN_IF_ERROR(recorded.status());
-  *response = *std::move(recorded);
-  return absl::OkStatus();
+  return Await([&](RecordDone done) { RecordAsync(request, std::move(done)); },
+               response);
 }
 
 absl::Status RecommenderService::Together(
