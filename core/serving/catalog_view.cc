@@ -4,7 +4,6 @@
 #include <utility>
 
 namespace tailor {
-namespace {}  // namespace
 
 const CatalogView::Entry* CatalogView::Unlisted() {
   static const Entry* const kUnlisted = new Entry();
@@ -30,15 +29,17 @@ std::shared_ptr<const CatalogView> CatalogView::Build(
   view->added_.factors.resize(0, view->model_->factors());
   view->added_.unit.resize(0, view->model_->factors());
   for (const LiveItem& entry : live) view->Lay(entry);
-  std::vector<Item> items;
-  items.reserve(view->items_.size());
-  std::vector<int32_t> retired;
+  // The index places every listed or retired entry into an empty one (no
+  // copy of the items).
+  std::vector<IndexedItem> placed;
   for (int32_t i = 0; i < view->num_items(); ++i) {
-    items.push_back(view->items_[i]->item);
-    if (view->items_[i]->retired) retired.push_back(i);
+    const Entry* e = view->items_[i];
+    if (e == Unlisted()) continue;
+    placed.push_back({i, &e->item, e->retired});
+    view->retired_count_ += e->retired;
   }
-  view->retired_count_ = static_cast<int64_t>(retired.size());
-  view->index_ = std::make_unique<const CatalogIndex>(items, retired);
+  view->index_ =
+      CatalogIndex(std::vector<Item>()).Updated(view->num_items(), placed);
   return view;
 }
 

@@ -74,13 +74,15 @@ float Boosted(float score, float boost) {
 constexpr int kMaxDiversityPool = 2000;
 
 // Pushes the items of `added` that `filter` accepts (its candidates too),
-// scored by `rows` (added.factors or added.unit) against `query`.
+// scored by `rows` (added.factors or added.unit) against `query`; with
+// `skip_zero`, not those whose row is all zeros.
 void ScanAdded(const AddedItems& added, const RowMatrix& rows,
-               const float* query, const ItemFilter& filter,
+               const float* query, const ItemFilter& filter, bool skip_zero,
                CappedCollector* out) {
   Eigen::Map<const Vector> q(query, rows.cols());
   auto push = [&](int32_t item) {
     if (!filter.Accepts(item)) return;
+    if (skip_zero && rows.row(item - added.first).isZero(0)) return;
     out->Push({item, rows.row(item - added.first).dot(q)});
   };
   const int32_t end = added.first + added.size();
@@ -166,15 +168,10 @@ std::vector<ScoredItem> Recommender::SimilarItems(
     for (const ScoredItem& s : out) merged.Push(s);
     ItemFilter added_filter = filter;
     added_filter.candidates = nullptr;
-    ScanAdded(*added, added->unit, query, added_filter, &merged);
+    // Zero rows score 0 against everything: never neighbours.
+    ScanAdded(*added, added->unit, query, added_filter, /*skip_zero=*/true,
+              &merged);
     merged.Finish(&out);
-    // Added zero rows scored 0: drop them as the model's are.
-    out.erase(std::remove_if(out.begin(), out.end(),
-                             [&](const ScoredItem& s) {
-                               return s.item >= n &&
-                                      added->unit.row(s.item - n).isZero(0);
-                             }),
-              out.end());
   }
   out.erase(std::remove_if(out.begin(), out.end(),
                            [&](const ScoredItem& s) { return s.item == item; }),
@@ -236,11 +233,19 @@ std::vector<ScoredItem> Recommender::Personalized(
   }
   std::vector<ScoredItem> top;
   retriever_->Search(embedding, params, &top);
-  if (added != nullptr || !options.boosts.empty()) {
-    // The added items' best, and the boosted items' raised scores, merged
-    // with the model items' answer under the caps. With boosts >= 0, every
-    // unboosted item of the boosted answer is also in the unboosted answer,
-    // so the merge gives the boosted answer exactly.
+  if (added != nullptr) {
+    // The added items' best merged with the model items' answer under the
+    // caps.
+    CappedCollector pool(params.k, params.group_of, params.max_per_group);
+    for (const ScoredItem& s : top) pool.Push(s);
+    ScanAdded(*added, added->factors, embedding, options.filter,
+              /*skip_zero=*/false, &pool);
+    pool.Finish(&top);
+  }
+  if (!options.boosts.empty()) {
+    // With boosts >= 0, every unboosted item of the boosted answer is also
+    // in the unboosted answer: merging the boosted items' raised scores into
+    // it and re-applying the caps gives the boosted answer exactly.
     absl::flat_hash_map<int32_t, float> boost;  // the largest per item
     for (const ItemBoost& b : options.boosts) {
       if (b.item < 0 || b.item >= end || !options.filter.Eligible(b.item)) {
@@ -249,15 +254,8 @@ std::vector<ScoredItem> Recommender::Personalized(
       auto [it, inserted] = boost.try_emplace(b.item, b.boost);
       if (!inserted) it->second = std::max(it->second, b.boost);
     }
-    CappedCollector pool(params.k, params.group_of, params.max_per_group);
-    for (const ScoredItem& s : top) pool.Push(s);
-    if (added != nullptr) {
-      ScanAdded(*added, added->factors, embedding, options.filter, &pool);
-    }
-    std::vector<ScoredItem> unboosted;
-    pool.Finish(&unboosted);
     absl::flat_hash_map<int32_t, float> scores;
-    for (const ScoredItem& s : unboosted) scores[s.item] = s.score;
+    for (const ScoredItem& s : top) scores[s.item] = s.score;
     Eigen::Map<const Vector> q(embedding, model_->factors());
     for (const auto& [item, b] : boost) {
       const float score = item < n
