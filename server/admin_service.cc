@@ -18,6 +18,7 @@ void FillManifest(const SnapshotManifest& m, v1::ModelInfo* out) {
   out->set_factors(static_cast<int32_t>(m.factors));
   out->set_event_log_seq(m.online.event_log_seq);
   out->set_fold_in(m.online.fold_in);
+  out->set_popularity_fallback(m.online.popularity_fallback);
   for (const auto& [k, v] : m.info) {
     v1::InfoEntry* e = out->add_info();
     e->set_key(k);

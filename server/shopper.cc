@@ -112,7 +112,9 @@ void ResolveItems(const ServingState& state, absl::string_view user_id,
     }
   }
 
-  if (shopper->live_events > 0 && state.fold_in->enabled()) {
+  // A snapshot marked for the popularity fallback personalises nobody.
+  const bool personalise = !state.online.popularity_fallback;
+  if (personalise && shopper->live_events > 0 && state.fold_in->enabled()) {
     shopper->embedding_source = Shopper::EmbeddingSource::kFoldedIn;
     if (std::optional<Vector> x =
             state.fold_in_cache->Find(user_id, last_seq)) {
@@ -125,7 +127,8 @@ void ResolveItems(const ServingState& state, absl::string_view user_id,
       state.fold_in_cache->Put(user_id, last_seq, solved);
       shopper->embedding = std::move(solved);
     }
-  } else if (state.recommender->Personalizes(shopper->model_user)) {
+  } else if (personalise &&
+             state.recommender->Personalizes(shopper->model_user)) {
     shopper->embedding_source = Shopper::EmbeddingSource::kTrained;
     shopper->embedding =
         Vector(model.user_factors.row(*shopper->model_user).transpose());

@@ -27,9 +27,10 @@ namespace {
 // format 5 the ann file (the IVF partition; empty when none was built),
 // format 6 the consumption rule (MANIFEST) and a flag per event type in the
 // history's flags, format 7 the attributes file (the cold-start map; empty
-// when none was fitted). Format 4 snapshots still load, without an IVF
+// when none was fitted), format 8 the popularity-fallback mark (MANIFEST).
+// Format 4 snapshots still load, without an IVF
 // partition; formats 4 and 5 with purchases as the consumption rule.
-constexpr uint32_t kFormatVersion = 7;
+constexpr uint32_t kFormatVersion = 8;
 constexpr uint32_t kOldestFormat = 4;
 constexpr size_t kVersionDigits = 8;
 
@@ -219,9 +220,11 @@ void EncodeOnlineParams(const OnlineParams& p, Encoder* e) {
   e->PutF64(p.mean_row_mass);
   e->PutU64(p.event_log_seq);
   e->PutU8(p.consumed);
+  e->PutU8(p.popularity_fallback ? 1 : 0);
 }
 
-// `format`: the MANIFEST's (the consumption rule since 6).
+// `format`: the MANIFEST's (the consumption rule since 6, the
+// popularity-fallback mark since 8).
 bool DecodeOnlineParams(Decoder* d, uint32_t format, OnlineParams* p) {
   for (float& w : p->event_weights.weight) {
     if (!d->GetF32(&w)) return false;
@@ -235,6 +238,12 @@ bool DecodeOnlineParams(Decoder* d, uint32_t format, OnlineParams* p) {
   p->fold_in = fold_in == 1;
   p->consumed = TypeFlag(EventType::kPurchase);
   if (format >= 6 && !d->GetU8(&p->consumed)) return false;
+  uint8_t popularity_fallback = 0;
+  if (format >= 8 &&
+      (!d->GetU8(&popularity_fallback) || popularity_fallback > 1)) {
+    return false;
+  }
+  p->popularity_fallback = popularity_fallback == 1;
   return true;
 }
 

@@ -77,7 +77,8 @@ ABSL_FLAG(std::string, consumed, "purchase,rating",
           "any of view, click, add_to_cart, purchase (net of returns), "
           "rating");
 ABSL_FLAG(std::string, algorithm, "als",
-          "train: the embedding model to publish: als | bpr");
+          "train: the embedding model to publish: als | bpr | auto (the one "
+          "with the better validation NDCG@k; needs --tune)");
 ABSL_FLAG(int, bpr_factors, 64, "bpr: latent factors");
 ABSL_FLAG(int, bpr_epochs, 60, "bpr: SGD epochs");
 ABSL_FLAG(double, bpr_learning_rate, 0.05, "bpr: SGD learning rate");
@@ -137,10 +138,16 @@ ABSL_FLAG(std::vector<std::string>, svd_tune_learning_rate, {"0.007"},
 ABSL_FLAG(std::vector<std::string>, svd_tune_regularization,
           (std::vector<std::string>{"0.05", "0.1", "0.15"}),
           "eval svd/svdpp tuning grid: regularization");
-ABSL_FLAG(int, k, 10, "eval: list length for the metrics");
+ABSL_FLAG(int, k, 10, "eval, and train's tuning: list length for the metrics");
 ABSL_FLAG(bool, tune, true,
-          "eval: choose ALS hyperparameters on a validation split of the "
-          "training data (otherwise use the flags as given)");
+          "train and eval: choose the hyperparameters on a validation split "
+          "of the training data (train: a temporal one, searched from the "
+          "flags' values within --tune_budget; a model that does not beat "
+          "popularity there is published with the popularity fallback). "
+          "false: use the flags as given");
+ABSL_FLAG(double, tune_budget, 60,
+          "train: wall-clock seconds for tuning (at least the starting "
+          "options are always scored)");
 ABSL_FLAG(bool, json, false, "eval: print one JSON object per model");
 ABSL_FLAG(int, clusters, 0,
           "segments: behavioural clusters (0 = choose by silhouette)");
@@ -520,12 +527,17 @@ absl::StatusOr<tailor::TrainingOptions> TrainingFromFlags(
     const tailor::AlsOptions& als) {
   tailor::TrainingOptions training;
   training.als = als;
+  training.tune.enabled = absl::GetFlag(FLAGS_tune);
+  training.tune.budget_seconds = absl::GetFlag(FLAGS_tune_budget);
+  training.tune.k = absl::GetFlag(FLAGS_k);
   if (const std::string algorithm = absl::GetFlag(FLAGS_algorithm);
       algorithm == "bpr") {
     training.algorithm = tailor::TrainingOptions::Algorithm::kBpr;
+  } else if (algorithm == "auto") {
+    training.tune.auto_algorithm = true;
   } else if (algorithm != "als") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--algorithm: '", algorithm, "' is not one of als, bpr"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--algorithm: '", algorithm, "' is not one of als, bpr, auto"));
   }
   training.bpr = BprFromFlags(als);
   training.cold_start_below_users = absl::GetFlag(FLAGS_cold_start_below_users);

@@ -210,10 +210,21 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
-  const AlsOptions& als = options.als;
-  const bool bpr = options.algorithm == TrainingOptions::Algorithm::kBpr;
-  TAILOR_RETURN_IF_ERROR(bpr ? ValidateBprOptions(options.bpr)
-                             : ValidateAlsOptions(als));
+  const bool tune = options.tune.enabled;
+  if (options.tune.auto_algorithm && !tune) {
+    return absl::InvalidArgumentError(
+        "algorithm: auto chooses on a validation split, which needs tuning "
+        "on (--tune)");
+  }
+  // Every competing algorithm's starting options must be valid.
+  if (options.tune.auto_algorithm ||
+      options.algorithm == TrainingOptions::Algorithm::kBpr) {
+    TAILOR_RETURN_IF_ERROR(ValidateBprOptions(options.bpr));
+  }
+  if (options.tune.auto_algorithm ||
+      options.algorithm == TrainingOptions::Algorithm::kAls) {
+    TAILOR_RETURN_IF_ERROR(ValidateAlsOptions(options.als));
+  }
   TAILOR_RETURN_IF_ERROR(ValidateFpGrowthOptions(options.baskets));
   TAILOR_RETURN_IF_ERROR(ValidateAttributeEmbeddingOptions(options.attributes));
   if (options.cold_start_below_users < 0) {
@@ -229,10 +240,30 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   std::vector<Item> catalog = std::move(data.catalog);
   InteractionMatrix m = std::move(data.interactions);
 
+  TrainingOptions::Algorithm algorithm = options.algorithm;
+  AlsOptions als = options.als;
+  BprOptions bpr_options = options.bpr;
+  if (tune) {
+    TAILOR_ASSIGN_OR_RETURN(
+        result.tuning, TuneServedModel(m, options.algorithm, options.als,
+                                       options.bpr, options.tune, progress));
+    algorithm = result.tuning->algorithm;
+    als = result.tuning->als;
+    bpr_options = result.tuning->bpr;
+    if (!result.tuning->beats_popularity) {
+      say(absl::StrFormat(
+          "the tuned model does not beat popularity on validation (NDCG@%d "
+          "%.4f against %.4f): the snapshot serves the popularity fallback",
+          options.tune.k, result.tuning->chosen.ndcg,
+          result.tuning->popularity.ndcg));
+    }
+  }
+  const bool bpr = algorithm == TrainingOptions::Algorithm::kBpr;
+
   const auto train_start = std::chrono::steady_clock::now();
   AlsFactors factors;
   if (bpr) {
-    TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(m, options.bpr));
+    TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(m, bpr_options));
     factors.user_factors = std::move(f.user_factors);
     factors.item_factors = std::move(f.item_factors);
     // BPR leaves users without a positive pair at their random start:
@@ -244,7 +275,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
       }
       if (!positive) factors.user_factors.row(u).setZero();
     }
-    say(absl::StrFormat("bpr: %d epochs in %.2f s", options.bpr.epochs,
+    say(absl::StrFormat("bpr: %d epochs in %.2f s", bpr_options.epochs,
                         SecondsSince(train_start)));
   } else {
     TAILOR_ASSIGN_OR_RETURN(
@@ -331,7 +362,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   const double final_loss =
       result.iterations.empty() ? 0.0 : result.iterations.back().loss;
   if (bpr) {
-    const BprOptions& o = options.bpr;
+    const BprOptions& o = bpr_options;
     s.info = {
         {"algorithm", "bpr"},
         {"factors", absl::StrCat(o.factors)},
@@ -376,6 +407,49 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
           {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
           {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
       });
+  if (result.tuning.has_value()) {
+    const TuneResult& t = *result.tuning;
+    const int k = options.tune.k;
+    s.online.popularity_fallback = !t.beats_popularity;
+    s.info.insert(
+        s.info.end(),
+        {
+            {"tuned",
+             absl::StrFormat("%s on a temporal validation split "
+                             "(latest 20%% per shopper: %d shoppers, "
+                             "%d pairs)",
+                             options.tune.auto_algorithm
+                                 ? "algorithm and hyperparameters"
+                                 : "hyperparameters",
+                             t.validation_shoppers, t.validation_pairs)},
+            {"tune_seconds", absl::StrFormat("%.1f", t.seconds)},
+            {"tune_budget_seconds",
+             absl::StrFormat("%g", options.tune.budget_seconds)},
+            {"tune_candidates", absl::StrCat(t.trials.size())},
+            {"tune_left_for_budget", absl::StrCat(t.skipped_for_budget)},
+            {absl::StrCat("validation_ndcg@", k),
+             absl::StrFormat("%.4f", t.chosen.ndcg)},
+            {absl::StrCat("validation_precision@", k),
+             absl::StrFormat("%.4f", t.chosen.precision)},
+            {absl::StrCat("validation_recall@", k),
+             absl::StrFormat("%.4f", t.chosen.recall)},
+            {absl::StrCat("validation_best_ndcg@", k),
+             absl::StrFormat("%.4f", t.best.ndcg)},
+            {absl::StrCat("validation_popularity_ndcg@", k),
+             absl::StrFormat("%.4f", t.popularity.ndcg)},
+        });
+  } else {
+    s.info.emplace_back("tuned", "no (--tune=false: options as given)");
+  }
+  s.info.emplace_back(
+      "serving",
+      s.online.popularity_fallback
+          ? absl::StrFormat("popularity fallback: the tuned model's "
+                            "validation NDCG@%d (%.4f) does not beat "
+                            "popularity's (%.4f)",
+                            options.tune.k, result.tuning->chosen.ndcg,
+                            result.tuning->popularity.ndcg)
+          : std::string(bpr ? "bpr" : "implicit-als"));
   TAILOR_RETURN_IF_ERROR(AddAnnIndex(options.ann, &s, progress));
   return result;
 }

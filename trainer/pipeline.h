@@ -4,6 +4,7 @@
 #define TAILOR_TRAINER_PIPELINE_H_
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "core/models/bpr.h"
 #include "core/models/ivf_build.h"
 #include "core/serving/snapshot.h"
+#include "trainer/tuning.h"
 
 namespace tailor {
 
@@ -116,10 +118,15 @@ absl::Status AddAnnIndex(const AnnOptions& options, Snapshot* snapshot,
 struct TrainingOptions {
   // The embedding model published for serving. Both produce user and item
   // vectors that score by a dot product.
-  enum class Algorithm { kAls, kBpr };
+  using Algorithm = ServedAlgorithm;
   Algorithm algorithm = Algorithm::kAls;
   AlsOptions als;
   BprOptions bpr;
+  // With tune.enabled, the options above are where the search starts: the
+  // snapshot is trained with the ones chosen on validation (TuneServedModel),
+  // and when even they do not beat popularity there, the snapshot is marked
+  // to serve the popularity fallback (OnlineParams::popularity_fallback).
+  TuneOptions tune;
   // Frequently-bought-together rules from same-day purchase baskets.
   FpGrowthOptions baskets = {.min_count = 3, .max_size = 3};
   RuleOptions rules;
@@ -154,6 +161,8 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
 
 struct TrainingResult {
   Snapshot snapshot;  // version unset: SnapshotStore::Publish assigns it
+  // Set when tuned: what the search tried and chose.
+  std::optional<TuneResult> tuning;
   std::vector<ReadReport> reports;
   std::vector<AlsIteration> iterations;  // ALS only
   ColdStartReport cold_start;

@@ -80,6 +80,12 @@ struct OnlineParams {
   // exclude_seen (interactions.h). Snapshots published before the rule was
   // recorded (format 5 and older) hold purchases only.
   ConsumedTypes consumed = kDefaultConsumedTypes;
+  // Set by a tuned training whose model did not beat popularity on its
+  // validation split: every list is served by the popularity fallback
+  // (segment, then overall popularity), whatever the shopper's embedding.
+  // Similar items still use the item embeddings. False in snapshots of
+  // format 7 and older.
+  bool popularity_fallback = false;
 };
 
 // Everything a trainer publishes as one snapshot version.

@@ -147,5 +147,40 @@ TEST_F(OnlineTest, EventsTheSnapshotIncludesAreNotCountedTwice) {
   ExpectFoldedIn(Ask("carol", 3), trained, {{0, 1.0f, 0}, {3, 8.0f, 1}});
 }
 
+// A snapshot whose tuned model did not beat popularity on validation is
+// served as popularity for everyone: model users and shoppers with new
+// events alike; similar items still come from the item embeddings.
+TEST_F(OnlineTest, ASnapshotMarkedForThePopularityFallbackPersonalisesNobody) {
+  Snapshot s = TwoTastes();
+  s.online.popularity_fallback = true;
+  Publish(s);
+  StartServer();
+  Record({MakeEvent("c1", "carol", "A", v1::EVENT_TYPE_ADD_TO_CART)});
+  for (const char* user : {"alice", "carol", "nobody"}) {
+    const v1::RecommendResponse resp = Ask(user, 3);
+    EXPECT_TRUE(resp.fallback_used()) << user;
+    ASSERT_EQ(resp.items_size(), 3) << user;
+    // Popularity: F > E > D.
+    EXPECT_EQ(resp.items(0).item_id(), "F") << user;
+    EXPECT_EQ(resp.items(1).item_id(), "E") << user;
+    for (const v1::RecommendedItem& item : resp.items()) {
+      EXPECT_EQ(item.reason(), v1::REASON_POPULAR) << user;
+    }
+  }
+  v1::SimilarItemsRequest similar;
+  similar.set_item_id("A");
+  similar.set_count(1);
+  v1::SimilarItemsResponse neighbours;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->SimilarItems(&ctx, similar, &neighbours).ok());
+  ASSERT_EQ(neighbours.items_size(), 1);
+  EXPECT_EQ(neighbours.items(0).item_id(), "B");
+  // The unmarked model personalises alice.
+  s.online.popularity_fallback = false;
+  Publish(s);
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  EXPECT_FALSE(Ask("alice", 3).fallback_used());
+}
+
 }  // namespace
 }  // namespace tailor

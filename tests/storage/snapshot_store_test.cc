@@ -130,6 +130,8 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.online.frequency_scaling, b.online.frequency_scaling);
   EXPECT_EQ(a.online.mean_row_mass, b.online.mean_row_mass);
   EXPECT_EQ(a.online.event_log_seq, b.online.event_log_seq);
+  EXPECT_EQ(a.online.consumed, b.online.consumed);
+  EXPECT_EQ(a.online.popularity_fallback, b.online.popularity_fallback);
   testing::ExpectSameSegments(a.segments, b.segments);
   EXPECT_EQ(a.ann.centroids, b.ann.centroids);
   EXPECT_EQ(a.ann.list_begin, b.ann.list_begin);
@@ -181,8 +183,9 @@ TEST(SnapshotStoreTest, SnapshotsWithoutAnIvfPartitionRoundTrip) {
 
 // Rewrites a version's MANIFEST to claim on-disk format `format` (framing
 // it again, checksum included).
-// Rewrites the version's MANIFEST as format `format` wrote it: below 6,
-// without the consumption rule (its last byte).
+// Rewrites the version's MANIFEST as format `format` wrote it: below 8,
+// without the popularity-fallback mark (its last byte), below 6 without the
+// consumption rule (the byte before).
 void SetFormat(const std::string& vdir, uint32_t format) {
   const std::string path = vdir + "/MANIFEST";
   std::string data = *Env::Default()->ReadFile(path);
@@ -191,6 +194,7 @@ void SetFormat(const std::string& vdir, uint32_t format) {
   Decoder d(payload);
   uint32_t was = 0;
   ASSERT_TRUE(d.GetU32(&was));
+  if (was >= 8 && format < 8) payload.pop_back();
   if (was >= 6 && format < 6) payload.pop_back();
   Encoder f;
   f.PutU32(format);
@@ -205,20 +209,29 @@ void SetFormat(const std::string& vdir, uint32_t format) {
 }
 
 // Snapshots of format 4 (before the ann file) still load, without an
-// index, and formats 4 and 5 with purchases as the consumption rule;
-// formats this build does not know are refused by name.
+// index, formats 4 and 5 with purchases as the consumption rule, and
+// formats 7 and older without the popularity-fallback mark; formats this
+// build does not know are refused by name.
 TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   TempDir dir;
   SnapshotStore store(Env::Default(), dir.path());
   Snapshot s = MakeSnapshot(5, 4, 3, 0.5f);
   s.online.consumed =
       TypeFlag(EventType::kPurchase) | TypeFlag(EventType::kAddToCart);
+  s.online.popularity_fallback = true;
   ASSERT_TRUE(store.Publish(s).ok());
   auto current = store.LoadCurrent();
   ASSERT_TRUE(current.ok()) << current.status();
   EXPECT_EQ(current->online.consumed, s.online.consumed);
+  EXPECT_TRUE(current->online.popularity_fallback);
   EXPECT_NE(current->attributes, nullptr);
   const std::string vdir = dir.path() + "/00000001";
+  // Format 7: no popularity-fallback mark.
+  SetFormat(vdir, 7);
+  auto seven = store.LoadCurrent();
+  ASSERT_TRUE(seven.ok()) << seven.status();
+  EXPECT_FALSE(seven->online.popularity_fallback);
+  EXPECT_EQ(seven->online.consumed, s.online.consumed);
   // Format 6: no cold-start map.
   SetFormat(vdir, 6);
   std::filesystem::remove(vdir + "/attributes");
@@ -238,10 +251,10 @@ TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   EXPECT_TRUE(loaded->ann.empty());
   EXPECT_EQ(loaded->model.item_factors, s.model.item_factors);
   EXPECT_EQ(loaded->online.consumed, TypeFlag(EventType::kPurchase));
-  SetFormat(vdir, 8);
+  SetFormat(vdir, 9);
   absl::Status st = store.LoadCurrent().status();
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(st.message(), HasSubstr("format 8"));
+  EXPECT_THAT(st.message(), HasSubstr("format 9"));
 }
 
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {

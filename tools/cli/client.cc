@@ -419,6 +419,12 @@ std::string FormatModelInfo(const v1::ModelInfo& m) {
                          absl::FromUnixSeconds(m.loaded_at_unix()),
                          absl::UTCTimeZone()));
   }
+  if (m.popularity_fallback()) {
+    absl::StrAppend(&out,
+                    "  POPULARITY FALLBACK: every list is popularity (the "
+                    "tuned model did not beat it on validation; see "
+                    "\"serving\")\n");
+  }
   for (const v1::InfoEntry& e : m.info()) {
     absl::StrAppendFormat(&out, "  %-22s %s\n", e.key(), e.value());
   }

@@ -1,0 +1,376 @@
+#include "trainer/tuning.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/base/status_macros.h"
+#include "core/eval/splits.h"
+#include "core/models/popularity.h"
+#include "core/models/scorer.h"
+#include "trainer/evaluation.h"
+
+namespace tailor {
+namespace {
+
+// eval's temporal protocol holds out the same share.
+constexpr double kValidationFraction = 0.20;
+// Full passes over the axes at most (a pass that changes nothing ends it).
+constexpr int kMaxPasses = 3;
+
+// One hyperparameter and the values the search may try for it.
+template <typename Options>
+struct Axis {
+  std::vector<double> values;
+  std::function<void(Options*, double)> set;
+  std::function<double(const Options&)> get;
+};
+
+std::vector<Axis<AlsOptions>> AlsAxes() {
+  return {
+      {{1, 3, 10, 30, 100, 300, 1000},
+       [](AlsOptions* o, double v) { o->regularization = v; },
+       [](const AlsOptions& o) { return o.regularization; }},
+      {{0.25, 0.5, 1, 2, 4},
+       [](AlsOptions* o, double v) { o->alpha = v; },
+       [](const AlsOptions& o) { return o.alpha; }},
+      {{32, 64, 128},
+       [](AlsOptions* o, double v) { o->factors = static_cast<int>(v); },
+       [](const AlsOptions& o) { return o.factors; }},
+      {{0, 1},
+       [](AlsOptions* o, double v) { o->frequency_scaling = v; },
+       [](const AlsOptions& o) { return o.frequency_scaling; }},
+  };
+}
+
+std::vector<Axis<BprOptions>> BprAxes() {
+  return {
+      {{0.0005, 0.002, 0.01},
+       [](BprOptions* o, double v) { o->regularization = v; },
+       [](const BprOptions& o) { return o.regularization; }},
+      {{0.01, 0.05, 0.1},
+       [](BprOptions* o, double v) { o->learning_rate = v; },
+       [](const BprOptions& o) { return o.learning_rate; }},
+      {{32, 64, 128},
+       [](BprOptions* o, double v) { o->factors = static_cast<int>(v); },
+       [](const BprOptions& o) { return o.factors; }},
+  };
+}
+
+// Simpler first: fewer factors, no frequency scaling, stronger
+// regularization (the order ChooseWithinOneStandardError expects).
+auto SimplicityKey(const TuneTrial& t) {
+  if (t.algorithm == ServedAlgorithm::kAls) {
+    return std::make_tuple(t.als.factors, t.als.frequency_scaling,
+                           -t.als.regularization, t.als.alpha);
+  }
+  return std::make_tuple(t.bpr.factors, 0.0f, -t.bpr.regularization,
+                         t.bpr.learning_rate);
+}
+
+bool SameSetting(const TuneTrial& t, ServedAlgorithm algorithm,
+                 const AlsOptions& als, const BprOptions& bpr) {
+  if (t.algorithm != algorithm) return false;
+  if (algorithm == ServedAlgorithm::kAls) {
+    return t.als.factors == als.factors &&
+           t.als.regularization == als.regularization &&
+           t.als.alpha == als.alpha &&
+           t.als.frequency_scaling == als.frequency_scaling;
+  }
+  return t.bpr.factors == bpr.factors &&
+         t.bpr.regularization == bpr.regularization &&
+         t.bpr.learning_rate == bpr.learning_rate;
+}
+
+std::string ParamsOf(ServedAlgorithm algorithm, const AlsOptions& als,
+                     const BprOptions& bpr) {
+  if (algorithm == ServedAlgorithm::kAls) {
+    return absl::StrFormat(
+        "factors=%d regularization=%g alpha=%g frequency_scaling=%g",
+        als.factors, als.regularization, als.alpha, als.frequency_scaling);
+  }
+  return absl::StrFormat("factors=%d regularization=%g learning_rate=%g",
+                         bpr.factors, bpr.regularization, bpr.learning_rate);
+}
+
+int FactorsOf(ServedAlgorithm algorithm, const AlsOptions& als,
+              const BprOptions& bpr) {
+  return algorithm == ServedAlgorithm::kAls ? als.factors : bpr.factors;
+}
+
+class Search {
+ public:
+  Search(const InteractionSplit& split, const TuneOptions& options,
+         const std::function<void(const std::string&)>& progress,
+         std::chrono::steady_clock::time_point start, TuneResult* result)
+      : split_(split),
+        options_(options),
+        progress_(progress),
+        start_(start),
+        result_(result) {}
+
+  // Scores one setting unless it was tried; `forced` ignores the budget.
+  // Returns the index of its trial, or -1 when the budget refused it.
+  absl::StatusOr<int> Try(ServedAlgorithm algorithm, const AlsOptions& als,
+                          const BprOptions& bpr, bool forced) {
+    std::vector<TuneTrial>& trials = result_->trials;
+    for (size_t t = 0; t < trials.size(); ++t) {
+      if (SameSetting(trials[t], algorithm, als, bpr)) {
+        return static_cast<int>(t);
+      }
+    }
+    if (!forced &&
+        Elapsed() + Estimate(algorithm, als, bpr) > options_.budget_seconds) {
+      ++result_->skipped_for_budget;
+      return -1;
+    }
+    const auto begin = std::chrono::steady_clock::now();
+    std::unique_ptr<Scorer> scorer;
+    if (algorithm == ServedAlgorithm::kAls) {
+      AlsOptions o = als;
+      o.compute_loss = false;
+      TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(split_.train, o));
+      scorer = std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                              std::move(f.item_factors));
+    } else {
+      TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(split_.train, bpr));
+      scorer = std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                              std::move(f.item_factors));
+    }
+    const RankingAccumulator acc =
+        ScoreRankings(*scorer, split_.train, split_.test, options_.k);
+    TuneTrial trial;
+    trial.algorithm = algorithm;
+    trial.als = als;
+    trial.bpr = bpr;
+    trial.metrics = acc.Mean();
+    trial.user_ndcg = acc.user_ndcg();
+    trial.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count();
+    if (progress_) {
+      progress_(absl::StrFormat(
+          "  tune %s %s: validation NDCG@%d %.4f (%.1f s)",
+          ServedAlgorithmName(algorithm), ParamsOf(algorithm, als, bpr),
+          options_.k, trial.metrics.ndcg, trial.seconds));
+    }
+    trials.push_back(std::move(trial));
+    return static_cast<int>(trials.size() - 1);
+  }
+
+  // Coordinate search from trial `from` over `axes`; returns the chosen
+  // trial's index. Along an axis, the search walks from the current value
+  // to each side while the scores keep rising (the first drop ends that
+  // side); the next axis starts from the simplest trial within one standard
+  // error of the best so far (Choose), so that the search moves only for
+  // gains larger than the validation noise. Passes repeat until one moves
+  // nothing.
+  template <typename Options>
+  absl::StatusOr<int> Descend(ServedAlgorithm algorithm, int from,
+                              const std::vector<Axis<Options>>& axes) {
+    int center = from;
+    for (int pass = 0; pass < kMaxPasses; ++pass) {
+      const int center_before_pass = center;
+      for (const Axis<Options>& axis : axes) {
+        // As the options hold them (floats), so that equal values compare
+        // equal.
+        std::vector<double> values;
+        for (double v : axis.values) {
+          values.push_back(static_cast<float>(v));
+        }
+        const double current =
+            axis.get(*Select<Options>(&result_->trials[center]));
+        if (std::find(values.begin(), values.end(), current) == values.end()) {
+          values.push_back(current);
+        }
+        std::sort(values.begin(), values.end());
+        const int at = static_cast<int>(
+            std::find(values.begin(), values.end(), current) - values.begin());
+        for (int step : {1, -1}) {
+          double previous = result_->trials[center].metrics.ndcg;
+          for (int i = at + step; i >= 0 && i < static_cast<int>(values.size());
+               i += step) {
+            TuneTrial candidate = result_->trials[center];
+            axis.set(Select<Options>(&candidate), values[i]);
+            TAILOR_ASSIGN_OR_RETURN(
+                int t, Try(algorithm, candidate.als, candidate.bpr, false));
+            if (t < 0) break;
+            const double score = result_->trials[t].metrics.ndcg;
+            if (score <= previous) break;
+            previous = score;
+          }
+        }
+        center = Choose(algorithm);
+      }
+      if (center == center_before_pass) break;
+    }
+    return center;
+  }
+
+  // Among the trials of `algorithm`, the simplest within one standard error
+  // of the best.
+  int Choose(ServedAlgorithm algorithm) const {
+    const std::vector<TuneTrial>& trials = result_->trials;
+    std::vector<int> own;
+    for (size_t t = 0; t < trials.size(); ++t) {
+      if (trials[t].algorithm == algorithm) own.push_back(static_cast<int>(t));
+    }
+    std::stable_sort(own.begin(), own.end(), [&](int a, int b) {
+      return SimplicityKey(trials[a]) < SimplicityKey(trials[b]);
+    });
+    std::vector<std::vector<double>> per_user;
+    for (int t : own) per_user.push_back(trials[t].user_ndcg);
+    return own[ChooseWithinOneStandardError(per_user)];
+  }
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start_)
+        .count();
+  }
+
+ private:
+  template <typename Options>
+  static Options* Select(TuneTrial* trial) {
+    if constexpr (std::is_same_v<Options, AlsOptions>) {
+      return &trial->als;
+    } else {
+      return &trial->bpr;
+    }
+  }
+
+  // Seconds the candidate should take: the latest trial of its algorithm,
+  // scaled by the square of the factor ratio (the per-row solves' cost
+  // grows faster than linearly with the factors).
+  double Estimate(ServedAlgorithm algorithm, const AlsOptions& als,
+                  const BprOptions& bpr) const {
+    const std::vector<TuneTrial>& trials = result_->trials;
+    for (auto t = trials.rbegin(); t != trials.rend(); ++t) {
+      if (t->algorithm != algorithm) continue;
+      const double ratio = static_cast<double>(FactorsOf(algorithm, als, bpr)) /
+                           FactorsOf(algorithm, t->als, t->bpr);
+      return t->seconds * std::max(1.0, ratio * ratio);
+    }
+    return 0;
+  }
+
+  const InteractionSplit& split_;
+  const TuneOptions& options_;
+  const std::function<void(const std::string&)>& progress_;
+  std::chrono::steady_clock::time_point start_;
+  TuneResult* result_;
+};
+
+}  // namespace
+
+const char* ServedAlgorithmName(ServedAlgorithm algorithm) {
+  return algorithm == ServedAlgorithm::kAls ? "als" : "bpr";
+}
+
+std::string TunedParamsText(const TuneResult& result) {
+  return ParamsOf(result.algorithm, result.als, result.bpr);
+}
+
+absl::StatusOr<TuneResult> TuneServedModel(
+    const InteractionMatrix& all, ServedAlgorithm algorithm,
+    const AlsOptions& als, const BprOptions& bpr, const TuneOptions& options,
+    const std::function<void(const std::string&)>& progress) {
+  if (!(options.budget_seconds >= 0) ||
+      !std::isfinite(options.budget_seconds)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tune_budget: must be a finite number of seconds >= 0, got ",
+        options.budget_seconds));
+  }
+  if (options.k <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tune k: must be > 0, got ", options.k));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const InteractionSplit split = SplitTemporalPerUser(all, kValidationFraction);
+  TuneResult result;
+  result.als = als;
+  result.bpr = bpr;
+  result.algorithm = algorithm;
+  result.validation_pairs = split.test.nnz();
+  if (split.test.nnz() == 0) {
+    return absl::FailedPreconditionError(
+        "tuning: no shopper has two or more items to hold one out for "
+        "validation (train with --tune=false)");
+  }
+  const RankingAccumulator popular =
+      ScoreRankings(StaticScorer(ComputePopularity(split.train)), split.train,
+                    split.test, options.k);
+  result.popularity = popular.Mean();
+  result.validation_shoppers = popular.users();
+  if (progress) {
+    progress(absl::StrFormat(
+        "tuning on a temporal validation split: %d shoppers, %d held-out "
+        "pairs (budget %.0f s); popularity NDCG@%d %.4f",
+        result.validation_shoppers, result.validation_pairs,
+        options.budget_seconds, options.k, result.popularity.ndcg));
+  }
+
+  Search search(split, options, progress, start, &result);
+  std::vector<ServedAlgorithm> algorithms = {algorithm};
+  if (options.auto_algorithm) {
+    algorithms = {ServedAlgorithm::kAls, ServedAlgorithm::kBpr};
+  }
+  // Every competitor's starting options are scored first, whatever the
+  // budget; the search then refines the leader first.
+  std::vector<int> starts;
+  for (ServedAlgorithm a : algorithms) {
+    TAILOR_ASSIGN_OR_RETURN(int t, search.Try(a, als, bpr, /*forced=*/true));
+    starts.push_back(t);
+  }
+  std::vector<size_t> order(algorithms.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return result.trials[starts[a]].metrics.ndcg >
+           result.trials[starts[b]].metrics.ndcg;
+  });
+  for (size_t o : order) {
+    if (algorithms[o] == ServedAlgorithm::kAls) {
+      TAILOR_RETURN_IF_ERROR(
+          search.Descend(ServedAlgorithm::kAls, starts[o], AlsAxes()).status());
+    } else {
+      TAILOR_RETURN_IF_ERROR(
+          search.Descend(ServedAlgorithm::kBpr, starts[o], BprAxes()).status());
+    }
+  }
+
+  // The winning algorithm is the best trial's; among its trials, the
+  // simplest within one standard error of the best.
+  const std::vector<TuneTrial>& trials = result.trials;
+  size_t best = 0;
+  for (size_t t = 1; t < trials.size(); ++t) {
+    if (trials[t].metrics.ndcg > trials[best].metrics.ndcg) best = t;
+  }
+  result.algorithm = trials[best].algorithm;
+  const TuneTrial& chosen = trials[search.Choose(result.algorithm)];
+  if (result.algorithm == ServedAlgorithm::kAls) {
+    result.als = chosen.als;
+  } else {
+    result.bpr = chosen.bpr;
+  }
+  result.chosen = chosen.metrics;
+  result.best = trials[best].metrics;
+  result.beats_popularity = result.chosen.ndcg > result.popularity.ndcg;
+  result.seconds = search.Elapsed();
+  if (progress) {
+    progress(absl::StrFormat(
+        "tuned in %.1f s (%d candidates tried, %d left for the budget): %s "
+        "%s, validation NDCG@%d %.4f (best %.4f; popularity %.4f)",
+        result.seconds, trials.size(), result.skipped_for_budget,
+        ServedAlgorithmName(result.algorithm), TunedParamsText(result),
+        options.k, result.chosen.ndcg, result.best.ndcg,
+        result.popularity.ndcg));
+  }
+  return result;
+}
+
+}  // namespace tailor
