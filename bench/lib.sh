@@ -92,8 +92,9 @@ million_shopper_store() { generate_store_once "$1" 1000000 30000 50000000; }
 
 # store_and_snapshot USERS ITEMS EVENTS [TRAINER_FLAG...]: generates a store
 # in $work/store (log: $work/datagen.log) and trains 64 factors, 10
-# iterations, into $work/snapshots (log: $work/train.log). Needs `work`
-# and `BIN`.
+# iterations, as given (no tuning: the serving benchmarks measure that model
+# shape), into $work/snapshots (log: $work/train.log). Needs `work` and
+# `BIN`.
 store_and_snapshot() {
   local users=$1 items=$2 events=$3
   shift 3
@@ -101,7 +102,7 @@ store_and_snapshot() {
     --out="$work/store" >"$work/datagen.log" 2>&1
   "$BIN/tailor-trainer" train --events="$work/store/events.csv" \
     --catalog="$work/store/catalog.csv" --snapshot_dir="$work/snapshots" \
-    --factors=64 --iterations=10 "$@" >"$work/train.log" 2>&1
+    --factors=64 --iterations=10 --tune=false "$@" >"$work/train.log" 2>&1
 }
 
 # CPU accounting for the load scripts (catalog_scale.sh, server_cpu.sh).
