@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -9,6 +11,7 @@
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -507,6 +510,96 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
     results.push_back(std::move(e));
   }
   return results;
+}
+
+absl::StatusOr<SplitFiles> WriteEvaluationSplit(const TrainingInput& input,
+                                                Protocol protocol,
+                                                uint64_t seed,
+                                                const std::string& dir,
+                                                const ProgressFn& progress) {
+  if (protocol == Protocol::kSurprise5Fold) {
+    return absl::InvalidArgumentError(
+        "--protocol: surprise-5fold has its own folds (u1..u5); split writes "
+        "ranking protocols only");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create '", dir, "': ", error.message()));
+  }
+  TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
+  const EvaluationPlan plan =
+      MakeEvaluationPlan(data.interactions, protocol, seed);
+  const InteractionMatrix& all = data.interactions;
+  SplitFiles files;
+  absl::flat_hash_set<uint64_t> held_out;
+  auto key = [](int32_t user, int32_t item) {
+    return (static_cast<uint64_t>(user) << 32) | static_cast<uint32_t>(item);
+  };
+  const std::string test_path = dir + "/test.csv";
+  std::ofstream test(test_path, std::ios::binary | std::ios::trunc);
+  test << "user_id,item_id\n";
+  for (int32_t u = 0; u < plan.test.num_users(); ++u) {
+    const int64_t begin = plan.test.row_ptr[u], end = plan.test.row_ptr[u + 1];
+    files.test_shoppers += end > begin ? 1 : 0;
+    for (int64_t p = begin; p < end; ++p) {
+      held_out.insert(key(u, plan.test.item[p]));
+      test << CsvEscape(all.users.id(u)) << ","
+           << CsvEscape(all.items.id(plan.test.item[p])) << "\n";
+      ++files.test_pairs;
+    }
+  }
+  test.close();
+  if (!test) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write '", test_path, "'"));
+  }
+  const std::string train_path = dir + "/train.csv";
+  std::ofstream train(train_path, std::ios::binary | std::ios::trunc);
+  train << EventsCsvHeader() << "\n";
+  TAILOR_RETURN_IF_ERROR(ReadInputEvents(
+      input, /*pipelined=*/true,
+      [&](Event&& e) {
+        const std::optional<int32_t> user = all.users.Find(e.user_id);
+        const std::optional<int32_t> item = all.items.Find(e.item_id);
+        if (user.has_value() && item.has_value() &&
+            held_out.contains(key(*user, *item))) {
+          return;
+        }
+        train << EventCsvRow(e) << "\n";
+        ++files.train_events;
+      },
+      [](const ReadReport&) {}));
+  train.close();
+  if (!train) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write '", train_path, "'"));
+  }
+  if (!data.catalog.empty()) {
+    const std::string catalog_path = dir + "/catalog.csv";
+    std::ofstream catalog(catalog_path, std::ios::binary | std::ios::trunc);
+    catalog << CatalogCsvHeader() << "\n";
+    for (const Item& item : data.catalog)
+      catalog << CatalogCsvRow(item) << "\n";
+    catalog.close();
+    if (!catalog) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot write '", catalog_path, "'"));
+    }
+    files.catalog_items = static_cast<int64_t>(data.catalog.size());
+  }
+  if (progress) {
+    progress(absl::StrFormat(
+        "%s split (seed %d) written to %s: train.csv %d events, test.csv %d "
+        "pairs of %d shoppers%s",
+        ProtocolName(protocol), seed, dir, files.train_events, files.test_pairs,
+        files.test_shoppers,
+        files.catalog_items > 0
+            ? absl::StrFormat(", catalog.csv %d items", files.catalog_items)
+            : std::string()));
+  }
+  return files;
 }
 
 absl::StatusOr<std::vector<RatingFold>> ReadMovieLensFolds(

@@ -120,6 +120,24 @@ absl::StatusOr<std::vector<ModelEvaluation>> RunEvaluation(
     const std::vector<std::string>& models, const EvaluationOptions& options,
     uint64_t seed, const ProgressFn& progress = {});
 
+// What WriteEvaluationSplit wrote.
+struct SplitFiles {
+  int64_t train_events = 0;   // DIR/train.csv rows
+  int64_t test_pairs = 0;     // DIR/test.csv rows
+  int64_t test_shoppers = 0;  // shoppers with at least one test pair
+  int64_t catalog_items = 0;  // DIR/catalog.csv rows (0: none written)
+};
+
+// Writes the train/test split `protocol` (a ranking protocol; seed `seed`)
+// makes of `input`, exactly as RunEvaluation makes it, for scoring a
+// served model against eval's figures: DIR/train.csv holds every event of
+// the training pairs (events CSV, whatever the input's format),
+// DIR/test.csv the held-out pairs (user_id,item_id), and DIR/catalog.csv
+// the input's catalog when it has one. DIR is created if missing.
+absl::StatusOr<SplitFiles> WriteEvaluationSplit(
+    const TrainingInput& input, Protocol protocol, uint64_t seed,
+    const std::string& dir, const ProgressFn& progress = {});
+
 struct RatingEvaluation {
   std::string model;
   double rmse = 0;  // mean over folds

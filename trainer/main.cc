@@ -164,7 +164,8 @@ ABSL_FLAG(int, kmeans_batch_size, 0,
           "segments, train: mini-batch K-Means with batches of this many "
           "users (0 = full-batch Lloyd)");
 ABSL_FLAG(std::string, out, "",
-          "profiles: also write every profile as CSV to this file");
+          "profiles: also write every profile as CSV to this file; split: "
+          "the directory to write train.csv, test.csv and catalog.csv to");
 ABSL_FLAG(std::string, ground_truth, "",
           "segments: CSV with user_id and taste_group columns to score the "
           "clusters against (default DIR/users.csv when present)");
@@ -469,11 +470,14 @@ absl::Status EvalRatings(const tailor::TrainingInput& input,
 // protocol.
 absl::Status Eval(Context& context) {
   tailor::TrainingInput& input = context.input;
-  const std::string data = absl::GetFlag(FLAGS_data);
-  if (data.empty()) {
-    return absl::InvalidArgumentError("--data: must be set for eval");
-  }
-  if (input.format == tailor::TrainingInput::Format::kMovieLens) {
+  std::string data = absl::GetFlag(FLAGS_data);
+  if (data.empty() && !input.event_files.empty()) {
+    // The input as --events / --catalog / --format give it.
+    data = input.event_files[0];
+  } else if (data.empty()) {
+    return absl::InvalidArgumentError(
+        "--data (or --events): must be set for eval");
+  } else if (input.format == tailor::TrainingInput::Format::kMovieLens) {
     input.event_files = {data + "/u.data"};
     input.catalog_file = data + "/u.item";
   } else {
@@ -570,6 +574,21 @@ absl::StatusOr<tailor::TrainingOptions> TrainingFromFlags(
   return training;
 }
 
+// tailor-trainer split: writes eval's train/test split of the input as
+// files, to train and serve a model on the training side and score what it
+// serves against the test side (tailor score).
+absl::Status Split(Context& context) {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    return absl::InvalidArgumentError("--out: must name a directory for split");
+  }
+  TAILOR_ASSIGN_OR_RETURN(const tailor::Protocol protocol,
+                          tailor::ParseProtocol(absl::GetFlag(FLAGS_protocol)));
+  return tailor::WriteEvaluationSplit(context.input, protocol,
+                                      absl::GetFlag(FLAGS_seed), out, Log)
+      .status();
+}
+
 // tailor-trainer train: trains, adds the customer segments, and publishes
 // the snapshot.
 absl::Status Train(Context& context) {
@@ -630,10 +649,15 @@ constexpr Command kCommands[] = {
      "[--catalog=FILE] --snapshot_dir=DIR",
      Train},
     {"eval",
-     "eval --data=DIR --format=movielens|events "
+     "eval --data=DIR | --events=FILE [--catalog=FILE] "
+     "--format=movielens|events|online-retail "
      "--protocol=random-75-25|temporal|cold-items|surprise-5fold "
      "--model=popularity,als [--json]",
      Eval},
+    {"split",
+     "split --events=FILE [--catalog=FILE] [--format=...] --out=DIR "
+     "[--protocol=temporal|random-75-25|cold-items] [--seed=N]",
+     Split},
     {"segments",
      "segments --data=DIR [--clusters=K] [--ground_truth=DIR/users.csv]",
      Segments},

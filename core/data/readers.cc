@@ -437,6 +437,18 @@ std::string CatalogCsvRow(const Item& item) {
                       item.in_stock ? "true" : "false");
 }
 
+std::string EventsCsvHeader() {
+  return "user_id,item_id,event_type,timestamp,value,price";
+}
+
+std::string EventCsvRow(const Event& event) {
+  return absl::StrCat(
+      CsvEscape(event.user_id), ",", CsvEscape(event.item_id), ",",
+      EventTypeName(event.type), ",", event.timestamp, ",",
+      absl::StrFormat("%.10g", event.value), ",",
+      event.price >= 0 ? absl::StrFormat("%.10g", event.price) : "");
+}
+
 absl::Status ReadMovieLensRatings(const std::string& path,
                                   const ReadOptions& options,
                                   const EventSink& sink, ReadReport* report) {

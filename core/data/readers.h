@@ -70,6 +70,10 @@ absl::StatusOr<std::vector<Item>> ReadCatalogCsv(const std::string& path,
 // The catalog header line and one catalog row, as ReadCatalogCsv reads them.
 std::string CatalogCsvHeader();
 std::string CatalogCsvRow(const Item& item);
+// The events header line (every column) and one event row, as ReadEventsCsv
+// reads them: the value always, the price when given (>= 0).
+std::string EventsCsvHeader();
+std::string EventCsvRow(const Event& event);
 // Quotes a CSV field when it holds a comma, quote or line break.
 std::string CsvEscape(absl::string_view field);
 

@@ -6,8 +6,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/env.h"
 #include "tests/core/models/planted_ratings.h"
 #include "tests/test_util.h"
 
@@ -339,6 +341,77 @@ TEST(EvaluationTest, RatingTuningPicksTheBetterCandidate) {
   grid.factors = {};
   EXPECT_FALSE(
       TuneRatingModel(ratings, 300, 200, BiasedMfOptions(), grid, 1).ok());
+}
+
+// The split written as files is eval's: train.csv holds every event of
+// the training pairs and nothing else, test.csv exactly the held-out pairs,
+// and reading train.csv back gives the training pairs.
+TEST(EvaluationTest, TheWrittenSplitIsEvalsSplit) {
+  testing::TempDir dir;
+  std::mt19937_64 rng(9);
+  std::string events = "user_id,item_id,event_type,timestamp,value,price\n";
+  int64_t total = 0;
+  for (int u = 0; u < 40; ++u) {
+    for (int e = 0; e < 12; ++e) {
+      absl::StrAppend(&events, "u", u, ",i", rng() % 30, ",",
+                      e % 3 == 0 ? "purchase" : "view", ",",
+                      1700000000 + rng() % 100000, ",2,",
+                      e % 3 == 0 ? "19.5" : "", "\n");
+      ++total;
+    }
+  }
+  testing::WriteTextFile(dir.Join("events.csv"), events);
+  testing::WriteTextFile(
+      dir.Join("catalog.csv"),
+      "item_id,title,category,brand,color,price,sizes,in_stock\n"
+      "i1,Coat,outerwear,Halden,camel,149.99,S|M,true\n");
+  TrainingInput input;
+  input.event_files = {dir.Join("events.csv")};
+  input.catalog_file = dir.Join("catalog.csv");
+  auto files =
+      WriteEvaluationSplit(input, Protocol::kTemporal, 42, dir.Join("out"));
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(files->catalog_items, 1);
+  EXPECT_EQ(files->test_shoppers, 40);
+
+  auto all = LoadInteractions(input);
+  ASSERT_TRUE(all.ok()) << all.status();
+  const EvaluationPlan plan =
+      MakeEvaluationPlan(all->interactions, Protocol::kTemporal, 42);
+  std::set<Pair> test;
+  std::string csv = *Env::Default()->ReadFile(dir.Join("out/test.csv"));
+  for (absl::string_view line : absl::StrSplit(csv, '\n', absl::SkipEmpty())) {
+    if (line == "user_id,item_id") continue;
+    const std::pair<std::string, std::string> p =
+        absl::StrSplit(line, absl::MaxSplits(',', 1));
+    test.insert(p);
+  }
+  EXPECT_EQ(test, Pairs(plan.test));
+  EXPECT_EQ(static_cast<int64_t>(test.size()), files->test_pairs);
+
+  TrainingInput train_side;
+  train_side.event_files = {dir.Join("out/train.csv")};
+  train_side.catalog_file = dir.Join("out/catalog.csv");
+  auto train = LoadInteractions(train_side);
+  ASSERT_TRUE(train.ok()) << train.status();
+  EXPECT_EQ(Pairs(train->interactions), Pairs(plan.train));
+  EXPECT_TRUE(Disjoint(Pairs(train->interactions), test));
+  EXPECT_EQ(train->catalog, all->catalog);
+  // Every event is on one side: the training pairs' events in train.csv,
+  // the held-out pairs' events nowhere else.
+  int64_t held_out_events = 0;
+  for (absl::string_view line :
+       absl::StrSplit(events, '\n', absl::SkipEmpty())) {
+    const std::vector<std::string> f = absl::StrSplit(line, ',');
+    held_out_events += test.count({f[0], f[1]});
+  }
+  EXPECT_EQ(files->train_events + held_out_events, total);
+  EXPECT_EQ(train->events, files->train_events);
+  // Purchases keep their price and quantity.
+  EXPECT_THAT(*Env::Default()->ReadFile(dir.Join("out/train.csv")),
+              HasSubstr(",purchase,"));
+  EXPECT_THAT(*Env::Default()->ReadFile(dir.Join("out/train.csv")),
+              HasSubstr(",2,19.5\n"));
 }
 
 TEST(EvaluationTest, Surprise5FoldIsNotARankingProtocol) {

@@ -6,12 +6,18 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "core/base/id_map.h"
+#include "core/base/status_macros.h"
+#include "core/data/csv.h"
 #include "core/data/readers.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -261,6 +267,126 @@ absl::StatusOr<LatencyReport> TailorClient::MeasureLatency(
           .count();
   std::sort(report.micros.begin(), report.micros.end());
   return report;
+}
+
+absl::StatusOr<ServedScore> TailorClient::ScoreServed(
+    const std::vector<HeldOut>& held_out,
+    const v1::RecommendRequest& request) const {
+  if (request.count() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("count: must be >= 1, got ", request.count()));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ServedScore score;
+  // Dense indexes for the metrics: every item listed or held out.
+  IdMap items;
+  std::vector<std::vector<int32_t>> lists;
+  lists.reserve(held_out.size());
+  v1::RecommendRequest req = request;
+  for (const HeldOut& shopper : held_out) {
+    req.set_user_id(shopper.user_id);
+    absl::StatusOr<v1::RecommendResponse> resp = Recommend(req);
+    if (!resp.ok()) {
+      return absl::Status(resp.status().code(),
+                          absl::StrCat("RecommendFor '", shopper.user_id,
+                                       "': ", resp.status().message()));
+    }
+    score.fallback_lists += resp->fallback_used() ? 1 : 0;
+    std::vector<int32_t>& list = lists.emplace_back();
+    for (const v1::RecommendedItem& item : resp->items()) {
+      list.push_back(items.Insert(item.item_id()));
+    }
+  }
+  const int32_t listed = items.size();
+  for (const HeldOut& shopper : held_out) {
+    for (const std::string& id : shopper.item_ids) items.Insert(id);
+  }
+  RankingAccumulator acc(request.count(), items.size());
+  for (size_t s = 0; s < held_out.size(); ++s) {
+    absl::flat_hash_set<int32_t> relevant;
+    for (const std::string& id : held_out[s].item_ids) {
+      relevant.insert(*items.Find(id));
+    }
+    acc.Add(lists[s], relevant);
+  }
+  score.metrics = acc.Mean();
+  score.shoppers = acc.users();
+  // Coverage over the serving model's items (-1 when its size is not
+  // available, e.g. without the admin role).
+  score.coverage = -1;
+  if (absl::StatusOr<v1::ModelInfo> model = ModelInfo();
+      model.ok() && model->items() > 0) {
+    std::vector<bool> seen(listed, false);
+    int64_t distinct = 0;
+    for (const std::vector<int32_t>& list : lists) {
+      for (int32_t i : list) {
+        distinct += seen[i] ? 0 : 1;
+        seen[i] = true;
+      }
+    }
+    score.coverage = static_cast<double>(distinct) / model->items();
+  }
+  score.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return score;
+}
+
+absl::StatusOr<std::vector<HeldOut>> ReadHeldOutCsv(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot open '", path, "'"));
+  }
+  CsvReader reader(&in);
+  std::vector<std::string> fields;
+  std::vector<HeldOut> out;
+  absl::flat_hash_map<std::string, size_t> index;
+  bool header = true;
+  while (true) {
+    TAILOR_ASSIGN_OR_RETURN(const bool more, reader.Next(&fields));
+    if (!more) break;
+    if (header) {
+      header = false;
+      if (fields.size() < 2 || fields[0] != "user_id" ||
+          fields[1] != "item_id") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":", reader.line(),
+            ": header: expected user_id,item_id (as tailor-trainer split "
+            "writes test.csv)"));
+      }
+      continue;
+    }
+    if (fields.size() < 2 || fields[0].empty() || fields[1].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", reader.line(), ": expected a user_id and an item_id"));
+    }
+    auto [it, inserted] = index.try_emplace(fields[0], out.size());
+    if (inserted) out.push_back({fields[0], {}});
+    out[it->second].item_ids.push_back(fields[1]);
+  }
+  if (out.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no held-out pair"));
+  }
+  return out;
+}
+
+std::string FormatServedScore(const ServedScore& s, int k) {
+  return absl::StrFormat(
+      "shoppers %d  P@%d %.4f  R@%d %.4f  NDCG@%d %.4f  MAP@%d %.4f  "
+      "coverage %s  fallback lists %d  (%.1f s)\n",
+      s.shoppers, k, s.metrics.precision, k, s.metrics.recall, k,
+      s.metrics.ndcg, k, s.metrics.map,
+      s.coverage < 0 ? "n/a" : absl::StrFormat("%.4f", s.coverage),
+      s.fallback_lists, s.seconds);
+}
+
+std::string ServedScoreJson(const ServedScore& s, int k) {
+  return absl::StrFormat(
+      "{\"k\":%d,\"shoppers\":%d,\"precision\":%.6f,\"recall\":%.6f,"
+      "\"ndcg\":%.6f,\"map\":%.6f,\"coverage\":%.6f,"
+      "\"fallback_lists\":%d,\"seconds\":%.3f}\n",
+      k, s.shoppers, s.metrics.precision, s.metrics.recall, s.metrics.ndcg,
+      s.metrics.map, s.coverage, s.fallback_lists, s.seconds);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/base/catalog.h"
+#include "core/eval/metrics.h"
 #include "tailor/v1/admin.grpc.pb.h"
 #include "tailor/v1/recommender.grpc.pb.h"
 
@@ -30,6 +31,26 @@ struct LatencyReport {
 
   // Nearest-rank percentile, p in (0, 1]; 0 when there are no samples.
   double Percentile(double p) const;
+};
+
+// One shopper's held-out items.
+struct HeldOut {
+  std::string user_id;
+  std::vector<std::string> item_ids;
+};
+
+// Reads a held-out pairs CSV (user_id,item_id with a header, as
+// tailor-trainer split writes test.csv), grouped by shopper in first-seen
+// order. Errors name the file and line.
+absl::StatusOr<std::vector<HeldOut>> ReadHeldOutCsv(const std::string& path);
+
+// Served lists scored against held-out items.
+struct ServedScore {
+  RankingMetrics metrics;  // means over the shoppers
+  double coverage = 0;     // distinct items listed / the model's items
+  int64_t shoppers = 0;
+  int64_t fallback_lists = 0;  // lists the popularity fallback answered
+  double seconds = 0;
 };
 
 // Thread safety: safe to use from several threads (gRPC stubs are).
@@ -72,6 +93,14 @@ class TailorClient {
   absl::StatusOr<LatencyReport> MeasureLatency(
       const std::vector<std::string>& users, int requests, int count,
       int warmup, Rpc rpc = Rpc::kRecommendFor) const;
+  // Asks RecommendFor (`request` with each shopper's user_id) for every
+  // shopper of `held_out`, one call after another, and scores the lists
+  // against the held-out items as tailor-trainer eval scores a model
+  // offline (core/eval/metrics.h at request.count()); coverage is over the
+  // serving model's items. Stops at the first failed call.
+  absl::StatusOr<ServedScore> ScoreServed(
+      const std::vector<HeldOut>& held_out,
+      const v1::RecommendRequest& request) const;
 
  private:
   // One unary call with the deadline; gRPC errors become absl::Status.
@@ -84,6 +113,11 @@ class TailorClient {
   std::unique_ptr<v1::Recommender::Stub> stub_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };
+
+// "shoppers 943  P@10 0.3312  ..." one line, and the same as one JSON
+// object.
+std::string FormatServedScore(const ServedScore& score, int k);
+std::string ServedScoreJson(const ServedScore& score, int k);
 
 // Upserts of `items` (a catalog CSV's rows), in requests of at most
 // `batch` changes.

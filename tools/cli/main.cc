@@ -12,6 +12,7 @@
 //   tailor catalog FILE.csv               upsert every item of a catalog CSV
 //   tailor stock ITEM_ID [--price=P] [--sizes=S:3,M:0] [--in_stock=false]
 //   tailor retire ITEM_ID
+//   tailor score TEST.csv [--also_exclude=view,click]  served lists scored
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -39,6 +40,10 @@ ABSL_FLAG(std::vector<std::string>, exclude, {},
           "recommend: item ids never to return");
 ABSL_FLAG(bool, include_seen, false,
           "recommend: allow items the user already purchased");
+ABSL_FLAG(std::vector<std::string>, also_exclude, {},
+          "recommend, score: also leave out items the shopper has events of "
+          "these types with, e.g. view,click,add_to_cart");
+ABSL_FLAG(bool, json, false, "score: print one JSON object");
 ABSL_FLAG(bool, include_out_of_stock, false,
           "recommend: also items the catalog marks out of stock");
 ABSL_FLAG(std::string, size, "", "recommend: only items in this size");
@@ -89,7 +94,8 @@ namespace {
 
 constexpr const char* kUsage =
     "tailor recommend USER_ID [--count=N] [--exclude=ID,..] [--include_seen]\n"
-    "    [--include_out_of_stock] [--size=S] [--categories=C,..]\n"
+    "    [--also_exclude=TYPE,..] [--include_out_of_stock] [--size=S]\n"
+    "    [--categories=C,..]\n"
     "    [--min_price=P] [--max_price=P] [--max_per_category=N]\n"
     "    [--diversity=0..1] [--boost=ID:BOOST,..]\n"
     "tailor similar ITEM_ID [--count=N]\n"
@@ -123,6 +129,14 @@ constexpr const char* kUsage =
     "                             change an item's price and stock\n"
     "tailor retire ITEM_ID        never recommend ITEM_ID again (until "
     "upserted)\n"
+    "tailor score TEST.csv [--count=N] [--also_exclude=TYPE,..] "
+    "[recommend flags] [--json]\n"
+    "                             asks RecommendFor for every shopper of "
+    "a held-out\n"
+    "                             pairs CSV (tailor-trainer split's "
+    "test.csv) and\n"
+    "                             scores the lists: P, R, NDCG, MAP@N, "
+    "coverage\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -180,6 +194,21 @@ int Print(const std::string& text) {
   return 0;
 }
 
+// An event type by its name (view, click, ...); errors name `what`.
+absl::StatusOr<tailor::v1::EventType> ParseEventType(absl::string_view what,
+                                                     absl::string_view name) {
+  tailor::v1::EventType type;
+  if (!tailor::v1::EventType_Parse(
+          absl::StrCat("EVENT_TYPE_", absl::AsciiStrToUpper(name)), &type) ||
+      type == tailor::v1::EVENT_TYPE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": '", name,
+                     "' is not one of view, click, add_to_cart, purchase, "
+                     "return, rating"));
+  }
+  return type;
+}
+
 // The recommend flags as a request for `user_id`.
 absl::StatusOr<tailor::v1::RecommendRequest> RecommendRequest(
     const std::string& user_id) {
@@ -190,6 +219,11 @@ absl::StatusOr<tailor::v1::RecommendRequest> RecommendRequest(
     req.add_exclude_item_ids(id);
   }
   req.set_exclude_seen(!absl::GetFlag(FLAGS_include_seen));
+  for (const std::string& name : absl::GetFlag(FLAGS_also_exclude)) {
+    TAILOR_ASSIGN_OR_RETURN(const tailor::v1::EventType type,
+                            ParseEventType("--also_exclude", name));
+    req.add_also_exclude_types(type);
+  }
   req.set_in_stock_only(!absl::GetFlag(FLAGS_include_out_of_stock));
   req.set_size(absl::GetFlag(FLAGS_size));
   for (const auto& c : absl::GetFlag(FLAGS_categories)) {
@@ -277,16 +311,8 @@ absl::StatusOr<int> Audience(tailor::TailorClient& client, const Args&) {
 
 // Exit code 1 when the server found the event invalid.
 absl::StatusOr<int> Record(tailor::TailorClient& client, const Args& args) {
-  tailor::v1::EventType type;
-  const std::string type_name =
-      absl::StrCat("EVENT_TYPE_", absl::AsciiStrToUpper(args[4]));
-  if (!tailor::v1::EventType_Parse(type_name, &type) ||
-      type == tailor::v1::EVENT_TYPE_UNSPECIFIED) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("TYPE: '", args[4],
-                     "' is not one of view, click, add_to_cart, purchase, "
-                     "return, rating"));
-  }
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::EventType type,
+                          ParseEventType("TYPE", args[4]));
   tailor::v1::RecordEventsRequest req;
   tailor::v1::Event* e = req.add_events();
   std::string id = absl::GetFlag(FLAGS_event_id);
@@ -452,6 +478,19 @@ absl::StatusOr<int> Latency(tailor::TailorClient& client, const Args&) {
   return report.errors == 0 ? 0 : 1;
 }
 
+// Scores the served lists of every shopper of a held-out pairs CSV.
+absl::StatusOr<int> Score(tailor::TailorClient& client, const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const std::vector<tailor::HeldOut> held_out,
+                          tailor::ReadHeldOutCsv(args[2]));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::RecommendRequest req,
+                          RecommendRequest(""));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::ServedScore score,
+                          client.ScoreServed(held_out, req));
+  return Print(absl::GetFlag(FLAGS_json)
+                   ? tailor::ServedScoreJson(score, req.count())
+                   : tailor::FormatServedScore(score, req.count()));
+}
+
 struct Command {
   const char* name;
   size_t positional;  // arguments after the command's name
@@ -468,6 +507,7 @@ constexpr Command kCommands[] = {
     {"latency", 0, Latency},     {"export", 1, Export},
     {"erase", 1, Erase},         {"catalog", 1, Catalog},
     {"stock", 1, Stock},         {"retire", 1, Retire},
+    {"score", 1, Score},
 };
 
 }  // namespace

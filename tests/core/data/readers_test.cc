@@ -221,6 +221,31 @@ TEST(EventsCsvTest, MissingFileIsNotFound) {
   EXPECT_THAT(st.message(), HasSubstr("/nonexistent/events.csv"));
 }
 
+TEST(EventsCsvTest, RoundTripsWhatTheWriterWrites) {
+  TempDir dir;
+  const std::vector<Event> events = {
+      {"u,1", "SKU \"A\"", EventType::kPurchase, 1700000000, 2, 19.95},
+      {"u2", "B", EventType::kRating, 1700000001, 4.5, -1},
+      {"u3", "C", EventType::kReturn, 1700000002, 1, 123456.78}};
+  std::string csv = EventsCsvHeader() + "\n";
+  for (const Event& e : events) csv += EventCsvRow(e) + "\n";
+  WriteTextFile(dir.Join("e.csv"), csv);
+  ReadReport report;
+  absl::Status st;
+  const std::vector<Event> read =
+      ReadEvents(dir.Join("e.csv"), {}, &report, &st);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(read.size(), events.size());
+  for (size_t k = 0; k < events.size(); ++k) {
+    EXPECT_EQ(read[k].user_id, events[k].user_id);
+    EXPECT_EQ(read[k].item_id, events[k].item_id);
+    EXPECT_EQ(read[k].type, events[k].type);
+    EXPECT_EQ(read[k].timestamp, events[k].timestamp);
+    EXPECT_EQ(read[k].value, events[k].value);
+    EXPECT_EQ(read[k].price, events[k].price);
+  }
+}
+
 TEST(CatalogCsvTest, RoundTripsWhatTheWriterWrites) {
   TempDir dir;
   Item a{"SKU1",  "Coat, \"wool\"", "outerwear", "Halden",

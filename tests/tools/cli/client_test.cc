@@ -1,10 +1,13 @@
 #include "tools/cli/client.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/customer_records.h"
 #include "tests/server/server_fixture.h"
+#include "tests/test_util.h"
 
 namespace tailor {
 namespace {
@@ -186,6 +189,69 @@ TEST_F(CliClientTest, CatalogUpsertsInBatchesAndCountsTheAnswers) {
   for (const auto& req : requests)
     totals.Add(req, *Client().UpdateCatalog(req));
   EXPECT_EQ(totals.unchanged, 2500);
+}
+
+// Served lists scored as eval scores offline: alice (no history) gets
+// A, B; bob (bought A, viewed B) gets B, C, or C, D when views are excluded
+// too; carol is unknown and gets popularity: F, E.
+TEST_F(CliClientTest, ScoreServedScoresEveryShoppersListAgainstTheHeldOut) {
+  Snapshot s = TinySnapshot();
+  s.history.flags[1] |= TypeFlag(EventType::kView);  // bob viewed B
+  Publish(s);
+  StartServer();
+  const std::vector<HeldOut> held_out = {
+      {"alice", {"A", "C"}}, {"bob", {"C"}}, {"carol", {"F"}}};
+  v1::RecommendRequest req;
+  req.set_count(2);
+  req.set_exclude_seen(true);
+  auto score = Client().ScoreServed(held_out, req);
+  ASSERT_TRUE(score.ok()) << score.status();
+  EXPECT_EQ(score->shoppers, 3);
+  EXPECT_EQ(score->fallback_lists, 1);
+  const double at2 = 1 / std::log2(3.0);  // the discount of rank 2
+  EXPECT_NEAR(score->metrics.precision, 0.5, 1e-9);
+  EXPECT_NEAR(score->metrics.recall, (0.5 + 1 + 1) / 3, 1e-9);
+  EXPECT_NEAR(score->metrics.ndcg, (1 / (1 + at2) + at2 + 1) / 3, 1e-9);
+  EXPECT_NEAR(score->metrics.map, (0.5 + 0.5 + 1) / 3, 1e-9);
+  EXPECT_NEAR(score->coverage, 5.0 / 6, 1e-9);  // A, B, C, E, F of six
+  EXPECT_THAT(FormatServedScore(*score, 2), HasSubstr("NDCG@2 0.7480"));
+  EXPECT_THAT(ServedScoreJson(*score, 2), HasSubstr("\"shoppers\":3"));
+  // Views excluded too: bob's list is C, D.
+  req.add_also_exclude_types(v1::EVENT_TYPE_VIEW);
+  score = Client().ScoreServed(held_out, req);
+  ASSERT_TRUE(score.ok()) << score.status();
+  EXPECT_NEAR(score->metrics.ndcg, (1 / (1 + at2) + 1 + 1) / 3, 1e-9);
+  // A failing call stops the run, naming the shopper.
+  req.set_count(0);
+  EXPECT_THAT(Client().ScoreServed(held_out, req).status().message(),
+              HasSubstr("count"));
+  req.set_count(2);
+  req.set_size(std::string(300, 'x'));  // longer than any id may be
+  EXPECT_THAT(Client().ScoreServed(held_out, req).status().message(),
+              HasSubstr("RecommendFor 'alice'"));
+}
+
+TEST(ReadHeldOutCsvTest, GroupsByShopperAndNamesBadLines) {
+  testing::TempDir dir;
+  testing::WriteTextFile(dir.Join("t.csv"),
+                         "user_id,item_id\nu1,A\nu2,B\nu1,C\n");
+  auto held_out = ReadHeldOutCsv(dir.Join("t.csv"));
+  ASSERT_TRUE(held_out.ok()) << held_out.status();
+  ASSERT_EQ(held_out->size(), 2u);
+  EXPECT_EQ((*held_out)[0].user_id, "u1");
+  EXPECT_EQ((*held_out)[0].item_ids, (std::vector<std::string>{"A", "C"}));
+  EXPECT_EQ((*held_out)[1].item_ids, (std::vector<std::string>{"B"}));
+  testing::WriteTextFile(dir.Join("bad.csv"), "user_id,item_id\nu1,A\nu2\n");
+  EXPECT_THAT(ReadHeldOutCsv(dir.Join("bad.csv")).status().message(),
+              HasSubstr("bad.csv:3: expected a user_id and an item_id"));
+  testing::WriteTextFile(dir.Join("header.csv"), "user,item\nu1,A\n");
+  EXPECT_THAT(ReadHeldOutCsv(dir.Join("header.csv")).status().message(),
+              HasSubstr("header.csv:1: header"));
+  testing::WriteTextFile(dir.Join("empty.csv"), "user_id,item_id\n");
+  EXPECT_THAT(ReadHeldOutCsv(dir.Join("empty.csv")).status().message(),
+              HasSubstr("no held-out pair"));
+  EXPECT_EQ(ReadHeldOutCsv(dir.Join("missing.csv")).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(CliClientNoServerTest, UnreachableServerIsAnError) {
