@@ -28,49 +28,41 @@ template <typename Options>
 struct Axis {
   std::vector<double> values;
   std::function<void(Options*, double)> set;
-  std::function<double(const Options&)> get;
 };
 
 std::vector<Axis<AlsOptions>> AlsAxes() {
   return {
       {{1, 3, 10, 30, 100, 300, 1000},
-       [](AlsOptions* o, double v) { o->regularization = v; },
-       [](const AlsOptions& o) { return o.regularization; }},
-      {{0.25, 0.5, 1, 2, 4},
-       [](AlsOptions* o, double v) { o->alpha = v; },
-       [](const AlsOptions& o) { return o.alpha; }},
+       [](AlsOptions* o, double v) { o->regularization = v; }},
+      {{0.25, 0.5, 1, 2, 4}, [](AlsOptions* o, double v) { o->alpha = v; }},
       {{32, 64, 128},
-       [](AlsOptions* o, double v) { o->factors = static_cast<int>(v); },
-       [](const AlsOptions& o) { return o.factors; }},
-      {{0, 1},
-       [](AlsOptions* o, double v) { o->frequency_scaling = v; },
-       [](const AlsOptions& o) { return o.frequency_scaling; }},
+       [](AlsOptions* o, double v) { o->factors = static_cast<int>(v); }},
+      {{0, 1}, [](AlsOptions* o, double v) { o->frequency_scaling = v; }},
   };
 }
 
 std::vector<Axis<BprOptions>> BprAxes() {
   return {
       {{0.0005, 0.002, 0.01},
-       [](BprOptions* o, double v) { o->regularization = v; },
-       [](const BprOptions& o) { return o.regularization; }},
+       [](BprOptions* o, double v) { o->regularization = v; }},
       {{0.01, 0.05, 0.1},
-       [](BprOptions* o, double v) { o->learning_rate = v; },
-       [](const BprOptions& o) { return o.learning_rate; }},
+       [](BprOptions* o, double v) { o->learning_rate = v; }},
       {{32, 64, 128},
-       [](BprOptions* o, double v) { o->factors = static_cast<int>(v); },
-       [](const BprOptions& o) { return o.factors; }},
+       [](BprOptions* o, double v) { o->factors = static_cast<int>(v); }},
   };
 }
 
 // Simpler first: fewer factors, no frequency scaling, stronger
-// regularization (the order ChooseWithinOneStandardError expects).
+// regularization (the order ChooseWithinOneStandardError expects); among
+// settings of equal complexity (alpha and the learning rate are not
+// complexity), the better validation score first.
 auto SimplicityKey(const TuneTrial& t) {
   if (t.algorithm == ServedAlgorithm::kAls) {
     return std::make_tuple(t.als.factors, t.als.frequency_scaling,
-                           -t.als.regularization, t.als.alpha);
+                           -t.als.regularization, -t.metrics.ndcg);
   }
   return std::make_tuple(t.bpr.factors, 0.0f, -t.bpr.regularization,
-                         t.bpr.learning_rate);
+                         -t.metrics.ndcg);
 }
 
 bool SameSetting(const TuneTrial& t, ServedAlgorithm algorithm,
@@ -164,12 +156,11 @@ class Search {
   }
 
   // Coordinate search from trial `from` over `axes`; returns the chosen
-  // trial's index. Along an axis, the search walks from the current value
-  // to each side while the scores keep rising (the first drop ends that
-  // side); the next axis starts from the simplest trial within one standard
-  // error of the best so far (Choose), so that the search moves only for
-  // gains larger than the validation noise. Passes repeat until one moves
-  // nothing.
+  // trial's index. Each axis is scanned whole (every value, the others held
+  // at the current setting; the budget may cut a scan short); the next axis
+  // starts from the simplest trial within one standard error of the best so
+  // far (Choose), so that the search moves only for gains larger than the
+  // validation noise. Passes repeat until one moves nothing.
   template <typename Options>
   absl::StatusOr<int> Descend(ServedAlgorithm algorithm, int from,
                               const std::vector<Axis<Options>>& axes) {
@@ -177,33 +168,11 @@ class Search {
     for (int pass = 0; pass < kMaxPasses; ++pass) {
       const int center_before_pass = center;
       for (const Axis<Options>& axis : axes) {
-        // As the options hold them (floats), so that equal values compare
-        // equal.
-        std::vector<double> values;
-        for (double v : axis.values) {
-          values.push_back(static_cast<float>(v));
-        }
-        const double current =
-            axis.get(*Select<Options>(&result_->trials[center]));
-        if (std::find(values.begin(), values.end(), current) == values.end()) {
-          values.push_back(current);
-        }
-        std::sort(values.begin(), values.end());
-        const int at = static_cast<int>(
-            std::find(values.begin(), values.end(), current) - values.begin());
-        for (int step : {1, -1}) {
-          double previous = result_->trials[center].metrics.ndcg;
-          for (int i = at + step; i >= 0 && i < static_cast<int>(values.size());
-               i += step) {
-            TuneTrial candidate = result_->trials[center];
-            axis.set(Select<Options>(&candidate), values[i]);
-            TAILOR_ASSIGN_OR_RETURN(
-                int t, Try(algorithm, candidate.als, candidate.bpr, false));
-            if (t < 0) break;
-            const double score = result_->trials[t].metrics.ndcg;
-            if (score <= previous) break;
-            previous = score;
-          }
+        for (double value : axis.values) {
+          TuneTrial candidate = result_->trials[center];
+          axis.set(Select<Options>(&candidate), value);
+          TAILOR_RETURN_IF_ERROR(
+              Try(algorithm, candidate.als, candidate.bpr, false).status());
         }
         center = Choose(algorithm);
       }
