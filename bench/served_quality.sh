@@ -75,7 +75,7 @@ serve_and_score() {
   wait "$server" 2>/dev/null || true
 }
 
-echo "| data set | test shoppers | best offline (NDCG@10) | popularity | served | served / best | default request | before | tuning (s) | chosen |"
+echo "| data set | test shoppers | best offline (NDCG@10) | popularity | served (± s.e.) | served / best | default request | before | tuning (s) | chosen |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for name in $DATASETS; do
   dir=$work/$name
@@ -107,9 +107,10 @@ for name in $DATASETS; do
   best=${best_model% *} model=${best_model#* }
   popularity=$(grep '"model":"popularity"' "$dir/offline.json" | json_field ndcg)
   served=$(json_field ndcg <"$dir/served.json")
-  printf '| %s | %s | %.4f (%s) | %.4f | %.4f | %.3f | %.4f | %.4f | %s | %s %s |\n' \
+  printf '| %s | %s | %.4f (%s) | %.4f | %.4f ± %.4f | %.3f | %.4f | %.4f | %s | %s %s |\n' \
     "$name" "$(json_field shoppers <"$dir/served.json")" "$best" "$model" \
-    "$popularity" "$served" "$(awk -v s="$served" -v b="$best" 'BEGIN { print s / b }')" \
+    "$popularity" "$served" "$(json_field ndcg_standard_error <"$dir/served.json")" \
+    "$(awk -v s="$served" -v b="$best" 'BEGIN { print s / b }')" \
     "$(json_field ndcg <"$dir/default.json")" "$(json_field ndcg <"$dir/before.json")" \
     "$(info tune_seconds "$dir/served.model")" "$(info serving "$dir/served.model")" \
     "$(for k in factors regularization alpha frequency_scaling learning_rate; do

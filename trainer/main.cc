@@ -46,7 +46,33 @@ ABSL_FLAG(std::string, event_log_secondary, "",
 ABSL_FLAG(std::string, format, "events",
           "input format: events | movielens | online-retail (the UCI Online "
           "Retail export: orders as purchases, cancellations as returns, "
-          "the catalog from the lines when --catalog is not given)");
+          "the catalog from the lines when --catalog is not given) | mapped "
+          "(any CSV with a header, read through --columns)");
+ABSL_FLAG(std::string, columns, "",
+          "format mapped: Tailor's fields to the file's columns, e.g. "
+          "user_id=CustomerID,item_id=StockCode,timestamp=InvoiceDate,"
+          "quantity=Quantity,price=UnitPrice,order_id=InvoiceNo,"
+          "title=Description (also event_type, value)");
+ABSL_FLAG(std::string, event_type, "",
+          "format mapped: the type of every row when there is no event_type "
+          "column (e.g. purchase)");
+ABSL_FLAG(std::string, event_type_map, "",
+          "format mapped: the event_type column's values to Tailor's types, "
+          "e.g. order=purchase,refund=return,pageview=view");
+ABSL_FLAG(std::string, time_format, "",
+          "format mapped: the timestamp column's strptime-style format, read "
+          "as UTC (e.g. '%d/%m/%Y %H:%M'); default Unix seconds or ISO-8601, "
+          "and day/month dates are refused until a format is chosen");
+ABSL_FLAG(std::string, cancel_prefix, "C",
+          "format mapped: order ids starting with this are cancellations "
+          "(their negative quantities are returns)");
+ABSL_FLAG(std::string, catalog_columns, "",
+          "the catalog file's fields to its columns, e.g. item_id=SKU,"
+          "title=Name,category=Department,brand=Brand,color=Colour,"
+          "price=Price,sizes=Sizes,in_stock=Stock (default: the catalog CSV "
+          "layout)");
+ABSL_FLAG(std::string, sizes_separator, "|",
+          "--catalog_columns: the character between a sizes value's sizes");
 ABSL_FLAG(std::string, movielens_dir, "",
           "shortcut for --format=movielens --events=DIR/u.data "
           "--catalog=DIR/u.item");
@@ -302,10 +328,39 @@ absl::Status ContextFromFlags(Context* context) {
     input.format = tailor::TrainingInput::Format::kMovieLens;
   } else if (format == "online-retail") {
     input.format = tailor::TrainingInput::Format::kOnlineRetail;
+  } else if (format == "mapped") {
+    input.format = tailor::TrainingInput::Format::kMapped;
+    TAILOR_ASSIGN_OR_RETURN(
+        tailor::ColumnMapping mapping,
+        tailor::ParseEventMapping(absl::GetFlag(FLAGS_columns),
+                                  absl::GetFlag(FLAGS_event_type),
+                                  absl::GetFlag(FLAGS_event_type_map),
+                                  absl::GetFlag(FLAGS_time_format)));
+    mapping.cancel_prefix = absl::GetFlag(FLAGS_cancel_prefix);
+    input.mapping =
+        std::make_shared<const tailor::ColumnMapping>(std::move(mapping));
   } else if (format != "events") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format: '", format,
+        "' is not one of events, movielens, online-retail, mapped"));
+  }
+  if (input.format != tailor::TrainingInput::Format::kMapped &&
+      !absl::GetFlag(FLAGS_columns).empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--format: '", format,
-                     "' is not one of events, movielens, online-retail"));
+        "--columns: maps the columns of --format=mapped files only");
+  }
+  if (const std::string spec = absl::GetFlag(FLAGS_catalog_columns);
+      !spec.empty()) {
+    TAILOR_ASSIGN_OR_RETURN(tailor::ColumnMapping mapping,
+                            tailor::ParseCatalogMapping(spec));
+    const std::string separator = absl::GetFlag(FLAGS_sizes_separator);
+    if (separator.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--sizes_separator: must be one character, got '", separator, "'"));
+    }
+    mapping.sizes_separator = separator[0];
+    input.catalog_mapping =
+        std::make_shared<const tailor::ColumnMapping>(std::move(mapping));
   }
   if (const std::string dir = absl::GetFlag(FLAGS_movielens_dir);
       !dir.empty()) {
@@ -645,6 +700,10 @@ constexpr Command kCommands[] = {
      "  tailor-trainer train --movielens_dir=DIR --snapshot_dir=DIR\n"
      "  tailor-trainer train --format=online-retail --events=FILE "
      "--snapshot_dir=DIR\n"
+     "  tailor-trainer train --format=mapped --events=orders.csv "
+     "--columns=user_id=Customer,item_id=SKU,timestamp=Date "
+     "--event_type=purchase [--time_format=FORMAT] "
+     "[--catalog=FILE --catalog_columns=item_id=SKU,...] --snapshot_dir=DIR\n"
      "  tailor-trainer train [--events=FILE] --event_log=SERVER_DATA_DIR "
      "[--catalog=FILE] --snapshot_dir=DIR",
      Train},

@@ -75,6 +75,15 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
             file, input.read_options,
             [&](OrderLine&& line) { sink(EventOfOrderLine(line)); }, &report));
         break;
+      case TrainingInput::Format::kMapped:
+        if (input.mapping == nullptr) {
+          return absl::InvalidArgumentError(
+              "format mapped: no column mapping (--columns)");
+        }
+        TAILOR_RETURN_IF_ERROR(ReadMappedEventsCsv(
+            file, *input.mapping, input.read_options,
+            [&](MappedRow&& row) { sink(std::move(row.event)); }, &report));
+        break;
       case TrainingInput::Format::kEvents:
         TAILOR_RETURN_IF_ERROR(
             pipelined ? ReadEventsCsvPipelined(file, input.read_options, sink,
@@ -92,11 +101,25 @@ absl::Status ReadInputEvents(const TrainingInput& input, bool pipelined,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Whether the input's events files imply a catalog: order exports, and
+// mapped files with a title or price column.
+bool EventFilesImplyCatalog(const TrainingInput& input) {
+  if (input.event_files.empty()) return false;
+  if (input.format == TrainingInput::Format::kOnlineRetail) return true;
+  return input.format == TrainingInput::Format::kMapped &&
+         input.mapping != nullptr &&
+         (input.mapping->Source("title").has_value() ||
+          input.mapping->Source("price").has_value());
+}
+
+}  // namespace
+
 bool HasCatalog(const TrainingInput& input) {
   return !input.catalog_file.empty() ||
          (input.live_catalog != nullptr && !input.live_catalog->empty()) ||
-         (input.format == TrainingInput::Format::kOnlineRetail &&
-          !input.event_files.empty());
+         EventFilesImplyCatalog(input);
 }
 
 namespace {
@@ -105,19 +128,39 @@ namespace {
 absl::StatusOr<std::vector<Item>> ReadFileCatalog(const TrainingInput& input,
                                                   ReadReport* report) {
   if (!input.catalog_file.empty()) {
+    if (input.catalog_mapping != nullptr) {
+      return ReadMappedCatalogCsv(input.catalog_file, *input.catalog_mapping,
+                                  input.read_options, report);
+    }
     return input.format == TrainingInput::Format::kMovieLens
                ? ReadMovieLensItems(input.catalog_file, input.read_options,
                                     report)
                : ReadCatalogCsv(input.catalog_file, input.read_options, report);
   }
-  if (input.format != TrainingInput::Format::kOnlineRetail) {
-    return std::vector<Item>();
-  }
+  if (!EventFilesImplyCatalog(input)) return std::vector<Item>();
   OrderLineCatalog catalog;
   for (const std::string& file : input.event_files) {
     ReadReport lines;  // the event pass reports the rows
-    TAILOR_RETURN_IF_ERROR(ReadOnlineRetailCsv(
-        file, input.read_options, [&](OrderLine&& line) { catalog.Add(line); },
+    if (input.format == TrainingInput::Format::kOnlineRetail) {
+      TAILOR_RETURN_IF_ERROR(ReadOnlineRetailCsv(
+          file, input.read_options,
+          [&](OrderLine&& line) { catalog.Add(line); }, &lines));
+      continue;
+    }
+    // Mapped rows: priced ones when there is a price column (an unpriced
+    // view must not reprice the item), else titled ones.
+    const bool has_price = input.mapping->Source("price").has_value();
+    TAILOR_RETURN_IF_ERROR(ReadMappedEventsCsv(
+        file, *input.mapping, input.read_options,
+        [&](MappedRow&& row) {
+          if (has_price ? !row.priced : row.title.empty()) return;
+          OrderLine line;
+          line.item_id = row.event.item_id;
+          line.timestamp = row.event.timestamp;
+          line.unit_price = row.priced ? row.event.price : 0;
+          line.description = std::move(row.title);
+          catalog.Add(line);
+        },
         &lines));
   }
   std::vector<Item> items = catalog.Items();

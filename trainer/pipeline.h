@@ -4,6 +4,7 @@
 #define TAILOR_TRAINER_PIPELINE_H_
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,16 +42,23 @@ class EventSource {
 struct TrainingInput {
   // kOnlineRetail: order exports in the UCI Online Retail layout
   // (ReadOnlineRetailCsv), each line a purchase or, when cancelled, a
-  // return (EventOfOrderLine).
-  enum class Format { kEvents, kMovieLens, kOnlineRetail };
+  // return (EventOfOrderLine). kMapped: any CSV of orders or events read
+  // through `mapping` (ReadMappedEventsCsv).
+  enum class Format { kEvents, kMovieLens, kOnlineRetail, kMapped };
   Format format = Format::kEvents;
+  // kMapped: the events files' column mapping (required).
+  std::shared_ptr<const ColumnMapping> mapping;
+  // The catalog file's column mapping (null: the catalog CSV layout, or
+  // MovieLens' u.item).
+  std::shared_ptr<const ColumnMapping> catalog_mapping;
   // Events CSVs, MovieLens ratings files (u.data, u1.base, ...) or order
   // exports.
   std::vector<std::string> event_files;
   // Read after the files (may be null; must outlive the input).
   const EventSource* event_log = nullptr;
   // Catalog CSV, or MovieLens u.item; optional. Without one, order exports
-  // give the catalog their lines imply (OrderLineCatalog).
+  // (and mapped files with a title or price column) give the catalog their
+  // lines imply (OrderLineCatalog).
   std::string catalog_file;
   ReadOptions read_options;
   EventWeights weights;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -48,7 +49,9 @@ absl::StatusOr<std::ifstream> OpenInput(const std::string& path,
 // Column positions of a CSV file, from its header or by position.
 class Columns {
  public:
-  explicit Columns(std::vector<std::string> names) : names_(std::move(names)) {}
+  // With `require_header`, the first record is always the header.
+  explicit Columns(std::vector<std::string> names, bool require_header = false)
+      : names_(std::move(names)), require_header_(require_header) {}
 
   // Looks at the first record: if any field is names_[0] it is a header,
   // and columns are mapped by name. Returns whether it was a header.
@@ -56,6 +59,7 @@ class Columns {
                               size_t required) {
     index_.clear();
     const bool is_header =
+        require_header_ ||
         std::any_of(first.begin(), first.end(), [&](const std::string& f) {
           return absl::StripAsciiWhitespace(f) == names_[0];
         });
@@ -71,8 +75,11 @@ class Columns {
         if (absl::StripAsciiWhitespace(first[i]) == names_[n]) found = i;
       }
       if (found < 0 && n < required) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("header has no '", names_[n], "' column"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "header has no '", names_[n], "' column",
+            require_header_ ? absl::StrCat(" (its columns: ",
+                                           absl::StrJoin(first, ", "), ")")
+                            : ""));
       }
       index_.push_back(found < 0 ? SIZE_MAX : static_cast<size_t>(found));
       if (found >= 0 && n < required) {
@@ -91,6 +98,7 @@ class Columns {
 
  private:
   std::vector<std::string> names_;
+  bool require_header_;
   std::vector<size_t> index_;
   size_t min_fields_ = 0;
 };
@@ -247,6 +255,11 @@ absl::Status ReadRows(const std::string& path, absl::string_view what,
       continue;
     }
     absl::Status st = parse_row(row, reader.line());
+    if (absl::IsFailedPrecondition(st)) {
+      // Not the row's fault but the file's (e.g. ambiguous dates): fatal.
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ":", reader.line(), ": ", st.message()));
+    }
     if (!st.ok()) {
       TAILOR_RETURN_IF_ERROR(
           RejectRow(options, report, reader.line(), st.message()));
@@ -409,6 +422,207 @@ absl::Status ReadOnlineRetailCsv(const std::string& path,
         return absl::OkStatus();
       },
       /*split_whole_line_fields=*/true);
+}
+
+namespace {
+
+// A mapped file's columns: the mapping's source names, in its order; Get
+// by Tailor's field name ("" when unmapped).
+class MappedColumns {
+ public:
+  explicit MappedColumns(const ColumnMapping& mapping) : mapping_(mapping) {
+    std::vector<std::string> names;
+    for (const auto& [field, column] : mapping.columns) names.push_back(column);
+    columns_ = std::make_unique<Columns>(std::move(names),
+                                         /*require_header=*/true);
+  }
+  Columns* columns() { return columns_.get(); }
+  size_t size() const { return mapping_.columns.size(); }
+  bool has(absl::string_view field) const {
+    return mapping_.Source(field).has_value();
+  }
+  absl::string_view Get(const std::vector<std::string>& row,
+                        absl::string_view field) const {
+    for (size_t n = 0; n < mapping_.columns.size(); ++n) {
+      if (mapping_.columns[n].first == field) {
+        return absl::StripAsciiWhitespace(columns_->Get(row, n));
+      }
+    }
+    return absl::string_view();
+  }
+  // The source column's name, for errors.
+  std::string Name(absl::string_view field) const {
+    return mapping_.Source(field).value_or(std::string(field));
+  }
+
+ private:
+  const ColumnMapping& mapping_;
+  std::unique_ptr<Columns> columns_;
+};
+
+absl::StatusOr<MappedRow> ParseMappedRow(const ColumnMapping& mapping,
+                                         const MappedColumns& cols,
+                                         const std::vector<std::string>& row) {
+  MappedRow out;
+  Event& e = out.event;
+  e.user_id = std::string(cols.Get(row, "user_id"));
+  TAILOR_RETURN_IF_ERROR(ValidateId(cols.Name("user_id"), e.user_id));
+  e.item_id = std::string(cols.Get(row, "item_id"));
+  TAILOR_RETURN_IF_ERROR(ValidateId(cols.Name("item_id"), e.item_id));
+  TAILOR_ASSIGN_OR_RETURN(e.timestamp,
+                          ParseMappedTimestamp(mapping, cols.Name("timestamp"),
+                                               cols.Get(row, "timestamp")));
+  if (mapping.fixed_type.has_value()) {
+    e.type = *mapping.fixed_type;
+  } else {
+    const std::string value(cols.Get(row, "event_type"));
+    if (auto it = mapping.type_values.find(value);
+        it != mapping.type_values.end()) {
+      e.type = it->second;
+    } else if (absl::StatusOr<EventType> type = ParseEventType(value);
+               type.ok()) {
+      e.type = *type;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          cols.Name("event_type"), ": '", value,
+          "' is not an event type (map it with --event_type_map=", value,
+          "=TYPE)"));
+    }
+  }
+  if (cols.has("quantity")) {
+    TAILOR_ASSIGN_OR_RETURN(
+        const double quantity,
+        ParseNumber(cols.Name("quantity"), cols.Get(row, "quantity")));
+    if (quantity == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(cols.Name("quantity"), ": must not be 0"));
+    }
+    const bool cancellation =
+        cols.has("order_id") && !mapping.cancel_prefix.empty() &&
+        absl::StartsWith(cols.Get(row, "order_id"), mapping.cancel_prefix);
+    if (cancellation && quantity > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          cols.Name("quantity"), ": a cancellation (", cols.Name("order_id"),
+          " ", mapping.cancel_prefix, "...) must be negative, got ", quantity));
+    }
+    if (quantity < 0) {
+      if (cancellation && e.type == EventType::kPurchase) {
+        e.type = EventType::kReturn;
+      } else if (!cancellation && e.type != EventType::kReturn) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            cols.Name("quantity"), ": ", quantity,
+            " is negative outside a cancellation (",
+            cols.has("order_id")
+                ? absl::StrCat(cols.Name("order_id"), " starting with '",
+                               mapping.cancel_prefix, "'")
+                : "map the order number: --columns=...,order_id=COLUMN",
+            ") or a return"));
+      }
+    }
+    e.value = std::abs(quantity);
+  }
+  if (cols.has("value") &&
+      (e.type == EventType::kRating || !cols.has("quantity"))) {
+    const absl::string_view value = cols.Get(row, "value");
+    if (!value.empty()) {
+      TAILOR_ASSIGN_OR_RETURN(e.value, ParseNumber(cols.Name("value"), value));
+    }
+  }
+  if (e.type == EventType::kRating &&
+      (!cols.has("value") || cols.Get(row, "value").empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        cols.has("value") ? cols.Name("value") : "value",
+        ": a rating needs a value (map it: --columns=...,value=COLUMN)"));
+  }
+  if (cols.has("price") && !cols.Get(row, "price").empty()) {
+    TAILOR_ASSIGN_OR_RETURN(
+        e.price, ParseNumber(cols.Name("price"), cols.Get(row, "price")));
+    if (e.price < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          cols.Name("price"), ": must not be negative, got ", e.price));
+    }
+    out.priced = true;
+  }
+  out.title = std::string(cols.Get(row, "title"));
+  return out;
+}
+
+absl::StatusOr<Item> ParseMappedItem(const ColumnMapping& mapping,
+                                     const MappedColumns& cols,
+                                     const std::vector<std::string>& row) {
+  Item item;
+  item.item_id = std::string(cols.Get(row, "item_id"));
+  TAILOR_RETURN_IF_ERROR(ValidateId(cols.Name("item_id"), item.item_id));
+  item.title = std::string(cols.Get(row, "title"));
+  item.category = std::string(cols.Get(row, "category"));
+  item.brand = std::string(cols.Get(row, "brand"));
+  item.color = std::string(cols.Get(row, "color"));
+  if (const absl::string_view price = cols.Get(row, "price"); !price.empty()) {
+    TAILOR_ASSIGN_OR_RETURN(item.price, ParseNumber(cols.Name("price"), price));
+    if (item.price < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          cols.Name("price"), ": must not be negative, got ", item.price));
+    }
+  }
+  for (absl::string_view size :
+       absl::StrSplit(cols.Get(row, "sizes"), mapping.sizes_separator,
+                      absl::SkipWhitespace())) {
+    item.sizes.emplace_back(absl::StripAsciiWhitespace(size));
+  }
+  item.in_stock = true;
+  if (const absl::string_view stock = cols.Get(row, "in_stock");
+      !stock.empty()) {
+    double units;
+    if (absl::SimpleAtod(stock, &units) && std::isfinite(units)) {
+      item.in_stock = units > 0;
+    } else {
+      TAILOR_ASSIGN_OR_RETURN(item.in_stock,
+                              ParseBool(cols.Name("in_stock"), stock));
+    }
+  }
+  return item;
+}
+
+}  // namespace
+
+absl::Status ReadMappedEventsCsv(const std::string& path,
+                                 const ColumnMapping& mapping,
+                                 const ReadOptions& options,
+                                 const MappedRowSink& sink,
+                                 ReadReport* report) {
+  MappedColumns cols(mapping);
+  return ReadRows(
+      path, "events", CsvOptions{}, cols.columns(), cols.size(), true, options,
+      report,
+      [&](const std::vector<std::string>& row, int64_t) {
+        TAILOR_ASSIGN_OR_RETURN(MappedRow r,
+                                ParseMappedRow(mapping, cols, row));
+        sink(std::move(r));
+        return absl::OkStatus();
+      },
+      /*split_whole_line_fields=*/true);
+}
+
+absl::StatusOr<std::vector<Item>> ReadMappedCatalogCsv(
+    const std::string& path, const ColumnMapping& mapping,
+    const ReadOptions& options, ReadReport* report) {
+  MappedColumns cols(mapping);
+  std::vector<Item> items;
+  absl::flat_hash_map<std::string, int64_t> first_line;
+  TAILOR_RETURN_IF_ERROR(ReadRows(
+      path, "catalog", CsvOptions{}, cols.columns(), cols.size(), true, options,
+      report, [&](const std::vector<std::string>& row, int64_t line) {
+        TAILOR_ASSIGN_OR_RETURN(Item item, ParseMappedItem(mapping, cols, row));
+        auto [it, inserted] = first_line.try_emplace(item.item_id, line);
+        if (!inserted) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(cols.Name("item_id"), ": '", item.item_id,
+                           "' is a duplicate of line ", it->second));
+        }
+        items.push_back(std::move(item));
+        return absl::OkStatus();
+      }));
+  return items;
 }
 
 std::string CsvEscape(absl::string_view field) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "core/base/catalog.h"
 #include "core/base/event.h"
+#include "core/data/column_mapping.h"
 
 namespace tailor {
 
@@ -113,6 +114,33 @@ using OrderLineSink = std::function<void(OrderLine&&)>;
 absl::Status ReadOnlineRetailCsv(const std::string& path,
                                  const ReadOptions& options,
                                  const OrderLineSink& sink, ReadReport* report);
+
+// Any CSV of orders or events, read through `mapping` (column_mapping.h):
+// the header row is required and must have every mapped column; BOM,
+// quoted fields and lines quoted whole are accepted. Each row
+// becomes a MappedRow: its type fixed or from the event_type column (values
+// mapped by mapping.type_values, else Tailor's names), the quantity (its
+// magnitude) or, for a rating, the value as the event's value, the price as
+// the unit price. An order_id starting with mapping.cancel_prefix is a
+// cancellation: its negative quantity is a return of that many units (a
+// positive one is an error); a negative quantity anywhere else is an error.
+// A bad row is named by file, line and source column, counted and skipped
+// (fatal with options.strict); a day/month date without
+// mapping.time_format is fatal (FAILED_PRECONDITION), whatever `strict`.
+using MappedRowSink = std::function<void(MappedRow&&)>;
+absl::Status ReadMappedEventsCsv(const std::string& path,
+                                 const ColumnMapping& mapping,
+                                 const ReadOptions& options,
+                                 const MappedRowSink& sink, ReadReport* report);
+
+// Any catalog CSV read through `mapping` (ParseCatalogMapping; header
+// required): item_id, then whichever of title, category, brand, color,
+// price, sizes (split at mapping.sizes_separator) and in_stock (true/false/
+// 1/0/yes/no, or a count of units: in stock when above 0) are mapped.
+// Duplicate item ids are rejected as in ReadCatalogCsv.
+absl::StatusOr<std::vector<Item>> ReadMappedCatalogCsv(
+    const std::string& path, const ColumnMapping& mapping,
+    const ReadOptions& options, ReadReport* report);
 
 }  // namespace tailor
 

@@ -311,6 +311,14 @@ absl::StatusOr<ServedScore> TailorClient::ScoreServed(
   }
   score.metrics = acc.Mean();
   score.shoppers = acc.users();
+  if (score.shoppers > 1) {
+    double squares = 0;
+    for (double ndcg : acc.user_ndcg()) {
+      squares += (ndcg - score.metrics.ndcg) * (ndcg - score.metrics.ndcg);
+    }
+    score.ndcg_standard_error =
+        std::sqrt(squares / (score.shoppers - 1) / score.shoppers);
+  }
   // Coverage over the serving model's items (-1 when its size is not
   // available, e.g. without the admin role).
   score.coverage = -1;
@@ -372,10 +380,10 @@ absl::StatusOr<std::vector<HeldOut>> ReadHeldOutCsv(const std::string& path) {
 
 std::string FormatServedScore(const ServedScore& s, int k) {
   return absl::StrFormat(
-      "shoppers %d  P@%d %.4f  R@%d %.4f  NDCG@%d %.4f  MAP@%d %.4f  "
-      "coverage %s  fallback lists %d  (%.1f s)\n",
+      "shoppers %d  P@%d %.4f  R@%d %.4f  NDCG@%d %.4f (+-%.4f)  MAP@%d "
+      "%.4f  coverage %s  fallback lists %d  (%.1f s)\n",
       s.shoppers, k, s.metrics.precision, k, s.metrics.recall, k,
-      s.metrics.ndcg, k, s.metrics.map,
+      s.metrics.ndcg, s.ndcg_standard_error, k, s.metrics.map,
       s.coverage < 0 ? "n/a" : absl::StrFormat("%.4f", s.coverage),
       s.fallback_lists, s.seconds);
 }
@@ -383,10 +391,11 @@ std::string FormatServedScore(const ServedScore& s, int k) {
 std::string ServedScoreJson(const ServedScore& s, int k) {
   return absl::StrFormat(
       "{\"k\":%d,\"shoppers\":%d,\"precision\":%.6f,\"recall\":%.6f,"
-      "\"ndcg\":%.6f,\"map\":%.6f,\"coverage\":%.6f,"
-      "\"fallback_lists\":%d,\"seconds\":%.3f}\n",
+      "\"ndcg\":%.6f,\"ndcg_standard_error\":%.6f,\"map\":%.6f,"
+      "\"coverage\":%.6f,\"fallback_lists\":%d,\"seconds\":%.3f}\n",
       k, s.shoppers, s.metrics.precision, s.metrics.recall, s.metrics.ndcg,
-      s.metrics.map, s.coverage, s.fallback_lists, s.seconds);
+      s.ndcg_standard_error, s.metrics.map, s.coverage, s.fallback_lists,
+      s.seconds);
 }
 
 namespace {

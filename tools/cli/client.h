@@ -46,8 +46,9 @@ absl::StatusOr<std::vector<HeldOut>> ReadHeldOutCsv(const std::string& path);
 
 // Served lists scored against held-out items.
 struct ServedScore {
-  RankingMetrics metrics;  // means over the shoppers
-  double coverage = 0;     // distinct items listed / the model's items
+  RankingMetrics metrics;          // means over the shoppers
+  double ndcg_standard_error = 0;  // of the mean NDCG over the shoppers
+  double coverage = 0;             // distinct items listed / the model's items
   int64_t shoppers = 0;
   int64_t fallback_lists = 0;  // lists the popularity fallback answered
   double seconds = 0;

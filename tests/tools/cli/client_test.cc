@@ -214,7 +214,10 @@ TEST_F(CliClientTest, ScoreServedScoresEveryShoppersListAgainstTheHeldOut) {
   EXPECT_NEAR(score->metrics.ndcg, (1 / (1 + at2) + at2 + 1) / 3, 1e-9);
   EXPECT_NEAR(score->metrics.map, (0.5 + 0.5 + 1) / 3, 1e-9);
   EXPECT_NEAR(score->coverage, 5.0 / 6, 1e-9);  // A, B, C, E, F of six
-  EXPECT_THAT(FormatServedScore(*score, 2), HasSubstr("NDCG@2 0.7480"));
+  // Per-shopper NDCG 0.6131, 0.6309, 1: sample sd 0.2184, over sqrt(3).
+  EXPECT_NEAR(score->ndcg_standard_error, 0.12609, 1e-4);
+  EXPECT_THAT(FormatServedScore(*score, 2),
+              HasSubstr("NDCG@2 0.7480 (+-0.1261)"));
   EXPECT_THAT(ServedScoreJson(*score, 2), HasSubstr("\"shoppers\":3"));
   // Views excluded too: bob's list is C, D.
   req.add_also_exclude_types(v1::EVENT_TYPE_VIEW);
