@@ -458,12 +458,12 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
         s.info.end(),
         {
             {"tuned",
-             absl::StrFormat("%s on a temporal validation split "
-                             "(latest 20%% per shopper: %d shoppers, "
-                             "%d pairs)",
+             absl::StrFormat("%s on %d temporal validation fold%s (latest "
+                             "20%% per shopper: %d shoppers, %d pairs)",
                              options.tune.auto_algorithm
                                  ? "algorithm and hyperparameters"
                                  : "hyperparameters",
+                             t.folds, t.folds > 1 ? "s" : "",
                              t.validation_shoppers, t.validation_pairs)},
             {"tune_seconds", absl::StrFormat("%.1f", t.seconds)},
             {"tune_budget_seconds",

@@ -20,6 +20,10 @@ namespace {
 
 // eval's temporal protocol holds out the same share.
 constexpr double kValidationFraction = 0.20;
+// Validation folds: enough for about this many (fold, shopper) scores, at
+// most kMaxFolds.
+constexpr int64_t kFoldShoppers = 3000;
+constexpr int64_t kMaxFolds = 3;
 // Full passes over the axes at most (a pass that changes nothing ends it).
 constexpr int kMaxPasses = 3;
 
@@ -95,12 +99,46 @@ int FactorsOf(ServedAlgorithm algorithm, const AlsOptions& als,
   return algorithm == ServedAlgorithm::kAls ? als.factors : bpr.factors;
 }
 
+// The trials of one tuning run: scores settings on the split (each once)
+// and walks the axes, within the budget.
+// Thread safety: used by one thread (training itself runs in parallel).
+using ScorerOr = absl::StatusOr<std::unique_ptr<Scorer>>;
+
+// Trains `build` on each fold's training side and scores it on the fold's
+// held-out pairs: trial->metrics are the means over every (fold, shopper),
+// trial->user_ndcg those scores, fold after fold.
+absl::Status ScoreOnFolds(
+    const std::vector<InteractionSplit>& folds, int k,
+    const std::function<ScorerOr(const InteractionMatrix&)>& build,
+    TuneTrial* trial) {
+  RankingMetrics sum;
+  trial->user_ndcg.clear();
+  for (const InteractionSplit& fold : folds) {
+    TAILOR_ASSIGN_OR_RETURN(const std::unique_ptr<Scorer> scorer,
+                            build(fold.train));
+    const RankingAccumulator acc =
+        ScoreRankings(*scorer, fold.train, fold.test, k);
+    const RankingMetrics mean = acc.Mean();
+    const double n = static_cast<double>(acc.users());
+    sum.precision += mean.precision * n;
+    sum.recall += mean.recall * n;
+    sum.ndcg += mean.ndcg * n;
+    sum.map += mean.map * n;
+    trial->user_ndcg.insert(trial->user_ndcg.end(), acc.user_ndcg().begin(),
+                            acc.user_ndcg().end());
+  }
+  const double n = std::max<double>(1, trial->user_ndcg.size());
+  trial->metrics = {sum.precision / n, sum.recall / n, sum.ndcg / n,
+                    sum.map / n};
+  return absl::OkStatus();
+}
+
 class Search {
  public:
-  Search(const InteractionSplit& split, const TuneOptions& options,
+  Search(const std::vector<InteractionSplit>& folds, const TuneOptions& options,
          const std::function<void(const std::string&)>& progress,
          std::chrono::steady_clock::time_point start, TuneResult* result)
-      : split_(split),
+      : folds_(folds),
         options_(options),
         progress_(progress),
         start_(start),
@@ -122,26 +160,25 @@ class Search {
       return -1;
     }
     const auto begin = std::chrono::steady_clock::now();
-    std::unique_ptr<Scorer> scorer;
-    if (algorithm == ServedAlgorithm::kAls) {
-      AlsOptions o = als;
-      o.compute_loss = false;
-      TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(split_.train, o));
-      scorer = std::make_unique<FactorScorer>(std::move(f.user_factors),
-                                              std::move(f.item_factors));
-    } else {
-      TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(split_.train, bpr));
-      scorer = std::make_unique<FactorScorer>(std::move(f.user_factors),
-                                              std::move(f.item_factors));
-    }
-    const RankingAccumulator acc =
-        ScoreRankings(*scorer, split_.train, split_.test, options_.k);
     TuneTrial trial;
     trial.algorithm = algorithm;
     trial.als = als;
     trial.bpr = bpr;
-    trial.metrics = acc.Mean();
-    trial.user_ndcg = acc.user_ndcg();
+    TAILOR_RETURN_IF_ERROR(ScoreOnFolds(
+        folds_, options_.k,
+        [&](const InteractionMatrix& train) -> ScorerOr {
+          if (algorithm == ServedAlgorithm::kAls) {
+            AlsOptions o = als;
+            o.compute_loss = false;
+            TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(train, o));
+            return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                                  std::move(f.item_factors));
+          }
+          TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(train, bpr));
+          return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                                std::move(f.item_factors));
+        },
+        &trial));
     trial.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
             .count();
@@ -228,7 +265,7 @@ class Search {
     return 0;
   }
 
-  const InteractionSplit& split_;
+  const std::vector<InteractionSplit>& folds_;
   const TuneOptions& options_;
   const std::function<void(const std::string&)>& progress_;
   std::chrono::steady_clock::time_point start_;
@@ -260,31 +297,57 @@ absl::StatusOr<TuneResult> TuneServedModel(
         absl::StrCat("tune k: must be > 0, got ", options.k));
   }
   const auto start = std::chrono::steady_clock::now();
-  const InteractionSplit split = SplitTemporalPerUser(all, kValidationFraction);
-  TuneResult result;
-  result.als = als;
-  result.bpr = bpr;
-  result.algorithm = algorithm;
-  result.validation_pairs = split.test.nnz();
-  if (split.test.nnz() == 0) {
+  // Rolling origin: the first fold holds out each shopper's latest 20%,
+  // each next one the latest 20% of what the previous trained on. Few
+  // shoppers make a noisy validation score: they get more folds.
+  std::vector<InteractionSplit> folds;
+  folds.push_back(SplitTemporalPerUser(all, kValidationFraction));
+  if (folds[0].test.nnz() == 0) {
     return absl::FailedPreconditionError(
         "tuning: no shopper has two or more items to hold one out for "
         "validation (train with --tune=false)");
   }
-  const RankingAccumulator popular =
-      ScoreRankings(StaticScorer(ComputePopularity(split.train)), split.train,
-                    split.test, options.k);
-  result.popularity = popular.Mean();
-  result.validation_shoppers = popular.users();
+  int64_t first_fold_shoppers = 0;
+  for (int32_t u = 0; u < folds[0].test.num_users(); ++u) {
+    first_fold_shoppers +=
+        folds[0].test.row_ptr[u + 1] > folds[0].test.row_ptr[u] ? 1 : 0;
+  }
+  const int64_t wanted = std::clamp<int64_t>(
+      (kFoldShoppers + first_fold_shoppers - 1) / first_fold_shoppers, 1,
+      kMaxFolds);
+  while (static_cast<int64_t>(folds.size()) < wanted) {
+    InteractionSplit next =
+        SplitTemporalPerUser(folds.back().train, kValidationFraction);
+    if (next.test.nnz() == 0) break;
+    folds.push_back(std::move(next));
+  }
+  TuneResult result;
+  result.als = als;
+  result.bpr = bpr;
+  result.algorithm = algorithm;
+  result.folds = static_cast<int>(folds.size());
+  for (const InteractionSplit& fold : folds) {
+    result.validation_pairs += fold.test.nnz();
+  }
+  TuneTrial popular;
+  TAILOR_RETURN_IF_ERROR(ScoreOnFolds(
+      folds, options.k,
+      [](const InteractionMatrix& train) -> ScorerOr {
+        return std::make_unique<StaticScorer>(ComputePopularity(train));
+      },
+      &popular));
+  result.popularity = popular.metrics;
+  result.validation_shoppers = first_fold_shoppers;
   if (progress) {
     progress(absl::StrFormat(
-        "tuning on a temporal validation split: %d shoppers, %d held-out "
+        "tuning on %d temporal validation fold%s: %d shoppers, %d held-out "
         "pairs (budget %.0f s); popularity NDCG@%d %.4f",
-        result.validation_shoppers, result.validation_pairs,
-        options.budget_seconds, options.k, result.popularity.ndcg));
+        result.folds, result.folds > 1 ? "s" : "", result.validation_shoppers,
+        result.validation_pairs, options.budget_seconds, options.k,
+        result.popularity.ndcg));
   }
 
-  Search search(split, options, progress, start, &result);
+  Search search(folds, options, progress, start, &result);
   std::vector<ServedAlgorithm> algorithms = {algorithm};
   if (options.auto_algorithm) {
     algorithms = {ServedAlgorithm::kAls, ServedAlgorithm::kBpr};

@@ -6,12 +6,14 @@
 // The split is eval's temporal protocol: per shopper, the latest 20% of the
 // shopper's items are held out. Candidates train on the rest and rank every
 // item the shopper has no training pair with; NDCG@k over the held-out
-// items scores them. The search is a coordinate search from the given
-// options (one hyperparameter at a time over a fixed list of values, the
-// others held at the best so far), in the order written in tuning.cc, until
-// it has nothing left to try or the next candidate would overrun the
-// budget. Among the tried settings of the winning algorithm, the simplest
-// one within one standard error of the best is chosen
+// items scores them. When the first split holds fewer than 3,000 shoppers,
+// up to two more folds by rolling origin (the latest 20% of the previous
+// fold's training side) add to the scores, which are otherwise noisy. The
+// search is a coordinate search from the given options (one hyperparameter at a
+// time over a fixed list of values, the others held at the best so far), in the
+// order written in tuning.cc, until it has nothing left to try or the next
+// candidate would overrun the budget. Among the tried settings of the winning
+// algorithm, the simplest one within one standard error of the best is chosen
 // (ChooseWithinOneStandardError; simpler = fewer factors, no frequency
 // scaling, stronger regularization).
 #ifndef TAILOR_TRAINER_TUNING_H_
@@ -72,8 +74,9 @@ struct TuneResult {
   std::vector<TuneTrial> trials;  // in the order tried
   // Candidates left untried because the budget ran out.
   int skipped_for_budget = 0;
-  int64_t validation_shoppers = 0;
-  int64_t validation_pairs = 0;
+  int folds = 1;                    // validation folds (rolling origin)
+  int64_t validation_shoppers = 0;  // of the first fold
+  int64_t validation_pairs = 0;     // over every fold
   double seconds = 0;
 };
 

@@ -428,6 +428,7 @@ namespace {
 
 // A mapped file's columns: the mapping's source names, in its order; Get
 // by Tailor's field name ("" when unmapped).
+// Thread safety: immutable once the header is read; one reader's.
 class MappedColumns {
  public:
   explicit MappedColumns(const ColumnMapping& mapping) : mapping_(mapping) {

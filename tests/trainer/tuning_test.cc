@@ -109,9 +109,12 @@ TEST(TuningTest, ChoosesOnValidationAndBeatsTheStartingOptions) {
   EXPECT_TRUE(result->beats_popularity);
   EXPECT_GT(result->chosen.ndcg, 2 * result->popularity.ndcg);
   EXPECT_EQ(result->skipped_for_budget, 0);
-  // Every shopper has 12 items: 20% (2) of each is held out.
+  // 300 shoppers: three rolling-origin folds. Every shopper has 12 items:
+  // 20% (2) of each is held out, then 2 of the 10 left, then 2 of the 8.
+  EXPECT_EQ(result->folds, 3);
   EXPECT_EQ(result->validation_shoppers, 300);
-  EXPECT_EQ(result->validation_pairs, 600);
+  EXPECT_EQ(result->validation_pairs, 1800);
+  EXPECT_EQ(start.user_ndcg.size(), 900u);
   EXPECT_THAT(lines, ::testing::Contains(HasSubstr("tuned in")));
   // Deterministic: the same data tunes to the same choice.
   auto again = TuneServedModel(m, ServedAlgorithm::kAls, SmallAls(), SmallBpr(),
