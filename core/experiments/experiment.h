@@ -1,0 +1,110 @@
+// Experiments: named tests of serving strategies on shares of the shoppers,
+// their validation, and which arm (if any) a shopper is in.
+//
+// A shopper's place is decided in two steps, each a Bucket (assignment.h):
+// 1. Layer: bucket("layer." + layer, user_id). Each experiment owns a range
+//    [layer_begin, layer_end) of its layer's buckets, allotted when it is
+//    created (the lowest free range as wide as its traffic); a shopper is in
+//    the experiment when the layer bucket falls in its range. Ranges never
+//    overlap, so experiments of one layer never share a shopper.
+// 2. Arm: b = bucket(salt, user_id); with the arms' shares s_1..s_n (basis
+//    points) summing to the traffic T, the shopper gets the first arm i
+//    with b * T < (s_1 + ... + s_i) * 10000.
+// Both are functions of the ids alone: sticky across restarts, snapshot
+// swaps and replicas.
+#ifndef TAILOR_CORE_EXPERIMENTS_EXPERIMENT_H_
+#define TAILOR_CORE_EXPERIMENTS_EXPERIMENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tailor {
+
+struct ExperimentArm {
+  std::string name;
+  // The serving strategy the arm's shoppers get (one the snapshot serves).
+  std::string strategy;
+  // Basis points of all shoppers (of the layer's buckets), > 0.
+  int32_t share = 0;
+  // The arm the others are compared with (at most one).
+  bool control = false;
+
+  bool operator==(const ExperimentArm&) const = default;
+};
+
+// Who may enter an experiment.
+enum class Eligibility {
+  kAll,
+  kSegment,      // customers of one RFM segment (Experiment::segment)
+  kNewVisitors,  // shoppers the snapshot has no history or record of
+};
+
+enum class ExperimentState { kRunning, kStopped, kArchived };
+
+// One experiment's definition and lifecycle.
+// Thread safety: a plain value, shared read-only.
+struct Experiment {
+  std::string name;   // unique
+  std::string salt;   // unique among every experiment ever created
+  std::string layer;  // experiments of one layer never share a shopper
+  std::vector<ExperimentArm> arms;
+  Eligibility eligibility = Eligibility::kAll;
+  std::string segment;  // kSegment only: the RFM segment's name
+  int64_t start_unix = 0;
+  int64_t end_unix = 0;  // 0: runs until stopped
+  ExperimentState state = ExperimentState::kRunning;
+  int64_t created_unix = 0;
+  int64_t stopped_unix = 0;  // when stopped (0: not)
+  // The layer buckets the experiment owns (allotted by PrepareExperiment).
+  int32_t layer_begin = 0;
+  int32_t layer_end = 0;
+
+  // The arms' shares summed.
+  int32_t traffic() const;
+  // Whether it assigns shoppers at `now_unix`: running, started, not ended.
+  bool LiveAt(int64_t now_unix) const;
+  // The control arm's index, or -1.
+  int control() const;
+
+  bool operator==(const Experiment&) const = default;
+};
+
+// "running", "stopped", "archived"; "all", "segment", "new_visitors".
+const char* ExperimentStateName(ExperimentState state);
+const char* EligibilityName(Eligibility eligibility);
+
+// Checks a new experiment against the `existing` ones and the strategies
+// the server can serve, fills its defaults (layer "default", start now)
+// and allots its layer range. Errors name the field: INVALID_ARGUMENT for
+// a bad value (an empty or duplicate arm, a share out of range, an unknown
+// strategy, an end before the start, ...), FAILED_PRECONDITION for a
+// conflict with the existing experiments (a name or salt already used, a
+// layer without room for the traffic).
+absl::StatusOr<Experiment> PrepareExperiment(
+    Experiment experiment, const std::vector<Experiment>& existing,
+    const absl::flat_hash_set<std::string>& strategies, int64_t now_unix);
+
+// What eligibility looks at.
+struct ShopperFacts {
+  bool new_visitor = false;  // no model row, history or customer record
+  std::string rfm_segment;   // "" when not a known customer
+};
+
+// The index of the arm `user_id` is in, or nullopt: the experiment is not
+// live at `now_unix`, the shopper is not eligible or outside its range.
+std::optional<int> AssignArm(const Experiment& experiment,
+                             absl::string_view user_id,
+                             const ShopperFacts& facts, int64_t now_unix);
+
+// The layer bucket of step 1 above.
+int32_t LayerBucket(absl::string_view layer, absl::string_view user_id);
+
+}  // namespace tailor
+
+#endif  // TAILOR_CORE_EXPERIMENTS_EXPERIMENT_H_
