@@ -79,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const absl::string_view bytes(reinterpret_cast<const char*>(data + 1),
                                 size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       RoundTrip<Item>(bytes, DecodeItem, EncodeItem);
       break;
@@ -92,6 +92,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3:
       RoundTrip<CustomerRecord>(bytes, DecodeCustomerRecord,
                                 EncodeCustomerRecord);
+      break;
+    case 4:
+      RoundTrip<Experiment>(bytes, DecodeExperiment, EncodeExperiment);
       break;
   }
   return 0;

@@ -1,9 +1,11 @@
 #include "server/admin_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/base/status_macros.h"
 #include "core/base/text.h"
 #include "server/customer_answers.h"
+#include "server/experiment_messages.h"
 #include "server/wire.h"
 
 namespace tailor {
@@ -153,6 +155,121 @@ grpc::ServerUnaryReactor* AdminService::Rollback(
   return Serve<v1::RollbackRequest, v1::ModelInfo>(
       "Rollback", context, request, response,
       [this](const auto&, auto* resp) { return RollBack(resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::CreateExperiment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::CreateExperimentRequest, v1::Experiment>(
+      "CreateExperiment", context, request, response,
+      [this](const auto& req, auto* resp) { return Create(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListExperiments(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::ListExperimentsRequest, v1::ListExperimentsResponse>(
+      "ListExperiments", context, request, response,
+      [this](const auto& req, auto* resp) { return ListAll(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetExperiment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::GetExperimentRequest, v1::Experiment>(
+      "GetExperiment", context, request, response,
+      [this](const auto& req, auto* resp) { return GetOne(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::StopExperiment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::StopExperimentRequest, v1::Experiment>(
+      "StopExperiment", context, request, response,
+      [this](const auto& req, auto* resp) { return Stop(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ArchiveExperiment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::ArchiveExperimentRequest, v1::Experiment>(
+      "ArchiveExperiment", context, request, response,
+      [this](const auto& req, auto* resp) { return Archive(req, resp); });
+}
+
+absl::StatusOr<ExperimentBook*> AdminService::Experiments(bool change) const {
+  if (experiments_ == nullptr) {
+    return absl::FailedPreconditionError("this server keeps no experiments");
+  }
+  if (change && !erases_) {
+    return absl::FailedPreconditionError(
+        "a read replica (--accept_events=false) does not change experiments: "
+        "call the writer");
+  }
+  return experiments_;
+}
+
+namespace {
+
+int64_t NowUnix() { return absl::ToUnixSeconds(absl::Now()); }
+
+}  // namespace
+
+absl::Status AdminService::Create(const v1::CreateExperimentRequest& request,
+                                  v1::Experiment* response) {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(true));
+  if (!request.has_experiment()) {
+    return absl::InvalidArgumentError("experiment: required");
+  }
+  TAILOR_ASSIGN_OR_RETURN(Experiment e,
+                          ExperimentOfMessage(request.experiment()));
+  const std::shared_ptr<const ServingState> state = state_->Get();
+  TAILOR_ASSIGN_OR_RETURN(
+      const Experiment created,
+      book->Create(std::move(e), ServedStrategies(state.get()), NowUnix()));
+  FillExperimentMessage(created, response);
+  return absl::OkStatus();
+}
+
+absl::Status AdminService::ListAll(
+    const v1::ListExperimentsRequest& request,
+    v1::ListExperimentsResponse* response) const {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(false));
+  for (const Experiment& e : *book->Snapshot()) {
+    if (e.state == ExperimentState::kArchived && !request.include_archived()) {
+      continue;
+    }
+    FillExperimentMessage(e, response->add_experiments());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdminService::GetOne(const v1::GetExperimentRequest& request,
+                                  v1::Experiment* response) const {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(false));
+  TAILOR_RETURN_IF_ERROR(ValidateId("name", request.name()));
+  TAILOR_ASSIGN_OR_RETURN(const Experiment e, book->Get(request.name()));
+  FillExperimentMessage(e, response);
+  return absl::OkStatus();
+}
+
+absl::Status AdminService::Stop(const v1::StopExperimentRequest& request,
+                                v1::Experiment* response) {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(true));
+  TAILOR_RETURN_IF_ERROR(ValidateId("name", request.name()));
+  TAILOR_ASSIGN_OR_RETURN(const Experiment e,
+                          book->Stop(request.name(), NowUnix()));
+  FillExperimentMessage(e, response);
+  return absl::OkStatus();
+}
+
+absl::Status AdminService::Archive(const v1::ArchiveExperimentRequest& request,
+                                   v1::Experiment* response) {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(true));
+  TAILOR_RETURN_IF_ERROR(ValidateId("name", request.name()));
+  TAILOR_ASSIGN_OR_RETURN(const Experiment e, book->Archive(request.name()));
+  FillExperimentMessage(e, response);
+  return absl::OkStatus();
 }
 
 absl::Status AdminService::Info(v1::ModelInfo* response) const {

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "server/authorizer.h"
+#include "server/experiment_book.h"
 #include "server/grpc_metrics.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
@@ -28,25 +29,37 @@ class AdminService final
                   v1::Admin::WithRawCallbackMethod_Rollback<
                       v1::Admin::WithRawCallbackMethod_ExportUser<
                           v1::Admin::WithRawCallbackMethod_EraseUser<
-                              v1::Admin::Service>>>>>> {
+                              v1::Admin::WithRawCallbackMethod_CreateExperiment<
+                                  v1::Admin::WithRawCallbackMethod_ListExperiments<
+                                      v1::Admin::WithRawCallbackMethod_GetExperiment<
+                                          v1::Admin::
+                                              WithRawCallbackMethod_StopExperiment<
+                                                  v1::Admin::
+                                                      WithRawCallbackMethod_ArchiveExperiment<
+                                                          v1::Admin::
+                                                              Service>>>>>>>>>>> {
  public:
   // All pointers must outlive the service.
   // Without `authorizer` every caller may call every method; without
   // `metrics` nothing is counted.
   // ExportUser reads `store`; EraseUser erases from it and has `manager`
   // apply the erasure (FAILED_PRECONDITION without `erases`: a read
-  // replica, whose erasures come from the writer).
+  // replica, whose erasures come from the writer). The experiment calls
+  // use `experiments` (FAILED_PRECONDITION without one); a read replica
+  // (`erases` false) lists them but refuses changes.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
                SnapshotManager* manager, StateStore* store,
                const Authorizer* authorizer = nullptr,
-               ServerMetrics* metrics = nullptr, bool erases = true)
+               ServerMetrics* metrics = nullptr, bool erases = true,
+               ExperimentBook* experiments = nullptr)
       : state_(state),
         snapshots_(snapshots),
         store_(store),
         manager_(manager),
         authorizer_(authorizer),
         metrics_(metrics),
-        erases_(erases) {}
+        erases_(erases),
+        experiments_(experiments) {}
 
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -67,6 +80,22 @@ class AdminService final
                                       const grpc::ByteBuffer* request,
                                       grpc::ByteBuffer* response) override;
 
+  grpc::ServerUnaryReactor* CreateExperiment(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListExperiments(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetExperiment(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* StopExperiment(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ArchiveExperiment(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+
   // The handlers' logic, callable without gRPC.
   absl::Status Info(v1::ModelInfo* response) const;
   absl::Status List(v1::ListSnapshotsResponse* response) const;
@@ -77,6 +106,16 @@ class AdminService final
                       v1::UserExport* response) const;
   absl::Status Erase(const v1::EraseUserRequest& request,
                      v1::UserErasure* response);
+  absl::Status Create(const v1::CreateExperimentRequest& request,
+                      v1::Experiment* response);
+  absl::Status ListAll(const v1::ListExperimentsRequest& request,
+                       v1::ListExperimentsResponse* response) const;
+  absl::Status GetOne(const v1::GetExperimentRequest& request,
+                      v1::Experiment* response) const;
+  absl::Status Stop(const v1::StopExperimentRequest& request,
+                    v1::Experiment* response);
+  absl::Status Archive(const v1::ArchiveExperimentRequest& request,
+                       v1::Experiment* response);
 
  private:
   const ServingStateHolder* state_;
@@ -94,6 +133,10 @@ class AdminService final
   const Authorizer* authorizer_;
   ServerMetrics* metrics_;
   const bool erases_;
+  ExperimentBook* experiments_;
+  // experiments_, or FAILED_PRECONDITION without one; with `change`, also
+  // on a read replica.
+  absl::StatusOr<ExperimentBook*> Experiments(bool change) const;
 };
 
 }  // namespace tailor

@@ -124,9 +124,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                                    options.max_connection_age_grace)));
   }
   builder.AddListeningPort(options.address, credentials, &s->port_);
+  TAILOR_ASSIGN_OR_RETURN(s->experiments_,
+                          ExperimentBook::Load(s->store_.get()));
   s->admin_ = std::make_unique<AdminService>(
       &s->holder_, s->snapshots_.get(), s->manager_.get(), s->store_.get(),
-      s->authorizer_.get(), metrics, options.accept_events);
+      s->authorizer_.get(), metrics, options.accept_events,
+      s->experiments_.get());
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
   // Methods no service has: UNIMPLEMENTED, counted as one unknown method.

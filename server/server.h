@@ -158,6 +158,7 @@ class TailorServer {
   // still queued).
   std::unique_ptr<CallScheduler> scheduler_;
   std::unique_ptr<RecommenderService> recommender_;
+  std::unique_ptr<ExperimentBook> experiments_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<UnknownMethodService> unknown_;
   std::unique_ptr<grpc::Server> server_;

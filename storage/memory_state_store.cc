@@ -77,6 +77,19 @@ absl::StatusOr<UserHistory> MemoryStateStore::GetHistory(
   return it->second;
 }
 
+absl::Status MemoryStateStore::PutExperiment(const Experiment& experiment) {
+  MutexLock lock(&mu_);
+  experiments_[experiment.name] = experiment;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Experiment>> MemoryStateStore::LoadExperiments() {
+  MutexLock lock(&mu_);
+  std::vector<Experiment> out;
+  for (const auto& [name, experiment] : experiments_) out.push_back(experiment);
+  return out;
+}
+
 absl::StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(
     absl::string_view key) {
   MutexLock lock(&mu_);

@@ -50,6 +50,8 @@ class MemoryStateStore : public StateStore {
   uint64_t LastSequence() override;
   absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
                                                        size_t limit) override;
+  absl::Status PutExperiment(const Experiment& experiment) override;
+  absl::StatusOr<std::vector<Experiment>> LoadExperiments() override;
   absl::StatusOr<std::optional<std::string>> GetMeta(
       absl::string_view key) override;
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override;
@@ -71,6 +73,7 @@ class MemoryStateStore : public StateStore {
   uint64_t live_catalog_seq_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, UserHistory> history_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> meta_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Experiment> experiments_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CustomerRecord> customers_
       ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, LoggedEvent> events_ ABSL_GUARDED_BY(mu_);

@@ -210,4 +210,66 @@ bool DecodeCustomerRecord(Decoder* d, CustomerRecord* r) {
          d->GetRaw(&r->churn_risk, sizeof(float));
 }
 
+namespace {
+constexpr uint8_t kExperimentFormat = 1;
+}  // namespace
+
+void EncodeExperiment(const Experiment& x, Encoder* e) {
+  e->PutU8(kExperimentFormat);
+  e->PutString(x.name);
+  e->PutString(x.salt);
+  e->PutString(x.layer);
+  e->PutU32(static_cast<uint32_t>(x.arms.size()));
+  for (const ExperimentArm& arm : x.arms) {
+    e->PutString(arm.name);
+    e->PutString(arm.strategy);
+    e->PutU32(static_cast<uint32_t>(arm.share));
+    e->PutU8(arm.control ? 1 : 0);
+  }
+  e->PutU8(static_cast<uint8_t>(x.eligibility));
+  e->PutString(x.segment);
+  e->PutI64(x.start_unix);
+  e->PutI64(x.end_unix);
+  e->PutU8(static_cast<uint8_t>(x.state));
+  e->PutI64(x.created_unix);
+  e->PutI64(x.stopped_unix);
+  e->PutU32(static_cast<uint32_t>(x.layer_begin));
+  e->PutU32(static_cast<uint32_t>(x.layer_end));
+}
+
+bool DecodeExperiment(Decoder* d, Experiment* x) {
+  uint8_t format, eligibility, state;
+  uint32_t arms, begin, end;
+  if (!d->GetU8(&format) || format != kExperimentFormat ||
+      !d->GetString(&x->name) || !d->GetString(&x->salt) ||
+      !d->GetString(&x->layer) || !d->GetU32(&arms) || !d->Has(arms, 13)) {
+    return false;
+  }
+  x->arms.resize(arms);
+  for (ExperimentArm& arm : x->arms) {
+    uint32_t share;
+    uint8_t control;
+    if (!d->GetString(&arm.name) || !d->GetString(&arm.strategy) ||
+        !d->GetU32(&share) || !d->GetU8(&control) || control > 1) {
+      return false;
+    }
+    arm.share = static_cast<int32_t>(share);
+    arm.control = control == 1;
+  }
+  if (!d->GetU8(&eligibility) ||
+      eligibility > static_cast<uint8_t>(Eligibility::kNewVisitors) ||
+      !d->GetString(&x->segment) || !d->GetI64(&x->start_unix) ||
+      !d->GetI64(&x->end_unix) || !d->GetU8(&state) ||
+      state > static_cast<uint8_t>(ExperimentState::kArchived) ||
+      !d->GetI64(&x->created_unix) || !d->GetI64(&x->stopped_unix) ||
+      !d->GetU32(&begin) || !d->GetU32(&end) || d->remaining() != 0) {
+    return false;
+  }
+  x->eligibility = static_cast<Eligibility>(eligibility);
+  x->state = static_cast<ExperimentState>(state);
+  x->layer_begin = static_cast<int32_t>(begin);
+  x->layer_end = static_cast<int32_t>(end);
+  return true;
+}
+
 }  // namespace tailor

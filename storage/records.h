@@ -10,6 +10,7 @@
 #include "core/base/catalog.h"
 #include "core/base/catalog_change.h"
 #include "core/customers/customer_record.h"
+#include "core/experiments/experiment.h"
 #include "storage/coding.h"
 #include "storage/state_store.h"
 
@@ -38,6 +39,12 @@ bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e);
 void EncodeCustomerRecord(const CustomerRecord& record, Encoder* e);
 // False when the input is truncated or names no RFM segment.
 bool DecodeCustomerRecord(Decoder* d, CustomerRecord* record);
+
+// An experiment's definition and state, after a format byte (1).
+void EncodeExperiment(const Experiment& experiment, Encoder* e);
+// False when the input is truncated, of another format, or names no
+// state or eligibility.
+bool DecodeExperiment(Decoder* d, Experiment* experiment);
 
 }  // namespace tailor
 

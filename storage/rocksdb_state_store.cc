@@ -304,6 +304,8 @@ absl::StatusOr<uint64_t> LastSequenceIn(rocksdb::DB* db,
 // been erased), and a purge still to do.
 constexpr absl::string_view kErasureKeyMeta = "erasure_key";
 constexpr absl::string_view kErasedPrefix = "erased/";
+// Experiments in the meta family, by name.
+constexpr absl::string_view kExperimentPrefix = "experiment/";
 constexpr absl::string_view kSequenceFloorMeta = "sequence_floor";
 constexpr absl::string_view kPurgePendingMeta = "purge_pending";
 constexpr absl::string_view kLiveCatalogSeqMeta = "live_catalog_seq";
@@ -916,6 +918,35 @@ class RocksDbStateStore : public StateStore {
     if (s.IsNotFound()) return std::optional<std::string>();
     TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading metadata"));
     return std::optional<std::string>(std::move(value));
+  }
+
+  absl::Status PutExperiment(const Experiment& experiment) override {
+    Encoder e;
+    EncodeExperiment(experiment, &e);
+    rocksdb::WriteBatch batch;
+    batch.Put(meta(), ToSlice(absl::StrCat(kExperimentPrefix, experiment.name)),
+              ToSlice(e.buffer()));
+    return Write(&batch, "writing an experiment");
+  }
+
+  absl::StatusOr<std::vector<Experiment>> LoadExperiments() override {
+    std::vector<Experiment> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), meta()));
+    for (it->Seek(ToSlice(kExperimentPrefix));
+         it->Valid() && it->key().starts_with(ToSlice(kExperimentPrefix));
+         it->Next()) {
+      Decoder d(absl::string_view(it->value().data(), it->value().size()));
+      Experiment& x = out.emplace_back();
+      if (!DecodeExperiment(&d, &x)) {
+        return absl::DataLossError(
+            absl::StrCat("rocksdb: experiment '",
+                         it->key().ToString().substr(kExperimentPrefix.size()),
+                         "' is corrupt"));
+      }
+    }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the experiments"));
+    return out;
   }
 
   absl::Status PutMeta(absl::string_view key,

@@ -18,6 +18,7 @@
 #include "core/base/catalog_change.h"
 #include "core/base/event.h"
 #include "core/customers/customer_record.h"
+#include "core/experiments/experiment.h"
 #include "core/serving/snapshot.h"
 #include "storage/erasure_list.h"
 
@@ -248,6 +249,12 @@ class StateStore {
   // as long as rewriting the store (RocksDB: at most its background write
   // rate).
   virtual absl::Status PurgeErased() = 0;
+
+  // Experiments (core/experiments), each stored under its name: Put
+  // replaces one durably (synced) before returning; Load gives them all,
+  // by name.
+  virtual absl::Status PutExperiment(const Experiment& experiment) = 0;
+  virtual absl::StatusOr<std::vector<Experiment>> LoadExperiments() = 0;
 
   // Small metadata values; nullopt when absent.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(

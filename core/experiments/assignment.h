@@ -5,8 +5,8 @@
 // over the UTF-8 bytes of the key, read as an unsigned 32-bit number. The
 // same function is mmh3.hash(key, 0, signed=False) in Python,
 // Hashing.murmur3_32_fixed(0) in Guava and murmurhash3js' x86.hash32 in
-// JavaScript. Test vectors are in tests/core/experiments/experiment_test.cc
-// (AssignmentTest.TestVectors).
+// JavaScript. Test vectors are in docs/api.md#experiments and
+// tests/core/experiments/experiment_test.cc.
 #ifndef TAILOR_CORE_EXPERIMENTS_ASSIGNMENT_H_
 #define TAILOR_CORE_EXPERIMENTS_ASSIGNMENT_H_
 

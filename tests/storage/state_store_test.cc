@@ -139,6 +139,38 @@ TEST_P(StateStoreTest, MetaValues) {
   EXPECT_EQ(**store()->GetMeta("k"), "v2");
 }
 
+TEST_P(StateStoreTest, ExperimentsArePutWholeAndSurviveAReopen) {
+  EXPECT_TRUE(store()->LoadExperiments()->empty());
+  Experiment a;
+  a.name = "homepage";
+  a.salt = "homepage-1";
+  a.layer = "default";
+  a.arms = {{"control", "popularity", 5000, true}, {"als", "als", 4000, false}};
+  a.eligibility = Eligibility::kSegment;
+  a.segment = "At Risk";
+  a.start_unix = 1700000000;
+  a.end_unix = 1700600000;
+  a.created_unix = 1699999999;
+  a.layer_begin = 100;
+  a.layer_end = 9100;
+  Experiment b = a;
+  b.name = "emails";
+  b.salt = "emails-1";
+  b.eligibility = Eligibility::kNewVisitors;
+  b.segment = "";
+  ASSERT_TRUE(store()->PutExperiment(a).ok());
+  ASSERT_TRUE(store()->PutExperiment(b).ok());
+  a.state = ExperimentState::kStopped;
+  a.stopped_unix = 1700000500;
+  ASSERT_TRUE(store()->PutExperiment(a).ok());  // replaces
+  Reopen();
+  auto loaded = store()->LoadExperiments();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 2u);
+  EXPECT_EQ((*loaded)[0], b);  // by name
+  EXPECT_EQ((*loaded)[1], a);
+}
+
 TEST_P(StateStoreTest, EverythingSurvivesAReopen) {
   ASSERT_TRUE(store()->PutItems({{"A", "t", "c", "b", "x", 1, {}, true}}).ok());
   ASSERT_TRUE(

@@ -11,9 +11,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/base/id_map.h"
 #include "core/base/status_macros.h"
@@ -138,6 +140,46 @@ absl::StatusOr<v1::UserExport> TailorClient::ExportUser(
     all->set_next_page_token(page->next_page_token());
   }
   return all;
+}
+
+absl::StatusOr<v1::Experiment> TailorClient::CreateExperiment(
+    const v1::Experiment& experiment) const {
+  v1::CreateExperimentRequest req;
+  *req.mutable_experiment() = experiment;
+  return Call<v1::Experiment>(admin_.get(), &v1::Admin::Stub::CreateExperiment,
+                              req);
+}
+
+absl::StatusOr<v1::ListExperimentsResponse> TailorClient::ListExperiments(
+    bool include_archived) const {
+  v1::ListExperimentsRequest req;
+  req.set_include_archived(include_archived);
+  return Call<v1::ListExperimentsResponse>(
+      admin_.get(), &v1::Admin::Stub::ListExperiments, req);
+}
+
+absl::StatusOr<v1::Experiment> TailorClient::GetExperiment(
+    const std::string& name) const {
+  v1::GetExperimentRequest req;
+  req.set_name(name);
+  return Call<v1::Experiment>(admin_.get(), &v1::Admin::Stub::GetExperiment,
+                              req);
+}
+
+absl::StatusOr<v1::Experiment> TailorClient::StopExperiment(
+    const std::string& name) const {
+  v1::StopExperimentRequest req;
+  req.set_name(name);
+  return Call<v1::Experiment>(admin_.get(), &v1::Admin::Stub::StopExperiment,
+                              req);
+}
+
+absl::StatusOr<v1::Experiment> TailorClient::ArchiveExperiment(
+    const std::string& name) const {
+  v1::ArchiveExperimentRequest req;
+  req.set_name(name);
+  return Call<v1::Experiment>(admin_.get(), &v1::Admin::Stub::ArchiveExperiment,
+                              req);
 }
 
 absl::StatusOr<v1::UserErasure> TailorClient::EraseUser(
@@ -531,6 +573,80 @@ std::string FormatRecorded(const v1::RecordEventsRequest& req,
       default:
         absl::StrAppendFormat(&out, "invalid: %s: %s\n", what, r.error());
     }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ExperimentArm>> ParseArms(
+    absl::string_view spec) {
+  std::vector<v1::ExperimentArm> arms;
+  for (absl::string_view entry : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    const std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
+    int32_t share = 0;
+    if (parts.size() < 3 || parts.size() > 4 ||
+        !absl::SimpleAtoi(parts[2], &share) ||
+        (parts.size() == 4 && parts[3] != "control")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--arms: '", entry,
+                       "' is not NAME:STRATEGY:SHARE_BP[:control] (e.g. "
+                       "control:popularity:5000:control)"));
+    }
+    v1::ExperimentArm& arm = arms.emplace_back();
+    arm.set_name(std::string(parts[0]));
+    arm.set_strategy(std::string(parts[1]));
+    arm.set_share_bp(share);
+    arm.set_control(parts.size() == 4);
+  }
+  return arms;
+}
+
+namespace {
+
+std::string StateText(v1::ExperimentState state) {
+  return absl::AsciiStrToLower(
+      v1::ExperimentState_Name(state).substr(strlen("EXPERIMENT_STATE_")));
+}
+
+std::string UnixText(int64_t unix) {
+  return unix == 0 ? "-"
+                   : absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                                      absl::FromUnixSeconds(unix),
+                                      absl::UTCTimeZone());
+}
+
+}  // namespace
+
+std::string FormatExperiment(const v1::Experiment& e) {
+  std::string out = absl::StrFormat(
+      "experiment %s (%s)\n  salt %s, layer %s (buckets %d-%d of 10000)\n"
+      "  eligibility %s%s\n  start %s UTC, end %s UTC%s\n  arms:\n",
+      e.name(), StateText(e.state()), e.salt(), e.layer(), e.layer_begin(),
+      e.layer_end(),
+      absl::AsciiStrToLower(v1::ExperimentEligibility_Name(e.eligibility())
+                                .substr(strlen("EXPERIMENT_ELIGIBILITY_"))),
+      e.segment().empty() ? "" : absl::StrCat(" '", e.segment(), "'"),
+      UnixText(e.start_unix()), UnixText(e.end_unix()),
+      e.stopped_unix() != 0
+          ? absl::StrCat(", stopped ", UnixText(e.stopped_unix()), " UTC")
+          : "");
+  for (const v1::ExperimentArm& arm : e.arms()) {
+    absl::StrAppendFormat(&out, "    %-16s %-12s %5d bp%s\n", arm.name(),
+                          arm.strategy(), arm.share_bp(),
+                          arm.control() ? "  (control)" : "");
+  }
+  return out;
+}
+
+std::string FormatExperimentList(const v1::ListExperimentsResponse& list) {
+  std::string out =
+      absl::StrFormat("  %-24s %-9s %-12s %6s %5s  %s\n", "name", "state",
+                      "layer", "share", "arms", "started (UTC)");
+  for (const v1::Experiment& e : list.experiments()) {
+    int32_t share = 0;
+    for (const v1::ExperimentArm& arm : e.arms()) share += arm.share_bp();
+    absl::StrAppendFormat(&out, "  %-24s %-9s %-12s %6d %5d  %s\n", e.name(),
+                          StateText(e.state()), e.layer(), share, e.arms_size(),
+                          UnixText(e.start_unix()));
   }
   return out;
 }

@@ -86,6 +86,15 @@ class TailorClient {
   absl::StatusOr<v1::UserExport> ExportUser(const std::string& user_id) const;
   // Admin.EraseUser.
   absl::StatusOr<v1::UserErasure> EraseUser(const std::string& user_id) const;
+  // The Admin experiment calls.
+  absl::StatusOr<v1::Experiment> CreateExperiment(
+      const v1::Experiment& experiment) const;
+  absl::StatusOr<v1::ListExperimentsResponse> ListExperiments(
+      bool include_archived) const;
+  absl::StatusOr<v1::Experiment> GetExperiment(const std::string& name) const;
+  absl::StatusOr<v1::Experiment> StopExperiment(const std::string& name) const;
+  absl::StatusOr<v1::Experiment> ArchiveExperiment(
+      const std::string& name) const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
   // Calls RecommendFor (with `count`) or GetSegment `requests` times one
@@ -119,6 +128,14 @@ class TailorClient {
 // object.
 std::string FormatServedScore(const ServedScore& score, int k);
 std::string ServedScoreJson(const ServedScore& score, int k);
+
+// An experiment's arms from "name:strategy:share_bp[:control],..."
+// (`tailor create-experiment --arms`); errors name the entry.
+absl::StatusOr<std::vector<v1::ExperimentArm>> ParseArms(
+    absl::string_view spec);
+// One experiment, and a table of them.
+std::string FormatExperiment(const v1::Experiment& experiment);
+std::string FormatExperimentList(const v1::ListExperimentsResponse& list);
 
 // Upserts of `items` (a catalog CSV's rows), in requests of at most
 // `batch` changes.

@@ -13,6 +13,8 @@
 //   tailor stock ITEM_ID [--price=P] [--sizes=S:3,M:0] [--in_stock=false]
 //   tailor retire ITEM_ID
 //   tailor score TEST.csv [--also_exclude=view,click]  served lists scored
+//   tailor create-experiment NAME --arms=... | experiments | experiment NAME
+//   tailor stop-experiment NAME | archive-experiment NAME
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -44,6 +46,21 @@ ABSL_FLAG(std::vector<std::string>, also_exclude, {},
           "recommend, score: also leave out items the shopper has events of "
           "these types with, e.g. view,click,add_to_cart");
 ABSL_FLAG(bool, json, false, "score: print one JSON object");
+ABSL_FLAG(std::string, salt, "",
+          "create-experiment: the assignment salt (default: the name)");
+ABSL_FLAG(std::string, layer, "",
+          "create-experiment: its layer (default "
+          "'default')");
+ABSL_FLAG(std::string, arms, "",
+          "create-experiment: NAME:STRATEGY:SHARE_BP[:control],... e.g. "
+          "control:popularity:5000:control,als:als:5000");
+ABSL_FLAG(std::string, eligibility, "all",
+          "create-experiment: all | segment (with --segment) | new_visitors");
+ABSL_FLAG(std::string, segment, "",
+          "create-experiment: the RFM segment of --eligibility=segment");
+ABSL_FLAG(int64_t, start, 0, "create-experiment: Unix seconds (0: now)");
+ABSL_FLAG(int64_t, end, 0,
+          "create-experiment: Unix seconds (0: until stopped)");
 ABSL_FLAG(bool, include_out_of_stock, false,
           "recommend: also items the catalog marks out of stock");
 ABSL_FLAG(std::string, size, "", "recommend: only items in this size");
@@ -88,7 +105,8 @@ ABSL_FLAG(std::string, order, "propensity",
 ABSL_FLAG(int, page_size, 20, "audience: users per page");
 ABSL_FLAG(std::string, page_token, "", "audience: a previous next_page_token");
 ABSL_FLAG(bool, all, false,
-          "audience: fetch every page and print CSV (for a campaign tool)");
+          "audience: fetch every page and print CSV (for a campaign tool); "
+          "experiments: archived ones too");
 
 namespace {
 
@@ -137,6 +155,13 @@ constexpr const char* kUsage =
     "test.csv) and\n"
     "                             scores the lists: P, R, NDCG, MAP@N, "
     "coverage\n"
+    "tailor create-experiment NAME --arms=NAME:STRATEGY:SHARE_BP[:control],.. "
+    "[--salt=S]\n"
+    "    [--layer=L] [--eligibility=all|segment|new_visitors] [--segment=S]"
+    " [--start=UNIX] [--end=UNIX]\n"
+    "tailor experiments [--all]     every experiment (--all: archived too)\n"
+    "tailor experiment NAME | stop-experiment NAME | archive-experiment "
+    "NAME\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -478,6 +503,63 @@ absl::StatusOr<int> Latency(tailor::TailorClient& client, const Args&) {
   return report.errors == 0 ? 0 : 1;
 }
 
+absl::StatusOr<int> CreateExperiment(tailor::TailorClient& client,
+                                     const Args& args) {
+  tailor::v1::Experiment e;
+  e.set_name(args[2]);
+  const std::string salt = absl::GetFlag(FLAGS_salt);
+  e.set_salt(salt.empty() ? std::string(args[2]) : salt);
+  e.set_layer(absl::GetFlag(FLAGS_layer));
+  TAILOR_ASSIGN_OR_RETURN(const std::vector<tailor::v1::ExperimentArm> arms,
+                          tailor::ParseArms(absl::GetFlag(FLAGS_arms)));
+  for (const tailor::v1::ExperimentArm& arm : arms) *e.add_arms() = arm;
+  const std::string eligibility = absl::GetFlag(FLAGS_eligibility);
+  tailor::v1::ExperimentEligibility value;
+  if (!tailor::v1::ExperimentEligibility_Parse(
+          absl::StrCat("EXPERIMENT_ELIGIBILITY_",
+                       absl::AsciiStrToUpper(eligibility)),
+          &value) ||
+      value == tailor::v1::EXPERIMENT_ELIGIBILITY_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--eligibility: '", eligibility,
+                     "' is not one of all, segment, new_visitors"));
+  }
+  e.set_eligibility(value);
+  e.set_segment(absl::GetFlag(FLAGS_segment));
+  e.set_start_unix(absl::GetFlag(FLAGS_start));
+  e.set_end_unix(absl::GetFlag(FLAGS_end));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Experiment created,
+                          client.CreateExperiment(e));
+  return Print(tailor::FormatExperiment(created));
+}
+
+absl::StatusOr<int> Experiments(tailor::TailorClient& client, const Args&) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ListExperimentsResponse list,
+                          client.ListExperiments(absl::GetFlag(FLAGS_all)));
+  return Print(tailor::FormatExperimentList(list));
+}
+
+absl::StatusOr<int> ShowExperiment(tailor::TailorClient& client,
+                                   const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Experiment e,
+                          client.GetExperiment(args[2]));
+  return Print(tailor::FormatExperiment(e));
+}
+
+absl::StatusOr<int> StopExperiment(tailor::TailorClient& client,
+                                   const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Experiment e,
+                          client.StopExperiment(args[2]));
+  return Print(tailor::FormatExperiment(e));
+}
+
+absl::StatusOr<int> ArchiveExperiment(tailor::TailorClient& client,
+                                      const Args& args) {
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Experiment e,
+                          client.ArchiveExperiment(args[2]));
+  return Print(tailor::FormatExperiment(e));
+}
+
 // Scores the served lists of every shopper of a held-out pairs CSV.
 absl::StatusOr<int> Score(tailor::TailorClient& client, const Args& args) {
   TAILOR_ASSIGN_OR_RETURN(const std::vector<tailor::HeldOut> held_out,
@@ -498,16 +580,30 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"recommend", 1, Recommend}, {"similar", 1, Similar},
-    {"together", 1, Together},   {"segment", 1, Segment},
-    {"segments", 0, Segments},   {"audience", 0, Audience},
-    {"record", 3, Record},       {"model", 0, Model},
-    {"rollback", 0, Rollback},   {"activate", 1, Activate},
-    {"snapshots", 0, Snapshots}, {"health", 0, Health},
-    {"latency", 0, Latency},     {"export", 1, Export},
-    {"erase", 1, Erase},         {"catalog", 1, Catalog},
-    {"stock", 1, Stock},         {"retire", 1, Retire},
+    {"recommend", 1, Recommend},
+    {"similar", 1, Similar},
+    {"together", 1, Together},
+    {"segment", 1, Segment},
+    {"segments", 0, Segments},
+    {"audience", 0, Audience},
+    {"record", 3, Record},
+    {"model", 0, Model},
+    {"rollback", 0, Rollback},
+    {"activate", 1, Activate},
+    {"snapshots", 0, Snapshots},
+    {"health", 0, Health},
+    {"latency", 0, Latency},
+    {"export", 1, Export},
+    {"erase", 1, Erase},
+    {"catalog", 1, Catalog},
+    {"stock", 1, Stock},
+    {"retire", 1, Retire},
     {"score", 1, Score},
+    {"create-experiment", 1, CreateExperiment},
+    {"experiments", 0, Experiments},
+    {"experiment", 1, ShowExperiment},
+    {"stop-experiment", 1, StopExperiment},
+    {"archive-experiment", 1, ArchiveExperiment},
 };
 
 }  // namespace

@@ -1,0 +1,106 @@
+#include "server/experiment_book.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/status_macros.h"
+
+namespace tailor {
+namespace {
+
+void SortByCreation(std::vector<Experiment>* experiments) {
+  std::sort(experiments->begin(), experiments->end(),
+            [](const Experiment& a, const Experiment& b) {
+              return std::tie(a.created_unix, a.name) <
+                     std::tie(b.created_unix, b.name);
+            });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ExperimentBook>> ExperimentBook::Load(
+    StateStore* store) {
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Experiment> experiments,
+                          store->LoadExperiments());
+  SortByCreation(&experiments);
+  std::unique_ptr<ExperimentBook> book(new ExperimentBook(store));
+  MutexLock lock(&book->mu_);
+  book->experiments_ =
+      std::make_shared<const std::vector<Experiment>>(std::move(experiments));
+  return book;
+}
+
+std::shared_ptr<const std::vector<Experiment>> ExperimentBook::Snapshot()
+    const {
+  MutexLock lock(&mu_);
+  return experiments_;
+}
+
+absl::StatusOr<Experiment> ExperimentBook::Get(absl::string_view name) const {
+  for (const Experiment& e : *Snapshot()) {
+    if (e.name == name) return e;
+  }
+  return absl::NotFoundError(absl::StrCat("name: no experiment '", name, "'"));
+}
+
+absl::Status ExperimentBook::Replace(const Experiment& changed) {
+  TAILOR_RETURN_IF_ERROR(store_->PutExperiment(changed));
+  std::vector<Experiment> next = *Snapshot();
+  auto it = std::find_if(next.begin(), next.end(), [&](const Experiment& e) {
+    return e.name == changed.name;
+  });
+  if (it == next.end()) {
+    next.push_back(changed);
+  } else {
+    *it = changed;
+  }
+  SortByCreation(&next);
+  MutexLock lock(&mu_);
+  experiments_ =
+      std::make_shared<const std::vector<Experiment>>(std::move(next));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Experiment> ExperimentBook::Create(
+    Experiment experiment, const absl::flat_hash_set<std::string>& strategies,
+    int64_t now_unix) {
+  MutexLock lock(&write_mu_);
+  TAILOR_ASSIGN_OR_RETURN(Experiment prepared,
+                          PrepareExperiment(std::move(experiment), *Snapshot(),
+                                            strategies, now_unix));
+  TAILOR_RETURN_IF_ERROR(Replace(prepared));
+  return prepared;
+}
+
+absl::StatusOr<Experiment> ExperimentBook::Stop(absl::string_view name,
+                                                int64_t now_unix) {
+  MutexLock lock(&write_mu_);
+  TAILOR_ASSIGN_OR_RETURN(Experiment e, Get(name));
+  if (e.state == ExperimentState::kArchived) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("name: experiment '", name, "' is archived"));
+  }
+  if (e.state == ExperimentState::kStopped) return e;
+  e.state = ExperimentState::kStopped;
+  e.stopped_unix = now_unix;
+  TAILOR_RETURN_IF_ERROR(Replace(e));
+  return e;
+}
+
+absl::StatusOr<Experiment> ExperimentBook::Archive(absl::string_view name) {
+  MutexLock lock(&write_mu_);
+  TAILOR_ASSIGN_OR_RETURN(Experiment e, Get(name));
+  if (e.state == ExperimentState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("name: experiment '", name,
+                     "' is running: stop it first (StopExperiment)"));
+  }
+  if (e.state == ExperimentState::kArchived) return e;
+  e.state = ExperimentState::kArchived;
+  TAILOR_RETURN_IF_ERROR(Replace(e));
+  return e;
+}
+
+}  // namespace tailor

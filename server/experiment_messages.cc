@@ -1,0 +1,91 @@
+#include "server/experiment_messages.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tailor {
+
+absl::StatusOr<Experiment> ExperimentOfMessage(const v1::Experiment& m) {
+  Experiment e;
+  e.name = m.name();
+  e.salt = m.salt();
+  e.layer = m.layer();
+  for (int a = 0; a < m.arms_size(); ++a) {
+    const v1::ExperimentArm& arm = m.arms(a);
+    e.arms.push_back(
+        {arm.name(), arm.strategy(), arm.share_bp(), arm.control()});
+  }
+  switch (m.eligibility()) {
+    case v1::EXPERIMENT_ELIGIBILITY_UNSPECIFIED:
+    case v1::EXPERIMENT_ELIGIBILITY_ALL:
+      e.eligibility = Eligibility::kAll;
+      break;
+    case v1::EXPERIMENT_ELIGIBILITY_SEGMENT:
+      e.eligibility = Eligibility::kSegment;
+      break;
+    case v1::EXPERIMENT_ELIGIBILITY_NEW_VISITORS:
+      e.eligibility = Eligibility::kNewVisitors;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("eligibility: ", static_cast<int>(m.eligibility()),
+                       " is not an ExperimentEligibility"));
+  }
+  e.segment = m.segment();
+  e.start_unix = m.start_unix();
+  e.end_unix = m.end_unix();
+  return e;
+}
+
+void FillExperimentMessage(const Experiment& e, v1::Experiment* out) {
+  out->set_name(e.name);
+  out->set_salt(e.salt);
+  out->set_layer(e.layer);
+  for (const ExperimentArm& arm : e.arms) {
+    v1::ExperimentArm* a = out->add_arms();
+    a->set_name(arm.name);
+    a->set_strategy(arm.strategy);
+    a->set_share_bp(arm.share);
+    a->set_control(arm.control);
+  }
+  switch (e.eligibility) {
+    case Eligibility::kAll:
+      out->set_eligibility(v1::EXPERIMENT_ELIGIBILITY_ALL);
+      break;
+    case Eligibility::kSegment:
+      out->set_eligibility(v1::EXPERIMENT_ELIGIBILITY_SEGMENT);
+      break;
+    case Eligibility::kNewVisitors:
+      out->set_eligibility(v1::EXPERIMENT_ELIGIBILITY_NEW_VISITORS);
+      break;
+  }
+  out->set_segment(e.segment);
+  out->set_start_unix(e.start_unix);
+  out->set_end_unix(e.end_unix);
+  switch (e.state) {
+    case ExperimentState::kRunning:
+      out->set_state(v1::EXPERIMENT_STATE_RUNNING);
+      break;
+    case ExperimentState::kStopped:
+      out->set_state(v1::EXPERIMENT_STATE_STOPPED);
+      break;
+    case ExperimentState::kArchived:
+      out->set_state(v1::EXPERIMENT_STATE_ARCHIVED);
+      break;
+  }
+  out->set_created_unix(e.created_unix);
+  out->set_stopped_unix(e.stopped_unix);
+  out->set_layer_begin(e.layer_begin);
+  out->set_layer_end(e.layer_end);
+}
+
+absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
+  absl::flat_hash_set<std::string> out = {"popularity"};
+  if (state == nullptr) return out;
+  for (const auto& [key, value] : state->info) {
+    if (key != "algorithm") continue;
+    out.insert(value == "bpr" ? "bpr" : "als");
+  }
+  return out;
+}
+
+}  // namespace tailor
