@@ -6,6 +6,7 @@
 #include "core/base/text.h"
 #include "server/customer_answers.h"
 #include "server/experiment_messages.h"
+#include "server/strategy_choice.h"
 #include "server/wire.h"
 
 namespace tailor {

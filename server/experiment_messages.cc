@@ -78,14 +78,4 @@ void FillExperimentMessage(const Experiment& e, v1::Experiment* out) {
   out->set_layer_end(e.layer_end);
 }
 
-absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
-  absl::flat_hash_set<std::string> out = {"popularity"};
-  if (state == nullptr) return out;
-  for (const auto& [key, value] : state->info) {
-    if (key != "algorithm") continue;
-    out.insert(value == "bpr" ? "bpr" : "als");
-  }
-  return out;
-}
-
 }  // namespace tailor

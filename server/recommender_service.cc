@@ -3,7 +3,10 @@
 #include <cmath>
 #include <optional>
 
+#include "absl/random/distributions.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/base/interactions.h"
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
@@ -11,6 +14,7 @@
 #include "server/customer_answers.h"
 #include "server/shopper.h"
 #include "server/status_util.h"
+#include "server/strategy_choice.h"
 #include "server/validation.h"
 #include "server/wire.h"
 
@@ -65,17 +69,17 @@ void FillItem(const CatalogView& catalog, int32_t item, float score,
 
 }  // namespace
 
-RecommenderService::RecommenderService(const ServingStateHolder* state,
-                                       StateStore* store, EventWriter* writer,
-                                       CallScheduler* scheduler,
-                                       ServerMetrics* metrics,
-                                       const Authorizer* authorizer,
-                                       bool accept_events,
-                                       CatalogWriter* catalog_writer)
+RecommenderService::RecommenderService(
+    const ServingStateHolder* state, StateStore* store, EventWriter* writer,
+    CallScheduler* scheduler, ServerMetrics* metrics,
+    const Authorizer* authorizer, bool accept_events,
+    CatalogWriter* catalog_writer, const ExperimentBook* experiments)
     : state_(state),
       store_(store),
       writer_(writer),
       catalog_writer_(catalog_writer),
+      experiments_(experiments),
+      recommendation_prefix_(absl::Uniform<uint64_t>(absl::BitGen())),
       scheduler_(scheduler),
       metrics_(metrics),
       authorizer_(authorizer),
@@ -691,6 +695,16 @@ absl::Status RecommenderService::Recommend(
   }
   TAILOR_ASSIGN_OR_RETURN(const ConsumedTypes also_consumed,
                           AlsoConsumedOf(request));
+  static const std::vector<Experiment>* const kNoExperiments =
+      new std::vector<Experiment>();
+  const std::shared_ptr<const std::vector<Experiment>> experiments =
+      experiments_ != nullptr ? experiments_->Snapshot() : nullptr;
+  TAILOR_ASSIGN_OR_RETURN(
+      const StrategyChoice choice,
+      ChooseStrategy(request.strategy(),
+                     experiments != nullptr ? *experiments : *kNoExperiments,
+                     *state, request.user_id(),
+                     absl::ToUnixSeconds(absl::Now())));
   TAILOR_ASSIGN_OR_RETURN(
       const Shopper shopper,
       ResolveShopper(
@@ -729,12 +743,21 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
+  // The popularity strategy scores nobody with an embedding.
+  const bool personalise =
+      shopper.embedding.has_value() && choice.strategy != kPopularityStrategy;
   const RecommendResult result = state->recommender->RecommendWith(
-      shopper.embedding.has_value() ? shopper.embedding->data() : nullptr,
-      options, shopper.segment_popular);
+      personalise ? shopper.embedding->data() : nullptr, options,
+      shopper.segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
+  response->set_recommendation_id(absl::StrFormat(
+      "%016x%016x", recommendation_prefix_,
+      recommendations_.fetch_add(1, std::memory_order_relaxed)));
+  response->set_strategy(choice.strategy);
+  response->set_experiment(choice.experiment);
+  response->set_arm(choice.arm);
   response->mutable_items()->Reserve(static_cast<int>(result.items.size()));
   for (const Recommendation& r : result.items) {
     v1::Reason reason = v1::REASON_POPULAR;
@@ -753,9 +776,8 @@ absl::Status RecommenderService::Recommend(
       metrics_->CountFoldInCached();
     }
     metrics_->CountRecommendation(
-        *response, shopper.embedding.has_value()
-                       ? ScoringPathOf(state->recommender->path())
-                       : ScoringPath::kFallback);
+        *response, personalise ? ScoringPathOf(state->recommender->path())
+                               : ScoringPath::kFallback);
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #define TAILOR_SERVER_RECOMMENDER_SERVICE_H_
 
 #include <array>
+#include <atomic>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -11,6 +12,7 @@
 #include "server/call_scheduler.h"
 #include "server/catalog_writer.h"
 #include "server/event_writer.h"
+#include "server/experiment_book.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
@@ -48,13 +50,15 @@ class RecommenderService final
   // `authorizer` every caller may call every method. Unless `accept_events`,
   // RecordEvents, StreamEvents and UpdateCatalog answer FAILED_PRECONDITION and
   // store nothing (a replica that serves reads only, beside the one that keeps
-  // the event log).
+  // the event log). RecommendFor assigns shoppers to the running experiments
+  // of `experiments` (without it, to none).
   RecommenderService(const ServingStateHolder* state, StateStore* store,
                      EventWriter* writer, CallScheduler* scheduler = nullptr,
                      ServerMetrics* metrics = nullptr,
                      const Authorizer* authorizer = nullptr,
                      bool accept_events = true,
-                     CatalogWriter* catalog_writer = nullptr);
+                     CatalogWriter* catalog_writer = nullptr,
+                     const ExperimentBook* experiments = nullptr);
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -128,6 +132,10 @@ class RecommenderService final
   StateStore* store_;
   EventWriter* writer_;
   CatalogWriter* catalog_writer_;
+  const ExperimentBook* experiments_;
+  // recommendation_id: a random prefix drawn at construction, then a count.
+  const uint64_t recommendation_prefix_;
+  mutable std::atomic<uint64_t> recommendations_{0};
   // The call's credentials checked for `method`'s role (read, or ingest
   // for RecordEvents, StreamEvents and UpdateCatalog).
   absl::Status Allowed(const grpc::CallbackServerContext& context,

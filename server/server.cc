@@ -108,10 +108,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
       std::make_unique<EventWriter>(s->store_.get(), options.events, metrics);
   s->catalog_writer_ =
       std::make_unique<CatalogWriter>(s->store_.get(), &s->holder_);
+  TAILOR_ASSIGN_OR_RETURN(s->experiments_,
+                          ExperimentBook::Load(s->store_.get()));
   s->recommender_ = std::make_unique<RecommenderService>(
       &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get(),
       metrics, s->authorizer_.get(), options.accept_events,
-      s->catalog_writer_.get());
+      s->catalog_writer_.get(), s->experiments_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -124,8 +126,6 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                                    options.max_connection_age_grace)));
   }
   builder.AddListeningPort(options.address, credentials, &s->port_);
-  TAILOR_ASSIGN_OR_RETURN(s->experiments_,
-                          ExperimentBook::Load(s->store_.get()));
   s->admin_ = std::make_unique<AdminService>(
       &s->holder_, s->snapshots_.get(), s->manager_.get(), s->store_.get(),
       s->authorizer_.get(), metrics, options.accept_events,

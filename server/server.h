@@ -157,8 +157,9 @@ class TailorServer {
   // server's destruction waits for the calls; the scheduler's runs what is
   // still queued).
   std::unique_ptr<CallScheduler> scheduler_;
-  std::unique_ptr<RecommenderService> recommender_;
+  // Before the services that read it (destroyed after them).
   std::unique_ptr<ExperimentBook> experiments_;
+  std::unique_ptr<RecommenderService> recommender_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<UnknownMethodService> unknown_;
   std::unique_ptr<grpc::Server> server_;

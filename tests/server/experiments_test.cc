@@ -4,6 +4,7 @@
 // read replica listing but not changing them.
 #include "gmock/gmock.h"
 #include "server/experiment_book.h"
+#include "server/experiment_messages.h"
 #include "storage/memory_state_store.h"
 #include "tailor/v1/admin.grpc.pb.h"
 #include "tests/server/server_fixture.h"
@@ -181,6 +182,75 @@ TEST_F(ExperimentsTest, AReadReplicaListsButDoesNotChange) {
   auto status = Client().CreateExperiment(HomePage()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("read replica"));
+}
+
+// RecommendFor: every answer carries a unique recommendation_id and the
+// strategy that produced it; a request may name the strategy.
+TEST_F(ExperimentsTest, AnswersNameTheirStrategyAndARequestMayChooseIt) {
+  StartServer();
+  v1::RecommendResponse a = Ask("alice", 3);
+  v1::RecommendResponse b = Ask("alice", 3);
+  EXPECT_EQ(a.strategy(), "als");
+  EXPECT_TRUE(a.experiment().empty());
+  EXPECT_EQ(a.recommendation_id().size(), 32u);
+  EXPECT_NE(a.recommendation_id(), b.recommendation_id());
+  EXPECT_EQ(a.items(0).reason(), v1::REASON_PERSONALIZED);
+  v1::RecommendRequest req;
+  req.set_user_id("alice");
+  req.set_count(3);
+  req.set_strategy("popularity");
+  v1::RecommendResponse popular;
+  ASSERT_TRUE(Call(req, &popular).ok());
+  EXPECT_EQ(popular.strategy(), "popularity");
+  EXPECT_TRUE(popular.fallback_used());
+  EXPECT_EQ(popular.items(0).item_id(), "F");  // popularity: F > E > D
+  EXPECT_EQ(popular.items(0).reason(), v1::REASON_POPULAR);
+  req.set_strategy("magic");
+  grpc::Status bad = Call(req, &popular);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(),
+              HasSubstr("strategy: 'magic' is not served (this snapshot "
+                        "serves popularity and als)"));
+}
+
+// Shoppers get the arm the documented assignment gives them, the arm's
+// strategy serves them, and the assignment holds across a restart; once
+// the experiment stops, nobody is in it.
+TEST_F(ExperimentsTest, RecommendForServesEachShoppersArm) {
+  StartServer();
+  auto created = Client().CreateExperiment(HomePage("homepage", 5000, 5000));
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto experiment = ExperimentOfMessage(*created);
+  ASSERT_TRUE(experiment.ok()) << experiment.status();
+  experiment->state = ExperimentState::kRunning;
+  experiment->layer_begin = created->layer_begin();
+  experiment->layer_end = created->layer_end();
+  experiment->start_unix = created->start_unix();
+  std::vector<std::string> arms;
+  int in_each[2] = {0, 0};
+  for (int u = 0; u < 200; ++u) {
+    const std::string user = absl::StrCat("visitor", u);
+    const v1::RecommendResponse resp = Ask(user, 2);
+    const std::optional<int> arm = AssignArm(
+        *experiment, user, {.new_visitor = true}, created->start_unix() + 1);
+    ASSERT_TRUE(arm.has_value());  // the whole layer, every shopper
+    EXPECT_EQ(resp.experiment(), "homepage");
+    EXPECT_EQ(resp.arm(), experiment->arms[*arm].name) << user;
+    EXPECT_EQ(resp.strategy(), experiment->arms[*arm].strategy) << user;
+    ++in_each[*arm];
+    arms.push_back(resp.arm());
+  }
+  EXPECT_GT(in_each[0], 70);
+  EXPECT_GT(in_each[1], 70);
+  StopServer();
+  StartServer();
+  for (int u = 0; u < 200; ++u) {
+    EXPECT_EQ(Ask(absl::StrCat("visitor", u), 2).arm(), arms[u]);
+  }
+  ASSERT_TRUE(Client().StopExperiment("homepage").ok());
+  const v1::RecommendResponse after = Ask("visitor0", 2);
+  EXPECT_TRUE(after.experiment().empty());
+  EXPECT_EQ(after.strategy(), "als");
 }
 
 // The book lists oldest first and keeps what it stored across a reload.

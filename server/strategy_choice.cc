@@ -1,0 +1,75 @@
+#include "server/strategy_choice.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/customers/rfm.h"
+
+namespace tailor {
+
+std::string ModelStrategy(const ServingState& state) {
+  for (const auto& [key, value] : state.info) {
+    if (key == "algorithm" && value == "bpr") return "bpr";
+  }
+  return "als";
+}
+
+absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
+  absl::flat_hash_set<std::string> out = {std::string(kPopularityStrategy)};
+  if (state != nullptr) out.insert(ModelStrategy(*state));
+  return out;
+}
+
+absl::StatusOr<StrategyChoice> ChooseStrategy(
+    absl::string_view requested, const std::vector<Experiment>& experiments,
+    const ServingState& state, absl::string_view user_id, int64_t now_unix) {
+  StrategyChoice choice;
+  const std::string model = ModelStrategy(state);
+  if (!requested.empty()) {
+    if (requested != kPopularityStrategy && requested != model) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "strategy: '", requested, "' is not served (this snapshot serves ",
+          kPopularityStrategy, " and ", model, ")"));
+    }
+    choice.strategy = std::string(requested);
+    return choice;
+  }
+  choice.strategy = model;
+  // What eligibility needs, looked up once and only when asked.
+  std::optional<ShopperFacts> facts;
+  for (const Experiment& e : experiments) {
+    if (!e.LiveAt(now_unix)) continue;
+    if (!facts.has_value()) {
+      facts.emplace();
+      const std::optional<int32_t> customer = state.segments->Find(user_id);
+      facts->new_visitor =
+          !customer.has_value() &&
+          !state.recommender->model().users.Find(user_id).has_value();
+      if (customer.has_value()) {
+        const bool by_segment = std::any_of(
+            experiments.begin(), experiments.end(), [](const Experiment& x) {
+              return x.eligibility == Eligibility::kSegment;
+            });
+        if (by_segment) {
+          const CustomerRecord record = state.segments->record(*customer);
+          if (record.rfm.has_value()) {
+            facts->rfm_segment = RfmSegmentName(record.rfm->segment);
+          }
+        }
+      }
+    }
+    const std::optional<int> arm = AssignArm(e, user_id, *facts, now_unix);
+    if (!arm.has_value()) continue;
+    const std::string& strategy = e.arms[*arm].strategy;
+    choice.strategy =
+        strategy == kPopularityStrategy || strategy == model ? strategy : model;
+    choice.experiment = e.name;
+    choice.arm = e.arms[*arm].name;
+    break;
+  }
+  return choice;
+}
+
+}  // namespace tailor
