@@ -239,6 +239,12 @@ TEST_F(ExperimentsTest, RecommendForServesEachShoppersArm) {
     EXPECT_EQ(resp.strategy(), experiment->arms[*arm].strategy) << user;
     ++in_each[*arm];
     arms.push_back(resp.arm());
+    if (u == 0) {
+      EXPECT_THAT(FormatRecommendations(user, resp),
+                  HasSubstr(absl::StrCat("experiment homepage, arm ",
+                                         resp.arm(), " (strategy ",
+                                         resp.strategy(), ")")));
+    }
   }
   EXPECT_GT(in_each[0], 70);
   EXPECT_GT(in_each[1], 70);

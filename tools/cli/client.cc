@@ -484,7 +484,14 @@ std::string FormatRecommendations(const std::string& user_id,
       : response.items_size() > 0 &&
               response.items(0).reason() == v1::REASON_SEGMENT_POPULAR
           ? "no embedding yet: popular in the shopper's cluster"
+      : response.strategy() == "popularity"
+          ? "popularity strategy"
           : "popular fallback: user not known");
+  if (!response.experiment().empty()) {
+    absl::StrAppendFormat(&out, "  experiment %s, arm %s (strategy %s)\n",
+                          response.experiment(), response.arm(),
+                          response.strategy());
+  }
   AppendItemHeader(&out);
   int rank = 0;
   for (const auto& item : response.items()) {

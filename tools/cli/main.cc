@@ -46,6 +46,9 @@ ABSL_FLAG(std::vector<std::string>, also_exclude, {},
           "recommend, score: also leave out items the shopper has events of "
           "these types with, e.g. view,click,add_to_cart");
 ABSL_FLAG(bool, json, false, "score: print one JSON object");
+ABSL_FLAG(std::string, strategy, "",
+          "recommend, score: serve this strategy (popularity, or the "
+          "model's: als | bpr) whatever the experiments say");
 ABSL_FLAG(std::string, salt, "",
           "create-experiment: the assignment salt (default: the name)");
 ABSL_FLAG(std::string, layer, "",
@@ -112,7 +115,8 @@ namespace {
 
 constexpr const char* kUsage =
     "tailor recommend USER_ID [--count=N] [--exclude=ID,..] [--include_seen]\n"
-    "    [--also_exclude=TYPE,..] [--include_out_of_stock] [--size=S]\n"
+    "    [--also_exclude=TYPE,..] [--strategy=popularity|als|bpr]\n"
+    "    [--include_out_of_stock] [--size=S]\n"
     "    [--categories=C,..]\n"
     "    [--min_price=P] [--max_price=P] [--max_per_category=N]\n"
     "    [--diversity=0..1] [--boost=ID:BOOST,..]\n"
@@ -244,6 +248,7 @@ absl::StatusOr<tailor::v1::RecommendRequest> RecommendRequest(
     req.add_exclude_item_ids(id);
   }
   req.set_exclude_seen(!absl::GetFlag(FLAGS_include_seen));
+  req.set_strategy(absl::GetFlag(FLAGS_strategy));
   for (const std::string& name : absl::GetFlag(FLAGS_also_exclude)) {
     TAILOR_ASSIGN_OR_RETURN(const tailor::v1::EventType type,
                             ParseEventType("--also_exclude", name));
