@@ -320,6 +320,9 @@ std::unique_ptr<CallScheduler> MakeLearned(ManualClock* clock) {
   auto s = Make(o);
   Outcome learn;
   SubmitCosting(s.get(), clock, absl::Milliseconds(2), &learn);
+  // Waited for, not only seen in the stats: `learn` must outlive the
+  // worker's Notify (the stats give ThreadSanitizer no ordering with it).
+  EXPECT_TRUE(learn.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   const absl::Time until = absl::Now() + absl::Seconds(10);
   while (s->Stats(CallMethod::kRecommendFor).recent_run_time !=
              absl::Milliseconds(2) &&
