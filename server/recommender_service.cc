@@ -695,23 +695,20 @@ absl::Status RecommenderService::Recommend(
   }
   TAILOR_ASSIGN_OR_RETURN(const ConsumedTypes also_consumed,
                           AlsoConsumedOf(request));
-  static const std::vector<Experiment>* const kNoExperiments =
-      new std::vector<Experiment>();
   const std::shared_ptr<const std::vector<Experiment>> experiments =
       experiments_ != nullptr ? experiments_->Snapshot() : nullptr;
   TAILOR_ASSIGN_OR_RETURN(
       const StrategyChoice choice,
-      ChooseStrategy(request.strategy(),
-                     experiments != nullptr ? *experiments : *kNoExperiments,
-                     *state, request.user_id(),
-                     absl::ToUnixSeconds(absl::Now())));
+      ChooseStrategy(request.strategy(), experiments.get(), *state,
+                     request.user_id(), absl::ToUnixSeconds(absl::Now())));
   TAILOR_ASSIGN_OR_RETURN(
       const Shopper shopper,
       ResolveShopper(
           *state, store_, request.user_id(),
           {.items = true,
            .customer = false,
-           .also_consumed = exclude_seen ? also_consumed : ConsumedTypes{0}}));
+           .also_consumed = exclude_seen ? also_consumed : ConsumedTypes{0},
+           .personalise = choice.strategy != kPopularityStrategy}));
   if (exclude_seen) {
     for (int32_t item : shopper.consumed) exclude_index(item);
     for (const std::string& id : shopper.consumed_outside_model) {
@@ -743,12 +740,9 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
-  // The popularity strategy scores nobody with an embedding.
-  const bool personalise =
-      shopper.embedding.has_value() && choice.strategy != kPopularityStrategy;
   const RecommendResult result = state->recommender->RecommendWith(
-      personalise ? shopper.embedding->data() : nullptr, options,
-      shopper.segment_popular);
+      shopper.embedding.has_value() ? shopper.embedding->data() : nullptr,
+      options, shopper.segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
@@ -776,8 +770,9 @@ absl::Status RecommenderService::Recommend(
       metrics_->CountFoldInCached();
     }
     metrics_->CountRecommendation(
-        *response, personalise ? ScoringPathOf(state->recommender->path())
-                               : ScoringPath::kFallback);
+        *response, shopper.embedding.has_value()
+                       ? ScoringPathOf(state->recommender->path())
+                       : ScoringPath::kFallback);
   }
   return absl::OkStatus();
 }

@@ -70,10 +70,11 @@ absl::StatusOr<uint64_t> ReadTrainingActivity(const ServingState& state,
 }
 
 // Adds the live events above `through_seq` to the shopper's activity and
-// chooses the vector to score with.
+// chooses the vector to score with (none unless `personalise`).
 void ResolveItems(const ServingState& state, absl::string_view user_id,
                   const std::vector<LoggedEvent>& events, uint64_t through_seq,
-                  ConsumedTypes also_consumed, Shopper* shopper) {
+                  ConsumedTypes also_consumed, bool personalise,
+                  Shopper* shopper) {
   const Model& model = state.recommender->model();
   std::vector<std::pair<int32_t, EventContribution>> contributions;
   // Items outside the model (products added since training), numbered
@@ -113,7 +114,7 @@ void ResolveItems(const ServingState& state, absl::string_view user_id,
   }
 
   // A snapshot marked for the popularity fallback personalises nobody.
-  const bool personalise = !state.online.popularity_fallback;
+  personalise = personalise && !state.online.popularity_fallback;
   if (personalise && shopper->live_events > 0 && state.fold_in->enabled()) {
     shopper->embedding_source = Shopper::EmbeddingSource::kFoldedIn;
     if (std::optional<Vector> x =
@@ -214,7 +215,7 @@ absl::StatusOr<Shopper> ResolveShopper(const ServingState& state,
   if (!events.ok()) return WithUserContext(events.status(), "events", user_id);
   if (parts.items) {
     ResolveItems(state, user_id, *events, through_seq, parts.also_consumed,
-                 &shopper);
+                 parts.personalise, &shopper);
   }
   if (parts.customer) ResolveCustomer(state, user_id, *events, &shopper);
   return shopper;

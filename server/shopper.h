@@ -40,6 +40,11 @@ struct ShopperParts {
   // [items] Event types that make an item had besides the snapshot's rule
   // (OnlineParams::consumed): a request's widening of exclude_seen.
   ConsumedTypes also_consumed = 0;
+  // [items] Whether to find a vector to score with. False (the popularity
+  // strategy) leaves the shopper without one, as a snapshot marked for the
+  // popularity fallback does for everyone: their lists are the segment and
+  // popularity fallback, and no fold-in is solved for them.
+  bool personalise = true;
 };
 
 // One shopper as of the request. Fields marked [items] or [customer] are

@@ -23,7 +23,7 @@ absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
 }
 
 absl::StatusOr<StrategyChoice> ChooseStrategy(
-    absl::string_view requested, const std::vector<Experiment>& experiments,
+    absl::string_view requested, const std::vector<Experiment>* experiments,
     const ServingState& state, absl::string_view user_id, int64_t now_unix) {
   StrategyChoice choice;
   const std::string model = ModelStrategy(state);
@@ -37,9 +37,10 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
     return choice;
   }
   choice.strategy = model;
+  if (experiments == nullptr) return choice;
   // What eligibility needs, looked up once and only when asked.
   std::optional<ShopperFacts> facts;
-  for (const Experiment& e : experiments) {
+  for (const Experiment& e : *experiments) {
     if (!e.LiveAt(now_unix)) continue;
     if (!facts.has_value()) {
       facts.emplace();
@@ -49,7 +50,7 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
           !state.recommender->model().users.Find(user_id).has_value();
       if (customer.has_value()) {
         const bool by_segment = std::any_of(
-            experiments.begin(), experiments.end(), [](const Experiment& x) {
+            experiments->begin(), experiments->end(), [](const Experiment& x) {
               return x.eligibility == Eligibility::kSegment;
             });
         if (by_segment) {

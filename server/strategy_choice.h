@@ -33,13 +33,14 @@ struct StrategyChoice {
 };
 
 // `requested` when set (INVALID_ARGUMENT naming `strategy` unless served).
-// Otherwise the first experiment of `experiments` (oldest first) that
+// Otherwise the first experiment of `experiments` (oldest first; null:
+// none) that
 // assigns `user_id` at `now_unix` (AssignArm; eligibility from `state`: a
 // new visitor has no model row and no customer record, a segment is the
 // customer record's RFM segment) gives its arm's strategy, or the model's
 // when the arm names one this snapshot does not serve; else the model's.
 absl::StatusOr<StrategyChoice> ChooseStrategy(
-    absl::string_view requested, const std::vector<Experiment>& experiments,
+    absl::string_view requested, const std::vector<Experiment>* experiments,
     const ServingState& state, absl::string_view user_id, int64_t now_unix);
 
 }  // namespace tailor

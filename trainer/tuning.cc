@@ -99,9 +99,6 @@ int FactorsOf(ServedAlgorithm algorithm, const AlsOptions& als,
   return algorithm == ServedAlgorithm::kAls ? als.factors : bpr.factors;
 }
 
-// The trials of one tuning run: scores settings on the split (each once)
-// and walks the axes, within the budget.
-// Thread safety: used by one thread (training itself runs in parallel).
 using ScorerOr = absl::StatusOr<std::unique_ptr<Scorer>>;
 
 // Trains `build` on each fold's training side and scores it on the fold's
@@ -133,6 +130,9 @@ absl::Status ScoreOnFolds(
   return absl::OkStatus();
 }
 
+// The trials of one tuning run: scores settings on the folds (each once)
+// and walks the axes, within the budget.
+// Thread safety: used by one thread (training itself runs in parallel).
 class Search {
  public:
   Search(const std::vector<InteractionSplit>& folds, const TuneOptions& options,

@@ -111,13 +111,22 @@ size_t ChooseWithinOneStandardError(
   const std::vector<double>& b = per_user_scores[best];
   if (b.size() < 2) return best;
   const double best_mean = mean(b);
-  double sum_sq = 0;
-  for (double x : b) sum_sq += (x - best_mean) * (x - best_mean);
-  const double se = std::sqrt(sum_sq / (b.size() - 1) / b.size());
+  const double se = StandardErrorOfMean(b);
   for (size_t c = 0; c < best; ++c) {
     if (mean(per_user_scores[c]) >= best_mean - se) return c;
   }
   return best;
+}
+
+double StandardErrorOfMean(const std::vector<double>& values) {
+  const size_t n = values.size();
+  if (n < 2) return 0;
+  double sum = 0;
+  for (double x : values) sum += x;
+  const double mean = sum / n;
+  double sum_sq = 0;
+  for (double x : values) sum_sq += (x - mean) * (x - mean);
+  return std::sqrt(sum_sq / (n - 1) / n);
 }
 
 double AdjustedRandIndex(const std::vector<int32_t>& a,

@@ -62,6 +62,10 @@ class RankingAccumulator {
 size_t ChooseWithinOneStandardError(
     const std::vector<std::vector<double>>& per_user_scores);
 
+// The standard error of the mean of `values` (sample standard deviation
+// over the square root of the count); 0 for fewer than two values.
+double StandardErrorOfMean(const std::vector<double>& values);
+
 // Root mean squared error and mean absolute error of predictions against
 // truths (same length; 0 when empty).
 double Rmse(const std::vector<double>& predicted,

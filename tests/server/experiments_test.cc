@@ -240,10 +240,10 @@ TEST_F(ExperimentsTest, RecommendForServesEachShoppersArm) {
     ++in_each[*arm];
     arms.push_back(resp.arm());
     if (u == 0) {
-      EXPECT_THAT(FormatRecommendations(user, resp),
-                  HasSubstr(absl::StrCat("experiment homepage, arm ",
-                                         resp.arm(), " (strategy ",
-                                         resp.strategy(), ")")));
+      EXPECT_THAT(
+          FormatRecommendations(user, resp),
+          HasSubstr(absl::StrCat("experiment homepage, arm ", resp.arm(),
+                                 " (strategy ", resp.strategy(), ")")));
     }
   }
   EXPECT_GT(in_each[0], 70);

@@ -353,14 +353,7 @@ absl::StatusOr<ServedScore> TailorClient::ScoreServed(
   }
   score.metrics = acc.Mean();
   score.shoppers = acc.users();
-  if (score.shoppers > 1) {
-    double squares = 0;
-    for (double ndcg : acc.user_ndcg()) {
-      squares += (ndcg - score.metrics.ndcg) * (ndcg - score.metrics.ndcg);
-    }
-    score.ndcg_standard_error =
-        std::sqrt(squares / (score.shoppers - 1) / score.shoppers);
-  }
+  score.ndcg_standard_error = StandardErrorOfMean(acc.user_ndcg());
   // Coverage over the serving model's items (-1 when its size is not
   // available, e.g. without the admin role).
   score.coverage = -1;
