@@ -1,8 +1,8 @@
 // libFuzzer target: the binary record decoders shared by the snapshot
 // files and RocksDB values (catalog items, user histories, logged events,
-// customer records). The first byte picks the decoder. A record that
-// decodes must encode again to bytes that decode to a record encoding to
-// the same bytes.
+// customer records, experiments, exposures). The first byte picks the decoder.
+// A record that decodes must encode again to bytes that decode to a record
+// encoding to the same bytes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -62,6 +62,10 @@ void WriteSeeds(const char* dir) {
   Encoder customer;
   EncodeCustomerRecord(r, &customer);
   write("customer", 3, customer.buffer());
+  Encoder exposure;
+  EncodeExposure({"0123", "u", "x", "a", "als", 1767225600, 0.5, {"A", "B"}},
+                 &exposure);
+  write("exposure", 5, exposure.buffer());
 }
 
 }  // namespace
@@ -79,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const absl::string_view bytes(reinterpret_cast<const char*>(data + 1),
                                 size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0:
       RoundTrip<Item>(bytes, DecodeItem, EncodeItem);
       break;
@@ -95,6 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 4:
       RoundTrip<Experiment>(bytes, DecodeExperiment, EncodeExperiment);
+      break;
+    case 5:
+      RoundTrip<Exposure>(bytes, DecodeExposure, EncodeExposure);
       break;
   }
   return 0;

@@ -170,6 +170,15 @@ absl::StatusOr<ErasureReport> MemoryStateStore::EraseUser(
   }
   report.history = history_.erase(user_id) > 0;
   report.customer_record = customers_.erase(user_id) > 0;
+  if (auto it = exposures_.find(user_id); it != exposures_.end()) {
+    report.exposures = static_cast<int64_t>(it->second.size());
+    exposures_.erase(it);
+  }
+  for (auto& [experiment, shoppers] : exposed_) {
+    if (auto it = shoppers.find(user_id); it != shoppers.end()) {
+      shoppers.erase(it);
+    }
+  }
   absl::flat_hash_set<std::string> digests = erasures_->digests();
   digests.insert(digest);
   erasures_ = std::make_shared<const ErasureList>(key, std::move(digests));
@@ -193,9 +202,54 @@ absl::StatusOr<size_t> MemoryStateStore::AdoptErasures(
   };
   absl::erase_if(history_, [&](const auto& kv) { return named(kv.first); });
   absl::erase_if(customers_, [&](const auto& kv) { return named(kv.first); });
+  std::erase_if(exposures_, [&](const auto& kv) { return named(kv.first); });
+  for (auto& [experiment, shoppers] : exposed_) {
+    std::erase_if(shoppers, [&](const auto& kv) { return named(kv.first); });
+  }
   erasures_ =
       std::make_shared<const ErasureList>(list.key(), std::move(digests));
   return added;
+}
+
+absl::StatusOr<size_t> MemoryStateStore::AppendExposures(
+    absl::Span<const Exposure> exposures) {
+  MutexLock lock(&mu_);
+  size_t written = 0;
+  for (const Exposure& x : exposures) {
+    if (erasures_->Contains(x.user_id)) continue;
+    exposures_[x.user_id][x.recommendation_id] = x;
+    if (!x.experiment.empty()) exposed_[x.experiment].emplace(x.user_id, x.arm);
+    ++written;
+  }
+  return written;
+}
+
+absl::StatusOr<std::vector<Exposure>> MemoryStateStore::UserExposures(
+    absl::string_view user_id) {
+  MutexLock lock(&mu_);
+  std::vector<Exposure> out;
+  if (auto it = exposures_.find(user_id); it != exposures_.end()) {
+    for (const auto& [id, x] : it->second) out.push_back(x);
+  }
+  return out;
+}
+
+absl::StatusOr<bool> MemoryStateStore::HasExposure(
+    absl::string_view user_id, absl::string_view recommendation_id) {
+  MutexLock lock(&mu_);
+  auto it = exposures_.find(user_id);
+  return it != exposures_.end() &&
+         it->second.contains(std::string(recommendation_id));
+}
+
+absl::StatusOr<std::vector<ExposedShopper>> MemoryStateStore::ExposedShoppers(
+    absl::string_view experiment) {
+  MutexLock lock(&mu_);
+  std::vector<ExposedShopper> out;
+  if (auto it = exposed_.find(experiment); it != exposed_.end()) {
+    for (const auto& [user, arm] : it->second) out.push_back({user, arm});
+  }
+  return out;
 }
 
 std::shared_ptr<const ErasureList> MemoryStateStore::Erasures() {

@@ -50,6 +50,14 @@ class MemoryStateStore : public StateStore {
   uint64_t LastSequence() override;
   absl::StatusOr<std::vector<LoggedEvent>> EventsSince(uint64_t after,
                                                        size_t limit) override;
+  absl::StatusOr<size_t> AppendExposures(
+      absl::Span<const Exposure> exposures) override;
+  absl::StatusOr<std::vector<Exposure>> UserExposures(
+      absl::string_view user_id) override;
+  absl::StatusOr<bool> HasExposure(
+      absl::string_view user_id, absl::string_view recommendation_id) override;
+  absl::StatusOr<std::vector<ExposedShopper>> ExposedShoppers(
+      absl::string_view experiment) override;
   absl::Status PutExperiment(const Experiment& experiment) override;
   absl::StatusOr<std::vector<Experiment>> LoadExperiments() override;
   absl::StatusOr<std::optional<std::string>> GetMeta(
@@ -77,6 +85,12 @@ class MemoryStateStore : public StateStore {
   absl::flat_hash_map<std::string, CustomerRecord> customers_
       ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, LoggedEvent> events_ ABSL_GUARDED_BY(mu_);
+  // By user, then recommendation_id; by experiment, then user: the arm.
+  std::map<std::string, std::map<std::string, Exposure>, std::less<>> exposures_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, std::string, std::less<>>,
+           std::less<>>
+      exposed_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint64_t> event_ids_ ABSL_GUARDED_BY(mu_);
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::shared_ptr<const ErasureList> erasures_ ABSL_GUARDED_BY(mu_) =

@@ -104,6 +104,7 @@ void EncodeLoggedEvent(const LoggedEvent& e, Encoder* enc) {
   enc->PutF64(e.event.value);
   enc->PutU64(e.seq);
   enc->PutF64(e.event.price);
+  enc->PutString(e.recommendation_id);
 }
 
 bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e) {
@@ -116,7 +117,12 @@ bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e) {
   }
   // Events logged before prices were recorded end here.
   e->event.price = -1.0;
+  e->recommendation_id.clear();
   if (d->remaining() >= sizeof(double) && !d->GetF64(&e->event.price)) {
+    return false;
+  }
+  // And before they carried a recommendation id.
+  if (d->remaining() > 0 && !d->GetString(&e->recommendation_id)) {
     return false;
   }
   e->event.type = static_cast<EventType>(type);
@@ -212,6 +218,7 @@ bool DecodeCustomerRecord(Decoder* d, CustomerRecord* r) {
 
 namespace {
 constexpr uint8_t kExperimentFormat = 1;
+constexpr uint8_t kExposureFormat = 1;
 }  // namespace
 
 void EncodeExperiment(const Experiment& x, Encoder* e) {
@@ -270,6 +277,36 @@ bool DecodeExperiment(Decoder* d, Experiment* x) {
   x->layer_begin = static_cast<int32_t>(begin);
   x->layer_end = static_cast<int32_t>(end);
   return true;
+}
+
+void EncodeExposure(const Exposure& x, Encoder* e) {
+  e->PutU8(kExposureFormat);
+  e->PutI64(x.timestamp);
+  e->PutString(x.recommendation_id);
+  e->PutString(x.user_id);
+  e->PutString(x.experiment);
+  e->PutString(x.arm);
+  e->PutString(x.strategy);
+  e->PutF64(x.probability);
+  e->PutU32(static_cast<uint32_t>(x.items.size()));
+  for (const std::string& item : x.items) e->PutString(item);
+}
+
+bool DecodeExposure(Decoder* d, Exposure* x) {
+  uint8_t format;
+  uint32_t items;
+  if (!d->GetU8(&format) || format != kExposureFormat ||
+      !d->GetI64(&x->timestamp) || !d->GetString(&x->recommendation_id) ||
+      !d->GetString(&x->user_id) || !d->GetString(&x->experiment) ||
+      !d->GetString(&x->arm) || !d->GetString(&x->strategy) ||
+      !d->GetF64(&x->probability) || !d->GetU32(&items) || !d->Has(items, 4)) {
+    return false;
+  }
+  x->items.resize(items);
+  for (std::string& item : x->items) {
+    if (!d->GetString(&item)) return false;
+  }
+  return d->remaining() == 0;
 }
 
 }  // namespace tailor

@@ -11,6 +11,7 @@
 #include "core/base/catalog_change.h"
 #include "core/customers/customer_record.h"
 #include "core/experiments/experiment.h"
+#include "core/experiments/exposure.h"
 #include "storage/coding.h"
 #include "storage/state_store.h"
 
@@ -30,7 +31,8 @@ bool DecodeLiveItem(Decoder* d, LiveItem* entry);
 void EncodeHistory(const UserHistory& history, Encoder* e);
 bool DecodeHistory(Decoder* d, UserHistory* history);
 
-// A logged event (event_id, event, sequence number).
+// A logged event (event_id, event, sequence number, price, recommendation
+// id; records written before the last two decode with price -1 and no id).
 void EncodeLoggedEvent(const LoggedEvent& e, Encoder* enc);
 // False when truncated or the type is not an EventType.
 bool DecodeLoggedEvent(Decoder* d, LoggedEvent* e);
@@ -45,6 +47,12 @@ void EncodeExperiment(const Experiment& experiment, Encoder* e);
 // False when the input is truncated, of another format, or names no
 // state or eligibility.
 bool DecodeExperiment(Decoder* d, Experiment* experiment);
+
+// An exposure, after a format byte (1) and its timestamp (so that
+// retention reads the time at a fixed place: bytes 1..8, little-endian).
+void EncodeExposure(const Exposure& exposure, Encoder* e);
+// False when the input is truncated or of another format.
+bool DecodeExposure(Decoder* d, Exposure* exposure);
 
 }  // namespace tailor
 

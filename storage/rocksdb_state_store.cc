@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -221,6 +223,54 @@ std::optional<int64_t> EventIdsEntryTime(const rocksdb::Slice&,
                                          const rocksdb::Slice& value) {
   if (value.size() != 16) return std::nullopt;
   return GetTimestamp(absl::string_view(value.data() + 8, 8));
+}
+
+// The exposures family holds two kinds of keys, told apart by a first byte:
+// 'u' + UserPrefix(user_id) + recommendation_id -> EncodeExposure, and
+// 'e' + UserPrefix(experiment) + user_id -> the arm of the user's first
+// exposure in the experiment (ExposedShoppers' index).
+constexpr char kExposureKind = 'u';
+constexpr char kExposedKind = 'e';
+
+std::string UserExposuresPrefix(absl::string_view user_id) {
+  return absl::StrCat(absl::string_view(&kExposureKind, 1),
+                      UserPrefix(user_id));
+}
+
+std::string ExposureKey(absl::string_view user_id,
+                        absl::string_view recommendation_id) {
+  return absl::StrCat(UserExposuresPrefix(user_id), recommendation_id);
+}
+
+std::string ExposedPrefix(absl::string_view experiment) {
+  return absl::StrCat(absl::string_view(&kExposedKind, 1),
+                      UserPrefix(experiment));
+}
+
+// The user of an exposures key (either kind); nullopt when corrupt.
+std::optional<absl::string_view> ExposuresKeyUser(absl::string_view key) {
+  if (key.empty()) return std::nullopt;
+  const absl::string_view rest = key.substr(1);
+  if (rest.size() < 4) return std::nullopt;
+  const uint32_t n = (uint32_t{static_cast<uint8_t>(rest[0])} << 24) |
+                     (uint32_t{static_cast<uint8_t>(rest[1])} << 16) |
+                     (uint32_t{static_cast<uint8_t>(rest[2])} << 8) |
+                     uint32_t{static_cast<uint8_t>(rest[3])};
+  if (rest.size() < 4 + size_t{n}) return std::nullopt;
+  if (key[0] == kExposureKind) return rest.substr(4, n);
+  if (key[0] == kExposedKind) return rest.substr(4 + n);
+  return std::nullopt;
+}
+
+std::optional<int64_t> ExposuresEntryTime(const rocksdb::Slice& key,
+                                          const rocksdb::Slice& value) {
+  // EncodeExposure: a format byte, then the timestamp.
+  if (key.size() == 0 || key[0] != kExposureKind || value.size() < 9) {
+    return std::nullopt;
+  }
+  int64_t t;
+  std::memcpy(&t, value.data() + 1, sizeof(t));
+  return t;
 }
 
 // Retention (StateStoreOptions::event_retention_seconds): drops the
@@ -768,8 +818,10 @@ class RocksDbStateStore : public StateStore {
   absl::StatusOr<ErasureReport> EraseUser(absl::string_view user_id) override {
     ErasureReport report;
     {
-      // No event of theirs is appended meanwhile, and none after.
+      // No event or exposure of theirs is appended meanwhile, and none
+      // after.
       MutexLock lock(&append_mu_);
+      MutexLock exposures_lock(&exposures_mu_);
       const std::shared_ptr<const ErasureList> erasures = Erasures();
       rocksdb::WriteBatch batch;
       std::string key = erasures->key();
@@ -780,6 +832,7 @@ class RocksDbStateStore : public StateStore {
       const std::string digest = ErasureDigest(key, user_id);
       report.already_erased = erasures->digests().contains(digest);
       TAILOR_RETURN_IF_ERROR(DeleteUserEvents(user_id, &batch, &report));
+      TAILOR_RETURN_IF_ERROR(DeleteUserExposures(user_id, &batch, &report));
       for (auto [cf, removed] :
            {std::pair(history_cf(), &report.history),
             std::pair(customers(), &report.customer_record)}) {
@@ -821,6 +874,7 @@ class RocksDbStateStore : public StateStore {
     size_t added = 0;
     {
       MutexLock lock(&append_mu_);
+      MutexLock exposures_lock(&exposures_mu_);
       const std::shared_ptr<const ErasureList> erasures = Erasures();
       TAILOR_ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> fresh,
                               NewDigests(*erasures, list));
@@ -843,6 +897,18 @@ class RocksDbStateStore : public StateStore {
         TAILOR_RETURN_IF_ERROR(
             FromRocks(it->status(), "scanning records to erase"));
       }
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->NewIterator(rocksdb::ReadOptions(), exposures()));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        const std::optional<absl::string_view> user = ExposuresKeyUser(
+            absl::string_view(it->key().data(), it->key().size()));
+        if (user.has_value() &&
+            fresh.contains(ErasureDigest(list.key(), *user))) {
+          batch.Delete(exposures(), it->key());
+        }
+      }
+      TAILOR_RETURN_IF_ERROR(
+          FromRocks(it->status(), "scanning exposures to erase"));
       absl::flat_hash_set<std::string> digests = erasures->digests();
       for (const std::string& d : fresh) {
         batch.Put(meta(), absl::StrCat(kErasedPrefix, d), "");
@@ -882,7 +948,8 @@ class RocksDbStateStore : public StateStore {
     compact.bottommost_level_compaction =
         rocksdb::BottommostLevelCompaction::kForce;
     for (rocksdb::ColumnFamilyHandle* cf :
-         {events(), user_events(), event_ids(), history_cf(), customers()}) {
+         {events(), user_events(), event_ids(), history_cf(), customers(),
+          exposures()}) {
       if (closing_.load(std::memory_order_acquire)) {
         return absl::CancelledError("purge: the store is closing");
       }
@@ -946,6 +1013,84 @@ class RocksDbStateStore : public StateStore {
       }
     }
     TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the experiments"));
+    return out;
+  }
+
+  absl::StatusOr<size_t> AppendExposures(
+      absl::Span<const Exposure> exposures) override {
+    // Not beside an erasure: none of the user's is written after it.
+    MutexLock lock(&exposures_mu_);
+    const std::shared_ptr<const ErasureList> erasures = Erasures();
+    rocksdb::WriteBatch batch;
+    absl::flat_hash_set<std::string> indexed;
+    size_t written = 0;
+    for (const Exposure& x : exposures) {
+      if (erasures->Contains(x.user_id)) continue;
+      Encoder e;
+      EncodeExposure(x, &e);
+      batch.Put(this->exposures(),
+                ToSlice(ExposureKey(x.user_id, x.recommendation_id)),
+                ToSlice(e.buffer()));
+      ++written;
+      if (x.experiment.empty()) continue;
+      std::string key = absl::StrCat(ExposedPrefix(x.experiment), x.user_id);
+      if (indexed.contains(key)) continue;
+      std::string arm;
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), this->exposures(), key, &arm);
+      if (s.IsNotFound()) {
+        batch.Put(this->exposures(), key, ToSlice(x.arm));
+      } else {
+        TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading an exposed shopper"));
+      }
+      indexed.insert(std::move(key));
+    }
+    if (written == 0) return written;
+    TAILOR_RETURN_IF_ERROR(Write(&batch, "writing exposures"));
+    return written;
+  }
+
+  absl::StatusOr<std::vector<Exposure>> UserExposures(
+      absl::string_view user_id) override {
+    std::vector<Exposure> out;
+    const std::string prefix = UserExposuresPrefix(user_id);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), exposures()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      Decoder d(absl::string_view(it->value().data(), it->value().size()));
+      if (!DecodeExposure(&d, &out.emplace_back())) {
+        return absl::DataLossError("rocksdb: an exposure is corrupt");
+      }
+    }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading exposures"));
+    return out;
+  }
+
+  absl::StatusOr<bool> HasExposure(
+      absl::string_view user_id, absl::string_view recommendation_id) override {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), exposures(),
+                 ToSlice(ExposureKey(user_id, recommendation_id)), &value);
+    if (s.IsNotFound()) return false;
+    TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading an exposure"));
+    return true;
+  }
+
+  absl::StatusOr<std::vector<ExposedShopper>> ExposedShoppers(
+      absl::string_view experiment) override {
+    std::vector<ExposedShopper> out;
+    const std::string prefix = ExposedPrefix(experiment);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), exposures()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      out.push_back({std::string(it->key().data() + prefix.size(),
+                                 it->key().size() - prefix.size()),
+                     it->value().ToString()});
+    }
+    TAILOR_RETURN_IF_ERROR(FromRocks(it->status(), "reading exposed shoppers"));
     return out;
   }
 
@@ -1052,6 +1197,28 @@ class RocksDbStateStore : public StateStore {
   // Adds to `batch` the deletion of every logged event of `user_id` (by
   // user, by sequence, and its idempotency key), counting them in
   // `report`.
+  // Adds to `batch` the deletion of the user's exposures and of their
+  // entries in each experiment's shoppers, counting them in `report`.
+  absl::Status DeleteUserExposures(absl::string_view user_id,
+                                   rocksdb::WriteBatch* batch,
+                                   ErasureReport* report)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(exposures_mu_) {
+    TAILOR_ASSIGN_OR_RETURN(std::vector<Exposure> exposures,
+                            UserExposures(user_id));
+    absl::flat_hash_set<std::string> experiments;
+    for (const Exposure& x : exposures) {
+      batch->Delete(this->exposures(),
+                    ToSlice(ExposureKey(user_id, x.recommendation_id)));
+      if (!x.experiment.empty()) experiments.insert(x.experiment);
+    }
+    for (const std::string& experiment : experiments) {
+      batch->Delete(this->exposures(),
+                    ToSlice(absl::StrCat(ExposedPrefix(experiment), user_id)));
+    }
+    report->exposures = static_cast<int64_t>(exposures.size());
+    return absl::OkStatus();
+  }
+
   absl::Status DeleteUserEvents(absl::string_view user_id,
                                 rocksdb::WriteBatch* batch,
                                 ErasureReport* report)
@@ -1281,6 +1448,7 @@ class RocksDbStateStore : public StateStore {
   rocksdb::ColumnFamilyHandle* user_events() const { return handles_[6]; }
   rocksdb::ColumnFamilyHandle* event_ids() const { return handles_[7]; }
   rocksdb::ColumnFamilyHandle* live_catalog() const { return handles_[8]; }
+  rocksdb::ColumnFamilyHandle* exposures() const { return handles_[9]; }
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -1305,6 +1473,8 @@ class RocksDbStateStore : public StateStore {
   // Serialises appends: idempotency checks and sequence numbers.
   Mutex append_mu_;
   uint64_t last_seq_ ABSL_GUARDED_BY(append_mu_) = 0;
+  // Exposure writes; erasures hold it too (after append_mu_).
+  Mutex exposures_mu_;
 };
 
 // The events, meta and live_catalog column families of a secondary
@@ -1555,7 +1725,9 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
                      retention, UserEventsEntryTime)},
       {"event_ids", WithRetention(EventLogFamily(CachedFamily(cache, true)),
                                   retention, EventIdsEntryTime)},
-      {"live_catalog", CachedFamily(cache, false)}};
+      {"live_catalog", CachedFamily(cache, false)},
+      {"exposures", WithRetention(EventLogFamily(CachedFamily(cache, false)),
+                                  retention, ExposuresEntryTime)}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =

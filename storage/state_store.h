@@ -19,6 +19,7 @@
 #include "core/base/event.h"
 #include "core/customers/customer_record.h"
 #include "core/experiments/experiment.h"
+#include "core/experiments/exposure.h"
 #include "core/serving/snapshot.h"
 #include "storage/erasure_list.h"
 
@@ -50,6 +51,9 @@ struct LoggedEvent {
   std::string event_id;
   Event event;
   uint64_t seq = 0;
+  // The answer the event came from (RecommendResponse.recommendation_id,
+  // one of the user's exposures), or "".
+  std::string recommendation_id;
 };
 
 // Where an event sits in its user's log: by timestamp, then sequence.
@@ -75,6 +79,8 @@ struct ErasureReport {
   bool already_erased = false;
   // Logged events removed (each with its idempotency key).
   int64_t events = 0;
+  // Exposures removed (StateStore::AppendExposures).
+  int64_t exposures = 0;
   // Whether a training history and a customer record were removed.
   bool history = false;
   bool customer_record = false;
@@ -141,6 +147,13 @@ struct StoreUsage {
   // Time writes waited for flushes and compactions to catch up (RocksDB's
   // write stalls and slowdowns), since the store was opened.
   int64_t write_stall_micros = 0;
+};
+
+// A shopper an experiment showed answers to, and the arm of the first.
+struct ExposedShopper {
+  std::string user_id;
+  std::string arm;
+  bool operator==(const ExposedShopper&) const = default;
 };
 
 // What StateStore::ChangeCatalog did: a result per change, and the
@@ -216,9 +229,10 @@ class StateStore {
 
   // Erasure (a data subject's right to be forgotten). Removes, in one
   // atomic synced write, every record of `user_id`: their logged events,
-  // the events' idempotency keys, their training history and customer
-  // record; and adds them to the erasure list, so that AppendEvents
-  // refuses their events from then on (AppendOutcome::erased) and every
+  // the events' idempotency keys, their exposures, their training history
+  // and customer record; and adds them to the erasure list, so that
+  // AppendEvents refuses their events from then on (AppendOutcome::erased),
+  // AppendExposures leaves theirs out, and every
   // snapshot load and training run leaves them out. Then purges
   // (PurgeErased) before returning; a purge that fails, or one cut short by
   // a crash, is done again when the store is next opened. Erasing a user
@@ -229,7 +243,8 @@ class StateStore {
   // Takes on another store's erasure list (a read replica, the writer's
   // list from the snapshot directory): adds its digests to this store's
   // list (taking its key when this store has none) and deletes the
-  // training histories and customer records of the users they name, then
+  // training histories, customer records and exposures of the users they
+  // name, then
   // purges. FAILED_PRECONDITION when this store's list was made with
   // another key (it erased users of its own). Returns how many digests
   // were new.
@@ -255,6 +270,27 @@ class StateStore {
   // by name.
   virtual absl::Status PutExperiment(const Experiment& experiment) = 0;
   virtual absl::StatusOr<std::vector<Experiment>> LoadExperiments() = 0;
+
+  // Exposures (core/experiments/exposure.h): the answers experiments chose,
+  // kept by user and recommendation_id (a second exposure with the same
+  // pair replaces the first), and, for each experiment, the shoppers it
+  // exposed. Append writes a batch atomically and durably (synced),
+  // leaving out the exposures of erased users; it returns how many were
+  // written. EraseUser removes a user's exposures; event retention
+  // (StateStoreOptions::event_retention_seconds) drops exposures older
+  // than it, by their timestamp, as it drops events.
+  virtual absl::StatusOr<size_t> AppendExposures(
+      absl::Span<const Exposure> exposures) = 0;
+  // The user's exposures, by recommendation_id.
+  virtual absl::StatusOr<std::vector<Exposure>> UserExposures(
+      absl::string_view user_id) = 0;
+  // Whether the user has an exposure with this recommendation_id.
+  virtual absl::StatusOr<bool> HasExposure(
+      absl::string_view user_id, absl::string_view recommendation_id) = 0;
+  // Every shopper `experiment` has exposed, by user_id, with the arm of
+  // the first exposure stored.
+  virtual absl::StatusOr<std::vector<ExposedShopper>> ExposedShoppers(
+      absl::string_view experiment) = 0;
 
   // Small metadata values; nullopt when absent.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(
@@ -306,10 +342,10 @@ struct StateStoreOptions {
 // Opens (creating if missing) a RocksDB database under `path` with column
 // families "catalog", "history", "customers", "meta", and for the event
 // log "events" (by sequence), "user_events" (by user, then time) and
-// "event_ids" (idempotency keys). Writes go through the WAL and are synced,
-// so acknowledged writes survive a crash. Fails with DATA_LOSS naming the
-// damaged file and how to recover when the database is damaged (unless
-// salvaging), and UNAVAILABLE when it cannot be written (a read-only or
+// "event_ids" (idempotency keys), and "exposures". Writes go through the WAL
+// and are synced, so acknowledged writes survive a crash. Fails with DATA_LOSS
+// naming the damaged file and how to recover when the database is damaged
+// (unless salvaging), and UNAVAILABLE when it cannot be written (a read-only or
 // full volume). After a write fails (UNAVAILABLE; a full volume says so),
 // the next write resumes the database first, so writing comes back once
 // the cause is gone (for a full volume: RocksDB's own recovery, which

@@ -23,6 +23,17 @@ namespace {
 
 using testing::TempDir;
 
+Exposure Shown(const std::string& id, const std::string& user,
+               const std::string& experiment, int64_t timestamp) {
+  return {.recommendation_id = id,
+          .user_id = user,
+          .experiment = experiment,
+          .arm = "a",
+          .strategy = "als",
+          .timestamp = timestamp,
+          .items = {"X", "Y"}};
+}
+
 LoggedEvent Logged(const std::string& id, const std::string& user,
                    const std::string& item, int64_t t,
                    EventType type = EventType::kPurchase) {
@@ -64,12 +75,18 @@ TEST_P(EraseUserTest, RemovesEveryRecordOfTheUserAndNoOneElses) {
       testing::MakeCustomerSegments({"ann", "bob"}, 1);
   ASSERT_TRUE(
       store()->PutCustomerRecords({"ann", "bob"}, customers.records).ok());
+  ASSERT_TRUE(store()
+                  ->AppendExposures({Shown("r1", "ann", "x1", 10),
+                                     Shown("r2", "ann", "x2", 11),
+                                     Shown("r3", "bob", "x1", 12)})
+                  .ok());
   EXPECT_TRUE(store()->Erasures()->empty());
 
   auto report = store()->EraseUser("ann");
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->already_erased);
   EXPECT_EQ(report->events, 3);
+  EXPECT_EQ(report->exposures, 2);
   EXPECT_TRUE(report->history);
   EXPECT_TRUE(report->customer_record);
   EXPECT_TRUE(report->purged);
@@ -80,6 +97,12 @@ TEST_P(EraseUserTest, RemovesEveryRecordOfTheUserAndNoOneElses) {
     EXPECT_TRUE(store()->UserEventsBefore("ann", nullptr, 100)->empty());
     EXPECT_EQ(*store()->GetHistory("ann"), UserHistory());
     EXPECT_FALSE(store()->GetCustomerRecord("ann")->has_value());
+    EXPECT_TRUE(store()->UserExposures("ann")->empty());
+    EXPECT_FALSE(*store()->HasExposure("ann", "r1"));
+    EXPECT_EQ(*store()->ExposedShoppers("x1"),
+              std::vector<ExposedShopper>({{"bob", "a"}}));
+    EXPECT_TRUE(store()->ExposedShoppers("x2")->empty());
+    EXPECT_EQ(store()->UserExposures("bob")->size(), 1u);
     auto all = store()->EventsSince(0, 100);
     ASSERT_EQ(all->size(), 1u);
     EXPECT_EQ((*all)[0].event_id, "b1");
@@ -106,6 +129,12 @@ TEST_P(EraseUserTest, RemovesEveryRecordOfTheUserAndNoOneElses) {
   EXPECT_FALSE((*appended)[2].erased);
   EXPECT_EQ((*appended)[2].seq, 5u);
   EXPECT_TRUE(store()->UserEvents("ann", 0, 100)->empty());
+  // And so are her exposures.
+  EXPECT_EQ(*store()->AppendExposures(
+                {Shown("r4", "ann", "x1", 20), Shown("r5", "bob", "x1", 21)}),
+            1u);
+  EXPECT_TRUE(store()->UserExposures("ann")->empty());
+  EXPECT_EQ(store()->ExposedShoppers("x1")->size(), 1u);
   // Ann's event ids were forgotten with her: another user may use one.
   auto reused = store()->AppendEvents({Logged("a2", "carl", "X", 22)});
   ASSERT_TRUE(reused.ok());
@@ -146,6 +175,10 @@ TEST_P(EraseUserTest, AnAdoptedListRemovesTheRecordsOfThoseItNames) {
       testing::MakeCustomerSegments({"ann", "bob"}, 1);
   ASSERT_TRUE(
       store()->PutCustomerRecords({"ann", "bob"}, customers.records).ok());
+  ASSERT_TRUE(store()
+                  ->AppendExposures({Shown("r1", "ann", "x1", 10),
+                                     Shown("r2", "bob", "x1", 11)})
+                  .ok());
 
   auto added = store()->AdoptErasures(*writer.Erasures());
   ASSERT_TRUE(added.ok()) << added.status();
@@ -153,6 +186,9 @@ TEST_P(EraseUserTest, AnAdoptedListRemovesTheRecordsOfThoseItNames) {
   EXPECT_EQ(*store()->GetHistory("ann"), UserHistory());
   EXPECT_FALSE(store()->GetCustomerRecord("ann")->has_value());
   EXPECT_EQ(*store()->GetHistory("bob"), h);
+  EXPECT_TRUE(store()->UserExposures("ann")->empty());
+  EXPECT_EQ(*store()->ExposedShoppers("x1"),
+            std::vector<ExposedShopper>({{"bob", "a"}}));
   EXPECT_TRUE(store()->Erasures()->Contains("ann"));
   EXPECT_EQ(*store()->AdoptErasures(*writer.Erasures()), 0u);  // known
   Reopen();
@@ -201,6 +237,10 @@ TEST(RocksDbErasureTest, NoFileOfTheStoreHoldsTheIdAfterwards) {
                               absl::StrCat("item", i % 50), 1000 + i));
     }
     ASSERT_TRUE((*store)->AppendEvents(events).ok());
+    ASSERT_TRUE((*store)
+                    ->AppendExposures({Shown("r1", erased, "x1", 1000),
+                                       Shown("r2", "ann", "x1", 1001)})
+                    .ok());
   }
   {
     // Reopened: the log is replayed into table files.
@@ -214,6 +254,7 @@ TEST(RocksDbErasureTest, NoFileOfTheStoreHoldsTheIdAfterwards) {
     auto report = (*store)->EraseUser(erased);
     ASSERT_TRUE(report.ok()) << report.status();
     EXPECT_EQ(report->events, 1001);
+    EXPECT_EQ(report->exposures, 1);
     EXPECT_TRUE(report->history);
     EXPECT_TRUE(report->customer_record);
     EXPECT_TRUE(report->purged);

@@ -45,6 +45,17 @@ TEST_P(RetentionTest, OldEventsLeaveEveryFamilyWhenTheLogIsCompacted) {
                                   Logged("old2", "bob", now - 400 * kDay)})
                   .ok());
   EXPECT_EQ((*store)->EventsSince(0, 100)->size(), 4u);  // until compacted
+  // Exposures go by the same rule.
+  ASSERT_TRUE((*store)
+                  ->AppendExposures({{.recommendation_id = "old",
+                                      .user_id = "ann",
+                                      .experiment = "x",
+                                      .timestamp = now - 40 * kDay},
+                                     {.recommendation_id = "new",
+                                      .user_id = "ann",
+                                      .experiment = "x",
+                                      .timestamp = now - 1 * kDay}})
+                  .ok());
 
   ASSERT_TRUE((*store)->PurgeErased().ok());  // flushes and compacts the log
   const bool kept = retention_days == 0;
@@ -59,6 +70,9 @@ TEST_P(RetentionTest, OldEventsLeaveEveryFamilyWhenTheLogIsCompacted) {
       kept ? std::vector<std::string>{"new2", "old2"}
            : std::vector<std::string>{"new2"};
   EXPECT_EQ(Ids(*(*store)->UserEvents("ann", 0, 100)), ann);
+  EXPECT_EQ((*store)->UserExposures("ann")->size(), kept ? 2u : 1u);
+  EXPECT_TRUE(*(*store)->HasExposure("ann", "new"));
+  EXPECT_EQ((*store)->ExposedShoppers("x")->size(), 1u);
   EXPECT_EQ(Ids(*(*store)->UserEventsBefore("bob", nullptr, 100)), bob);
   // An old event's idempotency key went with it: sent again, it is new (and
   // goes again at the next compaction); a recent one's is still there.

@@ -171,6 +171,63 @@ TEST_P(StateStoreTest, ExperimentsArePutWholeAndSurviveAReopen) {
   EXPECT_EQ((*loaded)[1], a);
 }
 
+TEST_P(StateStoreTest, ExposuresAreKeptByUserAndIdAndIndexedByExperiment) {
+  auto shown = [](std::string id, std::string user, std::string experiment,
+                  std::string arm) {
+    return Exposure{.recommendation_id = std::move(id),
+                    .user_id = std::move(user),
+                    .experiment = std::move(experiment),
+                    .arm = std::move(arm),
+                    .strategy = "popularity",
+                    .timestamp = 1700000000,
+                    .probability = 0.25,
+                    .items = {"X", "Y", "Z"}};
+  };
+  ASSERT_EQ(*store()->AppendExposures(
+                {shown("02", "ann", "x1", "a"), shown("01", "ann", "x1", "b"),
+                 shown("03", "bob", "x1", "b"), shown("04", "bob", "", "")}),
+            4u);
+  // A later exposure of the same shopper keeps the first arm in the index;
+  // the same id again replaces the exposure.
+  Exposure again = shown("01", "ann", "x1", "b");
+  again.items = {"W"};
+  ASSERT_EQ(*store()->AppendExposures({shown("05", "ann", "x1", "b"), again}),
+            2u);
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "written" : "after a reopen");
+    auto ann = store()->UserExposures("ann");
+    ASSERT_TRUE(ann.ok()) << ann.status();
+    ASSERT_EQ(ann->size(), 3u);
+    EXPECT_EQ((*ann)[0], again);
+    EXPECT_EQ((*ann)[1], shown("02", "ann", "x1", "a"));
+    EXPECT_EQ((*ann)[2].recommendation_id, "05");
+    EXPECT_TRUE(*store()->HasExposure("ann", "02"));
+    EXPECT_FALSE(*store()->HasExposure("bob", "02"));
+    EXPECT_FALSE(*store()->HasExposure("ann", "0"));
+    EXPECT_EQ(*store()->ExposedShoppers("x1"),
+              std::vector<ExposedShopper>({{"ann", "a"}, {"bob", "b"}}));
+    EXPECT_TRUE(store()->ExposedShoppers("x")->empty());
+    EXPECT_TRUE(store()->UserExposures("an")->empty());
+    Reopen();
+  }
+}
+
+TEST_P(StateStoreTest, AnEventKeepsTheRecommendationItCameFrom) {
+  LoggedEvent e{.event_id = "e1",
+                .event = {.user_id = "ann",
+                          .item_id = "X",
+                          .type = EventType::kClick,
+                          .timestamp = 5},
+                .recommendation_id = "0123456789abcdef0123456789abcdef"};
+  ASSERT_TRUE(store()->AppendEvents({e}).ok());
+  Reopen();
+  auto events = store()->UserEvents("ann", 0, 10);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].recommendation_id, e.recommendation_id);
+  EXPECT_EQ((*store()->EventsSince(0, 10))[0].recommendation_id,
+            e.recommendation_id);
+}
+
 TEST_P(StateStoreTest, EverythingSurvivesAReopen) {
   ASSERT_TRUE(store()->PutItems({{"A", "t", "c", "b", "x", 1, {}, true}}).ok());
   ASSERT_TRUE(
