@@ -108,6 +108,19 @@ ServerMetrics::ServerMetrics()
                              "batches were answered with the error)")
                          .Register(*registry_)
                          .Add({});
+  auto& exposures =
+      prometheus::BuildCounter()
+          .Name("tailor_exposures_total")
+          .Help(
+              "Exposures (answers an experiment chose) by outcome: logged "
+              "(stored), dropped (the queue was full: the answer went out "
+              "unlogged), retried (written again after a failed write)")
+          .Register(*registry_);
+  constexpr std::array<const char*, kExposureOutcomes> kExposureLabels = {
+      "logged", "dropped", "retried"};
+  for (int o = 0; o < kExposureOutcomes; ++o) {
+    exposures_[o] = &exposures.Add({{"outcome", kExposureLabels[o]}});
+  }
   load_seconds_ =
       &prometheus::BuildHistogram()
            .Name("tailor_snapshot_load_seconds")
@@ -211,6 +224,10 @@ void ServerMetrics::CountEventWrite(absl::Duration took, int64_t events,
   } else {
     write_failures_->Increment();
   }
+}
+
+void ServerMetrics::CountExposures(ExposureOutcome outcome, int64_t n) {
+  exposures_[static_cast<int>(outcome)]->Increment(static_cast<double>(n));
 }
 
 void ServerMetrics::CountSnapshotLoad(absl::Duration load) {

@@ -37,6 +37,10 @@ inline constexpr int kScoringPaths = 4;
 enum class EventOutcome { kRecorded, kDuplicate, kInvalid };
 inline constexpr int kEventOutcomes = 3;
 
+// What became of exposures (server/exposure_log.h).
+enum class ExposureOutcome { kLogged, kDropped, kRetried };
+inline constexpr int kExposureOutcomes = 3;
+
 // Why a call's credentials were refused (a label; never the token).
 enum class AuthFailure { kMissing, kUnknown, kForbidden };
 
@@ -69,6 +73,9 @@ class ServerMetrics {
   void CountEvent(int type, EventOutcome outcome);
   // One synced write of the event log: `events` events, or a failure.
   void CountEventWrite(absl::Duration took, int64_t events, bool ok);
+  // `n` exposures stored, dropped (the queue was full) or written again
+  // after a failed write.
+  void CountExposures(ExposureOutcome outcome, int64_t n);
   // A snapshot version loaded and built (`load`), then installed (`swap`:
   // the exchange plus the wait for calls still on the old one).
   void CountSnapshotLoad(absl::Duration load);
@@ -97,6 +104,7 @@ class ServerMetrics {
   prometheus::Histogram* write_seconds_;
   prometheus::Histogram* write_events_;
   prometheus::Counter* write_failures_;
+  std::array<prometheus::Counter*, kExposureOutcomes> exposures_;
   prometheus::Histogram* load_seconds_;
   prometheus::Histogram* swap_seconds_;
   // By absl::StatusCode (0..16).

@@ -73,12 +73,14 @@ RecommenderService::RecommenderService(
     const ServingStateHolder* state, StateStore* store, EventWriter* writer,
     CallScheduler* scheduler, ServerMetrics* metrics,
     const Authorizer* authorizer, bool accept_events,
-    CatalogWriter* catalog_writer, const ExperimentBook* experiments)
+    CatalogWriter* catalog_writer, const ExperimentBook* experiments,
+    ExposureLog* exposures)
     : state_(state),
       store_(store),
       writer_(writer),
       catalog_writer_(catalog_writer),
       experiments_(experiments),
+      exposures_(exposures),
       recommendation_prefix_(absl::Uniform<uint64_t>(absl::BitGen())),
       scheduler_(scheduler),
       metrics_(metrics),
@@ -472,9 +474,30 @@ struct EventBatch {
   std::vector<int> type_of;   // the v1::EventType of valid[k]
 };
 
+// `e` when its recommendation_id names an exposure of its user (queued or
+// stored); INVALID_ARGUMENT otherwise, or the store's error.
+absl::StatusOr<LoggedEvent> CheckRecommendationId(
+    LoggedEvent e, const ExposureLog* exposures) {
+  if (exposures == nullptr) {
+    return absl::InvalidArgumentError(
+        "recommendation_id: this server logs no answers");
+  }
+  TAILOR_ASSIGN_OR_RETURN(const bool known,
+                          exposures->Has(e.event.user_id, e.recommendation_id));
+  if (!known) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "recommendation_id: no answer with this id was logged for this "
+        "user_id (answers are logged when an experiment chose them, "
+        "RecommendResponse.experiment set, and kept for the event "
+        "retention)"));
+  }
+  return e;
+}
+
 // INVALID_ARGUMENT for a malformed request as a whole (no events, too
 // many); an invalid event only marks its own result.
 absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request,
+                                       const ExposureLog* exposures,
                                        ServerMetrics* metrics) {
   TAILOR_RETURN_IF_ERROR(ValidateRecordEventsRequest(request));
   EventBatch batch;
@@ -483,6 +506,9 @@ absl::StatusOr<EventBatch> CheckEvents(const v1::RecordEventsRequest& request,
   for (int i = 0; i < request.events_size(); ++i) {
     v1::EventResult* r = response->add_results();
     absl::StatusOr<LoggedEvent> e = ValidateEvent(request.events(i));
+    if (e.ok() && !e->recommendation_id.empty()) {
+      e = CheckRecommendationId(*std::move(e), exposures);
+    }
     if (!e.ok()) {
       r->set_status(v1::EventResult::STATUS_INVALID);
       r->set_error(std::string(e.status().message()));
@@ -563,7 +589,7 @@ void NoteBatchStored(const std::shared_ptr<const ServingState>& state,
 
 void RecommenderService::RecordAsync(const v1::RecordEventsRequest& request,
                                      RecordDone done) const {
-  absl::StatusOr<EventBatch> batch = CheckEvents(request, metrics_);
+  absl::StatusOr<EventBatch> batch = CheckEvents(request, exposures_, metrics_);
   if (!batch.ok()) {
     std::move(done)(batch.status());
     return;
@@ -697,10 +723,10 @@ absl::Status RecommenderService::Recommend(
                           AlsoConsumedOf(request));
   const std::shared_ptr<const std::vector<Experiment>> experiments =
       experiments_ != nullptr ? experiments_->Snapshot() : nullptr;
-  TAILOR_ASSIGN_OR_RETURN(
-      const StrategyChoice choice,
-      ChooseStrategy(request.strategy(), experiments.get(), *state,
-                     request.user_id(), absl::ToUnixSeconds(absl::Now())));
+  const int64_t now_unix = absl::ToUnixSeconds(absl::Now());
+  TAILOR_ASSIGN_OR_RETURN(const StrategyChoice choice,
+                          ChooseStrategy(request.strategy(), experiments.get(),
+                                         *state, request.user_id(), now_unix));
   TAILOR_ASSIGN_OR_RETURN(
       const Shopper shopper,
       ResolveShopper(
@@ -761,6 +787,19 @@ absl::Status RecommenderService::Recommend(
       reason = v1::REASON_SEGMENT_POPULAR;
     }
     FillItem(*catalog, r.item, r.score, reason, response->add_items());
+  }
+  if (!choice.experiment.empty() && exposures_ != nullptr) {
+    Exposure exposure{.recommendation_id = response->recommendation_id(),
+                      .user_id = request.user_id(),
+                      .experiment = choice.experiment,
+                      .arm = choice.arm,
+                      .strategy = choice.strategy,
+                      .timestamp = now_unix};
+    exposure.items.reserve(response->items_size());
+    for (const v1::RecommendedItem& item : response->items()) {
+      exposure.items.push_back(item.item_id());
+    }
+    exposures_->Add(std::move(exposure));
   }
   if (metrics_ != nullptr) {
     if (shopper.solved_now) {

@@ -13,6 +13,7 @@
 #include "server/catalog_writer.h"
 #include "server/event_writer.h"
 #include "server/experiment_book.h"
+#include "server/exposure_log.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
 #include "storage/state_store.h"
@@ -58,7 +59,8 @@ class RecommenderService final
                      const Authorizer* authorizer = nullptr,
                      bool accept_events = true,
                      CatalogWriter* catalog_writer = nullptr,
-                     const ExperimentBook* experiments = nullptr);
+                     const ExperimentBook* experiments = nullptr,
+                     ExposureLog* exposures = nullptr);
 
   grpc::ServerUnaryReactor* RecommendFor(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -133,6 +135,8 @@ class RecommenderService final
   EventWriter* writer_;
   CatalogWriter* catalog_writer_;
   const ExperimentBook* experiments_;
+  // Where answers an experiment chose are logged (null: nowhere).
+  ExposureLog* exposures_;
   // recommendation_id: a random prefix drawn at construction, then a count.
   const uint64_t recommendation_prefix_;
   mutable std::atomic<uint64_t> recommendations_{0};

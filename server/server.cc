@@ -110,10 +110,12 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
       std::make_unique<CatalogWriter>(s->store_.get(), &s->holder_);
   TAILOR_ASSIGN_OR_RETURN(s->experiments_,
                           ExperimentBook::Load(s->store_.get()));
+  s->exposures_ = std::make_unique<ExposureLog>(s->store_.get(),
+                                                ExposureLogOptions(), metrics);
   s->recommender_ = std::make_unique<RecommenderService>(
       &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get(),
       metrics, s->authorizer_.get(), options.accept_events,
-      s->catalog_writer_.get(), s->experiments_.get());
+      s->catalog_writer_.get(), s->experiments_.get(), s->exposures_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -17,6 +17,7 @@
 #include "server/call_scheduler.h"
 #include "server/catalog_writer.h"
 #include "server/event_writer.h"
+#include "server/exposure_log.h"
 #include "server/grpc_metrics.h"
 #include "server/live_metrics.h"
 #include "server/metrics.h"
@@ -159,6 +160,8 @@ class TailorServer {
   std::unique_ptr<CallScheduler> scheduler_;
   // Before the services that read it (destroyed after them).
   std::unique_ptr<ExperimentBook> experiments_;
+  // Before the services, for the same reason as writer_.
+  std::unique_ptr<ExposureLog> exposures_;
   std::unique_ptr<RecommenderService> recommender_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<UnknownMethodService> unknown_;

@@ -45,6 +45,42 @@ Interval MeanInterval(const Moments& m, double z) {
   return {m.mean - half, m.mean + half};
 }
 
+RatioEstimate RatioOf(absl::Span<const double> y, absl::Span<const double> x,
+                      double z) {
+  RatioEstimate r;
+  const size_t n = std::min(x.size(), y.size());
+  if (n == 0) return r;
+  double sx = 0;
+  double sy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sx += x[i];
+    sy += y[i];
+  }
+  if (sx == 0) return r;
+  r.value = sy / sx;
+  const double mx = sx / static_cast<double>(n);
+  const double my = sy / static_cast<double>(n);
+  if (n < 2) {
+    r.interval = {r.value, r.value};
+    return r;
+  }
+  double vxx = 0;
+  double vyy = 0;
+  double vxy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    vxx += (x[i] - mx) * (x[i] - mx);
+    vyy += (y[i] - my) * (y[i] - my);
+    vxy += (x[i] - mx) * (y[i] - my);
+  }
+  const double d = static_cast<double>(n - 1);
+  const double var = std::max(
+      0.0, (vyy / d - 2 * r.value * vxy / d + r.value * r.value * vxx / d) /
+               (static_cast<double>(n) * mx * mx));
+  const double half = z * std::sqrt(var);
+  r.interval = {r.value - half, r.value + half};
+  return r;
+}
+
 double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
 double RegularizedGammaQ(double a, double x) {

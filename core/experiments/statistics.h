@@ -54,6 +54,16 @@ Interval WilsonInterval(int64_t successes, int64_t n, double z = kZ95);
 // mean +- z sqrt(variance / n).
 Interval MeanInterval(const Moments& m, double z = kZ95);
 
+// A ratio of sums over units, sum(y) / sum(x) (clicks per exposure over
+// shoppers), with its delta-method interval:
+//   var = (s_y^2 - 2 R s_xy + R^2 s_x^2) / (n mean(x)^2).
+struct RatioEstimate {
+  double value = 0;  // 0 when sum(x) is 0
+  Interval interval;
+};
+RatioEstimate RatioOf(absl::Span<const double> y, absl::Span<const double> x,
+                      double z = kZ95);
+
 // The standard normal distribution function.
 double NormalCdf(double x);
 

@@ -43,6 +43,15 @@ TEST(IntervalTest, MeanInterval) {
   EXPECT_NEAR(i.high, 10 + kZ95 * 0.5, 1e-12);
 }
 
+TEST(IntervalTest, RatioOfSumsByTheDeltaMethod) {
+  // Clicks over exposures of six shoppers: 7 / 17.
+  const RatioEstimate r = RatioOf({0, 1, 2, 0, 3, 1}, {2, 3, 4, 1, 5, 2});
+  EXPECT_NEAR(r.value, 7.0 / 17.0, 1e-12);
+  EXPECT_NEAR(r.interval.high - r.value, 0.17612014, 1e-7);
+  EXPECT_NEAR(r.value - r.interval.low, 0.17612014, 1e-7);
+  EXPECT_EQ(RatioOf({1, 2}, {0, 0}).value, 0.0);
+}
+
 TEST(DistributionTest, NormalAndChiSquaredAgainstTables) {
   EXPECT_NEAR(NormalCdf(0), 0.5, 1e-15);
   EXPECT_NEAR(NormalCdf(kZ95), 0.975, 1e-12);
