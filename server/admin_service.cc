@@ -6,6 +6,7 @@
 #include "core/base/text.h"
 #include "server/customer_answers.h"
 #include "server/experiment_messages.h"
+#include "server/experiment_results.h"
 #include "server/strategy_choice.h"
 #include "server/wire.h"
 
@@ -106,6 +107,7 @@ absl::Status AdminService::Erase(const v1::EraseUserRequest& request,
   response->set_user_id(user_id);
   response->set_already_erased(report.already_erased);
   response->set_events(report.events);
+  response->set_exposures(report.exposures);
   response->set_history(report.history);
   response->set_customer_record(report.customer_record);
   response->set_files_purged(report.purged);
@@ -196,6 +198,14 @@ grpc::ServerUnaryReactor* AdminService::ArchiveExperiment(
   return Serve<v1::ArchiveExperimentRequest, v1::Experiment>(
       "ArchiveExperiment", context, request, response,
       [this](const auto& req, auto* resp) { return Archive(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetExperimentResults(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::GetExperimentResultsRequest, v1::ExperimentResults>(
+      "GetExperimentResults", context, request, response,
+      [this](const auto& req, auto* resp) { return Results(req, resp); });
 }
 
 absl::StatusOr<ExperimentBook*> AdminService::Experiments(bool change) const {
@@ -329,6 +339,51 @@ absl::Status AdminService::Activate(const v1::ActivateSnapshotRequest& request,
 absl::Status AdminService::RollBack(v1::ModelInfo* response) {
   TAILOR_RETURN_IF_ERROR(manager_->Rollback().status());
   return Info(response);
+}
+
+absl::Status AdminService::Results(
+    const v1::GetExperimentResultsRequest& request,
+    v1::ExperimentResults* response) const {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(false));
+  if (!erases_) {
+    return absl::FailedPreconditionError(
+        "a read replica (--accept_events=false) logs no exposures: ask the "
+        "writer for experiment results");
+  }
+  TAILOR_RETURN_IF_ERROR(ValidateId("name", request.name()));
+  ResultsReadOptions options;
+  if (request.has_attribution_window_days()) {
+    const int32_t days = request.attribution_window_days();
+    if (days < 1 || days > 90) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribution_window_days: must be 1..90, got ", days));
+    }
+    options.window_seconds = int64_t{days} * 86400;
+  }
+  if (request.has_sequential_tau()) {
+    const double tau = request.sequential_tau();
+    if (!(tau > 0 && tau <= 10)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sequential_tau: must be in (0, 10], got ", tau));
+    }
+    options.comparison.tau = tau;
+  }
+  TAILOR_ASSIGN_OR_RETURN(const Experiment e, book->Get(request.name()));
+  // Every answer given before the call counts.
+  if (exposures_ != nullptr) exposures_->Flush();
+  options.now_unix = NowUnix();
+  const std::shared_ptr<const ServingState> state = state_->Get();
+  const std::shared_ptr<const CatalogView> catalog =
+      state != nullptr ? state->catalog->Get() : nullptr;
+  TAILOR_ASSIGN_OR_RETURN(
+      const ExperimentResults results,
+      ReadExperimentResults(e, store_, catalog.get(), options));
+  FillExperimentMessage(e, response->mutable_experiment());
+  FillResultsMessage(results, response);
+  response->set_attribution_window_seconds(options.window_seconds);
+  response->set_sequential_tau(options.comparison.tau);
+  response->set_computed_unix(options.now_unix);
+  return absl::OkStatus();
 }
 
 }  // namespace tailor

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "server/authorizer.h"
 #include "server/experiment_book.h"
+#include "server/exposure_log.h"
 #include "server/grpc_metrics.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
@@ -32,12 +33,12 @@ class AdminService final
                               v1::Admin::WithRawCallbackMethod_CreateExperiment<
                                   v1::Admin::WithRawCallbackMethod_ListExperiments<
                                       v1::Admin::WithRawCallbackMethod_GetExperiment<
-                                          v1::Admin::
-                                              WithRawCallbackMethod_StopExperiment<
+                                          v1::Admin::WithRawCallbackMethod_StopExperiment<
+                                              v1::Admin::WithRawCallbackMethod_ArchiveExperiment<
                                                   v1::Admin::
-                                                      WithRawCallbackMethod_ArchiveExperiment<
+                                                      WithRawCallbackMethod_GetExperimentResults<
                                                           v1::Admin::
-                                                              Service>>>>>>>>>>> {
+                                                              Service>>>>>>>>>>>> {
  public:
   // All pointers must outlive the service.
   // Without `authorizer` every caller may call every method; without
@@ -46,12 +47,14 @@ class AdminService final
   // apply the erasure (FAILED_PRECONDITION without `erases`: a read
   // replica, whose erasures come from the writer). The experiment calls
   // use `experiments` (FAILED_PRECONDITION without one); a read replica
-  // (`erases` false) lists them but refuses changes.
+  // (`erases` false) lists them but refuses changes and results.
+  // GetExperimentResults writes what `exposures` holds queued first.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
                SnapshotManager* manager, StateStore* store,
                const Authorizer* authorizer = nullptr,
                ServerMetrics* metrics = nullptr, bool erases = true,
-               ExperimentBook* experiments = nullptr)
+               ExperimentBook* experiments = nullptr,
+               ExposureLog* exposures = nullptr)
       : state_(state),
         snapshots_(snapshots),
         store_(store),
@@ -59,7 +62,8 @@ class AdminService final
         authorizer_(authorizer),
         metrics_(metrics),
         erases_(erases),
-        experiments_(experiments) {}
+        experiments_(experiments),
+        exposures_(exposures) {}
 
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -95,6 +99,9 @@ class AdminService final
   grpc::ServerUnaryReactor* ArchiveExperiment(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetExperimentResults(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
   // The handlers' logic, callable without gRPC.
   absl::Status Info(v1::ModelInfo* response) const;
@@ -116,6 +123,8 @@ class AdminService final
                     v1::Experiment* response);
   absl::Status Archive(const v1::ArchiveExperimentRequest& request,
                        v1::Experiment* response);
+  absl::Status Results(const v1::GetExperimentResultsRequest& request,
+                       v1::ExperimentResults* response) const;
 
  private:
   const ServingStateHolder* state_;
@@ -134,6 +143,8 @@ class AdminService final
   ServerMetrics* metrics_;
   const bool erases_;
   ExperimentBook* experiments_;
+  // GetExperimentResults flushes it before reading (null: nothing to).
+  ExposureLog* exposures_;
   // experiments_, or FAILED_PRECONDITION without one; with `change`, also
   // on a read replica.
   absl::StatusOr<ExperimentBook*> Experiments(bool change) const;

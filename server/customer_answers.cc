@@ -42,6 +42,7 @@ void FillEvent(const LoggedEvent& logged, v1::LoggedEvent* out) {
     event->set_quantity(e.value);
   }
   if (e.price >= 0) event->set_price(e.price);
+  event->set_recommendation_id(logged.recommendation_id);
   out->set_sequence(logged.seq);
 }
 
@@ -163,6 +164,19 @@ absl::Status ExportUser(const ServingState* state, StateStore* store,
     t->set_purchased((h.flags & kPurchased) != 0);
   }
   found = found || !history.entries.empty();
+  TAILOR_ASSIGN_OR_RETURN(const std::vector<Exposure> exposures,
+                          store->UserExposures(user_id));
+  for (const Exposure& x : exposures) {
+    v1::LoggedExposure* out = response->add_exposures();
+    out->set_recommendation_id(x.recommendation_id);
+    out->set_experiment(x.experiment);
+    out->set_arm(x.arm);
+    out->set_strategy(x.strategy);
+    out->set_timestamp(x.timestamp);
+    out->set_probability(x.probability);
+    for (const std::string& item : x.items) out->add_item_ids(item);
+  }
+  found = found || !exposures.empty();
   if (state != nullptr) {
     response->set_model_version(state->version);
     const bool vector =

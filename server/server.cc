@@ -131,7 +131,7 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
   s->admin_ = std::make_unique<AdminService>(
       &s->holder_, s->snapshots_.get(), s->manager_.get(), s->store_.get(),
       s->authorizer_.get(), metrics, options.accept_events,
-      s->experiments_.get());
+      s->experiments_.get(), s->exposures_.get());
   builder.RegisterService(s->recommender_.get());
   builder.RegisterService(s->admin_.get());
   // Methods no service has: UNIMPLEMENTED, counted as one unknown method.

@@ -9,6 +9,7 @@
 #include "tailor/v1/admin.grpc.pb.h"
 #include "tests/server/server_fixture.h"
 #include "tools/cli/client.h"
+#include "tools/cli/results_report.h"
 
 namespace tailor {
 namespace {
@@ -257,6 +258,152 @@ TEST_F(ExperimentsTest, RecommendForServesEachShoppersArm) {
   const v1::RecommendResponse after = Ask("visitor0", 2);
   EXPECT_TRUE(after.experiment().empty());
   EXPECT_EQ(after.strategy(), "als");
+}
+
+// The whole loop: answers an experiment chose are logged, events carry
+// their recommendation_id (an unknown one is refused), purchases of shown
+// items count without one, and the results add up per arm; an erasure
+// takes the shopper's exposures, a restart keeps the rest.
+TEST_F(ExperimentsTest, ExposuresAttributionAndResultsThroughARealServer) {
+  StartServer();
+  ASSERT_TRUE(Client().CreateExperiment(HomePage("homepage", 5000, 5000)).ok());
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  struct Shown {
+    std::string user;
+    v1::RecommendResponse answer;
+  };
+  std::vector<Shown> shown;
+  for (int u = 0; u < 40; ++u) {
+    const std::string user = absl::StrCat("visitor", u);
+    shown.push_back({user, Ask(user, 3)});
+    ASSERT_EQ(shown.back().answer.experiment(), "homepage");
+    ASSERT_EQ(shown.back().answer.items_size(), 3);
+  }
+  // Even visitors click the first item (tagged) and buy it (untagged, at
+  // 20); visitor 2 buys an item nobody showed them; the odd do nothing.
+  v1::RecordEventsRequest events;
+  int expected[2][2] = {{0, 0}, {0, 0}};  // [arm][shoppers, converted]
+  for (int u = 0; u < 40; ++u) {
+    const v1::RecommendResponse& a = shown[u].answer;
+    const int arm = a.arm() == "control" ? 0 : 1;
+    ++expected[arm][0];
+    if (u % 2 != 0) continue;
+    v1::Event click =
+        MakeEvent(absl::StrCat("c", u), shown[u].user, a.items(0).item_id(),
+                  v1::EVENT_TYPE_CLICK, now + 60);
+    click.set_recommendation_id(a.recommendation_id());
+    *events.add_events() = click;
+    std::string bought = a.items(0).item_id();
+    if (u == 2) {
+      bought = "never-shown";
+    } else {
+      ++expected[arm][1];
+    }
+    v1::Event buy = MakeEvent(absl::StrCat("p", u), shown[u].user, bought,
+                              v1::EVENT_TYPE_PURCHASE, now + 120);
+    buy.set_price(20);
+    *events.add_events() = buy;
+  }
+  // Refused: another shopper's answer, an id never given, a malformed one.
+  v1::Event stolen =
+      MakeEvent("bad1", "visitor1", "A", v1::EVENT_TYPE_CLICK, now + 60);
+  stolen.set_recommendation_id(shown[0].answer.recommendation_id());
+  v1::Event unknown = stolen;
+  unknown.set_event_id("bad2");
+  unknown.set_recommendation_id(std::string(32, '0'));
+  v1::Event malformed = stolen;
+  malformed.set_event_id("bad3");
+  malformed.set_recommendation_id("xyz");
+  for (const v1::Event& e : {stolen, unknown, malformed}) {
+    *events.add_events() = e;
+  }
+  v1::RecordEventsResponse recorded;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->RecordEvents(&ctx, events, &recorded).ok());
+  }
+  EXPECT_EQ(recorded.recorded(), 40);
+  EXPECT_EQ(recorded.invalid(), 3);
+  const int n = events.events_size();
+  EXPECT_THAT(recorded.results(n - 3).error(),
+              HasSubstr("recommendation_id: no answer with this id was "
+                        "logged for this user_id"));
+  EXPECT_THAT(recorded.results(n - 2).error(),
+              HasSubstr("recommendation_id: no answer"));
+  EXPECT_THAT(recorded.results(n - 1).error(),
+              HasSubstr("recommendation_id: must be the 32 lowercase hex"));
+
+  auto check = [&](const v1::ExperimentResults& r, int erased_arm) {
+    ASSERT_EQ(r.arms_size(), 2);
+    int shoppers = 0;
+    for (int arm = 0; arm < 2; ++arm) {
+      const v1::ArmResults& a = r.arms(arm);
+      const int want = expected[arm][0] - (arm == erased_arm ? 1 : 0);
+      const int converted = expected[arm][1] - (arm == erased_arm ? 1 : 0);
+      shoppers += want;
+      EXPECT_EQ(a.shoppers(), want) << a.arm();
+      EXPECT_EQ(a.exposures(), want) << a.arm();
+      EXPECT_NEAR(a.conversion().estimate().value(),
+                  static_cast<double>(converted) / want, 1e-12)
+          << a.arm();
+      EXPECT_NEAR(a.revenue_per_shopper().estimate().value(),
+                  20.0 * converted / want, 1e-9)
+          << a.arm();
+      EXPECT_EQ(a.daily_size(), 1);
+      EXPECT_EQ(a.daily(0).converted(), converted);
+    }
+    EXPECT_EQ(shoppers, erased_arm < 0 ? 40 : 39);
+    EXPECT_TRUE(r.arms(0).control());
+    EXPECT_FALSE(r.arms(0).conversion().vs_control().defined());
+    EXPECT_EQ(r.attribution_window_seconds(), 7 * 86400);
+  };
+  v1::GetExperimentResultsRequest ask;
+  ask.set_name("homepage");
+  auto results = Client().GetExperimentResults(ask);
+  ASSERT_TRUE(results.ok()) << results.status();
+  check(*results, -1);
+  // Clicks: the even visitors' one tagged click each, per exposure.
+  for (int arm = 0; arm < 2; ++arm) {
+    int clicks = 0;
+    for (int u = 0; u < 40; u += 2) {
+      clicks += (shown[u].answer.arm() == "control") == (arm == 0);
+    }
+    EXPECT_NEAR(results->arms(arm).click_through().value(),
+                static_cast<double>(clicks) / expected[arm][0], 1e-12);
+  }
+  const std::string table = FormatExperimentResults(*results);
+  EXPECT_THAT(table, HasSubstr("against the control"));
+  EXPECT_THAT(table, HasSubstr("sample ratio: ok"));
+  const std::string html = ExperimentResultsHtml(*results);
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_THAT(html, HasSubstr("<polyline"));
+
+  // The export shows visitor0's exposure and tagged click; the erasure
+  // removes both.
+  auto exported = Client().ExportUser("visitor0");
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  ASSERT_EQ(exported->exposures_size(), 1);
+  EXPECT_EQ(exported->exposures(0).recommendation_id(),
+            shown[0].answer.recommendation_id());
+  EXPECT_EQ(exported->exposures(0).item_ids_size(), 3);
+  auto erased = Client().EraseUser("visitor0");
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(erased->exposures(), 1);
+  const int erased_arm = shown[0].answer.arm() == "control" ? 0 : 1;
+  StopServer();
+  StartServer();
+  results = Client().GetExperimentResults(ask);
+  ASSERT_TRUE(results.ok()) << results.status();
+  check(*results, erased_arm);
+
+  // Bad requests name the field.
+  ask.set_attribution_window_days(0);
+  EXPECT_THAT(Client().GetExperimentResults(ask).status().message(),
+              HasSubstr("attribution_window_days: must be 1..90"));
+  ask.clear_attribution_window_days();
+  ask.set_name("nope");
+  EXPECT_EQ(Client().GetExperimentResults(ask).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 // The book lists oldest first and keeps what it stored across a reload.

@@ -182,6 +182,12 @@ absl::StatusOr<v1::Experiment> TailorClient::ArchiveExperiment(
                               req);
 }
 
+absl::StatusOr<v1::ExperimentResults> TailorClient::GetExperimentResults(
+    const v1::GetExperimentResultsRequest& request) const {
+  return Call<v1::ExperimentResults>(
+      admin_.get(), &v1::Admin::Stub::GetExperimentResults, request);
+}
+
 absl::StatusOr<v1::UserErasure> TailorClient::EraseUser(
     const std::string& user_id) const {
   v1::EraseUserRequest req;
@@ -600,8 +606,6 @@ absl::StatusOr<std::vector<v1::ExperimentArm>> ParseArms(
   return arms;
 }
 
-namespace {
-
 std::string StateText(v1::ExperimentState state) {
   return absl::AsciiStrToLower(
       v1::ExperimentState_Name(state).substr(strlen("EXPERIMENT_STATE_")));
@@ -613,8 +617,6 @@ std::string UnixText(int64_t unix) {
                                       absl::FromUnixSeconds(unix),
                                       absl::UTCTimeZone());
 }
-
-}  // namespace
 
 std::string FormatExperiment(const v1::Experiment& e) {
   std::string out = absl::StrFormat(

@@ -95,6 +95,8 @@ class TailorClient {
   absl::StatusOr<v1::Experiment> StopExperiment(const std::string& name) const;
   absl::StatusOr<v1::Experiment> ArchiveExperiment(
       const std::string& name) const;
+  absl::StatusOr<v1::ExperimentResults> GetExperimentResults(
+      const v1::GetExperimentResultsRequest& request) const;
   // "SERVING", "NOT_SERVING", ... for `service` ("" = the whole server).
   absl::StatusOr<std::string> HealthStatus(const std::string& service) const;
   // Calls RecommendFor (with `count`) or GetSegment `requests` times one
@@ -135,6 +137,10 @@ absl::StatusOr<std::vector<v1::ExperimentArm>> ParseArms(
     absl::string_view spec);
 // One experiment, and a table of them.
 std::string FormatExperiment(const v1::Experiment& experiment);
+// "running", "stopped", "archived".
+std::string StateText(v1::ExperimentState state);
+// "2026-12-07 10:00:00" (UTC), or "-" for 0.
+std::string UnixText(int64_t unix);
 std::string FormatExperimentList(const v1::ListExperimentsResponse& list);
 
 // Upserts of `items` (a catalog CSV's rows), in requests of at most

@@ -14,7 +14,7 @@
 //   tailor retire ITEM_ID
 //   tailor score TEST.csv [--also_exclude=view,click]  served lists scored
 //   tailor create-experiment NAME --arms=... | experiments | experiment NAME
-//   tailor stop-experiment NAME | archive-experiment NAME
+//   tailor stop-experiment NAME | archive-experiment NAME | results NAME
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -34,6 +34,7 @@
 #include "core/data/readers.h"
 #include "tools/channel/security_flags.h"
 #include "tools/cli/client.h"
+#include "tools/cli/results_report.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:8980", "tailor-server host:port");
 ABSL_FLAG(int, timeout_ms, 5000, "deadline per call");
@@ -111,6 +112,15 @@ ABSL_FLAG(bool, all, false,
           "audience: fetch every page and print CSV (for a campaign tool); "
           "experiments: archived ones too");
 
+ABSL_FLAG(int, window_days, 7,
+          "results: days after an answer that its shopper's events count "
+          "for it (1..90)");
+ABSL_FLAG(double, tau, 0.1,
+          "results: the always-valid test's mixture standard deviation on "
+          "the relative difference");
+ABSL_FLAG(std::string, html, "",
+          "results: also write a self-contained HTML report to this file");
+
 namespace {
 
 constexpr const char* kUsage =
@@ -166,6 +176,9 @@ constexpr const char* kUsage =
     "tailor experiments [--all]     every experiment (--all: archived too)\n"
     "tailor experiment NAME | stop-experiment NAME | archive-experiment "
     "NAME\n"
+    "tailor results NAME [--window_days=7] [--tau=0.1] [--html=FILE]\n"
+    "                             an experiment's results per arm, against "
+    "the control\n"
     "common flags: --address=HOST:PORT --timeout_ms=N";
 
 int Fail(const absl::Status& s) {
@@ -551,6 +564,19 @@ absl::StatusOr<int> ShowExperiment(tailor::TailorClient& client,
   return Print(tailor::FormatExperiment(e));
 }
 
+absl::StatusOr<int> Results(tailor::TailorClient& client, const Args& args) {
+  tailor::v1::GetExperimentResultsRequest request;
+  request.set_name(args[2]);
+  request.set_attribution_window_days(absl::GetFlag(FLAGS_window_days));
+  request.set_sequential_tau(absl::GetFlag(FLAGS_tau));
+  TAILOR_ASSIGN_OR_RETURN(const tailor::v1::ExperimentResults results,
+                          client.GetExperimentResults(request));
+  if (const std::string html = absl::GetFlag(FLAGS_html); !html.empty()) {
+    TAILOR_RETURN_IF_ERROR(tailor::WriteExperimentReport(results, html));
+  }
+  return Print(tailor::FormatExperimentResults(results));
+}
+
 absl::StatusOr<int> StopExperiment(tailor::TailorClient& client,
                                    const Args& args) {
   TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Experiment e,
@@ -609,6 +635,7 @@ constexpr Command kCommands[] = {
     {"experiment", 1, ShowExperiment},
     {"stop-experiment", 1, StopExperiment},
     {"archive-experiment", 1, ArchiveExperiment},
+    {"results", 1, Results},
 };
 
 }  // namespace
