@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/status_macros.h"
+#include "core/experiments/assignment.h"
 
 namespace tailor {
 namespace {
@@ -99,6 +100,32 @@ absl::StatusOr<Experiment> ExperimentBook::Archive(absl::string_view name) {
   }
   if (e.state == ExperimentState::kArchived) return e;
   e.state = ExperimentState::kArchived;
+  TAILOR_RETURN_IF_ERROR(Replace(e));
+  return e;
+}
+
+absl::StatusOr<Experiment> ExperimentBook::AddPeriod(absl::string_view name,
+                                                     AllocationPeriod period) {
+  MutexLock lock(&write_mu_);
+  TAILOR_ASSIGN_OR_RETURN(Experiment e, Get(name));
+  if (e.allocation != Allocation::kThompson ||
+      e.state != ExperimentState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("name: experiment '", name, "' is not a running bandit"));
+  }
+  if (!e.periods.empty() && period.start_unix <= e.periods.back().start_unix) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "start_unix: ", period.start_unix,
+        " is not after the last period's start ", e.periods.back().start_unix));
+  }
+  int64_t total = 0;
+  for (int32_t w : period.weights) total += w < 0 ? kBuckets + 1 : w;
+  if (period.weights.size() != e.arms.size() || total != kBuckets) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("weights: need one per arm (", e.arms.size(),
+                     "), each >= 0, summing to ", kBuckets));
+  }
+  e.periods.push_back(std::move(period));
   TAILOR_RETURN_IF_ERROR(Replace(e));
   return e;
 }

@@ -44,6 +44,12 @@ class ExperimentBook {
   // Stopped -> archived (an archived one is returned unchanged);
   // FAILED_PRECONDITION for a running one.
   absl::StatusOr<Experiment> Archive(absl::string_view name);
+  // Appends an allocation period to a running bandit. FAILED_PRECONDITION
+  // when it is not one, is not running, or `period` does not start after
+  // its last period; INVALID_ARGUMENT for weights that are not one per
+  // arm summing to 10000.
+  absl::StatusOr<Experiment> AddPeriod(absl::string_view name,
+                                       AllocationPeriod period);
 
  private:
   explicit ExperimentBook(StateStore* store) : store_(store) {}

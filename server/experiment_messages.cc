@@ -33,6 +33,40 @@ absl::StatusOr<Experiment> ExperimentOfMessage(const v1::Experiment& m) {
   e.segment = m.segment();
   e.start_unix = m.start_unix();
   e.end_unix = m.end_unix();
+  switch (m.allocation()) {
+    case v1::EXPERIMENT_ALLOCATION_UNSPECIFIED:
+    case v1::EXPERIMENT_ALLOCATION_FIXED:
+      e.allocation = Allocation::kFixed;
+      break;
+    case v1::EXPERIMENT_ALLOCATION_THOMPSON:
+      e.allocation = Allocation::kThompson;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("allocation: ", static_cast<int>(m.allocation()),
+                       " is not an ExperimentAllocation"));
+  }
+  const v1::BanditSettings& bandit = m.bandit();
+  if (e.allocation == Allocation::kFixed && m.has_bandit()) {
+    return absl::InvalidArgumentError("bandit: only for allocation THOMPSON");
+  }
+  switch (bandit.metric()) {
+    case v1::BANDIT_METRIC_UNSPECIFIED:
+    case v1::BANDIT_METRIC_CONVERSION:
+      e.bandit.metric = BanditMetric::kConversion;
+      break;
+    case v1::BANDIT_METRIC_REVENUE:
+      e.bandit.metric = BanditMetric::kRevenue;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("bandit.metric: ", static_cast<int>(bandit.metric()),
+                       " is not a BanditMetric"));
+  }
+  if (bandit.interval_seconds() != 0) {
+    e.bandit.interval_seconds = bandit.interval_seconds();
+  }
+  if (bandit.has_min_share_bp()) e.bandit.min_share = bandit.min_share_bp();
   return e;
 }
 
@@ -76,6 +110,22 @@ void FillExperimentMessage(const Experiment& e, v1::Experiment* out) {
   out->set_stopped_unix(e.stopped_unix);
   out->set_layer_begin(e.layer_begin);
   out->set_layer_end(e.layer_end);
+  if (e.allocation == Allocation::kFixed) {
+    out->set_allocation(v1::EXPERIMENT_ALLOCATION_FIXED);
+    return;
+  }
+  out->set_allocation(v1::EXPERIMENT_ALLOCATION_THOMPSON);
+  v1::BanditSettings* bandit = out->mutable_bandit();
+  bandit->set_metric(e.bandit.metric == BanditMetric::kRevenue
+                         ? v1::BANDIT_METRIC_REVENUE
+                         : v1::BANDIT_METRIC_CONVERSION);
+  bandit->set_interval_seconds(e.bandit.interval_seconds);
+  bandit->set_min_share_bp(e.bandit.min_share);
+  for (const AllocationPeriod& p : e.periods) {
+    v1::AllocationPeriod* period = out->add_periods();
+    period->set_start_unix(p.start_unix);
+    for (int32_t w : p.weights) period->add_weights_bp(w);
+  }
 }
 
 }  // namespace tailor

@@ -57,17 +57,25 @@ absl::StatusOr<ExperimentResults> ReadExperimentResults(
                           store->ExposedShoppers(experiment.name));
   std::vector<ArmOutcome> outcomes;
   outcomes.reserve(exposed.size());
+  std::vector<ExposureRecord> records;
   std::vector<ShopperEvent> events;
+  // The shopper's exposures in the experiment, by arm (a bandit may have
+  // given them several over its periods).
+  std::vector<std::vector<Exposure>> by_arm(experiment.arms.size());
   for (const ExposedShopper& shopper : exposed) {
-    auto arm = arm_of.find(shopper.arm);
-    if (arm == arm_of.end()) continue;
     TAILOR_ASSIGN_OR_RETURN(std::vector<Exposure> exposures,
                             store->UserExposures(shopper.user_id));
-    std::erase_if(exposures, [&](const Exposure& x) {
-      return x.experiment != experiment.name;
-    });
+    for (std::vector<Exposure>& arm : by_arm) arm.clear();
+    bool any = false;
+    for (Exposure& x : exposures) {
+      if (x.experiment != experiment.name) continue;
+      auto arm = arm_of.find(x.arm);
+      if (arm == arm_of.end()) continue;
+      by_arm[arm->second].push_back(std::move(x));
+      any = true;
+    }
     // Retention may have dropped them all since.
-    if (exposures.empty()) continue;
+    if (!any) continue;
     TAILOR_ASSIGN_OR_RETURN(
         const std::vector<LoggedEvent> logged,
         store->UserEventsBefore(shopper.user_id, nullptr, kEventsPerShopper));
@@ -80,12 +88,22 @@ absl::StatusOr<ExperimentResults> ReadExperimentResults(
                         .unit_price = UnitPrice(e.event, catalog),
                         .recommendation_id = e.recommendation_id});
     }
-    outcomes.push_back(
-        {arm->second, Attribute(exposures, events, experiment.start_unix,
-                                options.window_seconds)});
+    for (size_t a = 0; a < by_arm.size(); ++a) {
+      if (by_arm[a].empty()) continue;
+      ArmOutcome& o = outcomes.emplace_back();
+      o.arm = static_cast<int>(a);
+      o.outcome = Attribute(by_arm[a], events, experiment.start_unix,
+                            options.window_seconds);
+      for (size_t i = 0; i < by_arm[a].size(); ++i) {
+        records.push_back({.arm = o.arm,
+                           .probability = by_arm[a][i].probability,
+                           .purchased = o.outcome.credits[i].purchased,
+                           .revenue = o.outcome.credits[i].revenue});
+      }
+    }
   }
   return SummariseExperiment(
-      experiment, outcomes,
+      experiment, outcomes, records,
       {.comparison = options.comparison, .now_unix = options.now_unix});
 }
 
@@ -103,6 +121,8 @@ void FillResultsMessage(const ExperimentResults& results,
     FillMetric(arm.add_to_cart, a->mutable_add_to_cart());
     FillMetric(arm.conversion, a->mutable_conversion());
     FillMetric(arm.revenue, a->mutable_revenue_per_shopper());
+    FillEstimate(arm.off_policy_conversion, a->mutable_off_policy_conversion());
+    FillEstimate(arm.off_policy_revenue, a->mutable_off_policy_revenue());
     for (const DailyConversion& d : arm.timeline) {
       v1::DailyConversion* day = a->add_daily();
       day->set_day_end_unix(d.day_end);

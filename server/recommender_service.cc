@@ -794,7 +794,8 @@ absl::Status RecommenderService::Recommend(
                       .experiment = choice.experiment,
                       .arm = choice.arm,
                       .strategy = choice.strategy,
-                      .timestamp = now_unix};
+                      .timestamp = now_unix,
+                      .probability = choice.probability};
     exposure.items.reserve(response->items_size());
     for (const v1::RecommendedItem& item : response->items()) {
       exposure.items.push_back(item.item_id());

@@ -112,6 +112,9 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                           ExperimentBook::Load(s->store_.get()));
   s->exposures_ = std::make_unique<ExposureLog>(s->store_.get(),
                                                 ExposureLogOptions(), metrics);
+  s->bandits_ = std::make_unique<BanditRunner>(
+      s->experiments_.get(), s->store_.get(), s->exposures_.get(), &s->holder_,
+      options.accept_events ? options.bandit_tick : absl::ZeroDuration());
   s->recommender_ = std::make_unique<RecommenderService>(
       &s->holder_, s->store_.get(), s->writer_.get(), s->scheduler_.get(),
       metrics, s->authorizer_.get(), options.accept_events,

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "server/admin_service.h"
 #include "server/authorizer.h"
+#include "server/bandit_runner.h"
 #include "server/call_scheduler.h"
 #include "server/catalog_writer.h"
 #include "server/event_writer.h"
@@ -62,6 +63,10 @@ struct ServerOptions {
   bool require_snapshot = false;
   // The event log's writer (its queue bound).
   EventWriterOptions events;
+  // How often running bandits are checked for a new allocation period
+  // (each gets one every bandit.interval_seconds); zero: never (tests call
+  // TailorServer::RunBandits).
+  absl::Duration bandit_tick = absl::Seconds(1);
   // Overload protection: workers, per-method bounds on the calls in flight,
   // the longest wait for a worker (see CallScheduler).
   CallSchedulerOptions calls;
@@ -120,6 +125,11 @@ class TailorServer {
   const CallScheduler& calls() const { return *scheduler_; }
   // Loads CURRENT now if it changed (what polling does).
   absl::Status RefreshSnapshot() { return manager_->Refresh(); }
+  // One bandit pass at `now_unix` (see BanditRunner::RunOnce); how many
+  // bandits got a new allocation period.
+  absl::StatusOr<int> RunBandits(int64_t now_unix) {
+    return bandits_->RunOnce(now_unix);
+  }
   // Snapshot refreshes that failed (see SnapshotManager::failures).
   int64_t snapshot_failures() const { return manager_->failures(); }
   // Stops accepting calls and finishes in-flight ones within `deadline`.
@@ -162,6 +172,8 @@ class TailorServer {
   std::unique_ptr<ExperimentBook> experiments_;
   // Before the services, for the same reason as writer_.
   std::unique_ptr<ExposureLog> exposures_;
+  // After the book, the log and the store it reads (destroyed before them).
+  std::unique_ptr<BanditRunner> bandits_;
   std::unique_ptr<RecommenderService> recommender_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<UnknownMethodService> unknown_;

@@ -68,6 +68,7 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
         strategy == kPopularityStrategy || strategy == model ? strategy : model;
     choice.experiment = e.name;
     choice.arm = e.arms[*arm].name;
+    choice.probability = ArmProbability(e, *arm, now_unix);
     break;
   }
   return choice;

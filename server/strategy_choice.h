@@ -30,6 +30,8 @@ struct StrategyChoice {
   std::string strategy;
   std::string experiment;  // "" when no experiment chose
   std::string arm;
+  // The arm's chance of being chosen for the shopper (ArmProbability).
+  double probability = 1;
 };
 
 // `requested` when set (INVALID_ARGUMENT naming `strategy` unless served).

@@ -217,7 +217,8 @@ bool DecodeCustomerRecord(Decoder* d, CustomerRecord* r) {
 }
 
 namespace {
-constexpr uint8_t kExperimentFormat = 1;
+// 1: without allocation; 2: the allocation, bandit settings and periods.
+constexpr uint8_t kExperimentFormat = 2;
 constexpr uint8_t kExposureFormat = 1;
 }  // namespace
 
@@ -242,12 +243,22 @@ void EncodeExperiment(const Experiment& x, Encoder* e) {
   e->PutI64(x.stopped_unix);
   e->PutU32(static_cast<uint32_t>(x.layer_begin));
   e->PutU32(static_cast<uint32_t>(x.layer_end));
+  e->PutU8(static_cast<uint8_t>(x.allocation));
+  e->PutU8(static_cast<uint8_t>(x.bandit.metric));
+  e->PutI64(x.bandit.interval_seconds);
+  e->PutU32(static_cast<uint32_t>(x.bandit.min_share));
+  e->PutU32(static_cast<uint32_t>(x.periods.size()));
+  for (const AllocationPeriod& p : x.periods) {
+    e->PutI64(p.start_unix);
+    e->PutU32(static_cast<uint32_t>(p.weights.size()));
+    for (int32_t w : p.weights) e->PutU32(static_cast<uint32_t>(w));
+  }
 }
 
 bool DecodeExperiment(Decoder* d, Experiment* x) {
   uint8_t format, eligibility, state;
   uint32_t arms, begin, end;
-  if (!d->GetU8(&format) || format != kExperimentFormat ||
+  if (!d->GetU8(&format) || format < 1 || format > kExperimentFormat ||
       !d->GetString(&x->name) || !d->GetString(&x->salt) ||
       !d->GetString(&x->layer) || !d->GetU32(&arms) || !d->Has(arms, 13)) {
     return false;
@@ -269,14 +280,45 @@ bool DecodeExperiment(Decoder* d, Experiment* x) {
       !d->GetI64(&x->end_unix) || !d->GetU8(&state) ||
       state > static_cast<uint8_t>(ExperimentState::kArchived) ||
       !d->GetI64(&x->created_unix) || !d->GetI64(&x->stopped_unix) ||
-      !d->GetU32(&begin) || !d->GetU32(&end) || d->remaining() != 0) {
+      !d->GetU32(&begin) || !d->GetU32(&end)) {
     return false;
   }
   x->eligibility = static_cast<Eligibility>(eligibility);
   x->state = static_cast<ExperimentState>(state);
   x->layer_begin = static_cast<int32_t>(begin);
   x->layer_end = static_cast<int32_t>(end);
-  return true;
+  x->allocation = Allocation::kFixed;
+  x->bandit = BanditSettings();
+  x->periods.clear();
+  if (format == 1) return d->remaining() == 0;
+  uint8_t allocation, metric;
+  uint32_t min_share, periods;
+  if (!d->GetU8(&allocation) ||
+      allocation > static_cast<uint8_t>(Allocation::kThompson) ||
+      !d->GetU8(&metric) ||
+      metric > static_cast<uint8_t>(BanditMetric::kRevenue) ||
+      !d->GetI64(&x->bandit.interval_seconds) || !d->GetU32(&min_share) ||
+      !d->GetU32(&periods) || !d->Has(periods, 12)) {
+    return false;
+  }
+  x->allocation = static_cast<Allocation>(allocation);
+  x->bandit.metric = static_cast<BanditMetric>(metric);
+  x->bandit.min_share = static_cast<int32_t>(min_share);
+  x->periods.resize(periods);
+  for (AllocationPeriod& p : x->periods) {
+    uint32_t weights;
+    if (!d->GetI64(&p.start_unix) || !d->GetU32(&weights) ||
+        !d->Has(weights, 4)) {
+      return false;
+    }
+    p.weights.resize(weights);
+    for (int32_t& w : p.weights) {
+      uint32_t v;
+      if (!d->GetU32(&v)) return false;
+      w = static_cast<int32_t>(v);
+    }
+  }
+  return d->remaining() == 0;
 }
 
 void EncodeExposure(const Exposure& x, Encoder* e) {

@@ -42,7 +42,8 @@ void EncodeCustomerRecord(const CustomerRecord& record, Encoder* e);
 // False when the input is truncated or names no RFM segment.
 bool DecodeCustomerRecord(Decoder* d, CustomerRecord* record);
 
-// An experiment's definition and state, after a format byte (1).
+// An experiment's definition and state, after a format byte (2; records of
+// format 1, without allocation, decode as fixed splits).
 void EncodeExperiment(const Experiment& experiment, Encoder* e);
 // False when the input is truncated, of another format, or names no
 // state or eligibility.

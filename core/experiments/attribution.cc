@@ -1,6 +1,7 @@
 #include "core/experiments/attribution.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,18 +13,18 @@ ShopperOutcome Attribute(absl::Span<const Exposure> exposures,
                          int64_t experiment_start, int64_t window_seconds) {
   ShopperOutcome out;
   out.exposures = static_cast<int64_t>(exposures.size());
-  std::vector<const Exposure*> by_time;
-  by_time.reserve(exposures.size());
-  absl::flat_hash_map<absl::string_view, int64_t> time_of;
-  for (const Exposure& x : exposures) {
-    by_time.push_back(&x);
-    time_of.emplace(x.recommendation_id, x.timestamp);
+  out.credits.resize(exposures.size());
+  // Indexes into `exposures`, by time.
+  std::vector<size_t> by_time(exposures.size());
+  absl::flat_hash_map<absl::string_view, size_t> index_of;
+  for (size_t i = 0; i < exposures.size(); ++i) {
+    by_time[i] = i;
+    index_of.emplace(exposures[i].recommendation_id, i);
   }
-  std::stable_sort(by_time.begin(), by_time.end(),
-                   [](const Exposure* a, const Exposure* b) {
-                     return a->timestamp < b->timestamp;
-                   });
-  if (!by_time.empty()) out.first_exposure = by_time.front()->timestamp;
+  std::stable_sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
+    return exposures[a].timestamp < exposures[b].timestamp;
+  });
+  if (!by_time.empty()) out.first_exposure = exposures[by_time[0]].timestamp;
   auto within = [window_seconds](int64_t shown, int64_t t) {
     return t >= shown && t - shown <= window_seconds;
   };
@@ -33,26 +34,33 @@ ShopperOutcome Attribute(absl::Span<const Exposure> exposures,
     if (e.type == EventType::kPurchase && e.timestamp < experiment_start) {
       out.spend_before += value;
     }
-    bool attributed = false;
+    // The exposure that earns the event, if any.
+    std::optional<size_t> earner;
     if (!e.recommendation_id.empty()) {
-      auto it = time_of.find(e.recommendation_id);
-      attributed = it != time_of.end() && within(it->second, e.timestamp);
+      auto it = index_of.find(e.recommendation_id);
+      if (it != index_of.end() &&
+          within(exposures[it->second].timestamp, e.timestamp)) {
+        earner = it->second;
+      }
     } else if (e.type == EventType::kAddToCart ||
                e.type == EventType::kPurchase) {
-      for (auto x = by_time.rbegin(); x != by_time.rend(); ++x) {
-        if ((*x)->timestamp > e.timestamp) continue;
-        if (!within((*x)->timestamp, e.timestamp)) break;  // older still
-        if (std::find((*x)->items.begin(), (*x)->items.end(), e.item_id) !=
-            (*x)->items.end()) {
-          attributed = true;
+      for (auto i = by_time.rbegin(); i != by_time.rend(); ++i) {
+        const Exposure& x = exposures[*i];
+        if (x.timestamp > e.timestamp) continue;
+        if (!within(x.timestamp, e.timestamp)) break;  // older still
+        if (std::find(x.items.begin(), x.items.end(), e.item_id) !=
+            x.items.end()) {
+          earner = *i;
           break;
         }
       }
     }
-    if (!attributed) continue;
+    if (!earner.has_value()) continue;
+    ExposureCredit& credit = out.credits[*earner];
     switch (e.type) {
       case EventType::kClick:
         ++out.clicks;
+        ++credit.clicks;
         break;
       case EventType::kAddToCart:
         out.added_to_cart = true;
@@ -63,6 +71,8 @@ ShopperOutcome Attribute(absl::Span<const Exposure> exposures,
         }
         out.converted = true;
         out.revenue += value;
+        credit.purchased = true;
+        credit.revenue += value;
         break;
       default:
         break;

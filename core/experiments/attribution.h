@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "core/base/event.h"
@@ -35,6 +36,14 @@ struct ShopperEvent {
   std::string recommendation_id;  // "" when the event carries none
 };
 
+// What one exposure earned: attributed clicks and purchases, and the
+// purchases' revenue.
+struct ExposureCredit {
+  int64_t clicks = 0;
+  bool purchased = false;
+  double revenue = 0;
+};
+
 // What one shopper did in one experiment.
 // Thread safety: a plain value.
 struct ShopperOutcome {
@@ -48,6 +57,8 @@ struct ShopperOutcome {
   // Purchases before the experiment started, quantity * unit price (the
   // CUPED covariate: fixed before any arm could change it).
   double spend_before = 0;
+  // Per exposure, in the order Attribute was given them.
+  std::vector<ExposureCredit> credits;
 };
 
 // The outcome of one shopper given their `exposures` in the experiment

@@ -29,6 +29,23 @@ int Experiment::control() const {
   return -1;
 }
 
+const AllocationPeriod* Experiment::PeriodAt(int64_t now_unix) const {
+  if (periods.empty()) return nullptr;
+  const AllocationPeriod* in_force = &periods.front();
+  for (const AllocationPeriod& p : periods) {
+    if (p.start_unix <= now_unix) in_force = &p;
+  }
+  return in_force;
+}
+
+const char* AllocationName(Allocation allocation) {
+  return allocation == Allocation::kThompson ? "thompson" : "fixed";
+}
+
+const char* BanditMetricName(BanditMetric metric) {
+  return metric == BanditMetric::kRevenue ? "revenue" : "conversion";
+}
+
 const char* ExperimentStateName(ExperimentState state) {
   switch (state) {
     case ExperimentState::kRunning:
@@ -106,6 +123,20 @@ absl::StatusOr<Experiment> PrepareExperiment(
         absl::StrCat("arms: the shares sum to ", traffic,
                      " basis points, more than all shoppers (", kBuckets, ")"));
   }
+  if (e.allocation == Allocation::kThompson) {
+    if (e.bandit.interval_seconds < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bandit.interval_seconds: must be >= 1, got ",
+                       e.bandit.interval_seconds));
+    }
+    if (e.bandit.min_share < 0 ||
+        e.bandit.min_share * static_cast<int64_t>(e.arms.size()) > kBuckets) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bandit.min_share: ", e.bandit.min_share,
+          " basis points for each of ", e.arms.size(),
+          " arms is more than the whole traffic (", kBuckets, ")"));
+    }
+  }
   if (e.eligibility == Eligibility::kSegment) {
     if (e.segment.empty()) {
       return absl::InvalidArgumentError(
@@ -166,6 +197,19 @@ absl::StatusOr<Experiment> PrepareExperiment(
   }
   e.layer_begin = *begin;
   e.layer_end = *begin + static_cast<int32_t>(traffic);
+  e.periods.clear();
+  if (e.allocation == Allocation::kThompson) {
+    // The first period splits by the shares, in basis points of the
+    // traffic (the largest remainders rounded up, so they sum to 10000).
+    AllocationPeriod first{.start_unix = e.start_unix};
+    std::vector<double> exact;
+    for (const ExperimentArm& arm : e.arms) {
+      exact.push_back(static_cast<double>(arm.share) * kBuckets /
+                      static_cast<double>(traffic));
+    }
+    first.weights = RoundToBuckets(exact);
+    e.periods.push_back(std::move(first));
+  }
   e.state = ExperimentState::kRunning;
   e.created_unix = now_unix;
   e.stopped_unix = 0;
@@ -187,6 +231,18 @@ std::optional<int> AssignArm(const Experiment& e, absl::string_view user_id,
   }
   const int32_t layer = LayerBucket(e.layer, user_id);
   if (layer < e.layer_begin || layer >= e.layer_end) return std::nullopt;
+  if (const AllocationPeriod* period = e.PeriodAt(now_unix);
+      e.allocation == Allocation::kThompson && period != nullptr &&
+      period->weights.size() == e.arms.size()) {
+    const int32_t b =
+        Bucket(absl::StrCat(e.salt, "/", period->start_unix), user_id);
+    int32_t cumulative = 0;
+    for (size_t a = 0; a < e.arms.size(); ++a) {
+      cumulative += period->weights[a];
+      if (b < cumulative) return static_cast<int>(a);
+    }
+    return static_cast<int>(e.arms.size()) - 1;
+  }
   const int64_t b = Bucket(e.salt, user_id);
   const int64_t traffic = e.traffic();
   int64_t cumulative = 0;
@@ -195,6 +251,39 @@ std::optional<int> AssignArm(const Experiment& e, absl::string_view user_id,
     if (b * traffic < cumulative * kBuckets) return static_cast<int>(a);
   }
   return static_cast<int>(e.arms.size()) - 1;  // unreachable: b < kBuckets
+}
+
+double ArmProbability(const Experiment& e, int arm, int64_t now_unix) {
+  if (arm < 0 || static_cast<size_t>(arm) >= e.arms.size()) return 0;
+  if (const AllocationPeriod* period = e.PeriodAt(now_unix);
+      e.allocation == Allocation::kThompson && period != nullptr &&
+      period->weights.size() == e.arms.size()) {
+    return static_cast<double>(period->weights[arm]) / kBuckets;
+  }
+  const int32_t traffic = e.traffic();
+  return traffic > 0 ? static_cast<double>(e.arms[arm].share) / traffic : 0;
+}
+
+std::vector<int32_t> RoundToBuckets(absl::Span<const double> exact) {
+  double total = 0;
+  for (double x : exact) total += std::max(0.0, x);
+  std::vector<int32_t> out(exact.size(), 0);
+  if (exact.empty() || total <= 0) return out;
+  std::vector<std::pair<double, size_t>> remainders;
+  int32_t given = 0;
+  for (size_t i = 0; i < exact.size(); ++i) {
+    const double scaled = std::max(0.0, exact[i]) * kBuckets / total;
+    out[i] = static_cast<int32_t>(scaled);
+    given += out[i];
+    remainders.emplace_back(scaled - out[i], i);
+  }
+  std::stable_sort(
+      remainders.begin(), remainders.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; given < kBuckets; ++k, ++given) {
+    ++out[remainders[k % remainders.size()].second];
+  }
+  return out;
 }
 
 }  // namespace tailor

@@ -9,7 +9,8 @@
 //    overlap, so experiments of one layer never share a shopper.
 // 2. Arm: b = bucket(salt, user_id); with the arms' shares s_1..s_n (basis
 //    points) summing to the traffic T, the shopper gets the first arm i
-//    with b * T < (s_1 + ... + s_i) * 10000.
+//    with b * T < (s_1 + ... + s_i) * 10000. (A bandit draws within its
+//    allocation period instead: see AssignArm.)
 // Both are functions of the ids alone: sticky across restarts, snapshot
 // swaps and replicas.
 #ifndef TAILOR_CORE_EXPERIMENTS_EXPERIMENT_H_
@@ -23,6 +24,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace tailor {
 
@@ -47,6 +49,39 @@ enum class Eligibility {
 
 enum class ExperimentState { kRunning, kStopped, kArchived };
 
+// How an experiment splits its traffic between the arms.
+enum class Allocation {
+  kFixed,     // by the arms' shares, for the whole experiment
+  kThompson,  // a bandit: re-allocated on an interval (BanditSettings)
+};
+
+// What a bandit maximises, per exposure.
+enum class BanditMetric {
+  kConversion,  // attributed purchase: Beta posteriors
+  kRevenue,     // attributed revenue: Gaussian posteriors on the mean
+};
+
+struct BanditSettings {
+  BanditMetric metric = BanditMetric::kConversion;
+  // How often the allocation is recomputed, >= 1.
+  int64_t interval_seconds = 3600;
+  // The least share of the experiment's traffic each arm keeps, in basis
+  // points (so that none starves): arms * min_share <= 10000.
+  int32_t min_share = 500;
+
+  bool operator==(const BanditSettings&) const = default;
+};
+
+// One allocation period of a bandit: from `start_unix` until the next
+// period's start, arm i gets weights[i] basis points of the experiment's
+// traffic (summing to 10000).
+struct AllocationPeriod {
+  int64_t start_unix = 0;
+  std::vector<int32_t> weights;
+
+  bool operator==(const AllocationPeriod&) const = default;
+};
+
 // One experiment's definition and lifecycle.
 // Thread safety: a plain value, shared read-only.
 struct Experiment {
@@ -64,6 +99,11 @@ struct Experiment {
   // The layer buckets the experiment owns (allotted by PrepareExperiment).
   int32_t layer_begin = 0;
   int32_t layer_end = 0;
+  Allocation allocation = Allocation::kFixed;
+  BanditSettings bandit;  // kThompson only
+  // kThompson: every allocation so far, oldest first (the first, from
+  // PrepareExperiment, splits by the arms' shares).
+  std::vector<AllocationPeriod> periods;
 
   // The arms' shares summed.
   int32_t traffic() const;
@@ -71,6 +111,9 @@ struct Experiment {
   bool LiveAt(int64_t now_unix) const;
   // The control arm's index, or -1.
   int control() const;
+  // kThompson: the period in force at `now_unix` (the latest started by
+  // then; the first before it), or null without periods.
+  const AllocationPeriod* PeriodAt(int64_t now_unix) const;
 
   bool operator==(const Experiment&) const = default;
 };
@@ -98,9 +141,26 @@ struct ShopperFacts {
 
 // The index of the arm `user_id` is in, or nullopt: the experiment is not
 // live at `now_unix`, the shopper is not eligible or outside its range.
+// A bandit (kThompson) assigns within the period in force at `now_unix`:
+// the first arm i with bucket(salt + "/" + period start, user_id) <
+// w_1 + ... + w_i (the period's weights), so a shopper keeps their arm for
+// the period and is drawn afresh in the next.
 std::optional<int> AssignArm(const Experiment& experiment,
                              absl::string_view user_id,
                              const ShopperFacts& facts, int64_t now_unix);
+
+// The chance arm `arm` had of being given to a shopper of the experiment at
+// `now_unix`: its share of the traffic (fixed), or its weight in the
+// period in force (kThompson).
+double ArmProbability(const Experiment& experiment, int arm, int64_t now_unix);
+
+// Non-negative amounts (any scale) as basis points summing to 10000:
+// floors, then the largest remainders rounded up.
+std::vector<int32_t> RoundToBuckets(absl::Span<const double> exact);
+
+// "fixed", "thompson"; "conversion", "revenue".
+const char* AllocationName(Allocation allocation);
+const char* BanditMetricName(BanditMetric metric);
 
 // The layer bucket of step 1 above.
 int32_t LayerBucket(absl::string_view layer, absl::string_view user_id);

@@ -19,7 +19,8 @@ struct Exposure {
   std::string strategy;
   int64_t timestamp = 0;  // Unix seconds, when answered
   // The chance the arm had of being chosen for this shopper when it was
-  // (1 for a fixed split, the bandit's allocation otherwise): inverse
+  // (ArmProbability: its share of the experiment's traffic for a fixed
+  // split, its weight in the allocation period for a bandit): inverse
   // propensity weights divide by it.
   double probability = 1.0;
   // The items shown, best first: position = index + 1.

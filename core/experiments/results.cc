@@ -86,9 +86,9 @@ std::vector<DailyConversion> Timeline(absl::Span<const ArmOutcome> shoppers,
 
 }  // namespace
 
-ExperimentResults SummariseExperiment(const Experiment& experiment,
-                                      absl::Span<const ArmOutcome> shoppers,
-                                      const ResultsOptions& options) {
+ExperimentResults SummariseExperiment(
+    const Experiment& experiment, absl::Span<const ArmOutcome> shoppers,
+    absl::Span<const ExposureRecord> exposures, const ResultsOptions& options) {
   const size_t arms = experiment.arms.size();
   std::vector<ArmOutcome> kept;
   kept.reserve(shoppers.size());
@@ -121,15 +121,15 @@ ExperimentResults SummariseExperiment(const Experiment& experiment,
     r.control = arm.control;
     r.share = arm.share;
     std::vector<double> clicks;
-    std::vector<double> exposures;
+    std::vector<double> shown;
     for (const ArmOutcome& s : kept) {
       if (s.arm != static_cast<int>(a)) continue;
       clicks.push_back(static_cast<double>(s.outcome.clicks));
-      exposures.push_back(static_cast<double>(s.outcome.exposures));
+      shown.push_back(static_cast<double>(s.outcome.exposures));
       r.exposures += s.outcome.exposures;
     }
     r.shoppers = static_cast<int64_t>(clicks.size());
-    const RatioEstimate ctr = RatioOf(clicks, exposures);
+    const RatioEstimate ctr = RatioOf(clicks, shown);
     r.click_through = {ctr.value, ctr.interval};
     auto rate = [&](const MetricValues& v, MetricResult* out) {
       const Moments m = Moments::Of(v.raw[a]);
@@ -148,8 +148,34 @@ ExperimentResults SummariseExperiment(const Experiment& experiment,
     }
     observed.push_back(r.shoppers);
     shares.push_back(arm.share);
+
+    // Self-normalised IPS: every exposure, weighted 1/p when it served
+    // this arm and 0 otherwise.
+    std::vector<double> weight;
+    std::vector<double> purchases;
+    std::vector<double> revenue_weighted;
+    weight.reserve(exposures.size());
+    for (const ExposureRecord& x : exposures) {
+      const bool mine = x.arm == static_cast<int>(a) && x.probability > 0;
+      const double w = mine ? 1 / x.probability : 0.0;
+      weight.push_back(w);
+      purchases.push_back(x.purchased ? w : 0.0);
+      revenue_weighted.push_back(w * x.revenue);
+      if (x.arm == static_cast<int>(a)) {
+        ++r.evidence.exposures;
+        r.evidence.conversions += x.purchased ? 1 : 0;
+        r.evidence.revenue += x.revenue;
+        r.evidence.revenue_squares += x.revenue * x.revenue;
+      }
+    }
+    const RatioEstimate conversion_ips = RatioOf(purchases, weight);
+    const RatioEstimate revenue_ips = RatioOf(revenue_weighted, weight);
+    r.off_policy_conversion = {conversion_ips.value, conversion_ips.interval};
+    r.off_policy_revenue = {revenue_ips.value, revenue_ips.interval};
   }
-  results.sample_ratio = CheckSampleRatio(observed, shares);
+  if (experiment.allocation == Allocation::kFixed) {
+    results.sample_ratio = CheckSampleRatio(observed, shares);
+  }
   return results;
 }
 

@@ -13,7 +13,9 @@
 // relative difference, fixed-horizon and always-valid intervals and
 // p-values, and the same after CUPED (the covariate: each shopper's spend
 // before the experiment started). The sample-ratio check compares the
-// shoppers per arm with the arms' shares.
+// shoppers per arm with the arms' shares. Per arm also the off-policy
+// estimate of serving it to everyone (self-normalised IPS over the
+// exposures, weighted by 1 / the logged probability).
 #ifndef TAILOR_CORE_EXPERIMENTS_RESULTS_H_
 #define TAILOR_CORE_EXPERIMENTS_RESULTS_H_
 
@@ -23,6 +25,7 @@
 
 #include "absl/types/span.h"
 #include "core/experiments/attribution.h"
+#include "core/experiments/bandit.h"
 #include "core/experiments/experiment.h"
 #include "core/experiments/statistics.h"
 
@@ -62,6 +65,14 @@ struct ArmResult {
   MetricResult conversion;
   MetricResult revenue;
   std::vector<DailyConversion> timeline;
+  // Off-policy (self-normalised inverse propensity scoring over every
+  // logged exposure): what serving this arm to everyone would earn per
+  // exposure, conversion and revenue, with delta-method intervals.
+  Estimate off_policy_conversion;
+  Estimate off_policy_revenue;
+  // Exposures credited with a purchase, and their revenue (bandit
+  // evidence).
+  ArmEvidence evidence;
 };
 
 // Thread safety: a plain value.
@@ -73,10 +84,20 @@ struct ExperimentResults {
   double cuped_variance_reduction = 0;
 };
 
-// One shopper's outcome and arm (an index into the experiment's arms).
+// One shopper's outcome in one arm (an index into the experiment's arms).
+// A bandit may give a shopper several arms over its periods: one outcome
+// per arm, each over that arm's exposures.
 struct ArmOutcome {
   int arm = 0;
   ShopperOutcome outcome;
+};
+
+// One logged exposure as the off-policy estimate reads it.
+struct ExposureRecord {
+  int arm = 0;
+  double probability = 1;  // the arm's chance when it was chosen, > 0
+  bool purchased = false;
+  double revenue = 0;
 };
 
 struct ResultsOptions {
@@ -87,11 +108,13 @@ struct ResultsOptions {
   int64_t now_unix = 0;
 };
 
-// The results of `experiment` over `shoppers` (outcomes whose arm is out
-// of range are left out).
-ExperimentResults SummariseExperiment(const Experiment& experiment,
-                                      absl::Span<const ArmOutcome> shoppers,
-                                      const ResultsOptions& options);
+// The results of `experiment` over `shoppers` and their `exposures`
+// (outcomes and exposures whose arm is out of range are left out). For a
+// bandit the sample-ratio check is not made (its shares change): p_value
+// stays 1.
+ExperimentResults SummariseExperiment(
+    const Experiment& experiment, absl::Span<const ArmOutcome> shoppers,
+    absl::Span<const ExposureRecord> exposures, const ResultsOptions& options);
 
 }  // namespace tailor
 

@@ -406,6 +406,95 @@ TEST_F(ExperimentsTest, ExposuresAttributionAndResultsThroughARealServer) {
             absl::StatusCode::kNotFound);
 }
 
+// A bandit through a real server: the arm that sells more gets more of the
+// next period's traffic, exposures log the arm's probability, and the
+// off-policy estimate ranks the arms.
+TEST_F(ExperimentsTest, ABanditShiftsTrafficToTheArmThatSells) {
+  StartServer();
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  v1::Experiment bandit = HomePage("bandit", 5000, 5000);
+  bandit.mutable_arms(0)->set_control(false);
+  bandit.set_allocation(v1::EXPERIMENT_ALLOCATION_THOMPSON);
+  bandit.mutable_bandit()->set_interval_seconds(600);
+  bandit.mutable_bandit()->set_min_share_bp(500);
+  bandit.set_start_unix(now - 3600);  // the first period began an hour ago
+  auto created = Client().CreateExperiment(bandit);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_EQ(created->periods_size(), 1);
+  EXPECT_EQ(created->periods(0).weights_bp(0), 5000);
+
+  // Shoppers shown the model's list buy its first item one time in three;
+  // popularity's, one time in twenty.
+  v1::RecordEventsRequest events;
+  int in_arm[2] = {0, 0};
+  for (int u = 0; u < 300; ++u) {
+    const std::string user = absl::StrCat("shopper", u);
+    const v1::RecommendResponse a = Ask(user, 2);
+    ASSERT_EQ(a.experiment(), "bandit");
+    const bool model = a.arm() == "als";
+    ++in_arm[model];
+    if (u % (model ? 3 : 20) != 0) continue;
+    v1::Event buy = MakeEvent(absl::StrCat("b", u), user, a.items(0).item_id(),
+                              v1::EVENT_TYPE_PURCHASE, now + 60);
+    buy.set_price(10);
+    *events.add_events() = buy;
+  }
+  EXPECT_GT(in_arm[0], 100);
+  EXPECT_GT(in_arm[1], 100);
+  v1::RecordEventsResponse recorded;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->RecordEvents(&ctx, events, &recorded).ok());
+
+  // Not due before the interval; due after it.
+  auto early = server_->RunBandits(now - 3600 + 599);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(*early, 0);
+  auto due = server_->RunBandits(now);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(*due, 1);
+  auto after = Client().GetExperiment("bandit");
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->periods_size(), 2);
+  EXPECT_EQ(after->periods(1).start_unix(), now);
+  const int32_t model_weight = after->periods(1).weights_bp(1);
+  EXPECT_GT(model_weight, 9000);
+  EXPECT_THAT(FormatExperiment(*after), HasSubstr("Thompson sampling"));
+
+  // New shoppers now mostly get the model, and their exposures say how
+  // likely that was.
+  int model_now = 0;
+  for (int u = 0; u < 100; ++u) {
+    const std::string user = absl::StrCat("later", u);
+    const v1::RecommendResponse a = Ask(user, 2);
+    model_now += a.arm() == "als";
+    if (u == 0) {
+      auto exported = Client().ExportUser(user);
+      ASSERT_TRUE(exported.ok()) << exported.status();
+      ASSERT_EQ(exported->exposures_size(), 1);
+      const int32_t weight =
+          after->periods(1).weights_bp(a.arm() == "als" ? 1 : 0);
+      EXPECT_DOUBLE_EQ(exported->exposures(0).probability(), weight / 1e4);
+    }
+  }
+  EXPECT_GT(model_now, 80);
+
+  v1::GetExperimentResultsRequest ask;
+  ask.set_name("bandit");
+  auto results = Client().GetExperimentResults(ask);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_GT(results->arms(1).off_policy_conversion().value(),
+            results->arms(0).off_policy_conversion().value());
+  EXPECT_EQ(results->sample_ratio_p_value(), 1.0);
+  EXPECT_THAT(FormatExperimentResults(*results),
+              HasSubstr("sample ratio: not checked"));
+  // A fixed split cannot carry bandit settings.
+  v1::Experiment wrong = HomePage("wrong", 1000, 1000);
+  wrong.set_layer("other");
+  wrong.mutable_bandit()->set_interval_seconds(5);
+  EXPECT_THAT(Client().CreateExperiment(wrong).status().message(),
+              HasSubstr("bandit: only for allocation THOMPSON"));
+}
+
 // The book lists oldest first and keeps what it stored across a reload.
 TEST(ExperimentBookTest, OldestFirstAndReloadedFromTheStore) {
   MemoryStateStore store;

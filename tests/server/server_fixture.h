@@ -75,6 +75,7 @@ class ServerTest : public ::testing::Test {
       options.min_free_disk_bytes = *min_free_disk_bytes_;
     }
     options.poll_interval = absl::ZeroDuration();
+    options.bandit_tick = absl::ZeroDuration();  // RunBandits only
     options.serving.retrieval = retrieval_;
     // The suite runs tests in parallel on loaded machines, where a worker
     // may wait its turn for a core longer than the bound; the bound has

@@ -15,6 +15,7 @@
 #include "rocksdb/perf_level.h"
 #include "storage/event_log_reader.h"
 #include "storage/memory_state_store.h"
+#include "storage/records.h"
 #include "tests/customer_records.h"
 #include "tests/storage/both_stores.h"
 #include "tests/test_util.h"
@@ -158,6 +159,11 @@ TEST_P(StateStoreTest, ExperimentsArePutWholeAndSurviveAReopen) {
   b.salt = "emails-1";
   b.eligibility = Eligibility::kNewVisitors;
   b.segment = "";
+  b.allocation = Allocation::kThompson;
+  b.bandit = {.metric = BanditMetric::kRevenue,
+              .interval_seconds = 600,
+              .min_share = 1000};
+  b.periods = {{1700000000, {5000, 5000}}, {1700000600, {2000, 8000}}};
   ASSERT_TRUE(store()->PutExperiment(a).ok());
   ASSERT_TRUE(store()->PutExperiment(b).ok());
   a.state = ExperimentState::kStopped;
@@ -169,6 +175,29 @@ TEST_P(StateStoreTest, ExperimentsArePutWholeAndSurviveAReopen) {
   ASSERT_EQ(loaded->size(), 2u);
   EXPECT_EQ((*loaded)[0], b);  // by name
   EXPECT_EQ((*loaded)[1], a);
+}
+
+// Experiments stored before allocations existed (format 1: the fields up
+// to the layer range) read as fixed splits.
+TEST(ExperimentRecordTest, TheFirstFormatDecodesAsAFixedSplit) {
+  Experiment x;
+  x.name = "old";
+  x.salt = "old";
+  x.arms = {{"a", "als", 5000, true}, {"b", "popularity", 5000, false}};
+  x.layer_end = 10000;
+  Encoder now;
+  EncodeExperiment(x, &now);
+  // Format 2 appends 1 + 1 + 8 + 4 + 4 bytes for a fixed split.
+  std::string old = now.buffer().substr(0, now.buffer().size() - 18);
+  old[0] = 1;
+  Decoder d(old);
+  Experiment decoded;
+  decoded.allocation = Allocation::kThompson;
+  ASSERT_TRUE(DecodeExperiment(&d, &decoded));
+  EXPECT_EQ(decoded, x);
+  old[0] = 3;  // a format from the future
+  Decoder future(old);
+  EXPECT_FALSE(DecodeExperiment(&future, &decoded));
 }
 
 TEST_P(StateStoreTest, ExposuresAreKeptByUserAndIdAndIndexedByExperiment) {

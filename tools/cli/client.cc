@@ -636,6 +636,20 @@ std::string FormatExperiment(const v1::Experiment& e) {
                           arm.strategy(), arm.share_bp(),
                           arm.control() ? "  (control)" : "");
   }
+  if (e.allocation() != v1::EXPERIMENT_ALLOCATION_THOMPSON) return out;
+  absl::StrAppendFormat(
+      &out,
+      "  bandit: Thompson sampling on %s, re-allocated every %d s, at least "
+      "%d bp each\n  allocation periods (bp of the experiment's traffic, by "
+      "arm):\n",
+      e.bandit().metric() == v1::BANDIT_METRIC_REVENUE ? "revenue"
+                                                       : "conversion",
+      e.bandit().interval_seconds(), e.bandit().min_share_bp());
+  for (const v1::AllocationPeriod& p : e.periods()) {
+    absl::StrAppendFormat(&out, "    from %s UTC: %s\n",
+                          UnixText(p.start_unix()),
+                          absl::StrJoin(p.weights_bp(), " / "));
+  }
   return out;
 }
 

@@ -62,6 +62,16 @@ ABSL_FLAG(std::string, eligibility, "all",
           "create-experiment: all | segment (with --segment) | new_visitors");
 ABSL_FLAG(std::string, segment, "",
           "create-experiment: the RFM segment of --eligibility=segment");
+ABSL_FLAG(std::string, allocation, "fixed",
+          "create-experiment: fixed (by the shares) | thompson (a bandit)");
+ABSL_FLAG(std::string, bandit_metric, "conversion",
+          "create-experiment --allocation=thompson: conversion | revenue");
+ABSL_FLAG(int64_t, bandit_interval, 3600,
+          "create-experiment --allocation=thompson: seconds between "
+          "re-allocations");
+ABSL_FLAG(int, min_share, 500,
+          "create-experiment --allocation=thompson: the least basis points "
+          "of the experiment's traffic each arm keeps");
 ABSL_FLAG(int64_t, start, 0, "create-experiment: Unix seconds (0: now)");
 ABSL_FLAG(int64_t, end, 0,
           "create-experiment: Unix seconds (0: until stopped)");
@@ -173,6 +183,8 @@ constexpr const char* kUsage =
     "[--salt=S]\n"
     "    [--layer=L] [--eligibility=all|segment|new_visitors] [--segment=S]"
     " [--start=UNIX] [--end=UNIX]\n"
+    "    [--allocation=fixed|thompson [--bandit_metric=conversion|revenue]"
+    " [--bandit_interval=S] [--min_share=BP]]\n"
     "tailor experiments [--all]     every experiment (--all: archived too)\n"
     "tailor experiment NAME | stop-experiment NAME | archive-experiment "
     "NAME\n"
@@ -546,6 +558,24 @@ absl::StatusOr<int> CreateExperiment(tailor::TailorClient& client,
   e.set_segment(absl::GetFlag(FLAGS_segment));
   e.set_start_unix(absl::GetFlag(FLAGS_start));
   e.set_end_unix(absl::GetFlag(FLAGS_end));
+  const std::string allocation = absl::GetFlag(FLAGS_allocation);
+  if (allocation == "thompson") {
+    e.set_allocation(tailor::v1::EXPERIMENT_ALLOCATION_THOMPSON);
+    tailor::v1::BanditSettings* bandit = e.mutable_bandit();
+    const std::string metric = absl::GetFlag(FLAGS_bandit_metric);
+    if (metric != "conversion" && metric != "revenue") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--bandit_metric: '", metric, "' is not conversion or revenue"));
+    }
+    bandit->set_metric(metric == "revenue"
+                           ? tailor::v1::BANDIT_METRIC_REVENUE
+                           : tailor::v1::BANDIT_METRIC_CONVERSION);
+    bandit->set_interval_seconds(absl::GetFlag(FLAGS_bandit_interval));
+    bandit->set_min_share_bp(absl::GetFlag(FLAGS_min_share));
+  } else if (allocation != "fixed") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--allocation: '", allocation, "' is not fixed or thompson"));
+  }
   TAILOR_ASSIGN_OR_RETURN(const tailor::v1::Experiment created,
                           client.CreateExperiment(e));
   return Print(tailor::FormatExperiment(created));

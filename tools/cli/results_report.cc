@@ -51,6 +51,21 @@ struct ArmRow {
   std::string revenue;
 };
 
+struct OffPolicyRow {
+  std::string arm;
+  std::string conversion;
+  std::string revenue;
+};
+
+std::vector<OffPolicyRow> OffPolicyRows(const v1::ExperimentResults& r) {
+  std::vector<OffPolicyRow> rows;
+  for (const v1::ArmResults& a : r.arms()) {
+    rows.push_back({a.arm(), Percent(a.off_policy_conversion()),
+                    Money(a.off_policy_revenue())});
+  }
+  return rows;
+}
+
 struct ComparisonRow {
   std::string what;  // "als: conversion"
   std::string fixed;
@@ -105,6 +120,10 @@ std::string Heading(const v1::ExperimentResults& r) {
 }
 
 std::string SampleRatioText(const v1::ExperimentResults& r) {
+  if (r.experiment().allocation() == v1::EXPERIMENT_ALLOCATION_THOMPSON) {
+    return "sample ratio: not checked (a bandit's shares change from period "
+           "to period)";
+  }
   if (r.sample_ratio_mismatch()) {
     return absl::StrFormat(
         "SAMPLE RATIO MISMATCH (chi-squared %.2f, p=%.2g < 0.001): the "
@@ -229,6 +248,15 @@ std::string FormatExperimentResults(const v1::ExperimentResults& r) {
   } else {
     out += "\nno control arm: no comparisons\n";
   }
+  absl::StrAppendFormat(&out, "\n%-20s %-26s %s\n", "if every shopper got",
+                        "conversion/exposure", "revenue/exposure");
+  for (const OffPolicyRow& row : OffPolicyRows(r)) {
+    absl::StrAppendFormat(&out, "%-20s %-26s %s\n", row.arm, row.conversion,
+                          row.revenue);
+  }
+  out +=
+      "(off-policy: every logged exposure weighted by 1 / its probability, "
+      "self-normalised)\n";
   absl::StrAppendFormat(&out,
                         "\n%s\nCUPED removed %.1f%% of the revenue "
                         "variance (covariate: spend before the start)\n",
@@ -279,6 +307,17 @@ std::string ExperimentResultsHtml(const v1::ExperimentResults& r) {
     }
     out += "</table>\n";
   }
+  out +=
+      "<h2>Off-policy</h2>\n<p>What serving one arm to every shopper would "
+      "earn per exposure, from every logged exposure weighted by 1 / its "
+      "probability (self-normalised inverse propensity scoring).</p>\n"
+      "<table>\n<tr><th>arm</th><th>conversion/exposure</th>"
+      "<th>revenue/exposure</th></tr>\n";
+  for (const OffPolicyRow& row : OffPolicyRows(r)) {
+    absl::StrAppend(&out, "<tr><td>", Html(row.arm), "</td><td>",
+                    row.conversion, "</td><td>", row.revenue, "</td></tr>\n");
+  }
+  out += "</table>\n";
   absl::StrAppendFormat(&out,
                         "<p>CUPED removed %.1f%% of the revenue variance "
                         "(covariate: each shopper's spend before the "

@@ -48,6 +48,8 @@ TEST(AttributionTest, ExplicitIdsCountWithinTheWindowOnly) {
   EXPECT_EQ(o.exposures, 1);
   EXPECT_EQ(o.first_exposure, kStart + 100);
   EXPECT_EQ(o.clicks, 2);
+  ASSERT_EQ(o.credits.size(), 1u);
+  EXPECT_EQ(o.credits[0].clicks, 2);
   EXPECT_FALSE(o.converted);
   EXPECT_FALSE(o.added_to_cart);
 }
@@ -76,6 +78,12 @@ TEST(AttributionTest, CartsAndPurchasesOfShownItemsCountWithoutAnId) {
   EXPECT_DOUBLE_EQ(o.revenue, 2 * 25 + 40);
   EXPECT_EQ(o.first_exposure, kStart + 100);
   EXPECT_EQ(o.exposures, 2);
+  // Each purchase is earned by one exposure, in the order given.
+  ASSERT_EQ(o.credits.size(), 2u);
+  EXPECT_TRUE(o.credits[0].purchased);
+  EXPECT_DOUBLE_EQ(o.credits[0].revenue, 40);
+  EXPECT_TRUE(o.credits[1].purchased);
+  EXPECT_DOUBLE_EQ(o.credits[1].revenue, 50);
 }
 
 TEST(AttributionTest, SpendBeforeTheStartIsTheCovariate) {

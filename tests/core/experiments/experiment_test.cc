@@ -223,5 +223,61 @@ TEST(ExperimentTest, BadDefinitionsAreRefusedNamingTheField) {
                         "never reused"));
 }
 
+TEST(ExperimentTest, BanditSettingsAreChecked) {
+  Experiment e = AB("x", 100, 100);
+  e.allocation = Allocation::kThompson;
+  e.bandit.min_share = 6000;
+  EXPECT_THAT(
+      std::string(
+          PrepareExperiment(e, {}, kStrategies, 1000).status().message()),
+      HasSubstr("bandit.min_share: 6000 basis points for each of 2 "
+                "arms"));
+  e.bandit.min_share = 500;
+  e.bandit.interval_seconds = 0;
+  EXPECT_THAT(
+      std::string(
+          PrepareExperiment(e, {}, kStrategies, 1000).status().message()),
+      HasSubstr("bandit.interval_seconds: must be >= 1"));
+}
+
+// A bandit draws each shopper's arm within the allocation period in force:
+// by its weights, the same all period long, afresh in the next one; the
+// probability logged is the arm's weight.
+TEST(ExperimentTest, ABanditAssignsByThePeriodInForce) {
+  Experiment x = AB("bandit", 1000, 3000);
+  x.allocation = Allocation::kThompson;
+  auto e = PrepareExperiment(x, {}, kStrategies, 1000);
+  ASSERT_TRUE(e.ok()) << e.status();
+  // The first period splits by the shares: 25% / 75% of the traffic.
+  ASSERT_EQ(e->periods.size(), 1u);
+  EXPECT_EQ(e->periods[0].start_unix, 1000);
+  EXPECT_EQ(e->periods[0].weights, (std::vector<int32_t>{2500, 7500}));
+  EXPECT_DOUBLE_EQ(ArmProbability(*e, 1, 1001), 0.75);
+  e->periods.push_back({2000, {9000, 1000}});
+  EXPECT_DOUBLE_EQ(ArmProbability(*e, 0, 1999), 0.25);
+  EXPECT_DOUBLE_EQ(ArmProbability(*e, 0, 2000), 0.9);
+  int in_first[2] = {0, 0};
+  int in_second[2] = {0, 0};
+  int moved = 0;
+  int inside = 0;
+  for (int u = 0; u < 20000; ++u) {
+    const std::string user = absl::StrCat("U", u);
+    const std::optional<int> a = AssignArm(*e, user, {}, 1500);
+    const std::optional<int> b = AssignArm(*e, user, {}, 2500);
+    ASSERT_EQ(a.has_value(), b.has_value());  // the layer range is fixed
+    if (!a.has_value()) continue;
+    ++inside;
+    ASSERT_EQ(a, AssignArm(*e, user, {}, 1999));  // sticky in the period
+    ++in_first[*a];
+    ++in_second[*b];
+    moved += *a != *b;
+  }
+  EXPECT_NEAR(inside / 20000.0, 0.4, 0.02);
+  EXPECT_NEAR(in_first[0] / double(inside), 0.25, 0.02);
+  EXPECT_NEAR(in_second[0] / double(inside), 0.9, 0.02);
+  // Drawn afresh: about 0.25 * 0.1 + 0.75 * 0.9 of them change arm.
+  EXPECT_NEAR(moved / double(inside), 0.7, 0.03);
+}
+
 }  // namespace
 }  // namespace tailor

@@ -48,7 +48,7 @@ TEST(ResultsTest, RatesRevenueAndTheComparisonPerArm) {
   }
   shoppers.push_back(Shopper(7, true, 1, 0));  // no such arm: left out
   const ExperimentResults r = SummariseExperiment(
-      TwoArms(), shoppers, {.now_unix = kStart + kDay + 20});
+      TwoArms(), shoppers, {}, {.now_unix = kStart + kDay + 20});
   ASSERT_EQ(r.arms.size(), 2u);
   const ArmResult& control = r.arms[0];
   const ArmResult& model = r.arms[1];
@@ -91,7 +91,7 @@ TEST(ResultsTest, ASkewedSplitIsFlagged) {
   for (int i = 0; i < 5000; ++i) shoppers.push_back(Shopper(0, false, 0, 0));
   for (int i = 0; i < 5400; ++i) shoppers.push_back(Shopper(1, false, 0, 0));
   const ExperimentResults r =
-      SummariseExperiment(TwoArms(), shoppers, {.now_unix = kStart});
+      SummariseExperiment(TwoArms(), shoppers, {}, {.now_unix = kStart});
   EXPECT_TRUE(r.sample_ratio.mismatch);
   EXPECT_LT(r.sample_ratio.p_value, 0.001);
   // No conversions in the control: nothing to compare against.
@@ -111,7 +111,7 @@ TEST(ResultsTest, CupedNarrowsTheRevenueIntervalWhenEarlierSpendPredictsIt) {
     shoppers.push_back(Shopper(arm, revenue > 0, revenue, 0, 0, 1, before));
   }
   const ExperimentResults r =
-      SummariseExperiment(TwoArms(), shoppers, {.now_unix = kStart});
+      SummariseExperiment(TwoArms(), shoppers, {}, {.now_unix = kStart});
   const MetricResult& m = r.arms[1].revenue;
   ASSERT_TRUE(m.vs_control.defined);
   ASSERT_TRUE(m.cuped_vs_control.defined);
@@ -123,6 +123,44 @@ TEST(ResultsTest, CupedNarrowsTheRevenueIntervalWhenEarlierSpendPredictsIt) {
   EXPECT_LT(m.cuped_vs_control.p_value, m.vs_control.p_value);
   // Both estimate the same +10%.
   EXPECT_NEAR(m.cuped_vs_control.relative, 0.1, 0.05);
+}
+
+// Logged with uneven probabilities (a bandit favouring arm 1 in a second
+// period): the per-exposure rates mix the periods, the self-normalised
+// IPS estimate weighs each exposure by 1 / its probability.
+TEST(ResultsTest, OffPolicyEstimateWeighsExposuresByTheirProbability) {
+  std::vector<ExposureRecord> exposures;
+  // Period 1, 50/50: arm 0 converts 10%, arm 1 20%.
+  for (int i = 0; i < 1000; ++i) {
+    exposures.push_back({.arm = 0, .probability = 0.5, .purchased = i < 100});
+    exposures.push_back({.arm = 1,
+                         .probability = 0.5,
+                         .purchased = i < 200,
+                         .revenue = i < 200 ? 30.0 : 0.0});
+  }
+  // Period 2, 10/90: the same rates.
+  for (int i = 0; i < 200; ++i) {
+    exposures.push_back({.arm = 0, .probability = 0.1, .purchased = i < 20});
+  }
+  for (int i = 0; i < 1800; ++i) {
+    exposures.push_back({.arm = 1,
+                         .probability = 0.9,
+                         .purchased = i < 360,
+                         .revenue = i < 360 ? 30.0 : 0.0});
+  }
+  Experiment x = TwoArms();
+  x.allocation = Allocation::kThompson;
+  const ExperimentResults r = SummariseExperiment(x, {}, exposures, {});
+  EXPECT_NEAR(r.arms[0].off_policy_conversion.value, 0.1, 1e-12);
+  EXPECT_NEAR(r.arms[1].off_policy_conversion.value, 0.2, 1e-12);
+  EXPECT_NEAR(r.arms[1].off_policy_revenue.value, 6.0, 1e-9);
+  EXPECT_LT(r.arms[0].off_policy_conversion.interval.low, 0.1);
+  EXPECT_GT(r.arms[0].off_policy_conversion.interval.high, 0.1);
+  EXPECT_EQ(r.arms[1].evidence.exposures, 2800);
+  EXPECT_EQ(r.arms[1].evidence.conversions, 560);
+  EXPECT_DOUBLE_EQ(r.arms[1].evidence.revenue, 560 * 30.0);
+  // No sample-ratio check for a bandit.
+  EXPECT_EQ(r.sample_ratio.p_value, 1.0);
 }
 
 }  // namespace
