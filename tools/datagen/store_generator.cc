@@ -523,19 +523,38 @@ absl::Status StoreBuilder::WriteCatalog() {
   return out.Close();
 }
 
+// A taste group's weights by category, colour and brand (indexes into
+// Categories(), kColors and kBrands).
+struct GroupWeights {
+  std::vector<double> category;
+  std::vector<double> color;
+  std::vector<double> brand;
+};
+
+GroupWeights WeightsOf(int group) {
+  const TasteGroup& g = Groups()[group];
+  GroupWeights w;
+  w.category.assign(Categories().size(), 0.1);
+  for (const auto& [name, weight] : g.categories) {
+    w.category[CategoryIndex(name)] = weight;
+  }
+  w.color.assign(kNumColors, 1.0);
+  for (const char* c : g.colors) w.color[ColorIndex(c)] = 3.0;
+  w.brand.assign(kNumBrands, 1.0);
+  for (const char* b : g.brands) w.brand[BrandIndex(b)] = 2.5;
+  return w;
+}
+
 void StoreBuilder::BuildTastes() {
   const auto& cats = Categories();
   const auto& groups = Groups();
   const int num_groups = static_cast<int>(groups.size());
   taste_.resize(num_groups * 4);
   for (int g = 0; g < num_groups; ++g) {
-    std::vector<double> cat_w(cats.size(), 0.1);
-    for (const auto& [name, w] : groups[g].categories)
-      cat_w[CategoryIndex(name)] = w;
-    std::vector<double> color_w(kNumColors, 1.0);
-    for (const char* c : groups[g].colors) color_w[ColorIndex(c)] = 3.0;
-    std::vector<double> brand_w(kNumBrands, 1.0);
-    for (const char* b : groups[g].brands) brand_w[BrandIndex(b)] = 2.5;
+    const GroupWeights weights = WeightsOf(g);
+    const std::vector<double>& cat_w = weights.category;
+    const std::vector<double>& color_w = weights.color;
+    const std::vector<double>& brand_w = weights.brand;
     for (int season = 0; season < 4; ++season) {
       std::vector<double> w(config_.items);
       for (int64_t i = 0; i < config_.items; ++i) {
@@ -744,6 +763,21 @@ absl::Status StoreBuilder::WriteShoppers() {
 }  // namespace
 
 int NumTasteGroups() { return static_cast<int>(Groups().size()); }
+
+double TasteGroupShare(int group) { return Groups()[group].share; }
+
+double TasteAffinity(int group, const Item& item) {
+  const int category = CategoryIndex(item.category.c_str());
+  const int brand = BrandIndex(item.brand.c_str());
+  const int color = ColorIndex(item.color.c_str());
+  if (group < 0 || group >= NumTasteGroups() || category < 0 || brand < 0 ||
+      color < 0) {
+    return 0;
+  }
+  const GroupWeights w = WeightsOf(group);
+  return w.category[category] * Groups()[group].tiers[kBrands[brand].tier] *
+         w.brand[brand] * w.color[color];
+}
 const char* TasteGroupName(int group) { return Groups()[group].name; }
 
 absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/base/catalog.h"
 
 namespace tailor {
 
@@ -52,6 +53,14 @@ absl::StatusOr<GeneratorStats> GenerateStore(const StoreConfig& config,
 // Number of planted taste groups and their names ("budget basics", ...).
 int NumTasteGroups();
 const char* TasteGroupName(int group);
+// The share of shoppers in a group.
+double TasteGroupShare(int group);
+// The planted appeal of a catalog item to a taste group, as the generator
+// draws the group's picks (without the item's popularity and the season):
+// its category's weight times its brand's price tier's, times 2.5 for a
+// favourite brand and 3 for a favourite colour. 0 for an item of a
+// category, brand or colour the generator does not make.
+double TasteAffinity(int group, const Item& item);
 
 }  // namespace tailor
 
