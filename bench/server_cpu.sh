@@ -17,6 +17,13 @@
 #   SERVERS="off=build/bin/tailor-server \
 #     on=build/bin/tailor-server@--metrics_address=127.0.0.1:0" \
 #     ./bench/server_cpu.sh
+# EXPERIMENT="NAME --arms=..." creates that experiment (tailor
+# create-experiment) on the servers named in EXPERIMENT_ON (default: all
+# but the first) before the runs, e.g. the cost of assignment and exposure
+# logging, both arms serving the model:
+#   SERVERS="off=build/bin/tailor-server on=build/bin/tailor-server" \
+#     EXPERIMENT="cost --arms=a:als:5000:control,b:als:5000" \
+#     ./bench/server_cpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${RATE:-5000}
@@ -27,6 +34,15 @@ SECS=${SECONDS_PER_RUN:-10}
 make_work_dir
 store_and_snapshot 100000 100000 5000000
 start_servers
+if [ -n "${EXPERIMENT:-}" ]; then
+  for i in "${!names[@]}"; do
+    [ "$i" -eq 0 ] && [ -z "${EXPERIMENT_ON:-}" ] && continue
+    [ -n "${EXPERIMENT_ON:-}" ] && [[ " $EXPERIMENT_ON " != *" ${names[$i]} "* ]] && continue
+    # shellcheck disable=SC2086  # EXPERIMENT is a name and flags
+    "$BIN/tailor" --address="${addrs[$i]}" create-experiment $EXPERIMENT >/dev/null
+    echo "experiment on the ${names[$i]} server: $EXPERIMENT"
+  done
+fi
 declare -A cpu p99 ratio this
 order=("${!names[@]}")
 for r in $(seq "$RUNS"); do

@@ -11,6 +11,7 @@
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
 #include "core/customers/segment_index.h"
+#include "core/serving/neighbour_query.h"
 #include "server/customer_answers.h"
 #include "server/shopper.h"
 #include "server/status_util.h"
@@ -734,7 +735,7 @@ absl::Status RecommenderService::Recommend(
           {.items = true,
            .customer = false,
            .also_consumed = exclude_seen ? also_consumed : ConsumedTypes{0},
-           .personalise = choice.strategy != kPopularityStrategy}));
+           .personalise = KindOf(choice.strategy) == StrategyKind::kModel}));
   if (exclude_seen) {
     for (int32_t item : shopper.consumed) exclude_index(item);
     for (const std::string& id : shopper.consumed_outside_model) {
@@ -766,9 +767,17 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
+  const StrategyKind kind = KindOf(choice.strategy);
+  const float* vector =
+      shopper.embedding.has_value() ? shopper.embedding->data() : nullptr;
+  std::optional<Vector> neighbours;
+  if (kind == StrategyKind::kItemNeighbours) {
+    neighbours = NeighbourQuery(state->recommender->model(), shopper.activity);
+    vector = neighbours.has_value() ? neighbours->data() : nullptr;
+  }
   const RecommendResult result = state->recommender->RecommendWith(
-      shopper.embedding.has_value() ? shopper.embedding->data() : nullptr,
-      options, shopper.segment_popular);
+      vector, options,
+      kind == StrategyKind::kPopularity ? nullptr : shopper.segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
@@ -782,7 +791,8 @@ absl::Status RecommenderService::Recommend(
   for (const Recommendation& r : result.items) {
     v1::Reason reason = v1::REASON_POPULAR;
     if (r.source == Recommendation::Source::kPersonalized) {
-      reason = v1::REASON_PERSONALIZED;
+      reason = kind == StrategyKind::kItemNeighbours ? v1::REASON_SIMILAR
+                                                     : v1::REASON_PERSONALIZED;
     } else if (r.source == Recommendation::Source::kSegmentPopular) {
       reason = v1::REASON_SEGMENT_POPULAR;
     }

@@ -18,8 +18,21 @@ std::string ModelStrategy(const ServingState& state) {
 
 absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
   absl::flat_hash_set<std::string> out = {std::string(kPopularityStrategy)};
-  if (state != nullptr) out.insert(ModelStrategy(*state));
+  if (state != nullptr) {
+    out.insert(std::string(kSegmentPopularityStrategy));
+    out.insert(std::string(kItemNeighboursStrategy));
+    out.insert(ModelStrategy(*state));
+  }
   return out;
+}
+
+StrategyKind KindOf(absl::string_view strategy) {
+  if (strategy == kPopularityStrategy) return StrategyKind::kPopularity;
+  if (strategy == kSegmentPopularityStrategy) {
+    return StrategyKind::kSegmentPopularity;
+  }
+  if (strategy == kItemNeighboursStrategy) return StrategyKind::kItemNeighbours;
+  return StrategyKind::kModel;
 }
 
 absl::StatusOr<StrategyChoice> ChooseStrategy(
@@ -27,11 +40,18 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
     const ServingState& state, absl::string_view user_id, int64_t now_unix) {
   StrategyChoice choice;
   const std::string model = ModelStrategy(state);
+  // No set per call: the model's name and the three fixed ones.
+  auto served = [&model](absl::string_view strategy) {
+    return strategy == model || KindOf(strategy) != StrategyKind::kModel;
+  };
   if (!requested.empty()) {
-    if (requested != kPopularityStrategy && requested != model) {
+    if (!served(requested)) {
+      const absl::flat_hash_set<std::string> all = ServedStrategies(&state);
+      std::vector<std::string> names(all.begin(), all.end());
+      std::sort(names.begin(), names.end());
       return absl::InvalidArgumentError(absl::StrCat(
           "strategy: '", requested, "' is not served (this snapshot serves ",
-          kPopularityStrategy, " and ", model, ")"));
+          absl::StrJoin(names, ", "), ")"));
     }
     choice.strategy = std::string(requested);
     return choice;
@@ -64,8 +84,7 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
     const std::optional<int> arm = AssignArm(e, user_id, *facts, now_unix);
     if (!arm.has_value()) continue;
     const std::string& strategy = e.arms[*arm].strategy;
-    choice.strategy =
-        strategy == kPopularityStrategy || strategy == model ? strategy : model;
+    choice.strategy = served(strategy) ? strategy : model;
     choice.experiment = e.name;
     choice.arm = e.arms[*arm].name;
     choice.probability = ArmProbability(e, *arm, now_unix);

@@ -15,16 +15,38 @@
 
 namespace tailor {
 
-// The popularity fallback for everyone, whatever their embedding.
+// The strategies every snapshot serves besides its model's:
+// The most popular items, for everyone.
 inline constexpr absl::string_view kPopularityStrategy = "popularity";
+// The shopper's behavioural cluster's most popular items first, then the
+// most popular (as popularity for shoppers without a cluster).
+inline constexpr absl::string_view kSegmentPopularityStrategy =
+    "segment-popularity";
+// "Because you looked at": the items nearest, in the model's item
+// embedding space, to the items the shopper interacted with most (their
+// normalised vectors summed, weighted by the interaction), whatever the
+// shopper's own vector; popularity without such items.
+inline constexpr absl::string_view kItemNeighboursStrategy = "item-neighbours";
+
+// How a strategy scores.
+enum class StrategyKind {
+  kModel,
+  kPopularity,
+  kSegmentPopularity,
+  kItemNeighbours
+};
 
 // The strategy of `state`'s model: "als" or "bpr" (by its "algorithm"
 // fact; "als" when the snapshot does not say).
 std::string ModelStrategy(const ServingState& state);
 
 // The strategies an arm or a request may name while `state` serves (null:
-// no model): popularity, and the model's.
+// no model): the three above, and the model's.
 absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state);
+
+// How `strategy` (one of ServedStrategies) scores: kModel for the model's
+// (and any name not served).
+StrategyKind KindOf(absl::string_view strategy);
 
 struct StrategyChoice {
   std::string strategy;

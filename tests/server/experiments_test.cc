@@ -121,7 +121,8 @@ TEST_F(ExperimentsTest, BadDefinitionsAreRefusedAndNothingIsStored) {
   e.mutable_arms(1)->set_strategy("magic");
   cases.push_back({e, absl::StatusCode::kInvalidArgument,
                    "arms[1].strategy: 'magic' is not one of the served "
-                   "strategies (als, popularity)"});
+                   "strategies (als, item-neighbours, popularity, "
+                   "segment-popularity)"});
   e = HomePage("x", 6000, 5000);
   cases.push_back(
       {e, absl::StatusCode::kInvalidArgument, "the shares sum to 11000"});
@@ -211,7 +212,28 @@ TEST_F(ExperimentsTest, AnswersNameTheirStrategyAndARequestMayChooseIt) {
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(bad.error_message(),
               HasSubstr("strategy: 'magic' is not served (this snapshot "
-                        "serves popularity and als)"));
+                        "serves als, item-neighbours, popularity, "
+                        "segment-popularity)"));
+  // Item neighbours: bob bought A and viewed B (all items lie on one axis,
+  // A the furthest out): nearest first, A excluded as bought.
+  req.set_user_id("bob");
+  req.set_strategy("item-neighbours");
+  v1::RecommendResponse neighbours;
+  ASSERT_TRUE(Call(req, &neighbours).ok());
+  EXPECT_EQ(neighbours.strategy(), "item-neighbours");
+  ASSERT_EQ(neighbours.items_size(), 3);
+  EXPECT_EQ(neighbours.items(0).item_id(), "B");
+  EXPECT_EQ(neighbours.items(1).item_id(), "C");
+  EXPECT_EQ(neighbours.items(0).reason(), v1::REASON_SIMILAR);
+  // A shopper with nothing to start from gets popularity.
+  req.set_user_id("stranger");
+  ASSERT_TRUE(Call(req, &neighbours).ok());
+  EXPECT_EQ(neighbours.items(0).item_id(), "F");
+  EXPECT_EQ(neighbours.items(0).reason(), v1::REASON_POPULAR);
+  // Segment popularity without clusters: popularity.
+  req.set_strategy("segment-popularity");
+  ASSERT_TRUE(Call(req, &neighbours).ok());
+  EXPECT_EQ(neighbours.items(0).item_id(), "F");
 }
 
 // Shoppers get the arm the documented assignment gives them, the arm's

@@ -48,8 +48,9 @@ ABSL_FLAG(std::vector<std::string>, also_exclude, {},
           "these types with, e.g. view,click,add_to_cart");
 ABSL_FLAG(bool, json, false, "score: print one JSON object");
 ABSL_FLAG(std::string, strategy, "",
-          "recommend, score: serve this strategy (popularity, or the "
-          "model's: als | bpr) whatever the experiments say");
+          "recommend, score: serve this strategy (popularity, "
+          "segment-popularity, item-neighbours, or the model's: als | bpr) "
+          "whatever the experiments say");
 ABSL_FLAG(std::string, salt, "",
           "create-experiment: the assignment salt (default: the name)");
 ABSL_FLAG(std::string, layer, "",
@@ -135,7 +136,7 @@ namespace {
 
 constexpr const char* kUsage =
     "tailor recommend USER_ID [--count=N] [--exclude=ID,..] [--include_seen]\n"
-    "    [--also_exclude=TYPE,..] [--strategy=popularity|als|bpr]\n"
+    "    [--also_exclude=TYPE,..] [--strategy=NAME]\n"
     "    [--include_out_of_stock] [--size=S]\n"
     "    [--categories=C,..]\n"
     "    [--min_price=P] [--max_price=P] [--max_per_category=N]\n"

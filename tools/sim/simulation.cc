@@ -19,6 +19,24 @@ constexpr int kEventsPerCall = 1000;
 
 int64_t NowUnix() { return absl::ToUnixSeconds(absl::Now()); }
 
+// `call()` again after a pause while the server refuses it for overload
+// (RESOURCE_EXHAUSTED, as its message asks) or is briefly unavailable: up
+// to 20 tries, waiting 50 ms, doubling to 2 s.
+template <typename Call>
+auto Retrying(Call call) -> decltype(call()) {
+  absl::Duration pause = absl::Milliseconds(50);
+  for (int attempt = 1;; ++attempt) {
+    auto result = call();
+    if (result.ok() || attempt == 20 ||
+        (!absl::IsResourceExhausted(result.status()) &&
+         !absl::IsUnavailable(result.status()))) {
+      return result;
+    }
+    absl::SleepFor(pause);
+    pause = std::min(2 * pause, absl::Seconds(2));
+  }
+}
+
 // Records `events` in calls of 1000; every one must be stored.
 absl::Status RecordAll(const TailorClient& client,
                        std::vector<v1::Event>* events) {
@@ -29,7 +47,7 @@ absl::Status RecordAll(const TailorClient& client,
       *request.add_events() = std::move((*events)[i]);
     }
     TAILOR_ASSIGN_OR_RETURN(const v1::RecordEventsResponse response,
-                            client.Record(request));
+                            Retrying([&] { return client.Record(request); }));
     if (response.invalid() > 0) {
       for (const v1::EventResult& r : response.results()) {
         if (!r.error().empty()) {
@@ -162,8 +180,9 @@ absl::StatusOr<std::vector<std::vector<Look>>> RunBatch(
     for (int i = 0; i < count; ++i) {
       v1::GetExperimentResultsRequest request;
       request.set_name(names[i]);
-      TAILOR_ASSIGN_OR_RETURN(const v1::ExperimentResults r,
-                              sim.client().GetExperimentResults(request));
+      TAILOR_ASSIGN_OR_RETURN(
+          const v1::ExperimentResults r,
+          Retrying([&] { return sim.client().GetExperimentResults(request); }));
       Look l;
       l.conversion = r.arms(1).conversion().vs_control();
       l.cuped = r.arms(1).conversion().cuped_vs_control();
@@ -229,8 +248,9 @@ absl::StatusOr<std::vector<Visit>> Simulation::Round(
       request.set_user_id(v.shopper.id);
       request.set_count(options_.list_size);
       request.set_strategy(strategy);
-      TAILOR_ASSIGN_OR_RETURN(const v1::RecommendResponse answer,
-                              client_->Recommend(request));
+      TAILOR_ASSIGN_OR_RETURN(const v1::RecommendResponse answer, Retrying([&] {
+                                return client_->Recommend(request);
+                              }));
       v.experiment = answer.experiment();
       v.arm = answer.arm();
       for (const v1::RecommendedItem& item : answer.items()) {
@@ -283,8 +303,9 @@ absl::StatusOr<std::vector<double>> Simulation::Calibrate(
         request.set_user_id(shopper.id);
         request.set_count(options_.list_size);
         request.set_strategy(strategies[s]);
-        TAILOR_ASSIGN_OR_RETURN(const v1::RecommendResponse answer,
-                                client_->Recommend(request));
+        TAILOR_ASSIGN_OR_RETURN(
+            const v1::RecommendResponse answer,
+            Retrying([&] { return client_->Recommend(request); }));
         std::vector<std::string> items;
         for (const v1::RecommendedItem& item : answer.items()) {
           items.push_back(item.item_id());
