@@ -11,8 +11,21 @@ absl::StatusOr<Experiment> ExperimentOfMessage(const v1::Experiment& m) {
   e.layer = m.layer();
   for (int a = 0; a < m.arms_size(); ++a) {
     const v1::ExperimentArm& arm = m.arms(a);
-    e.arms.push_back(
-        {arm.name(), arm.strategy(), arm.share_bp(), arm.control()});
+    ExperimentArm& out = e.arms.emplace_back();
+    out.name = arm.name();
+    out.strategy = arm.strategy();
+    out.share = arm.share_bp();
+    out.control = arm.control();
+    if (arm.has_diversity()) {
+      if (!(arm.diversity() >= 0 && arm.diversity() <= 1)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "arms[", a, "].diversity: must be 0..1, got ", arm.diversity()));
+      }
+      out.diversity = arm.diversity();
+    }
+    for (const v1::ArmBoost& b : arm.boosts()) {
+      out.boosts.emplace_back(b.item_id(), b.boost());
+    }
   }
   switch (m.eligibility()) {
     case v1::EXPERIMENT_ELIGIBILITY_UNSPECIFIED:
@@ -80,6 +93,12 @@ void FillExperimentMessage(const Experiment& e, v1::Experiment* out) {
     a->set_strategy(arm.strategy);
     a->set_share_bp(arm.share);
     a->set_control(arm.control);
+    if (arm.diversity >= 0) a->set_diversity(arm.diversity);
+    for (const auto& [item, boost] : arm.boosts) {
+      v1::ArmBoost* b = a->add_boosts();
+      b->set_item_id(item);
+      b->set_boost(boost);
+    }
   }
   switch (e.eligibility) {
     case Eligibility::kAll:

@@ -766,6 +766,15 @@ absl::Status RecommenderService::Recommend(
       options.boosts.push_back({*index, b.boost()});
     }
   }
+  // The arm's own settings.
+  if (const ExperimentArm* arm = choice.settings) {
+    if (arm->diversity >= 0) options.diversity = arm->diversity;
+    for (const auto& [item, boost] : arm->boosts) {
+      if (auto index = catalog->Find(item)) {
+        options.boosts.push_back({*index, boost});
+      }
+    }
+  }
 
   const StrategyKind kind = KindOf(choice.strategy);
   const float* vector =

@@ -88,6 +88,7 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
     choice.experiment = e.name;
     choice.arm = e.arms[*arm].name;
     choice.probability = ArmProbability(e, *arm, now_unix);
+    choice.settings = &e.arms[*arm];
     break;
   }
   return choice;

@@ -54,6 +54,9 @@ struct StrategyChoice {
   std::string arm;
   // The arm's chance of being chosen for the shopper (ArmProbability).
   double probability = 1;
+  // The arm, for its serving settings (diversity, boosts); points into
+  // the experiments ChooseStrategy was given, null when no arm chose.
+  const ExperimentArm* settings = nullptr;
 };
 
 // `requested` when set (INVALID_ARGUMENT naming `strategy` unless served).

@@ -234,6 +234,15 @@ void EncodeExperiment(const Experiment& x, Encoder* e) {
     e->PutU32(static_cast<uint32_t>(arm.share));
     e->PutU8(arm.control ? 1 : 0);
   }
+  // Format 2: each arm's settings, after the arms.
+  for (const ExperimentArm& arm : x.arms) {
+    e->PutF32(arm.diversity);
+    e->PutU32(static_cast<uint32_t>(arm.boosts.size()));
+    for (const auto& [item, boost] : arm.boosts) {
+      e->PutString(item);
+      e->PutF32(boost);
+    }
+  }
   e->PutU8(static_cast<uint8_t>(x.eligibility));
   e->PutString(x.segment);
   e->PutI64(x.start_unix);
@@ -273,6 +282,21 @@ bool DecodeExperiment(Decoder* d, Experiment* x) {
     }
     arm.share = static_cast<int32_t>(share);
     arm.control = control == 1;
+    arm.diversity = -1;
+    arm.boosts.clear();
+  }
+  if (format >= 2) {
+    for (ExperimentArm& arm : x->arms) {
+      uint32_t boosts;
+      if (!d->GetF32(&arm.diversity) || !d->GetU32(&boosts) ||
+          !d->Has(boosts, 8)) {
+        return false;
+      }
+      arm.boosts.resize(boosts);
+      for (auto& [item, boost] : arm.boosts) {
+        if (!d->GetString(&item) || !d->GetF32(&boost)) return false;
+      }
+    }
   }
   if (!d->GetU8(&eligibility) ||
       eligibility > static_cast<uint8_t>(Eligibility::kNewVisitors) ||

@@ -104,6 +104,23 @@ absl::StatusOr<Experiment> PrepareExperiment(
           at, ".strategy: '", arm.strategy, "' is not one of the served ",
           "strategies (", absl::StrJoin(known, ", "), ")"));
     }
+    if (arm.diversity != -1 && !(arm.diversity >= 0 && arm.diversity <= 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, ".diversity: must be 0..1 (or unset), got ", arm.diversity));
+    }
+    if (arm.boosts.size() > 100) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".boosts: at most 100, got ", arm.boosts.size()));
+    }
+    for (size_t b = 0; b < arm.boosts.size(); ++b) {
+      const auto& [item, boost] = arm.boosts[b];
+      TAILOR_RETURN_IF_ERROR(
+          ValidateId(absl::StrCat(at, ".boosts[", b, "].item_id"), item));
+      if (!(boost > 0 && boost <= 100)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, ".boosts[", b, "].boost: must be in (0, 100], got ", boost));
+      }
+    }
     if (arm.share <= 0 || arm.share > kBuckets) {
       return absl::InvalidArgumentError(
           absl::StrCat(at, ".share: must be 1..", kBuckets,

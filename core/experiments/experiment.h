@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -36,6 +37,11 @@ struct ExperimentArm {
   int32_t share = 0;
   // The arm the others are compared with (at most one).
   bool control = false;
+  // Settings the arm serves with: a diversity in [0, 1] in place of the
+  // request's (-1: the request's), and campaign boosts (item, boost in
+  // (0, 100]) added to the request's.
+  float diversity = -1;
+  std::vector<std::pair<std::string, float>> boosts;
 
   bool operator==(const ExperimentArm&) const = default;
 };

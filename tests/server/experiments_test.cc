@@ -517,6 +517,38 @@ TEST_F(ExperimentsTest, ABanditShiftsTrafficToTheArmThatSells) {
               HasSubstr("bandit: only for allocation THOMPSON"));
 }
 
+// An arm's settings shape its lists: here campaign boosts that put E or
+// F, the model's last two, first, by arm.
+TEST_F(ExperimentsTest, AnArmsBoostsAndDiversityApplyToItsShoppers) {
+  StartServer();
+  v1::Experiment e = HomePage("campaign", 5000, 5000);
+  e.mutable_arms(0)->set_strategy("als");
+  for (int arm = 0; arm < 2; ++arm) {
+    v1::ArmBoost* boost = e.mutable_arms(arm)->add_boosts();
+    boost->set_item_id(arm == 0 ? "E" : "F");
+    boost->set_boost(100);
+  }
+  e.mutable_arms(1)->set_diversity(0.0f);
+  auto created = Client().CreateExperiment(e);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_THAT(FormatExperiment(*created), HasSubstr("boost F 100.00"));
+  for (const char* user : {"alice", "bob"}) {
+    const v1::RecommendResponse a = Ask(user, 3);
+    ASSERT_EQ(a.experiment(), "campaign");
+    EXPECT_EQ(a.items(0).item_id(), a.arm() == "als" ? "F" : "E") << user;
+  }
+  // Bad settings name the field.
+  v1::Experiment bad = HomePage("bad", 1000, 1000);
+  bad.set_layer("other");
+  bad.mutable_arms(1)->set_diversity(1.5f);
+  EXPECT_THAT(Client().CreateExperiment(bad).status().message(),
+              HasSubstr("arms[1].diversity: must be 0..1"));
+  bad.mutable_arms(1)->clear_diversity();
+  bad.mutable_arms(1)->add_boosts()->set_item_id("A");
+  EXPECT_THAT(Client().CreateExperiment(bad).status().message(),
+              HasSubstr("arms[1].boosts[0].boost: must be in (0, 100]"));
+}
+
 // The book lists oldest first and keeps what it stored across a reload.
 TEST(ExperimentBookTest, OldestFirstAndReloadedFromTheStore) {
   MemoryStateStore store;
@@ -560,6 +592,15 @@ TEST(ExperimentArmsTest, ParseArmsReadsTheCliSpec) {
   EXPECT_THAT(ParseArms("a:b:x").status().message(), HasSubstr("'a:b:x'"));
   EXPECT_THAT(ParseArms("a:b:1:main").status().message(),
               HasSubstr("'a:b:1:main'"));
+  auto settings = ParseArms("x:als:100:diversity=0.3:boost=SKU1/0.5");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_FLOAT_EQ((*settings)[0].diversity(), 0.3f);
+  ASSERT_EQ((*settings)[0].boosts_size(), 1);
+  EXPECT_EQ((*settings)[0].boosts(0).item_id(), "SKU1");
+  EXPECT_FLOAT_EQ((*settings)[0].boosts(0).boost(), 0.5f);
+  EXPECT_FALSE((*settings)[0].control());
+  EXPECT_THAT(ParseArms("x:als:1:boost=SKU1").status().message(),
+              HasSubstr("'x:als:1:boost=SKU1'"));
 }
 
 }  // namespace

@@ -164,6 +164,8 @@ TEST_P(StateStoreTest, ExperimentsArePutWholeAndSurviveAReopen) {
               .interval_seconds = 600,
               .min_share = 1000};
   b.periods = {{1700000000, {5000, 5000}}, {1700000600, {2000, 8000}}};
+  b.arms[1].diversity = 0.3f;
+  b.arms[1].boosts = {{"SKU1", 0.5f}, {"SKU2", 2.0f}};
   ASSERT_TRUE(store()->PutExperiment(a).ok());
   ASSERT_TRUE(store()->PutExperiment(b).ok());
   a.state = ExperimentState::kStopped;
@@ -183,21 +185,38 @@ TEST(ExperimentRecordTest, TheFirstFormatDecodesAsAFixedSplit) {
   Experiment x;
   x.name = "old";
   x.salt = "old";
+  x.layer = "default";
   x.arms = {{"a", "als", 5000, true}, {"b", "popularity", 5000, false}};
   x.layer_end = 10000;
-  Encoder now;
-  EncodeExperiment(x, &now);
-  // Format 2 appends 1 + 1 + 8 + 4 + 4 bytes for a fixed split.
-  std::string old = now.buffer().substr(0, now.buffer().size() - 18);
-  old[0] = 1;
-  Decoder d(old);
+  // Format 1, as it was written: no arm settings, no allocation.
+  Encoder old;
+  old.PutU8(1);
+  for (const std::string* s : {&x.name, &x.salt, &x.layer}) old.PutString(*s);
+  old.PutU32(2);
+  for (const ExperimentArm& arm : x.arms) {
+    old.PutString(arm.name);
+    old.PutString(arm.strategy);
+    old.PutU32(static_cast<uint32_t>(arm.share));
+    old.PutU8(arm.control ? 1 : 0);
+  }
+  old.PutU8(0);  // eligibility all
+  old.PutString("");
+  old.PutI64(0);
+  old.PutI64(0);
+  old.PutU8(0);  // running
+  old.PutI64(0);
+  old.PutI64(0);
+  old.PutU32(0);
+  old.PutU32(10000);
+  Decoder d(old.buffer());
   Experiment decoded;
   decoded.allocation = Allocation::kThompson;
   ASSERT_TRUE(DecodeExperiment(&d, &decoded));
   EXPECT_EQ(decoded, x);
-  old[0] = 3;  // a format from the future
-  Decoder future(old);
-  EXPECT_FALSE(DecodeExperiment(&future, &decoded));
+  std::string future = old.buffer();
+  future[0] = 3;  // a format from the future
+  Decoder later(future);
+  EXPECT_FALSE(DecodeExperiment(&later, &decoded));
 }
 
 TEST_P(StateStoreTest, ExposuresAreKeptByUserAndIdAndIndexedByExperiment) {

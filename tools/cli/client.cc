@@ -11,11 +11,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "core/base/id_map.h"
 #include "core/base/status_macros.h"
@@ -588,20 +590,40 @@ absl::StatusOr<std::vector<v1::ExperimentArm>> ParseArms(
   std::vector<v1::ExperimentArm> arms;
   for (absl::string_view entry : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
     const std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
+    auto bad = [&] {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--arms: '", entry,
+          "' is not NAME:STRATEGY:SHARE_BP[:control][:diversity=D]"
+          "[:boost=ITEM/BOOST...] (e.g. control:popularity:5000:control)"));
+    };
     int32_t share = 0;
-    if (parts.size() < 3 || parts.size() > 4 ||
-        !absl::SimpleAtoi(parts[2], &share) ||
-        (parts.size() == 4 && parts[3] != "control")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--arms: '", entry,
-                       "' is not NAME:STRATEGY:SHARE_BP[:control] (e.g. "
-                       "control:popularity:5000:control)"));
-    }
+    if (parts.size() < 3 || !absl::SimpleAtoi(parts[2], &share)) return bad();
     v1::ExperimentArm& arm = arms.emplace_back();
     arm.set_name(std::string(parts[0]));
     arm.set_strategy(std::string(parts[1]));
     arm.set_share_bp(share);
-    arm.set_control(parts.size() == 4);
+    for (size_t k = 3; k < parts.size(); ++k) {
+      const absl::string_view part = parts[k];
+      absl::string_view rest = part;
+      float value = 0;
+      if (part == "control") {
+        arm.set_control(true);
+      } else if (absl::ConsumePrefix(&rest, "diversity=") &&
+                 absl::SimpleAtof(rest, &value)) {
+        arm.set_diversity(value);
+      } else if (absl::StartsWith(part, "boost=")) {
+        const std::vector<absl::string_view> boost =
+            absl::StrSplit(part.substr(6), '/');
+        if (boost.size() != 2 || !absl::SimpleAtof(boost[1], &value)) {
+          return bad();
+        }
+        v1::ArmBoost* b = arm.add_boosts();
+        b->set_item_id(std::string(boost[0]));
+        b->set_boost(value);
+      } else {
+        return bad();
+      }
+    }
   }
   return arms;
 }
@@ -632,9 +654,17 @@ std::string FormatExperiment(const v1::Experiment& e) {
           ? absl::StrCat(", stopped ", UnixText(e.stopped_unix()), " UTC")
           : "");
   for (const v1::ExperimentArm& arm : e.arms()) {
-    absl::StrAppendFormat(&out, "    %-16s %-12s %5d bp%s\n", arm.name(),
+    std::string settings;
+    if (arm.has_diversity()) {
+      absl::StrAppendFormat(&settings, "  diversity %.2f", arm.diversity());
+    }
+    for (const v1::ArmBoost& b : arm.boosts()) {
+      absl::StrAppendFormat(&settings, "  boost %s %.2f", b.item_id(),
+                            b.boost());
+    }
+    absl::StrAppendFormat(&out, "    %-16s %-16s %5d bp%s%s\n", arm.name(),
                           arm.strategy(), arm.share_bp(),
-                          arm.control() ? "  (control)" : "");
+                          arm.control() ? "  (control)" : "", settings);
   }
   if (e.allocation() != v1::EXPERIMENT_ALLOCATION_THOMPSON) return out;
   absl::StrAppendFormat(
