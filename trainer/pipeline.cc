@@ -480,6 +480,8 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
              absl::StrFormat("%.4f", t.best.ndcg)},
             {absl::StrCat("validation_popularity_ndcg@", k),
              absl::StrFormat("%.4f", t.popularity.ndcg)},
+            {absl::StrCat("validation_item_neighbours_ndcg@", k),
+             absl::StrFormat("%.4f", t.item_neighbours.ndcg)},
         });
   } else {
     s.info.emplace_back("tuned", "no (--tune=false: options as given)");

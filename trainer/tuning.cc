@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "core/base/status_macros.h"
 #include "core/eval/splits.h"
+#include "core/models/item_neighbours.h"
 #include "core/models/popularity.h"
 #include "core/models/scorer.h"
 #include "trainer/evaluation.h"
@@ -101,6 +102,22 @@ int FactorsOf(ServedAlgorithm algorithm, const AlsOptions& als,
 
 using ScorerOr = absl::StatusOr<std::unique_ptr<Scorer>>;
 
+// `algorithm` with `als` / `bpr` trained on `train`.
+absl::StatusOr<std::unique_ptr<FactorScorer>> TrainFactorScorer(
+    const InteractionMatrix& train, ServedAlgorithm algorithm,
+    const AlsOptions& als, const BprOptions& bpr) {
+  if (algorithm == ServedAlgorithm::kAls) {
+    AlsOptions o = als;
+    o.compute_loss = false;
+    TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(train, o));
+    return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                          std::move(f.item_factors));
+  }
+  TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(train, bpr));
+  return std::make_unique<FactorScorer>(std::move(f.user_factors),
+                                        std::move(f.item_factors));
+}
+
 // Trains `build` on each fold's training side and scores it on the fold's
 // held-out pairs: trial->metrics are the means over every (fold, shopper),
 // trial->user_ndcg those scores, fold after fold.
@@ -167,16 +184,7 @@ class Search {
     TAILOR_RETURN_IF_ERROR(ScoreOnFolds(
         folds_, options_.k,
         [&](const InteractionMatrix& train) -> ScorerOr {
-          if (algorithm == ServedAlgorithm::kAls) {
-            AlsOptions o = als;
-            o.compute_loss = false;
-            TAILOR_ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(train, o));
-            return std::make_unique<FactorScorer>(std::move(f.user_factors),
-                                                  std::move(f.item_factors));
-          }
-          TAILOR_ASSIGN_OR_RETURN(BprFactors f, TrainBpr(train, bpr));
-          return std::make_unique<FactorScorer>(std::move(f.user_factors),
-                                                std::move(f.item_factors));
+          return TrainFactorScorer(train, algorithm, als, bpr);
         },
         &trial));
     trial.seconds =
@@ -392,15 +400,30 @@ absl::StatusOr<TuneResult> TuneServedModel(
   result.chosen = chosen.metrics;
   result.best = trials[best].metrics;
   result.beats_popularity = result.chosen.ndcg > result.popularity.ndcg;
+  // The item-neighbours strategy the server serves from the same model,
+  // on the same folds.
+  TuneTrial neighbours;
+  TAILOR_RETURN_IF_ERROR(ScoreOnFolds(
+      folds, options.k,
+      [&](const InteractionMatrix& train) -> ScorerOr {
+        TAILOR_ASSIGN_OR_RETURN(
+            std::unique_ptr<FactorScorer> model,
+            TrainFactorScorer(train, result.algorithm, result.als, result.bpr));
+        return std::make_unique<ItemNeighbourScorer>(model->item_factors(),
+                                                     ComputePopularity(train));
+      },
+      &neighbours));
+  result.item_neighbours = neighbours.metrics;
   result.seconds = search.Elapsed();
   if (progress) {
     progress(absl::StrFormat(
         "tuned in %.1f s (%d candidates tried, %d left for the budget): %s "
-        "%s, validation NDCG@%d %.4f (best %.4f; popularity %.4f)",
+        "%s, validation NDCG@%d %.4f (best %.4f; popularity %.4f; "
+        "item-neighbours %.4f)",
         result.seconds, trials.size(), result.skipped_for_budget,
         ServedAlgorithmName(result.algorithm), TunedParamsText(result),
-        options.k, result.chosen.ndcg, result.best.ndcg,
-        result.popularity.ndcg));
+        options.k, result.chosen.ndcg, result.best.ndcg, result.popularity.ndcg,
+        result.item_neighbours.ndcg));
   }
   return result;
 }

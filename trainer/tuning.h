@@ -70,6 +70,9 @@ struct TuneResult {
   RankingMetrics chosen;      // the chosen candidate's validation metrics
   RankingMetrics best;        // the best candidate's (>= chosen's NDCG)
   RankingMetrics popularity;  // popularity's on the same split
+  // The item-neighbours strategy served from the chosen model's item
+  // factors (ItemNeighbourScorer), on the same split.
+  RankingMetrics item_neighbours;
   bool beats_popularity = false;
   std::vector<TuneTrial> trials;  // in the order tried
   // Candidates left untried because the budget ran out.

@@ -19,6 +19,12 @@ namespace tailor {
 std::optional<Vector> NeighbourQuery(const Model& model,
                                      absl::Span<const ItemActivity> activity,
                                      int max_items = 10);
+// The same over a history given as parallel items and weights (rows of
+// `item_factors`; items out of range are skipped).
+std::optional<Vector> NeighbourQuery(const RowMatrix& item_factors,
+                                     absl::Span<const int32_t> items,
+                                     absl::Span<const float> weights,
+                                     int max_items = 10);
 
 }  // namespace tailor
 

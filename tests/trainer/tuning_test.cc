@@ -108,6 +108,8 @@ TEST(TuningTest, ChoosesOnValidationAndBeatsTheStartingOptions) {
   // The planted tastes are far better served than by popularity.
   EXPECT_TRUE(result->beats_popularity);
   EXPECT_GT(result->chosen.ndcg, 2 * result->popularity.ndcg);
+  // So are they by the item neighbours of the shopper's items.
+  EXPECT_GT(result->item_neighbours.ndcg, result->popularity.ndcg);
   EXPECT_EQ(result->skipped_for_budget, 0);
   // 300 shoppers: three rolling-origin folds. Every shopper has 12 items:
   // 20% (2) of each is held out, then 2 of the 10 left, then 2 of the 8.
@@ -213,6 +215,11 @@ TEST(TuningTest, TrainingRecordsTheTunedChoiceInTheSnapshot) {
                        absl::StrFormat("%.4f", result->tuning->chosen.ndcg))));
   EXPECT_THAT(s.info,
               ::testing::Contains(Pair("tuned", HasSubstr("300 shoppers"))));
+  EXPECT_THAT(
+      s.info,
+      ::testing::Contains(
+          Pair("validation_item_neighbours_ndcg@10",
+               absl::StrFormat("%.4f", result->tuning->item_neighbours.ndcg))));
   // algorithm=auto needs tuning.
   options.tune.enabled = false;
   options.tune.auto_algorithm = true;
