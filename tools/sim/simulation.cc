@@ -61,10 +61,11 @@ absl::Status RecordAll(const TailorClient& client,
   return absl::OkStatus();
 }
 
-void Append(const SimShopper& shopper, const SimEvent& e, int* counter,
-            std::vector<v1::Event>* out) {
+// `e` as shopper's event `tag` + the next of `counter`.
+void Append(const SimShopper& shopper, absl::string_view tag, const SimEvent& e,
+            int* counter, std::vector<v1::Event>* out) {
   v1::Event& event = out->emplace_back();
-  event.set_event_id(absl::StrCat(shopper.id, "-", (*counter)++));
+  event.set_event_id(absl::StrCat(shopper.id, "-", tag, (*counter)++));
   event.set_user_id(shopper.id);
   event.set_item_id(e.item_id);
   event.set_type(static_cast<v1::EventType>(e.type));
@@ -221,6 +222,23 @@ absl::StatusOr<std::string> Simulation::ModelStrategy() {
   return response.strategy();
 }
 
+absl::StatusOr<std::vector<SimShopper>> Simulation::Arrive(
+    int64_t first, int t, int threads, int shoppers, int64_t history_before,
+    std::mt19937_64& rng) {
+  std::vector<SimShopper> out;
+  std::vector<v1::Event> events;
+  for (int i = t; i < shoppers; i += threads) {
+    out.push_back(
+        model_->Draw(absl::StrCat(options_.prefix, "-", first + i), rng));
+    int counter = 0;
+    for (const SimEvent& e : model_->History(out.back(), history_before, rng)) {
+      Append(out.back(), "h", e, &counter, &events);
+    }
+  }
+  TAILOR_RETURN_IF_ERROR(RecordAll(*client_, &events));
+  return out;
+}
+
 absl::StatusOr<std::vector<Visit>> Simulation::Round(
     int shoppers, const Effects& effects, int64_t history_before,
     const std::string& strategy) {
@@ -230,18 +248,14 @@ absl::StatusOr<std::vector<Visit>> Simulation::Round(
   const int threads = std::max(1, options_.threads);
   TAILOR_RETURN_IF_ERROR(FanOut(threads, [&](int t) -> absl::Status {
     std::mt19937_64 rng(options_.seed * 1000003 + first * 31 + t);
+    TAILOR_ASSIGN_OR_RETURN(
+        std::vector<SimShopper> arrived,
+        Arrive(first, t, threads, shoppers, history_before, rng));
+    for (int i = t, j = 0; i < shoppers; i += threads, ++j) {
+      visits[i].shopper = std::move(arrived[j]);
+    }
     std::vector<v1::Event> events;
     std::vector<int> counters(shoppers, 0);
-    for (int i = t; i < shoppers; i += threads) {
-      visits[i].shopper =
-          model_->Draw(absl::StrCat(options_.prefix, "-", first + i), rng);
-      for (const SimEvent& e :
-           model_->History(visits[i].shopper, history_before, rng)) {
-        Append(visits[i].shopper, e, &counters[i], &events);
-      }
-    }
-    // The history first, so that the answers personalise from it.
-    TAILOR_RETURN_IF_ERROR(RecordAll(*client_, &events));
     for (int i = t; i < shoppers; i += threads) {
       Visit& v = visits[i];
       v1::RecommendRequest request;
@@ -264,7 +278,7 @@ absl::StatusOr<std::vector<Visit>> Simulation::Round(
       for (const SimEvent& e :
            model_->Respond(v.shopper, v.items, answer.recommendation_id(),
                            effect, NowUnix(), rng)) {
-        Append(v.shopper, e, &counters[i], &events);
+        Append(v.shopper, "r", e, &counters[i], &events);
       }
       if (events.size() >= kEventsPerCall) {
         TAILOR_RETURN_IF_ERROR(RecordAll(*client_, &events));
@@ -285,18 +299,9 @@ absl::StatusOr<std::vector<double>> Simulation::Calibrate(
   const int threads = std::max(1, options_.threads);
   TAILOR_RETURN_IF_ERROR(FanOut(threads, [&](int t) -> absl::Status {
     std::mt19937_64 rng(options_.seed * 1000003 + first * 31 + t);
-    std::vector<v1::Event> events;
-    std::vector<SimShopper> mine;
-    for (int i = t; i < shoppers; i += threads) {
-      mine.push_back(
-          model_->Draw(absl::StrCat(options_.prefix, "-", first + i), rng));
-      int counter = 0;
-      for (const SimEvent& e :
-           model_->History(mine.back(), history_before, rng)) {
-        Append(mine.back(), e, &counter, &events);
-      }
-    }
-    TAILOR_RETURN_IF_ERROR(RecordAll(*client_, &events));
+    TAILOR_ASSIGN_OR_RETURN(
+        const std::vector<SimShopper> mine,
+        Arrive(first, t, threads, shoppers, history_before, rng));
     for (const SimShopper& shopper : mine) {
       for (size_t s = 0; s < strategies.size(); ++s) {
         v1::RecommendRequest request;

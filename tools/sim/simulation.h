@@ -70,11 +70,18 @@ class Simulation {
   const SimOptions& options() const { return options_; }
 
  private:
+  // Shoppers first + i for i = t, t + threads, ... below `shoppers` (one
+  // thread's share of a round), drawn from `rng`, their history before
+  // `history_before` recorded (so that their answers personalise from it).
+  absl::StatusOr<std::vector<SimShopper>> Arrive(int64_t first, int t,
+                                                 int threads, int shoppers,
+                                                 int64_t history_before,
+                                                 std::mt19937_64& rng);
+
   const TailorClient* client_;
   const ShopperModel* model_;
   SimOptions options_;
   int64_t next_shopper_ = 0;
-  int64_t next_event_ = 0;
 };
 
 // A/A: experiments whose two arms serve the same strategy with no effect,
