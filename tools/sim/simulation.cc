@@ -276,7 +276,11 @@ absl::StatusOr<std::vector<Visit>> Simulation::Round(
       v.base_conversion_chance =
           model_->ConversionChance(v.shopper, v.items, 0);
       for (const SimEvent& e :
-           model_->Respond(v.shopper, v.items, answer.recommendation_id(),
+           model_->Respond(v.shopper, v.items,
+                           // Only logged answers may be named (an
+                           // experiment's), as a storefront would.
+                           v.experiment.empty() ? std::string()
+                                                : answer.recommendation_id(),
                            effect, NowUnix(), rng)) {
         Append(v.shopper, "r", e, &counters[i], &events);
       }
