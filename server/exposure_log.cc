@@ -58,7 +58,9 @@ void ExposureLog::Flush() {
   auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return done_ >= target;
   };
+  ++flushing_;  // the writer stops gathering
   mu_.Await(absl::Condition(&done));
+  --flushing_;
 }
 
 void ExposureLog::Run() {
@@ -71,6 +73,11 @@ void ExposureLog::Run() {
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and everything is written
+      auto enough = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || flushing_ > 0 ||
+               static_cast<int64_t>(queue_.size()) >= options_.max_batch;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&enough), options_.gather);
       batch.swap(queue_);
       ++taken_;
     }

@@ -25,13 +25,19 @@ struct ExposureLogOptions {
   int64_t max_queued = 100000;
   // After a failed write, the batch is written again after this long.
   absl::Duration retry_after = absl::Seconds(1);
+  // A write waits this long after the first exposure it takes arrives (or
+  // until max_batch are queued, a Flush or the end), so that a busy server
+  // syncs the disk a few dozen times a second rather than once per write
+  // it could start.
+  absl::Duration gather = absl::Milliseconds(50);
+  int64_t max_batch = 5000;
 };
 
 // Queues exposures from the call workers and stores them on a thread of its
-// own: everything queued while a write runs goes into the next one (one
-// synced store write for all), so a RecommendFor call only appends to a
-// vector. An exposure is durable once its write returns, a few
-// milliseconds after the answer; one queued when the process dies is lost
+// own, in batches gathered for up to `gather` (one synced store write for
+// each), so a RecommendFor call only appends to a vector. An exposure is
+// durable once its write returns, within about `gather` and a sync of the
+// answer; one queued when the process dies is lost
 // (kill -9: at most the queue). A failed write is retried (never dropped);
 // an exposure that finds the queue full is dropped and counted
 // (tailor_exposures_total{outcome="dropped"}), its answer still served.
@@ -73,6 +79,7 @@ class ExposureLog {
   // done_ to reach what taken_ will be after the queue it saw.
   int64_t taken_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
+  int flushing_ ABSL_GUARDED_BY(mu_) = 0;  // Flush calls waiting
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;  // last: starts once the members above exist
 };

@@ -218,7 +218,7 @@ absl::StatusOr<size_t> MemoryStateStore::AppendExposures(
   for (const Exposure& x : exposures) {
     if (erasures_->Contains(x.user_id)) continue;
     exposures_[x.user_id][x.recommendation_id] = x;
-    if (!x.experiment.empty()) exposed_[x.experiment].emplace(x.user_id, x.arm);
+    if (!x.experiment.empty()) exposed_[x.experiment][x.user_id] = x.arm;
     ++written;
   }
   return written;

@@ -227,7 +227,7 @@ std::optional<int64_t> EventIdsEntryTime(const rocksdb::Slice&,
 
 // The exposures family holds two kinds of keys, told apart by a first byte:
 // 'u' + UserPrefix(user_id) + recommendation_id -> EncodeExposure, and
-// 'e' + UserPrefix(experiment) + user_id -> the arm of the user's first
+// 'e' + UserPrefix(experiment) + user_id -> the arm of the user's latest
 // exposure in the experiment (ExposedShoppers' index).
 constexpr char kExposureKind = 'u';
 constexpr char kExposedKind = 'e';
@@ -1022,7 +1022,6 @@ class RocksDbStateStore : public StateStore {
     MutexLock lock(&exposures_mu_);
     const std::shared_ptr<const ErasureList> erasures = Erasures();
     rocksdb::WriteBatch batch;
-    absl::flat_hash_set<std::string> indexed;
     size_t written = 0;
     for (const Exposure& x : exposures) {
       if (erasures->Contains(x.user_id)) continue;
@@ -1032,18 +1031,13 @@ class RocksDbStateStore : public StateStore {
                 ToSlice(ExposureKey(x.user_id, x.recommendation_id)),
                 ToSlice(e.buffer()));
       ++written;
-      if (x.experiment.empty()) continue;
-      std::string key = absl::StrCat(ExposedPrefix(x.experiment), x.user_id);
-      if (indexed.contains(key)) continue;
-      std::string arm;
-      rocksdb::Status s =
-          db_->Get(rocksdb::ReadOptions(), this->exposures(), key, &arm);
-      if (s.IsNotFound()) {
-        batch.Put(this->exposures(), key, ToSlice(x.arm));
-      } else {
-        TAILOR_RETURN_IF_ERROR(FromRocks(s, "reading an exposed shopper"));
+      // The index, written blind (no read before the write): the latest
+      // exposure's arm.
+      if (!x.experiment.empty()) {
+        batch.Put(this->exposures(),
+                  ToSlice(absl::StrCat(ExposedPrefix(x.experiment), x.user_id)),
+                  ToSlice(x.arm));
       }
-      indexed.insert(std::move(key));
     }
     if (written == 0) return written;
     TAILOR_RETURN_IF_ERROR(Write(&batch, "writing exposures"));

@@ -149,7 +149,7 @@ struct StoreUsage {
   int64_t write_stall_micros = 0;
 };
 
-// A shopper an experiment showed answers to, and the arm of the first.
+// A shopper an experiment showed answers to, and the arm of the latest.
 struct ExposedShopper {
   std::string user_id;
   std::string arm;
@@ -288,7 +288,7 @@ class StateStore {
   virtual absl::StatusOr<bool> HasExposure(
       absl::string_view user_id, absl::string_view recommendation_id) = 0;
   // Every shopper `experiment` has exposed, by user_id, with the arm of
-  // the first exposure stored.
+  // the latest exposure stored (a bandit may give a shopper several).
   virtual absl::StatusOr<std::vector<ExposedShopper>> ExposedShoppers(
       absl::string_view experiment) = 0;
 

@@ -235,8 +235,8 @@ TEST_P(StateStoreTest, ExposuresAreKeptByUserAndIdAndIndexedByExperiment) {
                 {shown("02", "ann", "x1", "a"), shown("01", "ann", "x1", "b"),
                  shown("03", "bob", "x1", "b"), shown("04", "bob", "", "")}),
             4u);
-  // A later exposure of the same shopper keeps the first arm in the index;
-  // the same id again replaces the exposure.
+  // A later exposure of the same shopper gives the index its arm; the
+  // same id again replaces the exposure.
   Exposure again = shown("01", "ann", "x1", "b");
   again.items = {"W"};
   ASSERT_EQ(*store()->AppendExposures({shown("05", "ann", "x1", "b"), again}),
@@ -253,7 +253,7 @@ TEST_P(StateStoreTest, ExposuresAreKeptByUserAndIdAndIndexedByExperiment) {
     EXPECT_FALSE(*store()->HasExposure("bob", "02"));
     EXPECT_FALSE(*store()->HasExposure("ann", "0"));
     EXPECT_EQ(*store()->ExposedShoppers("x1"),
-              std::vector<ExposedShopper>({{"ann", "a"}, {"bob", "b"}}));
+              std::vector<ExposedShopper>({{"ann", "b"}, {"bob", "b"}}));
     EXPECT_TRUE(store()->ExposedShoppers("x")->empty());
     EXPECT_TRUE(store()->UserExposures("an")->empty());
     Reopen();
