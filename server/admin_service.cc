@@ -76,6 +76,8 @@ grpc::ServerUnaryReactor* AdminService::ExportUser(
 
 absl::Status AdminService::Export(const v1::ExportUserRequest& request,
                                   v1::UserExport* response) const {
+  // Exposures still gathering for a write are held too.
+  if (exposures_ != nullptr) exposures_->Flush();
   std::shared_ptr<const ServingState> state = state_->Get();
   return tailor::ExportUser(state.get(), store_, request, response);
 }

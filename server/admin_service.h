@@ -48,7 +48,8 @@ class AdminService final
   // replica, whose erasures come from the writer). The experiment calls
   // use `experiments` (FAILED_PRECONDITION without one); a read replica
   // (`erases` false) lists them but refuses changes and results.
-  // GetExperimentResults writes what `exposures` holds queued first.
+  // GetExperimentResults and ExportUser write what `exposures` holds
+  // queued first.
   AdminService(const ServingStateHolder* state, const SnapshotStore* snapshots,
                SnapshotManager* manager, StateStore* store,
                const Authorizer* authorizer = nullptr,
@@ -143,7 +144,8 @@ class AdminService final
   ServerMetrics* metrics_;
   const bool erases_;
   ExperimentBook* experiments_;
-  // GetExperimentResults flushes it before reading (null: nothing to).
+  // GetExperimentResults and ExportUser flush it before reading (null:
+  // nothing to).
   ExposureLog* exposures_;
   // experiments_, or FAILED_PRECONDITION without one; with `change`, also
   // on a read replica.
