@@ -18,6 +18,9 @@
 #
 #   ./bench/served_quality.sh                    # demo movielens online-retail
 #   DATASETS=movielens ./bench/served_quality.sh
+# STRATEGIES="popularity segment-popularity item-neighbours als" also scores
+# each served strategy (tailor score --strategy) on the same split and
+# snapshot, in a second table.
 # Data sets: demo (tailor-datagen, 20k shoppers, 3k products, 1M events),
 # movielens (ml-100k's u.data as an events CSV of ratings, not through the
 # MovieLens reader), online-retail (the UCI Online Retail sample, read with
@@ -75,6 +78,8 @@ serve_and_score() {
   wait "$server" 2>/dev/null || true
 }
 
+STRATEGIES=${STRATEGIES:-}
+strategy_rows=()
 echo "| data set | test shoppers | best offline (NDCG@10) | popularity | served (± s.e.) | served / best | default request | before | tuning (s) | chosen |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for name in $DATASETS; do
@@ -99,6 +104,16 @@ for name in $DATASETS; do
     --also_exclude=view,click,add_to_cart --include_out_of_stock
   serve_and_score "$dir" "$dir/snapshots" default
   serve_and_score "$dir" "$dir/snapshots-before" before
+  for strategy in $STRATEGIES; do
+    serve_and_score "$dir" "$dir/snapshots" "strategy-$strategy" \
+      --also_exclude=view,click,add_to_cart --include_out_of_stock \
+      --strategy="$strategy"
+    f=$dir/strategy-$strategy.json
+    strategy_rows+=("$(printf '| %s | %s | %.4f ± %.4f | %.4f | %.4f | %.4f |' \
+      "$name" "$strategy" "$(json_field ndcg <"$f")" \
+      "$(json_field ndcg_standard_error <"$f")" "$(json_field precision <"$f")" \
+      "$(json_field recall <"$f")" "$(json_field coverage <"$f")")")
+  done
 
   best_model=$(while read -r line; do
     printf '%s %s\n' "$(json_field ndcg <<<"$line")" \
@@ -117,3 +132,9 @@ for name in $DATASETS; do
          v=$(info "$k" "$dir/served.model"); [ -n "$v" ] && printf '%s=%s ' "$k" "$v"
        done)"
 done
+if [ ${#strategy_rows[@]} -gt 0 ]; then
+  echo
+  echo "| data set | strategy | NDCG@10 (± s.e.) | P@10 | R@10 | coverage |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${strategy_rows[@]}"
+fi

@@ -66,9 +66,11 @@ absl::StatusOr<int> BanditRunner::RunOnce(int64_t now_unix) {
     const std::shared_ptr<const ServingState> state = state_->Get();
     const std::shared_ptr<const CatalogView> catalog =
         state != nullptr ? state->catalog->Get() : nullptr;
-    TAILOR_ASSIGN_OR_RETURN(const ExperimentResults results,
-                            ReadExperimentResults(e, store_, catalog.get(),
-                                                  {.now_unix = now_unix}));
+    ResultsReadOptions read;
+    read.now_unix = now_unix;
+    TAILOR_ASSIGN_OR_RETURN(
+        const ExperimentResults results,
+        ReadExperimentResults(e, store_, catalog.get(), read));
     std::vector<ArmEvidence> evidence;
     for (const ArmResult& arm : results.arms) evidence.push_back(arm.evidence);
     const uint64_t seed =

@@ -218,7 +218,8 @@ absl::StatusOr<Experiment> PrepareExperiment(
   if (e.allocation == Allocation::kThompson) {
     // The first period splits by the shares, in basis points of the
     // traffic (the largest remainders rounded up, so they sum to 10000).
-    AllocationPeriod first{.start_unix = e.start_unix};
+    AllocationPeriod first;
+    first.start_unix = e.start_unix;
     std::vector<double> exact;
     for (const ExperimentArm& arm : e.arms) {
       exact.push_back(static_cast<double>(arm.share) * kBuckets /
