@@ -808,17 +808,19 @@ absl::Status RecommenderService::Recommend(
     FillItem(*catalog, r.item, r.score, reason, response->add_items());
   }
   if (!choice.experiment.empty() && exposures_ != nullptr) {
+    std::vector<std::string> shown;
+    shown.reserve(response->items_size());
+    for (const v1::RecommendedItem& item : response->items()) {
+      shown.push_back(item.item_id());
+    }
     Exposure exposure{.recommendation_id = response->recommendation_id(),
                       .user_id = request.user_id(),
                       .experiment = choice.experiment,
                       .arm = choice.arm,
                       .strategy = choice.strategy,
                       .timestamp = now_unix,
-                      .probability = choice.probability};
-    exposure.items.reserve(response->items_size());
-    for (const v1::RecommendedItem& item : response->items()) {
-      exposure.items.push_back(item.item_id());
-    }
+                      .probability = choice.probability,
+                      .items = std::move(shown)};
     exposures_->Add(std::move(exposure));
   }
   if (metrics_ != nullptr) {

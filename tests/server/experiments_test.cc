@@ -559,7 +559,9 @@ TEST(ExperimentBookTest, OldestFirstAndReloadedFromTheStore) {
     Experiment e;
     e.name = name;
     e.salt = name;
-    e.arms = {{"a", "als", 100, false}, {"b", "popularity", 100, true}};
+    e.arms = {
+        {.name = "a", .strategy = "als", .share = 100, .control = false},
+        {.name = "b", .strategy = "popularity", .share = 100, .control = true}};
     return e;
   };
   ASSERT_TRUE((*book)->Create(make("zeta"), strategies, 100).ok());

@@ -146,7 +146,12 @@ TEST_P(StateStoreTest, ExperimentsArePutWholeAndSurviveAReopen) {
   a.name = "homepage";
   a.salt = "homepage-1";
   a.layer = "default";
-  a.arms = {{"control", "popularity", 5000, true}, {"als", "als", 4000, false}};
+  a.arms = {
+      {.name = "control",
+       .strategy = "popularity",
+       .share = 5000,
+       .control = true},
+      {.name = "als", .strategy = "als", .share = 4000, .control = false}};
   a.eligibility = Eligibility::kSegment;
   a.segment = "At Risk";
   a.start_unix = 1700000000;
@@ -186,7 +191,9 @@ TEST(ExperimentRecordTest, TheFirstFormatDecodesAsAFixedSplit) {
   x.name = "old";
   x.salt = "old";
   x.layer = "default";
-  x.arms = {{"a", "als", 5000, true}, {"b", "popularity", 5000, false}};
+  x.arms = {
+      {.name = "a", .strategy = "als", .share = 5000, .control = true},
+      {.name = "b", .strategy = "popularity", .share = 5000, .control = false}};
   x.layer_end = 10000;
   // Format 1, as it was written: no arm settings, no allocation.
   Encoder old;

@@ -77,7 +77,11 @@ Experiment AB(const std::string& name, int32_t a, int32_t b,
   e.name = name;
   e.salt = name + "-salt";
   e.layer = layer;
-  e.arms = {{"control", "popularity", a, true}, {"als", "als", b, false}};
+  e.arms = {{.name = "control",
+             .strategy = "popularity",
+             .share = a,
+             .control = true},
+            {.name = "als", .strategy = "als", .share = b, .control = false}};
   return e;
 }
 
