@@ -484,9 +484,14 @@ absl::StatusOr<BanditReport> RunBandit(Simulation& sim,
       ++report.shoppers;
       report.regret += best - report.true_conversion[a];
     }
-    // The server's next period before the next round.
+    // The server's next period, allotted after this round's events were
+    // all recorded (one allotted during the round saw only part of them),
+    // before the next round.
+    const int64_t recorded = NowUnix();
     const absl::Time deadline = absl::Now() + options.period_timeout;
-    while (created.periods_size() <= before) {
+    while (created.periods_size() <= before ||
+           created.periods(created.periods_size() - 1).start_unix() <=
+               recorded) {
       if (absl::Now() > deadline) {
         return absl::DeadlineExceededError(absl::StrCat(
             "the server made no new allocation period within ",

@@ -99,18 +99,22 @@ TEST_F(SimulationTest, ABanditFavoursThePlantedWinner) {
   const TailorClient client(channel_, absl::Seconds(30));
   const ShopperModel model(SportsAndGowns().catalog);
   Simulation sim(&client, &model, {.threads = 2, .seed = 4});
-  auto report = RunBandit(sim, {.arms = {{"popularity", 0}, {"", 1.0}},
-                                .periods = 2,
+  // A large planted advantage (5x the purchases): 150 shoppers a period
+  // convert a few percent, too few to tell a small one from noise.
+  auto report = RunBandit(sim, {.arms = {{"popularity", 0}, {"", 4.0}},
+                                .periods = 3,
                                 .shoppers_per_period = 150,
                                 .interval_seconds = 1,
                                 .min_share = 500,
                                 .calibration_shoppers = 50});
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->shoppers, 300);
+  EXPECT_EQ(report->shoppers, 450);
   EXPECT_GT(report->true_conversion[1], report->true_conversion[0]);
   EXPECT_GT(report->final_weights[1], report->final_weights[0]);
-  EXPECT_LT(report->regret, report->equal_split_regret);
-  EXPECT_THAT(FormatBanditReport(*report), HasSubstr("regret"));
+  EXPECT_LT(report->regret, report->equal_split_regret)
+      << FormatBanditReport(*report);
+  EXPECT_THAT(FormatBanditReport(*report), HasSubstr("regret"))
+      << FormatBanditReport(*report);
 }
 
 }  // namespace
