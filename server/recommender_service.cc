@@ -728,6 +728,7 @@ absl::Status RecommenderService::Recommend(
   TAILOR_ASSIGN_OR_RETURN(const StrategyChoice choice,
                           ChooseStrategy(request.strategy(), experiments.get(),
                                          *state, request.user_id(), now_unix));
+  const StrategyKind kind = KindOf(choice.strategy);
   TAILOR_ASSIGN_OR_RETURN(
       const Shopper shopper,
       ResolveShopper(
@@ -735,7 +736,7 @@ absl::Status RecommenderService::Recommend(
           {.items = true,
            .customer = false,
            .also_consumed = exclude_seen ? also_consumed : ConsumedTypes{0},
-           .personalise = KindOf(choice.strategy) == StrategyKind::kModel}));
+           .personalise = kind == StrategyKind::kModel}));
   if (exclude_seen) {
     for (int32_t item : shopper.consumed) exclude_index(item);
     for (const std::string& id : shopper.consumed_outside_model) {
@@ -776,7 +777,6 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
-  const StrategyKind kind = KindOf(choice.strategy);
   const float* vector =
       shopper.embedding.has_value() ? shopper.embedding->data() : nullptr;
   std::optional<Vector> neighbours;
