@@ -11,6 +11,7 @@
 #include "core/base/mutex.h"
 #include "core/base/status_macros.h"
 #include "core/customers/segment_index.h"
+#include "core/serving/ease_query.h"
 #include "core/serving/neighbour_query.h"
 #include "server/customer_answers.h"
 #include "server/shopper.h"
@@ -777,16 +778,27 @@ absl::Status RecommenderService::Recommend(
     }
   }
 
-  const float* vector =
-      shopper.embedding.has_value() ? shopper.embedding->data() : nullptr;
-  std::optional<Vector> neighbours;
-  if (kind == StrategyKind::kItemNeighbours) {
-    neighbours = NeighbourQuery(state->recommender->model(), shopper.activity);
-    vector = neighbours.has_value() ? neighbours->data() : nullptr;
+  const Recommender& recommender = *state->recommender;
+  RecommendResult result;
+  if (kind == StrategyKind::kRecentPopularity) {
+    result = recommender.RecommendRecent(options);
+  } else if (kind == StrategyKind::kEase) {
+    const std::vector<float> scores =
+        EaseScores(*recommender.model().ease, shopper.activity);
+    result =
+        recommender.RecommendByScores(scores, options, shopper.segment_popular);
+  } else {
+    const float* vector =
+        shopper.embedding.has_value() ? shopper.embedding->data() : nullptr;
+    std::optional<Vector> neighbours;
+    if (kind == StrategyKind::kItemNeighbours) {
+      neighbours = NeighbourQuery(recommender.model(), shopper.activity);
+      vector = neighbours.has_value() ? neighbours->data() : nullptr;
+    }
+    result = recommender.RecommendWith(
+        vector, options,
+        kind == StrategyKind::kPopularity ? nullptr : shopper.segment_popular);
   }
-  const RecommendResult result = state->recommender->RecommendWith(
-      vector, options,
-      kind == StrategyKind::kPopularity ? nullptr : shopper.segment_popular);
 
   response->set_model_version(state->version);
   response->set_fallback_used(result.fallback_used);
@@ -830,10 +842,14 @@ absl::Status RecommenderService::Recommend(
                Shopper::EmbeddingSource::kFoldedIn) {
       metrics_->CountFoldInCached();
     }
-    metrics_->CountRecommendation(
-        *response, shopper.embedding.has_value()
-                       ? ScoringPathOf(state->recommender->path())
-                       : ScoringPath::kFallback);
+    // Lists scored by item vectors take the recommender's path, EASE's the
+    // exact scan; lists without scores are the fallback's.
+    ScoringPath path = ScoringPath::kFallback;
+    if (!result.fallback_used) {
+      path = kind == StrategyKind::kEase ? ScoringPath::kExact
+                                         : ScoringPathOf(recommender.path());
+    }
+    metrics_->CountRecommendation(*response, path);
   }
   return absl::OkStatus();
 }

@@ -22,8 +22,27 @@ absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
     out.insert(std::string(kSegmentPopularityStrategy));
     out.insert(std::string(kItemNeighboursStrategy));
     out.insert(ModelStrategy(*state));
+    const Model& model = state->recommender->model();
+    if (!model.recent_popularity.empty()) {
+      out.insert(std::string(kRecentPopularityStrategy));
+    }
+    if (model.ease != nullptr) out.insert(std::string(kEaseStrategy));
   }
   return out;
+}
+
+bool Serves(const ServingState& state, absl::string_view strategy) {
+  const Model& model = state.recommender->model();
+  switch (KindOf(strategy)) {
+    case StrategyKind::kModel:
+      return strategy == ModelStrategy(state);
+    case StrategyKind::kRecentPopularity:
+      return !model.recent_popularity.empty();
+    case StrategyKind::kEase:
+      return model.ease != nullptr;
+    default:
+      return true;
+  }
 }
 
 StrategyKind KindOf(absl::string_view strategy) {
@@ -32,6 +51,10 @@ StrategyKind KindOf(absl::string_view strategy) {
     return StrategyKind::kSegmentPopularity;
   }
   if (strategy == kItemNeighboursStrategy) return StrategyKind::kItemNeighbours;
+  if (strategy == kRecentPopularityStrategy) {
+    return StrategyKind::kRecentPopularity;
+  }
+  if (strategy == kEaseStrategy) return StrategyKind::kEase;
   return StrategyKind::kModel;
 }
 
@@ -40,9 +63,8 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
     const ServingState& state, absl::string_view user_id, int64_t now_unix) {
   StrategyChoice choice;
   const std::string model = ModelStrategy(state);
-  // No set per call: the model's name and the three fixed ones.
-  auto served = [&model](absl::string_view strategy) {
-    return strategy == model || KindOf(strategy) != StrategyKind::kModel;
+  auto served = [&state](absl::string_view strategy) {
+    return Serves(state, strategy);
   };
   if (!requested.empty()) {
     if (!served(requested)) {

@@ -27,13 +27,24 @@ inline constexpr absl::string_view kSegmentPopularityStrategy =
 // normalised vectors summed, weighted by the interaction), whatever the
 // shopper's own vector; popularity without such items.
 inline constexpr absl::string_view kItemNeighboursStrategy = "item-neighbours";
+// The strategies a snapshot serves when the trainer built them
+// (tailor-trainer --strategies):
+// The items most popular over the trainer's recent window, for everyone
+// (Model::recent_popularity).
+inline constexpr absl::string_view kRecentPopularityStrategy =
+    "recent-popularity";
+// EASE item-item weights over the shopper's history (Model::ease);
+// popularity without one.
+inline constexpr absl::string_view kEaseStrategy = "ease";
 
 // How a strategy scores.
 enum class StrategyKind {
   kModel,
   kPopularity,
   kSegmentPopularity,
-  kItemNeighbours
+  kItemNeighbours,
+  kRecentPopularity,
+  kEase
 };
 
 // The strategy of `state`'s model: "als" or "bpr" (by its "algorithm"
@@ -41,7 +52,8 @@ enum class StrategyKind {
 std::string ModelStrategy(const ServingState& state);
 
 // The strategies an arm or a request may name while `state` serves (null:
-// no model): the three above, and the model's.
+// no model): popularity, segment-popularity, item-neighbours, those of
+// recent-popularity and ease its snapshot has, and the model's.
 absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state);
 
 // How `strategy` (one of ServedStrategies) scores: kModel for the model's
@@ -58,6 +70,9 @@ struct StrategyChoice {
   // the experiments ChooseStrategy was given, null when no arm chose.
   const ExperimentArm* settings = nullptr;
 };
+
+// Whether `state` serves `strategy` (one of ServedStrategies(&state)).
+bool Serves(const ServingState& state, absl::string_view strategy);
 
 // `requested` when set (INVALID_ARGUMENT naming `strategy` unless served).
 // Otherwise the first experiment of `experiments` (oldest first; null:

@@ -27,10 +27,12 @@ namespace {
 // format 5 the ann file (the IVF partition; empty when none was built),
 // format 6 the consumption rule (MANIFEST) and a flag per event type in the
 // history's flags, format 7 the attributes file (the cold-start map; empty
-// when none was fitted), format 8 the popularity-fallback mark (MANIFEST).
+// when none was fitted), format 8 the popularity-fallback mark (MANIFEST),
+// format 9 the strategies file (recent popularity and EASE weights; empty
+// when not built).
 // Format 4 snapshots still load, without an IVF
 // partition; formats 4 and 5 with purchases as the consumption rule.
-constexpr uint32_t kFormatVersion = 8;
+constexpr uint32_t kFormatVersion = 9;
 constexpr uint32_t kOldestFormat = 4;
 constexpr size_t kVersionDigits = 8;
 
@@ -46,6 +48,7 @@ constexpr const char* kRules = "rules";
 constexpr const char* kSegments = "segments";
 constexpr const char* kAnn = "ann";
 constexpr const char* kAttributes = "attributes";
+constexpr const char* kStrategies = "strategies";
 
 absl::StatusOr<std::string> ReadFramed(Env* env, const std::string& path) {
   TAILOR_ASSIGN_OR_RETURN(std::string file, env->ReadFile(path));
@@ -424,6 +427,16 @@ absl::Status SnapshotStore::WriteVersion(const Snapshot& snapshot,
   }
   TAILOR_RETURN_IF_ERROR(
       write(kAttributes, EncodeAttributeMap(snapshot.attributes.get())));
+  {
+    // The recent popularity (empty: none), then whether EASE weights follow.
+    Encoder e;
+    PutArray(&e, snapshot.model.recent_popularity);
+    e.PutU32(snapshot.model.ease != nullptr ? 1 : 0);
+    if (snapshot.model.ease != nullptr) {
+      e.PutString(EncodeMatrix(*snapshot.model.ease));
+    }
+    TAILOR_RETURN_IF_ERROR(write(kStrategies, e.buffer()));
+  }
   return absl::OkStatus();
 }
 
@@ -714,6 +727,22 @@ absl::StatusOr<Snapshot> SnapshotStore::Load(const std::string& version) const {
     TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kAttributes));
     TAILOR_ASSIGN_OR_RETURN(s.attributes,
                             DecodeAttributeMap(path(kAttributes), payload));
+  }
+  if (manifest.format >= 9) {
+    TAILOR_ASSIGN_OR_RETURN(std::string payload, read(kStrategies));
+    Decoder d(payload);
+    uint32_t has_ease;
+    std::string ease;
+    if (!GetArray(&d, &s.model.recent_popularity) || !d.GetU32(&has_ease) ||
+        has_ease > 1 || (has_ease == 1 && !d.GetString(&ease)) ||
+        d.remaining() != 0) {
+      return Corrupt(path(kStrategies), "bad arrays");
+    }
+    if (has_ease == 1) {
+      TAILOR_ASSIGN_OR_RETURN(RowMatrix weights,
+                              DecodeMatrix(path(kStrategies), ease));
+      s.model.ease = std::make_shared<const RowMatrix>(std::move(weights));
+    }
   }
   if (static_cast<uint64_t>(s.model.users.size()) != num_users ||
       static_cast<uint64_t>(s.model.items.size()) != num_items ||

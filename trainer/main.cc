@@ -111,9 +111,21 @@ ABSL_FLAG(double, bpr_learning_rate, 0.05, "bpr: SGD learning rate");
 ABSL_FLAG(double, bpr_regularization, 0.002, "bpr: L2 on factors");
 ABSL_FLAG(int, knn_neighbors, 100, "eval item-knn: neighbours per item");
 ABSL_FLAG(double, knn_shrinkage, 10, "eval item-knn: cosine shrinkage");
-ABSL_FLAG(double, ease_regularization, 500, "eval ease: L2 penalty lambda");
+ABSL_FLAG(double, ease_regularization, 500,
+          "eval ease, and train's ease strategy: L2 penalty lambda");
 ABSL_FLAG(double, recent_window_days, 30,
-          "eval popularity-recent: window before the newest event");
+          "eval popularity-recent, and train's recent-popularity strategy: "
+          "window before the newest event");
+ABSL_FLAG(std::string, strategies, "auto",
+          "train: serving strategies to build beside the model: auto "
+          "(recent-popularity, and ease when the catalog has at most "
+          "--ease_max_items items) or a list of recent-popularity, ease "
+          "(popularity, segment-popularity, item-neighbours and the model's "
+          "are always served)");
+ABSL_FLAG(int, ease_max_items, 5000,
+          "train: the largest catalog the ease strategy is built for (its "
+          "weights take 4 n^2 bytes of server memory: 100 MB at 5,000 "
+          "items)");
 ABSL_FLAG(std::string, solver, "cg", "per-row solver: cg | cholesky");
 ABSL_FLAG(int, cg_steps, 3, "conjugate-gradient steps per row and half-step");
 ABSL_FLAG(std::string, event_weights, "",
@@ -626,6 +638,14 @@ absl::StatusOr<tailor::TrainingOptions> TrainingFromFlags(
   training.ann.build.seed = absl::GetFlag(FLAGS_seed);
   training.ann.tune.seed = absl::GetFlag(FLAGS_seed);
   training.ann.tune_queries = absl::GetFlag(FLAGS_ann_tune_queries);
+  TAILOR_RETURN_IF_ERROR(tailor::ParseStrategies(
+      absl::GetFlag(FLAGS_strategies), &training.strategies));
+  training.strategies.recent_window_seconds = static_cast<int64_t>(
+      absl::GetFlag(FLAGS_recent_window_days) * tailor::kSecondsPerDay);
+  training.strategies.ease_options.regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_ease_regularization));
+  training.strategies.ease_options.max_items =
+      absl::GetFlag(FLAGS_ease_max_items);
   return training;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <numeric>
@@ -275,6 +276,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
         absl::StrCat("cold_start_below_users: must be >= 0, got ",
                      options.cold_start_below_users));
   }
+  TAILOR_RETURN_IF_ERROR(ValidateStrategyOptions(options.strategies));
   TAILOR_ASSIGN_OR_RETURN(LoadedData data, LoadInteractions(input, progress));
   TrainingResult result;
   result.reports = std::move(data.reports);
@@ -286,10 +288,19 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   TrainingOptions::Algorithm algorithm = options.algorithm;
   AlsOptions als = options.als;
   BprOptions bpr_options = options.bpr;
+  if (options.strategies.ease == StrategyOptions::Ease::kOn &&
+      m.num_items() > options.strategies.ease_options.max_items) {
+    // Refused before the model is trained (BuildStrategies says why).
+    Model probe;
+    TAILOR_RETURN_IF_ERROR(
+        BuildStrategies(m, options.strategies, &probe).status());
+  }
   if (tune) {
-    TAILOR_ASSIGN_OR_RETURN(
-        result.tuning, TuneServedModel(m, options.algorithm, options.als,
-                                       options.bpr, options.tune, progress));
+    TuneOptions tuning = options.tune;
+    tuning.strategies = ValidationStrategies(options.strategies, m.num_items());
+    TAILOR_ASSIGN_OR_RETURN(result.tuning,
+                            TuneServedModel(m, options.algorithm, options.als,
+                                            options.bpr, tuning, progress));
     algorithm = result.tuning->algorithm;
     als = result.tuning->als;
     bpr_options = result.tuning->bpr;
@@ -373,6 +384,12 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   Snapshot& s = result.snapshot;
   s.created_unix = static_cast<int64_t>(std::time(nullptr));
   s.model.popularity = ComputePopularity(m);
+  const auto strategies_start = std::chrono::steady_clock::now();
+  using Facts = std::vector<std::pair<std::string, std::string>>;
+  TAILOR_ASSIGN_OR_RETURN(const Facts strategy_facts,
+                          BuildStrategies(m, options.strategies, &s.model));
+  say(absl::StrFormat("strategies: %s (%.2f s)", strategy_facts[0].second,
+                      SecondsSince(strategies_start)));
   s.model.user_factors = std::move(factors.user_factors);
   s.model.item_factors = std::move(factors.item_factors);
   s.history.row_ptr = m.row_ptr;
@@ -450,6 +467,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
           {"train_seconds", absl::StrFormat("%.3f", result.train_seconds)},
           {"peak_rss_mib", absl::StrFormat("%.1f", PeakRssMiB())},
       });
+  s.info.insert(s.info.end(), strategy_facts.begin(), strategy_facts.end());
   if (result.tuning.has_value()) {
     const TuneResult& t = *result.tuning;
     const int k = options.tune.k;
@@ -483,6 +501,12 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
             {absl::StrCat("validation_item_neighbours_ndcg@", k),
              absl::StrFormat("%.4f", t.item_neighbours.ndcg)},
         });
+    for (const auto& [name, metrics] : t.strategies) {
+      std::string key = name;
+      std::replace(key.begin(), key.end(), '-', '_');
+      s.info.emplace_back(absl::StrCat("validation_", key, "_ndcg@", k),
+                          absl::StrFormat("%.4f", metrics.ndcg));
+    }
   } else {
     s.info.emplace_back("tuned", "no (--tune=false: options as given)");
   }

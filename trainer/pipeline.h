@@ -20,6 +20,7 @@
 #include "core/models/bpr.h"
 #include "core/models/ivf_build.h"
 #include "core/serving/snapshot.h"
+#include "trainer/strategies.h"
 #include "trainer/tuning.h"
 
 namespace tailor {
@@ -146,6 +147,9 @@ struct TrainingOptions {
   // Which event types make an item one the shopper has (exclude_seen),
   // recorded in the snapshot.
   ConsumedTypes consumed = kDefaultConsumedTypes;
+  // The serving strategies built beside the model (recent popularity,
+  // EASE); with tuning, each is scored on the validation split too.
+  StrategyOptions strategies;
 };
 
 // Everything read from a TrainingInput.

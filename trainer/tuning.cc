@@ -414,6 +414,16 @@ absl::StatusOr<TuneResult> TuneServedModel(
       },
       &neighbours));
   result.item_neighbours = neighbours.metrics;
+  for (const ValidationStrategy& strategy : options.strategies) {
+    TuneTrial trial;
+    TAILOR_RETURN_IF_ERROR(
+        ScoreOnFolds(folds, options.k, strategy.build, &trial));
+    result.strategies.emplace_back(strategy.name, trial.metrics);
+    if (progress) {
+      progress(absl::StrFormat("strategy %s: validation NDCG@%d %.4f",
+                               strategy.name, options.k, trial.metrics.ndcg));
+    }
+  }
   result.seconds = search.Elapsed();
   if (progress) {
     progress(absl::StrFormat(

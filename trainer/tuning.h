@@ -20,6 +20,7 @@
 #define TAILOR_TRAINER_TUNING_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "core/eval/metrics.h"
 #include "core/models/als.h"
 #include "core/models/bpr.h"
+#include "core/models/scorer.h"
 
 namespace tailor {
 
@@ -37,6 +39,15 @@ enum class ServedAlgorithm { kAls, kBpr };
 
 // "als" or "bpr".
 const char* ServedAlgorithmName(ServedAlgorithm algorithm);
+
+// A serving strategy scored beside the model on the validation folds:
+// `build` makes its scorer from a fold's training side.
+struct ValidationStrategy {
+  std::string name;
+  std::function<absl::StatusOr<std::unique_ptr<Scorer>>(
+      const InteractionMatrix& train)>
+      build;
+};
 
 struct TuneOptions {
   // Whether RunTraining tunes (tailor-trainer train's --tune, on by
@@ -51,6 +62,9 @@ struct TuneOptions {
   double budget_seconds = 60;
   // Validation list length.
   int k = 10;
+  // Strategies to score on the same folds, after the search (their
+  // metrics go to TuneResult::strategies; they do not compete).
+  std::vector<ValidationStrategy> strategies;
 };
 
 // One scored candidate.
@@ -73,6 +87,8 @@ struct TuneResult {
   // The item-neighbours strategy served from the chosen model's item
   // factors (ItemNeighbourScorer), on the same split.
   RankingMetrics item_neighbours;
+  // TuneOptions::strategies' metrics on the same split, in their order.
+  std::vector<std::pair<std::string, RankingMetrics>> strategies;
   bool beats_popularity = false;
   std::vector<TuneTrial> trials;  // in the order tried
   // Candidates left untried because the budget ran out.

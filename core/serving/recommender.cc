@@ -111,6 +111,17 @@ ItemFilter ModelItemsOnly(const ItemFilter& filter, int32_t first,
   return out;
 }
 
+// Items by recent popularity, those with none by overall popularity after
+// them (empty when the model has no recent popularity).
+std::vector<int32_t> RecentOrder(const Model& model) {
+  if (model.recent_popularity.empty()) return {};
+  std::vector<int32_t> order = PopularityOrder(model.popularity);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return model.recent_popularity[a] > model.recent_popularity[b];
+  });
+  return order;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Recommender>> Recommender::Create(
@@ -132,6 +143,7 @@ Recommender::Recommender(std::shared_ptr<const Model> model,
       path_(ResolvePath(model_->item_factors, options, ann)),
       retriever_(MakeRetriever(model_->item_factors, options, ann)),
       popular_order_(PopularityOrder(model_->popularity)),
+      recent_order_(RecentOrder(*model_)),
       unit_retriever_(std::make_unique<ExactRetriever>(
           UnitRows(model_->item_factors), options.exact)),
       nonzero_rows_(static_cast<int32_t>(model_->item_factors.rows())) {
@@ -326,6 +338,78 @@ RecommendResult Recommender::RecommendWith(
     }
     return result;
   }
+  return Fallback(popular_order_, model_->popularity, options, segment_popular);
+}
+
+RecommendResult Recommender::RecommendRecent(
+    const RecommendOptions& options) const {
+  if (recent_order_.empty()) {
+    return Fallback(popular_order_, model_->popularity, options, nullptr);
+  }
+  return Fallback(recent_order_, model_->recent_popularity, options, nullptr);
+}
+
+RecommendResult Recommender::RecommendByScores(
+    absl::Span<const float> scores, const RecommendOptions& options,
+    const std::vector<int32_t>* segment_popular) const {
+  const int32_t n = static_cast<int32_t>(model_->items.size());
+  if (scores.size() != static_cast<size_t>(n) ||
+      std::all_of(scores.begin(), scores.end(),
+                  [](float v) { return v == 0; })) {
+    return Fallback(popular_order_, model_->popularity, options,
+                    segment_popular);
+  }
+  int k = options.count;
+  if (options.diversity > 0) {
+    k = static_cast<int>(std::min<int64_t>(
+        {n, kMaxDiversityPool,
+         std::max<int64_t>(int64_t{4} * options.count, options.count + 20)}));
+  }
+  absl::flat_hash_map<int32_t, float> boost;  // the largest per item
+  for (const ItemBoost& b : options.boosts) {
+    if (b.item < 0 || b.item >= n) continue;
+    auto [it, inserted] = boost.try_emplace(b.item, b.boost);
+    if (!inserted) it->second = std::max(it->second, b.boost);
+  }
+  CappedCollector pool(k, options.group_of, options.max_per_group);
+  int64_t pushed = 0;
+  auto push = [&](int32_t item) {
+    if (!options.filter.Accepts(item)) return;
+    float score = scores[item];
+    if (!boost.empty()) {
+      if (auto it = boost.find(item); it != boost.end()) {
+        score = Boosted(score, it->second);
+      }
+    }
+    pool.Push({item, score});
+    if (++pushed % 4096 == 0) pool.Refresh();
+  };
+  if (const std::vector<int32_t>* c = options.filter.candidates) {
+    for (int32_t item : *c) {
+      if (item >= n) break;  // ascending: the rest are added items
+      push(item);
+    }
+  } else {
+    for (int32_t item = 0; item < n; ++item) push(item);
+  }
+  std::vector<ScoredItem> top;
+  pool.Finish(&top);
+  if (options.diversity > 0) top = Diversify(std::move(top), options);
+  RecommendResult result;
+  result.items.reserve(top.size());
+  for (const ScoredItem& s : top) {
+    result.items.push_back(
+        {s.item, s.score, Recommendation::Source::kPersonalized});
+  }
+  return result;
+}
+
+RecommendResult Recommender::Fallback(
+    const std::vector<int32_t>& order, const std::vector<float>& score,
+    const RecommendOptions& options,
+    const std::vector<int32_t>* segment_popular) const {
+  using Source = Recommendation::Source;
+  RecommendResult result;
   result.fallback_used = true;
   // Segment items first, then global popularity; an item taken from the
   // segment list is not repeated. Caps hold here too.
@@ -353,10 +437,10 @@ RecommendResult Recommender::RecommendWith(
           {item, (n - static_cast<float>(rank)) / n, Source::kSegmentPopular});
     }
   }
-  for (int32_t item : popular_order_) {
+  for (int32_t item : order) {
     if (full()) break;
     if (!take(item)) continue;
-    result.items.push_back({item, model_->popularity[item], Source::kPopular});
+    result.items.push_back({item, score[item], Source::kPopular});
   }
   // Items added since training have no popularity yet: they come last.
   if (options.added != nullptr) {

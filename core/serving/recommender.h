@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/retrieval/batching_retriever.h"
 #include "core/retrieval/exact_retriever.h"
 #include "core/retrieval/item_set.h"
@@ -137,6 +138,24 @@ class Recommender {
       const float* embedding, int count, const ItemSet* exclude,
       const std::vector<int32_t>* segment_popular = nullptr) const;
 
+  // As RecommendWith, ranking the model's items by `scores` (one per model
+  // item, e.g. EASE's history x weights; source kPersonalized) instead of
+  // an embedding's dot products: the filter, caps and boosts apply alike,
+  // and diversity measures similarity by the item embeddings. Items added
+  // since training have no score and are left out. Empty or all-zero
+  // `scores` (or not one per model item) mean the fallbacks.
+  RecommendResult RecommendByScores(
+      absl::Span<const float> scores, const RecommendOptions& options,
+      const std::vector<int32_t>* segment_popular = nullptr) const;
+
+  // The recent-popularity list: the eligible items by
+  // model().recent_popularity (source kPopular, scored by it), those
+  // without recent interactions after them by overall popularity, then the
+  // items added since training; the caps hold, boosts and diversity do
+  // not apply (as in the popularity fallback). Without recent popularity in
+  // the model, the popularity fallback's list. fallback_used is set.
+  RecommendResult RecommendRecent(const RecommendOptions& options) const;
+
   // Whether Recommend personalises for `user`: a model user with a nonzero
   // embedding. Otherwise it uses the fallbacks.
   bool Personalizes(std::optional<int32_t> user) const {
@@ -163,11 +182,20 @@ class Recommender {
                                     const RecommendOptions& options) const;
   // The unit-length embedding of `item` (a model item, or one of `added`).
   const float* UnitRow(int32_t item, const AddedItems* added) const;
+  // The fallback list: `segment_popular`'s eligible items (may be null),
+  // then `order`'s scored by `score` (one per model item), then the added
+  // items'.
+  RecommendResult Fallback(const std::vector<int32_t>& order,
+                           const std::vector<float>& score,
+                           const RecommendOptions& options,
+                           const std::vector<int32_t>* segment_popular) const;
 
   std::shared_ptr<const Model> model_;
   RetrievalPath path_;
   std::unique_ptr<const Retriever> retriever_;
   std::vector<int32_t> popular_order_;
+  // By recent popularity, then popularity (empty: no recent popularity).
+  std::vector<int32_t> recent_order_;
   // Unit-length item embeddings (zero rows stay zero), for cosine search.
   std::unique_ptr<const ExactRetriever> unit_retriever_;
   ItemSet nonzero_rows_;

@@ -33,6 +33,22 @@ absl::Status Model::Validate() const {
   if (!user_factors.allFinite() || !item_factors.allFinite()) {
     return absl::DataLossError("model: factors contain NaN or infinity");
   }
+  if (!recent_popularity.empty() &&
+      recent_popularity.size() != static_cast<size_t>(items.size())) {
+    return absl::DataLossError(
+        absl::StrCat("model: ", items.size(), " items but ",
+                     recent_popularity.size(), " recent popularity values"));
+  }
+  if (ease != nullptr) {
+    if (ease->rows() != items.size() || ease->cols() != items.size()) {
+      return absl::DataLossError(
+          absl::StrCat("model: ", items.size(), " items but EASE weights of ",
+                       ease->rows(), " x ", ease->cols()));
+    }
+    if (!ease->allFinite()) {
+      return absl::DataLossError("model: EASE weights contain NaN or infinity");
+    }
+  }
   return absl::OkStatus();
 }
 

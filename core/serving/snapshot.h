@@ -24,7 +24,8 @@
 
 namespace tailor {
 
-// Matrix-factorization model plus popularity for fallbacks.
+// Matrix-factorization model plus popularity for fallbacks, and the data of
+// the optional serving strategies the trainer built beside it.
 // Thread safety: immutable once built; safe to share between threads.
 struct Model {
   IdMap users;
@@ -32,10 +33,17 @@ struct Model {
   RowMatrix user_factors;         // users.size() x factors
   RowMatrix item_factors;         // items.size() x factors
   std::vector<float> popularity;  // per item; higher is more popular
+  // The "recent-popularity" strategy: per item, the popularity over the
+  // trainer's recent window only (ComputeRecentPopularity); empty when not
+  // built (and in snapshots of format 8 and older).
+  std::vector<float> recent_popularity;
+  // The "ease" strategy: EASE item-item weights, items x items (score =
+  // the shopper's binary history x ease); null when not built.
+  std::shared_ptr<const RowMatrix> ease;
 
   int factors() const { return static_cast<int>(item_factors.cols()); }
   // Checks that every part agrees on the number of users, items and factors
-  // and that every factor is finite.
+  // and that every factor and EASE weight is finite.
   absl::Status Validate() const;
 };
 

@@ -236,6 +236,75 @@ TEST_F(ExperimentsTest, AnswersNameTheirStrategyAndARequestMayChooseIt) {
   EXPECT_EQ(neighbours.items(0).item_id(), "F");
 }
 
+// A snapshot built with recent popularity and EASE serves them too; an
+// arm may name them; a snapshot without them refuses a request for them.
+TEST_F(ExperimentsTest, RecentPopularityAndEaseServeWhenTheSnapshotHasThem) {
+  Snapshot s = TinySnapshot();
+  s.info = {{"algorithm", "implicit-als"}};
+  s.model.recent_popularity = {0, 0, 5, 0, 0, 1};  // C sells now, then F
+  RowMatrix ease = RowMatrix::Zero(6, 6);
+  ease(0, 4) = 2;  // A's buyers take E, then D
+  ease(0, 3) = 1;
+  ease(1, 3) = 0.5f;  // B's D
+  s.model.ease = std::make_shared<const RowMatrix>(std::move(ease));
+  Publish(s);
+  StartServer();
+  v1::RecommendRequest req;
+  req.set_user_id("bob");  // bought A, viewed B
+  req.set_count(3);
+  req.set_strategy("recent-popularity");
+  v1::RecommendResponse recent;
+  ASSERT_TRUE(Call(req, &recent).ok());
+  EXPECT_EQ(recent.strategy(), "recent-popularity");
+  ASSERT_EQ(recent.items_size(), 3);
+  EXPECT_EQ(recent.items(0).item_id(), "C");
+  EXPECT_EQ(recent.items(1).item_id(), "F");
+  EXPECT_EQ(recent.items(2).item_id(), "E");  // then by popularity
+  EXPECT_EQ(recent.items(0).reason(), v1::REASON_POPULAR);
+  req.set_strategy("ease");
+  v1::RecommendResponse ease_list;
+  ASSERT_TRUE(Call(req, &ease_list).ok());
+  EXPECT_EQ(ease_list.strategy(), "ease");
+  EXPECT_FALSE(ease_list.fallback_used());
+  ASSERT_EQ(ease_list.items_size(), 3);
+  EXPECT_EQ(ease_list.items(0).item_id(), "E");  // 2
+  EXPECT_EQ(ease_list.items(1).item_id(), "D");  // 1 + 0.5
+  EXPECT_FLOAT_EQ(ease_list.items(1).score(), 1.5f);
+  EXPECT_EQ(ease_list.items(0).reason(), v1::REASON_PERSONALIZED);
+  // A shopper without history: popularity.
+  req.set_user_id("stranger");
+  ASSERT_TRUE(Call(req, &ease_list).ok());
+  EXPECT_TRUE(ease_list.fallback_used());
+  EXPECT_EQ(ease_list.items(0).item_id(), "F");
+  // An arm may serve EASE.
+  v1::Experiment e = HomePage("ease-test", 5000, 5000);
+  e.mutable_arms(1)->set_strategy("ease");
+  auto created = Client().CreateExperiment(e);
+  ASSERT_TRUE(created.ok()) << created.status();
+  // A snapshot without them: refused by name, and the arm falls back to
+  // the model.
+  Snapshot plain = TinySnapshot(2.0f);
+  plain.info = {{"algorithm", "implicit-als"}};
+  Publish(plain);
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  req.set_user_id("bob");
+  grpc::Status refused = Call(req, &ease_list);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("strategy: 'ease' is not served"));
+  req.set_strategy("recent-popularity");
+  EXPECT_EQ(Call(req, &ease_list).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  int in_ease_arm = 0;
+  for (int u = 0; u < 20; ++u) {
+    const v1::RecommendResponse resp = Ask(absl::StrCat("visitor", u), 2);
+    if (resp.arm() != "als") continue;  // the arm HomePage names "als"
+    ++in_ease_arm;
+    EXPECT_EQ(resp.strategy(), "als");
+  }
+  EXPECT_GT(in_ease_arm, 0);
+}
+
 // Shoppers get the arm the documented assignment gives them, the arm's
 // strategy serves them, and the assignment holds across a restart; once
 // the experiment stops, nobody is in it.

@@ -38,6 +38,14 @@ Snapshot MakeSnapshot(int users, int items, int factors, float seed) {
     s.model.item_factors.data()[k] = 1.0f / (k + seed);
   }
   for (int i = 0; i < items; ++i) s.model.popularity.push_back(i * seed);
+  for (int i = 0; i < items; ++i) {
+    s.model.recent_popularity.push_back((items - i) * seed);
+  }
+  {
+    RowMatrix ease(items, items);
+    for (int k = 0; k < ease.size(); ++k) ease.data()[k] = seed - 0.125f * k;
+    s.model.ease = std::make_shared<const RowMatrix>(std::move(ease));
+  }
   s.catalog.push_back({item_ids[0],
                        "Coat",
                        "outerwear",
@@ -117,6 +125,9 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.model.user_factors, b.model.user_factors);  // bit-exact
   EXPECT_EQ(a.model.item_factors, b.model.item_factors);
   EXPECT_EQ(a.model.popularity, b.model.popularity);
+  EXPECT_EQ(a.model.recent_popularity, b.model.recent_popularity);
+  ASSERT_EQ(a.model.ease == nullptr, b.model.ease == nullptr);
+  if (a.model.ease != nullptr) EXPECT_EQ(*a.model.ease, *b.model.ease);
   EXPECT_EQ(a.catalog, b.catalog);
   EXPECT_EQ(a.history.row_ptr, b.history.row_ptr);
   EXPECT_EQ(a.history.item, b.history.item);
@@ -209,9 +220,10 @@ void SetFormat(const std::string& vdir, uint32_t format) {
 }
 
 // Snapshots of format 4 (before the ann file) still load, without an
-// index, formats 4 and 5 with purchases as the consumption rule, and
-// formats 7 and older without the popularity-fallback mark; formats this
-// build does not know are refused by name.
+// index, formats 4 and 5 with purchases as the consumption rule,
+// formats 7 and older without the popularity-fallback mark, and formats 8
+// and older without the strategies file's recent popularity and EASE
+// weights; formats this build does not know are refused by name.
 TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   TempDir dir;
   SnapshotStore store(Env::Default(), dir.path());
@@ -225,7 +237,18 @@ TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   EXPECT_EQ(current->online.consumed, s.online.consumed);
   EXPECT_TRUE(current->online.popularity_fallback);
   EXPECT_NE(current->attributes, nullptr);
+  EXPECT_EQ(current->model.recent_popularity, s.model.recent_popularity);
+  ASSERT_NE(current->model.ease, nullptr);
+  EXPECT_EQ(*current->model.ease, *s.model.ease);
   const std::string vdir = dir.path() + "/00000001";
+  // Format 8: no strategies file.
+  SetFormat(vdir, 8);
+  std::filesystem::remove(vdir + "/strategies");
+  auto eight = store.LoadCurrent();
+  ASSERT_TRUE(eight.ok()) << eight.status();
+  EXPECT_TRUE(eight->model.recent_popularity.empty());
+  EXPECT_EQ(eight->model.ease, nullptr);
+  EXPECT_TRUE(eight->online.popularity_fallback);
   // Format 7: no popularity-fallback mark.
   SetFormat(vdir, 7);
   auto seven = store.LoadCurrent();
@@ -251,10 +274,10 @@ TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   EXPECT_TRUE(loaded->ann.empty());
   EXPECT_EQ(loaded->model.item_factors, s.model.item_factors);
   EXPECT_EQ(loaded->online.consumed, TypeFlag(EventType::kPurchase));
-  SetFormat(vdir, 9);
+  SetFormat(vdir, 10);
   absl::Status st = store.LoadCurrent().status();
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(st.message(), HasSubstr("format 9"));
+  EXPECT_THAT(st.message(), HasSubstr("format 10"));
 }
 
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {
@@ -379,6 +402,29 @@ TEST(SnapshotStoreTest, InconsistentSnapshotIsNotPublished) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(SnapshotStoreTest, StrategyDataThatDoesNotFitIsNotPublished) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  Snapshot s = MakeSnapshot(5, 4, 3, 1);
+  s.model.recent_popularity.pop_back();
+  absl::Status st = store.Publish(s).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(st.message(), HasSubstr("recent popularity"));
+  s = MakeSnapshot(5, 4, 3, 1);
+  s.model.ease = std::make_shared<const RowMatrix>(RowMatrix::Zero(4, 3));
+  st = store.Publish(s).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(st.message(), HasSubstr("EASE weights of 4 x 3"));
+  RowMatrix bad = RowMatrix::Zero(4, 4);
+  bad(1, 2) = std::nanf("");
+  s.model.ease = std::make_shared<const RowMatrix>(std::move(bad));
+  st = store.Publish(s).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(st.message(), HasSubstr("EASE weights contain NaN"));
+  EXPECT_EQ(store.CurrentVersion().status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 // Fails the Nth file write: a crash or full disk in the middle of a publish.
 class FailingEnv : public EnvWrapper {
  public:
@@ -400,8 +446,8 @@ class FailingEnv : public EnvWrapper {
 TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
   Snapshot first = MakeSnapshot(6, 5, 3, 1);
   Snapshot second = MakeSnapshot(9, 5, 3, 2);
-  // 12 data files + CURRENT: fail at each one in turn.
-  for (int fail_at = 1; fail_at <= 13; ++fail_at) {
+  // 13 data files + CURRENT: fail at each one in turn.
+  for (int fail_at = 1; fail_at <= 14; ++fail_at) {
     TempDir dir;
     ASSERT_TRUE(SnapshotStore(Env::Default(), dir.path()).Publish(first).ok());
     FailingEnv env(fail_at);
@@ -417,7 +463,7 @@ TEST(SnapshotStoreTest, FailedPublishNeverExposesAHalfWrittenSnapshot) {
     // A failure before the rename leaves no visible version 2; a failure
     // writing CURRENT leaves a complete but inactive version 2.
     auto versions = *reader.ListVersions();
-    if (fail_at <= 12) {
+    if (fail_at <= 13) {
       EXPECT_EQ(versions, (std::vector<std::string>{"00000001"}));
     } else {
       EXPECT_TRUE(reader.Load("00000002").ok());

@@ -220,6 +220,29 @@ TEST(TuningTest, TrainingRecordsTheTunedChoiceInTheSnapshot) {
       ::testing::Contains(
           Pair("validation_item_neighbours_ndcg@10",
                absl::StrFormat("%.4f", result->tuning->item_neighbours.ndcg))));
+  // The strategies built beside the model (60 items: EASE fits), each
+  // scored on the same split; EASE, a personal model, beats popularity on
+  // planted tastes.
+  EXPECT_THAT(s.info, ::testing::Contains(
+                          Pair("strategies",
+                               "popularity,segment-popularity,item-neighbours,"
+                               "recent-popularity,ease")));
+  EXPECT_EQ(s.model.recent_popularity.size(), 60u);
+  ASSERT_NE(s.model.ease, nullptr);
+  EXPECT_EQ(s.model.ease->rows(), 60);
+  ASSERT_EQ(result->tuning->strategies.size(), 2u);
+  EXPECT_EQ(result->tuning->strategies[0].first, "recent-popularity");
+  EXPECT_EQ(result->tuning->strategies[1].first, "ease");
+  const RankingMetrics& ease = result->tuning->strategies[1].second;
+  EXPECT_GT(ease.ndcg, result->tuning->popularity.ndcg);
+  EXPECT_THAT(s.info,
+              ::testing::Contains(Pair("validation_ease_ndcg@10",
+                                       absl::StrFormat("%.4f", ease.ndcg))));
+  EXPECT_THAT(
+      s.info,
+      ::testing::Contains(Pair(
+          "validation_recent_popularity_ndcg@10",
+          absl::StrFormat("%.4f", result->tuning->strategies[0].second.ndcg))));
   // algorithm=auto needs tuning.
   options.tune.enabled = false;
   options.tune.auto_algorithm = true;

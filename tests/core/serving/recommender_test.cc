@@ -223,5 +223,71 @@ TEST(RecommenderTest, TheApproximatePathNeedsAPartition) {
   EXPECT_TRUE(Recommender::Create(TinyModel(), options, &empty).ok());
 }
 
+// The scored path (EASE) ranks the model's items by the given scores
+// under the same filter, caps and boosts; no usable scores mean the
+// fallbacks.
+TEST(RecommenderTest, ListsRankedByGivenScores) {
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(TinyModel());
+  const std::vector<float> scores = {0.5f, -1, 2, 1};
+  RecommendOptions options;
+  options.count = 3;
+  RecommendResult r = rec->RecommendByScores(scores, options);
+  EXPECT_FALSE(r.fallback_used);
+  EXPECT_EQ(Items(r), (std::vector<int32_t>{2, 3, 0}));
+  EXPECT_EQ(r.items[0].source, Recommendation::Source::kPersonalized);
+  EXPECT_EQ(r.items[0].score, 2.0f);
+  ItemSet exclude(4);
+  exclude.Insert(2);
+  options.filter.exclude = &exclude;
+  EXPECT_EQ(Items(rec->RecommendByScores(scores, options)),
+            (std::vector<int32_t>{3, 0, 1}));
+  // Candidates restrict, a boost raises by its magnitude (0.5 * 3 = 1.5 >
+  // 1: item 0 overtakes item 3).
+  const std::vector<int32_t> candidates = {0, 1, 3};
+  options.filter.candidates = &candidates;
+  options.boosts = {{0, 3.0f}, {2, 100.0f}};  // 2 stays excluded
+  r = rec->RecommendByScores(scores, options);
+  EXPECT_EQ(Items(r), (std::vector<int32_t>{0, 3, 1}));
+  EXPECT_FLOAT_EQ(r.items[0].score, 2.0f);
+  // Caps: one item per group.
+  const std::vector<int32_t> group = {0, 0, 1, 1};
+  RecommendOptions capped;
+  capped.count = 3;
+  capped.group_of = group.data();
+  capped.max_per_group = 1;
+  EXPECT_EQ(Items(rec->RecommendByScores(scores, capped)),
+            (std::vector<int32_t>{2, 0}));
+  // All zero, or not one per item: the popularity fallback.
+  for (const std::vector<float>& bad :
+       {std::vector<float>(4, 0.0f), std::vector<float>{1, 2}}) {
+    r = rec->RecommendByScores(bad, capped);
+    EXPECT_TRUE(r.fallback_used);
+    EXPECT_EQ(Items(r), (std::vector<int32_t>{2, 0}));
+  }
+}
+
+TEST(RecommenderTest, RecentPopularityComesBeforeOverallPopularity) {
+  std::shared_ptr<Model> model = TinyModel();  // popularity 5, 1, 9, 3
+  model->recent_popularity = {0, 4, 0, 7};
+  const std::unique_ptr<Recommender> rec = *Recommender::Create(model);
+  RecommendOptions options;
+  options.count = 4;
+  RecommendResult r = rec->RecommendRecent(options);
+  EXPECT_TRUE(r.fallback_used);
+  // 3 and 1 sold recently; 2 and 0 follow by overall popularity.
+  EXPECT_EQ(Items(r), (std::vector<int32_t>{3, 1, 2, 0}));
+  EXPECT_EQ(r.items[0].score, 7.0f);
+  EXPECT_EQ(r.items[0].source, Recommendation::Source::kPopular);
+  ItemSet exclude(4);
+  exclude.Insert(3);
+  options.filter.exclude = &exclude;
+  options.count = 2;
+  EXPECT_EQ(Items(rec->RecommendRecent(options)), (std::vector<int32_t>{1, 2}));
+  // Without recent popularity: the popularity list.
+  const std::unique_ptr<Recommender> plain = *Recommender::Create(TinyModel());
+  EXPECT_EQ(Items(plain->RecommendRecent(options)),
+            (std::vector<int32_t>{2, 0}));
+}
+
 }  // namespace
 }  // namespace tailor
