@@ -7,6 +7,7 @@
 #include "server/customer_answers.h"
 #include "server/experiment_messages.h"
 #include "server/experiment_results.h"
+#include "server/exposure_messages.h"
 #include "server/strategy_choice.h"
 #include "server/wire.h"
 
@@ -49,8 +50,8 @@ void FillState(const ServingState& s, v1::ModelInfo* out) {
 template <typename Request, typename Response, typename Handle>
 grpc::ServerUnaryReactor* AdminService::Serve(
     absl::string_view method, grpc::CallbackServerContext* context,
-    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
-    Handle handle) {
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response, Handle handle,
+    Role role) {
   // Admin calls are rare: the method's id is looked up per call.
   GrpcMetrics* rpc = metrics_ != nullptr ? metrics_->rpc() : nullptr;
   auto* reactor = new MeteredUnaryReactor(
@@ -58,7 +59,7 @@ grpc::ServerUnaryReactor* AdminService::Serve(
                ? rpc->Id(absl::StrCat("/", v1::Admin::service_full_name(), "/",
                                       method))
                : 0);
-  if (absl::Status s = Authorize(authorizer_, *context, kRoleAdmin, method);
+  if (absl::Status s = Authorize(authorizer_, *context, role, method);
       !s.ok()) {
     return Refuse(reactor, s);
   }
@@ -208,6 +209,30 @@ grpc::ServerUnaryReactor* AdminService::GetExperimentResults(
   return Serve<v1::GetExperimentResultsRequest, v1::ExperimentResults>(
       "GetExperimentResults", context, request, response,
       [this](const auto& req, auto* resp) { return Results(req, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminService::RecordExposures(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::RecordExposuresRequest, v1::RecordExposuresResponse>(
+      "RecordExposures", context, request, response,
+      [this](const auto& req, auto* resp) { return Exposures(req, resp); },
+      kRoleIngest);
+}
+
+absl::Status AdminService::Exposures(const v1::RecordExposuresRequest& request,
+                                     v1::RecordExposuresResponse* response) {
+  TAILOR_ASSIGN_OR_RETURN(ExperimentBook * book, Experiments(false));
+  if (!erases_) {
+    return absl::FailedPreconditionError(
+        "a read replica (--accept_events=false) does not store exposures: "
+        "send them to the writer");
+  }
+  TAILOR_ASSIGN_OR_RETURN(std::vector<Exposure> batch,
+                          ExposuresOfMessage(request, *book->Snapshot()));
+  TAILOR_RETURN_IF_ERROR(store_->AppendExposures(batch).status());
+  response->set_stored(static_cast<int32_t>(batch.size()));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ExperimentBook*> AdminService::Experiments(bool change) const {

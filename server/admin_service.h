@@ -27,18 +27,18 @@ class AdminService final
     : public v1::Admin::WithRawCallbackMethod_GetModelInfo<
           v1::Admin::WithRawCallbackMethod_ListSnapshots<
               v1::Admin::WithRawCallbackMethod_ActivateSnapshot<
-                  v1::Admin::WithRawCallbackMethod_Rollback<
-                      v1::Admin::WithRawCallbackMethod_ExportUser<
-                          v1::Admin::WithRawCallbackMethod_EraseUser<
-                              v1::Admin::WithRawCallbackMethod_CreateExperiment<
-                                  v1::Admin::WithRawCallbackMethod_ListExperiments<
-                                      v1::Admin::WithRawCallbackMethod_GetExperiment<
-                                          v1::Admin::WithRawCallbackMethod_StopExperiment<
-                                              v1::Admin::WithRawCallbackMethod_ArchiveExperiment<
+                  v1::Admin::WithRawCallbackMethod_Rollback<v1::Admin::WithRawCallbackMethod_ExportUser<
+                      v1::Admin::WithRawCallbackMethod_EraseUser<
+                          v1::Admin::WithRawCallbackMethod_CreateExperiment<
+                              v1::Admin::WithRawCallbackMethod_ListExperiments<
+                                  v1::Admin::WithRawCallbackMethod_GetExperiment<
+                                      v1::Admin::WithRawCallbackMethod_StopExperiment<
+                                          v1::Admin::WithRawCallbackMethod_ArchiveExperiment<
+                                              v1::Admin::WithRawCallbackMethod_GetExperimentResults<
                                                   v1::Admin::
-                                                      WithRawCallbackMethod_GetExperimentResults<
+                                                      WithRawCallbackMethod_RecordExposures<
                                                           v1::Admin::
-                                                              Service>>>>>>>>>>>> {
+                                                              Service>>>>>>>>>>>>> {
  public:
   // All pointers must outlive the service.
   // Without `authorizer` every caller may call every method; without
@@ -103,6 +103,9 @@ class AdminService final
   grpc::ServerUnaryReactor* GetExperimentResults(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordExposures(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
   // The handlers' logic, callable without gRPC.
   absl::Status Info(v1::ModelInfo* response) const;
@@ -126,18 +129,21 @@ class AdminService final
                        v1::Experiment* response);
   absl::Status Results(const v1::GetExperimentResultsRequest& request,
                        v1::ExperimentResults* response) const;
+  absl::Status Exposures(const v1::RecordExposuresRequest& request,
+                         v1::RecordExposuresResponse* response);
 
  private:
   const ServingStateHolder* state_;
   const SnapshotStore* snapshots_;
   StateStore* store_;
-  // A call of `method`: counted, its credentials checked (admin), then
-  // ServeRaw.
+  // A call of `method`: counted, its credentials checked (`role`: admin
+  // unless said), then ServeRaw.
   template <typename Request, typename Response, typename Handle>
   grpc::ServerUnaryReactor* Serve(absl::string_view method,
                                   grpc::CallbackServerContext* context,
                                   const grpc::ByteBuffer* request,
-                                  grpc::ByteBuffer* response, Handle handle);
+                                  grpc::ByteBuffer* response, Handle handle,
+                                  Role role = kRoleAdmin);
 
   SnapshotManager* manager_;
   const Authorizer* authorizer_;

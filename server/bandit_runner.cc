@@ -39,6 +39,7 @@ void BanditRunner::Loop(absl::Duration tick) {
       };
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping), tick)) return;
     }
+    book_->PublishIfStale().IgnoreError();  // logged by the book
     if (absl::StatusOr<int> done = RunOnce(absl::ToUnixSeconds(absl::Now()));
         !done.ok()) {
       LogError(absl::StrCat("re-allocating bandits: ", done.status().ToString(),

@@ -23,7 +23,8 @@ namespace tailor {
 // evidence turned into weights by ThompsonAllocation (seeded by the
 // experiment's name and the period's number, so the same evidence gives
 // the same weights), stored through the book. A failure is logged and
-// tried again at the next tick.
+// tried again at the next tick. Each tick also publishes the book's list
+// again if its last publish failed (ExperimentBook::PublishIfStale).
 // Thread safety: RunOnce may be called from any thread; passes are
 // serialised.
 class BanditRunner {

@@ -11,6 +11,7 @@
 #include "core/base/status_macros.h"
 #include "core/base/text.h"
 #include "core/customers/segment_index.h"
+#include "server/exposure_messages.h"
 #include "server/shopper.h"
 #include "server/validation.h"
 
@@ -167,14 +168,7 @@ absl::Status ExportUser(const ServingState* state, StateStore* store,
   TAILOR_ASSIGN_OR_RETURN(const std::vector<Exposure> exposures,
                           store->UserExposures(user_id));
   for (const Exposure& x : exposures) {
-    v1::LoggedExposure* out = response->add_exposures();
-    out->set_recommendation_id(x.recommendation_id);
-    out->set_experiment(x.experiment);
-    out->set_arm(x.arm);
-    out->set_strategy(x.strategy);
-    out->set_timestamp(x.timestamp);
-    out->set_probability(x.probability);
-    for (const std::string& item : x.items) out->add_item_ids(item);
+    FillExposureMessage(x, response->add_exposures());
   }
   found = found || !exposures.empty();
   if (state != nullptr) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/base/logging.h"
 #include "core/base/status_macros.h"
 #include "core/experiments/assignment.h"
 
@@ -22,15 +23,47 @@ void SortByCreation(std::vector<Experiment>* experiments) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ExperimentBook>> ExperimentBook::Load(
-    StateStore* store) {
+    StateStore* store, SnapshotStore* publish) {
   TAILOR_ASSIGN_OR_RETURN(std::vector<Experiment> experiments,
                           store->LoadExperiments());
   SortByCreation(&experiments);
-  std::unique_ptr<ExperimentBook> book(new ExperimentBook(store));
-  MutexLock lock(&book->mu_);
-  book->experiments_ =
-      std::make_shared<const std::vector<Experiment>>(std::move(experiments));
+  std::unique_ptr<ExperimentBook> book(new ExperimentBook(store, publish));
+  {
+    MutexLock lock(&book->mu_);
+    book->experiments_ =
+        std::make_shared<const std::vector<Experiment>>(std::move(experiments));
+  }
+  MutexLock lock(&book->write_mu_);
+  book->Publish().IgnoreError();  // logged; PublishIfStale retries
   return book;
+}
+
+absl::Status ExperimentBook::Publish() {
+  if (publish_ == nullptr) return absl::OkStatus();
+  absl::Status s = publish_->PublishExperiments(*Snapshot());
+  stale_ = !s.ok();
+  if (!s.ok()) {
+    LogError(
+        absl::StrCat("cannot publish the experiments for the read "
+                     "replicas (EXPERIMENTS in the snapshot directory; "
+                     "retried every second): ",
+                     s.ToString()));
+  }
+  return s;
+}
+
+absl::Status ExperimentBook::PublishIfStale() {
+  MutexLock lock(&write_mu_);
+  if (!stale_) return absl::OkStatus();
+  return Publish();
+}
+
+void ExperimentBook::Follow(std::vector<Experiment> experiments) {
+  SortByCreation(&experiments);
+  auto next =
+      std::make_shared<const std::vector<Experiment>>(std::move(experiments));
+  MutexLock lock(&mu_);
+  experiments_ = std::move(next);
 }
 
 std::shared_ptr<const std::vector<Experiment>> ExperimentBook::Snapshot()
@@ -58,9 +91,13 @@ absl::Status ExperimentBook::Replace(const Experiment& changed) {
     *it = changed;
   }
   SortByCreation(&next);
-  MutexLock lock(&mu_);
-  experiments_ =
-      std::make_shared<const std::vector<Experiment>>(std::move(next));
+  {
+    MutexLock lock(&mu_);
+    experiments_ =
+        std::make_shared<const std::vector<Experiment>>(std::move(next));
+  }
+  // Stored and in force here: a failed publish only delays the replicas.
+  Publish().IgnoreError();
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "core/base/mutex.h"
 #include "core/experiments/experiment.h"
+#include "storage/snapshot_store.h"
 #include "storage/state_store.h"
 
 namespace tailor {
@@ -20,14 +21,27 @@ namespace tailor {
 // Loaded from the store at start; each change is written to the store
 // (synced) before the in-memory list is replaced, so nothing is half-made:
 // a failed write changes nothing. Readers get the list as an immutable
-// snapshot.
+// snapshot. The writer's book also publishes the whole list to the
+// snapshot directory (EXPERIMENTS) after each change, for the read
+// replicas, whose books follow it (Follow) instead of changing.
 // Thread safety: all methods may be called from any thread; changes are
 // serialised by a mutex, readers never wait for them.
 class ExperimentBook {
  public:
-  // `store` must outlive the book.
+  // `store` and `publish` (null: publishes nothing) must outlive the book.
+  // With `publish`, the list is published at once (a failure is logged and
+  // left to PublishIfStale).
   static absl::StatusOr<std::unique_ptr<ExperimentBook>> Load(
-      StateStore* store);
+      StateStore* store, SnapshotStore* publish = nullptr);
+
+  // Publishes the list again if the last publish failed (the changes
+  // themselves are stored): the writer's bandit thread calls it every tick.
+  // The publish error, if it fails again.
+  absl::Status PublishIfStale();
+
+  // A read replica's book: takes `experiments` (the writer's, as
+  // SnapshotStore::ReadExperiments read them) as its list, unstored.
+  void Follow(std::vector<Experiment> experiments);
 
   // Every experiment, by creation time (then name).
   std::shared_ptr<const std::vector<Experiment>> Snapshot() const;
@@ -52,14 +66,20 @@ class ExperimentBook {
                                        AllocationPeriod period);
 
  private:
-  explicit ExperimentBook(StateStore* store) : store_(store) {}
+  ExperimentBook(StateStore* store, SnapshotStore* publish)
+      : store_(store), publish_(publish) {}
   // Stores `changed` and publishes the list with it in place of (or added
   // beside) the experiment of its name.
   absl::Status Replace(const Experiment& changed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes the list to `publish_` (when set); logs a failure and marks the
+  // list stale.
+  absl::Status Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   StateStore* store_;
-  Mutex write_mu_;  // serialises changes
+  SnapshotStore* const publish_;
+  Mutex write_mu_;  // serialises changes and publishes
+  bool stale_ ABSL_GUARDED_BY(write_mu_) = false;
   mutable Mutex mu_;
   std::shared_ptr<const std::vector<Experiment>> experiments_
       ABSL_GUARDED_BY(mu_);

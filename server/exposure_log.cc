@@ -8,11 +8,17 @@
 namespace tailor {
 
 ExposureLog::ExposureLog(StateStore* store, ExposureLogOptions options,
-                         ServerMetrics* metrics)
+                         ServerMetrics* metrics, ExposureForwarder* forward)
     : store_(store),
       options_(options),
       metrics_(metrics),
+      forward_(forward),
       thread_([this] { Run(); }) {}
+
+absl::Status ExposureLog::Write(const std::vector<Exposure>& batch) {
+  if (forward_ != nullptr) return forward_->Forward(batch);
+  return store_->AppendExposures(batch).status();
+}
 
 ExposureLog::~ExposureLog() {
   {
@@ -83,7 +89,7 @@ void ExposureLog::Run() {
     }
     const auto n = static_cast<int64_t>(batch.size());
     for (;;) {
-      absl::StatusOr<size_t> written = store_->AppendExposures(batch);
+      const absl::Status written = Write(batch);
       if (written.ok()) {
         if (metrics_ != nullptr) {
           metrics_->CountExposures(ExposureOutcome::kLogged, n);
@@ -93,14 +99,14 @@ void ExposureLog::Run() {
       MutexLock lock(&mu_);
       if (stopping_) {
         LogError(absl::StrCat("storing ", n, " exposures at shutdown: ",
-                              written.status().ToString(), "; dropped"));
+                              written.ToString(), "; dropped"));
         if (metrics_ != nullptr) {
           metrics_->CountExposures(ExposureOutcome::kDropped, n);
         }
         break;
       }
-      LogError(absl::StrCat("storing ", n, " exposures: ",
-                            written.status().ToString(), "; retrying"));
+      LogError(absl::StrCat("storing ", n, " exposures: ", written.ToString(),
+                            "; retrying"));
       if (metrics_ != nullptr) {
         metrics_->CountExposures(ExposureOutcome::kRetried, n);
       }

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "core/base/mutex.h"
 #include "core/experiments/exposure.h"
+#include "server/exposure_forwarder.h"
 #include "server/metrics.h"
 #include "storage/state_store.h"
 
@@ -33,20 +34,24 @@ struct ExposureLogOptions {
   int64_t max_batch = 5000;
 };
 
-// Queues exposures from the call workers and stores them on a thread of its
-// own, in batches gathered for up to `gather` (one synced store write for
-// each), so a RecommendFor call only appends to a vector. An exposure is
-// durable once its write returns, within about `gather` and a sync of the
-// answer; one queued when the process dies is lost
-// (kill -9: at most the queue). A failed write is retried (never dropped);
+// Queues exposures from the call workers and stores them (a read replica:
+// forwards them to the writer) on a thread of its own, in batches gathered for
+// up to `gather` (one synced store write for each), so a RecommendFor call only
+// appends to a vector. An exposure is durable once its write returns, within
+// about `gather` and a sync of the answer; one queued when the process dies is
+// lost (kill -9: at most the queue). A failed write is retried (never dropped);
 // an exposure that finds the queue full is dropped and counted
 // (tailor_exposures_total{outcome="dropped"}), its answer still served.
 // Thread safety: every method may be called from any thread at once.
 class ExposureLog {
  public:
-  // `store` and `metrics` (may be null) must outlive the log.
+  // `store`, `metrics` (may be null) and `forward` (may be null) must
+  // outlive the log. With `forward` (a read replica's), batches are sent
+  // to the writer instead of stored here; everything else is the same
+  // (a failed send is retried).
   explicit ExposureLog(StateStore* store, ExposureLogOptions options = {},
-                       ServerMetrics* metrics = nullptr);
+                       ServerMetrics* metrics = nullptr,
+                       ExposureForwarder* forward = nullptr);
   // Writes everything queued, then stops; a batch whose write fails then
   // is dropped (logged and counted) rather than retried for ever.
   ~ExposureLog();
@@ -68,9 +73,13 @@ class ExposureLog {
                                 absl::string_view recommendation_id);
   void Run();
 
+  // Stores (or forwards) one batch.
+  absl::Status Write(const std::vector<Exposure>& batch);
+
   StateStore* const store_;
   const ExposureLogOptions options_;
   ServerMetrics* const metrics_;
+  ExposureForwarder* const forward_;
   mutable Mutex mu_;
   std::vector<Exposure> queue_ ABSL_GUARDED_BY(mu_);
   // Queued and being written: user + '\0' + id -> how many.

@@ -128,6 +128,17 @@ ABSL_FLAG(bool, accept_events, true,
           "them with FAILED_PRECONDITION, for read replicas beside the one "
           "server whose --data_dir keeps the event log; they take its "
           "erasures from the snapshot directory)");
+ABSL_FLAG(std::string, writer_address, "",
+          "read replicas: host:port of the writer (the server that takes "
+          "events), to which the exposures of the experiments this replica "
+          "serves are forwarded (Admin.RecordExposures)");
+ABSL_FLAG(std::string, writer_ca_file, "",
+          "with --writer_address: PEM file of the CA that signed the "
+          "writer's certificate (TLS); empty: plaintext, to loopback only "
+          "unless --allow_insecure");
+ABSL_FLAG(std::string, writer_token_file, "",
+          "with --writer_address: a file holding the bearer token (ingest "
+          "role) sent to the writer, re-read per call");
 ABSL_FLAG(bool, allow_insecure, false,
           "allow listening beyond loopback with neither TLS nor tokens "
           "(e.g. behind a proxy that does both)");
@@ -181,6 +192,9 @@ int main(int argc, char** argv) {
   options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.accept_events = absl::GetFlag(FLAGS_accept_events);
   options.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
+  options.writer.address = absl::GetFlag(FLAGS_writer_address);
+  options.writer.ca_file = absl::GetFlag(FLAGS_writer_ca_file);
+  options.writer.token_file = absl::GetFlag(FLAGS_writer_token_file);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.max_connection_age_grace =
       absl::GetFlag(FLAGS_max_connection_age_grace);

@@ -82,12 +82,22 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
            .block_cache_bytes = options.block_cache_bytes,
            .event_retention_seconds = options.event_retention_seconds}));
   s->snapshots_ = std::make_unique<SnapshotStore>(env, options.snapshot_dir);
+  // The writer publishes its experiments for the replicas, which follow
+  // them at every refresh.
+  TAILOR_ASSIGN_OR_RETURN(
+      s->experiments_,
+      ExperimentBook::Load(s->store_.get(), options.accept_events
+                                                ? s->snapshots_.get()
+                                                : nullptr));
   TailorServer* self = s.get();
   s->manager_ = std::make_unique<SnapshotManager>(
       SnapshotManagerOptions{.keep_snapshots = options.keep_snapshots,
                              .serving = options.serving,
                              .publish_erasures = options.accept_events,
-                             .follow_erasures = !options.accept_events},
+                             .follow_erasures = !options.accept_events,
+                             .follow_experiments = options.accept_events
+                                                       ? nullptr
+                                                       : s->experiments_.get()},
       s->snapshots_.get(), s->store_.get(), &s->holder_, env,
       [self](const ServingState&) { self->SetServing(true); }, metrics);
 
@@ -108,10 +118,29 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
       std::make_unique<EventWriter>(s->store_.get(), options.events, metrics);
   s->catalog_writer_ =
       std::make_unique<CatalogWriter>(s->store_.get(), &s->holder_);
-  TAILOR_ASSIGN_OR_RETURN(s->experiments_,
-                          ExperimentBook::Load(s->store_.get()));
-  s->exposures_ = std::make_unique<ExposureLog>(s->store_.get(),
-                                                ExposureLogOptions(), metrics);
+  if (!options.writer.address.empty()) {
+    if (options.accept_events) {
+      return absl::InvalidArgumentError(
+          "--writer_address: only for read replicas (--accept_events=false); "
+          "this server is the writer");
+    }
+    if (options.writer.ca_file.empty() &&
+        !IsLocalAddress(options.writer.address) && !options.allow_insecure) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--writer_ca_file: needed to reach the writer at '",
+          options.writer.address,
+          "' beyond loopback (or --allow_insecure for plaintext)"));
+    }
+    TAILOR_ASSIGN_OR_RETURN(s->forwarder_,
+                            ExposureForwarder::Create(options.writer, env));
+  } else if (!options.accept_events) {
+    LogWarning(
+        "read replica without --writer_address: the exposures of the "
+        "experiments it serves stay in its own data directory, and the "
+        "writer's GetExperimentResults does not count them");
+  }
+  s->exposures_ = std::make_unique<ExposureLog>(
+      s->store_.get(), ExposureLogOptions(), metrics, s->forwarder_.get());
   s->bandits_ = std::make_unique<BanditRunner>(
       s->experiments_.get(), s->store_.get(), s->exposures_.get(), &s->holder_,
       options.accept_events ? options.bandit_tick : absl::ZeroDuration());

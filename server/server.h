@@ -18,6 +18,7 @@
 #include "server/call_scheduler.h"
 #include "server/catalog_writer.h"
 #include "server/event_writer.h"
+#include "server/exposure_forwarder.h"
 #include "server/exposure_log.h"
 #include "server/grpc_metrics.h"
 #include "server/live_metrics.h"
@@ -90,6 +91,12 @@ struct ServerOptions {
   // snapshot directory (ERASURES) at every poll; a server that takes
   // events publishes them there.
   bool accept_events = true;
+  // A read replica's link to the writer: the exposures its experiments'
+  // answers log are forwarded there (Admin.RecordExposures), where the
+  // results are computed. Empty address: they stay in this server's data
+  // directory, where no results see them (logged at start). Refused on a
+  // server that takes events.
+  ExposureForwarderOptions writer;
   absl::Duration tokens_reload_interval = absl::Seconds(10);
   // Listening beyond loopback with neither TLS nor tokens is refused
   // unless this is set (then the log says so at start).
@@ -170,6 +177,9 @@ class TailorServer {
   std::unique_ptr<CallScheduler> scheduler_;
   // Before the services that read it (destroyed after them).
   std::unique_ptr<ExperimentBook> experiments_;
+  // A read replica's link to the writer (null: none); before the log that
+  // sends through it.
+  std::unique_ptr<ExposureForwarder> forwarder_;
   // Before the services, for the same reason as writer_.
   std::unique_ptr<ExposureLog> exposures_;
   // After the book, the log and the store it reads (destroyed before them).

@@ -108,6 +108,7 @@ absl::Status SnapshotManager::RefreshLocked() {
         absl::StrCat("cannot take on the writer's erasures: ", s.ToString()));
     return s;
   }
+  FollowExperimentsLocked();
   absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
   std::shared_ptr<const ServingState> active = holder_->Get();
   if (!current.ok()) {
@@ -196,6 +197,20 @@ absl::Status SnapshotManager::RebuildIfErasedLocked() {
   active.reset();  // Install hands the old state on once no one holds it
   Install(std::move(state));
   return absl::OkStatus();
+}
+
+void SnapshotManager::FollowExperimentsLocked() {
+  ExperimentBook* book = options_.follow_experiments;
+  if (book == nullptr) return;
+  absl::StatusOr<std::optional<std::vector<Experiment>>> list =
+      snapshots_->ReadExperiments();
+  if (!list.ok()) {
+    LogError(absl::StrCat(
+        "cannot take on the writer's experiments: ", list.status().ToString(),
+        "; keeping ", book->Snapshot()->size(), " known"));
+    return;
+  }
+  if (list->has_value()) book->Follow(**std::move(list));
 }
 
 absl::Status SnapshotManager::FollowErasuresLocked() {

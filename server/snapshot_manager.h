@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/base/mutex.h"
+#include "server/experiment_book.h"
 #include "server/memory_releaser.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
@@ -40,6 +41,11 @@ struct SnapshotManagerOptions {
   // active state when it grew.
   bool publish_erasures = false;
   bool follow_erasures = false;
+  // A read replica's experiment book (null: none): every refresh takes the
+  // writer's experiments from the snapshot directory into it
+  // (SnapshotStore::ReadExperiments, ExperimentBook::Follow). Must outlive
+  // the manager.
+  ExperimentBook* follow_experiments = nullptr;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off
@@ -109,6 +115,9 @@ class SnapshotManager {
   // store.
   absl::Status FollowErasuresLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  // follow_experiments: takes the snapshot directory's experiments into
+  // the book (a failure is logged; the book keeps what it had).
+  void FollowExperimentsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // Rebuilds the active state when the store's erasure list outgrew it.
   absl::Status RebuildIfErasedLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);

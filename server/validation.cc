@@ -318,18 +318,21 @@ absl::StatusOr<LoggedEvent> ValidateEvent(const v1::Event& e) {
     out.event.price = e.price();
   }
   if (!e.recommendation_id().empty()) {
-    if (e.recommendation_id().size() != 32 ||
-        !std::all_of(e.recommendation_id().begin(), e.recommendation_id().end(),
-                     [](char c) {
-                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                     })) {
-      return absl::InvalidArgumentError(
-          "recommendation_id: must be the 32 lowercase hex digits of a "
-          "RecommendFor answer's recommendation_id");
-    }
+    TAILOR_RETURN_IF_ERROR(ValidateRecommendationId(e.recommendation_id()));
     out.recommendation_id = e.recommendation_id();
   }
   return out;
+}
+
+absl::Status ValidateRecommendationId(absl::string_view id) {
+  if (id.size() != 32 || !std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
+    return absl::InvalidArgumentError(
+        "recommendation_id: must be the 32 lowercase hex digits of a "
+        "RecommendFor answer's recommendation_id");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<AudienceQuery> ValidateTargetAudienceRequest(

@@ -21,6 +21,10 @@ inline constexpr float kMaxBoost = 100;
 
 // INVALID_ARGUMENT with "field: reason" for the first problem found.
 absl::Status ValidateRecommendRequest(const v1::RecommendRequest& request);
+
+// INVALID_ARGUMENT naming recommendation_id unless `id` has the form
+// RecommendFor gives it (32 lowercase hex digits).
+absl::Status ValidateRecommendationId(absl::string_view id);
 // The request's also_exclude_types as a rule (interactions.h);
 // INVALID_ARGUMENT naming the entry for an unknown type, a return or a
 // type named twice.

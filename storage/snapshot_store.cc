@@ -523,6 +523,45 @@ absl::Status SnapshotStore::PublishErasures(const ErasureList& list) {
   return env_->SyncDir(dir_);
 }
 
+absl::Status SnapshotStore::PublishExperiments(
+    const std::vector<Experiment>& experiments) {
+  Encoder e;
+  e.PutU64(experiments.size());
+  for (const Experiment& x : experiments) {
+    Encoder one;
+    EncodeExperiment(x, &one);
+    e.PutString(one.buffer());
+  }
+  TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
+  const std::string tmp = absl::StrCat(dir_, "/EXPERIMENTS.tmp");
+  TAILOR_RETURN_IF_ERROR(env_->WriteFile(tmp, FrameSnapshotFile(e.buffer())));
+  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, dir_ + "/EXPERIMENTS"));
+  return env_->SyncDir(dir_);
+}
+
+absl::StatusOr<std::optional<std::vector<Experiment>>>
+SnapshotStore::ReadExperiments() const {
+  const std::string path = dir_ + "/EXPERIMENTS";
+  if (!env_->Exists(path)) return std::nullopt;
+  TAILOR_ASSIGN_OR_RETURN(const std::string payload, ReadFramed(env_, path));
+  Decoder d(payload);
+  uint64_t count;
+  if (!d.GetU64(&count) || count > payload.size()) {
+    return Corrupt(path, "bad count");
+  }
+  std::vector<Experiment> out(count);
+  for (Experiment& x : out) {
+    std::string one;
+    if (!d.GetString(&one)) return Corrupt(path, "truncated");
+    Decoder record(one);
+    if (!DecodeExperiment(&record, &x)) {
+      return Corrupt(path, "an experiment does not decode");
+    }
+  }
+  if (d.remaining() != 0) return Corrupt(path, "trailing bytes");
+  return out;
+}
+
 absl::StatusOr<ErasureList> SnapshotStore::ReadErasures() const {
   const std::string path = dir_ + "/ERASURES";
   if (!env_->Exists(path)) return ErasureList();

@@ -20,10 +20,12 @@
 #ifndef TAILOR_STORAGE_SNAPSHOT_STORE_H_
 #define TAILOR_STORAGE_SNAPSHOT_STORE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/experiments/experiment.h"
 #include "core/serving/snapshot.h"
 #include "storage/env.h"
 #include "storage/erasure_list.h"
@@ -78,6 +80,14 @@ class SnapshotStore {
   // The list ERASURES holds; empty when there is none. DATA_LOSS naming the
   // file when it is malformed.
   absl::StatusOr<ErasureList> ReadErasures() const;
+
+  // Replaces EXPERIMENTS with `experiments` (checksummed; atomically, as
+  // CURRENT): the writer's experiments, for the read replicas to follow.
+  absl::Status PublishExperiments(const std::vector<Experiment>& experiments);
+  // The list EXPERIMENTS holds; nullopt when there is none. DATA_LOSS
+  // naming the file when it is damaged.
+  absl::StatusOr<std::optional<std::vector<Experiment>>> ReadExperiments()
+      const;
 
   const std::string& dir() const { return dir_; }
 

@@ -381,7 +381,9 @@ TEST_P(KubernetesTest, PathFlagsLieOnVolumesOfTheRightKind) {
                {"tokens_file", {"secret", false}},
                {"tls_cert_file", {"secret", false}},
                {"tls_key_file", {"secret", false}},
-               {"tls_client_ca_file", {"secret", false}}};
+               {"tls_client_ca_file", {"secret", false}},
+               {"writer_ca_file", {"secret", false}},
+               {"writer_token_file", {"secret", false}}};
       if (!read_only_replica) needs["data_dir"] = {"claim", true};
     } else {
       needs = {{"events", {"claim", false}},
@@ -542,6 +544,25 @@ TEST_P(KubernetesTest, ServicesAndMonitoringPointAtPortsThatExist) {
   ASSERT_TRUE(services.contains("tailor-writer"));
   EXPECT_TRUE(
       Bool(*services["tailor-writer"], "spec.publishNotReadyAddresses"));
+  // Read replicas forward their exposures to the writer's Service, on its
+  // gRPC port.
+  for (const Container& c : containers_) {
+    if (!IsServer(c) || !c.flags.contains("accept_events") ||
+        c.flags.at("accept_events") != "false") {
+      continue;
+    }
+    SCOPED_TRACE(c.workload);
+    ASSERT_TRUE(c.flags.contains("writer_address"));
+    std::string port;
+    for (const Value& p :
+         List(*services["tailor-writer"], "spec.ports").values()) {
+      if (Str(p, "name") == "grpc") {
+        port = absl::StrCat(static_cast<int>(At(p, "port")->number_value()));
+      }
+    }
+    EXPECT_EQ(c.flags.at("writer_address"),
+              absl::StrCat("tailor-writer:", port));
+  }
 
   const auto monitors = OfKind("ServiceMonitor");
   ASSERT_EQ(monitors.size(), 1u);

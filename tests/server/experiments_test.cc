@@ -177,6 +177,131 @@ TEST_F(ExperimentsTest, DefinitionsSurviveARestartAndASwap) {
   EXPECT_THAT(Names(true), UnorderedElementsAre("checkout", "homepage"));
 }
 
+// A read replica follows the writer's experiments through the snapshot
+// directory, assigns each shopper the arm the writer does, and forwards
+// the exposures it logs to the writer, whose results count them.
+TEST_F(ExperimentsTest,
+       ReplicasFollowTheWritersExperimentsAndForwardExposures) {
+  StartServer();  // the writer
+  const std::string writer = absl::StrCat("127.0.0.1:", server_->port());
+  ServerOptions options = Options();
+  options.data_dir = dir_.Join("replica-data");
+  options.accept_events = false;
+  options.writer.address = writer;
+  auto replica = TailorServer::Start(options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  auto replica_channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*replica)->port()),
+                          grpc::InsecureChannelCredentials());
+  TailorClient at_replica(replica_channel, absl::Seconds(10));
+  ASSERT_TRUE(Client().CreateExperiment(HomePage("homepage", 5000, 5000)).ok());
+  // Not before its next refresh.
+  EXPECT_EQ(at_replica.ListExperiments(false)->experiments_size(), 0);
+  ASSERT_TRUE((*replica)->RefreshSnapshot().ok());
+  auto listed = at_replica.ListExperiments(false);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->experiments_size(), 1);
+  EXPECT_EQ(listed->experiments(0).name(), "homepage");
+  // Still unchangeable there.
+  EXPECT_EQ(at_replica.StopExperiment("homepage").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The same arm on both servers; half of the shoppers ask the replica.
+  constexpr int kShoppers = 40;
+  for (int u = 0; u < kShoppers; ++u) {
+    const std::string user = absl::StrCat("visitor", u);
+    v1::RecommendRequest req;
+    req.set_user_id(user);
+    req.set_count(2);
+    auto from_replica = at_replica.Recommend(req);
+    ASSERT_TRUE(from_replica.ok()) << from_replica.status();
+    EXPECT_EQ(from_replica->experiment(), "homepage");
+    if (u % 2 == 0) {
+      EXPECT_EQ(Ask(user, 2).arm(), from_replica->arm()) << user;
+    }
+  }
+  // ExportUser flushes the replica's log, which forwards to the writer;
+  // the replica keeps none.
+  auto exported = at_replica.ExportUser("visitor1");
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  EXPECT_EQ(exported->exposures_size(), 0);
+  auto at_writer = Client().ExportUser("visitor1");
+  ASSERT_TRUE(at_writer.ok()) << at_writer.status();
+  ASSERT_EQ(at_writer->exposures_size(), 1);
+  EXPECT_EQ(at_writer->exposures(0).experiment(), "homepage");
+  v1::GetExperimentResultsRequest results_request;
+  results_request.set_name("homepage");
+  auto results = Client().GetExperimentResults(results_request);
+  ASSERT_TRUE(results.ok()) << results.status();
+  int shoppers = 0, exposures = 0;
+  for (const v1::ArmResults& arm : results->arms()) {
+    shoppers += arm.shoppers();
+    exposures += arm.exposures();
+  }
+  EXPECT_EQ(shoppers, kShoppers);
+  EXPECT_EQ(exposures, kShoppers + kShoppers / 2);
+}
+
+// RecordExposures stores all of a batch or, for one bad exposure, none,
+// naming it; a replica refuses it.
+TEST_F(ExperimentsTest, RecordExposuresChecksEveryExposure) {
+  StartServer();
+  ASSERT_TRUE(Client().CreateExperiment(HomePage("homepage", 5000, 5000)).ok());
+  auto admin = v1::Admin::NewStub(channel_);
+  v1::RecordExposuresRequest req;
+  for (int k = 0; k < 2; ++k) {
+    v1::ForwardedExposure* f = req.add_exposures();
+    f->set_user_id(absl::StrCat("shopper", k));
+    v1::LoggedExposure* x = f->mutable_exposure();
+    x->set_recommendation_id(std::string(31, 'a') + std::to_string(k));
+    x->set_experiment("homepage");
+    x->set_arm("als");
+    x->set_strategy("als");
+    x->set_timestamp(1700000000);
+    x->set_probability(0.5);
+    x->add_item_ids("A");
+  }
+  auto call = [&](const v1::RecordExposuresRequest& r,
+                  v1::RecordExposuresResponse* out) {
+    grpc::ClientContext ctx;
+    return admin->RecordExposures(&ctx, r, out);
+  };
+  v1::RecordExposuresRequest bad = req;
+  bad.mutable_exposures(1)->mutable_exposure()->set_arm("treatment");
+  v1::RecordExposuresResponse resp;
+  grpc::Status s = call(bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("exposures[1].arm: experiment 'homepage' has no arm "
+                        "'treatment'"));
+  bad = req;
+  bad.mutable_exposures(0)->mutable_exposure()->set_probability(0);
+  EXPECT_THAT(call(bad, &resp).error_message(),
+              HasSubstr("exposures[0].probability: must be in (0, 1]"));
+  bad = req;
+  bad.mutable_exposures(0)->mutable_exposure()->set_experiment("other");
+  EXPECT_THAT(call(bad, &resp).error_message(),
+              HasSubstr("exposures[0].experiment: no experiment 'other'"));
+  EXPECT_EQ(Client().ExportUser("shopper0")->exposures_size(), 0);
+  // Twice: stored once.
+  ASSERT_TRUE(call(req, &resp).ok());
+  EXPECT_EQ(resp.stored(), 2);
+  ASSERT_TRUE(call(req, &resp).ok());
+  auto exported = Client().ExportUser("shopper1");
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  ASSERT_EQ(exported->exposures_size(), 1);
+  EXPECT_EQ(exported->exposures(0).recommendation_id(),
+            std::string(31, 'a') + "1");
+  EXPECT_EQ(exported->exposures(0).probability(), 0.5);
+  // A replica stores none.
+  StopServer();
+  accept_events_ = false;
+  StartServer();
+  admin = v1::Admin::NewStub(channel_);
+  s = call(req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("does not store exposures"));
+}
+
 TEST_F(ExperimentsTest, AReadReplicaListsButDoesNotChange) {
   accept_events_ = false;
   StartServer();

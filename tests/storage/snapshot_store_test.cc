@@ -280,6 +280,44 @@ TEST(SnapshotStoreTest, OlderFormatsLoadAndNewerAreRefused) {
   EXPECT_THAT(st.message(), HasSubstr("format 10"));
 }
 
+// The writer's experiments for the read replicas: absent until published,
+// then exactly what was published; a damaged file is refused by name.
+TEST(SnapshotStoreTest, ExperimentsRoundTripThroughTheDirectory) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  auto none = store.ReadExperiments();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  Experiment a;
+  a.name = "homepage";
+  a.salt = "homepage-salt";
+  a.arms = {{.name = "control",
+             .strategy = "popularity",
+             .share = 5000,
+             .control = true},
+            {.name = "ease", .strategy = "ease", .share = 5000}};
+  a.created_unix = 1700000000;
+  Experiment b = a;
+  b.name = "checkout";
+  b.salt = "checkout-salt";
+  b.state = ExperimentState::kStopped;
+  ASSERT_TRUE(store.PublishExperiments({a, b}).ok());
+  auto read = store.ReadExperiments();
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_TRUE(read->has_value());
+  ASSERT_EQ((*read)->size(), 2u);
+  EXPECT_EQ((**read)[0].name, "homepage");
+  EXPECT_EQ((**read)[0].arms[1].strategy, "ease");
+  EXPECT_EQ((**read)[1].state, ExperimentState::kStopped);
+  ASSERT_TRUE(store.PublishExperiments({}).ok());
+  EXPECT_TRUE(store.ReadExperiments()->value().empty());
+  ASSERT_TRUE(
+      Env::Default()->WriteFile(dir.path() + "/EXPERIMENTS", "garbage").ok());
+  absl::Status st = store.ReadExperiments().status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(st.message(), HasSubstr("EXPERIMENTS"));
+}
+
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {
   TempDir dir;
   SnapshotStore store(Env::Default(), dir.path());
