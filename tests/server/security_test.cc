@@ -7,15 +7,19 @@
 #include <fstream>
 #include <thread>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "server/access_tokens.h"
 #include "tailor/v1/admin.grpc.pb.h"
 #include "tests/server/scrape.h"
 #include "tests/server/server_fixture.h"
 #include "tools/channel/secure_channel.h"
+#include "tools/cli/client.h"
 
 namespace tailor {
 namespace {
+
+using ::testing::HasSubstr;
 
 bool HaveOpenssl() {
   return std::system("openssl version >/dev/null 2>&1") == 0;
@@ -172,9 +176,11 @@ TEST_F(SecurityTest, EveryMethodChecksItsRoleAndNeverEchoesTheToken) {
   ASSERT_NE(admin, nullptr);
   ASSERT_GE(admin->method_count(), 5);
   for (int i = 0; i < admin->method_count(); ++i) {
+    // A read replica's forwarded exposures come with an ingest token.
+    const bool ingest = admin->method(i)->name() == "RecordExposures";
     methods.push_back(
         {absl::StrCat("/tailor.v1.Admin/", admin->method(i)->name()),
-         kRoleAdmin});
+         ingest ? kRoleIngest : kRoleAdmin});
   }
   struct Caller {
     std::string token;
@@ -307,6 +313,87 @@ TEST_F(SecurityTest, TlsWithTheRightCaOnlyAndMutualTlsNeedsAClientCertificate) {
   // Plain text to a TLS port.
   auto plain = Channel(ClientSecurity());
   EXPECT_EQ(CallRaw(plain, recommend), grpc::UNAVAILABLE);
+}
+
+// A read replica reaches the writer over TLS, checking the writer's
+// certificate against the CA it is given, with an ingest token: its
+// exposures are stored there. Plaintext beyond loopback and unreadable
+// files are refused at start, naming the flag.
+TEST_F(SecurityTest, AReplicaForwardsExposuresOverTlsWithAnIngestToken) {
+  if (!HaveOpenssl()) GTEST_SKIP() << "the openssl command is not installed";
+  const std::string d = dir_.path();
+  ASSERT_TRUE(MakeCa(d, "ca") && MakeLeaf(d, "ca", "server"));
+  testing::WriteTextFile(dir_.Join("tokens"), TokensFile());
+  testing::WriteTextFile(dir_.Join("replica-token"),
+                         absl::StrCat(kIngestToken, "\n"));
+  ASSERT_TRUE(Start([&](ServerOptions* o) {
+                o->tls.cert_file = d + "/server.pem";
+                o->tls.key_file = d + "/server.key";
+                o->tokens_file = dir_.Join("tokens");
+              }).ok());
+  auto admin_channel = Channel([&] {
+    ClientSecurity s = Trusting(d + "/ca.pem");
+    s.token = kAdminToken;
+    return s;
+  }());
+  TailorClient writer(admin_channel, absl::Seconds(10));
+  v1::Experiment e;
+  e.set_name("homepage");
+  e.set_salt("homepage-salt");
+  for (const char* name : {"a", "b"}) {
+    v1::ExperimentArm* arm = e.add_arms();
+    arm->set_name(name);
+    arm->set_strategy("popularity");
+    arm->set_share_bp(5000);
+  }
+  auto created = writer.CreateExperiment(e);
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  ServerOptions replica_options = Options();
+  replica_options.data_dir = dir_.Join("replica-data");
+  replica_options.accept_events = false;
+  replica_options.writer.address = absl::StrCat("localhost:", server_->port());
+  replica_options.writer.ca_file = d + "/ca.pem";
+  replica_options.writer.token_file = dir_.Join("replica-token");
+  auto replica = TailorServer::Start(replica_options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  TailorClient at_replica(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*replica)->port()),
+                          grpc::InsecureChannelCredentials()),
+      absl::Seconds(10));
+  v1::RecommendRequest req;
+  req.set_user_id("visitor");
+  auto answer = at_replica.Recommend(req);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->experiment(), "homepage");
+  ASSERT_TRUE(at_replica.ExportUser("visitor").ok());  // flushes: forwarded
+  auto exported = writer.ExportUser("visitor");
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  ASSERT_EQ(exported->exposures_size(), 1);
+  EXPECT_EQ(exported->exposures(0).recommendation_id(),
+            answer->recommendation_id());
+
+  // Refused at start, naming the flag.
+  replica->reset();
+  ServerOptions bad = replica_options;
+  bad.writer.ca_file = "";
+  bad.writer.address = "10.0.0.5:8980";
+  absl::Status s = TailorServer::Start(bad).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--writer_ca_file"));
+  bad = replica_options;
+  bad.writer.ca_file = d + "/missing.pem";
+  s = TailorServer::Start(bad).status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--writer_ca_file"));
+  bad = replica_options;
+  bad.writer.token_file = d + "/missing-token";
+  s = TailorServer::Start(bad).status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--writer_token_file"));
+  bad = replica_options;
+  bad.accept_events = true;
+  s = TailorServer::Start(bad).status();
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("--writer_address: only for read replicas"));
 }
 
 TEST_F(SecurityTest, AReplacedCertificateIsServedWithoutARestart) {
