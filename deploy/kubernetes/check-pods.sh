@@ -151,21 +151,25 @@ eventually() {
   return 1
 }
 
-# The Secrets: three tokens, and a certificate for the Service's name.
-mkdir -p "$WORK/secrets/tailor-tokens" "$WORK/secrets/tailor-tls"
+# The Secrets: four tokens (the replicas' own ingest token among them),
+# and a certificate for the Services' names.
+mkdir -p "$WORK/secrets/tailor-tokens" "$WORK/secrets/tailor-tls" \
+  "$WORK/secrets/tailor-replica-token"
 declare -A TOKEN
-for who in read ingest admin; do
+for who in read ingest admin replicas; do
   TOKEN[$who]=$(openssl rand -hex 32)
   printf '%s %s sha256:%s\n' "$who" "$who" \
     "$(printf %s "${TOKEN[$who]}" | sha256sum | cut -d' ' -f1)" \
     >>"$WORK/secrets/tailor-tokens/tokens"
 done
+sed -i 's/^replicas replicas /replicas ingest /' "$WORK/secrets/tailor-tokens/tokens"
+printf '%s\n' "${TOKEN[replicas]}" >"$WORK/secrets/tailor-replica-token/token"
 tls="$WORK/secrets/tailor-tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=tailor-ca \
   -keyout "$WORK/ca.key" -out "$tls/ca.crt" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj /CN=tailor.tailor.svc \
   -keyout "$tls/tls.key" -out "$WORK/tls.csr" 2>/dev/null
-printf 'subjectAltName=DNS:tailor.tailor.svc\n' >"$WORK/san.ext"
+printf 'subjectAltName=DNS:tailor.tailor.svc,DNS:tailor-writer\n' >"$WORK/san.ext"
 openssl x509 -req -in "$WORK/tls.csr" -CA "$tls/ca.crt" -CAkey "$WORK/ca.key" \
   -CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$tls/tls.crt" 2>/dev/null
 chgrp -R 10001 "$WORK/secrets"
