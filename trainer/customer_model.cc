@@ -9,6 +9,9 @@
 #include "absl/time/time.h"
 #include "core/base/interactions.h"
 #include "core/base/status_macros.h"
+#include "core/models/popularity.h"
+#include "core/models/scorer.h"
+#include "trainer/evaluation.h"
 
 namespace tailor {
 
@@ -39,6 +42,60 @@ std::vector<std::vector<int32_t>> ClusterPopularItems(
     out[c] = std::move(items);
   }
   return out;
+}
+
+namespace {
+
+// The segment-popularity strategy as a Scorer: the user's cluster's list
+// first (by rank), then every item by popularity.
+class SegmentPopularityScorer : public Scorer {
+ public:
+  SegmentPopularityScorer(std::vector<std::vector<int32_t>> lists,
+                          std::vector<int32_t> assignment,
+                          std::vector<float> popularity)
+      : lists_(std::move(lists)),
+        assignment_(std::move(assignment)),
+        popularity_(std::move(popularity)) {
+    float top = 0;
+    for (float p : popularity_) top = std::max(top, p);
+    // Popularity scaled into [0, 1): below every list entry.
+    for (float& p : popularity_) p /= top + 1;
+  }
+  int32_t num_items() const override {
+    return static_cast<int32_t>(popularity_.size());
+  }
+  void Score(int32_t user, HistoryView,
+             absl::Span<float> scores) const override {
+    std::copy(popularity_.begin(), popularity_.end(), scores.begin());
+    if (user < 0 || user >= static_cast<int32_t>(assignment_.size())) return;
+    const int32_t c = assignment_[user];
+    if (c < 0 || c >= static_cast<int32_t>(lists_.size())) return;
+    const std::vector<int32_t>& list = lists_[c];
+    const float n = static_cast<float>(list.size());
+    for (size_t rank = 0; rank < list.size(); ++rank) {
+      scores[list[rank]] = 1 + (n - static_cast<float>(rank)) / n;
+    }
+  }
+
+ private:
+  std::vector<std::vector<int32_t>> lists_;
+  std::vector<int32_t> assignment_;
+  std::vector<float> popularity_;
+};
+
+}  // namespace
+
+RankingMetrics ScoreSegmentPopularity(const InteractionSplit& split,
+                                      const std::vector<int32_t>& assignment,
+                                      int k, int count, int top_k) {
+  TrainingHistory train;
+  train.row_ptr = split.train.row_ptr;
+  train.item = split.train.item;
+  train.flags = split.train.flags;
+  const SegmentPopularityScorer scorer(
+      ClusterPopularItems(train, assignment, k, split.train.num_items(), count),
+      assignment, ComputePopularity(split.train));
+  return ScoreRankings(scorer, split.train, split.test, top_k).Mean();
 }
 
 absl::Status AddCustomerSegments(const TrainingInput& input,
@@ -137,6 +194,20 @@ absl::Status AddCustomerSegments(const TrainingInput& input,
           : ClusterPopularItems(snapshot->history, model_cluster, seg.k,
                                 model.items.size(),
                                 o.popular_items_per_cluster);
+  if (o.validation != nullptr &&
+      o.validation->train.num_users() ==
+          static_cast<int32_t>(model.users.size()) &&
+      o.validation->train.num_items() ==
+          static_cast<int32_t>(model.items.size())) {
+    const RankingMetrics m =
+        ScoreSegmentPopularity(*o.validation, model_cluster, seg.k,
+                               o.popular_items_per_cluster, o.validation_k);
+    facts.push_back(
+        {absl::StrCat("validation_segment_popularity_ndcg@", o.validation_k),
+         absl::StrFormat("%.4f", m.ndcg)});
+    say(absl::StrFormat("strategy segment-popularity: validation NDCG@%d %.4f",
+                        o.validation_k, m.ndcg));
+  }
   out.clusters.resize(seg.k);
   for (int c = 0; c < seg.k; ++c) {
     out.clusters[c].descriptor = seg.descriptors[c];

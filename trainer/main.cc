@@ -679,6 +679,10 @@ absl::Status Train(Context& context) {
       customers.propensity = PropensityFromFlags();
       customers.segmentation =
           SegmentationFromFlags(context.als, input.weights);
+      if (result.validation.has_value()) {
+        customers.validation = &*result.validation;
+        customers.validation_k = training.tune.k;
+      }
       TAILOR_RETURN_IF_ERROR(
           tailor::AddCustomerSegments(input, customers, &result.snapshot, Log));
     } else {

@@ -301,6 +301,7 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
     TAILOR_ASSIGN_OR_RETURN(result.tuning,
                             TuneServedModel(m, options.algorithm, options.als,
                                             options.bpr, tuning, progress));
+    result.validation = ValidationSplit(m);
     algorithm = result.tuning->algorithm;
     als = result.tuning->als;
     bpr_options = result.tuning->bpr;

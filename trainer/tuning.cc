@@ -290,6 +290,10 @@ std::string TunedParamsText(const TuneResult& result) {
   return ParamsOf(result.algorithm, result.als, result.bpr);
 }
 
+InteractionSplit ValidationSplit(const InteractionMatrix& all) {
+  return SplitTemporalPerUser(all, kValidationFraction);
+}
+
 absl::StatusOr<TuneResult> TuneServedModel(
     const InteractionMatrix& all, ServedAlgorithm algorithm,
     const AlsOptions& als, const BprOptions& bpr, const TuneOptions& options,
@@ -309,7 +313,7 @@ absl::StatusOr<TuneResult> TuneServedModel(
   // each next one the latest 20% of what the previous trained on. Few
   // shoppers make a noisy validation score: they get more folds.
   std::vector<InteractionSplit> folds;
-  folds.push_back(SplitTemporalPerUser(all, kValidationFraction));
+  folds.push_back(ValidationSplit(all));
   if (folds[0].test.nnz() == 0) {
     return absl::FailedPreconditionError(
         "tuning: no shopper has two or more items to hold one out for "

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "core/base/interactions.h"
 #include "core/eval/metrics.h"
+#include "core/eval/splits.h"
 #include "core/models/als.h"
 #include "core/models/bpr.h"
 #include "core/models/scorer.h"
@@ -98,6 +99,10 @@ struct TuneResult {
   int64_t validation_pairs = 0;     // over every fold
   double seconds = 0;
 };
+
+// The first validation fold tuning scores on: per shopper, the latest 20%
+// of their items held out of `all`.
+InteractionSplit ValidationSplit(const InteractionMatrix& all);
 
 // "factors=32 regularization=30 ..." for the chosen algorithm's options.
 std::string TunedParamsText(const TuneResult& result);

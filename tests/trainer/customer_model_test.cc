@@ -9,12 +9,17 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/interactions.h"
+#include "core/models/popularity.h"
+#include "core/models/scorer.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "tools/datagen/store_generator.h"
+#include "trainer/evaluation.h"
+#include "trainer/tuning.h"
 
 namespace tailor {
 namespace {
@@ -62,7 +67,25 @@ TEST(CustomerModelTest, EveryShopperGetsARecordAndScoresTrackTheLifecycle) {
   CustomerModelOptions options;
   options.segmentation.k = 4;
   options.popular_items_per_cluster = 20;
+  // The validation split tuning would score on (the same load of the same
+  // files indexes users and items as the training did).
+  auto loaded = LoadInteractions(input);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const InteractionSplit split = ValidationSplit(loaded->interactions);
+  options.validation = &split;
   ASSERT_TRUE(AddCustomerSegments(input, options, &snapshot).ok());
+  // The segment-popularity strategy scored on it, beating popularity on
+  // the generator's planted tastes.
+  const StaticScorer popular(ComputePopularity(split.train));
+  const double popularity =
+      ScoreRankings(popular, split.train, split.test, 10).Mean().ndcg;
+  double segment_popularity = -1;
+  for (const auto& [key, value] : snapshot.info) {
+    if (key == "validation_segment_popularity_ndcg@10") {
+      ASSERT_TRUE(absl::SimpleAtod(value, &segment_popularity)) << value;
+    }
+  }
+  EXPECT_GT(segment_popularity, popularity);
   ASSERT_TRUE(snapshot.Validate().ok()) << snapshot.Validate();
   const CustomerSegments& seg = snapshot.segments;
   ASSERT_EQ(seg.users.size(), 1500);
