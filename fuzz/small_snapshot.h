@@ -1,8 +1,8 @@
 // The snapshot the fuzzers serve and mutate: the server tests' tiny one
 // (two shoppers, six items, two of them in the catalog, two factors,
 // training histories) with fold-in parameters, a bought-together rule, two
-// customer records in one cluster, an IVF partition of the items and a
-// cold-start map.
+// customer records in one cluster, an IVF partition of the items, a
+// cold-start map, and the recent-popularity and EASE strategies' data.
 #ifndef TAILOR_FUZZ_SMALL_SNAPSHOT_H_
 #define TAILOR_FUZZ_SMALL_SNAPSHOT_H_
 
@@ -55,6 +55,14 @@ inline Snapshot SmallSnapshot() {
     parts.weights << 0.1, 0.1, 2, 0, 0.5, 0.5, 0, 1, 1, 0, 0.3, 0, 0, 0.3;
     s.attributes = std::make_shared<const AttributeMap>(
         *AttributeMap::FromParts(std::move(parts)));
+  }
+  s.model.recent_popularity = {0, 3, 0, 1, 0, 2};
+  {
+    RowMatrix ease = RowMatrix::Zero(6, 6);
+    ease(0, 2) = 0.5f;
+    ease(1, 3) = 0.25f;
+    ease(0, 4) = -0.125f;
+    s.model.ease = std::make_shared<const RowMatrix>(std::move(ease));
   }
   return s;
 }

@@ -100,7 +100,11 @@ void Serve(Snapshot snapshot) {
     request.set_count(4);
     request.set_diversity(0.5f);
     v1::RecommendResponse response;
-    (void)service.Recommend(request, &response);
+    // The model, and the strategies the snapshot's own data serves.
+    for (const char* strategy : {"", "ease", "recent-popularity"}) {
+      request.set_strategy(strategy);
+      (void)service.Recommend(request, &response);
+    }
     v1::GetSegmentRequest segment;
     segment.set_user_id(user);
     v1::Segment answer;

@@ -31,15 +31,15 @@ absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
   return out;
 }
 
-bool Serves(const ServingState& state, absl::string_view strategy) {
-  const Model& model = state.recommender->model();
+bool Serves(const ServingState& state, absl::string_view model,
+            absl::string_view strategy) {
   switch (KindOf(strategy)) {
     case StrategyKind::kModel:
-      return strategy == ModelStrategy(state);
+      return strategy == model;
     case StrategyKind::kRecentPopularity:
-      return !model.recent_popularity.empty();
+      return !state.recommender->model().recent_popularity.empty();
     case StrategyKind::kEase:
-      return model.ease != nullptr;
+      return state.recommender->model().ease != nullptr;
     default:
       return true;
   }
@@ -63,8 +63,8 @@ absl::StatusOr<StrategyChoice> ChooseStrategy(
     const ServingState& state, absl::string_view user_id, int64_t now_unix) {
   StrategyChoice choice;
   const std::string model = ModelStrategy(state);
-  auto served = [&state](absl::string_view strategy) {
-    return Serves(state, strategy);
+  auto served = [&state, &model](absl::string_view strategy) {
+    return Serves(state, model, strategy);
   };
   if (!requested.empty()) {
     if (!served(requested)) {

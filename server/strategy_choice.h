@@ -71,8 +71,10 @@ struct StrategyChoice {
   const ExperimentArm* settings = nullptr;
 };
 
-// Whether `state` serves `strategy` (one of ServedStrategies(&state)).
-bool Serves(const ServingState& state, absl::string_view strategy);
+// Whether `state`, whose model's strategy is `model` (ModelStrategy),
+// serves `strategy` (one of ServedStrategies(&state)).
+bool Serves(const ServingState& state, absl::string_view model,
+            absl::string_view strategy);
 
 // `requested` when set (INVALID_ARGUMENT naming `strategy` unless served).
 // Otherwise the first experiment of `experiments` (oldest first; null:
