@@ -97,7 +97,9 @@ absl::StatusOr<std::unique_ptr<TailorServer>> TailorServer::Start(
                              .follow_erasures = !options.accept_events,
                              .follow_experiments = options.accept_events
                                                        ? nullptr
-                                                       : s->experiments_.get()},
+                                                       : s->experiments_.get(),
+                             .publish_live_catalog = options.accept_events,
+                             .follow_live_catalog = !options.accept_events},
       s->snapshots_.get(), s->store_.get(), &s->holder_, env,
       [self](const ServingState&) { self->SetServing(true); }, metrics);
 

@@ -109,6 +109,7 @@ absl::Status SnapshotManager::RefreshLocked() {
     return s;
   }
   FollowExperimentsLocked();
+  ShareLiveCatalogLocked();
   absl::StatusOr<std::string> current = snapshots_->CurrentVersion();
   std::shared_ptr<const ServingState> active = holder_->Get();
   if (!current.ok()) {
@@ -211,6 +212,62 @@ void SnapshotManager::FollowExperimentsLocked() {
     return;
   }
   if (list->has_value()) book->Follow(**std::move(list));
+}
+
+namespace {
+
+uint64_t LastSeq(const std::vector<LiveItem>& entries) {
+  uint64_t last = 0;
+  for (const LiveItem& e : entries) last = std::max(last, e.seq);
+  return last;
+}
+
+}  // namespace
+
+void SnapshotManager::ShareLiveCatalogLocked() {
+  if (options_.publish_live_catalog) {
+    absl::StatusOr<std::vector<LiveItem>> live = store_->LoadLiveCatalog();
+    if (!live.ok()) {
+      LogError(absl::StrCat("cannot read the live catalog to publish: ",
+                            live.status().ToString()));
+      return;
+    }
+    const uint64_t last = LastSeq(*live);
+    if (last <= live_catalog_seq_) return;
+    if (absl::Status s = snapshots_->PublishLiveCatalog(*live); !s.ok()) {
+      LogError(absl::StrCat(
+          "cannot publish the live catalog for the read replicas "
+          "(LIVE_CATALOG in the snapshot directory; tried again at the next "
+          "refresh): ",
+          s.ToString()));
+      return;
+    }
+    live_catalog_seq_ = last;
+  }
+  if (options_.follow_live_catalog) {
+    absl::StatusOr<std::optional<std::vector<LiveItem>>> list =
+        snapshots_->ReadLiveCatalog();
+    if (!list.ok()) {
+      LogError(absl::StrCat("cannot take on the writer's live catalog: ",
+                            list.status().ToString()));
+      return;
+    }
+    if (!list->has_value()) return;
+    const uint64_t last = LastSeq(**list);
+    if (last <= live_catalog_seq_) return;
+    if (absl::Status s = store_->AdoptLiveCatalog(**list); !s.ok()) {
+      LogError(absl::StrCat("cannot store the writer's live catalog: ",
+                            s.ToString()));
+      return;
+    }
+    live_catalog_seq_ = last;
+    if (std::shared_ptr<const ServingState> active = holder_->Get()) {
+      if (absl::Status s = NoteCatalog(*active, store_); !s.ok()) {
+        LogError(absl::StrCat("cannot lay the writer's live catalog: ",
+                              s.ToString()));
+      }
+    }
+  }
 }
 
 absl::Status SnapshotManager::FollowErasuresLocked() {

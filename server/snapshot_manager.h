@@ -46,6 +46,13 @@ struct SnapshotManagerOptions {
   // (SnapshotStore::ReadExperiments, ExperimentBook::Follow). Must outlive
   // the manager.
   ExperimentBook* follow_experiments = nullptr;
+  // The live catalog between the same servers: the writer publishes its
+  // store's live catalog there (SnapshotStore::PublishLiveCatalog) at
+  // every refresh after it changed (`publish_live_catalog`); read replicas
+  // adopt a newer one into their store at every refresh and lay it over
+  // the active state's catalog (`follow_live_catalog`).
+  bool publish_live_catalog = false;
+  bool follow_live_catalog = false;
 };
 
 // Loads a snapshot version, validates it and builds its ServingState off
@@ -118,6 +125,9 @@ class SnapshotManager {
   // follow_experiments: takes the snapshot directory's experiments into
   // the book (a failure is logged; the book keeps what it had).
   void FollowExperimentsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
+  // publish_live_catalog / follow_live_catalog (failures are logged and
+  // tried again at the next refresh).
+  void ShareLiveCatalogLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // Rebuilds the active state when the store's erasure list outgrew it.
   absl::Status RebuildIfErasedLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
@@ -138,6 +148,9 @@ class SnapshotManager {
 
   Mutex refresh_mu_;
   std::string failed_version_ ABSL_GUARDED_BY(refresh_mu_);
+  // The highest live-catalog entry number published (the writer) or
+  // adopted (a replica).
+  uint64_t live_catalog_seq_ ABSL_GUARDED_BY(refresh_mu_) = 0;
   std::atomic<int64_t> failures_{0};
 
   // Frees the states a swap replaces and returns the memory a load or a

@@ -50,6 +50,17 @@ absl::StatusOr<CatalogWrite> MemoryStateStore::ChangeCatalog(
   return write;
 }
 
+absl::Status MemoryStateStore::AdoptLiveCatalog(
+    absl::Span<const LiveItem> entries) {
+  MutexLock lock(&mu_);
+  for (const LiveItem& entry : entries) {
+    auto [it, inserted] = live_catalog_.try_emplace(entry.item.item_id, entry);
+    if (!inserted && it->second.seq <= entry.seq) it->second = entry;
+    live_catalog_seq_ = std::max(live_catalog_seq_, entry.seq);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<LiveItem>> MemoryStateStore::LoadLiveCatalog() {
   MutexLock lock(&mu_);
   std::vector<LiveItem> out;

@@ -30,6 +30,7 @@ class MemoryStateStore : public StateStore {
   absl::StatusOr<std::vector<Item>> LoadCatalog() override;
   absl::StatusOr<CatalogWrite> ChangeCatalog(
       absl::Span<const CatalogChange> changes, int64_t now_unix) override;
+  absl::Status AdoptLiveCatalog(absl::Span<const LiveItem> entries) override;
   absl::StatusOr<std::vector<LiveItem>> LoadLiveCatalog() override;
   absl::Status PutHistories(absl::Span<const std::string> ids,
                             absl::Span<const UserHistory> histories) override;

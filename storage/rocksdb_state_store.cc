@@ -555,20 +555,52 @@ class RocksDbStateStore : public StateStore {
     return items;
   }
 
+  // The number of the last live-catalog entry stored, read once.
+  absl::Status LoadLiveSeqLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(catalog_mu_) {
+    if (live_catalog_seq_.has_value()) return absl::OkStatus();
+    TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> last,
+                            GetMeta(kLiveCatalogSeqMeta));
+    uint64_t seq = 0;
+    if (last.has_value() && !absl::SimpleAtoi(*last, &seq)) {
+      return absl::DataLossError(
+          absl::StrCat("rocksdb: meta key ", kLiveCatalogSeqMeta,
+                       " is not a number: '", *last, "'"));
+    }
+    live_catalog_seq_ = seq;
+    return absl::OkStatus();
+  }
+
+  absl::Status AdoptLiveCatalog(absl::Span<const LiveItem> entries) override {
+    MutexLock lock(&catalog_mu_);
+    TAILOR_RETURN_IF_ERROR(LoadLiveSeqLocked());
+    if (entries.empty()) return absl::OkStatus();
+    TAILOR_ASSIGN_OR_RETURN(const std::vector<LiveItem> held,
+                            ReadLiveCatalog(db_.get(), live_catalog()));
+    absl::flat_hash_map<absl::string_view, uint64_t> held_seq;
+    for (const LiveItem& h : held) held_seq[h.item.item_id] = h.seq;
+    rocksdb::WriteBatch batch;
+    uint64_t last = *live_catalog_seq_;
+    for (const LiveItem& entry : entries) {
+      if (auto it = held_seq.find(entry.item.item_id);
+          it != held_seq.end() && it->second > entry.seq) {
+        continue;
+      }
+      Encoder e;
+      EncodeLiveItem(entry, &e);
+      batch.Put(live_catalog(), entry.item.item_id, e.buffer());
+      last = std::max(last, entry.seq);
+    }
+    if (batch.Count() == 0) return absl::OkStatus();
+    batch.Put(meta(), ToSlice(kLiveCatalogSeqMeta), absl::StrCat(last));
+    TAILOR_RETURN_IF_ERROR(Write(&batch, "adopting the writer's live catalog"));
+    live_catalog_seq_ = last;
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<CatalogWrite> ChangeCatalog(
       absl::Span<const CatalogChange> changes, int64_t now_unix) override {
     MutexLock lock(&catalog_mu_);
-    if (!live_catalog_seq_.has_value()) {
-      TAILOR_ASSIGN_OR_RETURN(std::optional<std::string> last,
-                              GetMeta(kLiveCatalogSeqMeta));
-      uint64_t seq = 0;
-      if (last.has_value() && !absl::SimpleAtoi(*last, &seq)) {
-        return absl::DataLossError(
-            absl::StrCat("rocksdb: meta key ", kLiveCatalogSeqMeta,
-                         " is not a number: '", *last, "'"));
-      }
-      live_catalog_seq_ = seq;
-    }
+    TAILOR_RETURN_IF_ERROR(LoadLiveSeqLocked());
     TAILOR_ASSIGN_OR_RETURN(
         CatalogWrite write,
         PlanCatalogChanges(

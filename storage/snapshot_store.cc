@@ -523,43 +523,91 @@ absl::Status SnapshotStore::PublishErasures(const ErasureList& list) {
   return env_->SyncDir(dir_);
 }
 
-absl::Status SnapshotStore::PublishExperiments(
-    const std::vector<Experiment>& experiments) {
-  Encoder e;
-  e.PutU64(experiments.size());
-  for (const Experiment& x : experiments) {
-    Encoder one;
-    EncodeExperiment(x, &one);
-    e.PutString(one.buffer());
-  }
+absl::Status SnapshotStore::ReplaceFramed(absl::string_view name,
+                                          absl::string_view payload) {
   TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
-  const std::string tmp = absl::StrCat(dir_, "/EXPERIMENTS.tmp");
-  TAILOR_RETURN_IF_ERROR(env_->WriteFile(tmp, FrameSnapshotFile(e.buffer())));
-  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, dir_ + "/EXPERIMENTS"));
+  const std::string path = absl::StrCat(dir_, "/", name);
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  TAILOR_RETURN_IF_ERROR(env_->WriteFile(tmp, FrameSnapshotFile(payload)));
+  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, path));
   return env_->SyncDir(dir_);
 }
 
-absl::StatusOr<std::optional<std::vector<Experiment>>>
-SnapshotStore::ReadExperiments() const {
-  const std::string path = dir_ + "/EXPERIMENTS";
+absl::StatusOr<std::optional<std::string>> SnapshotStore::ReadFramedIfAny(
+    absl::string_view name) const {
+  const std::string path = absl::StrCat(dir_, "/", name);
   if (!env_->Exists(path)) return std::nullopt;
-  TAILOR_ASSIGN_OR_RETURN(const std::string payload, ReadFramed(env_, path));
+  TAILOR_ASSIGN_OR_RETURN(std::string payload, ReadFramed(env_, path));
+  return payload;
+}
+
+namespace {
+
+// A list of records as one payload: the count, then each record (as
+// `encode` writes it) as a length-prefixed string.
+template <typename T, typename Encode>
+std::string EncodeRecords(const std::vector<T>& records, Encode encode) {
+  Encoder e;
+  e.PutU64(records.size());
+  for (const T& record : records) {
+    Encoder one;
+    encode(record, &one);
+    e.PutString(one.buffer());
+  }
+  return std::move(e.buffer());
+}
+
+// The records of an EncodeRecords payload read from `path`; DATA_LOSS
+// naming it when the payload is damaged.
+template <typename T, typename Decode>
+absl::StatusOr<std::vector<T>> DecodeRecords(const std::string& payload,
+                                             const std::string& path,
+                                             Decode decode) {
   Decoder d(payload);
   uint64_t count;
   if (!d.GetU64(&count) || count > payload.size()) {
     return Corrupt(path, "bad count");
   }
-  std::vector<Experiment> out(count);
-  for (Experiment& x : out) {
+  std::vector<T> out(count);
+  for (T& record : out) {
     std::string one;
     if (!d.GetString(&one)) return Corrupt(path, "truncated");
-    Decoder record(one);
-    if (!DecodeExperiment(&record, &x)) {
-      return Corrupt(path, "an experiment does not decode");
-    }
+    Decoder in(one);
+    if (!decode(&in, &record)) return Corrupt(path, "a record does not decode");
   }
   if (d.remaining() != 0) return Corrupt(path, "trailing bytes");
   return out;
+}
+
+}  // namespace
+
+absl::Status SnapshotStore::PublishExperiments(
+    const std::vector<Experiment>& experiments) {
+  return ReplaceFramed("EXPERIMENTS",
+                       EncodeRecords(experiments, EncodeExperiment));
+}
+
+absl::StatusOr<std::optional<std::vector<Experiment>>>
+SnapshotStore::ReadExperiments() const {
+  TAILOR_ASSIGN_OR_RETURN(const std::optional<std::string> payload,
+                          ReadFramedIfAny("EXPERIMENTS"));
+  if (!payload.has_value()) return std::nullopt;
+  return DecodeRecords<Experiment>(*payload, dir_ + "/EXPERIMENTS",
+                                   DecodeExperiment);
+}
+
+absl::Status SnapshotStore::PublishLiveCatalog(
+    const std::vector<LiveItem>& entries) {
+  return ReplaceFramed("LIVE_CATALOG", EncodeRecords(entries, EncodeLiveItem));
+}
+
+absl::StatusOr<std::optional<std::vector<LiveItem>>>
+SnapshotStore::ReadLiveCatalog() const {
+  TAILOR_ASSIGN_OR_RETURN(const std::optional<std::string> payload,
+                          ReadFramedIfAny("LIVE_CATALOG"));
+  if (!payload.has_value()) return std::nullopt;
+  return DecodeRecords<LiveItem>(*payload, dir_ + "/LIVE_CATALOG",
+                                 DecodeLiveItem);
 }
 
 absl::StatusOr<ErasureList> SnapshotStore::ReadErasures() const {

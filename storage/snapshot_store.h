@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/base/catalog_change.h"
 #include "core/experiments/experiment.h"
 #include "core/serving/snapshot.h"
 #include "storage/env.h"
@@ -89,9 +90,24 @@ class SnapshotStore {
   absl::StatusOr<std::optional<std::vector<Experiment>>> ReadExperiments()
       const;
 
+  // Replaces LIVE_CATALOG with `entries` (checksummed; atomically): the
+  // writer's live catalog (StateStore::LoadLiveCatalog), for the read
+  // replicas to adopt.
+  absl::Status PublishLiveCatalog(const std::vector<LiveItem>& entries);
+  // The entries LIVE_CATALOG holds; nullopt when there is none. DATA_LOSS
+  // naming the file when it is damaged.
+  absl::StatusOr<std::optional<std::vector<LiveItem>>> ReadLiveCatalog() const;
+
   const std::string& dir() const { return dir_; }
 
  private:
+  // Replaces the file `name` of the directory with `payload`, framed,
+  // atomically (written beside it, renamed, the directory synced).
+  absl::Status ReplaceFramed(absl::string_view name, absl::string_view payload);
+  // The framed payload of the directory's file `name`; nullopt when there
+  // is none.
+  absl::StatusOr<std::optional<std::string>> ReadFramedIfAny(
+      absl::string_view name) const;
   // Writes `snapshot`'s files into `tmp` (created afresh).
   absl::Status WriteVersion(const Snapshot& snapshot,
                             const std::string& version,

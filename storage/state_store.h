@@ -184,6 +184,10 @@ class StateStore {
       absl::Span<const CatalogChange> changes, int64_t now_unix) = 0;
   // Every live-catalog entry, in item_id byte order.
   virtual absl::StatusOr<std::vector<LiveItem>> LoadLiveCatalog() = 0;
+  // A read replica's: stores the writer's live-catalog `entries` as they
+  // are (their numbers included), each replacing this store's entry of its
+  // item unless that one is numbered higher, in one synced write.
+  virtual absl::Status AdoptLiveCatalog(absl::Span<const LiveItem> entries) = 0;
 
   // Inserts or replaces histories (atomically for the batch); ids[i]
   // names histories[i], whose entries must be sorted by item_id.

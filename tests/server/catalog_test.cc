@@ -368,6 +368,53 @@ TEST_F(CatalogTest, ResendingIsHarmlessAndVersionsOrderChanges) {
   EXPECT_THAT(List(dear), ElementsAre("I0"));
 }
 
+// A read replica takes the writer's live catalog from the snapshot
+// directory at its next refresh (after the writer's published it): the
+// writer's retired and re-priced items are served alike by both, and the
+// replica keeps them across its own restart.
+TEST_F(CatalogTest, AReplicaFollowsTheWritersLiveCatalog) {
+  ServerOptions options = Options();
+  options.data_dir = dir_.Join("replica-data");
+  options.accept_events = false;
+  auto replica = TailorServer::Start(options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  auto replica_stub = v1::Recommender::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*replica)->port()),
+                          grpc::InsecureChannelCredentials()));
+  auto ids_at_replica = [&](v1::RecommendRequest req) {
+    req.set_user_id("alice");
+    req.set_count(10);
+    v1::RecommendResponse resp;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(replica_stub->RecommendFor(&ctx, req, &resp).ok());
+    std::vector<std::string> ids;
+    for (const auto& i : resp.items()) ids.push_back(i.item_id());
+    return ids;
+  };
+  v1::RecommendRequest dear;
+  dear.set_min_price(99);
+  dear.set_in_stock_only(false);
+  Apply({Price("I0", 500), Upsert("N1", "dresses", 99), Retire("I1")});
+  // Not before the writer has published and the replica refreshed.
+  EXPECT_THAT(ids_at_replica({}), Contains("I1"));
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());     // the writer publishes
+  ASSERT_TRUE((*replica)->RefreshSnapshot().ok());  // the replica adopts
+  EXPECT_THAT(ids_at_replica({}), Not(Contains("I1")));
+  EXPECT_THAT(ids_at_replica(dear), ElementsAre("N1", "I0"));
+  EXPECT_EQ(ids_at_replica(dear), List(dear));
+  // Later changes follow the same way; a restarted replica keeps them.
+  Apply({Retire("N1")});
+  ASSERT_TRUE(server_->RefreshSnapshot().ok());
+  replica->reset();
+  replica = TailorServer::Start(options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  replica_stub = v1::Recommender::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*replica)->port()),
+                          grpc::InsecureChannelCredentials()));
+  EXPECT_THAT(ids_at_replica(dear), ElementsAre("I0"));
+  EXPECT_THAT(ids_at_replica({}), Not(Contains("I1")));
+}
+
 TEST_F(CatalogTest, AReplicaRefusesCatalogChanges) {
   StopServer();
   accept_events_ = false;

@@ -318,6 +318,26 @@ TEST(SnapshotStoreTest, ExperimentsRoundTripThroughTheDirectory) {
   EXPECT_THAT(st.message(), HasSubstr("EXPERIMENTS"));
 }
 
+TEST(SnapshotStoreTest, TheLiveCatalogRoundTripsThroughTheDirectory) {
+  TempDir dir;
+  SnapshotStore store(Env::Default(), dir.path());
+  EXPECT_FALSE(store.ReadLiveCatalog()->has_value());
+  Item a{"A",    "Coat",     "outerwear", "Halden", "camel",
+         149.99, {"S", "M"}, true,        {2, 0}};
+  const std::vector<LiveItem> entries = {{a, false, 3, 1700000000, 7},
+                                         {a, true, 4, 1700000100, 9}};
+  ASSERT_TRUE(store.PublishLiveCatalog(entries).ok());
+  auto read = store.ReadLiveCatalog();
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ(**read, entries);
+  ASSERT_TRUE(
+      Env::Default()->WriteFile(dir.path() + "/LIVE_CATALOG", "garbage").ok());
+  absl::Status st = store.ReadLiveCatalog().status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(st.message(), HasSubstr("LIVE_CATALOG"));
+}
+
 TEST(SnapshotStoreTest, AnIvfPartitionThatDoesNotFitIsNotPublished) {
   TempDir dir;
   SnapshotStore store(Env::Default(), dir.path());

@@ -115,6 +115,32 @@ TEST_P(StateStoreTest, LiveCatalogChangesApplyInOrderAndSurviveAReopen) {
   EXPECT_EQ((*live)[0].item.price, 1);
 }
 
+// A replica adopts the writer's entries with their numbers; an older one
+// never replaces a newer, and its own numbering goes on after the highest.
+TEST_P(StateStoreTest, AdoptedLiveCatalogEntriesKeepTheirNumbers) {
+  Item a{"A", "Coat", "outerwear", "Halden", "camel", 149.99, {"S", "M"}, true};
+  Item b = a;
+  b.item_id = "B";
+  const LiveItem a7{a, false, 1, 1000, 7};
+  const LiveItem b9{b, true, 2, 1000, 9};
+  ASSERT_TRUE(store()->AdoptLiveCatalog({a7, b9}).ok());
+  EXPECT_EQ(*store()->LoadLiveCatalog(), (std::vector<LiveItem>{a7, b9}));
+  Item cheaper = a;
+  cheaper.price = 99;
+  const LiveItem a5{cheaper, false, 0, 900, 5};  // older than a7
+  const LiveItem a8{cheaper, false, 2, 1100, 8};
+  ASSERT_TRUE(store()->AdoptLiveCatalog({a5}).ok());
+  EXPECT_EQ(*store()->LoadLiveCatalog(), (std::vector<LiveItem>{a7, b9}));
+  ASSERT_TRUE(store()->AdoptLiveCatalog({a8}).ok());
+  Reopen();
+  EXPECT_EQ(*store()->LoadLiveCatalog(), (std::vector<LiveItem>{a8, b9}));
+  ASSERT_TRUE(store()->PutItems({a}).ok());
+  auto w = store()->ChangeCatalog({Inventory("A", 5, {})}, 2000);
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_EQ(w->entries.size(), 1u);
+  EXPECT_EQ(w->entries[0].seq, 10u);
+}
+
 TEST_P(StateStoreTest, HistoriesArePutWholeAndReplaced) {
   const UserHistory u1{
       7,
