@@ -77,8 +77,9 @@ grpc::ServerUnaryReactor* AdminService::ExportUser(
 
 absl::Status AdminService::Export(const v1::ExportUserRequest& request,
                                   v1::UserExport* response) const {
-  // Exposures still gathering for a write are held too.
-  if (exposures_ != nullptr) exposures_->Flush();
+  // Exposures still gathering for a write are held too. (A read replica's
+  // go to the writer, and are not waited for: it may be unreachable.)
+  if (exposures_ != nullptr && erases_) exposures_->Flush();
   std::shared_ptr<const ServingState> state = state_->Get();
   return tailor::ExportUser(state.get(), store_, request, response);
 }

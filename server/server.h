@@ -132,6 +132,10 @@ class TailorServer {
   const CallScheduler& calls() const { return *scheduler_; }
   // Loads CURRENT now if it changed (what polling does).
   absl::Status RefreshSnapshot() { return manager_->Refresh(); }
+  // Returns once the exposures logged so far are stored (a read replica:
+  // forwarded to the writer and stored there), however many retries that
+  // takes. For tests.
+  void FlushExposures() { exposures_->Flush(); }
   // One bandit pass at `now_unix` (see BanditRunner::RunOnce); how many
   // bandits got a new allocation period.
   absl::StatusOr<int> RunBandits(int64_t now_unix) {

@@ -366,7 +366,7 @@ TEST_F(SecurityTest, AReplicaForwardsExposuresOverTlsWithAnIngestToken) {
   auto answer = at_replica.Recommend(req);
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(answer->experiment(), "homepage");
-  ASSERT_TRUE(at_replica.ExportUser("visitor").ok());  // flushes: forwarded
+  (*replica)->FlushExposures();  // forwarded to the writer
   auto exported = writer.ExportUser("visitor");
   ASSERT_TRUE(exported.ok()) << exported.status();
   ASSERT_EQ(exported->exposures_size(), 1);
