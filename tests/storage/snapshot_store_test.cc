@@ -127,7 +127,9 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.model.popularity, b.model.popularity);
   EXPECT_EQ(a.model.recent_popularity, b.model.recent_popularity);
   ASSERT_EQ(a.model.ease == nullptr, b.model.ease == nullptr);
-  if (a.model.ease != nullptr) EXPECT_EQ(*a.model.ease, *b.model.ease);
+  if (a.model.ease != nullptr) {
+    EXPECT_EQ(*a.model.ease, *b.model.ease);
+  }
   EXPECT_EQ(a.catalog, b.catalog);
   EXPECT_EQ(a.history.row_ptr, b.history.row_ptr);
   EXPECT_EQ(a.history.item, b.history.item);
@@ -294,8 +296,9 @@ TEST(SnapshotStoreTest, ExperimentsRoundTripThroughTheDirectory) {
   a.arms = {{.name = "control",
              .strategy = "popularity",
              .share = 5000,
-             .control = true},
-            {.name = "ease", .strategy = "ease", .share = 5000}};
+             .control = true,
+             .boosts = {}},
+            {.name = "ease", .strategy = "ease", .share = 5000, .boosts = {}}};
   a.created_unix = 1700000000;
   Experiment b = a;
   b.name = "checkout";

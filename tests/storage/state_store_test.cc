@@ -118,7 +118,8 @@ TEST_P(StateStoreTest, LiveCatalogChangesApplyInOrderAndSurviveAReopen) {
 // A replica adopts the writer's entries with their numbers; an older one
 // never replaces a newer, and its own numbering goes on after the highest.
 TEST_P(StateStoreTest, AdoptedLiveCatalogEntriesKeepTheirNumbers) {
-  Item a{"A", "Coat", "outerwear", "Halden", "camel", 149.99, {"S", "M"}, true};
+  Item a{"A",    "Coat",     "outerwear", "Halden", "camel",
+         149.99, {"S", "M"}, true,        {}};
   Item b = a;
   b.item_id = "B";
   const LiveItem a7{a, false, 1, 1000, 7};
