@@ -231,8 +231,8 @@ absl::Status AdminService::Exposures(const v1::RecordExposuresRequest& request,
   }
   TAILOR_ASSIGN_OR_RETURN(std::vector<Exposure> batch,
                           ExposuresOfMessage(request, *book->Snapshot()));
-  TAILOR_RETURN_IF_ERROR(store_->AppendExposures(batch).status());
-  response->set_stored(static_cast<int32_t>(batch.size()));
+  TAILOR_ASSIGN_OR_RETURN(const size_t stored, store_->AppendExposures(batch));
+  response->set_stored(static_cast<int32_t>(stored));
   return absl::OkStatus();
 }
 

@@ -292,6 +292,11 @@ TEST_F(ExperimentsTest, RecordExposuresChecksEveryExposure) {
   EXPECT_EQ(exported->exposures(0).recommendation_id(),
             std::string(31, 'a') + "1");
   EXPECT_EQ(exported->exposures(0).probability(), 0.5);
+  // An erased shopper's are never stored again.
+  ASSERT_TRUE(Client().EraseUser("shopper0").ok());
+  ASSERT_TRUE(call(req, &resp).ok());
+  EXPECT_EQ(resp.stored(), 1);
+  EXPECT_EQ(Client().ExportUser("shopper0")->exposures_size(), 0);
   // A replica stores none.
   StopServer();
   accept_events_ = false;
