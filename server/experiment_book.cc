@@ -60,6 +60,7 @@ absl::Status ExperimentBook::PublishIfStale() {
 
 void ExperimentBook::Follow(std::vector<Experiment> experiments) {
   SortByCreation(&experiments);
+  if (experiments == *Snapshot()) return;  // the usual poll: nothing new
   auto next =
       std::make_shared<const std::vector<Experiment>>(std::move(experiments));
   MutexLock lock(&mu_);

@@ -18,15 +18,13 @@ std::string ModelStrategy(const ServingState& state) {
 
 absl::flat_hash_set<std::string> ServedStrategies(const ServingState* state) {
   absl::flat_hash_set<std::string> out = {std::string(kPopularityStrategy)};
-  if (state != nullptr) {
-    out.insert(std::string(kSegmentPopularityStrategy));
-    out.insert(std::string(kItemNeighboursStrategy));
-    out.insert(ModelStrategy(*state));
-    const Model& model = state->recommender->model();
-    if (!model.recent_popularity.empty()) {
-      out.insert(std::string(kRecentPopularityStrategy));
-    }
-    if (model.ease != nullptr) out.insert(std::string(kEaseStrategy));
+  if (state == nullptr) return out;
+  const std::string model = ModelStrategy(*state);
+  out.insert(model);
+  for (absl::string_view strategy :
+       {kSegmentPopularityStrategy, kItemNeighboursStrategy,
+        kRecentPopularityStrategy, kEaseStrategy}) {
+    if (Serves(*state, model, strategy)) out.insert(std::string(strategy));
   }
   return out;
 }

@@ -256,14 +256,21 @@ absl::Status CheckVersion(const std::string& version) {
       absl::StrCat("version: '", version, "' is not a snapshot version"));
 }
 
-// CURRENT.tmp is written, then renamed over CURRENT; the directory is
-// synced so that the switch survives a crash.
+// Replaces `dir`'s file `name` with `bytes`: NAME.tmp is written, then
+// renamed over NAME; the directory is synced so that the switch survives a
+// crash.
+absl::Status ReplaceFile(Env* env, const std::string& dir,
+                         absl::string_view name, absl::string_view bytes) {
+  const std::string path = absl::StrCat(dir, "/", name);
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  TAILOR_RETURN_IF_ERROR(env->WriteFile(tmp, bytes));
+  TAILOR_RETURN_IF_ERROR(env->Rename(tmp, path));
+  return env->SyncDir(dir);
+}
+
 absl::Status WriteCurrent(Env* env, const std::string& dir,
                           const std::string& version) {
-  const std::string current_tmp = absl::StrCat(dir, "/CURRENT.tmp");
-  TAILOR_RETURN_IF_ERROR(env->WriteFile(current_tmp, version + "\n"));
-  TAILOR_RETURN_IF_ERROR(env->Rename(current_tmp, dir + "/CURRENT"));
-  return env->SyncDir(dir);
+  return ReplaceFile(env, dir, "CURRENT", version + "\n");
 }
 
 // Segments: reference time, user ids, one record per user, then per
@@ -517,20 +524,13 @@ absl::Status SnapshotStore::PublishErasures(const ErasureList& list) {
     absl::StrAppend(&text, absl::BytesToHexString(d), "\n");
   }
   TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
-  const std::string tmp = absl::StrCat(dir_, "/ERASURES.tmp");
-  TAILOR_RETURN_IF_ERROR(env_->WriteFile(tmp, text));
-  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, dir_ + "/ERASURES"));
-  return env_->SyncDir(dir_);
+  return ReplaceFile(env_, dir_, "ERASURES", text);
 }
 
 absl::Status SnapshotStore::ReplaceFramed(absl::string_view name,
                                           absl::string_view payload) {
   TAILOR_RETURN_IF_ERROR(env_->CreateDirs(dir_));
-  const std::string path = absl::StrCat(dir_, "/", name);
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  TAILOR_RETURN_IF_ERROR(env_->WriteFile(tmp, FrameSnapshotFile(payload)));
-  TAILOR_RETURN_IF_ERROR(env_->Rename(tmp, path));
-  return env_->SyncDir(dir_);
+  return ReplaceFile(env_, dir_, name, FrameSnapshotFile(payload));
 }
 
 absl::StatusOr<std::optional<std::string>> SnapshotStore::ReadFramedIfAny(

@@ -22,7 +22,7 @@ struct CustomerModelOptions {
   // Cold-start list length per cluster.
   int popular_items_per_cluster = 100;
   // A validation split over the snapshot's model users and items
-  // (TrainingResult::validation; null: none): the segment-popularity
+  // (TuneResult::validation; null: none): the segment-popularity
   // strategy is scored on it, its lists drawn from the training side, as
   // validation_segment_popularity_ndcg@`validation_k`.
   const InteractionSplit* validation = nullptr;

@@ -679,8 +679,8 @@ absl::Status Train(Context& context) {
       customers.propensity = PropensityFromFlags();
       customers.segmentation =
           SegmentationFromFlags(context.als, input.weights);
-      if (result.validation.has_value()) {
-        customers.validation = &*result.validation;
+      if (result.tuning.has_value()) {
+        customers.validation = &result.tuning->validation;
         customers.validation_k = training.tune.k;
       }
       TAILOR_RETURN_IF_ERROR(

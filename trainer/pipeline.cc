@@ -288,20 +288,13 @@ absl::StatusOr<TrainingResult> RunTraining(const TrainingInput& input,
   TrainingOptions::Algorithm algorithm = options.algorithm;
   AlsOptions als = options.als;
   BprOptions bpr_options = options.bpr;
-  if (options.strategies.ease == StrategyOptions::Ease::kOn &&
-      m.num_items() > options.strategies.ease_options.max_items) {
-    // Refused before the model is trained (BuildStrategies says why).
-    Model probe;
-    TAILOR_RETURN_IF_ERROR(
-        BuildStrategies(m, options.strategies, &probe).status());
-  }
+  TAILOR_RETURN_IF_ERROR(CheckStrategiesFit(options.strategies, m.num_items()));
   if (tune) {
     TuneOptions tuning = options.tune;
     tuning.strategies = ValidationStrategies(options.strategies, m.num_items());
     TAILOR_ASSIGN_OR_RETURN(result.tuning,
                             TuneServedModel(m, options.algorithm, options.als,
                                             options.bpr, tuning, progress));
-    result.validation = ValidationSplit(m);
     algorithm = result.tuning->algorithm;
     als = result.tuning->als;
     bpr_options = result.tuning->bpr;

@@ -173,11 +173,8 @@ absl::StatusOr<LoadedData> LoadInteractions(const TrainingInput& input,
 
 struct TrainingResult {
   Snapshot snapshot;  // version unset: SnapshotStore::Publish assigns it
-  // Set when tuned: what the search tried and chose, and its first
-  // validation fold (for strategies scored after training, e.g. the
-  // customer segments' segment-popularity).
+  // Set when tuned: what the search tried and chose.
   std::optional<TuneResult> tuning;
-  std::optional<InteractionSplit> validation;
   std::vector<ReadReport> reports;
   std::vector<AlsIteration> iterations;  // ALS only
   ColdStartReport cold_start;

@@ -83,19 +83,27 @@ absl::Status ValidateStrategyOptions(const StrategyOptions& options) {
   return absl::OkStatus();
 }
 
+absl::Status CheckStrategiesFit(const StrategyOptions& options,
+                                int32_t num_items) {
+  if (options.ease != StrategyOptions::Ease::kOn ||
+      EaseFits(options, num_items)) {
+    return absl::OkStatus();
+  }
+  const double n = num_items;
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "--strategies=ease: the catalog's %d items exceed --ease_max_items=%d "
+      "(the served weights would take %.0f MiB, training %.0f MiB); raise "
+      "the bound or leave ease out",
+      num_items, options.ease_options.max_items, 4.0 * n * n / (1 << 20),
+      16.0 * n * n / (1 << 20)));
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
 BuildStrategies(const InteractionMatrix& m, const StrategyOptions& options,
                 Model* model) {
   TAILOR_RETURN_IF_ERROR(ValidateStrategyOptions(options));
   const int32_t n = m.num_items();
-  if (options.ease == StrategyOptions::Ease::kOn && !EaseFits(options, n)) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "--strategies=ease: the catalog's %d items exceed --ease_max_items=%d "
-        "(the served weights would take %.0f MiB, training %.0f MiB); raise "
-        "the bound or leave ease out",
-        n, options.ease_options.max_items, 4.0 * n * n / (1 << 20),
-        16.0 * n * n / (1 << 20)));
-  }
+  TAILOR_RETURN_IF_ERROR(CheckStrategiesFit(options, n));
   std::vector<std::pair<std::string, std::string>> facts;
   std::vector<std::string> built = {"popularity", "segment-popularity",
                                     "item-neighbours"};

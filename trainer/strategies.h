@@ -47,12 +47,17 @@ absl::Status ParseStrategies(absl::string_view text, StrategyOptions* options);
 // Checks the windows and EASE options (INVALID_ARGUMENT naming the flag).
 absl::Status ValidateStrategyOptions(const StrategyOptions& options);
 
+// FAILED_PRECONDITION naming --ease_max_items when `options` ask for ease
+// by name (kOn) and a catalog of `num_items` exceeds the bound: checked
+// before anything is trained.
+absl::Status CheckStrategiesFit(const StrategyOptions& options,
+                                int32_t num_items);
+
 // Builds into `model` (whose items are `m`'s) the strategies `options`
 // asks for from the training matrix `m`: model->recent_popularity and
-// model->ease. FAILED_PRECONDITION naming --ease_max_items when ease is
-// kOn and the catalog is larger. Returns the training facts to record:
-// "strategies" (those built), "recent_window_days", "ease_regularization",
-// "ease" (why it was not built, under kAuto).
+// model->ease (CheckStrategiesFit's error first). Returns the training facts to
+// record: "strategies" (those built), "recent_window_days",
+// "ease_regularization", "ease" (why it was not built, under kAuto).
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
 BuildStrategies(const InteractionMatrix& m, const StrategyOptions& options,
                 Model* model);

@@ -439,6 +439,7 @@ absl::StatusOr<TuneResult> TuneServedModel(
         options.k, result.chosen.ndcg, result.best.ndcg, result.popularity.ndcg,
         result.item_neighbours.ndcg));
   }
+  result.validation = std::move(folds.front());
   return result;
 }
 

@@ -90,6 +90,9 @@ struct TuneResult {
   RankingMetrics item_neighbours;
   // TuneOptions::strategies' metrics on the same split, in their order.
   std::vector<std::pair<std::string, RankingMetrics>> strategies;
+  // The first validation fold (ValidationSplit), for strategies scored
+  // after training (the customer segments' segment-popularity).
+  InteractionSplit validation;
   bool beats_popularity = false;
   std::vector<TuneTrial> trials;  // in the order tried
   // Candidates left untried because the budget ran out.

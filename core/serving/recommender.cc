@@ -73,6 +73,30 @@ float Boosted(float score, float boost) {
 // The largest pool MMR re-ranks.
 constexpr int kMaxDiversityPool = 2000;
 
+// How many items a list gathers before it is shaped: `options.count`, or
+// with diversity a pool MMR picks from (at most `end` items).
+int PoolSize(const RecommendOptions& options, int32_t end) {
+  if (options.diversity <= 0) return options.count;
+  return static_cast<int>(std::min<int64_t>(
+      {end, kMaxDiversityPool,
+       std::max<int64_t>(int64_t{4} * options.count, options.count + 20)}));
+}
+
+// The boost of each boosted item below `end` the filter makes eligible:
+// the largest the request gives it.
+absl::flat_hash_map<int32_t, float> LargestBoosts(
+    const RecommendOptions& options, int32_t end) {
+  absl::flat_hash_map<int32_t, float> boost;
+  for (const ItemBoost& b : options.boosts) {
+    if (b.item < 0 || b.item >= end || !options.filter.Eligible(b.item)) {
+      continue;
+    }
+    auto [it, inserted] = boost.try_emplace(b.item, b.boost);
+    if (!inserted) it->second = std::max(it->second, b.boost);
+  }
+  return boost;
+}
+
 // Pushes the items of `added` that `filter` accepts (its candidates too),
 // scored by `rows` (added.factors or added.unit) against `query`; with
 // `skip_zero`, not those whose row is all zeros.
@@ -237,12 +261,7 @@ std::vector<ScoredItem> Recommender::Personalized(
                       : options.filter;
   params.group_of = options.group_of;
   params.max_per_group = options.max_per_group;
-  params.k = options.count;
-  if (options.diversity > 0) {
-    params.k = static_cast<int>(std::min<int64_t>(
-        {end, kMaxDiversityPool,
-         std::max<int64_t>(int64_t{4} * options.count, options.count + 20)}));
-  }
+  params.k = PoolSize(options, end);
   std::vector<ScoredItem> top;
   retriever_->Search(embedding, params, &top);
   if (added != nullptr) {
@@ -258,14 +277,8 @@ std::vector<ScoredItem> Recommender::Personalized(
     // With boosts >= 0, every unboosted item of the boosted answer is also
     // in the unboosted answer: merging the boosted items' raised scores into
     // it and re-applying the caps gives the boosted answer exactly.
-    absl::flat_hash_map<int32_t, float> boost;  // the largest per item
-    for (const ItemBoost& b : options.boosts) {
-      if (b.item < 0 || b.item >= end || !options.filter.Eligible(b.item)) {
-        continue;
-      }
-      auto [it, inserted] = boost.try_emplace(b.item, b.boost);
-      if (!inserted) it->second = std::max(it->second, b.boost);
-    }
+    const absl::flat_hash_map<int32_t, float> boost =
+        LargestBoosts(options, end);
     absl::flat_hash_map<int32_t, float> scores;
     for (const ScoredItem& s : top) scores[s.item] = s.score;
     Eigen::Map<const Vector> q(embedding, model_->factors());
@@ -359,19 +372,9 @@ RecommendResult Recommender::RecommendByScores(
     return Fallback(popular_order_, model_->popularity, options,
                     segment_popular);
   }
-  int k = options.count;
-  if (options.diversity > 0) {
-    k = static_cast<int>(std::min<int64_t>(
-        {n, kMaxDiversityPool,
-         std::max<int64_t>(int64_t{4} * options.count, options.count + 20)}));
-  }
-  absl::flat_hash_map<int32_t, float> boost;  // the largest per item
-  for (const ItemBoost& b : options.boosts) {
-    if (b.item < 0 || b.item >= n) continue;
-    auto [it, inserted] = boost.try_emplace(b.item, b.boost);
-    if (!inserted) it->second = std::max(it->second, b.boost);
-  }
-  CappedCollector pool(k, options.group_of, options.max_per_group);
+  const absl::flat_hash_map<int32_t, float> boost = LargestBoosts(options, n);
+  CappedCollector pool(PoolSize(options, n), options.group_of,
+                       options.max_per_group);
   int64_t pushed = 0;
   auto push = [&](int32_t item) {
     if (!options.filter.Accepts(item)) return;
