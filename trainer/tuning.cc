@@ -35,26 +35,56 @@ struct Axis {
   std::function<void(Options*, double)> set;
 };
 
-std::vector<Axis<AlsOptions>> AlsAxes() {
+// One step of the coordinate search: its axes are scanned jointly (every
+// combination of their values, the other hyperparameters held).
+template <typename Options>
+using Step = std::vector<Axis<Options>>;
+
+// ALS's regularization and alpha are scanned together: alpha scales the
+// confidence of every observed pair, so the regularization's strength is
+// relative to it, and settings of equal ratio score alike. Scanned one at a
+// time, the search stops on that ridge wherever it first meets it; scanned
+// together, the one-standard-error rule can move along it to the strongest
+// regularization within the noise.
+std::vector<Step<AlsOptions>> AlsSteps() {
   return {
-      {{1, 3, 10, 30, 100, 300, 1000},
-       [](AlsOptions* o, double v) { o->regularization = v; }},
-      {{0.25, 0.5, 1, 2, 4}, [](AlsOptions* o, double v) { o->alpha = v; }},
-      {{32, 64, 128},
-       [](AlsOptions* o, double v) { o->factors = static_cast<int>(v); }},
-      {{0, 1}, [](AlsOptions* o, double v) { o->frequency_scaling = v; }},
+      {{{1, 3, 10, 30, 100, 300, 1000},
+        [](AlsOptions* o, double v) { o->regularization = v; }},
+       {{0.25, 0.5, 1, 2, 4}, [](AlsOptions* o, double v) { o->alpha = v; }}},
+      {{{32, 64, 128},
+        [](AlsOptions* o, double v) { o->factors = static_cast<int>(v); }}},
+      {{{0, 1}, [](AlsOptions* o, double v) { o->frequency_scaling = v; }}},
   };
 }
 
-std::vector<Axis<BprOptions>> BprAxes() {
+std::vector<Step<BprOptions>> BprSteps() {
   return {
-      {{0.0005, 0.002, 0.01},
-       [](BprOptions* o, double v) { o->regularization = v; }},
-      {{0.01, 0.05, 0.1},
-       [](BprOptions* o, double v) { o->learning_rate = v; }},
-      {{32, 64, 128},
-       [](BprOptions* o, double v) { o->factors = static_cast<int>(v); }},
+      {{{0.0005, 0.002, 0.01},
+        [](BprOptions* o, double v) { o->regularization = v; }}},
+      {{{0.01, 0.05, 0.1},
+        [](BprOptions* o, double v) { o->learning_rate = v; }}},
+      {{{32, 64, 128},
+        [](BprOptions* o, double v) { o->factors = static_cast<int>(v); }}},
   };
+}
+
+// Every combination of `step`'s values applied to `center`.
+template <typename Options>
+std::vector<Options> Combinations(const Options& center,
+                                  const Step<Options>& step) {
+  std::vector<Options> out = {center};
+  for (const Axis<Options>& axis : step) {
+    std::vector<Options> next;
+    for (const Options& o : out) {
+      for (double value : axis.values) {
+        Options c = o;
+        axis.set(&c, value);
+        next.push_back(c);
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
 }
 
 // Simpler first: fewer factors, no frequency scaling, stronger
@@ -200,22 +230,24 @@ class Search {
     return static_cast<int>(trials.size() - 1);
   }
 
-  // Coordinate search from trial `from` over `axes`; returns the chosen
-  // trial's index. Each axis is scanned whole (every value, the others held
-  // at the current setting; the budget may cut a scan short); the next axis
-  // starts from the simplest trial within one standard error of the best so
-  // far (Choose), so that the search moves only for gains larger than the
-  // validation noise. Passes repeat until one moves nothing.
+  // Coordinate search from trial `from` over `steps`; returns the chosen
+  // trial's index. Each step is scanned whole (every combination of its
+  // axes' values, the others held at the current setting; the budget may
+  // cut a scan short); the next step starts from the simplest trial within
+  // one standard error of the best so far (Choose), so that the search
+  // moves only for gains larger than the validation noise. Passes repeat
+  // until one moves nothing.
   template <typename Options>
   absl::StatusOr<int> Descend(ServedAlgorithm algorithm, int from,
-                              const std::vector<Axis<Options>>& axes) {
+                              const std::vector<Step<Options>>& steps) {
     int center = from;
     for (int pass = 0; pass < kMaxPasses; ++pass) {
       const int center_before_pass = center;
-      for (const Axis<Options>& axis : axes) {
-        for (double value : axis.values) {
-          TuneTrial candidate = result_->trials[center];
-          axis.set(Select<Options>(&candidate), value);
+      for (const Step<Options>& step : steps) {
+        TuneTrial candidate = result_->trials[center];
+        for (const Options& o :
+             Combinations(*Select<Options>(&candidate), step)) {
+          *Select<Options>(&candidate) = o;
           TAILOR_RETURN_IF_ERROR(
               Try(algorithm, candidate.als, candidate.bpr, false).status());
         }
@@ -380,10 +412,12 @@ absl::StatusOr<TuneResult> TuneServedModel(
   for (size_t o : order) {
     if (algorithms[o] == ServedAlgorithm::kAls) {
       TAILOR_RETURN_IF_ERROR(
-          search.Descend(ServedAlgorithm::kAls, starts[o], AlsAxes()).status());
+          search.Descend(ServedAlgorithm::kAls, starts[o], AlsSteps())
+              .status());
     } else {
       TAILOR_RETURN_IF_ERROR(
-          search.Descend(ServedAlgorithm::kBpr, starts[o], BprAxes()).status());
+          search.Descend(ServedAlgorithm::kBpr, starts[o], BprSteps())
+              .status());
     }
   }
 

@@ -10,9 +10,10 @@
 // up to two more folds by rolling origin (the latest 20% of the previous
 // fold's training side) add to the scores, which are otherwise noisy. The
 // search is a coordinate search from the given options (one hyperparameter at a
-// time over a fixed list of values, the others held at the best so far), in the
-// order written in tuning.cc, until it has nothing left to try or the next
-// candidate would overrun the budget. Among the tried settings of the winning
+// time over a fixed list of values, the others held at the best so far; ALS's
+// regularization and alpha together, as they interact), in the order written
+// in tuning.cc, until it has nothing left to try or the next candidate would
+// overrun the budget. Among the tried settings of the winning
 // algorithm, the simplest one within one standard error of the best is chosen
 // (ChooseWithinOneStandardError; simpler = fewer factors, no frequency
 // scaling, stronger regularization).

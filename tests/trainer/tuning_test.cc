@@ -111,6 +111,18 @@ TEST(TuningTest, ChoosesOnValidationAndBeatsTheStartingOptions) {
   // So are they by the item neighbours of the shopper's items.
   EXPECT_GT(result->item_neighbours.ndcg, result->popularity.ndcg);
   EXPECT_EQ(result->skipped_for_budget, 0);
+  // Regularization and alpha are scanned jointly: every pair was scored
+  // with the starting factors and frequency scaling.
+  std::set<std::pair<float, float>> pairs;
+  for (const TuneTrial& t : result->trials) {
+    if (t.als.factors == start.als.factors &&
+        t.als.frequency_scaling == start.als.frequency_scaling) {
+      pairs.emplace(t.als.regularization, t.als.alpha);
+    }
+  }
+  EXPECT_EQ(pairs.size(), 7u * 5u);
+  EXPECT_TRUE(pairs.contains({1000.0f, 0.25f}));
+  EXPECT_TRUE(pairs.contains({1.0f, 4.0f}));
   // 300 shoppers: three rolling-origin folds. Every shopper has 12 items:
   // 20% (2) of each is held out, then 2 of the 10 left, then 2 of the 8.
   EXPECT_EQ(result->folds, 3);
