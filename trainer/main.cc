@@ -183,9 +183,10 @@ ABSL_FLAG(bool, tune, true,
           "flags' values within --tune_budget; a model that does not beat "
           "popularity there is published with the popularity fallback). "
           "false: use the flags as given");
-ABSL_FLAG(double, tune_budget, 60,
-          "train: wall-clock seconds for tuning (at least the starting "
-          "options are always scored)");
+ABSL_FLAG(double, tune_budget, 45,
+          "train: wall-clock seconds for the tuning search (at least the "
+          "starting options are always scored; scoring the serving "
+          "strategies on the same folds afterwards adds to it)");
 ABSL_FLAG(bool, json, false, "eval: print one JSON object per model");
 ABSL_FLAG(int, clusters, 0,
           "segments: behavioural clusters (0 = choose by silhouette)");

@@ -61,7 +61,7 @@ struct TuneOptions {
   // Wall-clock seconds for the search (the split, every candidate and the
   // popularity baseline). At least each competing algorithm's starting
   // options are always scored, whatever the budget.
-  double budget_seconds = 60;
+  double budget_seconds = 45;
   // Validation list length.
   int k = 10;
   // Strategies to score on the same folds, after the search (their
