@@ -5,8 +5,11 @@
 # 0: none, the cost of a server between retrains). Prints one line per
 # minute: calls answered and failed, p99 / p99.9 / max latency, the
 # server's CPU per answered call, the share of the cores stolen by the
-# hypervisor, the server's RSS, its open files and how many of them are
-# RocksDB table files, and whether a snapshot was published in it; then the
+# hypervisor, the server's RSS, the memory its held events take and
+# RocksDB's (write buffers, block cache, table readers; from /metrics), its
+# open files and how many of them are RocksDB table files, and whether a
+# snapshot was published in it; then RSS growth against those two, per
+# event held, then the
 # slopes of RSS and open files (table files and the others) after WARMUP
 # minutes (least squares, per hour), the CPU per call of the last five
 # minutes against the first five, and the goals: no failed call, p99.9
@@ -60,8 +63,20 @@ publish() {
 }
 mkdir -p "$work/snapshots"
 publish 00000001
+metrics_port=$(free_port)
 # shellcheck disable=SC2086
-start_server "$work" "$work/snapshots" ${SERVER_FLAGS:-}
+start_server "$work" "$work/snapshots" \
+  --metrics_address="127.0.0.1:$metrics_port" ${SERVER_FLAGS:-}
+# gauge NAME: the sum of the server's samples of gauge NAME (every label).
+gauge() {
+  local text
+  exec 3<>"/dev/tcp/127.0.0.1/$metrics_port"
+  printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+  text=$(cat <&3)
+  exec 3<&-
+  awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 }
+                 END { printf "%.0f", s }' <<<"$text"
+}
 "$BIN/tailor-bench" --address="$addr" --users_file="$work/store/users.csv" \
   --rate=0 --concurrency=8 --duration=5s >/dev/null || true  # warm-up
 
@@ -72,7 +87,7 @@ start_server "$work" "$work/snapshots" ${SERVER_FLAGS:-}
   --timeline_bucket=60 >"$work/bench.txt" &
 bench=$!
 start=$(date +%s)
-declare -a rss fds tables swapped cpu steal
+declare -a rss fds tables swapped cpu steal held held_mib rocksdb_mib
 cpu_before=$(ticks "$server" 14) steal_before=$(steal_ticks)
 for minute in $(seq 0 $((MINUTES - 1))); do
   if [ "$swaps" -gt 0 ] && [ "$minute" -gt 0 ] &&
@@ -84,6 +99,9 @@ for minute in $(seq 0 $((MINUTES - 1))); do
   wait_s=$((start + (minute + 1) * 60 - $(date +%s)))
   [ "$wait_s" -gt 0 ] && sleep "$wait_s"
   rss[$minute]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status")
+  held[$minute]=$(gauge tailor_live_events_held)
+  held_mib[$minute]=$(($(gauge tailor_live_events_held_bytes) >> 20))
+  rocksdb_mib[$minute]=$(($(gauge tailor_rocksdb_memory_bytes) >> 20))
   fds[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
   tables[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 \
     -lname '*.sst' | wc -l)
@@ -103,17 +121,19 @@ fi
 grep -E "rejected snapshot|serving snapshot" "$work/server.log" |
   sed 's/^/  server: /'
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
-printf '%6s %8s %6s %9s %9s %9s %9s %7s %8s %6s %6s\n' minute ok failed \
-  "p99 ms" "p99.9 ms" "max ms" "CPU us" stolen "RSS MiB" files tables
+printf '%6s %8s %6s %9s %9s %9s %9s %7s %8s %9s %9s %6s %6s\n' minute ok \
+  failed "p99 ms" "p99.9 ms" "max ms" "CPU us" stolen "RSS MiB" "held MiB" \
+  "RocksDB" files tables
 declare -a per_call
 while read -r second ok errors _ p99 p999 max; do
   m=$((second / 60))
   [ "$m" -lt "$MINUTES" ] || continue
   per_call[$m]=$(per_call "${cpu[$m]}" "$((ok > 0 ? ok : 1))")
-  printf '%6d %8d %6d %9.1f %9.1f %9.1f %9s %6s%% %8s %6s %6s%s\n' "$m" \
-    "$ok" "$errors" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" \
+  printf '%6d %8d %6d %9.1f %9.1f %9.1f %9s %6s%% %8s %9s %9s %6s %6s%s\n' \
+    "$m" "$ok" "$errors" "$(ms "$p99")" "$(ms "$p999")" "$(ms "$max")" \
     "${per_call[$m]}" "$(steal_percent "${steal[$m]}" 60)" "${rss[$m]}" \
-    "${fds[$m]}" "${tables[$m]}" "${swapped[$m]:-}"
+    "${held_mib[$m]}" "${rocksdb_mib[$m]}" "${fds[$m]}" "${tables[$m]}" \
+    "${swapped[$m]:-}"
 done < <(awk 'NR > 1' "$work/timeline.tsv")
 # The server's CPU per answered call, last five minutes against first five.
 if [ "$MINUTES" -ge 10 ]; then
@@ -139,6 +159,23 @@ echo "after minute $WARMUP: RSS $(slope_per_hour "${rss[@]}") MiB/hour" \
   "$(slope_per_hour "${tables[@]}")/hour (from ${tables[$WARMUP]}, growing" \
   "with the event log), others $(slope_per_hour "${others[@]}")/hour" \
   "(from ${others[$WARMUP]})"
+# Resident memory against what the server accounts for, after WARMUP: the
+# events it holds (tailor_live_events_held_bytes) and RocksDB's write
+# buffers, block cache and table readers (tailor_rocksdb_memory_bytes, each
+# bounded); per event held.
+last=$((MINUTES - 1))
+if [ "$last" -gt "$WARMUP" ]; then
+  events=$((held[last] - held[WARMUP]))
+  per_event() { awk -v m="$1" -v e="$events" 'BEGIN { printf "%.0f", e > 0 ? m * 1048576 / e : 0 }'; }
+  rss_growth=$((rss[last] - rss[WARMUP]))
+  held_growth=$((held_mib[last] - held_mib[WARMUP]))
+  rocksdb_growth=$((rocksdb_mib[last] - rocksdb_mib[WARMUP]))
+  rest=$((rss_growth - held_growth - rocksdb_growth))
+  echo "minutes $WARMUP-$last: $events more events held; RSS +$rss_growth MiB" \
+    "($(per_event "$rss_growth") B per event): events held +$held_growth MiB" \
+    "($(per_event "$held_growth") B as counted), RocksDB +$rocksdb_growth MiB," \
+    "the rest +$rest MiB ($(per_event "$rest") B per event)"
+fi
 # RocksDB's own account of the run (its info logs in the data directory).
 events_in_logs() { cat "$work"/data/LOG* | grep -c "\"event\": \"$1\"" || true; }
 echo "RocksDB: $(events_in_logs flush_finished) write buffers flushed," \
