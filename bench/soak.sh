@@ -166,7 +166,7 @@ echo "after minute $WARMUP: RSS $(slope_per_hour "${rss[@]}") MiB/hour" \
 last=$((MINUTES - 1))
 if [ "$last" -gt "$WARMUP" ]; then
   events=$((held[last] - held[WARMUP]))
-  per_event() { awk -v m="$1" -v e="$events" 'BEGIN { printf "%.0f", e > 0 ? m * 1048576 / e : 0 }'; }
+  per_event() { awk -v m="$1" -v e="$events" 'BEGIN { printf "%.0f", (e > 0 ? m * 1048576 / e : 0) }'; }
   rss_growth=$((rss[last] - rss[WARMUP]))
   held_growth=$((held_mib[last] - held_mib[WARMUP]))
   rocksdb_growth=$((rocksdb_mib[last] - rocksdb_mib[WARMUP]))

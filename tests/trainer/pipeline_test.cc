@@ -171,7 +171,7 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
   ASSERT_TRUE(server_store.ok()) << server_store.status();
   auto logged = [](const std::string& id, const std::string& user,
                    const std::string& item, EventType type) {
-    return LoggedEvent{id, Event{user, item, type, 1700000500, 1.0}, 0};
+    return LoggedEvent{id, Event{user, item, type, 1700000500, 1.0}, 0, ""};
   };
   ASSERT_TRUE((*server_store)
                   ->AppendEvents({logged("e1", "u3", "C", EventType::kPurchase),
@@ -181,7 +181,7 @@ TEST(PipelineTest, TrainsFromFilesAndALiveServersEventLog) {
   // A product added through UpdateCatalog: the trainer's catalog has it.
   CatalogChange added;
   added.item_id = "C";
-  added.item = {"C", "Linen shirt", "tops", "Kai", "blue", 45, {"M"}, true};
+  added.item = {"C", "Linen shirt", "tops", "Kai", "blue", 45, {"M"}, true, {}};
   ASSERT_TRUE((*server_store)->ChangeCatalog({added}, 1700000600).ok());
   auto log = EventLogSource::Open(dir.Join("server-data"), dir.Join("sec"));
   ASSERT_TRUE(log.ok()) << log.status();
@@ -242,7 +242,7 @@ TEST(PipelineTest, ErasedUsersAreLeftOutOfEveryInput) {
       (*server_store)
           ->AppendEvents({LoggedEvent{
               "e1", Event{"gone", "C", EventType::kPurchase, 1700000500, 1.0},
-              0}})
+              0, ""}})
           .ok());
   ASSERT_TRUE((*server_store)->EraseUser("gone").ok());
   auto log = EventLogSource::Open(dir.Join("server-data"), dir.Join("sec"));
@@ -319,8 +319,8 @@ TEST(PipelineTest, ColdCatalogItemsAreEmbeddedFromTheirAttributes) {
   // The snapshot ships the map: the server embeds products added later
   // exactly as the trainer embedded this one.
   ASSERT_NE(s.attributes, nullptr);
-  const Item new_dress{"NEW", "New dress", "dresses", "Flora",
-                       "red", 65,          {"S"},     true};
+  const Item new_dress{"NEW", "New dress", "dresses", "Flora", "red",
+                       65,    {"S"},       true,      {}};
   EXPECT_TRUE(s.attributes->Embed(new_dress).isApprox(
       s.model.item_factors.row(fresh).transpose()));
   const std::unique_ptr<Recommender> rec =
