@@ -71,6 +71,14 @@ free_port() {
   done
 }
 
+# scrape PORT: the body of GET /metrics on a loopback metrics endpoint.
+scrape() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  sed '1,/^\r$/d' <&3
+  exec 3<&-
+}
+
 # median VALUE...: the median (the mean of the middle two for an even count).
 median() {
   printf '%s\n' "$@" | sort -g |

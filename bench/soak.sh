@@ -8,10 +8,10 @@
 # hypervisor, the server's RSS, the memory its held events take and
 # RocksDB's (write buffers, block cache, table readers; from /metrics), its
 # open files and how many of them are RocksDB table files, and whether a
-# snapshot was published in it; then RSS growth against those two, per
-# event held, then the
-# slopes of RSS and open files (table files and the others) after WARMUP
-# minutes (least squares, per hour), the CPU per call of the last five
+# snapshot was published in it; then the slopes of RSS and open files
+# (table files and the others) after WARMUP minutes (least squares, per
+# hour), the RSS growth after WARMUP against those two memories, per event
+# held, the CPU per call of the last five
 # minutes against the first five, and the goals: no failed call, p99.9
 # <= 20 ms in every minute, RSS and open files flat.
 # Extra server flags go in SERVER_FLAGS. Between retrains at 5,000
@@ -67,15 +67,11 @@ metrics_port=$(free_port)
 # shellcheck disable=SC2086
 start_server "$work" "$work/snapshots" \
   --metrics_address="127.0.0.1:$metrics_port" ${SERVER_FLAGS:-}
-# gauge NAME: the sum of the server's samples of gauge NAME (every label).
+# gauge NAME: the sum of the samples of gauge NAME (every label) in the
+# metrics text on stdin.
 gauge() {
-  local text
-  exec 3<>"/dev/tcp/127.0.0.1/$metrics_port"
-  printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
-  text=$(cat <&3)
-  exec 3<&-
   awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 }
-                 END { printf "%.0f", s }' <<<"$text"
+                 END { printf "%.0f", s }'
 }
 "$BIN/tailor-bench" --address="$addr" --users_file="$work/store/users.csv" \
   --rate=0 --concurrency=8 --duration=5s >/dev/null || true  # warm-up
@@ -99,9 +95,10 @@ for minute in $(seq 0 $((MINUTES - 1))); do
   wait_s=$((start + (minute + 1) * 60 - $(date +%s)))
   [ "$wait_s" -gt 0 ] && sleep "$wait_s"
   rss[$minute]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status")
-  held[$minute]=$(gauge tailor_live_events_held)
-  held_mib[$minute]=$(($(gauge tailor_live_events_held_bytes) >> 20))
-  rocksdb_mib[$minute]=$(($(gauge tailor_rocksdb_memory_bytes) >> 20))
+  metrics=$(scrape "$metrics_port")
+  held[$minute]=$(gauge tailor_live_events_held <<<"$metrics")
+  held_mib[$minute]=$(($(gauge tailor_live_events_held_bytes <<<"$metrics") >> 20))
+  rocksdb_mib[$minute]=$(($(gauge tailor_rocksdb_memory_bytes <<<"$metrics") >> 20))
   fds[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
   tables[$minute]=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 \
     -lname '*.sst' | wc -l)

@@ -34,13 +34,6 @@ for tool in prometheus promtool; do
 done
 make_work_dir
 
-# scrape PORT: the body of GET /metrics.
-scrape() {
-  exec 3<>"/dev/tcp/127.0.0.1/$1"
-  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-  sed '1,/^\r$/d' <&3
-  exec 3<&-
-}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 store_and_snapshot "$USERS" "$ITEMS" "$EVENTS"
